@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title The charter of a Starfish DAO: its parameters, its document and its revenue tokens.
+/// @notice Only the governance address changes anything here, and every value is checked against
+///         bounds that are themselves readable on-chain (`bounds`).
+interface ICharter {
+    /// @notice The parameters that governance may change, each with on-chain bounds.
+    enum Parameter {
+        EpochLength, // seconds in an epoch
+        ReviewWindow, // seconds a contribution stays open to review
+        Quorum, // reviews needed for a contribution to be judged
+        HalfLife, // epochs after which points count half; 0 = no decay
+        ReserveBps, // share of every receipt kept by the treasury, in basis points
+        MaxEffort, // largest effort (minutes) one contribution may claim
+        MaxEffortPerEpoch, // largest effort (minutes) one member may submit within one epoch
+        MinReviewerStanding // points (18 decimals) a reviewer must hold
+    }
+
+    /// @notice The charter parameters, packed in two storage words.
+    struct Params {
+        uint32 epochLength;
+        uint32 reviewWindow;
+        uint16 quorum;
+        uint16 halfLife;
+        uint16 reserveBps;
+        uint32 maxEffort;
+        uint32 maxEffortPerEpoch;
+        uint128 minReviewerStanding;
+    }
+
+    /// @notice Thrown when someone other than the governance address tries to change the charter.
+    error CharterUnauthorized(address caller);
+    /// @notice Thrown when a parameter value lies outside its bounds.
+    error CharterValueOutOfBounds(Parameter parameter, uint256 value, uint256 min, uint256 max);
+    /// @notice Thrown when the charter document CID is empty or longer than 128 bytes.
+    error CharterInvalidDocument(uint256 length);
+    /// @notice Thrown when a revenue token is the zero address or the list is full.
+    error CharterInvalidRevenueToken(address token);
+    /// @notice Thrown when the new governance address is the zero address.
+    error CharterInvalidGovernance(address governance);
+
+    /// @notice Emitted when a parameter changes.
+    event ParameterChanged(Parameter indexed parameter, uint256 oldValue, uint256 newValue);
+    /// @notice Emitted when the charter document (mission, norms) changes; `cid` is a binary CID.
+    event DocumentChanged(bytes cid);
+    /// @notice Emitted when a token is allowed or disallowed as revenue.
+    event RevenueTokenSet(address indexed token, bool allowed);
+    /// @notice Emitted when governance passes to a new address (for example a timelock).
+    event GovernanceTransferred(address indexed previousGovernance, address indexed newGovernance);
+
+    /// @notice The address allowed to change the charter, suspend, slash and spend the treasury.
+    function governance() external view returns (address);
+    /// @notice All parameters at once.
+    function params() external view returns (Params memory);
+    /// @notice One parameter's current value.
+    function parameter(Parameter parameter) external view returns (uint256);
+    /// @notice The smallest standing (points, 18 decimals) that lets a member review.
+    function minReviewerStanding() external view returns (uint256);
+    /// @notice The inclusive bounds a parameter must stay within.
+    function bounds(Parameter parameter) external pure returns (uint256 min, uint256 max);
+    /// @notice The binary CID of the charter document.
+    function documentCid() external view returns (bytes memory);
+    /// @notice Every token ever listed as revenue (append-only), in listing order; ETH is implicit.
+    function revenueTokens() external view returns (address[] memory);
+    /// @notice Whether `token` is currently accepted as revenue (`address(0)`, ETH, always is).
+    function isRevenueToken(address token) external view returns (bool);
+    /// @notice The epoch `block.timestamp` falls in.
+    function currentEpoch() external view returns (uint256);
+    /// @notice How many times points have halved since deployment (monotonic).
+    function currentHalvings() external view returns (uint256);
+
+    /// @notice Changes one parameter, within its bounds. Governance only.
+    function setParameter(Parameter parameter, uint256 value) external;
+    /// @notice Replaces the charter document CID. Governance only.
+    function setDocument(bytes calldata cid) external;
+    /// @notice Allows or disallows a revenue token. Governance only.
+    function setRevenueToken(address token, bool allowed) external;
+    /// @notice Hands governance to a new address. Governance only.
+    function transferGovernance(address newGovernance) external;
+}

@@ -1,0 +1,240 @@
+"""The Starfish client: every action (directly or by signature), revenue, claims, queries and events."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_utils.abi import event_abi_to_log_topic
+from eth_utils.address import to_checksum_address
+from web3 import Web3
+from web3._utils.events import get_event_data
+from web3.contract import Contract
+from web3.logs import DISCARD
+
+from starfish_dao.chain import artifacts
+from starfish_dao.chain.deployment import ROLES, Deployment
+from starfish_dao.chain.tx import call_or_raise, send
+from starfish_dao.domain import typed_data as td
+from starfish_dao.domain.errors import ChainError
+from starfish_dao.domain.model import ETH
+
+SIGNATURE_TTL = 3600  # seconds a signed action stays valid by default
+LOG_CHUNK = 5000  # blocks per eth_getLogs request
+
+
+@dataclass(frozen=True)
+class SignedAction:
+    """An action signed by `signer`: the typed data they saw and their signature."""
+
+    action: str
+    signer: str
+    typed_data: dict[str, Any]
+    signature: bytes
+
+    @property
+    def message(self) -> dict[str, Any]:
+        return dict(self.typed_data["message"])
+
+
+def fresh_nonce() -> int:
+    """A random 256-bit nonce: unordered nonces need no counter, only uniqueness."""
+    return secrets.randbits(256)
+
+
+class Starfish:
+    """A deployed Starfish DAO on one chain."""
+
+    def __init__(self, w3: Web3, deployment: Deployment) -> None:
+        if int(w3.eth.chain_id) != deployment.chain_id:
+            raise ChainError(f"the node is chain {w3.eth.chain_id}, the deployment is for chain {deployment.chain_id}")
+        self.w3 = w3
+        self.deployment = deployment
+        self.contracts: dict[str, Contract] = {
+            role: w3.eth.contract(address=to_checksum_address(deployment.addresses[role]), abi=artifacts.abi(name))
+            for role, name in ROLES.items()
+        }
+
+    @property
+    def charter(self) -> Contract:
+        return self.contracts["charter"]
+
+    @property
+    def membership(self) -> Contract:
+        return self.contracts["membership"]
+
+    @property
+    def registry(self) -> Contract:
+        return self.contracts["registry"]
+
+    @property
+    def splitter(self) -> Contract:
+        return self.contracts["splitter"]
+
+    def _send(self, account: LocalAccount, fn: Any, value: int = 0) -> Any:
+        tx = fn.build_transaction({"from": account.address, "value": value, "gas": 0})
+        return send(self.w3, account, {"to": tx["to"], "data": tx["data"], "value": value})
+
+    # ----------------------------------------------------------------- direct actions
+
+    def join(self, account: LocalAccount) -> int:
+        receipt = self._send(account, self.membership.functions.join())
+        return int(self.membership.events.Joined().process_receipt(receipt, errors=DISCARD)[0]["args"]["tokenId"])
+
+    def leave(self, account: LocalAccount) -> Any:
+        return self._send(account, self.membership.functions.leave())
+
+    def submit(self, account: LocalAccount, cid: bytes, effort: int) -> int:
+        receipt = self._send(account, self.registry.functions.submit(cid, effort))
+        return self._submitted_id(receipt)
+
+    def review(self, account: LocalAccount, contribution: int, stars: int, comment_cid: bytes = b"") -> Any:
+        return self._send(account, self.registry.functions.review(contribution, stars, comment_cid))
+
+    def finalize(self, sender: LocalAccount, contribution: int) -> dict[str, Any]:
+        receipt = self._send(sender, self.registry.functions.finalize(contribution))
+        return dict(self.registry.events.Finalized().process_receipt(receipt, errors=DISCARD)[0]["args"])
+
+    def pay_eth(self, sender: LocalAccount, amount: int) -> Any:
+        return send(self.w3, sender, {"to": self.splitter.address, "value": amount, "data": b""})
+
+    def pay_token(self, sender: LocalAccount, token: str, amount: int) -> Any:
+        erc20 = self.w3.eth.contract(address=to_checksum_address(token), abi=artifacts.abi("TestToken"))
+        self._send(sender, erc20.functions.approve(self.splitter.address, amount))
+        return self._send(sender, self.splitter.functions.pay(token, amount))
+
+    def sync(self, sender: LocalAccount, token: str = ETH) -> Any:
+        return self._send(sender, self.splitter.functions.sync(token))
+
+    def claim(self, sender: LocalAccount, member: str | None = None, token: str = ETH) -> int:
+        member = member or sender.address
+        receipt = self._send(sender, self.splitter.functions.claim(member, token))
+        logs = self.splitter.events.Claimed().process_receipt(receipt, errors=DISCARD)
+        return int(logs[0]["args"]["amount"]) if logs else 0
+
+    def _submitted_id(self, receipt: Any) -> int:
+        return int(self.registry.events.Submitted().process_receipt(receipt, errors=DISCARD)[0]["args"]["id"])
+
+    # ----------------------------------------------------------------- signed actions
+
+    def typed_data_for(self, action: str, message: dict[str, Any]) -> dict[str, Any]:
+        domain = td.domain_for(action, self.deployment.chain_id, self.deployment.addresses)
+        return td.typed_data(action, domain, message)
+
+    def sign(self, account: LocalAccount, action: str, ttl: int = SIGNATURE_TTL, **fields: Any) -> SignedAction:
+        """Signs `action` for `account`; `fields` are the action's own (e.g. contribution, stars)."""
+        signer_field = td.ACTION_TYPES[action][0]["name"]
+        message = {signer_field: account.address, **fields}
+        message.setdefault("nonce", fresh_nonce())
+        message.setdefault("deadline", int(time.time()) + ttl if ttl else 2**256 - 1)
+        message["deadline"] = max(int(message["deadline"]), 0)
+        data = self.typed_data_for(action, message)
+        signature = account.sign_message(td.signable(data)).signature
+        return SignedAction(action, account.address, data, bytes(signature))
+
+    def by_sig_call(self, signed: SignedAction) -> Any:
+        """The contract call that carries out a signed action (anyone may send it)."""
+        m = signed.message
+        sig = signed.signature
+        if signed.action == "Join":
+            return self.membership.functions.joinBySig(m["member"], m["nonce"], m["deadline"], sig)
+        if signed.action == "Leave":
+            return self.membership.functions.leaveBySig(m["member"], m["nonce"], m["deadline"], sig)
+        if signed.action == "Submit":
+            return self.registry.functions.submitBySig(
+                m["author"], _bytes(m["cid"]), m["effort"], m["nonce"], m["deadline"], sig
+            )
+        if signed.action == "Review":
+            return self.registry.functions.reviewBySig(
+                m["reviewer"], m["contribution"], m["stars"], _bytes(m["commentCid"]), m["nonce"], m["deadline"], sig
+            )
+        raise ValueError(f"unknown action {signed.action!r}")
+
+    def submit_signed(self, sender: LocalAccount, signed: SignedAction) -> Any:
+        """Sends a signed action from `sender`, who pays the gas; it acts for the signer."""
+        return self._send(sender, self.by_sig_call(signed))
+
+    def simulate_signed(self, signed: SignedAction, sender: str | None = None) -> Any:
+        return call_or_raise(self.by_sig_call(signed), sender=sender)
+
+    def nonce_used(self, action: str, signer: str, nonce: int) -> bool:
+        role = td.ACTION_DOMAINS[action][0]
+        return bool(self.contracts[role].functions.nonceUsed(signer, nonce).call())
+
+    # ----------------------------------------------------------------- queries
+
+    def token_ids(self) -> list[str]:
+        return [ETH, *self.charter.functions.revenueTokens().call()]
+
+    def points_of(self, member: str) -> int:
+        return int(self.splitter.functions.pointsOf(member).call())
+
+    def claimable(self, member: str, token: str = ETH) -> int:
+        return int(self.splitter.functions.claimable(member, token).call())
+
+    def is_active(self, member: str) -> bool:
+        return bool(self.membership.functions.isActive(member).call())
+
+    def contribution(self, contribution: int) -> dict[str, Any]:
+        author, effort, deadline = self.registry.functions.contribution(contribution).call()
+        return {
+            "id": contribution,
+            "author": author,
+            "effort": effort,
+            "reviewDeadline": deadline,
+            "status": ["none", "pending", "accepted", "rejected"][self.registry.functions.status(contribution).call()],
+            "tally": list(self.registry.functions.tally(contribution).call()),
+        }
+
+    def now(self) -> int:
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    # ----------------------------------------------------------------- events
+
+    def _event_table(self) -> dict[tuple[str, bytes], tuple[str, Any]]:
+        table: dict[tuple[str, bytes], tuple[str, Any]] = {}
+        for role, contract in self.contracts.items():
+            for item in contract.abi:
+                if item.get("type") == "event":
+                    topic = event_abi_to_log_topic(item)  # type: ignore[arg-type]
+                    table[(contract.address.lower(), topic)] = (role, item)
+        return table
+
+    def logs(self, from_block: int | None = None, to_block: int | None = None) -> Iterator[dict[str, Any]]:
+        """Every Starfish event in chain order, decoded, with its block's timestamp."""
+        start = self.deployment.deploy_block if from_block is None else from_block
+        end = int(self.w3.eth.block_number) if to_block is None else to_block
+        table = self._event_table()
+        addresses = [c.address for c in self.contracts.values()]
+        timestamps: dict[int, int] = {}
+        for lo in range(start, end + 1, LOG_CHUNK):
+            hi = min(end, lo + LOG_CHUNK - 1)
+            raw = self.w3.eth.get_logs({"fromBlock": lo, "toBlock": hi, "address": addresses})
+            for log in sorted(raw, key=lambda entry: (entry["blockNumber"], entry["logIndex"])):
+                key = (log["address"].lower(), bytes(log["topics"][0]))
+                if key not in table:
+                    continue
+                role, abi = table[key]
+                decoded = get_event_data(self.w3.codec, abi, log)
+                block = int(log["blockNumber"])
+                if block not in timestamps:
+                    timestamps[block] = int(self.w3.eth.get_block(block)["timestamp"])
+                yield {
+                    "contract": role,
+                    "event": decoded["event"],
+                    "args": dict(decoded["args"]),
+                    "block": block,
+                    "log_index": int(log["logIndex"]),
+                    "tx": "0x" + bytes(log["transactionHash"]).hex(),
+                    "timestamp": timestamps[block],
+                }
+
+
+def _bytes(value: Any) -> bytes:
+    if isinstance(value, bytes | bytearray):
+        return bytes(value)
+    return bytes.fromhex(str(value).removeprefix("0x"))

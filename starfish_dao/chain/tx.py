@@ -1,0 +1,76 @@
+"""Sending transactions from a local key, with reverts decoded into named custom errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
+from web3.types import TxReceipt
+
+from starfish_dao.chain.errors import decode_revert, revert_from_exception
+from starfish_dao.domain.errors import ContractRevert
+
+DEFAULT_TIP = 10**9  # 1 gwei when the node has no opinion
+
+
+def fee_fields(w3: Web3) -> dict[str, int]:
+    """EIP-1559 fees: twice the current base fee plus the node's suggested tip."""
+    base = int(w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0)
+    try:
+        tip = int(w3.eth.max_priority_fee)
+    except Exception:  # noqa: BLE001 - nodes without eth_maxPriorityFeePerGas
+        tip = DEFAULT_TIP
+    return {"maxFeePerGas": 2 * base + tip, "maxPriorityFeePerGas": tip}
+
+
+def _raise_revert(exc: BaseException) -> None:
+    if isinstance(exc, ContractCustomError | ContractLogicError | ContractPanicError):
+        revert = revert_from_exception(exc)
+        if revert is not None:
+            raise revert from exc
+    revert = revert_from_exception(exc)
+    if revert is not None:
+        raise revert from exc
+    raise exc
+
+
+def send(w3: Web3, account: LocalAccount, tx: dict[str, Any], gas: int | None = None) -> TxReceipt:
+    """Signs and sends `tx` (to, data, value), waits for the receipt; a revert raises ContractRevert."""
+    tx = dict(tx)
+    tx.setdefault("value", 0)
+    tx["from"] = account.address
+    tx["chainId"] = w3.eth.chain_id
+    tx["nonce"] = w3.eth.get_transaction_count(account.address, "pending")
+    tx.update(fee_fields(w3))
+    if gas is None:
+        try:
+            gas = int(w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001 - decoded below
+            _raise_revert(exc)
+        gas = gas * 12 // 10 + 10_000  # type: ignore[operator]
+    tx["gas"] = gas
+    signed = account.sign_transaction(tx)
+    tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
+    if receipt["status"] != 1:
+        call = {k: tx[k] for k in ("from", "to", "data", "value") if k in tx}
+        try:
+            w3.eth.call(call, receipt["blockNumber"] - 1)  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001
+            _raise_revert(exc)
+        raise ContractRevert("", raw=f"transaction {HexBytes(tx_hash).hex()} failed without revert data")
+    return receipt
+
+
+def call_or_raise(fn: Any, *, sender: str | None = None) -> Any:
+    """`fn.call()` with a revert turned into ContractRevert."""
+    try:
+        return fn.call({"from": sender} if sender else {})
+    except Exception as exc:  # noqa: BLE001
+        _raise_revert(exc)
+
+
+__all__ = ["ContractRevert", "call_or_raise", "decode_revert", "fee_fields", "send"]

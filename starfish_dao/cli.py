@@ -1,0 +1,351 @@
+"""The `starfish` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from starfish_dao import config, keys
+from starfish_dao.domain.charter import POINT, CharterConfig, Founder, Params
+from starfish_dao.domain.errors import StarfishError
+from starfish_dao.domain.model import ETH
+
+app = typer.Typer(help="Starfish DAO: a headless company paid by peer-reviewed contribution.", no_args_is_help=True)
+node_app = typer.Typer(help="The managed local anvil node (state kept in the data directory).")
+app.add_typer(node_app, name="node")
+account_app = typer.Typer(help="Encrypted keystores.")
+app.add_typer(account_app, name="account")
+# wide enough for the tables when output goes to a file or CI log
+console = Console(width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True)
+
+RpcOpt = Annotated[
+    str | None, typer.Option("--rpc", envvar="STARFISH_RPC_URL", help="JSON-RPC URL (default: managed anvil)")
+]
+KeyOpt = Annotated[Path | None, typer.Option("--key-file", help="eth-account keystore (else $STARFISH_PRIVATE_KEY)")]
+DeplOpt = Annotated[Path | None, typer.Option("--deployments", help="directory of <chainId>.json manifests")]
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _wei(amount: str, decimals: int = 18) -> int:
+    try:
+        value = Decimal(amount) * (10**decimals)
+    except InvalidOperation:
+        _fail(f"{amount!r} is not a number")
+    if value != value.to_integral_value() or value <= 0:
+        _fail(f"{amount!r} must be positive and have at most {decimals} decimals")
+    return int(value)
+
+
+def _client(rpc: str | None, deployments: Path | None) -> Any:
+    from starfish_dao.chain.backends import connect
+    from starfish_dao.chain.client import Starfish
+    from starfish_dao.chain.deployment import Deployment
+
+    backend = connect(rpc)
+    return Starfish(backend.w3, Deployment.load(int(backend.w3.eth.chain_id), deployments))
+
+
+@app.command()
+def build() -> None:
+    """Compile contracts/ with the pinned solc-js into starfish_dao/artifacts/."""
+    from starfish_dao.chain.build import build as do_build
+
+    result = do_build()
+    console.print(f"compiled with solc {result.compiler}: {', '.join(result.contracts)}")
+
+
+@node_app.command("start")
+def node_start() -> None:
+    """Start the managed anvil (or report the one running)."""
+    from starfish_dao.chain.backends import AnvilNode
+
+    node = AnvilNode.default().start()
+    console.print(f"anvil running: {node.url} (pid {node.pid}, state {node.state_file})")
+
+
+@node_app.command("stop")
+def node_stop() -> None:
+    """Stop the managed anvil; its state is saved."""
+    from starfish_dao.chain.backends import AnvilNode
+
+    stopped = AnvilNode.default().stop()
+    console.print("anvil stopped, state saved" if stopped else "no managed anvil was running")
+
+
+@node_app.command("status")
+def node_status() -> None:
+    from starfish_dao.chain.backends import AnvilNode
+
+    node = AnvilNode.default()
+    console.print(f"running at {node.url} (pid {node.pid})" if node.running() else "not running")
+
+
+@node_app.command("advance")
+def node_advance(seconds: int) -> None:
+    """Move the dev chain's clock forward (evm_increaseTime) and mine a block."""
+    from starfish_dao.chain.backends import connect
+
+    backend = connect()
+    backend.increase_time(seconds)
+    console.print(f"advanced {seconds} s; block {backend.w3.eth.block_number}")
+
+
+@account_app.command("new")
+def account_new(path: Path) -> None:
+    """Create an encrypted keystore (password from $STARFISH_KEY_PASSWORD or a prompt)."""
+    account = keys.new_keystore(path)
+    console.print(f"{account.address} -> {path}")
+
+
+@app.command()
+def deploy(
+    rpc: RpcOpt = None,
+    key_file: KeyOpt = None,
+    deployments: DeplOpt = None,
+    charter: Annotated[Path | None, typer.Option(help="charter JSON (params, founders, tokens, governance)")] = None,
+    document: Annotated[Path | None, typer.Option(help="charter document to pin (default: the sample charter)")] = None,
+    founder: Annotated[list[str] | None, typer.Option(help="ADDRESS:POINTS genesis points, repeatable")] = None,
+) -> None:
+    """Deploy a new DAO and write deployments/<chainId>.json."""
+    from starfish_dao.chain.backends import connect
+    from starfish_dao.chain.deployment import charter_from_json
+    from starfish_dao.chain.deployment import deploy as do_deploy
+    from starfish_dao.ipfs.local import LocalStore
+
+    account = keys.load(key_file)
+    cfg = CharterConfig(params=Params())
+    if charter is not None:
+        cfg = charter_from_json(json.loads(charter.read_text()))
+    founders = list(cfg.founders)
+    for item in founder or []:
+        address, _, points = item.partition(":")
+        founders.append(Founder(address, int(Decimal(points or "0") * POINT)))
+    doc = document or Path(__file__).parent / "demo_files" / "charter.md"
+    cid = LocalStore().add_file(doc)
+    cfg = CharterConfig(cfg.params, cid.bytes, cfg.revenue_tokens, tuple(founders), cfg.governance or account.address)
+    backend = connect(rpc)
+    deployment = do_deploy(backend.w3, account, cfg)
+    path = deployment.save(deployments)
+    for role, address in deployment.addresses.items():
+        console.print(f"{role:<10} {address}")
+    console.print(f"manifest: {path}")
+
+
+@app.command()
+def join(rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None) -> None:
+    """Join: mint your soulbound membership."""
+    sf = _client(rpc, deployments)
+    token_id = sf.join(keys.load(key_file))
+    console.print(f"joined: membership #{token_id}")
+
+
+@app.command()
+def leave(rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None) -> None:
+    """Leave: burn your membership. Your points and claims stay yours."""
+    _client(rpc, deployments).leave(keys.load(key_file))
+    console.print("left; points and claims are kept")
+
+
+@app.command()
+def contribute(
+    file: Path,
+    effort: Annotated[int, typer.Option(help="minutes of work claimed")],
+    rpc: RpcOpt = None,
+    key_file: KeyOpt = None,
+    deployments: DeplOpt = None,
+) -> None:
+    """Pin FILE (kubo's CID, computed locally) and submit it as a contribution."""
+    from starfish_dao.ipfs.local import LocalStore
+
+    if not file.is_file():
+        _fail(f"no such file: {file}")
+    account = keys.load(key_file)
+    sf = _client(rpc, deployments)
+    cid = LocalStore().add_file(file)
+    contribution_id = sf.submit(account, cid.bytes, effort)
+    console.print(f"contribution #{contribution_id}: {cid}")
+
+
+@app.command()
+def review(
+    contribution: int,
+    stars: Annotated[int, typer.Option(min=0, max=5, help="0-5; 3 = worth the claimed effort")],
+    comment: Annotated[str | None, typer.Option(help="a comment, pinned to IPFS")] = None,
+    rpc: RpcOpt = None,
+    key_file: KeyOpt = None,
+    deployments: DeplOpt = None,
+) -> None:
+    """Rate a contribution."""
+    from starfish_dao.ipfs.local import LocalStore
+
+    account = keys.load(key_file)
+    sf = _client(rpc, deployments)
+    comment_cid = LocalStore().add_bytes(comment.encode()).bytes if comment else b""
+    sf.review(account, contribution, stars, comment_cid)
+    console.print(f"reviewed #{contribution}: {stars} stars")
+
+
+@app.command()
+def finalize(contribution: int, rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None) -> None:
+    """Judge a contribution whose review window closed (anyone may)."""
+    out = _client(rpc, deployments).finalize(keys.load(key_file), contribution)
+    if out["accepted"]:
+        console.print(
+            f"#{contribution} accepted: median {out['medianTimesTwo'] / 2:g}, {out['points'] / POINT:g} points"
+        )
+    else:
+        console.print(f"#{contribution} rejected: {out['reviews']} reviews, below quorum")
+
+
+@app.command()
+def pay(
+    amount: str,
+    token: Annotated[str | None, typer.Option(help="ERC-20 address (default: ETH)")] = None,
+    decimals: int = 18,
+    rpc: RpcOpt = None,
+    key_file: KeyOpt = None,
+    deployments: DeplOpt = None,
+) -> None:
+    """Pay revenue into the splitter: AMOUNT in ETH, or in TOKEN units."""
+    account = keys.load(key_file)
+    sf = _client(rpc, deployments)
+    wei = _wei(amount, decimals)
+    if token:
+        sf.pay_token(account, token, wei)
+    else:
+        sf.pay_eth(account, wei)
+    console.print(f"paid {amount} {token or 'ETH'}")
+
+
+@app.command()
+def claim(
+    member: Annotated[str | None, typer.Option(help="whom to pay (default: yourself)")] = None,
+    token: Annotated[str, typer.Option(help="token address (default: ETH)")] = ETH,
+    rpc: RpcOpt = None,
+    key_file: KeyOpt = None,
+    deployments: DeplOpt = None,
+) -> None:
+    """Claim what a member is owed (anyone may claim for anyone; the member is paid)."""
+    account = keys.load(key_file)
+    amount = _client(rpc, deployments).claim(account, member, token)
+    console.print(f"paid {amount} wei to {member or account.address}")
+
+
+@app.command()
+def status(
+    rpc: RpcOpt = None,
+    deployments: DeplOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False,
+) -> None:
+    """Members, points, claims, contributions and money, checked against the reference model."""
+    from starfish_dao.verify.state import compare, replay
+
+    sf = _client(rpc, deployments)
+    model = replay(sf)
+    checks = compare(sf, model)
+    now = sf.now()
+    tokens = model.all_tokens()
+    if as_json:
+        out = {
+            "members": [
+                {
+                    "address": a,
+                    "member": bool(model.members.get(a) and model.members[a].token_id),
+                    "points": str(model.points_of(a, now)),
+                    "claimable": {t: str(model.claimable(a, t)) for t in tokens},
+                }
+                for a in model.accounts_seen()
+            ],
+            "contributions": [
+                {"id": c.id, "author": c.author, "effort": c.effort, "status": c.status, "points": str(c.points)}
+                for c in model.contributions.values()
+            ],
+            "treasury": {t: str(model.treasury[t]) for t in tokens},
+            "verified": all(c.ok for c in checks),
+        }
+        print(json.dumps(out, indent=2))
+        raise typer.Exit(0 if out["verified"] else 1)
+    members = Table(title="Members")
+    for column in ("address", "status", "points", *(f"claimable {_label(t)}" for t in tokens)):
+        members.add_column(column)
+    for a in model.accounts_seen():
+        record = model.members.get(a)
+        state = "member" if record and record.token_id else "former/none"
+        if record and record.suspended:
+            state += " (suspended)"
+        members.add_row(
+            a, state, f"{model.points_of(a, now) / POINT:,.4f}", *(str(model.claimable(a, t)) for t in tokens)
+        )
+    console.print(members)
+    contributions = Table(title="Contributions")
+    for column in ("id", "author", "effort (min)", "status", "reviews", "median", "points"):
+        contributions.add_column(column)
+    for c in model.contributions.values():
+        median = f"{c.median2 / 2:g}" if c.status == "accepted" else "-"
+        contributions.add_row(
+            str(c.id), c.author, str(c.effort), c.status, str(sum(c.histogram)), median, f"{c.points / POINT:g}"
+        )
+    console.print(contributions)
+    money = Table(title="Money (wei)")
+    for column in ("token", "received", "claimed", "treasury", "undistributed", "dust"):
+        money.add_column(column)
+    for t in tokens:
+        money.add_row(_label(t), str(model.received[t]), str(model.claimed[t]), str(model.treasury[t]),
+                      str(model.undistributed[t]), str(model.dust(t)))  # fmt: skip
+    console.print(money)
+    bad = [check for check in checks if not check.ok]
+    if bad:
+        for check in bad:
+            err.print(str(check))
+        _fail(f"{len(bad)} of {len(checks)} checks differ from the reference model")
+    console.print(f"[green]verified[/]: {len(checks)} checks equal the reference model")
+
+
+def _label(token: str) -> str:
+    return "ETH" if token == ETH else token[:8] + "…"
+
+
+@app.command()
+def demo(
+    keep_node: Annotated[bool, typer.Option(help="leave the managed anvil running afterwards")] = False,
+    backend: Annotated[str, typer.Option(help="auto, anvil or py-evm")] = "auto",
+    seed: Annotated[int | None, typer.Option(help="seed for the generated work files")] = None,
+) -> None:
+    """Run the whole lifecycle on the embedded defaults and verify it against the reference model."""
+    from starfish_dao.chain.backends import AnvilNode, connect
+    from starfish_dao.demo import run_demo
+
+    was_running = AnvilNode.default().running()
+    chain = connect(backend=backend)
+    try:
+        result = run_demo(chain, console, seed=seed)
+    finally:
+        node = getattr(chain, "node", None)
+        if node is not None and not was_running and not keep_node:
+            node.stop()
+    console.print(f"data directory: {config.home()}")
+    raise typer.Exit(0 if result.ok else 1)
+
+
+def main() -> None:
+    try:
+        app()
+    except StarfishError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""The charter's parameters and bounds, mirrored from `contracts/Charter.sol`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import IntEnum
+
+from starfish_dao.domain.errors import ConfigError
+
+HOUR = 3600
+DAY = 24 * HOUR
+
+
+class Parameter(IntEnum):
+    """The order of `ICharter.Parameter`."""
+
+    EPOCH_LENGTH = 0
+    REVIEW_WINDOW = 1
+    QUORUM = 2
+    HALF_LIFE = 3
+    RESERVE_BPS = 4
+    MAX_EFFORT = 5
+    MAX_EFFORT_PER_EPOCH = 6
+    MIN_REVIEWER_STANDING = 7
+
+
+#: Inclusive bounds, as `Charter.bounds` returns them.
+BOUNDS: dict[Parameter, tuple[int, int]] = {
+    Parameter.EPOCH_LENGTH: (HOUR, 365 * DAY),
+    Parameter.REVIEW_WINDOW: (HOUR, 90 * DAY),
+    Parameter.QUORUM: (1, 1000),
+    Parameter.HALF_LIFE: (0, 1000),
+    Parameter.RESERVE_BPS: (0, 5000),
+    Parameter.MAX_EFFORT: (1, 10_080),
+    Parameter.MAX_EFFORT_PER_EPOCH: (1, 1_000_000),
+    Parameter.MIN_REVIEWER_STANDING: (0, 10**30),
+}
+
+POINT = 10**18  # points carry 18 decimals
+
+
+@dataclass(frozen=True)
+class Params:
+    """Charter parameters in the order and units of `ICharter.Params`."""
+
+    epoch_length: int = 7 * DAY
+    review_window: int = 3 * DAY
+    quorum: int = 2
+    half_life: int = 26  # epochs: points count half after half a year of weekly epochs
+    reserve_bps: int = 1000
+    max_effort: int = 2400  # minutes: 40 hours
+    max_effort_per_epoch: int = 4800  # minutes: 80 hours a week
+    min_reviewer_standing: int = 1 * POINT
+
+    def value(self, parameter: Parameter) -> int:
+        return int(self.as_tuple()[parameter])
+
+    def as_tuple(self) -> tuple[int, ...]:
+        return tuple(asdict(self).values())
+
+    def replace(self, parameter: Parameter, value: int) -> Params:
+        values = list(self.as_tuple())
+        values[parameter] = value
+        return Params(*values)
+
+    def check(self) -> Params:
+        """Raises ConfigError naming the first parameter outside its bounds."""
+        for parameter in Parameter:
+            low, high = BOUNDS[parameter]
+            value = self.value(parameter)
+            if not isinstance(value, int) or not low <= value <= high:
+                raise ConfigError(f"charter parameter {parameter.name.lower()}={value!r} is outside [{low}, {high}]")
+        return self
+
+
+@dataclass(frozen=True)
+class Founder:
+    address: str
+    genesis_points: int
+
+
+@dataclass(frozen=True)
+class CharterConfig:
+    """Everything a deployment needs: parameters, document CID, revenue tokens, founders, governance."""
+
+    params: Params = field(default_factory=Params)
+    document_cid: bytes = b""
+    revenue_tokens: tuple[str, ...] = ()
+    founders: tuple[Founder, ...] = ()
+    governance: str = ""

@@ -1,0 +1,112 @@
+"""EIP-712 typed data for every signed action, each with its own struct so a wallet shows what is signed.
+
+Pure: builds the JSON that `eth_signTypedData_v4` takes and eth-account's `SignableMessage`;
+signing is left to the caller (`Account.sign_message`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.messages import SignableMessage, encode_typed_data
+
+DOMAIN_TYPE = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+
+#: Each action's struct, field by field, exactly as the contracts hash it.
+ACTION_TYPES: dict[str, list[dict[str, str]]] = {
+    "Join": [
+        {"name": "member", "type": "address"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ],
+    "Leave": [
+        {"name": "member", "type": "address"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ],
+    "Submit": [
+        {"name": "author", "type": "address"},
+        {"name": "cid", "type": "bytes"},
+        {"name": "effort", "type": "uint32"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ],
+    "Review": [
+        {"name": "reviewer", "type": "address"},
+        {"name": "contribution", "type": "uint256"},
+        {"name": "stars", "type": "uint8"},
+        {"name": "commentCid", "type": "bytes"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ],
+}
+
+#: Which contract verifies which action, and that contract's EIP-712 name and version.
+ACTION_DOMAINS: dict[str, tuple[str, str, str]] = {
+    "Join": ("membership", "Starfish Membership", "1"),
+    "Leave": ("membership", "Starfish Membership", "1"),
+    "Submit": ("registry", "Starfish Contributions", "1"),
+    "Review": ("registry", "Starfish Contributions", "1"),
+}
+
+
+def type_string(action: str) -> str:
+    """`Review(address reviewer,...)`: the string whose keccak256 is the contract's typehash."""
+    fields = ",".join(f"{f['type']} {f['name']}" for f in ACTION_TYPES[action])
+    return f"{action}({fields})"
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    version: str
+    chain_id: int
+    verifying_contract: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "chainId": self.chain_id,
+            "verifyingContract": self.verifying_contract,
+        }
+
+
+def domain_for(action: str, chain_id: int, contracts: dict[str, str]) -> Domain:
+    """The domain of the contract that verifies `action`, given `{"membership": addr, "registry": addr}`."""
+    role, name, version = ACTION_DOMAINS[action]
+    return Domain(name, version, chain_id, contracts[role])
+
+
+def typed_data(action: str, domain: Domain, message: dict[str, Any]) -> dict[str, Any]:
+    """The full EIP-712 JSON (what `eth_signTypedData_v4` takes). `bytes` fields as 0x-hex strings."""
+    if action not in ACTION_TYPES:
+        raise ValueError(f"unknown action {action!r}; known: {', '.join(ACTION_TYPES)}")
+    names = [f["name"] for f in ACTION_TYPES[action]]
+    missing = [n for n in names if n not in message]
+    extra = [n for n in message if n not in names]
+    if missing or extra:
+        raise ValueError(f"{action} message: missing {missing}, unexpected {extra}")
+    normalized = {}
+    for f in ACTION_TYPES[action]:
+        value = message[f["name"]]
+        if f["type"] == "bytes" and isinstance(value, bytes | bytearray):
+            value = "0x" + bytes(value).hex()
+        normalized[f["name"]] = value
+    return {
+        "types": {"EIP712Domain": DOMAIN_TYPE, action: ACTION_TYPES[action]},
+        "primaryType": action,
+        "domain": domain.as_dict(),
+        "message": normalized,
+    }
+
+
+def signable(data: dict[str, Any]) -> SignableMessage:
+    """eth-account's `SignableMessage` for typed data built by `typed_data`."""
+    return encode_typed_data(full_message=data)
