@@ -24,7 +24,7 @@ account_app = typer.Typer(help="Encrypted keystores.")
 app.add_typer(account_app, name="account")
 # wide enough for the tables when output goes to a file or CI log
 console = Console(width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 RpcOpt = Annotated[
     str | None, typer.Option("--rpc", envvar="STARFISH_RPC_URL", help="JSON-RPC URL (default: managed anvil)")
@@ -146,15 +146,16 @@ def deploy(
 @app.command()
 def join(rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None) -> None:
     """Join: mint your soulbound membership."""
-    sf = _client(rpc, deployments)
-    token_id = sf.join(keys.load(key_file))
+    account = keys.load(key_file)
+    token_id = _client(rpc, deployments).join(account)
     console.print(f"joined: membership #{token_id}")
 
 
 @app.command()
 def leave(rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None) -> None:
     """Leave: burn your membership. Your points and claims stay yours."""
-    _client(rpc, deployments).leave(keys.load(key_file))
+    account = keys.load(key_file)
+    _client(rpc, deployments).leave(account)
     console.print("left; points and claims are kept")
 
 
@@ -200,7 +201,8 @@ def review(
 @app.command()
 def finalize(contribution: int, rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None) -> None:
     """Judge a contribution whose review window closed (anyone may)."""
-    out = _client(rpc, deployments).finalize(keys.load(key_file), contribution)
+    account = keys.load(key_file)
+    out = _client(rpc, deployments).finalize(account, contribution)
     if out["accepted"]:
         console.print(
             f"#{contribution} accepted: median {out['medianTimesTwo'] / 2:g}, {out['points'] / POINT:g} points"

@@ -66,7 +66,12 @@ MEMBERS = ("ada", "bo", "cy", "dee", "eli")  # zed is an outsider; relay only pa
 FOUNDERS = ("ada", "bo", "cy")
 
 
-def deploy_dao(chain: RpcBackend, params: Params = PARAMS, founders: tuple[str, ...] = FOUNDERS) -> Dao:
+def deploy_dao(
+    chain: RpcBackend,
+    params: Params = PARAMS,
+    founders: tuple[str, ...] = FOUNDERS,
+    extra_founders: tuple[str, ...] = (),
+) -> Dao:
     people = {name: Account.create() for name in NAMES}
     for account in people.values():
         chain.fund(account.address, 1000 * ETHER)
@@ -76,7 +81,7 @@ def deploy_dao(chain: RpcBackend, params: Params = PARAMS, founders: tuple[str, 
         params=params,
         document_cid=cid_of(b"# charter\n").bytes,
         revenue_tokens=(token,),
-        founders=tuple(Founder(people[n].address, FOUNDER_POINTS) for n in founders),
+        founders=tuple(Founder(a, FOUNDER_POINTS) for a in [*(people[n].address for n in founders), *extra_founders]),
         governance=people["ada"].address,
     )
     deployment = deploy(w3, people["ada"], cfg)
@@ -116,3 +121,26 @@ def artifact_cid(tag: str) -> bytes:
 
 
 VECTORS = Path(__file__).parent / "vectors"
+
+
+class reverts:
+    """Expects a ContractRevert naming `name` (and, optionally, these arguments)."""
+
+    def __init__(self, name: str, **args: object) -> None:
+        self.name = name
+        self.args = args
+
+    def __enter__(self) -> reverts:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+        from starfish_dao.domain.errors import ContractRevert
+
+        if exc is None:
+            raise AssertionError(f"expected a revert with {self.name}, but the call succeeded")
+        if not isinstance(exc, ContractRevert):
+            return False
+        assert exc.name == self.name, f"expected {self.name}, got {exc}"
+        for key, value in self.args.items():
+            assert exc.error_args.get(key) == value, f"{self.name}.{key}: {exc.error_args.get(key)!r} != {value!r}"
+        return True

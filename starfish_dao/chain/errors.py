@@ -70,8 +70,26 @@ def decode_revert(data: bytes | str | None) -> ContractRevert:
     return ContractRevert(name, args, raw="0x" + data.hex())
 
 
+def _raw_bytes_in_chain(exc: BaseException) -> bytes | None:
+    """eth-tester (py-evm) keeps the raw revert bytes in an exception earlier in the chain."""
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            return None
+        first = seen.args[0] if seen.args else None
+        if isinstance(first, BaseException) and first.args:
+            first = first.args[0]
+        if isinstance(first, bytes) and len(first) >= 4:
+            return first
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def revert_from_exception(exc: BaseException) -> ContractRevert | None:
     """The revert carried by a web3 exception, if it carries one."""
+    raw = _raw_bytes_in_chain(exc)
+    if raw is not None:
+        return decode_revert(raw)
     data = getattr(exc, "data", None)
     if isinstance(data, dict):
         data = data.get("data")

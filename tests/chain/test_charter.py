@@ -1,0 +1,91 @@
+"""The charter: bounds on every parameter, governance only, document, tokens, clock rebasing."""
+
+from __future__ import annotations
+
+import pytest
+from eth_utils.address import to_checksum_address
+
+from starfish_dao.domain.charter import BOUNDS, DAY, Parameter
+from starfish_dao.domain.model import ETH
+from tests.conftest import PARAMS, Dao, reverts
+
+
+@pytest.mark.parametrize("parameter", list(Parameter))
+def test_bounds_are_enforced_and_readable(dao: Dao, parameter: Parameter) -> None:
+    sf, gov = dao.sf, dao["ada"]
+    c = sf.charter.functions
+    low, high = BOUNDS[parameter]
+    assert tuple(c.bounds(int(parameter)).call()) == (low, high)
+    if low > 0:
+        with reverts("CharterValueOutOfBounds", value=low - 1, min=low, max=high):
+            sf._send(gov, c.setParameter(int(parameter), low - 1))
+    with reverts("CharterValueOutOfBounds", value=high + 1):
+        sf._send(gov, c.setParameter(int(parameter), high + 1))
+    sf._send(gov, c.setParameter(int(parameter), high))
+    assert c.parameter(int(parameter)).call() == high
+    assert dao.model().params.value(parameter) == high
+
+
+def test_only_governance_changes_the_charter(dao: Dao) -> None:
+    sf, zed = dao.sf, dao["zed"]
+    c = sf.charter.functions
+    for call in (
+        c.setParameter(int(Parameter.QUORUM), 3),
+        c.setDocument(b"\x01" * 36),
+        c.setRevenueToken(zed.address, True),
+        c.transferGovernance(zed.address),
+    ):
+        with reverts("CharterUnauthorized", caller=zed.address):
+            sf._send(zed, call)
+
+
+def test_document_and_tokens_and_governance(dao: Dao) -> None:
+    sf, ada, zed = dao.sf, dao["ada"], dao["zed"]
+    c = sf.charter.functions
+    with reverts("CharterInvalidDocument", length=0):
+        sf._send(ada, c.setDocument(b""))
+    with reverts("CharterInvalidDocument", length=129):
+        sf._send(ada, c.setDocument(b"\x01" * 129))
+    sf._send(ada, c.setDocument(b"\x02" * 36))
+    assert c.documentCid().call() == b"\x02" * 36
+    assert c.isRevenueToken(ETH).call()
+    with reverts("CharterInvalidRevenueToken"):
+        sf._send(ada, c.setRevenueToken(ETH, True))
+    sf._send(ada, c.setRevenueToken(dao.token, False))
+    assert not c.isRevenueToken(dao.token).call()
+    assert c.revenueTokens().call() == [dao.token]  # append-only: still listed
+    for i in range(7):
+        sf._send(ada, c.setRevenueToken(to_checksum_address("0x" + f"{i + 1:040x}"), True))
+    with reverts("CharterInvalidRevenueToken"):
+        sf._send(ada, c.setRevenueToken(to_checksum_address("0x" + "ff" * 20), True))
+    with reverts("CharterInvalidGovernance"):
+        sf._send(ada, c.transferGovernance(ETH))
+    sf._send(ada, c.transferGovernance(zed.address))
+    assert c.governance().call() == zed.address
+    with reverts("CharterUnauthorized"):
+        sf._send(ada, c.setParameter(int(Parameter.QUORUM), 3))
+    m = dao.model()
+    assert m.discrepancies == [] and m.governance == zed.address and m.document_cid == b"\x02" * 36
+
+
+def test_epochs_and_halvings_count_from_a_moving_base(dao: Dao) -> None:
+    sf, ada = dao.sf, dao["ada"]
+    c = sf.charter.functions
+    e0 = c.currentEpoch().call()
+    dao.chain.increase_time(PARAMS.epoch_length)
+    assert c.currentEpoch().call() == e0 + 1
+    halvings = c.currentHalvings().call()
+    sf._send(ada, c.setParameter(int(Parameter.EPOCH_LENGTH), DAY))  # epoch counter continues
+    assert c.currentEpoch().call() == e0 + 1
+    dao.chain.increase_time(DAY)
+    assert c.currentEpoch().call() == e0 + 2
+    sf._send(ada, c.setParameter(int(Parameter.HALF_LIFE), 1))
+    dao.chain.increase_time(3 * DAY)
+    assert c.currentHalvings().call() == halvings + 3
+    sf._send(ada, c.setParameter(int(Parameter.HALF_LIFE), 0))  # no decay: frozen
+    dao.chain.increase_time(30 * DAY)
+    assert c.currentHalvings().call() == halvings + 3
+    m = dao.model()
+    now = sf.now()
+    assert m.clock.halvings(m.params, now) == halvings + 3
+    assert m.clock.epoch(m.params, now) == c.currentEpoch().call()

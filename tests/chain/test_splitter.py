@@ -1,0 +1,165 @@
+"""The payout splitter: revenue in, reserve, accumulator, claims, slashing, treasury, solvency."""
+
+from __future__ import annotations
+
+from eth_utils.address import to_checksum_address
+
+from starfish_dao.chain import artifacts
+from starfish_dao.chain.tx import send
+from starfish_dao.domain.charter import POINT
+from starfish_dao.domain.model import ETH
+from starfish_dao.verify.state import compare
+from tests.conftest import ETHER, FOUNDER_POINTS, PARAMS, Dao, artifact_cid, deploy_dao, reverts
+
+
+def _token(dao: Dao):  # type: ignore[no-untyped-def]
+    return dao.sf.w3.eth.contract(address=to_checksum_address(dao.token), abi=artifacts.abi("TestToken"))
+
+
+def _all_equal(dao: Dao) -> None:
+    bad = [str(c) for c in compare(dao.sf) if not c.ok]
+    assert bad == []
+
+
+def test_eth_revenue_splits_by_points_with_reserve(dao: Dao) -> None:
+    sf = dao.sf
+    sf.pay_eth(dao["zed"], 3 * ETHER)
+    reserve = 3 * ETHER * PARAMS.reserve_bps // 10_000
+    assert sf.splitter.functions.treasury(ETH).call() == reserve
+    share = sf.claimable(dao["ada"].address)
+    # three founders with equal points share the rest, rounded down
+    assert share == (3 * ETHER - reserve) // 3 or share == (3 * ETHER - reserve) // 3 - 1
+    assert sf.claimable(dao["dee"].address) == 0
+    before = sf.w3.eth.get_balance(dao["ada"].address)
+    paid = sf.claim(dao["zed"], dao["ada"].address)  # zed pays the gas; ada gets the money
+    assert paid == share
+    assert sf.w3.eth.get_balance(dao["ada"].address) == before + share
+    assert sf.claimable(dao["ada"].address) == 0
+    assert sf.claim(dao["ada"]) == 0  # nothing twice
+    _all_equal(dao)
+
+
+def test_erc20_pay_and_sync(dao: Dao) -> None:
+    sf, zed = dao.sf, dao["zed"]
+    token = _token(dao)
+    sf._send(zed, token.functions.mint(zed.address, 1000 * ETHER))
+    sf.pay_token(zed, dao.token, 600 * ETHER)
+    assert sf.splitter.functions.tracked(dao.token).call() == 600 * ETHER
+    # a plain transfer counts once somebody syncs
+    sf._send(zed, token.functions.transfer(sf.splitter.address, 400 * ETHER))
+    assert sf.splitter.functions.tracked(dao.token).call() == 600 * ETHER
+    sf.sync(zed, dao.token)
+    assert sf.splitter.functions.tracked(dao.token).call() == 1000 * ETHER
+    assert sf.splitter.functions.treasury(dao.token).call() == 100 * ETHER
+    sf.sync(zed, dao.token)  # nothing new: no receipt
+    assert sf.splitter.functions.tracked(dao.token).call() == 1000 * ETHER
+    assert sf.claim(dao["bo"], token=dao.token) > 0
+    _all_equal(dao)
+
+
+def test_forced_eth_is_synced_not_lost(dao: Dao) -> None:
+    sf = dao.sf
+    sf.pay_eth(dao["zed"], ETHER)
+    balance = sf.w3.eth.get_balance(sf.splitter.address)
+    dao.chain.fund(sf.splitter.address, balance + 5 * ETHER)  # as a self-destruct would
+    _all_equal(dao)  # the extra ETH is simply not tracked yet: still solvent
+    sf.sync(dao["zed"], ETH)
+    assert sf.splitter.functions.tracked(ETH).call() == 6 * ETHER
+    _all_equal(dao)
+
+
+def test_refusals(dao: Dao) -> None:
+    sf, zed = dao.sf, dao["zed"]
+    with reverts("SplitterTokenNotAllowed"):
+        sf._send(zed, sf.splitter.functions.pay(ETH, 1))
+    with reverts("SplitterTokenNotAllowed"):
+        sf._send(zed, sf.splitter.functions.pay(dao["bo"].address, 1))
+    with reverts("SplitterTokenNotAllowed"):
+        sf._send(zed, sf.splitter.functions.sync(dao["bo"].address))
+    with reverts("SplitterInvalidAmount", amount=0):
+        sf._send(zed, sf.splitter.functions.pay(dao.token, 0))
+    with reverts("SplitterUnauthorized", caller=zed.address):
+        sf._send(zed, sf.splitter.functions.slash(dao["ada"].address, 100))
+    with reverts("SplitterUnauthorized", caller=zed.address):
+        sf._send(zed, sf.splitter.functions.spend(ETH, zed.address, 1))
+
+
+def test_later_points_do_not_earn_earlier_revenue(dao: Dao) -> None:
+    sf = dao.sf
+    sf.pay_eth(dao["zed"], 9 * ETHER)
+    cid_id = sf.submit(dao["dee"], artifact_cid("late"), 600)
+    sf.review(dao["ada"], cid_id, 3)
+    sf.review(dao["bo"], cid_id, 3)
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    sf.finalize(dao["zed"], cid_id)
+    assert sf.points_of(dao["dee"].address) == 600 * POINT
+    assert sf.claimable(dao["dee"].address) == 0  # revenue before the award is not theirs
+    ada_before = sf.claimable(dao["ada"].address)
+    sf.pay_eth(dao["zed"], 24 * ETHER)  # 1800 + 600 points: dee gets a quarter of 21.6 ETH
+    assert abs(sf.claimable(dao["dee"].address) - 24 * ETHER * 9 // 10 // 4) <= 1
+    assert abs(sf.claimable(dao["ada"].address) - ada_before - 24 * ETHER * 9 // 10 // 4) <= 1
+    _all_equal(dao)
+
+
+def test_leaving_keeps_earning(dao: Dao) -> None:
+    sf, cy = dao.sf, dao["cy"]
+    sf.leave(cy)
+    sf.pay_eth(dao["zed"], 3 * ETHER)
+    assert sf.claim(cy) > 0
+    _all_equal(dao)
+
+
+def test_slash_cuts_future_pay_only(dao: Dao) -> None:
+    sf, ada, bo = dao.sf, dao["ada"], dao["bo"]
+    sf.pay_eth(dao["zed"], 3 * ETHER)
+    accrued = sf.claimable(bo.address)
+    with reverts("SplitterInvalidAmount"):
+        sf._send(ada, sf.splitter.functions.slash(bo.address, 0))
+    with reverts("SplitterInvalidAmount"):
+        sf._send(ada, sf.splitter.functions.slash(bo.address, 10_001))
+    sf._send(ada, sf.splitter.functions.slash(bo.address, 5000))
+    assert sf.points_of(bo.address) == FOUNDER_POINTS // 2
+    assert sf.claimable(bo.address) == accrued  # what was earned stays earned
+    sf.pay_eth(dao["zed"], 5 * ETHER)  # 600 + 300 + 600 points
+    gained = sf.claimable(bo.address) - accrued
+    assert abs(gained - 5 * ETHER * 9 // 10 * 300 // 1500) <= 1
+    _all_equal(dao)
+
+
+def test_treasury_spend(dao: Dao) -> None:
+    sf, ada, zed = dao.sf, dao["ada"], dao["zed"]
+    sf.pay_eth(zed, 10 * ETHER)
+    with reverts("SplitterInsufficientTreasury", requested=2 * ETHER, available=ETHER):
+        sf._send(ada, sf.splitter.functions.spend(ETH, zed.address, 2 * ETHER))
+    with reverts("SplitterInvalidAmount"):
+        sf._send(ada, sf.splitter.functions.spend(ETH, zed.address, 0))
+    before = sf.w3.eth.get_balance(zed.address)
+    sf._send(ada, sf.splitter.functions.spend(ETH, zed.address, ETHER))
+    assert sf.w3.eth.get_balance(zed.address) == before + ETHER
+    assert sf.splitter.functions.treasury(ETH).call() == 0
+    _all_equal(dao)
+
+
+def test_revenue_waits_while_nobody_has_points(fresh_chain) -> None:  # type: ignore[no-untyped-def]
+    dao = deploy_dao(fresh_chain, founders=())
+    sf = dao.sf
+    sf.pay_eth(dao["zed"], 2 * ETHER)
+    assert sf.splitter.functions.undistributed(ETH).call() == 2 * ETHER * 9 // 10
+    assert sf.splitter.functions.totalPoints().call() == 0
+    _all_equal(dao)
+
+
+def test_a_payee_that_refuses_eth_cannot_block_others(fresh_chain) -> None:  # type: ignore[no-untyped-def]
+    hostile = to_checksum_address("0x" + "de" * 20)
+    # a contract whose code always reverts (PUSH1 0 PUSH1 0 REVERT), holding genesis points
+    fresh_chain._dev("anvil_setCode", [hostile, "0x60006000fd"])
+    dao = deploy_dao(fresh_chain, extra_founders=(hostile,))
+    sf = dao.sf
+    sf.pay_eth(dao["zed"], 4 * ETHER)
+    owed = sf.claimable(hostile)
+    assert owed > 0
+    with reverts("SplitterEthTransferFailed", to=hostile, amount=owed):
+        send(sf.w3, dao["zed"], {"to": sf.splitter.address, "data": sf.splitter.encode_abi("claim", [hostile, ETH])})
+    assert sf.claimable(hostile) == owed  # still owed, nothing lost
+    assert sf.claim(dao["zed"], dao["ada"].address) > 0  # others are paid as usual
+    _all_equal(dao)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+
+from starfish_dao.domain.typed_data import ACTION_TYPES, Domain, signable, type_string, typed_data
+
+
+def test_type_strings_are_the_documented_ones() -> None:
+    assert type_string("Join") == "Join(address member,uint256 nonce,uint256 deadline)"
+    assert type_string("Review") == (
+        "Review(address reviewer,uint256 contribution,uint8 stars,bytes commentCid,uint256 nonce,uint256 deadline)"
+    )
+    assert type_string("Submit") == "Submit(address author,bytes cid,uint32 effort,uint256 nonce,uint256 deadline)"
+
+
+def test_typed_data_rejects_unknown_actions_and_missing_fields() -> None:
+    domain = Domain("Starfish Membership", "1", 1, "0x" + "11" * 20)
+    with pytest.raises(ValueError, match="unknown action"):
+        typed_data("Transfer", domain, {})
+    with pytest.raises(ValueError, match="missing"):
+        typed_data("Join", domain, {"member": "0x" + "22" * 20, "nonce": 1})
+
+
+def test_signature_recovers_the_signer_and_depends_on_the_domain() -> None:
+    account = Account.create()
+    message = {"member": account.address, "nonce": 7, "deadline": 10**10}
+    d1 = typed_data("Join", Domain("Starfish Membership", "1", 1, "0x" + "11" * 20), message)
+    d2 = typed_data("Join", Domain("Starfish Membership", "1", 2, "0x" + "11" * 20), message)
+    sig = account.sign_message(signable(d1)).signature
+    assert Account.recover_message(signable(d1), signature=sig) == account.address
+    assert Account.recover_message(signable(d2), signature=sig) != account.address
+    assert set(ACTION_TYPES) == {"Join", "Leave", "Submit", "Review"}

@@ -1,0 +1,50 @@
+"""The `starfish` command as a user runs it: the demo end to end, and clear errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+STARFISH = [sys.executable, "-m", "starfish_dao.cli"]
+
+
+def _run(args: list[str], home: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "STARFISH_HOME": str(home), **env}
+    environment.pop("STARFISH_PRIVATE_KEY", None) if "STARFISH_PRIVATE_KEY" not in env else None
+    return subprocess.run([*STARFISH, *args], capture_output=True, text=True, env=environment, timeout=600)
+
+
+def test_demo_runs_the_lifecycle_and_verifies(tmp_path: Path) -> None:
+    result = _run(["demo", "--seed", "7"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "every on-chain number equals the reference model" in result.stdout
+    assert "eli received" in result.stdout
+    assert (tmp_path / "deployments" / "31337.json").is_file()
+    assert not (tmp_path / "anvil" / "node.json").exists(), "the demo must stop the node it started"
+    # the state survives: status restarts the node from disk and verifies again
+    status = _run(["status"], tmp_path)
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert "verified" in status.stdout
+    assert _run(["node", "stop"], tmp_path).returncode == 0
+
+
+def test_demo_on_pyevm(tmp_path: Path) -> None:
+    result = _run(["demo", "--backend", "py-evm", "--seed", "1"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "py-evm" in result.stdout
+
+
+def test_actions_without_a_key_fail_clearly(tmp_path: Path) -> None:
+    result = _run(["join"], tmp_path)
+    assert result.returncode == 1
+    assert "no key" in result.stderr and "Traceback" not in result.stderr
+    bad = _run(["join"], tmp_path, STARFISH_PRIVATE_KEY="not-a-key")
+    assert bad.returncode == 1 and "not a valid private key" in bad.stderr
+
+
+def test_commands_without_a_deployment_fail_clearly(tmp_path: Path) -> None:
+    result = _run(["status", "--rpc", "http://127.0.0.1:9"], tmp_path)
+    assert result.returncode == 1
+    assert "no JSON-RPC node answers" in result.stderr and "Traceback" not in result.stderr
