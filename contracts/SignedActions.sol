@@ -20,6 +20,11 @@ abstract contract SignedActions is EIP712, ISignedActions {
     }
 
     /// @inheritdoc ISignedActions
+    function nonceBitmap(address signer, uint256 word) external view returns (uint256) {
+        return _nonceBitmap[signer][word];
+    }
+
+    /// @inheritdoc ISignedActions
     // solhint-disable-next-line func-name-mixedcase
     function DOMAIN_SEPARATOR() external view returns (bytes32) {
         return _domainSeparatorV4();

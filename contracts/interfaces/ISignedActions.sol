@@ -18,6 +18,9 @@ interface ISignedActions {
 
     /// @notice Whether `signer` has used `nonce`.
     function nonceUsed(address signer, uint256 nonce) external view returns (bool);
+    /// @notice 256 nonces of `signer` at once: bit `b` of word `w` is nonce `w * 256 + b`. Clients
+    ///         pick unused nonces densely (same word) so that marking one used costs a warm write.
+    function nonceBitmap(address signer, uint256 word) external view returns (uint256);
     /// @notice The EIP-712 domain separator of this contract on this chain.
     function DOMAIN_SEPARATOR() external view returns (bytes32);
     /// @notice Burns a nonce so that a signature carrying it can never be used.

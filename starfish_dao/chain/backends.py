@@ -81,6 +81,7 @@ class AnvilNode:
     port: int = 0
     pid: int = 0
     chain_id: int = ANVIL_CHAIN_ID
+    extra_args: tuple[str, ...] = ()
     _process: subprocess.Popen[bytes] | None = None
 
     @classmethod
@@ -131,6 +132,7 @@ class AnvilNode:
             "--state", str(self.state_file),
             "--state-interval", "5",
             "--silent",
+            *self.extra_args,
         ]  # fmt: skip
         log = open(self.data_dir / "anvil.log", "ab")  # noqa: SIM115 - handed to the child
         self._process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

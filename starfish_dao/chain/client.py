@@ -42,8 +42,16 @@ class SignedAction:
 
 
 def fresh_nonce() -> int:
-    """A random 256-bit nonce: unordered nonces need no counter, only uniqueness."""
+    """A random 256-bit nonce: unique without asking the chain, but each one opens a new bitmap word."""
     return secrets.randbits(256)
+
+
+def lowest_free_bit(bitmap: int, taken: set[int]) -> int | None:
+    """The lowest bit of a 256-bit word that is neither set nor in `taken`, or None."""
+    for bit in range(256):
+        if not bitmap >> bit & 1 and bit not in taken:
+            return bit
+    return None
 
 
 class Starfish:
@@ -54,6 +62,7 @@ class Starfish:
             raise ChainError(f"the node is chain {w3.eth.chain_id}, the deployment is for chain {deployment.chain_id}")
         self.w3 = w3
         self.deployment = deployment
+        self._handed_out: dict[tuple[str, str], set[int]] = {}
         self.contracts: dict[str, Contract] = {
             role: w3.eth.contract(address=to_checksum_address(deployment.addresses[role]), abi=artifacts.abi(name))
             for role, name in ROLES.items()
@@ -129,12 +138,29 @@ class Starfish:
         """Signs `action` for `account`; `fields` are the action's own (e.g. contribution, stars)."""
         signer_field = td.ACTION_TYPES[action][0]["name"]
         message = {signer_field: account.address, **fields}
-        message.setdefault("nonce", fresh_nonce())
+        if "nonce" not in message:
+            message["nonce"] = self.next_nonce(action, account.address)
         message.setdefault("deadline", int(time.time()) + ttl if ttl else 2**256 - 1)
         message["deadline"] = max(int(message["deadline"]), 0)
         data = self.typed_data_for(action, message)
         signature = account.sign_message(td.signable(data)).signature
         return SignedAction(action, account.address, data, bytes(signature))
+
+    def next_nonce(self, action: str, signer: str) -> int:
+        """An unused nonce, packed densely (lowest free bit of the lowest non-full word), never handed
+        out twice by this client, so that consuming it on-chain costs a warm write."""
+        role = td.ACTION_DOMAINS[action][0]
+        contract = self.contracts[role]
+        taken = self._handed_out.setdefault((role, signer), set())
+        word = 0
+        while True:
+            bitmap = int(contract.functions.nonceBitmap(signer, word).call())
+            bit = lowest_free_bit(bitmap, {n & 0xFF for n in taken if n >> 8 == word})
+            if bit is not None:
+                nonce = word << 8 | bit
+                taken.add(nonce)
+                return nonce
+            word += 1
 
     def by_sig_call(self, signed: SignedAction) -> Any:
         """The contract call that carries out a signed action (anyone may send it)."""

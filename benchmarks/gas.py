@@ -1,0 +1,155 @@
+"""Gas per operation, and the gas of one revenue receipt as the number of point holders grows.
+
+Runs its own anvil (block gas and code size limits off, so that one deployment can seed 10,000
+holders as founders: a seeding shortcut for the benchmark only) and prints a
+table. Steady-state figures: each operation is measured after a warm-up of the same kind, so
+first-time storage writes (which any design pays once) are reported separately.
+
+    .venv/bin/python benchmarks/gas.py [--holders 10,100,1000,10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from eth_account import Account
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from starfish_dao.chain.backends import AnvilNode, RpcBackend
+from starfish_dao.chain.client import Starfish
+from starfish_dao.chain.deployment import _deploy_one, deploy
+from starfish_dao.domain.charter import DAY, POINT, CharterConfig, Founder, Params
+from starfish_dao.domain.model import ETH
+from starfish_dao.domain.unixfs import cid_of
+
+ETHER = 10**18
+TARGETS = {"receipt (ETH)": 60_000, "review": 70_000, "claim (ETH)": 50_000, "reviewBySig (relayed)": 90_000}
+
+
+def _dao(chain: RpcBackend, holders: int) -> tuple[Starfish, dict[str, Account]]:
+    people = {n: Account.create() for n in ("ada", "bo", "cy", "dee", "eli", "zed", "relay")}
+    for a in people.values():
+        chain.fund(a.address, 10_000 * ETHER)
+    token, _ = _deploy_one(chain.w3, people["ada"], "TestToken", "T", "T")
+    extra = [Founder("0x" + (i + 1).to_bytes(20, "big").hex(), POINT) for i in range(max(0, holders - 3))]
+    founders = [Founder(people[n].address, 600 * POINT) for n in ("ada", "bo", "cy")] + extra
+    cfg = CharterConfig(
+        Params(epoch_length=7 * DAY, review_window=3 * DAY, quorum=2, half_life=26),
+        cid_of(b"charter").bytes,
+        (token,),
+        tuple(founders[:holders] if holders >= 3 else founders),
+        people["ada"].address,
+    )
+    from eth_utils.address import to_checksum_address
+
+    cfg = CharterConfig(
+        cfg.params,
+        cfg.document_cid,
+        cfg.revenue_tokens,
+        tuple(Founder(to_checksum_address(f.address), f.genesis_points) for f in cfg.founders),
+        cfg.governance,
+    )
+    sf = Starfish(chain.w3, deploy(chain.w3, people["ada"], cfg))
+    sf.deployment.extra["token"] = token
+    return sf, people
+
+
+def measure_ops(chain: RpcBackend) -> list[tuple[str, int, str]]:
+    sf, p = _dao(chain, 3)
+    rows: list[tuple[str, int, str]] = []
+    gas = lambda receipt: int(receipt["gasUsed"])  # noqa: E731
+
+    rows.append(("join (first)", gas(sf._send(p["dee"], sf.membership.functions.join())), "mints the soulbound token"))
+    sf.join(p["eli"])
+    sf.join(p["ada"])
+    sf.join(p["bo"])
+    sf.join(p["cy"])
+    rows.append(("joinBySig (relayed)", gas(sf.submit_signed(p["relay"], sf.sign(p["zed"], "Join"))), ""))
+    ids = []
+    for i in range(4):
+        receipt = sf._send(p["dee"], sf.registry.functions.submit(cid_of(f"w{i}".encode()).bytes, 60))
+        ids.append(sf._submitted_id(receipt))
+    rows.append(("submit", gas(receipt), "a 36-byte CIDv1"))
+    comment = cid_of(b"comment").bytes
+    rows.append(("review (first of a reviewer)", gas(sf.review(p["ada"], ids[0], 4, comment)), "new bitmap word"))
+    rows.append(("review", gas(sf.review(p["ada"], ids[1], 4, comment)), "with a 36-byte comment CID"))
+    signed = sf.sign(p["bo"], "Review", contribution=ids[1], stars=3, commentCid=comment)
+    sf.submit_signed(p["relay"], sf.sign(p["bo"], "Review", contribution=ids[0], stars=3, commentCid=comment))
+    rows.append(("reviewBySig (relayed)", gas(sf.submit_signed(p["relay"], signed)), "sent by a relay"))
+    chain.increase_time(3 * DAY + 1)
+    rows.append(
+        ("finalize (accepted)", gas(sf._send(p["zed"], sf.registry.functions.finalize(ids[0]))), "settles 2 tokens")
+    )
+    sf.pay_eth(p["zed"], ETHER)
+    rows.append(("receipt (ETH)", gas(sf.pay_eth(p["zed"], ETHER)), "plain transfer to the splitter"))
+    token = sf.deployment.extra["token"]
+    erc20 = sf.w3.eth.contract(
+        address=token, abi=__import__("starfish_dao.chain.artifacts", fromlist=["abi"]).abi("TestToken")
+    )
+    sf._send(p["zed"], erc20.functions.mint(p["zed"].address, 100 * ETHER))
+    sf._send(p["zed"], erc20.functions.approve(sf.splitter.address, 100 * ETHER))
+    sf._send(p["zed"], sf.splitter.functions.pay(token, ETHER))
+    rows.append(("receipt (ERC-20 pay)", gas(sf._send(p["zed"], sf.splitter.functions.pay(token, ETHER))), ""))
+    first = gas(sf._send(p["dee"], sf.splitter.functions.claim(p["dee"].address, ETH)))
+    rows.append(("claim (ETH, a member's first)", first, "writes the member's first snapshot"))
+    sf._send(p["ada"], sf.splitter.functions.claim(p["ada"].address, ETH))
+    sf.pay_eth(p["zed"], ETHER)
+    steady = gas(sf._send(p["ada"], sf.splitter.functions.claim(p["ada"].address, ETH)))
+    rows.append(("claim (ETH)", steady, "by the member, after new revenue"))
+    sf._send(p["ada"], sf.splitter.functions.claim(p["ada"].address, token))
+    sf._send(p["zed"], sf.splitter.functions.pay(token, ETHER))
+    rows.append(("claim (ERC-20)", gas(sf._send(p["ada"], sf.splitter.functions.claim(p["ada"].address, token))), ""))
+    rows.append(("leave", gas(sf._send(p["eli"], sf.membership.functions.leave())), ""))
+    return rows
+
+
+def measure_receipts(chain: RpcBackend, sizes: list[int]) -> list[tuple[int, int]]:
+    out = []
+    for n in sizes:
+        sf, p = _dao(chain, n)
+        sf.pay_eth(p["zed"], ETHER)  # first receipt writes fresh slots
+        out.append((n, int(sf.pay_eth(p["zed"], ETHER)["gasUsed"])))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--holders", default="10,100,1000,10000")
+    args = parser.parse_args()
+    sizes = [int(x) for x in args.holders.split(",")]
+    os.environ.setdefault("STARFISH_HOME", tempfile.mkdtemp(prefix="starfish-gas-"))
+    node = AnvilNode(
+        Path(tempfile.mkdtemp(prefix="anvil-gas-")),
+        extra_args=("--disable-block-gas-limit", "--disable-code-size-limit"),
+    ).start()
+    try:
+        chain = RpcBackend(node.url, node=node)
+        started = time.time()
+        rows = measure_ops(chain)
+        receipts = measure_receipts(chain, sizes)
+    finally:
+        node.stop()
+    print("| operation | gas | target | note |")
+    print("|---|---:|---:|---|")
+    for name, gas, note in rows:
+        target = TARGETS.get(name)
+        verdict = (
+            "" if target is None else (f"≤ {target:,} ✓" if gas <= target else f"≤ {target:,} ✗ (+{gas - target:,})")
+        )
+        print(f"| {name} | {gas:,} | {verdict} | {note} |")
+    print()
+    print("| point holders | gas of one ETH receipt | ratio to the smallest |")
+    print("|---:|---:|---:|")
+    for n, gas in receipts:
+        print(f"| {n:,} | {gas:,} | {gas / receipts[0][1]:.3f} |")
+    print(f"\n(measured on anvil in {time.time() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
