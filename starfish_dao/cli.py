@@ -22,6 +22,8 @@ node_app = typer.Typer(help="The managed local anvil node (state kept in the dat
 app.add_typer(node_app, name="node")
 account_app = typer.Typer(help="Encrypted keystores.")
 app.add_typer(account_app, name="account")
+ipfs_app = typer.Typer(help="Artifacts: the embedded store, or a real node when $STARFISH_IPFS_API is set.")
+app.add_typer(ipfs_app, name="ipfs")
 # wide enough for the tables when output goes to a file or CI log
 console = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
@@ -31,6 +33,10 @@ RpcOpt = Annotated[
 ]
 KeyOpt = Annotated[Path | None, typer.Option("--key-file", help="eth-account keystore (else $STARFISH_PRIVATE_KEY)")]
 DeplOpt = Annotated[Path | None, typer.Option("--deployments", help="directory of <chainId>.json manifests")]
+IpfsOpt = Annotated[
+    str | None,
+    typer.Option("--ipfs-api", envvar="STARFISH_IPFS_API", help="Kubo RPC multiaddr (default: embedded store)"),
+]
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -166,17 +172,32 @@ def contribute(
     rpc: RpcOpt = None,
     key_file: KeyOpt = None,
     deployments: DeplOpt = None,
+    ipfs_api: IpfsOpt = None,
 ) -> None:
-    """Pin FILE (kubo's CID, computed locally) and submit it as a contribution."""
-    from starfish_dao.ipfs.local import LocalStore
+    """Pin FILE and submit its CID (kubo's CID, computed locally and checked against the node)."""
+    from starfish_dao.chain.tx import call_or_raise
+    from starfish_dao.domain.unixfs import FileBuilder
+    from starfish_dao.ipfs import open_store
 
     if not file.is_file():
         _fail(f"no such file: {file}")
     account = keys.load(key_file)
     sf = _client(rpc, deployments)
-    cid = LocalStore().add_file(file)
-    contribution_id = sf.submit(account, cid.bytes, effort)
-    console.print(f"contribution #{contribution_id}: {cid}")
+    builder = FileBuilder()
+    with file.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            builder.update(chunk)
+    cid = builder.finish().cid
+    # Nothing is written anywhere until the chain says the submission would succeed.
+    call_or_raise(sf.registry.functions.submit(cid.bytes, effort), sender=account.address)
+    store = open_store(ipfs_api)
+    pinned = store.add_file(file)
+    try:
+        contribution_id = sf.submit(account, pinned.bytes, effort)
+    except Exception:
+        store.unpin(pinned)
+        raise
+    console.print(f"contribution #{contribution_id}: {pinned}")
 
 
 @app.command()
@@ -189,11 +210,11 @@ def review(
     deployments: DeplOpt = None,
 ) -> None:
     """Rate a contribution."""
-    from starfish_dao.ipfs.local import LocalStore
+    from starfish_dao.ipfs import open_store
 
     account = keys.load(key_file)
     sf = _client(rpc, deployments)
-    comment_cid = LocalStore().add_bytes(comment.encode()).bytes if comment else b""
+    comment_cid = open_store().add_bytes(comment.encode()).bytes if comment else b""
     sf.review(account, contribution, stars, comment_cid)
     console.print(f"reviewed #{contribution}: {stars} stars")
 
@@ -249,6 +270,7 @@ def claim(
 def status(
     rpc: RpcOpt = None,
     deployments: DeplOpt = None,
+    ipfs_api: IpfsOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False,
 ) -> None:
     """Members, points, claims, contributions and money, checked against the reference model."""
@@ -291,13 +313,28 @@ def status(
             a, state, f"{model.points_of(a, now) / POINT:,.4f}", *(str(model.claimable(a, t)) for t in tokens)
         )
     console.print(members)
+    from starfish_dao.domain.unixfs import CID
+    from starfish_dao.ipfs import open_store
+
+    store = open_store(ipfs_api)
     contributions = Table(title="Contributions")
-    for column in ("id", "author", "effort (min)", "status", "reviews", "median", "points"):
+    for column in ("id", "author", "effort (min)", "status", "reviews", "median", "points", "artifact"):
         contributions.add_column(column)
     for c in model.contributions.values():
         median = f"{c.median2 / 2:g}" if c.status == "accepted" else "-"
+        try:
+            artifact = store.status(CID.from_bytes(c.cid))
+        except ValueError:
+            artifact = "not a CID"
         contributions.add_row(
-            str(c.id), c.author, str(c.effort), c.status, str(sum(c.histogram)), median, f"{c.points / POINT:g}"
+            str(c.id),
+            c.author,
+            str(c.effort),
+            c.status,
+            str(sum(c.histogram)),
+            median,
+            f"{c.points / POINT:g}",
+            artifact,
         )
     console.print(contributions)
     money = Table(title="Money (wei)")
@@ -313,6 +350,110 @@ def status(
             err.print(str(check))
         _fail(f"{len(bad)} of {len(checks)} checks differ from the reference model")
     console.print(f"[green]verified[/]: {len(checks)} checks equal the reference model")
+
+
+@ipfs_app.command("add")
+def ipfs_add(
+    file: Path,
+    cid_version: Annotated[int, typer.Option(min=0, max=1)] = 1,
+    pin: Annotated[bool, typer.Option(help="pin it (default)")] = True,
+    ipfs_api: IpfsOpt = None,
+) -> None:
+    """Add FILE; print its CID (CIDv1 raw leaves by default, as `ipfs add --cid-version 1`)."""
+    from starfish_dao.ipfs import open_store
+
+    console.print(str(open_store(ipfs_api).add_file(file, cid_version=cid_version, pin=pin)))
+
+
+@ipfs_app.command("cat")
+def ipfs_cat(
+    cid: str,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="write here instead of stdout")] = None,
+    ipfs_api: IpfsOpt = None,
+) -> None:
+    """Print (or save) the bytes of CID, verified against it."""
+    from starfish_dao.domain.unixfs import CID
+    from starfish_dao.ipfs import open_store
+
+    data = open_store(ipfs_api).cat(_cid(cid, CID))
+    if output:
+        output.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+
+
+@ipfs_app.command("pin")
+def ipfs_pin(cid: str, ipfs_api: IpfsOpt = None) -> None:
+    """Pin CID (every block must be present)."""
+    from starfish_dao.domain.unixfs import CID
+    from starfish_dao.ipfs import open_store
+
+    open_store(ipfs_api).pin(_cid(cid, CID))
+    console.print(f"pinned {cid}")
+
+
+@ipfs_app.command("unpin")
+def ipfs_unpin(cid: str, ipfs_api: IpfsOpt = None) -> None:
+    from starfish_dao.domain.unixfs import CID
+    from starfish_dao.ipfs import open_store
+
+    removed = open_store(ipfs_api).unpin(_cid(cid, CID))
+    console.print(f"unpinned {cid}" if removed else f"{cid} was not pinned")
+
+
+@ipfs_app.command("gc")
+def ipfs_gc() -> None:
+    """Remove blocks of the embedded store that no pin reaches."""
+    from starfish_dao.ipfs.local import LocalStore
+
+    console.print(f"removed {LocalStore().gc()} unpinned blocks")
+
+
+@ipfs_app.command("export-car")
+def ipfs_export_car(cids: list[str], output: Annotated[Path, typer.Option("-o", "--output")]) -> None:
+    """Write the DAGs under CIDS from the embedded store to a CAR v1 file (for pinning services)."""
+    from starfish_dao.domain.unixfs import CID
+    from starfish_dao.ipfs.local import LocalStore
+
+    tmp = output.with_name(output.name + ".part")
+    with tmp.open("wb") as f:
+        count = LocalStore().export_car([_cid(c, CID) for c in cids], f)
+    tmp.replace(output)
+    console.print(f"wrote {count} blocks to {output}")
+
+
+@ipfs_app.command("import-car")
+def ipfs_import_car(file: Path) -> None:
+    """Import a CAR v1 into the embedded store (every block verified) and pin its roots."""
+    from starfish_dao.ipfs.local import LocalStore
+
+    if not file.is_file():
+        _fail(f"no such file: {file}")
+    with file.open("rb") as f:
+        roots = LocalStore().import_car(f)
+    console.print("imported and pinned: " + ", ".join(str(r) for r in roots))
+
+
+@ipfs_app.command("push")
+def ipfs_push(cids: list[str], ipfs_api: IpfsOpt = None) -> None:
+    """Copy DAGs from the embedded store to the real node (block put + pin)."""
+    from starfish_dao.domain.unixfs import CID
+    from starfish_dao.ipfs.kubo import KuboStore
+    from starfish_dao.ipfs.local import LocalStore
+
+    if not ipfs_api:
+        _fail("push needs a node: pass --ipfs-api /ip4/127.0.0.1/tcp/5001 or set STARFISH_IPFS_API")
+    node, local = KuboStore(str(ipfs_api)), LocalStore()
+    for text in cids:
+        count = node.push(local, _cid(text, CID))
+        console.print(f"pushed {text}: {count} blocks, pinned on {ipfs_api}")
+
+
+def _cid(text: str, cls: Any) -> Any:
+    try:
+        return cls.parse(text)
+    except ValueError as exc:
+        _fail(str(exc))
 
 
 def _label(token: str) -> str:

@@ -27,7 +27,7 @@ from starfish_dao.chain.deployment import _deploy_one, deploy
 from starfish_dao.domain.charter import DAY, POINT, CharterConfig, Founder, Params
 from starfish_dao.domain.errors import ContractRevert
 from starfish_dao.domain.model import ETH, Model
-from starfish_dao.ipfs.local import LocalStore
+from starfish_dao.ipfs import open_store
 from starfish_dao.verify.state import Check, compare
 
 NAMES = ("ada", "bo", "cy", "dee", "eli")
@@ -80,7 +80,7 @@ def run_demo(
     console = console or Console()
     seed = random.randrange(2**32) if seed is None else seed
     w3 = backend.w3
-    store = LocalStore()
+    store = open_store()
     workdir = workdir or config.subdir("demo")
     steps = 12
     step_no = 0
@@ -200,7 +200,13 @@ def run_demo(
     model = Model().apply_all(sf.logs())
     checks = compare(sf, model)
 
-    step("Comparing every on-chain number with the model")
+    step("Comparing every on-chain number with the model, and every artifact with its CID")
+    from starfish_dao.domain.unixfs import CID
+
+    for c in model.contributions.values():
+        checks.append(
+            Check(f"contribution #{c.id}", "artifact available and intact", store.status(CID.from_bytes(c.cid)), "ok")
+        )
     result = DemoResult(all(c.ok for c in checks), checks, model, sf, members, token_address, cids)
     _print_table(console, result)
     return result

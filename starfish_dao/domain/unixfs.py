@@ -259,15 +259,28 @@ class FileBuilder:
         if self.sink is not None:
             self.sink(cid, block)
 
-    def _leaf(self, chunk: bytes) -> Link:
+    def _leaf(self, chunk: bytes | memoryview) -> Link:
+        # Hash the pieces in place rather than building the block, unless a sink wants the block:
+        # this keeps the builder close to raw sha256 speed.
+        size = len(chunk)
         if self.raw_leaves:
-            cid = CID.of(chunk, RAW, 1)
-            block = chunk
-        else:
-            block = dag_pb([], unixfs_file(chunk, len(chunk)))
-            cid = CID.of(block, DAG_PB, self.version)
-        self._emit(cid, block)
-        return Link(cid, len(block), len(chunk))
+            cid = CID(1, RAW, hashlib.sha256(chunk).digest())
+            if self.sink is not None:
+                self.sink(cid, bytes(chunk))
+            return Link(cid, size, size)
+        # dag-pb leaf: PBNode{Data: UnixFS{Type: File, Data: chunk, filesize}}
+        inner_head = _field_varint(1, 2) + (varint(2 << 3 | 2) + varint(size) if size else b"")
+        inner_tail = _field_varint(3, size)
+        inner_len = len(inner_head) + (size if size else 0) + len(inner_tail)
+        head = varint(1 << 3 | 2) + varint(inner_len) + inner_head
+        h = hashlib.sha256(head)
+        h.update(chunk)
+        h.update(inner_tail)
+        cid = CID(self.version, DAG_PB, h.digest())
+        block_len = len(head) + size + len(inner_tail)
+        if self.sink is not None:
+            self.sink(cid, head + bytes(chunk) + inner_tail)
+        return Link(cid, block_len, size)
 
     def _node(self, links: list[Link]) -> Link:
         filesize = sum(link.filesize for link in links)
@@ -285,13 +298,21 @@ class FileBuilder:
             self._levels[level] = []
             self._push(level + 1, node)
 
-    def update(self, data: bytes) -> None:
-        self._buffer += data
-        self.size += len(data)
-        while len(self._buffer) >= CHUNK_SIZE:
-            chunk = bytes(self._buffer[:CHUNK_SIZE])
-            del self._buffer[:CHUNK_SIZE]
-            self._push(0, self._leaf(chunk))
+    def update(self, data: bytes | bytearray | memoryview) -> None:
+        view = memoryview(data)
+        self.size += len(view)
+        if self._buffer:
+            need = CHUNK_SIZE - len(self._buffer)
+            self._buffer += view[:need]
+            view = view[need:]
+            if len(self._buffer) < CHUNK_SIZE:
+                return
+            self._push(0, self._leaf(bytes(self._buffer)))
+            self._buffer = bytearray()
+        while len(view) >= CHUNK_SIZE:
+            self._push(0, self._leaf(view[:CHUNK_SIZE]))
+            view = view[CHUNK_SIZE:]
+        self._buffer += view
 
     def finish(self) -> Link:
         if self._buffer or self.size == 0:

@@ -1,0 +1,39 @@
+"""Artifact stores: the embedded block store (default) and a real node through the Kubo RPC API."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Protocol
+
+from starfish_dao.domain.unixfs import CID
+
+IPFS_API_ENV = "STARFISH_IPFS_API"
+
+
+class ArtifactStore(Protocol):
+    """What the toolkit needs from IPFS."""
+
+    def add_file(self, path: Path, cid_version: int = 1, pin: bool = True) -> CID: ...
+
+    def add_bytes(self, data: bytes, cid_version: int = 1, pin: bool = True) -> CID: ...
+
+    def cat(self, cid: CID) -> bytes: ...
+
+    def pin(self, cid: CID) -> None: ...
+
+    def unpin(self, cid: CID) -> bool: ...
+
+    def status(self, cid: CID) -> str: ...
+
+
+def open_store(api: str | None = None) -> ArtifactStore:
+    """The real node at `api` (a multiaddr) or $STARFISH_IPFS_API; otherwise the embedded store."""
+    addr = api or os.environ.get(IPFS_API_ENV)
+    if addr:
+        from starfish_dao.ipfs.kubo import KuboStore
+
+        return KuboStore(addr)
+    from starfish_dao.ipfs.local import LocalStore
+
+    return LocalStore()

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from starfish_dao import config
+from starfish_dao.domain import car
 from starfish_dao.domain.errors import CIDMismatch, IPFSError
 from starfish_dao.domain.unixfs import CID, DAG_PB, RAW, FileBuilder, parse_dag_pb, unixfs_data
 
@@ -106,8 +108,81 @@ class LocalStore:
             return set()
         return set(json.loads(self._pins_file.read_text()))
 
-    def pin(self, cid: CID) -> None:
-        pins = self.pins() | {str(cid)}
+    def _write_pins(self, pins: set[str]) -> None:
         tmp = self._pins_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(sorted(pins)))
         tmp.replace(self._pins_file)
+
+    def pin(self, cid: CID) -> None:
+        """Pins `cid`; every block under it must be present."""
+        for _ in self.walk(cid):
+            pass
+        self._write_pins(self.pins() | {str(cid)})
+
+    def unpin(self, cid: CID) -> bool:
+        pins = self.pins()
+        if str(cid) not in pins:
+            return False
+        self._write_pins(pins - {str(cid)})
+        return True
+
+    def walk(self, root: CID) -> Iterator[tuple[CID, bytes]]:
+        """Every block of the DAG under `root` (root first, depth first), each verified."""
+        stack = [root]
+        while stack:
+            cid = stack.pop()
+            block = self.get_block(cid)
+            yield cid, block
+            if cid.codec == DAG_PB:
+                links, _ = parse_dag_pb(block)
+                stack.extend(reversed(links))
+
+    def gc(self) -> int:
+        """Removes every block that no pin reaches; returns how many were removed."""
+        keep: set[str] = set()
+        for text in self.pins():
+            keep.update(_key(cid) for cid, _ in self.walk(CID.parse(text)))
+        removed = 0
+        for path in self.blocks.iterdir():
+            if path.name not in keep:
+                path.unlink()
+                removed += 1
+        return removed
+
+    def status(self, cid: CID) -> str:
+        """ "ok" (every block present and intact), "missing" or "corrupt"."""
+        try:
+            for _ in self.walk(cid):
+                pass
+        except CIDMismatch:
+            return "corrupt"
+        except IPFSError:
+            return "missing"
+        return "ok"
+
+    # CAR ------------------------------------------------------------------
+
+    def export_car(self, roots: Iterable[CID], out: BinaryIO) -> int:
+        """Writes a CAR v1 with every block under `roots`; returns the number of blocks."""
+        roots = list(roots)
+        out.write(car.header(roots))
+        seen: set[str] = set()
+        count = 0
+        for root in roots:
+            for cid, block in self.walk(root):
+                if _key(cid) in seen:
+                    continue
+                seen.add(_key(cid))
+                out.write(car.section(cid, block))
+                count += 1
+        return count
+
+    def import_car(self, stream: BinaryIO, pin: bool = True) -> list[CID]:
+        """Reads a CAR v1, verifying every block; pins its roots. Nothing is pinned if a block is bad."""
+        roots, blocks = car.read(stream)
+        for cid, block in blocks:
+            self.put_block(cid, block)
+        if pin:
+            for root in roots:
+                self.pin(root)
+        return roots
