@@ -3,6 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# the integration tests start a real IPFS node (js-ipfs, Kubo RPC API); it has its own package.json
+# so that the normal setup stays light
+if [ ! -x ipfs-node/node_modules/.bin/jsipfs ] || [ ipfs-node/package-lock.json -nt ipfs-node/node_modules/.package-lock.json ]; then
+  echo "setup: npm ci --prefix ipfs-node (a real IPFS node for the integration tests)"
+  npm ci --prefix ipfs-node --no-audit --no-fund --loglevel=error
+fi
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -17,6 +17,7 @@ from starfish_dao.chain.deployment import Deployment, _deploy_one, deploy
 from starfish_dao.domain.charter import DAY, POINT, CharterConfig, Founder, Params
 from starfish_dao.domain.model import Model
 from starfish_dao.domain.unixfs import cid_of
+from tests.ipfs.jsipfs import IpfsDaemon
 
 ETHER = 10**18
 FOUNDER_POINTS = 600 * POINT
@@ -35,6 +36,16 @@ PARAMS = Params(
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["STARFISH_HOME"] = str(tmp_path_factory.mktemp("starfish-home"))
+
+
+@pytest.fixture(scope="session")
+def ipfs_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IpfsDaemon]:
+    """A real IPFS node (Kubo RPC API) for the session."""
+    daemon = IpfsDaemon(tmp_path_factory.mktemp("ipfs-repo")).start()
+    try:
+        yield daemon
+    finally:
+        daemon.stop()
 
 
 @pytest.fixture(scope="session")

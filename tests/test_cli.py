@@ -12,7 +12,9 @@ STARFISH = [sys.executable, "-m", "starfish_dao.cli"]
 
 def _run(args: list[str], home: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "STARFISH_HOME": str(home), **env}
-    environment.pop("STARFISH_PRIVATE_KEY", None) if "STARFISH_PRIVATE_KEY" not in env else None
+    if "STARFISH_PRIVATE_KEY" not in env:
+        environment.pop("STARFISH_PRIVATE_KEY", None)
+    environment.pop("STARFISH_IPFS_API", None)
     return subprocess.run([*STARFISH, *args], capture_output=True, text=True, env=environment, timeout=600)
 
 

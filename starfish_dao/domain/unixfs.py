@@ -111,16 +111,18 @@ class CID:
 
     @classmethod
     def parse(cls, text: str) -> CID:
-        """Reads `Qm...` (v0) or base32 `b...` (v1)."""
+        """Reads `Qm...` (v0), base32 `b...` or base58btc `z...` (v1)."""
         text = text.strip()
         try:
             if text.startswith("Qm") and len(text) == 46:
                 return cls.from_bytes(base58btc_decode(text))
             if text.startswith("b"):
                 return cls.from_bytes(base32_decode(text[1:]))
+            if text.startswith("z"):  # base58btc multibase, as older nodes (js-ipfs) print CIDv1
+                return cls.from_bytes(base58btc_decode(text[1:]))
         except ValueError as exc:
             raise ValueError(f"not a valid CID: {text!r} ({exc})") from exc
-        raise ValueError(f"not a valid CID: {text!r} (expected Qm... or base32 b...)")
+        raise ValueError(f"not a valid CID: {text!r} (expected Qm..., base32 b... or base58btc z...)")
 
     def verify(self, block: builtins.bytes) -> bool:
         return hashlib.sha256(block).digest() == self.digest
