@@ -461,6 +461,55 @@ def _label(token: str) -> str:
 
 
 @app.command()
+def verify(
+    rpc: RpcOpt = None,
+    deployments: DeplOpt = None,
+    manifest: Annotated[Path | None, typer.Option(help="a deployment manifest file to check against")] = None,
+    splitter: Annotated[str | None, typer.Option(help="no manifest: start from the splitter's address")] = None,
+    ipfs_api: IpfsOpt = None,
+    local_ipfs: Annotated[bool, typer.Option("--local-ipfs", help="check work against the embedded store")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    html: Annotated[Path | None, typer.Option("--html", help="also write a self-contained HTML report")] = None,
+    chunk: Annotated[int, typer.Option(help="blocks per eth_getLogs request")] = 5000,
+) -> None:
+    """Re-derive every number from the chain (and IPFS) and check code, wiring, state, money and work."""
+    from starfish_dao.chain.backends import connect
+    from starfish_dao.chain.client import Starfish
+    from starfish_dao.chain.deployment import Deployment
+    from starfish_dao.ipfs import ArtifactStore, open_store
+    from starfish_dao.verify.discover import discover
+    from starfish_dao.verify.report import print_summary, to_html, to_json
+    from starfish_dao.verify.report import verify as run_verify
+
+    backend = connect(rpc)
+    w3 = backend.w3
+    if splitter:
+        deployment = discover(w3, splitter)
+    elif manifest:
+        try:
+            deployment = Deployment.from_json(json.loads(manifest.read_text()))
+        except (OSError, json.JSONDecodeError) as exc:
+            _fail(f"cannot read the manifest {manifest}: {exc}")
+    else:
+        deployment = Deployment.load(int(w3.eth.chain_id), deployments)
+    store: ArtifactStore | None = None
+    if ipfs_api or local_ipfs:
+        store = open_store(ipfs_api if not local_ipfs else None) if ipfs_api or local_ipfs else None
+    report = run_verify(Starfish(w3, deployment), store, err, chunk)
+    if html:
+        html.write_text(to_html(report), encoding="utf-8")
+    if as_json:
+        print(to_json(report))
+    else:
+        print_summary(report, console)
+        if store is None:
+            console.print("work on IPFS not checked: pass --ipfs-api ADDR or --local-ipfs")
+        if html:
+            console.print(f"HTML report: {html}")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
 def demo(
     keep_node: Annotated[bool, typer.Option(help="leave the managed anvil running afterwards")] = False,
     backend: Annotated[str, typer.Option(help="auto, anvil or py-evm")] = "auto",

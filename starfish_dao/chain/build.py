@@ -59,7 +59,7 @@ def standard_json_input(contracts_dir: Path = CONTRACTS_DIR) -> dict[str, object
     if not contracts_dir.is_dir():
         raise BuildError(f"no contracts directory at {contracts_dir}")
     sources = {
-        path.relative_to(PROJECT_ROOT).as_posix(): {"content": path.read_text(encoding="utf-8")}
+        path.relative_to(contracts_dir.parent).as_posix(): {"content": path.read_text(encoding="utf-8")}
         for path in _sources(contracts_dir)
     }
     if not sources:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ from web3.logs import DISCARD
 
 from starfish_dao.chain import artifacts
 from starfish_dao.chain.deployment import ROLES, Deployment
+from starfish_dao.chain.logs import fetch_logs
 from starfish_dao.chain.tx import call_or_raise, send
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.errors import ChainError
@@ -230,34 +231,37 @@ class Starfish:
                     table[(contract.address.lower(), topic)] = (role, item)
         return table
 
-    def logs(self, from_block: int | None = None, to_block: int | None = None) -> Iterator[dict[str, Any]]:
+    def logs(
+        self,
+        from_block: int | None = None,
+        to_block: int | None = None,
+        progress: Callable[[int], None] | None = None,
+        chunk: int = LOG_CHUNK,
+    ) -> Iterator[dict[str, Any]]:
         """Every Starfish event in chain order, decoded, with its block's timestamp."""
         start = self.deployment.deploy_block if from_block is None else from_block
         end = int(self.w3.eth.block_number) if to_block is None else to_block
         table = self._event_table()
         addresses = [c.address for c in self.contracts.values()]
         timestamps: dict[int, int] = {}
-        for lo in range(start, end + 1, LOG_CHUNK):
-            hi = min(end, lo + LOG_CHUNK - 1)
-            raw = self.w3.eth.get_logs({"fromBlock": lo, "toBlock": hi, "address": addresses})
-            for log in sorted(raw, key=lambda entry: (entry["blockNumber"], entry["logIndex"])):
-                key = (log["address"].lower(), bytes(log["topics"][0]))
-                if key not in table:
-                    continue
-                role, abi = table[key]
-                decoded = get_event_data(self.w3.codec, abi, log)
-                block = int(log["blockNumber"])
-                if block not in timestamps:
-                    timestamps[block] = int(self.w3.eth.get_block(block)["timestamp"])
-                yield {
-                    "contract": role,
-                    "event": decoded["event"],
-                    "args": dict(decoded["args"]),
-                    "block": block,
-                    "log_index": int(log["logIndex"]),
-                    "tx": "0x" + bytes(log["transactionHash"]).hex(),
-                    "timestamp": timestamps[block],
-                }
+        for log in fetch_logs(self.w3, addresses, start, end, chunk, progress):
+            key = (log["address"].lower(), bytes(log["topics"][0]))
+            if key not in table:
+                continue
+            role, abi = table[key]
+            decoded = get_event_data(self.w3.codec, abi, log)
+            block = int(log["blockNumber"])
+            if block not in timestamps:
+                timestamps[block] = int(self.w3.eth.get_block(block)["timestamp"])
+            yield {
+                "contract": role,
+                "event": decoded["event"],
+                "args": dict(decoded["args"]),
+                "block": block,
+                "log_index": int(log["logIndex"]),
+                "tx": "0x" + bytes(log["transactionHash"]).hex(),
+                "timestamp": timestamps[block],
+            }
 
 
 def _bytes(value: Any) -> bytes:

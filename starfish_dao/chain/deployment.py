@@ -139,8 +139,10 @@ def charter_from_json(data: dict[str, Any]) -> CharterConfig:
         raise ConfigError(f"charter file: missing or malformed {exc}") from exc
 
 
-def _deploy_one(w3: Web3, account: LocalAccount, name: str, *args: Any) -> tuple[str, int]:
-    art = artifacts.load(name)
+def _deploy_one(
+    w3: Web3, account: LocalAccount, name: str, *args: Any, artifact: dict[str, Any] | None = None
+) -> tuple[str, int]:
+    art = artifact or artifacts.load(name)
     factory = w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
     data = factory.constructor(*args).data_in_transaction
     receipt = send(w3, account, {"data": data})
@@ -150,8 +152,13 @@ def _deploy_one(w3: Web3, account: LocalAccount, name: str, *args: Any) -> tuple
     return to_checksum_address(address), int(receipt["blockNumber"])
 
 
-def deploy(w3: Web3, account: LocalAccount, cfg: CharterConfig) -> Deployment:
-    """Deploys charter, membership, splitter and registry, wired together, and returns the manifest."""
+def deploy(
+    w3: Web3, account: LocalAccount, cfg: CharterConfig, overrides: dict[str, dict[str, Any]] | None = None
+) -> Deployment:
+    """Deploys charter, membership, splitter and registry, wired together, and returns the manifest.
+
+    `overrides` replaces a contract's artifact by name (tests deploy deliberately wrong variants)."""
+    overrides = overrides or {}
     cfg.params.check()
     if not cfg.document_cid:
         raise ConfigError("the charter needs a document CID (pin the charter text first)")
@@ -165,7 +172,10 @@ def deploy(w3: Web3, account: LocalAccount, cfg: CharterConfig) -> Deployment:
         w3, account, "Charter", governance, p.as_tuple(), cfg.document_cid, list(cfg.revenue_tokens)
     )
     membership, _ = _deploy_one(w3, account, "Membership", charter)
-    splitter, _ = _deploy_one(w3, account, "PayoutSplitter", charter, registry_predicted, founders, points)
+    splitter, _ = _deploy_one(
+        w3, account, "PayoutSplitter", charter, registry_predicted, founders, points,
+        artifact=overrides.get("PayoutSplitter"),
+    )  # fmt: skip
     registry, _ = _deploy_one(w3, account, "ContributionRegistry", charter, membership, splitter)
     if registry != registry_predicted:
         raise DeploymentError(

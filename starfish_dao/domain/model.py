@@ -134,6 +134,9 @@ class Model:
         self.claimed_by: dict[tuple[str, str], int] = defaultdict(int)
         self.awarded: dict[str, int] = defaultdict(int)  # points as awarded, before decay
         self.slashed: dict[str, int] = defaultdict(int)
+        # rounding: what the contract may keep beyond obligations, accumulated as it happens
+        self.dust_bound_settled: dict[str, int] = defaultdict(int)
+        self._drifted = False  # an era shift happened: the total may exceed the sum of accounts
         self.now = 0
         self.events_applied = 0
         self.discrepancies: list[str] = []
@@ -258,6 +261,7 @@ class Model:
         if era > self.era:
             self.total_credited = shift(self.total_credited, era - self.era)
             self.era = era
+            self._drifted = True
         return era, offset
 
     def _credit(self, member: str, points: int, era: int, offset: int) -> None:
@@ -267,27 +271,31 @@ class Model:
         self.total_credited += added
         self.awarded[member] += points
 
-    def _settled(self, member: str, token: str, era: int) -> tuple[int, int]:
+    def _settled(self, member: str, token: str, era: int) -> tuple[int, int, int]:
+        """(owed, accumulator now, number of rounded-down divisions) — `PayoutSplitter._settled`."""
         credited, account_era = self.accounts.get(member, (0, 0))
         owed, position_era = self.positions.get((member, token), (0, 0))
         acc_now = self.acc[(era, token)]
         if credited == 0:
-            return owed, acc_now
+            return owed, acc_now, 0
         e = max(position_era, account_era)
         snapshot = 0 if position_era < account_era else self.snapshots.get((member, token), 0)
         credited = shift(credited, e - account_era)
+        floors = 0
         while credited != 0 and e < era:
             owed += credited * (self.acc[(e, token)] - snapshot) // ACC_PRECISION
-            snapshot, e = 0, e + 1
+            snapshot, e, floors = 0, e + 1, floors + 1
             credited = shift(credited, 1)
         if credited != 0:
             owed += credited * (acc_now - snapshot) // ACC_PRECISION
-        return owed, acc_now
+            floors += 1
+        return owed, acc_now, floors
 
     def _settle(self, member: str, token: str, era: int) -> None:
-        owed, acc_now = self._settled(member, token, era)
+        owed, acc_now, floors = self._settled(member, token, era)
         self.positions[(member, token)] = (owed, era)
         self.snapshots[(member, token)] = acc_now
+        self.dust_bound_settled[token] += floors
 
     def _settle_all(self, member: str, era: int) -> None:
         for token in [ETH, *self.tokens]:
@@ -333,11 +341,19 @@ class Model:
             return
         rest += self.undistributed[token]
         self.undistributed[token] = 0
-        self.acc[(era, token)] += rest * ACC_PRECISION // self.total_credited
+        total = self.total_credited
+        self.acc[(era, token)] += rest * ACC_PRECISION // total
+        # the accumulator's division keeps less than total / 2^128 wei ...
+        self.dust_bound_settled[token] += -(-total // ACC_PRECISION)
+        # ... and after an era shift the total may exceed the sum of the accounts' floors: that share stays
+        if self._drifted:
+            held = sum(shift(c, era - e) for c, e in self.accounts.values())
+            self.dust_bound_settled[token] += -(-rest * (total - held) // total)
 
     def _on_claimed(self, a: dict[str, Any]) -> None:
         member, token, amount = a["member"], a["token"], int(a["amount"])
-        owed, acc_now = self._settled(member, token, self.era)
+        owed, acc_now, floors = self._settled(member, token, self.era)
+        self.dust_bound_settled[token] += floors
         self._check(f"claim of {member} in {token}", amount, owed)
         self.positions[(member, token)] = (0, self.era)
         self.snapshots[(member, token)] = acc_now
@@ -387,6 +403,12 @@ class Model:
 
     def claimable(self, member: str, token: str) -> int:
         return self._settled(member, token, self.era)[0]
+
+    def dust_bound(self, token: str) -> int:
+        """The most rounding can have left in the contract: one wei per rounded-down division so far
+        (including those a claim now would make), plus each receipt's accumulator remainder."""
+        open_floors = sum(self._settled(m, token, self.era)[2] for m in self.accounts)
+        return self.dust_bound_settled[token] + open_floors
 
     def accounts_seen(self) -> list[str]:
         """Every address that is or was a member or holds points, in first-seen order."""

@@ -20,6 +20,8 @@ class Check:
     what: str
     chain: Any
     model: Any
+    category: str = "state"
+    note: str = ""
 
     @property
     def ok(self) -> bool:
@@ -27,7 +29,8 @@ class Check:
 
     def __str__(self) -> str:
         verdict = "ok" if self.ok else "MISMATCH"
-        return f"{verdict}: {self.subject} {self.what}: chain={self.chain} model={self.model}"
+        note = f" ({self.note})" if self.note else ""
+        return f"{verdict}: [{self.category}] {self.subject} {self.what}: chain={self.chain} model={self.model}{note}"
 
 
 def replay(sf: Starfish) -> Model:
@@ -69,10 +72,33 @@ def compare(sf: Starfish, model: Model | None = None) -> list[Check]:
         checks.append(Check(token, "undistributed", s.undistributed(token).call(), model.undistributed[token]))
         checks.append(Check(token, "tracked", s.tracked(token).call(), model.tracked[token]))
         balance = _balance(sf, token)
-        checks.append(Check(token, "balance covers what is tracked", balance >= model.tracked[token], True))
-        checks.append(Check(token, "solvent (dust >= 0)", model.dust(token) >= 0, True))
-        conservation = model.claimed[token] + model.spent[token] + model.tracked[token]
-        checks.append(Check(token, "received = claimed + spent + tracked", model.received[token], conservation))
+        untracked = balance - model.tracked[token]
+        note = (
+            f"{untracked} wei arrived without a receipt (e.g. a self-destruct); `sync` accounts it"
+            if untracked > 0
+            else ""
+        )
+        checks.append(
+            Check(token, "balance covers every obligation", balance >= model.tracked[token], True, "money", note)
+        )
+        dust, bound = model.dust(token), model.dust_bound(token)
+        checks.append(Check(token, "solvent: dust >= 0", dust >= 0, True, "money", f"dust {dust} wei"))
+        checks.append(
+            Check(token, f"dust within its bound ({bound} wei)", dust <= bound, True, "money", f"dust {dust} wei")
+        )
+        accounted = (
+            model.claimed[token] + model.total_claimable(token) + model.spent[token] + model.treasury[token]
+            + model.undistributed[token] + dust
+        )  # fmt: skip
+        checks.append(
+            Check(
+                token,
+                "received = claimed + claimable + spent + treasury + undistributed + dust",
+                model.received[token],
+                accounted,
+                "money",
+            )
+        )
     return checks
 
 

@@ -1,0 +1,59 @@
+"""Fetching every log of a few contracts over a long block range, robustly.
+
+Ranges are fetched in chunks; a provider that refuses a range (too many results, range too large)
+gets it split in half, down to single blocks; transient errors (timeouts, dropped connections,
+rate limits) are retried with backoff.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from web3 import Web3
+
+from starfish_dao.domain.errors import ChainError
+
+DEFAULT_CHUNK = 5000
+RETRIES = 4
+_TRANSIENT = ("timeout", "timed out", "connection", "temporarily", "rate limit", "429", "503", "502")
+
+
+def _transient(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__} {exc}".lower()
+    return any(word in text for word in _TRANSIENT)
+
+
+def fetch_logs(
+    w3: Web3,
+    addresses: Sequence[str],
+    start: int,
+    end: int,
+    chunk: int = DEFAULT_CHUNK,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Any]:
+    """Yields the logs of `addresses` in blocks [start, end], in chain order."""
+
+    def get(lo: int, hi: int) -> list[Any]:
+        delay = 0.5
+        for attempt in range(RETRIES + 1):
+            try:
+                logs = w3.eth.get_logs({"fromBlock": lo, "toBlock": hi, "address": list(addresses)})  # type: ignore[typeddict-item]
+                return sorted(logs, key=lambda log: (log["blockNumber"], log["logIndex"]))
+            except Exception as exc:
+                if _transient(exc) and attempt < RETRIES:
+                    time.sleep(delay)
+                    delay *= 2
+                    continue
+                if hi > lo:
+                    mid = (lo + hi) // 2
+                    return get(lo, mid) + get(mid + 1, hi)
+                raise ChainError(f"eth_getLogs failed for block {lo}: {exc}") from exc
+        raise AssertionError("unreachable")
+
+    for lo in range(start, end + 1, chunk):
+        hi = min(end, lo + chunk - 1)
+        yield from get(lo, hi)
+        if progress is not None:
+            progress(hi - lo + 1)

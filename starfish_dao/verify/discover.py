@@ -1,0 +1,50 @@
+"""Start from nothing but the splitter's address: find the other contracts and the deploy block."""
+
+from __future__ import annotations
+
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+from web3 import Web3
+
+from starfish_dao.chain import artifacts
+from starfish_dao.chain.deployment import Deployment
+from starfish_dao.domain.errors import DeploymentError
+
+
+def _first_block_with_code(w3: Web3, address: str, latest: int) -> int:
+    """Binary search for the block at which `address` got its code."""
+    lo, hi = 0, latest
+    if not w3.eth.get_code(to_checksum_address(address), hi):
+        raise DeploymentError(f"no contract at {address}")
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if w3.eth.get_code(to_checksum_address(address), mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def discover(w3: Web3, splitter: str) -> Deployment:
+    """A manifest rebuilt from the chain alone, given the payout splitter's address."""
+    splitter = to_checksum_address(splitter)
+    try:
+        contract = w3.eth.contract(address=splitter, abi=artifacts.abi("PayoutSplitter"))
+        charter, registry = contract.functions.wiring().call()
+        reg = w3.eth.contract(address=registry, abi=artifacts.abi("ContributionRegistry"))
+        _, membership, _ = reg.functions.wiring().call()
+    except Exception as exc:
+        raise DeploymentError(f"{splitter} does not answer as a Starfish payout splitter: {exc}") from exc
+    latest = int(w3.eth.block_number)
+    addresses = {"charter": charter, "membership": membership, "splitter": splitter, "registry": registry}
+    deploy_block = min(_first_block_with_code(w3, a, latest) for a in addresses.values())
+    code_hashes = {role: "0x" + keccak(w3.eth.get_code(a)).hex() for role, a in addresses.items()}
+    return Deployment(
+        chain_id=int(w3.eth.chain_id),
+        deploy_block=deploy_block,
+        deployer="",
+        addresses=addresses,
+        code_hashes=code_hashes,
+        charter={},
+        compiler=artifacts.load("Charter")["compiler"],
+    )
