@@ -25,6 +25,27 @@ def _transient(exc: BaseException) -> bool:
     return any(word in text for word in _TRANSIENT)
 
 
+def _normalize(log: Any) -> dict[str, Any]:
+    """One shape for raw JSON-RPC logs (hex strings) and web3's (bytes and ints)."""
+    if isinstance(log.get("data"), str):
+        return {
+            "address": log["address"].lower(),
+            "topics": [bytes.fromhex(t[2:]) for t in log["topics"]],
+            "data": bytes.fromhex(log["data"][2:]),
+            "blockNumber": int(log["blockNumber"], 16),
+            "logIndex": int(log["logIndex"], 16),
+            "transactionHash": log["transactionHash"],
+        }
+    return {
+        "address": str(log["address"]).lower(),
+        "topics": [bytes(t) for t in log["topics"]],
+        "data": bytes(log["data"]),
+        "blockNumber": int(log["blockNumber"]),
+        "logIndex": int(log["logIndex"]),
+        "transactionHash": "0x" + bytes(log["transactionHash"]).hex(),
+    }
+
+
 def fetch_logs(
     w3: Web3,
     addresses: Sequence[str],
@@ -33,13 +54,23 @@ def fetch_logs(
     chunk: int = DEFAULT_CHUNK,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[Any]:
-    """Yields the logs of `addresses` in blocks [start, end], in chain order."""
+    """Yields the logs of `addresses` in blocks [start, end], in chain order, normalized: address
+    (lower case), topics and data (bytes), blockNumber, logIndex, transactionHash (hex)."""
+
+    from starfish_dao.chain.rpc import RawRpc
+
+    rpc = RawRpc(w3)
 
     def get(lo: int, hi: int) -> list[Any]:
         delay = 0.5
         for attempt in range(RETRIES + 1):
             try:
-                logs = w3.eth.get_logs({"fromBlock": lo, "toBlock": hi, "address": list(addresses)})  # type: ignore[typeddict-item]
+                if rpc.url is not None:
+                    params = {"fromBlock": hex(lo), "toBlock": hex(hi), "address": list(addresses)}
+                    raw = rpc.request("eth_getLogs", [params])
+                else:
+                    raw = w3.eth.get_logs({"fromBlock": lo, "toBlock": hi, "address": list(addresses)})  # type: ignore[typeddict-item]
+                logs = [_normalize(log) for log in raw]
                 return sorted(logs, key=lambda log: (log["blockNumber"], log["logIndex"]))
             except Exception as exc:
                 if _transient(exc) and attempt < RETRIES:

@@ -63,7 +63,7 @@ def verify(
         task = progress.add_task("events", total=blocks)
         model.apply_all(sf.logs(sf.deployment.deploy_block, head, lambda n: progress.advance(task, n), chunk))
         task = progress.add_task("state and money", total=1)
-        checks += compare(sf, model)
+        checks += compare(sf, model, head)
         progress.advance(task)
         if store is not None:
             task = progress.add_task("work on IPFS", total=len(model.contributions))

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eth_utils.address import to_checksum_address
-
 from starfish_dao.chain.client import Starfish
+from starfish_dao.chain.rpc import RawRpc, ViewCalls
 from starfish_dao.domain.charter import Parameter
 from starfish_dao.domain.model import ETH, Model
 
@@ -37,41 +36,77 @@ def replay(sf: Starfish) -> Model:
     return Model().apply_all(sf.logs())
 
 
-def compare(sf: Starfish, model: Model | None = None) -> list[Check]:
-    """Every check of state and money; a list of `Check`, all ok when the chain equals the model."""
+def compare(sf: Starfish, model: Model | None = None, block: int | None = None) -> list[Check]:
+    """Every check of state and money at `block` (default: the latest), all ok when the chain equals
+    the model. The contracts' views are read in JSON-RPC batches (thousands of members are fine)."""
     model = model or replay(sf)
-    now = sf.now()
-    checks: list[Check] = [Check("model", "derived values stated by events", [], model.discrepancies)]
-    s, m, c = sf.splitter.functions, sf.membership.functions, sf.charter.functions
-    onchain_params = tuple(c.params().call())
-    checks.append(Check("charter", "parameters", onchain_params, model.params.as_tuple()))
-    for p in Parameter:
-        checks.append(Check("charter", f"{p.name.lower()}", c.parameter(int(p)).call(), model.params.value(p)))
-    checks.append(Check("charter", "epoch", c.currentEpoch().call(), model.epoch_at(now)))
-    checks.append(Check("charter", "document CID", bytes(c.documentCid().call()), model.document_cid))
-    checks.append(Check("charter", "revenue tokens", list(c.revenueTokens().call()), model.tokens))
-    checks.append(Check("splitter", "era", s.era().call(), model.era))
-    checks.append(Check("splitter", "total points", s.totalPoints().call(), model.total_points(now)))
-    active = sum(1 for mem in model.members.values() if mem.token_id)
-    checks.append(Check("membership", "member count", m.memberCount().call(), active))
+    head = int(sf.w3.eth.block_number) if block is None else block
+    now = int(sf.w3.eth.get_block(head)["timestamp"])
+    calls = ViewCalls(RawRpc(sf.w3), hex(head))
+    charter, membership, splitter = sf.charter, sf.membership, sf.splitter
+    c_abi, m_abi, s_abi = charter.abi, membership.abi, splitter.abi
+
+    def view(contract: Any, abi: Any, name: str, *args: Any) -> int:
+        return calls.add(contract.address, abi, name, *args)
+
     tokens = model.all_tokens()
-    for address in model.accounts_seen():
-        record = model.members.get(address)
-        checks.append(Check(address, "token id", m.tokenOf(address).call(), record.token_id if record else 0))
-        suspended = record.suspended if record else False
-        checks.append(Check(address, "suspended", m.isSuspended(address).call(), suspended))
-        checks.append(Check(address, "points", s.pointsOf(address).call(), model.points_of(address, now)))
-        for token in tokens:
-            checks.append(
-                Check(
-                    address, f"claimable {token}", s.claimable(address, token).call(), model.claimable(address, token)
-                )
+    accounts = model.accounts_seen()
+    slots: dict[str, Any] = {
+        "params": view(charter, c_abi, "params"),
+        "parameters": [view(charter, c_abi, "parameter", int(p)) for p in Parameter],
+        "epoch": view(charter, c_abi, "currentEpoch"),
+        "document": view(charter, c_abi, "documentCid"),
+        "tokens": view(charter, c_abi, "revenueTokens"),
+        "era": view(splitter, s_abi, "era"),
+        "total": view(splitter, s_abi, "totalPoints"),
+        "count": view(membership, m_abi, "memberCount"),
+        "members": [
+            (
+                view(membership, m_abi, "tokenOf", a),
+                view(membership, m_abi, "isSuspended", a),
+                view(splitter, s_abi, "pointsOf", a),
+                [view(splitter, s_abi, "claimable", a, t) for t in tokens],
             )
-    for token in tokens:
-        checks.append(Check(token, "treasury", s.treasury(token).call(), model.treasury[token]))
-        checks.append(Check(token, "undistributed", s.undistributed(token).call(), model.undistributed[token]))
-        checks.append(Check(token, "tracked", s.tracked(token).call(), model.tracked[token]))
-        balance = _balance(sf, token)
+            for a in accounts
+        ],
+        "books": [
+            (
+                view(splitter, s_abi, "treasury", t),
+                view(splitter, s_abi, "undistributed", t),
+                view(splitter, s_abi, "tracked", t),
+                None if t == ETH else calls.add(t, ERC20_BALANCE_ABI, "balanceOf", splitter.address),
+            )
+            for t in tokens
+        ],
+    }
+    r = calls.run()
+    checks: list[Check] = [Check("model", "derived values stated by events", [], model.discrepancies)]
+    params = r[slots["params"]]
+    checks.append(Check("charter", "parameters", tuple(params) if params else params, model.params.as_tuple()))
+    for p, slot in zip(Parameter, slots["parameters"], strict=True):
+        checks.append(Check("charter", p.name.lower(), r[slot], model.params.value(p)))
+    checks.append(Check("charter", "epoch", r[slots["epoch"]], model.epoch_at(now)))
+    checks.append(Check("charter", "document CID", r[slots["document"]], model.document_cid))
+    checks.append(Check("charter", "revenue tokens", list(r[slots["tokens"]] or []), model.tokens))
+    checks.append(Check("splitter", "era", r[slots["era"]], model.era))
+    checks.append(Check("splitter", "total points", r[slots["total"]], model.total_points(now)))
+    active = sum(1 for mem in model.members.values() if mem.token_id)
+    checks.append(Check("membership", "member count", r[slots["count"]], active))
+    for address, (token_id, suspended, points, claimables) in zip(accounts, slots["members"], strict=True):
+        record = model.members.get(address)
+        checks.append(Check(address, "token id", r[token_id], record.token_id if record else 0))
+        checks.append(Check(address, "suspended", r[suspended], record.suspended if record else False))
+        checks.append(Check(address, "points", r[points], model.points_of(address, now)))
+        for token, slot in zip(tokens, claimables, strict=True):
+            checks.append(Check(address, f"claimable {token}", r[slot], model.claimable(address, token)))
+    for token, (treasury, undistributed, tracked, balance_slot) in zip(tokens, slots["books"], strict=True):
+        checks.append(Check(token, "treasury", r[treasury], model.treasury[token]))
+        checks.append(Check(token, "undistributed", r[undistributed], model.undistributed[token]))
+        checks.append(Check(token, "tracked", r[tracked], model.tracked[token]))
+        if balance_slot is None:
+            balance = int(sf.w3.eth.get_balance(splitter.address, head))
+        else:
+            balance = int(r[balance_slot] or 0)
         untracked = balance - model.tracked[token]
         note = (
             f"{untracked} wei arrived without a receipt (e.g. a self-destruct); `sync` accounts it"
@@ -86,26 +121,24 @@ def compare(sf: Starfish, model: Model | None = None) -> list[Check]:
         checks.append(
             Check(token, f"dust within its bound ({bound} wei)", dust <= bound, True, "money", f"dust {dust} wei")
         )
-        accounted = (
-            model.claimed[token] + model.total_claimable(token) + model.spent[token] + model.treasury[token]
-            + model.undistributed[token] + dust
-        )  # fmt: skip
         checks.append(
             Check(
                 token,
-                "received = claimed + claimable + spent + treasury + undistributed + dust",
+                "received = claimed + spent + tracked",
                 model.received[token],
-                accounted,
+                model.claimed[token] + model.spent[token] + model.tracked[token],
                 "money",
             )
         )
     return checks
 
 
-def _balance(sf: Starfish, token: str) -> int:
-    if token == ETH:
-        return int(sf.w3.eth.get_balance(sf.splitter.address))
-    from starfish_dao.chain import artifacts
-
-    erc20 = sf.w3.eth.contract(address=to_checksum_address(token), abi=artifacts.abi("TestToken"))
-    return int(erc20.functions.balanceOf(sf.splitter.address).call())
+ERC20_BALANCE_ABI: list[dict[str, Any]] = [
+    {
+        "type": "function",
+        "name": "balanceOf",
+        "inputs": [{"name": "owner", "type": "address"}],
+        "outputs": [{"name": "", "type": "uint256"}],
+        "stateMutability": "view",
+    }
+]
