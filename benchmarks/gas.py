@@ -127,6 +127,7 @@ def main() -> None:
     node = AnvilNode(
         Path(tempfile.mkdtemp(prefix="anvil-gas-")),
         extra_args=("--disable-block-gas-limit", "--disable-code-size-limit"),
+        persist=False,
     ).start()
     try:
         chain = RpcBackend(node.url, node=node)

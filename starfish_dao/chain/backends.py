@@ -82,6 +82,7 @@ class AnvilNode:
     pid: int = 0
     chain_id: int = ANVIL_CHAIN_ID
     extra_args: tuple[str, ...] = ()
+    persist: bool = True  # keep state on disk (dumped on stop and every few seconds)
     _process: subprocess.Popen[bytes] | None = None
 
     @classmethod
@@ -129,8 +130,7 @@ class AnvilNode:
             "--chain-id", str(self.chain_id),
             "--accounts", "1",
             "--block-base-fee-per-gas", "0",
-            "--state", str(self.state_file),
-            "--state-interval", "5",
+            *(("--state", str(self.state_file), "--state-interval", "5") if self.persist else ()),
             "--silent",
             *self.extra_args,
         ]  # fmt: skip

@@ -1,0 +1,183 @@
+"""`starfish verify` at scale: 1,000 members, 20,000 contributions, 100,000 reviews.
+
+Seeds a dedicated anvil quickly (accounts impersonated, transactions sent unsigned in JSON-RPC
+batches: a seeding shortcut only), then runs `starfish verify` in a child process and reports its
+wall time and peak memory (max RSS). Targets: <= 30 s and <= 1 GB.
+
+    .venv/bin/python benchmarks/verify_scale.py [--members 1000 --per-member 20 --reviews 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from eth_account import Account
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from starfish_dao.chain.backends import AnvilNode, RpcBackend
+from starfish_dao.chain.client import Starfish
+from starfish_dao.chain.deployment import deploy
+from starfish_dao.domain.charter import DAY, POINT, CharterConfig, Founder, Params
+from starfish_dao.domain.unixfs import cid_of
+
+ETHER = 10**18
+T0 = time.time()
+
+
+class Sender:
+    """Unsigned eth_sendTransaction from impersonated accounts, in JSON-RPC batches."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.session = requests.Session()
+        self.session.trust_env = False
+        self.sent = 0
+        self.nonces: dict[str, int] = {}
+
+    def send(self, txs: list[dict[str, str]], batch: int = 500) -> None:
+        for t in txs:  # explicit nonces: a batch is handled concurrently
+            if t["from"] not in self.nonces:
+                count = self.session.post(self.url, json={"jsonrpc": "2.0", "id": 0, "method": "eth_getTransactionCount",
+                                                          "params": [t["from"], "pending"]}).json()["result"]  # fmt: skip
+                self.nonces[t["from"]] = int(count, 16)
+            t["nonce"] = hex(self.nonces[t["from"]])
+            self.nonces[t["from"]] += 1
+        for start in range(0, len(txs), batch):
+            payload = [
+                {"jsonrpc": "2.0", "id": i, "method": "eth_sendTransaction", "params": [tx]}
+                for i, tx in enumerate(txs[start : start + batch])
+            ]
+            answers = self.session.post(self.url, json=payload, timeout=600).json()
+            errors = [a["error"] for a in answers if "error" in a]
+            if errors:
+                raise RuntimeError(f"seeding transaction failed: {errors[0]}")
+            self.sent += len(payload)
+            if self.sent % 10_000 < batch:
+                print(f"  sent {self.sent} ({time.time() - T0:.0f} s)", flush=True)
+
+    def drain(self, timeout: float = 600) -> None:
+        """Mines everything sent into one block (automine is off while seeding) and waits for it."""
+        self.session.post(self.url, json={"jsonrpc": "2.0", "id": 0, "method": "evm_mine", "params": []})
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            status = self.session.post(
+                self.url, json={"jsonrpc": "2.0", "id": 0, "method": "txpool_status", "params": []}
+            )
+            result = status.json()["result"]
+            if int(result["pending"], 16) == 0 and int(result["queued"], 16) == 0:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("the node did not mine the seeding transactions in time")
+
+
+def tx(sender: str, to: str, data: bytes, value: int = 0) -> dict[str, str]:
+    return {"from": sender, "to": to, "data": "0x" + data.hex(), "gas": hex(600_000), "gasPrice": "0x0",
+            "value": hex(value)}  # fmt: skip
+
+
+def seed(chain: RpcBackend, members: int, per_member: int, reviews: int) -> tuple[Starfish, float]:
+    started = time.time()
+    admin = Account.create()
+    chain.fund(admin.address, 10**6 * ETHER)
+    addresses = [chain.w3.to_checksum_address(f"0x{0x5000 + i:040x}") for i in range(members)]
+    params = Params(epoch_length=7 * DAY, review_window=DAY, quorum=3, half_life=26, reserve_bps=1000,
+                    max_effort=600, max_effort_per_epoch=100_000, min_reviewer_standing=0)  # fmt: skip
+    cfg = CharterConfig(params, cid_of(b"charter").bytes, (), (Founder(addresses[0], 100 * POINT),), admin.address)
+    sf = Starfish(chain.w3, deploy(chain.w3, admin, cfg))
+    sender = Sender(str(chain.url))
+    chain._dev("evm_setAutomine", [False])  # bulk phases: fill the pool, then mine it as one block
+    m, r, s = sf.membership, sf.registry, sf.splitter
+    print(f"seeding: {members} joins", flush=True)
+    sender.send([tx(a, m.address, bytes.fromhex(m.encode_abi("join", [])[2:])) for a in addresses])
+    sender.drain()
+    print(f"seeding: {members * per_member} contributions", flush=True)
+    submits = []
+    for k in range(per_member):
+        for i, a in enumerate(addresses):
+            cid = cid_of(f"work {i}.{k}".encode()).bytes
+            submits.append(tx(a, r.address, bytes.fromhex(r.encode_abi("submit", [cid, 60])[2:])))
+    sender.send(submits)
+    sender.drain()
+    count = members * per_member
+    print(f"seeding: {count * reviews} reviews", flush=True)
+    review_txs = []
+    for cid_id in range(1, count + 1):
+        author = (cid_id - 1) % members
+        for j in range(1, reviews + 1):
+            reviewer = addresses[(author + j) % members]
+            stars = (cid_id + j) % 6
+            review_txs.append(tx(reviewer, r.address, bytes.fromhex(r.encode_abi("review", [cid_id, stars, b""])[2:])))
+    sender.send(review_txs)
+    sender.drain()
+    chain.increase_time(DAY + 1)  # evm_increaseTime + evm_mine
+    print(f"seeding: {count} finalizations, revenue and claims", flush=True)
+    sender.send(
+        [tx(admin.address, r.address, bytes.fromhex(r.encode_abi("finalize", [i])[2:])) for i in range(1, count + 1)]
+    )
+    sender.drain()
+    sender.send([tx(admin.address, s.address, b"", 10 * ETHER) for _ in range(5)])
+    sender.drain()
+    sender.send(
+        [tx(a, s.address, bytes.fromhex(s.encode_abi("claim", [a, "0x" + "00" * 20])[2:])) for a in addresses[:200]]
+    )
+    sender.drain()
+    return sf, time.time() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--members", type=int, default=1000)
+    parser.add_argument("--per-member", type=int, default=20)
+    parser.add_argument("--reviews", type=int, default=5)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="starfish-scale-"))
+    os.environ["STARFISH_HOME"] = str(home)
+    node = AnvilNode(
+        home / "anvil", extra_args=("--auto-impersonate", "--disable-block-gas-limit"), persist=False
+    ).start()
+    try:
+        chain = RpcBackend(node.url, node=node)
+        sf, seeding = seed(chain, args.members, args.per_member, args.reviews)
+        manifest = sf.deployment.save(home / "deployments")
+        blocks = chain.w3.eth.block_number
+        print(f"seeded in {seeding:.0f} s: {blocks} blocks", flush=True)
+        started = time.time()
+        proc = subprocess.run(
+            [sys.executable, "-m", "starfish_dao.cli", "verify", "--rpc", node.url, "--manifest", str(manifest), "--json"],
+            capture_output=True, text=True, env={**os.environ, "STARFISH_HOME": str(home)},
+        )  # fmt: skip
+        seconds = time.time() - started
+        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        if proc.returncode not in (0, 1):
+            print(proc.stderr[-3000:])
+            raise SystemExit("verify crashed")
+        report = json.loads(proc.stdout)
+    finally:
+        node.stop()
+    contributions = args.members * args.per_member
+    print()
+    print("| what | figure | target |")
+    print("|---|---:|---:|")
+    print(f"| members | {args.members:,} | 1,000 |")
+    print(f"| contributions | {contributions:,} | 20,000 |")
+    print(f"| reviews | {contributions * args.reviews:,} | 100,000 |")
+    print(f"| events replayed | {report['events']:,} | |")
+    print(f"| checks | {report['checks']['total']:,} ({report['checks']['failed']} failed) | all pass |")
+    print(f"| `starfish verify` wall time | {seconds:.1f} s | ≤ 30 s |")
+    print(f"| peak memory (max RSS) | {peak_mib:,.0f} MiB | ≤ 1,024 MiB |")
+    if not report["ok"]:
+        print("failures:", report["failures"][:5])
+
+
+if __name__ == "__main__":
+    main()
