@@ -47,8 +47,13 @@ class Sender:
     def send(self, txs: list[dict[str, str]], batch: int = 500) -> None:
         for t in txs:  # explicit nonces: a batch is handled concurrently
             if t["from"] not in self.nonces:
-                count = self.session.post(self.url, json={"jsonrpc": "2.0", "id": 0, "method": "eth_getTransactionCount",
-                                                          "params": [t["from"], "pending"]}).json()["result"]  # fmt: skip
+                request = {
+                    "jsonrpc": "2.0",
+                    "id": 0,
+                    "method": "eth_getTransactionCount",
+                    "params": [t["from"], "pending"],
+                }
+                count = self.session.post(self.url, json=request).json()["result"]
                 self.nonces[t["from"]] = int(count, 16)
             t["nonce"] = hex(self.nonces[t["from"]])
             self.nonces[t["from"]] += 1
@@ -153,7 +158,8 @@ def main() -> None:
         print(f"seeded in {seeding:.0f} s: {blocks} blocks", flush=True)
         started = time.time()
         proc = subprocess.run(
-            [sys.executable, "-m", "starfish_dao.cli", "verify", "--rpc", node.url, "--manifest", str(manifest), "--json"],
+            [sys.executable, "-m", "starfish_dao.cli", "verify", "--rpc", node.url, "--manifest", str(manifest),
+             "--json"],
             capture_output=True, text=True, env={**os.environ, "STARFISH_HOME": str(home)},
         )  # fmt: skip
         seconds = time.time() - started
