@@ -33,6 +33,9 @@ RpcOpt = Annotated[
 ]
 KeyOpt = Annotated[Path | None, typer.Option("--key-file", help="eth-account keystore (else $STARFISH_PRIVATE_KEY)")]
 DeplOpt = Annotated[Path | None, typer.Option("--deployments", help="directory of <chainId>.json manifests")]
+RelayOpt = Annotated[
+    str | None, typer.Option("--relay", envvar="STARFISH_RELAY_URL", help="send through a relay (it pays the gas)")
+]
 IpfsOpt = Annotated[
     str | None,
     typer.Option("--ipfs-api", envvar="STARFISH_IPFS_API", help="Kubo RPC multiaddr (default: embedded store)"),
@@ -150,17 +153,39 @@ def deploy(
 
 
 @app.command()
-def join(rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None) -> None:
+def join(rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None, relay: RelayOpt = None) -> None:
     """Join: mint your soulbound membership."""
     account = keys.load(key_file)
+    if relay:
+        _relayed(relay, account, "Join")
+        return
     token_id = _client(rpc, deployments).join(account)
     console.print(f"joined: membership #{token_id}")
 
 
+def _relayed(url: str, account: Any, action: str, **fields: Any) -> dict[str, Any]:
+    from starfish_dao.relay.client import RelayClient
+
+    client = RelayClient(url)
+    if action in ("Finalize", "Claim"):
+        sent = client.send({"action": action, **fields})
+    else:
+        sent = client.sign_and_send(account, action, **fields)
+    console.print(f"accepted by the relay: {sent['id']}")
+    state = client.wait(sent["id"])
+    if state["status"] != "mined":
+        _fail(f"{action} {state['status']}: {state.get('error') or 'not mined in time'}")
+    console.print(f"mined in block {state['block']} (tx {state['txHash']}); the relay paid the gas")
+    return state
+
+
 @app.command()
-def leave(rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None) -> None:
+def leave(rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None, relay: RelayOpt = None) -> None:
     """Leave: burn your membership. Your points and claims stay yours."""
     account = keys.load(key_file)
+    if relay:
+        _relayed(relay, account, "Leave")
+        return
     _client(rpc, deployments).leave(account)
     console.print("left; points and claims are kept")
 
@@ -173,15 +198,27 @@ def contribute(
     key_file: KeyOpt = None,
     deployments: DeplOpt = None,
     ipfs_api: IpfsOpt = None,
+    relay: RelayOpt = None,
 ) -> None:
     """Pin FILE and submit its CID (kubo's CID, computed locally and checked against the node)."""
     from starfish_dao.chain.tx import call_or_raise
-    from starfish_dao.domain.unixfs import FileBuilder
+    from starfish_dao.domain.unixfs import CID, FileBuilder
     from starfish_dao.ipfs import open_store
 
     if not file.is_file():
         _fail(f"no such file: {file}")
     account = keys.load(key_file)
+    if relay:
+        from starfish_dao.relay.client import RelayClient
+
+        uploaded = RelayClient(relay).upload(file)
+        local = FileBuilder()
+        local.update(file.read_bytes())
+        if CID.parse(uploaded["cid"]) != local.finish().cid:
+            _fail(f"the relay pinned {uploaded['cid']}, not the CID of {file}")
+        _relayed(relay, account, "Submit", cid=uploaded["cidHex"], effort=effort)
+        console.print(f"contribution submitted: {uploaded['cid']}")
+        return
     sf = _client(rpc, deployments)
     builder = FileBuilder()
     with file.open("rb") as f:
@@ -208,11 +245,22 @@ def review(
     rpc: RpcOpt = None,
     key_file: KeyOpt = None,
     deployments: DeplOpt = None,
+    relay: RelayOpt = None,
 ) -> None:
     """Rate a contribution."""
     from starfish_dao.ipfs import open_store
 
     account = keys.load(key_file)
+    if relay:
+        comment_hex = "0x"
+        if comment:
+            from starfish_dao.relay.client import RelayClient
+
+            tmp = config.subdir("tmp") / "comment.txt"
+            tmp.write_text(comment)
+            comment_hex = RelayClient(relay).upload(tmp)["cidHex"]
+        _relayed(relay, account, "Review", contribution=contribution, stars=stars, commentCid=comment_hex)
+        return
     sf = _client(rpc, deployments)
     comment_cid = open_store().add_bytes(comment.encode()).bytes if comment else b""
     sf.review(account, contribution, stars, comment_cid)
@@ -220,8 +268,13 @@ def review(
 
 
 @app.command()
-def finalize(contribution: int, rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None) -> None:
+def finalize(
+    contribution: int, rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None, relay: RelayOpt = None
+) -> None:
     """Judge a contribution whose review window closed (anyone may)."""
+    if relay:
+        _relayed(relay, None, "Finalize", contribution=contribution)
+        return
     account = keys.load(key_file)
     out = _client(rpc, deployments).finalize(account, contribution)
     if out["accepted"]:
@@ -259,8 +312,13 @@ def claim(
     rpc: RpcOpt = None,
     key_file: KeyOpt = None,
     deployments: DeplOpt = None,
+    relay: RelayOpt = None,
 ) -> None:
     """Claim what a member is owed (anyone may claim for anyone; the member is paid)."""
+    if relay:
+        who = member or keys.load(key_file).address
+        _relayed(relay, None, "Claim", member=who, token=token)
+        return
     account = keys.load(key_file)
     amount = _client(rpc, deployments).claim(account, member, token)
     console.print(f"paid {amount} wei to {member or account.address}")
@@ -458,6 +516,22 @@ def _cid(text: str, cls: Any) -> Any:
 
 def _label(token: str) -> str:
     return "ETH" if token == ETH else token[:8] + "…"
+
+
+@app.command("relay")
+def relay_command(
+    host: Annotated[str, typer.Option(help="bind address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8545 + 100,
+) -> None:
+    """Run the relay (settings from STARFISH_RELAY_* variables; it refuses to start without a key)."""
+    import uvicorn
+
+    from starfish_dao.relay.app import create_app
+
+    app_ = create_app()
+    console.print(f"relay for chain {app_.state.relay.sf.deployment.chain_id} on http://{host}:{port} "
+                  f"(relayer {app_.state.relay.account.address}); OpenAPI at /docs")  # fmt: skip
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
 @app.command()

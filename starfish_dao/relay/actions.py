@@ -1,0 +1,234 @@
+"""Checking a request before it is accepted, and turning it into the contract call that carries it out.
+
+Pure checks (shape, domain, signature) come first, then the chain's view (deadline, nonce,
+simulation with the action's gas limit). Every refusal is a `Refusal` with an HTTP status, a code
+and a message that says what was wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account import Account
+from eth_utils.address import is_address, to_checksum_address
+
+from starfish_dao.chain.client import SignedAction, Starfish
+from starfish_dao.chain.errors import decode_revert
+from starfish_dao.chain.rpc import RawRpc
+from starfish_dao.domain import typed_data as td
+from starfish_dao.domain.model import ETH
+
+SIGNED = ("Join", "Leave", "Submit", "Review")
+UNSIGNED = ("Finalize", "Claim")
+#: Gas each action may use; the simulation runs with this limit, so an action that needs more is refused.
+GAS_LIMITS = {"Join": 200_000, "Leave": 150_000, "Submit": 250_000, "Review": 200_000, "Claim": 200_000}
+FINALIZE_GAS = 250_000  # plus 60,000 per listed revenue token (the award settles each)
+
+
+class Refusal(Exception):
+    def __init__(self, status: int, code: str, message: str, detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.detail = status, code, message, detail or {}
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.code, "message": self.message, **({"detail": self.detail} if self.detail else {})}
+
+
+@dataclass
+class Checked:
+    id: str
+    kind: str
+    signer: str | None
+    request: dict[str, Any]
+    to: str
+    data: bytes
+    gas: int
+    deadline: int | None = None
+    nonce: int | None = None
+
+
+def digest(request: dict[str, Any]) -> str:
+    return "0x" + hashlib.sha256(json.dumps(request, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _int(value: Any, field: str, bits: int = 256) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise Refusal(400, "malformed", f"{field} must be an integer")
+    try:
+        number = int(value, 0) if isinstance(value, str) else value
+    except ValueError:
+        raise Refusal(400, "malformed", f"{field} must be an integer, got {value!r}") from None
+    if not 0 <= number < 2**bits:
+        raise Refusal(400, "malformed", f"{field} must be in [0, 2^{bits})")
+    return number
+
+
+def _address(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not is_address(value):
+        raise Refusal(400, "malformed", f"{field} must be a 20-byte hex address")
+    return to_checksum_address(value)
+
+
+def _hexbytes(value: Any, field: str, limit: int = 128) -> bytes:
+    if not isinstance(value, str) or not value.startswith("0x"):
+        raise Refusal(400, "malformed", f"{field} must be 0x-prefixed hex")
+    try:
+        raw = bytes.fromhex(value[2:])
+    except ValueError:
+        raise Refusal(400, "malformed", f"{field} is not valid hex") from None
+    if len(raw) > limit:
+        raise Refusal(400, "malformed", f"{field} is longer than {limit} bytes")
+    return raw
+
+
+def _message(action: str, message: Any) -> dict[str, Any]:
+    if not isinstance(message, dict):
+        raise Refusal(400, "malformed", "typedData.message must be an object")
+    names = [f["name"] for f in td.ACTION_TYPES[action]]
+    missing = [n for n in names if n not in message]
+    extra = [n for n in message if n not in names]
+    if missing or extra:
+        raise Refusal(400, "malformed", f"{action} message: missing {missing}, unexpected {extra}")
+    out: dict[str, Any] = {}
+    for f in td.ACTION_TYPES[action]:
+        name, typ = f["name"], f["type"]
+        value = message[name]
+        if typ == "address":
+            out[name] = _address(value, name)
+        elif typ == "bytes":
+            out[name] = "0x" + _hexbytes(value, name).hex()
+        else:
+            out[name] = _int(value, name, int(typ[4:]))
+    return out
+
+
+class Checker:
+    def __init__(self, sf: Starfish, relayer: str) -> None:
+        self.sf = sf
+        self.rpc = RawRpc(sf.w3)
+        self.relayer = relayer
+        self.chain_id = sf.deployment.chain_id
+
+    def check(self, body: Any) -> Checked:
+        """Both phases: the request's own validity, then the chain's."""
+        return self.on_chain(self.parse(body))
+
+    def on_chain(self, checked: Checked) -> Checked:
+        """Deadline and nonce (signed actions), then a simulation with the action's gas limit."""
+        if checked.signer is not None and checked.deadline is not None and checked.nonce is not None:
+            now = int(self.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+            if checked.deadline < now:
+                raise Refusal(422, "expired", f"the signature expired at {checked.deadline} (chain time {now})")
+            if self.sf.nonce_used(checked.kind, checked.signer, checked.nonce):
+                raise Refusal(409, "nonce_used", f"nonce {checked.nonce} of {checked.signer} is already used")
+        return self._simulate(checked)
+
+    def parse(self, body: Any) -> Checked:
+        """Shape, domain and signature: everything that needs no chain."""
+        if not isinstance(body, dict):
+            raise Refusal(400, "malformed", "the request body must be a JSON object")
+        action = body.get("action")
+        if action in SIGNED:
+            return self._signed(action, body)
+        if action == "Finalize":
+            contribution = _int(body.get("contribution"), "contribution")
+            request = {"action": action, "contribution": contribution}
+            call = self.sf.registry.functions.finalize(contribution)
+            gas = FINALIZE_GAS + 60_000 * self._token_count()
+            return Checked(digest(request), action, None, request, *self._encode(call), gas)
+        if action == "Claim":
+            member = _address(body.get("member"), "member")
+            token = _address(body.get("token", ETH), "token")
+            request = {"action": action, "member": member, "token": token}
+            call = self.sf.splitter.functions.claim(member, token)
+            return Checked(digest(request), action, None, request, *self._encode(call), GAS_LIMITS[action])
+        known = ", ".join((*SIGNED, *UNSIGNED))
+        raise Refusal(400, "unknown_action", f"unknown action {action!r}; known: {known}")
+
+    def _encode(self, call: Any) -> tuple[str, bytes]:
+        return call.address, bytes.fromhex(call._encode_transaction_data()[2:])
+
+    def _signed(self, action: str, body: dict[str, Any]) -> Checked:
+        data = body.get("typedData")
+        if not isinstance(data, dict):
+            raise Refusal(400, "malformed", "typedData (the EIP-712 JSON that was signed) is required")
+        if data.get("primaryType") != action:
+            raise Refusal(400, "malformed", f"typedData.primaryType must be {action}")
+        types = data.get("types", {})
+        if not isinstance(types, dict) or types.get(action) != td.ACTION_TYPES[action]:
+            raise Refusal(400, "malformed", f"typedData.types.{action} is not the contract's {td.type_string(action)}")
+        message = _message(action, data.get("message"))
+        signature = _hexbytes(body.get("signature"), "signature", 65)
+        if len(signature) != 65:
+            raise Refusal(400, "malformed", "signature must be 65 bytes (r, s, v)")
+        expected = td.domain_for(action, self.chain_id, self.sf.deployment.addresses).as_dict()
+        domain = data.get("domain")
+        if not isinstance(domain, dict):
+            raise Refusal(400, "malformed", "typedData.domain is required")
+        for key, want in expected.items():
+            got = domain.get(key)
+            if key == "verifyingContract" and isinstance(got, str) and is_address(got):
+                got = to_checksum_address(got)
+            if key == "chainId" and isinstance(got, str):
+                got = _int(got, "domain.chainId")
+            if got != want:
+                raise Refusal(
+                    422, "wrong_domain", f"signed for domain.{key}={got!r}, but this relay serves {want!r}",
+                    {"field": key, "expected": want, "got": got},
+                )  # fmt: skip
+        full = td.typed_data(action, td.Domain(**{  # type: ignore[arg-type]
+            "name": expected["name"], "version": expected["version"],
+            "chain_id": expected["chainId"], "verifying_contract": expected["verifyingContract"],
+        }), message)  # fmt: skip
+        signer_field = td.ACTION_TYPES[action][0]["name"]
+        signer = message[signer_field]
+        try:
+            recovered = Account.recover_message(td.signable(full), signature=signature)
+        except Exception:  # noqa: BLE001 - any malformed signature
+            raise Refusal(422, "bad_signature", "the signature cannot be recovered") from None
+        if recovered != signer:
+            raise Refusal(422, "bad_signature", f"signed by {recovered}, not by {signer}",
+                          {"recovered": recovered, "claimed": signer})  # fmt: skip
+        request = {"action": action, "typedData": full, "signature": "0x" + signature.hex()}
+        signed = SignedAction(action, signer, full, signature)
+        to, calldata = self._encode(self.sf.by_sig_call(signed))
+        return Checked(digest(request), action, signer, request, to, calldata, GAS_LIMITS[action],
+                       message["deadline"], message["nonce"])  # fmt: skip
+
+    def _token_count(self) -> int:
+        if not hasattr(self, "_tokens"):
+            self._tokens = len(self.sf.charter.functions.revenueTokens().call())
+        return self._tokens
+
+    def _simulate(self, checked: Checked) -> Checked:
+        params = {"from": self.relayer, "to": checked.to, "data": "0x" + checked.data.hex(), "gas": hex(checked.gas)}
+        if self.rpc.url is None:
+            try:
+                self.sf.w3.eth.call({**params, "gas": checked.gas})  # type: ignore[typeddict-item]
+            except Exception as exc:
+                from starfish_dao.chain.errors import revert_from_exception
+
+                revert = revert_from_exception(exc)
+                raise Refusal(
+                    422, "would_revert", str(revert or exc), {"error": revert.name if revert else ""}
+                ) from exc
+            return checked
+        answer = self.rpc._post([{"jsonrpc": "2.0", "id": 0, "method": "eth_call", "params": [params, "latest"]}])[0]
+        if "error" in answer:
+            data = answer["error"].get("data")
+            if isinstance(data, dict):
+                data = data.get("data")
+            if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
+                revert = decode_revert(data)
+                args = {k: str(v) for k, v in revert.error_args.items()}
+                raise Refusal(
+                    422, "would_revert", f"the contract would revert: {revert}", {"error": revert.name, "args": args}
+                )
+            message = str(answer["error"].get("message", answer["error"]))
+            if "gas" in message.lower():
+                raise Refusal(422, "gas_cap", f"the action needs more than {checked.gas} gas: {message}")
+            raise Refusal(422, "would_revert", f"the simulation failed: {message}")
+        return checked

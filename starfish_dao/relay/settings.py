@@ -1,0 +1,49 @@
+"""Relay settings from the environment (prefix STARFISH_RELAY_), cached, overridable in tests."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from starfish_dao import config
+
+
+class RelaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STARFISH_RELAY_", extra="ignore")
+
+    rpc_url: str | None = None  # default: $STARFISH_RPC_URL or the managed anvil
+    deployment: Path | None = None  # a manifest file; default: $STARFISH_HOME/deployments/<chainId>.json
+    relayer_key: SecretStr | None = None  # hex private key; or keystore + password below
+    relayer_keystore: Path | None = None
+    relayer_password: SecretStr | None = None
+    db_path: Path | None = None  # default: $STARFISH_HOME/relay/queue.sqlite3
+    max_body_bytes: int = 64 * 1024
+    max_upload_bytes: int = 16 * 1024 * 1024
+    rate_per_signer: float = 20.0  # actions per second, burst = 5 x rate
+    rate_per_ip: float = 200.0
+    gas_cap: int = 1_000_000
+    signature_ttl: int = 3600
+    cors_origins: list[str] = []
+    poll_interval: float = 0.2
+    resubmit_after: float = 30.0  # seconds before a stuck transaction is replaced with a higher fee
+    keeper_finalize: bool = False
+    keeper_claim_threshold_wei: int | None = None  # sweep claims of members owed more than this
+    ipfs_api: str | None = None
+
+    @field_validator("max_body_bytes", "max_upload_bytes", "gas_cap")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("must be positive")
+        return value
+
+    def queue_path(self) -> Path:
+        return self.db_path or config.subdir("relay") / "queue.sqlite3"
+
+
+@lru_cache
+def get_settings() -> RelaySettings:
+    return RelaySettings()

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from starfish_dao.ipfs.local import LocalStore
+from starfish_dao.relay.app import create_app
+from starfish_dao.relay.service import Relay
+from starfish_dao.relay.settings import RelaySettings
+from tests.conftest import ETHER, Dao
+
+
+@dataclass
+class RelayHarness:
+    client: TestClient
+    relay: Relay
+    dao: Dao
+    relayer: LocalAccount
+
+    def signed(self, account: LocalAccount, action: str, **fields: object) -> dict[str, object]:
+        from starfish_dao.domain import typed_data as td
+
+        response = self.client.post(
+            "/v1/actions/typed-data", json={"action": action, "signer": account.address, "fields": fields}
+        )
+        assert response.status_code == 200, response.text
+        data = response.json()["typedData"]
+        signature = account.sign_message(td.signable(data)).signature
+        return {"action": action, "typedData": data, "signature": "0x" + bytes(signature).hex()}
+
+    def wait(self, action_id: str, timeout: float = 30) -> dict[str, object]:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = self.client.get(f"/v1/actions/{action_id}").json()
+            if state["status"] in ("mined", "failed"):
+                return dict(state)
+            time.sleep(0.05)
+        raise AssertionError(f"action {action_id} still {state['status']}")
+
+
+def relay_settings(tmp_path: Path, relayer: LocalAccount, **overrides: object) -> RelaySettings:
+    values: dict[str, object] = {
+        "relayer_key": SecretStr(relayer.key.hex()),
+        "db_path": tmp_path / "queue.sqlite3",
+        "poll_interval": 0.05,
+        **overrides,
+    }
+    return RelaySettings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture()
+def relay(dao: Dao, tmp_path: Path) -> Iterator[RelayHarness]:
+    relayer = Account.create()
+    dao.chain.fund(relayer.address, 100 * ETHER)
+    settings = relay_settings(tmp_path, relayer)
+    service = Relay(settings, sf=dao.sf, store=LocalStore(tmp_path / "ipfs"))
+    with TestClient(create_app(settings, service)) as client:
+        yield RelayHarness(client, service, dao, relayer)
