@@ -17,7 +17,7 @@ from eth_utils.address import is_address, to_checksum_address
 
 from starfish_dao.chain.client import SignedAction, Starfish
 from starfish_dao.chain.errors import decode_revert
-from starfish_dao.chain.rpc import RawRpc
+from starfish_dao.chain.rpc import RawRpc, ViewCalls
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.model import ETH
 
@@ -117,14 +117,44 @@ class Checker:
         return self.on_chain(self.parse(body))
 
     def on_chain(self, checked: Checked) -> Checked:
-        """Deadline and nonce (signed actions), then a simulation with the action's gas limit."""
-        if checked.signer is not None and checked.deadline is not None and checked.nonce is not None:
-            now = int(self.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
-            if checked.deadline < now:
-                raise Refusal(422, "expired", f"the signature expired at {checked.deadline} (chain time {now})")
-            if self.sf.nonce_used(checked.kind, checked.signer, checked.nonce):
-                raise Refusal(409, "nonce_used", f"nonce {checked.nonce} of {checked.signer} is already used")
-        return self._simulate(checked)
+        """Deadline and nonce (signed actions), then a simulation with the action's gas limit; over
+        HTTP all three go to the node as one JSON-RPC batch."""
+        signed = checked.signer is not None and checked.deadline is not None and checked.nonce is not None
+        if self.rpc.url is None or not signed:
+            if signed:
+                now = int(self.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+                self._deadline_and_nonce(
+                    checked, now, self._nonce_used(checked.kind, str(checked.signer), int(checked.nonce or 0))
+                )
+            return self._simulate(checked)
+        contract = self.sf.contracts[td.ACTION_DOMAINS[checked.kind][0]]
+        nonce_call = (
+            "0x"
+            + bytes.fromhex(
+                contract.functions.nonceUsed(checked.signer, checked.nonce)._encode_transaction_data()[2:]
+            ).hex()
+        )
+        answers = self.rpc._post([
+            {"jsonrpc": "2.0", "id": 0, "method": "eth_getBlockByNumber", "params": ["latest", False]},
+            {"jsonrpc": "2.0", "id": 1, "method": "eth_call",
+             "params": [{"to": contract.address, "data": nonce_call}, "latest"]},
+            {"jsonrpc": "2.0", "id": 2, "method": "eth_call", "params": [self._call_params(checked), "latest"]},
+        ])  # fmt: skip
+        if "error" in answers[0] or "error" in answers[1]:
+            raise OSError(f"the node refused a read: {answers[0].get('error') or answers[1].get('error')}")
+        now = int(answers[0]["result"]["timestamp"], 16)
+        self._deadline_and_nonce(checked, now, int(answers[1]["result"], 16) != 0)
+        self._simulation_outcome(checked, answers[2])
+        return checked
+
+    def _deadline_and_nonce(self, checked: Checked, now: int, used: bool) -> None:
+        if checked.deadline is not None and checked.deadline < now:
+            raise Refusal(422, "expired", f"the signature expired at {checked.deadline} (chain time {now})")
+        if used:
+            raise Refusal(409, "nonce_used", f"nonce {checked.nonce} of {checked.signer} is already used")
+
+    def _call_params(self, checked: Checked) -> dict[str, str]:
+        return {"from": self.relayer, "to": checked.to, "data": "0x" + checked.data.hex(), "gas": hex(checked.gas)}
 
     def parse(self, body: Any) -> Checked:
         """Shape, domain and signature: everything that needs no chain."""
@@ -198,6 +228,12 @@ class Checker:
         return Checked(digest(request), action, signer, request, to, calldata, GAS_LIMITS[action],
                        message["deadline"], message["nonce"])  # fmt: skip
 
+    def _nonce_used(self, action: str, signer: str, nonce: int) -> bool:
+        contract = self.sf.contracts[td.ACTION_DOMAINS[action][0]]
+        calls = ViewCalls(self.rpc)
+        calls.add(contract.address, list(contract.abi), "nonceUsed", signer, nonce)  # type: ignore[arg-type]
+        return bool(calls.run()[0])
+
     def _token_count(self) -> int:
         if not hasattr(self, "_tokens"):
             self._tokens = len(self.sf.charter.functions.revenueTokens().call())
@@ -217,18 +253,22 @@ class Checker:
                 ) from exc
             return checked
         answer = self.rpc._post([{"jsonrpc": "2.0", "id": 0, "method": "eth_call", "params": [params, "latest"]}])[0]
-        if "error" in answer:
-            data = answer["error"].get("data")
-            if isinstance(data, dict):
-                data = data.get("data")
-            if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
-                revert = decode_revert(data)
-                args = {k: str(v) for k, v in revert.error_args.items()}
-                raise Refusal(
-                    422, "would_revert", f"the contract would revert: {revert}", {"error": revert.name, "args": args}
-                )
-            message = str(answer["error"].get("message", answer["error"]))
-            if "gas" in message.lower():
-                raise Refusal(422, "gas_cap", f"the action needs more than {checked.gas} gas: {message}")
-            raise Refusal(422, "would_revert", f"the simulation failed: {message}")
+        self._simulation_outcome(checked, answer)
         return checked
+
+    def _simulation_outcome(self, checked: Checked, answer: dict[str, Any]) -> None:
+        if "error" not in answer:
+            return
+        data = answer["error"].get("data")
+        if isinstance(data, dict):
+            data = data.get("data")
+        if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
+            revert = decode_revert(data)
+            args = {k: str(v) for k, v in revert.error_args.items()}
+            raise Refusal(
+                422, "would_revert", f"the contract would revert: {revert}", {"error": revert.name, "args": args}
+            )
+        message = str(answer["error"].get("message", answer["error"]))
+        if "gas" in message.lower():
+            raise Refusal(422, "gas_cap", f"the action needs more than {checked.gas} gas: {message}")
+        raise Refusal(422, "would_revert", f"the simulation failed: {message}")
