@@ -24,9 +24,9 @@ from eth_account import Account
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from starfish_dao.chain.backends import AnvilNode, RpcBackend, free_port  # noqa: E402
-from starfish_dao.domain import typed_data as td  # noqa: E402
-from tests.conftest import ETHER, deploy_dao  # noqa: E402
+from starfish_dao.chain.backends import AnvilNode, RpcBackend, free_port
+from starfish_dao.domain import typed_data as td
+from tests.conftest import ETHER, deploy_dao
 
 
 def main() -> None:
