@@ -67,6 +67,8 @@ class Sender:
             if errors:
                 raise RuntimeError(f"seeding transaction failed: {errors[0]}")
             self.sent += len(payload)
+            if self.sent % 2000 < batch:  # keep the pool small: mine every ~2,000 transactions
+                self.drain()
             if self.sent % 10_000 < batch:
                 print(f"  sent {self.sent} ({time.time() - T0:.0f} s)", flush=True)
 
