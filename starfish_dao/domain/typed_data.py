@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from eth_abi.abi import encode
 from eth_account.messages import SignableMessage, encode_typed_data
+from eth_utils.crypto import keccak
 
 DOMAIN_TYPE = [
     {"name": "name", "type": "string"},
@@ -110,3 +112,42 @@ def typed_data(action: str, domain: Domain, message: dict[str, Any]) -> dict[str
 def signable(data: dict[str, Any]) -> SignableMessage:
     """eth-account's `SignableMessage` for typed data built by `typed_data`."""
     return encode_typed_data(full_message=data)
+
+
+# ---------------------------------------------------------------------- fast hashing
+
+_DOMAIN_TYPEHASH = keccak(text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
+
+
+def domain_separator(domain: Domain) -> bytes:
+    """The EIP-712 domain separator, as the contract's `DOMAIN_SEPARATOR()` returns it."""
+    return keccak(
+        encode(
+            ["bytes32", "bytes32", "bytes32", "uint256", "address"],
+            [
+                _DOMAIN_TYPEHASH,
+                keccak(text=domain.name),
+                keccak(text=domain.version),
+                domain.chain_id,
+                domain.verifying_contract,
+            ],
+        )
+    )
+
+
+def digest(action: str, domain_hash: bytes, message: dict[str, Any]) -> bytes:
+    """The EIP-712 digest a signature covers: keccak(0x1901 || domain separator || hashStruct(message)),
+    computed directly (the same bytes as eth-account's `encode_typed_data`, several times faster)."""
+    fields = ACTION_TYPES[action]
+    types = ["bytes32"]
+    values: list[Any] = [keccak(text=type_string(action))]
+    for f in fields:
+        value = message[f["name"]]
+        if f["type"] == "bytes":
+            raw = value if isinstance(value, bytes | bytearray) else bytes.fromhex(str(value).removeprefix("0x"))
+            types.append("bytes32")
+            values.append(keccak(bytes(raw)))
+        else:
+            types.append(f["type"])
+            values.append(value)
+    return keccak(b"\x19\x01" + domain_hash + keccak(encode(types, values)))

@@ -31,3 +31,19 @@ def test_signature_recovers_the_signer_and_depends_on_the_domain() -> None:
     assert Account.recover_message(signable(d1), signature=sig) == account.address
     assert Account.recover_message(signable(d2), signature=sig) != account.address
     assert set(ACTION_TYPES) == {"Join", "Leave", "Submit", "Review"}
+
+
+def test_fast_digest_equals_eth_account() -> None:
+    from eth_account.messages import _hash_eip191_message
+
+    from starfish_dao.domain.typed_data import digest, domain_separator
+
+    domain = Domain("Starfish Contributions", "1", 31337, "0x" + "ab" * 20)
+    message = {
+        "reviewer": "0x" + "cd" * 20, "contribution": 7, "stars": 4, "commentCid": "0x0155",
+        "nonce": 2**200 + 5, "deadline": 10**10,
+    }  # fmt: skip
+    expected = _hash_eip191_message(signable(typed_data("Review", domain, message)))
+    assert digest("Review", domain_separator(domain), message) == expected
+    other = {**message, "stars": 5}
+    assert digest("Review", domain_separator(domain), other) != expected
