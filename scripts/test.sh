@@ -11,6 +11,9 @@ if [ ! -x ipfs-node/node_modules/.bin/jsipfs ] || [ ipfs-node/package-lock.json 
   # dependency deep inside js-ipfs names a GitHub tarball that cannot be fetched (and is skipped)
   (cd ipfs-node && npm install --no-audit --no-fund --loglevel=error)
 fi
+# brownie (optional, its own venv: it pins web3 7.16.0 exactly) for the brownie tests
+bash scripts/brownie.sh --version >/dev/null
+
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -142,7 +141,7 @@ class Starfish:
         message = {signer_field: account.address, **fields}
         if "nonce" not in message:
             message["nonce"] = self.next_nonce(action, account.address)
-        message.setdefault("deadline", int(time.time()) + ttl if ttl else 2**256 - 1)
+        message.setdefault("deadline", self.now() + ttl if ttl else 2**256 - 1)  # chain time, not wall time
         message["deadline"] = max(int(message["deadline"]), 0)
         data = self.typed_data_for(action, message)
         signature = account.sign_message(td.signable(data)).signature
