@@ -29,6 +29,10 @@ def test_demo_runs_the_lifecycle_and_verifies(tmp_path: Path) -> None:
     status = _run(["status"], tmp_path)
     assert status.returncode == 0, status.stdout + status.stderr
     assert "verified" in status.stdout
+    # and the whole verifier, code and work included, passes on the demo's chain
+    verified = _run(["verify", "--local-ipfs", "--html", str(tmp_path / "report.html")], tmp_path)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "0 failed" in verified.stdout and (tmp_path / "report.html").stat().st_size > 1000
     assert _run(["node", "stop"], tmp_path).returncode == 0
 
 

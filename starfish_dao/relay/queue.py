@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS actions (
     attempts INTEGER NOT NULL DEFAULT 0,
     created REAL NOT NULL,
     updated REAL NOT NULL,
-    sent_at REAL
+    sent_at REAL,
+    hashes TEXT NOT NULL DEFAULT '[]'  -- every hash signed for this action (replacements included)
 );
 CREATE INDEX IF NOT EXISTS actions_status ON actions(status, created);
 """
@@ -54,6 +55,11 @@ class Action:
     created: float
     updated: float
     sent_at: float | None
+    hashes: str = "[]"
+
+    @property
+    def all_hashes(self) -> list[str]:
+        return list(json.loads(self.hashes))
 
     def public(self) -> dict[str, Any]:
         return {

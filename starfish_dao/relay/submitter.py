@@ -130,8 +130,10 @@ class Submitter:
         for action in accepted:
             raw, tx_hash = self._sign(action, nonce, max_fee, tip)
             # durable before broadcast: a crash from here on rebroadcasts these very bytes
-            self.queue.update(action.id, status="sent", raw_tx=raw, tx_hash=tx_hash, relayer_nonce=nonce,
-                              sent_at=time.time(), attempts=action.attempts + 1)  # fmt: skip
+            self.queue.update(
+                action.id, status="sent", raw_tx=raw, tx_hash=tx_hash, relayer_nonce=nonce,
+                sent_at=time.time(), attempts=action.attempts + 1, hashes=json.dumps([tx_hash]),
+            )  # fmt: skip
             raws.append(raw)
             nonce += 1
         self._broadcast(raws)
@@ -141,16 +143,23 @@ class Submitter:
         sent = self.queue.by_status("sent", limit=1000)
         if not sent:
             return
+        # every hash ever signed for an action: a replaced transaction may be the one that was mined
+        lookups = [(a, h) for a in sent for h in (a.all_hashes or [str(a.tx_hash)])]
         if self.rpc.url is not None:
             payload = [
-                {"jsonrpc": "2.0", "id": i, "method": "eth_getTransactionReceipt", "params": [a.tx_hash]}
-                for i, a in enumerate(sent)
+                {"jsonrpc": "2.0", "id": i, "method": "eth_getTransactionReceipt", "params": [h]}
+                for i, (_, h) in enumerate(lookups)
             ]
-            receipts = [answer.get("result") for answer in self.rpc._post(payload)]
+            found = [answer.get("result") for answer in self.rpc._post(payload)]
         else:
-            receipts = [self._receipt(a.tx_hash) for a in sent]
+            found = [self._receipt(h) for _, h in lookups]
+        by_action: dict[str, dict[str, Any]] = {}
+        for (action, tx_hash), receipt in zip(lookups, found, strict=True):
+            if receipt is not None:
+                by_action[action.id] = {**receipt, "_hash": tx_hash}
         now = time.time()
-        for action, receipt in zip(sent, receipts, strict=True):
+        for action in sent:
+            receipt = by_action.get(action.id)
             if receipt is None:
                 if action.sent_at and now - action.sent_at > self.resubmit_after:
                     self._replace(action)
@@ -160,11 +169,13 @@ class Submitter:
             )
             gas_used = int(receipt["gasUsed"], 16) if isinstance(receipt["gasUsed"], str) else receipt["gasUsed"]
             status = int(receipt["status"], 16) if isinstance(receipt["status"], str) else receipt["status"]
+            mined_hash = receipt["_hash"]
             if status == 1:
-                self.queue.update(action.id, status="mined", block=block, gas_used=gas_used)
+                self.queue.update(action.id, status="mined", block=block, gas_used=gas_used, tx_hash=mined_hash)
             else:
                 error = self._why(action, block)
-                self.queue.update(action.id, status="failed", block=block, gas_used=gas_used, error=json.dumps(error))
+                self.queue.update(action.id, status="failed", block=block, gas_used=gas_used, error=json.dumps(error),
+                                  tx_hash=mined_hash)  # fmt: skip
 
     def _why(self, action: Action, block: int) -> dict[str, Any]:
         params = {"from": self.relayer.address, "to": action.request["_to"], "data": action.request["_data"],
@@ -194,5 +205,7 @@ class Submitter:
         bump = 5**action.attempts
         raw, tx_hash = self._sign(action, int(action.relayer_nonce or 0), max_fee * bump // 4 ** action.attempts + 1,
                                   tip * bump // 4 ** action.attempts + 1)  # fmt: skip
-        self.queue.update(action.id, raw_tx=raw, tx_hash=tx_hash, sent_at=time.time(), attempts=action.attempts + 1)
+        hashes = json.dumps([*action.all_hashes, tx_hash])
+        self.queue.update(action.id, raw_tx=raw, tx_hash=tx_hash, sent_at=time.time(), attempts=action.attempts + 1,
+                          hashes=hashes)  # fmt: skip
         self._broadcast([raw])

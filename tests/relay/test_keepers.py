@@ -1,0 +1,64 @@
+"""Keepers finalize and sweep claims without anyone acting; a stuck transaction is replaced."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from eth_account import Account
+from fastapi.testclient import TestClient
+
+from starfish_dao.ipfs.local import LocalStore
+from starfish_dao.relay.app import create_app
+from starfish_dao.relay.service import Relay
+from starfish_dao.verify.report import verify
+from tests.conftest import ETHER, PARAMS, Dao, artifact_cid
+from tests.relay.conftest import RelayHarness, relay_settings
+
+
+def _until(condition, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not reached in time")
+
+
+def test_keepers_finalize_and_sweep_claims(dao: Dao, tmp_path: Path) -> None:
+    relayer = Account.create()
+    dao.chain.fund(relayer.address, 10 * ETHER)
+    settings = relay_settings(tmp_path, relayer, keeper_finalize=True, keeper_claim_threshold_wei=10**15)
+    service = Relay(settings, sf=dao.sf, store=LocalStore(tmp_path / "ipfs"))
+    sf = dao.sf
+    cid_id = sf.submit(dao["dee"], artifact_cid("kept"), 60)
+    sf.review(dao["ada"], cid_id, 3)
+    sf.review(dao["bo"], cid_id, 3)
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    with TestClient(create_app(settings, service)):
+        _until(lambda: sf.contribution(cid_id)["status"] == "accepted")  # nobody called finalize
+        sf.pay_eth(dao["zed"], 3 * ETHER)
+        before = sf.w3.eth.get_balance(dao["dee"].address)
+        _until(lambda: sf.w3.eth.get_balance(dao["dee"].address) > before)  # nor claim
+        _until(lambda: sf.claimable(dao["ada"].address) <= 10**15)
+    # and the chain the relay drove verifies
+    assert [str(c) for c in verify(sf).failures] == []
+
+
+def test_a_stuck_transaction_is_replaced_with_a_higher_fee(relay: RelayHarness, tmp_path: Path) -> None:
+    dao = relay.dao
+    relay.relay.submitter.resubmit_after = 0.3
+    dao.chain._dev("evm_setAutomine", [False])
+    try:
+        answer = relay.client.post("/v1/actions", json=relay.signed(Account.create(), "Join"))
+        action_id = answer.json()["id"]
+        _until(lambda: relay.relay.queue.get(action_id).attempts >= 2)  # type: ignore[union-attr]
+        replaced = relay.relay.queue.get(action_id)
+        assert replaced is not None and replaced.status == "sent"
+    finally:
+        dao.chain._dev("evm_mine", [])
+        dao.chain._dev("evm_setAutomine", [True])
+    state = relay.wait(action_id)
+    assert state["status"] == "mined"
+    assert state["txHash"] == relay.relay.queue.get(action_id).tx_hash  # type: ignore[union-attr]
+    assert dao.sf.w3.eth.get_transaction_count(relay.relayer.address) == 1  # one nonce used: replaced, not doubled
