@@ -1,0 +1,64 @@
+"""A member with only a key file and no ETH joins, pins and submits work, reviews and claims,
+all through a real relay process, from the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from eth_account import Account
+
+from starfish_dao import keys
+from starfish_dao.chain.backends import free_port
+from tests.conftest import ETHER, PARAMS, Dao, artifact_cid
+from tests.relay.test_crash import _start
+
+
+def test_key_file_only_member_through_the_relay_cli(dao: Dao, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    sf, chain = dao.sf, dao.chain
+    relayer = Account.create()
+    chain.fund(relayer.address, 10 * ETHER)
+    manifest = dao.deployment.save(tmp_path / "deployments")
+    port = free_port()
+    base = {**os.environ, "STARFISH_HOME": str(tmp_path / "home"), "STARFISH_RPC_URL": chain.url}
+    base.pop("STARFISH_PRIVATE_KEY", None)
+    base.pop("STARFISH_IPFS_API", None)
+    relay = _start({**base, "STARFISH_RELAY_DEPLOYMENT": str(manifest), "STARFISH_RELAY_RELAYER_KEY": relayer.key.hex(),
+                    "STARFISH_RELAY_DB_PATH": str(tmp_path / "q.sqlite3"), "STARFISH_RELAY_POLL_INTERVAL": "0.05"},
+                   port, tmp_path / "relay.log")  # fmt: skip
+    try:
+        monkeypatch.setenv(keys.PASSWORD_ENV, "member password")
+        key_file = tmp_path / "member.json"
+        member = keys.new_keystore(key_file)
+        url = f"http://127.0.0.1:{port}"
+        env = {**base, keys.PASSWORD_ENV: "member password"}
+
+        def cli(*args: str) -> str:
+            out = subprocess.run([sys.executable, "-m", "starfish_dao.cli", *args, "--relay", url],
+                                 env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+            assert out.returncode == 0, out.stdout + out.stderr
+            return out.stdout
+
+        assert "the relay paid the gas" in cli("join", "--key-file", str(key_file))
+        work = tmp_path / "shelf-plan.txt"
+        work.write_text("shelves for the library corner\n" * 500)
+        cli("contribute", str(work), "--effort", "60", "--key-file", str(key_file))
+        mine = sf.registry.functions.contributionCount().call()
+        assert sf.contribution(mine)["author"] == member.address
+        sf.review(dao["ada"], mine, 3)
+        sf.review(dao["bo"], mine, 3)
+        chain.increase_time(PARAMS.review_window + 1)
+        cli("finalize", str(mine))
+        assert sf.points_of(member.address) == 60 * 10**18
+        other = sf.submit(dao["dee"], artifact_cid("dee's shelf"), 30)
+        cli("review", str(other), "--stars", "4", "--comment", "sturdy", "--key-file", str(key_file))
+        assert sf.registry.functions.hasReviewed(other, member.address).call()
+        sf.pay_eth(dao["zed"], 2 * ETHER)
+        cli("claim", "--key-file", str(key_file))
+        assert sf.w3.eth.get_balance(member.address) > 0  # paid; it never held ETH before
+        assert sf.w3.eth.get_transaction_count(member.address) == 0  # and never sent a transaction
+    finally:
+        relay.kill()
+        relay.wait()
