@@ -202,8 +202,8 @@ def contribute(
 ) -> None:
     """Pin FILE and submit its CID (kubo's CID, computed locally and checked against the node)."""
     from starfish_dao.chain.tx import call_or_raise
-    from starfish_dao.domain.unixfs import CID, FileBuilder
-    from starfish_dao.ipfs import open_store
+    from starfish_dao.domain.unixfs import CID
+    from starfish_dao.ipfs import build_file, open_store
 
     if not file.is_file():
         _fail(f"no such file: {file}")
@@ -212,19 +212,13 @@ def contribute(
         from starfish_dao.relay.client import RelayClient
 
         uploaded = RelayClient(relay).upload(file)
-        local = FileBuilder()
-        local.update(file.read_bytes())
-        if CID.parse(uploaded["cid"]) != local.finish().cid:
+        if CID.parse(uploaded["cid"]) != build_file(file):
             _fail(f"the relay pinned {uploaded['cid']}, not the CID of {file}")
         _relayed(relay, account, "Submit", cid=uploaded["cidHex"], effort=effort)
         console.print(f"contribution submitted: {uploaded['cid']}")
         return
     sf = _client(rpc, deployments)
-    builder = FileBuilder()
-    with file.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            builder.update(chunk)
-    cid = builder.finish().cid
+    cid = build_file(file)
     # Nothing is written anywhere until the chain says the submission would succeed.
     call_or_raise(sf.registry.functions.submit(cid.bytes, effort), sender=account.address)
     store = open_store(ipfs_api)

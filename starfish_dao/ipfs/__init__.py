@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 from typing import Protocol
 
-from starfish_dao.domain.unixfs import CID
+from starfish_dao.domain.errors import IPFSError
+from starfish_dao.domain.unixfs import CID, BlockSink, FileBuilder
 
 IPFS_API_ENV = "STARFISH_IPFS_API"
 
@@ -25,6 +26,21 @@ class ArtifactStore(Protocol):
     def unpin(self, cid: CID) -> bool: ...
 
     def status(self, cid: CID) -> str: ...
+
+
+def build_file(path: Path, cid_version: int = 1, sink: BlockSink | None = None) -> CID:
+    """Streams the file at `path` through the UnixFS builder (1 MiB reads); its root CID."""
+    path = Path(path)
+    if not path.is_file():
+        raise IPFSError(f"no such file: {path}")
+    builder = FileBuilder(cid_version, sink=sink)
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                builder.update(chunk)
+    except OSError as exc:
+        raise IPFSError(f"cannot read {path}: {exc.strerror}") from exc
+    return builder.finish().cid
 
 
 def open_store(api: str | None = None) -> ArtifactStore:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from starfish_dao.domain.errors import CIDMismatch, IPFSError
-from starfish_dao.domain.unixfs import CHUNK_SIZE, CID, RAW, FileBuilder, add_bytes
+from starfish_dao.domain.unixfs import CHUNK_SIZE, CID, RAW, add_bytes
+from starfish_dao.ipfs import build_file
 from starfish_dao.ipfs.local import LocalStore
 
 DEFAULT_TIMEOUT = 60
@@ -62,17 +63,7 @@ class KuboStore:
         return got
 
     def add_file(self, path: Path, cid_version: int = 1, pin: bool = True) -> CID:
-        path = Path(path)
-        if not path.is_file():
-            raise IPFSError(f"no such file: {path}")
-        builder = FileBuilder(cid_version)
-        try:
-            with path.open("rb") as f:
-                while chunk := f.read(1 << 20):
-                    builder.update(chunk)
-        except OSError as exc:
-            raise IPFSError(f"cannot read {path}: {exc.strerror}") from exc
-        expected = builder.finish().cid
+        expected = build_file(path, cid_version)
         with path.open("rb") as f:
             out = self._call("add", self.client.add, f, **self._add_options(cid_version))
         return self._check(out["Hash"], expected)

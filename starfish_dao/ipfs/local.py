@@ -16,6 +16,7 @@ from starfish_dao import config
 from starfish_dao.domain import car
 from starfish_dao.domain.errors import CIDMismatch, IPFSError
 from starfish_dao.domain.unixfs import CID, DAG_PB, RAW, FileBuilder, parse_dag_pb, unixfs_data
+from starfish_dao.ipfs import build_file
 
 
 def _key(cid: CID) -> str:
@@ -61,17 +62,7 @@ class LocalStore:
 
     def add_file(self, path: Path, cid_version: int = 1, pin: bool = True) -> CID:
         """Adds a file as `ipfs add` would (streaming); returns its root CID."""
-        path = Path(path)
-        if not path.is_file():
-            raise IPFSError(f"no such file: {path}")
-        builder = FileBuilder(cid_version, sink=self.put_block)
-        try:
-            with path.open("rb") as f:
-                while chunk := f.read(1 << 20):
-                    builder.update(chunk)
-        except OSError as exc:
-            raise IPFSError(f"cannot read {path}: {exc.strerror}") from exc
-        cid = builder.finish().cid
+        cid = build_file(path, cid_version, sink=self.put_block)
         if pin:
             self.pin(cid)
         return cid
