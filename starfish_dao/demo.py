@@ -8,7 +8,6 @@ still claims later revenue. Then every on-chain number is compared with the mode
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -259,9 +258,3 @@ def _print_table(console: Console, r: DemoResult) -> None:
             f"[bold green]verified[/]: {len(r.checks)} checks, every on-chain number equals the reference model "
             f"to the wei ({model.events_applied} events replayed, at block {sf.w3.eth.block_number}, time {now})"
         )
-
-
-def summary_json(r: DemoResult) -> str:
-    return json.dumps(
-        {"ok": r.ok, "checks": len(r.checks), "failures": [str(c) for c in r.failures], "cids": r.cids}, indent=2
-    )

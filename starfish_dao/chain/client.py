@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,7 @@ from starfish_dao.chain import artifacts
 from starfish_dao.chain.deployment import ROLES, Deployment
 from starfish_dao.chain.logs import fetch_logs
 from starfish_dao.chain.rpc import RawRpc
-from starfish_dao.chain.tx import call_or_raise, send
+from starfish_dao.chain.tx import send
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.errors import ChainError
 from starfish_dao.domain.model import ETH
@@ -40,11 +39,6 @@ class SignedAction:
     @property
     def message(self) -> dict[str, Any]:
         return dict(self.typed_data["message"])
-
-
-def fresh_nonce() -> int:
-    """A random 256-bit nonce: unique without asking the chain, but each one opens a new bitmap word."""
-    return secrets.randbits(256)
 
 
 def lowest_free_bit(bitmap: int, taken: set[int]) -> int | None:
@@ -185,17 +179,11 @@ class Starfish:
         """Sends a signed action from `sender`, who pays the gas; it acts for the signer."""
         return self._send(sender, self.by_sig_call(signed))
 
-    def simulate_signed(self, signed: SignedAction, sender: str | None = None) -> Any:
-        return call_or_raise(self.by_sig_call(signed), sender=sender)
-
     def nonce_used(self, action: str, signer: str, nonce: int) -> bool:
         role = td.ACTION_DOMAINS[action][0]
         return bool(self.contracts[role].functions.nonceUsed(signer, nonce).call())
 
     # ----------------------------------------------------------------- queries
-
-    def token_ids(self) -> list[str]:
-        return [ETH, *self.charter.functions.revenueTokens().call()]
 
     def points_of(self, member: str) -> int:
         return int(self.splitter.functions.pointsOf(member).call())
