@@ -109,9 +109,11 @@ contract PayoutSplitter is IPayoutSplitter, ReentrancyGuardTransient {
         uint256 era_ = _totals.era;
         uint256 accNow;
         (amount, accNow) = _settled(member, token, era_);
+        // Nothing owed: change nothing. Moving the snapshot here would re-round the member's share
+        // without an event, and the books would no longer follow from the event log alone.
+        if (amount == 0) return 0;
         _positions[member][token] = Position(0, uint64(era_));
         _snapshots[member][token] = accNow;
-        if (amount == 0) return 0;
         _books[token].tracked -= uint128(amount);
         emit Claimed(member, token, amount, msg.sender);
         _transfer(token, member, amount);

@@ -80,8 +80,8 @@ class Starfish:
         return self.contracts["splitter"]
 
     def _send(self, account: LocalAccount, fn: Any, value: int = 0) -> Any:
-        tx = fn.build_transaction({"from": account.address, "value": value, "gas": 0})
-        return send(self.w3, account, {"to": tx["to"], "data": tx["data"], "value": value})
+        # encoded locally: `build_transaction` would ask the node for the chain id and fees again
+        return send(self.w3, account, {"to": fn.address, "data": fn._encode_transaction_data(), "value": value})
 
     # ----------------------------------------------------------------- direct actions
 

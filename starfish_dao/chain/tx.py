@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -14,6 +15,15 @@ from starfish_dao.chain.errors import decode_revert, revert_from_exception
 from starfish_dao.domain.errors import ContractRevert
 
 DEFAULT_TIP = 10**9  # 1 gwei when the node has no opinion
+_CHAIN_IDS: weakref.WeakKeyDictionary[Web3, int] = weakref.WeakKeyDictionary()
+
+
+def chain_id(w3: Web3) -> int:
+    """The node's chain id, asked once per connection (web3 asks on every access)."""
+    known = _CHAIN_IDS.get(w3)
+    if known is None:
+        known = _CHAIN_IDS[w3] = int(w3.eth.chain_id)
+    return known
 
 
 def fee_fields(w3: Web3) -> dict[str, int]:
@@ -42,7 +52,7 @@ def send(w3: Web3, account: LocalAccount, tx: dict[str, Any], gas: int | None = 
     tx = dict(tx)
     tx.setdefault("value", 0)
     tx["from"] = account.address
-    tx["chainId"] = w3.eth.chain_id
+    tx["chainId"] = chain_id(w3)
     tx["nonce"] = w3.eth.get_transaction_count(account.address, "pending")
     tx.update(fee_fields(w3))
     if gas is None:

@@ -163,3 +163,25 @@ def test_a_payee_that_refuses_eth_cannot_block_others(fresh_chain) -> None:  # t
     assert sf.claimable(hostile) == owed  # still owed, nothing lost
     assert sf.claim(dao["zed"], dao["ada"].address) > 0  # others are paid as usual
     _all_equal(dao)
+
+
+def test_a_claim_of_nothing_changes_nothing(dao: Dao) -> None:
+    """Found by the state machine: a claim that pays 0 used to move the member's snapshot (re-rounding
+    their share) without an event, so the books no longer followed from the log. Now it is a no-op."""
+    sf, ada = dao.sf, dao["ada"].address
+    precision, total = 2**128, 3 * FOUNDER_POINTS
+    acc = [1 * precision // total]  # 1 wei: less than one wei each, no reserve
+    sf.pay_eth(dao["zed"], 1)
+    assert sf.claim(dao["bo"], ada) == 0
+    # a second receipt whose share, added to the first one's, crosses a whole wei only if the
+    # first accumulator step still counts for ada
+    amount = next(
+        x
+        for x in range(2, 10_000)
+        if FOUNDER_POINTS * (acc[0] + x * precision // total) // precision
+        != FOUNDER_POINTS * (x * precision // total) // precision
+        and x * PARAMS.reserve_bps // 10_000 == 0
+    )
+    sf.pay_eth(dao["zed"], amount)
+    assert sf.claimable(ada) == FOUNDER_POINTS * (acc[0] + amount * precision // total) // precision
+    _all_equal(dao)

@@ -1,0 +1,662 @@
+"""Invariants under random attack: a hypothesis state machine over the deployed system.
+
+Actors: founders and members (some leave, rejoin, get suspended and slashed), an outsider who never
+joins, a relay that sends signed actions (and a forging relay), and a hostile contract member that
+refuses ETH or re-enters `claim` when paid. Revenue comes in ETH, a plain ERC-20 and a fee-on-transfer
+ERC-20 (listed by a charter change during the run). Before each step the test predicts, from the
+reference model and the spec alone, whether the step must be refused and with which error; after
+each step it checks, in one batch of view calls:
+
+- the contracts equal the reference model to the wei (points, claimable, treasury, tracked,
+  undistributed, era, membership and suspension of every actor);
+- per token, conservation (received = claimed + spent + tracked) and solvency on both sides: the
+  model's obligations never exceed what is tracked, and the splitter's real balance never falls
+  below what it tracks;
+- no membership token ever moves between two holders (no Transfer with both ends non-zero).
+
+The normal run does at least 2,000 steps (`STARFISH_MACHINE_STEPS`, default 2000). The long run:
+
+    STARFISH_MACHINE_STEPS=100000 STARFISH_MACHINE_SEED=1 .venv/bin/python -m pytest \
+        tests/chain/test_invariants.py -p no:xdist -s
+
+Its result is recorded in docs/security.md.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
+from hypothesis import HealthCheck, Phase, seed, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, get_state_machine_test, initialize, invariant, rule
+from web3.logs import DISCARD
+
+from starfish_dao.chain import artifacts
+from starfish_dao.chain.backends import RpcBackend
+from starfish_dao.chain.client import SignedAction
+from starfish_dao.chain.deployment import _deploy_one
+from starfish_dao.chain.rpc import RawRpc, ViewCalls
+from starfish_dao.domain import typed_data as td
+from starfish_dao.domain.charter import BOUNDS, DAY, HOUR, POINT, Parameter
+from starfish_dao.domain.errors import ContractRevert
+from starfish_dao.domain.model import ETH, Model
+from tests.conftest import ETHER, Dao, artifact_cid, deploy_dao
+
+STEPS = int(os.environ.get("STARFISH_MACHINE_STEPS", "2000"))
+SEED = os.environ.get("STARFISH_MACHINE_SEED")  # unset: derandomized (the same run every time)
+STEPS_PER_EXAMPLE = 200 if STEPS <= 10_000 else 500
+
+PEOPLE = ("ada", "bo", "cy", "dee", "eli")  # ada is also governance; ada, bo, cy are founders
+OUTSIDER = "zed"  # never joins
+HOSTILE = "hostile"
+ACTORS = (*PEOPLE, OUTSIDER, HOSTILE)
+SLACK = 5  # seconds: how far the mined block's time may run ahead of latest + 1 (wall clock)
+
+actors = st.sampled_from(ACTORS)
+people = st.sampled_from(PEOPLE)
+governors = st.sampled_from(("ada", "ada", "ada", "bo", "zed"))  # ada governs; the others must be refused
+
+
+class Mode:
+    ACCEPT, REFUSE, REENTER = 0, 1, 2
+
+
+@dataclass
+class Arena:
+    """A DAO plus a fee-on-transfer token and a hostile contract account (a founder)."""
+
+    dao: Dao
+    fee_token: str
+    hostile: str
+    owner: LocalAccount  # of the hostile contract
+    rpc: RawRpc
+
+
+@pytest.fixture(scope="module")
+def arena(chain: RpcBackend) -> Iterator[Arena]:
+    """A DAO of its own, with the hostile contract among the founders (genesis points, so it is paid)."""
+    snapshot = chain.snapshot()
+    try:
+        owner = Account.create()
+        chain.fund(owner.address, 1000 * ETHER)
+        hostile, _ = _deploy_one(chain.w3, owner, "Hostile")
+        dao = deploy_dao(chain, extra_founders=(hostile,))
+        fee_token, _ = _deploy_one(chain.w3, dao[OUTSIDER], "FeeToken")
+        yield Arena(dao, fee_token, hostile, owner, RawRpc(chain.w3))
+    finally:
+        chain.revert(snapshot)
+
+
+class Machine(RuleBasedStateMachine):
+    arena: Arena
+    steps = 0
+    outcomes: ClassVar[Counter[str]] = Counter()
+
+    # ------------------------------------------------------------------ set-up
+
+    @initialize()
+    def start(self) -> None:
+        a = self.arena
+        self.dao, self.sf = a.dao, a.dao.sf
+        self.snapshot = self.dao.chain.snapshot()
+        self.model = Model()
+        self.last_block = self.dao.deployment.deploy_block - 1
+        self.token = self.dao.token
+        self.fee_token = a.fee_token
+        self.erc20 = {
+            self.token: self.sf.w3.eth.contract(
+                address=to_checksum_address(self.token), abi=artifacts.abi("TestToken")
+            ),
+            self.fee_token: self.sf.w3.eth.contract(
+                address=to_checksum_address(self.fee_token), abi=artifacts.abi("FeeToken")
+            ),
+        }
+        self.hostile = self.sf.w3.eth.contract(address=to_checksum_address(a.hostile), abi=artifacts.abi("Hostile"))
+        self.address = {name: self.dao[name].address for name in (*PEOPLE, OUTSIDER)}
+        self.address[HOSTILE] = self.hostile.address
+        self.mode = Mode.ACCEPT
+        self.contributions: list[int] = []
+        self.cids: list[bytes] = []
+        self.counter = 0
+        self.executed: list[SignedAction] = []  # signed actions that went through: replay material
+        self._catch_up()
+
+    def teardown(self) -> None:
+        if hasattr(self, "snapshot"):
+            self.dao.chain.revert(self.snapshot)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _act(self, who: str, fn: Any, value: int = 0) -> Any:
+        """Sends `fn` as `who`; the hostile contract acts through its owner's `exec`."""
+        if who == HOSTILE:
+            target = fn.address
+            data = fn._encode_transaction_data()
+            return self.sf._send(self.arena.owner, self.hostile.functions.exec(target, data))
+        return self.sf._send(self.dao[who], fn, value)
+
+    def _expect(self, expected: set[str | None], tag: str, send: Callable[[], Any]) -> Any:
+        """Runs `send`; its outcome (None = success, else the error's name) must be in `expected`."""
+        try:
+            result = send()
+            outcome = None
+        except ContractRevert as exc:
+            assert exc.name, f"{tag}: a revert without a named error: {exc}"
+            result, outcome = None, exc.name
+        assert outcome in expected, f"{tag}: got {outcome or 'success'}, the spec says {sorted(map(str, expected))}"
+        Machine.outcomes[f"{tag}: {outcome or 'ok'}"] += 1
+        return result
+
+    def _now_range(self) -> list[int]:
+        latest = self.sf.now()
+        return [latest + 1, latest + 1 + SLACK]
+
+    def _predict(self, rule_of: Callable[[int], str | None]) -> set[str | None]:
+        """The outcomes the spec allows, over the times the next block may have."""
+        return {rule_of(now) for now in self._now_range()}
+
+    def _member(self, who: str) -> Any:
+        return self.model.members.get(self.address[who])
+
+    def _active(self, who: str) -> bool:
+        m = self._member(who)
+        return bool(m and m.active)
+
+    def _is_member(self, who: str) -> bool:
+        m = self._member(who)
+        return bool(m and m.token_id)
+
+    def _sign(
+        self, who: str, action: str, *, chain_id: int | None = None, contract: str | None = None, **fields: Any
+    ) -> SignedAction:
+        """`who` signs `action`; `chain_id`/`contract` replace the real domain (a forged or foreign domain)."""
+        if chain_id is None and contract is None:
+            return self.sf.sign(self.dao[who], action, **fields)
+        account = self.dao[who]
+        role = td.ACTION_DOMAINS[action][0]
+        message = {td.ACTION_TYPES[action][0]["name"]: account.address, **fields}
+        message["nonce"] = self.sf.next_nonce(action, account.address)
+        message["deadline"] = self.sf.now() + 3600
+        domain = td.domain_for(
+            action,
+            self.sf.deployment.chain_id if chain_id is None else chain_id,
+            {**self.sf.deployment.addresses, **({role: contract} if contract else {})},
+        )
+        data = td.typed_data(action, domain, message)
+        return SignedAction(action, account.address, data, bytes(account.sign_message(td.signable(data)).signature))
+
+    def _relay(self, signed: SignedAction) -> Any:
+        receipt = self.sf.submit_signed(self.dao["relay"], signed)
+        self.executed.append(signed)
+        return receipt
+
+    def _epoch_effort(self, author: str, epoch: int) -> int:
+        return sum(c.effort for c in self.model.contributions.values() if c.author == author and c.epoch == epoch)
+
+    # ------------------------------------------------------------------ membership
+
+    @rule(who=st.sampled_from((*PEOPLE, HOSTILE)), relayed=st.booleans())
+    def join(self, who: str, relayed: bool) -> None:
+        expected = "MembershipAlreadyMember" if self._is_member(who) else None
+        if relayed and who != HOSTILE:
+            self._expect({expected}, "join (signed)", lambda: self._relay(self._sign(who, "Join")))
+        else:
+            self._expect({expected}, "join", lambda: self._act(who, self.sf.membership.functions.join()))
+
+    @rule(who=st.sampled_from((*PEOPLE, OUTSIDER, HOSTILE)), relayed=st.booleans())
+    def leave(self, who: str, relayed: bool) -> None:
+        expected = None if self._is_member(who) else "MembershipNotMember"
+        if relayed and who != HOSTILE:
+            self._expect({expected}, "leave (signed)", lambda: self._relay(self._sign(who, "Leave")))
+        else:
+            self._expect({expected}, "leave", lambda: self._act(who, self.sf.membership.functions.leave()))
+
+    @rule(who=actors, by=governors, suspend=st.booleans())
+    def suspend(self, who: str, by: str, suspend: bool) -> None:
+        fn = self.sf.membership.functions
+        m = self._member(who)
+        if self.address[by] != self.model.governance:
+            expected: str | None = "MembershipUnauthorized"
+        elif bool(m and m.suspended) == suspend:
+            expected = "MembershipSuspensionUnchanged"
+        else:
+            expected = None
+        call = fn.suspend(self.address[who]) if suspend else fn.reinstate(self.address[who])
+        self._expect({expected}, "suspend" if suspend else "reinstate", lambda: self._act(by, call))
+
+    @rule(who=actors, to=actors)
+    def move_membership_token(self, who: str, to: str) -> None:
+        """Soulbound: a holder can approve, but no transfer ever goes through."""
+        m = self._member(who)
+        if not (m and m.token_id) or who == to:
+            return
+        fn = self.sf.membership.functions.transferFrom(self.address[who], self.address[to], m.token_id)
+        self._expect({"MembershipSoulbound"}, "transfer membership", lambda: self._act(who, fn))
+
+    # ------------------------------------------------------------------ contributions
+
+    @rule(who=actors, effort=st.integers(0, 2600), duplicate=st.booleans(), relayed=st.booleans())
+    def submit(self, who: str, effort: int, duplicate: bool, relayed: bool) -> None:
+        self._submit(who, effort, duplicate, relayed)
+
+    @rule(who=people, effort=st.integers(1, 600), relayed=st.booleans())
+    def submit_work(self, who: str, effort: int, relayed: bool) -> None:
+        """A member submits new work of a plausible size (the common case)."""
+        self._submit(who, effort, False, relayed)
+
+    def _submit(self, who: str, effort: int, duplicate: bool, relayed: bool) -> None:
+        if duplicate and self.cids:
+            cid = self.cids[-1]
+        else:
+            self.counter += 1
+            cid = artifact_cid(f"work {self.counter} {time.monotonic_ns()}")
+        author = self.address[who]
+        p = self.model.params
+
+        def spec(now: int) -> str | None:
+            if not self._active(who):
+                return "RegistryNotActiveMember"
+            if effort == 0 or effort > p.max_effort:
+                return "RegistryInvalidEffort"
+            if any(c.cid == cid for c in self.model.contributions.values()):
+                return "RegistryArtifactAlreadyClaimed"
+            if self._epoch_effort(author, self.model.epoch_at(now)) + effort > p.max_effort_per_epoch:
+                return "RegistryEpochEffortExceeded"
+            return None
+
+        expected = self._predict(spec)
+        if relayed and who not in (HOSTILE,):
+            receipt = self._expect(
+                expected, "submit (signed)", lambda: self._relay(self._sign(who, "Submit", cid=cid, effort=effort))
+            )
+        else:
+            receipt = self._expect(
+                expected, "submit", lambda: self._act(who, self.sf.registry.functions.submit(cid, effort))
+            )
+        if receipt is not None:
+            self.contributions.append(self.sf._submitted_id(receipt))
+            self.cids.append(cid)
+
+    @rule(
+        who=actors,
+        pick=st.integers(0, 50),
+        stars=st.integers(0, 6),
+        relayed=st.booleans(),
+        aim=st.sampled_from(("open", "open", "any", "own")),
+    )
+    def review(self, who: str, pick: int, stars: int, relayed: bool, aim: str) -> None:
+        """Reviews a contribution: mostly one still open, sometimes any (closed, finalized) or one's own."""
+        self._review(who, pick, stars, relayed, aim)
+
+    @rule(who=people, pick=st.integers(0, 50), stars=st.integers(0, 5), relayed=st.booleans())
+    def review_open(self, who: str, pick: int, stars: int, relayed: bool) -> None:
+        """A member reviews an open contribution (the common case, so that work gets accepted)."""
+        self._review(who, pick, stars, relayed, "open")
+
+    def _review(self, who: str, pick: int, stars: int, relayed: bool, aim: str) -> None:
+        if not self.contributions:
+            return
+        reviewer = self.address[who]
+        now = self.sf.now()
+        candidates = {
+            "open": [
+                i
+                for i in self.contributions
+                if self.model.contributions[i].status == "pending"
+                and self.model.contributions[i].deadline > now + SLACK
+            ],
+            "own": [i for i in self.contributions if self.model.contributions[i].author == reviewer],
+            "any": self.contributions,
+        }[aim] or self.contributions
+        cid_id = candidates[pick % len(candidates)]
+        c = self.model.contributions[cid_id]
+
+        def spec(now: int) -> str | None:
+            if stars > 5:
+                return "RegistryInvalidStars"
+            if now > c.deadline:
+                return "RegistryReviewWindowClosed"
+            if reviewer == c.author:
+                return "RegistrySelfReview"
+            if any(r == reviewer for r, _, _ in c.reviews):
+                return "RegistryAlreadyReviewed"
+            if not self._active(who):
+                return "RegistryNotActiveMember"
+            required = self.model.params.min_reviewer_standing
+            if required and self.model.points_of(reviewer, now) < required:
+                return "RegistryInsufficientStanding"
+            return None
+
+        expected = self._predict(spec)
+        if relayed and who != HOSTILE:
+            self._expect(
+                expected,
+                "review (signed)",
+                lambda: self._relay(self._sign(who, "Review", contribution=cid_id, stars=stars, commentCid=b"")),
+            )
+        else:
+            fn = self.sf.registry.functions.review(cid_id, stars, b"")
+            self._expect(expected, "review", lambda: self._act(who, fn))
+
+    @rule(pick=st.integers(0, 50), by=actors, due=st.booleans())
+    def finalize(self, pick: int, by: str, due: bool) -> None:
+        """Finalizes a contribution: mostly one whose window has closed, sometimes any."""
+        if not self.contributions:
+            return
+        now = self.sf.now()
+        candidates = [
+            i
+            for i in self.contributions
+            if self.model.contributions[i].status == "pending" and self.model.contributions[i].deadline < now
+        ]
+        if not (due and candidates):
+            candidates = self.contributions
+        cid_id = candidates[pick % len(candidates)]
+        c = self.model.contributions[cid_id]
+
+        def spec(now: int) -> str | None:
+            if c.status != "pending":
+                return "RegistryAlreadyFinalized"
+            if now <= c.deadline:
+                return "RegistryReviewWindowOpen"
+            return None
+
+        fn = self.sf.registry.functions.finalize(cid_id)
+        self._expect(self._predict(spec), "finalize", lambda: self._act(by, fn))
+
+    # ------------------------------------------------------------------ money in
+
+    @rule(amount=st.integers(1, 10 * ETHER), sync=st.booleans())
+    def pay_eth(self, amount: int, sync: bool) -> None:
+        if sync:  # a plain transfer the contract cannot see... ETH always runs receive(); then a no-op sync
+            self._expect({None}, "pay ETH", lambda: self.sf.pay_eth(self.dao[OUTSIDER], amount))
+            self._expect({None}, "sync ETH", lambda: self.sf.sync(self.dao["bo"], ETH))
+        else:
+            self._expect({None}, "pay ETH", lambda: self.sf.pay_eth(self.dao[OUTSIDER], amount))
+
+    @rule(amount=st.integers(1, 10**24), plain=st.booleans(), fee=st.booleans())
+    def pay_token(self, amount: int, plain: bool, fee: bool) -> None:
+        token = self.fee_token if fee else self.token
+        erc20 = self.erc20[token]
+        payer = self.dao[OUTSIDER]
+        self.sf._send(payer, erc20.functions.mint(payer.address, amount))
+        listed = self.model.allowed.get(token, False)
+        expected = None if listed else "SplitterTokenNotAllowed"
+        if plain:  # sent without telling the contract: anyone's sync() counts it
+            self.sf._send(payer, erc20.functions.transfer(self.sf.splitter.address, amount))
+            self._expect({expected}, "sync token", lambda: self.sf.sync(self.dao["cy"], token))
+        else:
+            self.sf._send(payer, erc20.functions.approve(self.sf.splitter.address, amount))
+            self._expect(
+                {expected}, "pay token", lambda: self.sf._send(payer, self.sf.splitter.functions.pay(token, amount))
+            )
+
+    # ------------------------------------------------------------------ money out
+
+    @rule(who=actors, by=actors, token=st.sampled_from(("eth", "token", "fee")))
+    def claim(self, who: str, by: str, token: str) -> None:
+        self._claim(who, by, token)
+
+    @rule(who=st.sampled_from(("ada", "bo", "cy", HOSTILE)), by=actors)
+    def claim_eth_founder(self, who: str, by: str) -> None:
+        """The founders (and the hostile contract) hold points from the start: their ETH claims pay."""
+        self._claim(who, by, "eth")
+
+    def _claim(self, who: str, by: str, token: str) -> None:
+        t = {"eth": ETH, "token": self.token, "fee": self.fee_token}[token]
+        member = self.address[who]
+        owed = self.model.claimable(member, t)
+        refuses = who == HOSTILE and t == ETH and owed > 0 and self.mode != Mode.ACCEPT
+        expected = "SplitterEthTransferFailed" if refuses else None
+        fn = self.sf.splitter.functions.claim(member, t)
+        receipt = self._expect({expected}, "claim" if owed else "claim nothing", lambda: self._act(by, fn))
+        if receipt is not None:
+            logs = self.sf.splitter.events.Claimed().process_receipt(receipt, errors=DISCARD)
+            paid = int(logs[0]["args"]["amount"]) if logs else 0
+            assert paid == owed, f"claim paid {paid}, the model owed {owed}"
+
+    @rule(mode=st.sampled_from((Mode.ACCEPT, Mode.REFUSE, Mode.REENTER)))
+    def hostile_mode(self, mode: int) -> None:
+        self.sf._send(self.arena.owner, self.hostile.functions.setMode(mode))
+        self.mode = mode
+
+    @rule(by=governors, token=st.sampled_from(("eth", "token")), share=st.integers(1, 100), to=actors)
+    def spend(self, by: str, token: str, share: int, to: str) -> None:
+        t = ETH if token == "eth" else self.token
+        available = self.model.treasury[t]
+        amount = max(1, available * share // 100)
+        if self.address[by] != self.model.governance:
+            expected: str | None = "SplitterUnauthorized"
+        elif amount > available:
+            expected = "SplitterInsufficientTreasury"
+        elif t == ETH and to == HOSTILE and self.mode != Mode.ACCEPT:
+            expected = "SplitterEthTransferFailed"
+        else:
+            expected = None
+        fn = self.sf.splitter.functions.spend(t, self.address[to], amount)
+        self._expect({expected}, "spend", lambda: self._act(by, fn))
+
+    # ------------------------------------------------------------------ governance
+
+    @rule(who=actors, by=governors, bps=st.integers(0, 10_001))
+    def slash(self, who: str, by: str, bps: int) -> None:
+        if self.address[by] != self.model.governance:
+            expected: str | None = "SplitterUnauthorized"
+        elif bps == 0 or bps > 10_000:
+            expected = "SplitterInvalidAmount"
+        else:
+            expected = None
+        fn = self.sf.splitter.functions.slash(self.address[who], bps)
+        self._expect({expected}, "slash", lambda: self._act(by, fn))
+
+    @rule(
+        by=governors,
+        parameter=st.sampled_from(list(Parameter)),
+        value=st.sampled_from([0, 1, 2, 3, 26, 1000, 2400, HOUR, DAY, 7 * DAY, POINT, 10**31]),
+    )
+    def charter_parameter(self, by: str, parameter: Parameter, value: int) -> None:
+        if parameter in (Parameter.EPOCH_LENGTH, Parameter.REVIEW_WINDOW) and value < HOUR:
+            value *= HOUR  # hours, not seconds: keep clock changes meaningful
+        low, high = BOUNDS[parameter]
+        if self.address[by] != self.model.governance:
+            expected: str | None = "CharterUnauthorized"
+        elif not low <= value <= high:
+            expected = "CharterValueOutOfBounds"
+        else:
+            expected = None
+        fn = self.sf.charter.functions.setParameter(int(parameter), value)
+        self._expect({expected}, "charter parameter", lambda: self._act(by, fn))
+
+    @rule(by=governors, fee=st.booleans(), allowed=st.booleans())
+    def charter_token(self, by: str, fee: bool, allowed: bool) -> None:
+        token = self.fee_token if fee else self.token
+        expected = None if self.address[by] == self.model.governance else "CharterUnauthorized"
+        fn = self.sf.charter.functions.setRevenueToken(token, allowed)
+        self._expect({expected}, "charter token", lambda: self._act(by, fn))
+
+    @rule(seconds=st.sampled_from([HOUR, HOUR, DAY, DAY, 3 * DAY + 1, 7 * DAY, 26 * 7 * DAY, 33 * 7 * DAY]))
+    def advance(self, seconds: int) -> None:
+        self.dao.chain.increase_time(seconds)
+
+    # ------------------------------------------------------------------ attacks on signed actions
+
+    @rule(who=people, victim=actors, pick=st.integers(0, 50))
+    def wrong_signer(self, who: str, victim: str, pick: int) -> None:
+        """`who` signs a review in `victim`'s name: the signature does not match the named reviewer."""
+        if not self.contributions or victim in (who, HOSTILE):
+            return
+        cid_id = self.contributions[pick % len(self.contributions)]
+        signed = self._sign(who, "Review", contribution=cid_id, stars=5, commentCid=b"")
+        m = {**signed.message, "reviewer": self.address[victim]}
+        forged = SignedAction("Review", self.address[victim], {**signed.typed_data, "message": m}, signed.signature)
+        self._expect({"SignatureInvalid"}, "wrong signer", lambda: self._relay(forged))
+
+    @rule(pick=st.integers(0, 1000))
+    def replay(self, pick: int) -> None:
+        """A signed action that already went through, sent again (by the relay or anyone)."""
+        if not self.executed:
+            return
+        signed = self.executed[pick % len(self.executed)]
+        if signed.message["deadline"] < self.sf.now() + 1 + SLACK:
+            expected = {"SignatureExpired"}
+            if signed.message["deadline"] >= self.sf.now() + 1:
+                expected.add("NonceAlreadyUsed")
+        else:
+            expected = {"NonceAlreadyUsed"}
+        self._expect(expected, "replay", lambda: self.sf.submit_signed(self.dao["relay"], signed))
+
+    @rule(who=people)
+    def expired(self, who: str) -> None:
+        signed = self.sf.sign(self.dao[who], "Leave", deadline=self.sf.now() - 1)
+        self._expect({"SignatureExpired"}, "expired deadline", lambda: self._relay(signed))
+
+    @rule(who=people, foreign=st.sampled_from(("chain", "contract")))
+    def foreign_domain(self, who: str, foreign: str) -> None:
+        """Signed for another chain, or for another of our contracts: never valid here."""
+        if foreign == "chain":
+            signed = self._sign(who, "Leave", chain_id=self.sf.deployment.chain_id + 1)
+        else:
+            signed = self._sign(who, "Leave", contract=self.sf.deployment.addresses["registry"])
+        self._expect({"SignatureInvalid"}, f"foreign {foreign}", lambda: self._relay(signed))
+
+    @rule(who=people, pick=st.integers(0, 50))
+    def tampered(self, who: str, pick: int) -> None:
+        """A relay changes what was signed (the stars) before sending it."""
+        if not self.contributions:
+            return
+        cid_id = self.contributions[pick % len(self.contributions)]
+        signed = self._sign(who, "Review", contribution=cid_id, stars=1, commentCid=b"")
+        m = {**signed.message, "stars": 5}
+        forged = SignedAction("Review", signed.signer, {**signed.typed_data, "message": m}, signed.signature)
+        self._expect({"SignatureInvalid"}, "tampered", lambda: self._relay(forged))
+
+    # ------------------------------------------------------------------ after every step
+
+    def _catch_up(self) -> list[dict[str, Any]]:
+        head = int(self.sf.w3.eth.block_number)
+        events = list(self.sf.logs(self.last_block + 1, head))
+        self.model.apply_all(events)
+        self.last_block = head
+        return events
+
+    @invariant()
+    def contracts_equal_the_model(self) -> None:
+        if not hasattr(self, "sf"):
+            return
+        if getattr(self, "_started", False):
+            Machine.steps += 1  # a rule ran: every step is followed by this whole check
+        self._started = True
+        for e in self._catch_up():
+            if e["contract"] == "membership" and e["event"] == "Transfer":
+                a = e["args"]
+                zero = "0x" + "00" * 20
+                assert a["from"] == zero or a["to"] == zero, f"a membership token moved: {a}"
+        m, now = self.model, self.sf.now()
+        assert m.discrepancies == [], m.discrepancies
+        tokens = [ETH, self.token, self.fee_token]
+        sp = (self.sf.splitter.address, artifacts.abi("PayoutSplitter"))
+        ms = (self.sf.membership.address, artifacts.abi("Membership"))
+        calls = ViewCalls(self.arena.rpc)
+        per_actor = {
+            who: (
+                calls.add(*sp, "pointsOf", self.address[who]),
+                [calls.add(*sp, "claimable", self.address[who], t) for t in tokens],
+                calls.add(*ms, "tokenOf", self.address[who]),
+                calls.add(*ms, "isSuspended", self.address[who]),
+            )
+            for who in ACTORS
+        }
+        per_token = {
+            t: [calls.add(*sp, name, t) for name in ("treasury", "tracked", "undistributed")]
+            + [calls.add(self.erc20[t].address, artifacts.abi("TestToken"), "balanceOf", self.sf.splitter.address)]
+            for t in tokens
+            if t != ETH
+        }
+        per_token[ETH] = [calls.add(*sp, name, ETH) for name in ("treasury", "tracked", "undistributed")]
+        era = calls.add(*sp, "era")
+        total = calls.add(*sp, "totalPoints")
+        r = calls.run()
+        for who, (points, claimable, token_id, suspended) in per_actor.items():
+            a = self.address[who]
+            member = m.members.get(a)
+            assert r[points] == m.points_of(a, now), f"{who}: points {r[points]} != model {m.points_of(a, now)}"
+            for t, slot in zip(tokens, claimable, strict=True):
+                assert r[slot] == m.claimable(a, t), f"{who}: claimable {t} {r[slot]} != model {m.claimable(a, t)}"
+            assert r[token_id] == (member.token_id if member else 0), f"{who}: membership token"
+            assert r[suspended] == bool(member and member.suspended), f"{who}: suspension"
+        assert r[total] == m.total_points(now)
+        assert r[era] == m.era
+        balance_eth = int(self.sf.w3.eth.get_balance(self.sf.splitter.address))
+        for t, slots in per_token.items():
+            treasury, tracked, undistributed = (r[s] for s in slots[:3])
+            assert (treasury, tracked, undistributed) == (m.treasury[t], m.tracked[t], m.undistributed[t]), t
+            assert m.received[t] == m.claimed[t] + m.spent[t] + m.tracked[t], f"conservation fails in {t}"
+            assert 0 <= m.dust(t) <= m.dust_bound(t), f"{t}: dust {m.dust(t)} outside [0, {m.dust_bound(t)}]"
+            balance = balance_eth if t == ETH else r[slots[3]]
+            assert balance >= tracked, f"{t}: the splitter holds {balance} but tracks {tracked}"
+
+
+def test_no_sequence_of_actions_breaks_the_invariants(arena: Arena) -> None:
+    Machine.arena = arena
+    Machine.steps = 0
+    Machine.outcomes = Counter()
+    examples = -(-STEPS // (STEPS_PER_EXAMPLE - 1))  # hypothesis counts the set-up as a step
+    started = time.monotonic()
+    test = get_state_machine_test(
+        Machine,
+        _min_steps=STEPS_PER_EXAMPLE,  # every example runs its full length
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=STEPS_PER_EXAMPLE,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=SEED is None,
+            database=None,
+            phases=[Phase.generate],  # shrinking replays on a live chain for hours; the steps are printed
+        ),
+    )
+    (test if SEED is None else seed(int(SEED))(test))()
+    elapsed = time.monotonic() - started
+    print(f"\n{Machine.steps} steps in {elapsed:.0f} s ({Machine.steps / elapsed:.1f} steps/s)")
+    for outcome, n in sorted(Machine.outcomes.items()):
+        print(f"  {n:7d}  {outcome}")
+    assert Machine.steps >= STEPS, f"only {Machine.steps} steps ran; raise max_examples"
+    # the run reached the cases it exists for: each is an outcome the spec predicted and got
+    for must in (
+        "claim: ok",
+        "claim: SplitterEthTransferFailed",
+        "sync token: ok",
+        "pay token: ok",
+        "pay token: SplitterTokenNotAllowed",
+        "wrong signer: SignatureInvalid",
+        "tampered: SignatureInvalid",
+        "replay: NonceAlreadyUsed",
+        "expired deadline: SignatureExpired",
+        "foreign chain: SignatureInvalid",
+        "foreign contract: SignatureInvalid",
+        "review: ok",
+        "review: RegistrySelfReview",
+        "review: RegistryAlreadyReviewed",
+        "review: RegistryNotActiveMember",
+        "finalize: ok",
+        "slash: ok",
+        "spend: ok",
+        "suspend: ok",
+        "charter token: ok",
+        "submit: ok",
+        "submit: RegistryNotActiveMember",
+        "submit: RegistryArtifactAlreadyClaimed",
+        "transfer membership: MembershipSoulbound",
+    ):
+        rule_name, outcome = must.split(": ")
+        reached = sum(n for tag, n in Machine.outcomes.items() if tag in (must, f"{rule_name} (signed): {outcome}"))
+        assert reached, f"the run never reached {must!r}"
