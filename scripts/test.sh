@@ -13,6 +13,8 @@ if [ ! -x ipfs-node/node_modules/.bin/jsipfs ] || [ ipfs-node/package-lock.json 
 fi
 # brownie (optional, its own venv: it pins web3 7.16.0 exactly) for the brownie tests
 bash scripts/brownie.sh --version >/dev/null
+# Slither (its own venv: it pins web3 7) for the static-analysis gate, tests/test_slither.py
+bash scripts/slither.sh --setup
 
 echo "== ruff"
 .venv/bin/ruff check .
