@@ -11,6 +11,11 @@ if [ ! -x ipfs-node/node_modules/.bin/jsipfs ] || [ ipfs-node/package-lock.json 
   # dependency deep inside js-ipfs names a GitHub tarball that cannot be fetched (and is skipped)
   (cd ipfs-node && npm install --no-audit --no-fund --loglevel=error)
 fi
+# the gas anchors (EAS, OpenZeppelin 4.9) for benchmarks/gas_anchors.py and its test
+if [ ! -d benchmarks/anchors/node_modules/@ethereum-attestation-service ] || [ benchmarks/anchors/package-lock.json -nt benchmarks/anchors/node_modules/.package-lock.json ]; then
+  echo "setup: npm ci in benchmarks/anchors (EAS and OpenZeppelin 4.9, the gas anchors)"
+  (cd benchmarks/anchors && npm ci --no-audit --no-fund --loglevel=error --ignore-scripts)
+fi
 # brownie (optional, its own venv: it pins web3 7.16.0 exactly) for the brownie tests
 bash scripts/brownie.sh --version >/dev/null
 # Slither (its own venv: it pins web3 7) for the static-analysis gate, tests/test_slither.py
