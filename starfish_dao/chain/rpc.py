@@ -7,6 +7,7 @@ speaks JSON-RPC directly where the provider is HTTP, and falls back to web3 else
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -109,7 +110,7 @@ class ViewCalls:
             i for i in abi if i.get("type") == "function" and i["name"] == name and len(i["inputs"]) == len(args)
         )
         types = [_abi_type(i) for i in item["inputs"]]
-        selector = function_signature_to_4byte_selector(f"{name}({','.join(types)})")
+        selector = _selector(f"{name}({','.join(types)})")
         self._calls.append((address, selector + encode(types, list(args))))
         self._outputs.append([_abi_type(o) for o in item["outputs"]])
         return len(self._calls) - 1
@@ -124,6 +125,11 @@ class ViewCalls:
             values = [_checksummed(v, t) for v, t in zip(decode(outputs, data), outputs, strict=True)]
             self.results.append(values[0] if len(values) == 1 else values)
         return self.results
+
+
+@functools.lru_cache(maxsize=1024)
+def _selector(signature: str) -> bytes:
+    return bytes(function_signature_to_4byte_selector(signature))
 
 
 def _checksummed(value: Any, typ: str) -> Any:

@@ -14,10 +14,12 @@ each step it checks, in one batch of view calls:
   below what it tracks;
 - no membership token ever moves between two holders (no Transfer with both ends non-zero).
 
-The normal run does at least 2,000 steps (`STARFISH_MACHINE_STEPS`, default 2000). The long run:
+The normal run does at least 2,000 steps (`STARFISH_MACHINE_STEPS`, default 2000). The long run
+(two independent seeded shards of 50,000 steps, one per core, each with its own anvil; the
+summaries go to build/machine-100k.txt):
 
-    STARFISH_MACHINE_STEPS=100000 STARFISH_MACHINE_SEED=1 .venv/bin/python -m pytest \
-        tests/chain/test_invariants.py -p no:xdist -s
+    STARFISH_MACHINE_STEPS=100000 STARFISH_MACHINE_SHARDS=2 STARFISH_MACHINE_SEED=1 \
+    STARFISH_MACHINE_REPORT=build/machine-100k.txt .venv/bin/python -m pytest tests/chain/test_invariants.py -n 2
 
 Its result is recorded in docs/security.md.
 """
@@ -53,7 +55,9 @@ from tests.conftest import ETHER, Dao, artifact_cid, deploy_dao
 
 STEPS = int(os.environ.get("STARFISH_MACHINE_STEPS", "2000"))
 SEED = os.environ.get("STARFISH_MACHINE_SEED")  # unset: derandomized (the same run every time)
-STEPS_PER_EXAMPLE = 200 if STEPS <= 10_000 else 500
+SHARDS = int(os.environ.get("STARFISH_MACHINE_SHARDS", "1"))  # independent runs of STEPS / SHARDS (pytest -n)
+REPORT = os.environ.get("STARFISH_MACHINE_REPORT")  # a file each run appends its summary to
+STEPS_PER_EXAMPLE = 100 if STEPS <= 10_000 else 500
 
 PEOPLE = ("ada", "bo", "cy", "dee", "eli")  # ada is also governance; ada, bo, cy are founders
 OUTSIDER = "zed"  # never joins
@@ -99,6 +103,7 @@ def arena(chain: RpcBackend) -> Iterator[Arena]:
 class Machine(RuleBasedStateMachine):
     arena: Arena
     steps = 0
+    max_era = 0
     outcomes: ClassVar[Counter[str]] = Counter()
 
     # ------------------------------------------------------------------ set-up
@@ -291,15 +296,43 @@ class Machine(RuleBasedStateMachine):
         pick=st.integers(0, 50),
         stars=st.integers(0, 6),
         relayed=st.booleans(),
-        aim=st.sampled_from(("open", "open", "any", "own")),
+        aim=st.sampled_from(("open", "open", "any", "own", "again")),
     )
     def review(self, who: str, pick: int, stars: int, relayed: bool, aim: str) -> None:
-        """Reviews a contribution: mostly one still open, sometimes any (closed, finalized) or one's own."""
-        self._review(who, pick, stars, relayed, aim)
+        """Reviews a contribution: mostly one still open, sometimes any (closed, finalized), one's own,
+        or one the reviewer has already reviewed."""
+        if aim == "again":
+            names = {address: name for name, address in self.address.items()}
+            pairs = [(i, names[r]) for i in self.contributions for r, _, _ in self.model.contributions[i].reviews]
+            if pairs:
+                cid_id, who = pairs[pick % len(pairs)]
+                self._review(who, self.contributions.index(cid_id), stars, relayed, "any")
+                return
+        self._review(who, pick, stars, relayed, "any" if aim == "again" else aim)
 
     @rule(who=people, pick=st.integers(0, 50), stars=st.integers(0, 5), relayed=st.booleans())
     def review_open(self, who: str, pick: int, stars: int, relayed: bool) -> None:
-        """A member reviews an open contribution (the common case, so that work gets accepted)."""
+        """The common case, so that work gets accepted: an open contribution, reviewed by someone the
+        model says may review it (active, with standing, not the author, not yet reviewed) when
+        there is such a person; otherwise by `who`, and the spec decides."""
+        now = self.sf.now() + 1
+        open_ = [
+            i
+            for i in self.contributions
+            if self.model.contributions[i].status == "pending" and self.model.contributions[i].deadline > now + SLACK
+        ]
+        if open_:
+            c = self.model.contributions[open_[pick % len(open_)]]
+            eligible = [
+                name
+                for name in PEOPLE
+                if self._active(name)
+                and self.address[name] != c.author
+                and all(r != self.address[name] for r, _, _ in c.reviews)
+                and self.model.points_of(self.address[name], now + SLACK) >= self.model.params.min_reviewer_standing
+            ]
+            if eligible:
+                who = eligible[PEOPLE.index(who) % len(eligible)]
         self._review(who, pick, stars, relayed, "open")
 
     def _review(self, who: str, pick: int, stars: int, relayed: bool, aim: str) -> None:
@@ -346,6 +379,46 @@ class Machine(RuleBasedStateMachine):
         else:
             fn = self.sf.registry.functions.review(cid_id, stars, b"")
             self._expect(expected, "review", lambda: self._act(who, fn))
+
+    @rule(
+        who=people,
+        effort=st.integers(1, 600),
+        stars=st.lists(st.integers(0, 5), min_size=2, max_size=3),
+        again=st.booleans(),
+        relayed=st.booleans(),
+    )
+    def work_cycle(self, who: str, effort: int, stars: list[int], again: bool, relayed: bool) -> None:
+        """The everyday path: a member submits work and members who may review it do, right away
+        (sometimes one of them tries to review it a second time)."""
+        before = len(self.contributions)
+        self._submit(who, effort, False, relayed)
+        if len(self.contributions) == before:
+            return  # the spec refused the submission (and the test checked it)
+        index = len(self.contributions) - 1
+        for n, rating in enumerate(stars):
+            self.review_open_at(index, PEOPLE[n % len(PEOPLE)], rating, relayed=bool(n % 2))
+        if again:
+            names = {address: name for name, address in self.address.items()}
+            self._catch_up()  # the reviews just sent are in the chain's log, not yet in the model
+            reviewers = [names[r] for r, _, _ in self.model.contributions[self.contributions[index]].reviews]
+            if reviewers:
+                self._review(reviewers[0], index, 3, relayed, "any")
+
+    def review_open_at(self, index: int, who: str, stars: int, relayed: bool) -> None:
+        self._catch_up()  # earlier reviews in this step count for standing and double-review checks
+        c = self.model.contributions[self.contributions[index]]
+        now = self.sf.now() + 1
+        eligible = [
+            name
+            for name in PEOPLE
+            if self._active(name)
+            and self.address[name] != c.author
+            and all(r != self.address[name] for r, _, _ in c.reviews)
+            and self.model.points_of(self.address[name], now + SLACK) >= self.model.params.min_reviewer_standing
+        ]
+        if eligible:
+            who = eligible[PEOPLE.index(who) % len(eligible)]
+        self._review(who, index, stars, relayed, "any")
 
     @rule(pick=st.integers(0, 50), by=actors, due=st.booleans())
     def finalize(self, pick: int, by: str, due: bool) -> None:
@@ -429,6 +502,12 @@ class Machine(RuleBasedStateMachine):
         self.sf._send(self.arena.owner, self.hostile.functions.setMode(mode))
         self.mode = mode
 
+    @rule(mode=st.sampled_from((Mode.REFUSE, Mode.REENTER)), by=actors)
+    def hostile_is_paid(self, mode: int, by: str) -> None:
+        """The hostile founder turns hostile, then someone claims its ETH for it."""
+        self.hostile_mode(mode)
+        self._claim(HOSTILE, by, "eth")
+
     @rule(by=governors, token=st.sampled_from(("eth", "token")), share=st.integers(1, 100), to=actors)
     def spend(self, by: str, token: str, share: int, to: str) -> None:
         t = ETH if token == "eth" else self.token
@@ -464,8 +543,10 @@ class Machine(RuleBasedStateMachine):
         value=st.sampled_from([0, 1, 2, 3, 26, 1000, 2400, HOUR, DAY, 7 * DAY, POINT, 10**31]),
     )
     def charter_parameter(self, by: str, parameter: Parameter, value: int) -> None:
-        if parameter in (Parameter.EPOCH_LENGTH, Parameter.REVIEW_WINDOW) and value < HOUR:
+        if parameter == Parameter.EPOCH_LENGTH and value < HOUR:
             value *= HOUR  # hours, not seconds: keep clock changes meaningful
+        if parameter == Parameter.REVIEW_WINDOW and value < HOUR:
+            value *= DAY  # days: a window of hours would close before anyone reviews
         low, high = BOUNDS[parameter]
         if self.address[by] != self.model.governance:
             expected: str | None = "CharterUnauthorized"
@@ -483,9 +564,23 @@ class Machine(RuleBasedStateMachine):
         fn = self.sf.charter.functions.setRevenueToken(token, allowed)
         self._expect({expected}, "charter token", lambda: self._act(by, fn))
 
-    @rule(seconds=st.sampled_from([HOUR, HOUR, DAY, DAY, 3 * DAY + 1, 7 * DAY, 26 * 7 * DAY, 33 * 7 * DAY]))
+    @rule(seconds=st.sampled_from([HOUR, HOUR, HOUR, DAY, DAY, 3 * DAY + 1, 7 * DAY, 26 * 7 * DAY, 33 * 7 * DAY]))
     def advance(self, seconds: int) -> None:
         self.dao.chain.increase_time(seconds)
+
+    @rule(amount=st.integers(1, ETHER))
+    def era_jump(self, amount: int) -> None:
+        """Crosses one decay era: governance sets the half-life to one epoch, 33 epochs pass (33
+        halvings; an era is 32), a receipt moves the splitter into the new era, and the half-life
+        goes back to what it was (so that the economy outlives the jump)."""
+        if self.model.governance != self.address["ada"]:
+            return
+        before = self.model.params.half_life
+        half_life = self.sf.charter.functions.setParameter
+        self._expect({None}, "charter parameter", lambda: self._act("ada", half_life(int(Parameter.HALF_LIFE), 1)))
+        self.dao.chain.increase_time(33 * self.model.params.epoch_length)
+        self._expect({None}, "pay ETH", lambda: self.sf.pay_eth(self.dao[OUTSIDER], amount))
+        self._expect({None}, "charter parameter", lambda: self._act("ada", half_life(int(Parameter.HALF_LIFE), before)))
 
     # ------------------------------------------------------------------ attacks on signed actions
 
@@ -541,12 +636,17 @@ class Machine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ after every step
 
-    def _catch_up(self) -> list[dict[str, Any]]:
+    def _catch_up(self) -> None:
+        """Feeds the model the events since it last looked, and checks that no membership token moved."""
         head = int(self.sf.w3.eth.block_number)
         events = list(self.sf.logs(self.last_block + 1, head))
         self.model.apply_all(events)
         self.last_block = head
-        return events
+        zero = "0x" + "00" * 20
+        for e in events:
+            if e["contract"] == "membership" and e["event"] == "Transfer":
+                a = e["args"]
+                assert a["from"] == zero or a["to"] == zero, f"a membership token moved: {a}"
 
     @invariant()
     def contracts_equal_the_model(self) -> None:
@@ -554,12 +654,10 @@ class Machine(RuleBasedStateMachine):
             return
         if getattr(self, "_started", False):
             Machine.steps += 1  # a rule ran: every step is followed by this whole check
+            if STEPS > 10_000 and Machine.steps % 1000 == 0:
+                print(f"  {Machine.steps} steps, {time.strftime('%H:%M:%S')}", flush=True)
         self._started = True
-        for e in self._catch_up():
-            if e["contract"] == "membership" and e["event"] == "Transfer":
-                a = e["args"]
-                zero = "0x" + "00" * 20
-                assert a["from"] == zero or a["to"] == zero, f"a membership token moved: {a}"
+        self._catch_up()
         m, now = self.model, self.sf.now()
         assert m.discrepancies == [], m.discrepancies
         tokens = [ETH, self.token, self.fee_token]
@@ -595,6 +693,7 @@ class Machine(RuleBasedStateMachine):
             assert r[suspended] == bool(member and member.suspended), f"{who}: suspension"
         assert r[total] == m.total_points(now)
         assert r[era] == m.era
+        Machine.max_era = max(Machine.max_era, m.era)
         balance_eth = int(self.sf.w3.eth.get_balance(self.sf.splitter.address))
         for t, slots in per_token.items():
             treasury, tracked, undistributed = (r[s] for s in slots[:3])
@@ -605,11 +704,15 @@ class Machine(RuleBasedStateMachine):
             assert balance >= tracked, f"{t}: the splitter holds {balance} but tracks {tracked}"
 
 
-def test_no_sequence_of_actions_breaks_the_invariants(arena: Arena) -> None:
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_no_sequence_of_actions_breaks_the_invariants(arena: Arena, shard: int) -> None:
+    steps = -(-STEPS // SHARDS)
+    run_seed = None if SEED is None and SHARDS == 1 else int(SEED or 0) + shard
     Machine.arena = arena
     Machine.steps = 0
+    Machine.max_era = 0
     Machine.outcomes = Counter()
-    examples = -(-STEPS // (STEPS_PER_EXAMPLE - 1))  # hypothesis counts the set-up as a step
+    examples = -(-steps // (STEPS_PER_EXAMPLE - 1))  # hypothesis counts the set-up as a step
     started = time.monotonic()
     test = get_state_machine_test(
         Machine,
@@ -619,17 +722,25 @@ def test_no_sequence_of_actions_breaks_the_invariants(arena: Arena) -> None:
             stateful_step_count=STEPS_PER_EXAMPLE,
             deadline=None,
             suppress_health_check=list(HealthCheck),
-            derandomize=SEED is None,
+            derandomize=run_seed is None,
             database=None,
             phases=[Phase.generate],  # shrinking replays on a live chain for hours; the steps are printed
         ),
     )
-    (test if SEED is None else seed(int(SEED))(test))()
+    (test if run_seed is None else seed(run_seed)(test))()
     elapsed = time.monotonic() - started
-    print(f"\n{Machine.steps} steps in {elapsed:.0f} s ({Machine.steps / elapsed:.1f} steps/s)")
-    for outcome, n in sorted(Machine.outcomes.items()):
-        print(f"  {n:7d}  {outcome}")
-    assert Machine.steps >= STEPS, f"only {Machine.steps} steps ran; raise max_examples"
+    rate = Machine.steps / elapsed
+    summary = [
+        f"shard {shard + 1}/{SHARDS}, seed {'derandomized' if run_seed is None else run_seed}: {Machine.steps} steps"
+        f" in {elapsed:.0f} s ({rate:.1f} steps/s), every step checked; highest era reached: {Machine.max_era}",
+        *(f"  {n:7d}  {outcome}" for outcome, n in sorted(Machine.outcomes.items())),
+    ]
+    print("\n" + "\n".join(summary))
+    if REPORT:
+        with open(REPORT, "a") as f:
+            f.write("\n".join(summary) + "\n")
+    assert Machine.steps >= steps, f"only {Machine.steps} steps ran; raise max_examples"
+    assert Machine.max_era >= 1, "the run never crossed a decay era"
     # the run reached the cases it exists for: each is an outcome the spec predicted and got
     for must in (
         "claim: ok",
