@@ -155,6 +155,12 @@ class Machine(RuleBasedStateMachine):
             result = send()
             outcome = None
         except ContractRevert as exc:
+            if not exc.name and None in expected and len(expected) > 1:
+                # at a time boundary (a deadline equal to the latest block's time) the node's gas
+                # estimate may pass and the mined block, one second later, revert; the spec allowed
+                # both, and the check after the step still compares every number
+                Machine.outcomes[f"{tag}: boundary"] += 1
+                return None
             assert exc.name, f"{tag}: a revert without a named error: {exc}"
             result, outcome = None, exc.name
         assert outcome in expected, f"{tag}: got {outcome or 'success'}, the spec says {sorted(map(str, expected))}"
@@ -162,8 +168,10 @@ class Machine(RuleBasedStateMachine):
         return result
 
     def _now_range(self) -> list[int]:
+        """The block times a step may meet: the node estimates gas at the latest block's time (or
+        later), and mines at least one second later, plus wall-clock drift."""
         latest = self.sf.now()
-        return [latest + 1, latest + 1 + SLACK]
+        return [latest, latest + 1 + SLACK]
 
     def _predict(self, rule_of: Callable[[int], str | None]) -> set[str | None]:
         """The outcomes the spec allows, over the times the next block may have."""
@@ -601,12 +609,8 @@ class Machine(RuleBasedStateMachine):
         if not self.executed:
             return
         signed = self.executed[pick % len(self.executed)]
-        if signed.message["deadline"] < self.sf.now() + 1 + SLACK:
-            expected = {"SignatureExpired"}
-            if signed.message["deadline"] >= self.sf.now() + 1:
-                expected.add("NonceAlreadyUsed")
-        else:
-            expected = {"NonceAlreadyUsed"}
+        deadline = signed.message["deadline"]
+        expected = self._predict(lambda now: "SignatureExpired" if now > deadline else "NonceAlreadyUsed")
         self._expect(expected, "replay", lambda: self.sf.submit_signed(self.dao["relay"], signed))
 
     @rule(who=people)
