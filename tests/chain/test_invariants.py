@@ -213,6 +213,18 @@ class Machine(RuleBasedStateMachine):
         self.executed.append(signed)
         return receipt
 
+    def _may_review(self, c: Any, now: int) -> list[str]:
+        """The people the model says may review contribution `c` now: active, not its author, not
+        yet its reviewer, with standing."""
+        return [
+            name
+            for name in PEOPLE
+            if self._active(name)
+            and self.address[name] != c.author
+            and all(r != self.address[name] for r, _, _ in c.reviews)
+            and self.model.points_of(self.address[name], now + SLACK) >= self.model.params.min_reviewer_standing
+        ]
+
     def _epoch_effort(self, author: str, epoch: int) -> int:
         return sum(c.effort for c in self.model.contributions.values() if c.author == author and c.epoch == epoch)
 
@@ -332,14 +344,7 @@ class Machine(RuleBasedStateMachine):
         ]
         if open_:
             c = self.model.contributions[open_[pick % len(open_)]]
-            eligible = [
-                name
-                for name in PEOPLE
-                if self._active(name)
-                and self.address[name] != c.author
-                and all(r != self.address[name] for r, _, _ in c.reviews)
-                and self.model.points_of(self.address[name], now + SLACK) >= self.model.params.min_reviewer_standing
-            ]
+            eligible = self._may_review(c, now)
             if eligible:
                 who = eligible[PEOPLE.index(who) % len(eligible)]
         self._review(who, pick, stars, relayed, "open")
@@ -417,14 +422,7 @@ class Machine(RuleBasedStateMachine):
         self._catch_up()  # earlier reviews in this step count for standing and double-review checks
         c = self.model.contributions[self.contributions[index]]
         now = self.sf.now() + 1
-        eligible = [
-            name
-            for name in PEOPLE
-            if self._active(name)
-            and self.address[name] != c.author
-            and all(r != self.address[name] for r, _, _ in c.reviews)
-            and self.model.points_of(self.address[name], now + SLACK) >= self.model.params.min_reviewer_standing
-        ]
+        eligible = self._may_review(c, now)
         if eligible:
             who = eligible[PEOPLE.index(who) % len(eligible)]
         self._review(who, index, stars, relayed, "any")
