@@ -46,6 +46,7 @@ from starfish_dao.chain.backends import AnvilNode, RpcBackend  # noqa: E402
 from starfish_dao.chain.build import SETTINGS, _run_solc  # noqa: E402
 from starfish_dao.chain.deployment import _deploy_one  # noqa: E402
 from starfish_dao.chain.tx import send  # noqa: E402
+from starfish_dao.domain.typed_data import DOMAIN_TYPE  # noqa: E402
 from starfish_dao.domain.unixfs import cid_of  # noqa: E402
 
 ANCHORS = HERE / "anchors"
@@ -150,12 +151,7 @@ def measure_eas(chain: RpcBackend) -> dict[str, int]:
         deadline = 2**64 - 1
         typed = {
             "types": {
-                "EIP712Domain": [
-                    {"name": "name", "type": "string"},
-                    {"name": "version", "type": "string"},
-                    {"name": "chainId", "type": "uint256"},
-                    {"name": "verifyingContract", "type": "address"},
-                ],
+                "EIP712Domain": DOMAIN_TYPE,
                 "Attest": [
                     {"name": "attester", "type": "address"},
                     {"name": "schema", "type": "bytes32"},
@@ -233,12 +229,7 @@ def measure_forwarder(chain: RpcBackend, arts: dict[str, dict[str, Any]]) -> dic
         gas_limit = 100_000
         typed = {
             "types": {
-                "EIP712Domain": [
-                    {"name": "name", "type": "string"},
-                    {"name": "version", "type": "string"},
-                    {"name": "chainId", "type": "uint256"},
-                    {"name": "verifyingContract", "type": "address"},
-                ],
+                "EIP712Domain": DOMAIN_TYPE,
                 "ForwardRequest": [
                     {"name": "from", "type": "address"},
                     {"name": "to", "type": "address"},
