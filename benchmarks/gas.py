@@ -40,7 +40,7 @@ def _dao(chain: RpcBackend, holders: int) -> tuple[Starfish, dict[str, Account]]
     extra = [Founder("0x" + (i + 1).to_bytes(20, "big").hex(), POINT) for i in range(max(0, holders - 3))]
     founders = [Founder(people[n].address, 600 * POINT) for n in ("ada", "bo", "cy")] + extra
     cfg = CharterConfig(
-        Params(epoch_length=7 * DAY, review_window=3 * DAY, quorum=2, half_life=26),
+        Params(epoch_length=7 * DAY, review_window=3 * DAY, min_reviewers=2, half_life=26),
         cid_of(b"charter").bytes,
         (token,),
         tuple(founders[:holders] if holders >= 3 else founders),

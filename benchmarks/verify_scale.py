@@ -97,7 +97,7 @@ def seed(chain: RpcBackend, members: int, per_member: int, reviews: int) -> tupl
     admin = Account.create()
     chain.fund(admin.address, 10**6 * ETHER)
     addresses = [chain.w3.to_checksum_address(f"0x{0x5000 + i:040x}") for i in range(members)]
-    params = Params(epoch_length=7 * DAY, review_window=DAY, quorum=3, half_life=26, reserve_bps=1000,
+    params = Params(epoch_length=7 * DAY, review_window=DAY, min_reviewers=3, half_life=26, reserve_bps=1000,
                     max_effort=600, max_effort_per_epoch=100_000, min_reviewer_standing=0)  # fmt: skip
     cfg = CharterConfig(params, cid_of(b"charter").bytes, (), (Founder(addresses[0], 100 * POINT),), admin.address)
     sf = Starfish(chain.w3, deploy(chain.w3, admin, cfg))

@@ -4,25 +4,23 @@ pragma solidity 0.8.30;
 import {ICharter} from "./interfaces/ICharter.sol";
 
 /// @title The charter: parameters with on-chain bounds, the charter document, revenue tokens.
-/// @dev Epochs and halvings are counted from a base that moves whenever their length changes, so
-///      both counters only ever grow and a change never rewrites the past.
+/// @dev The epoch and halving counters follow a clock that gains an entry whenever the epoch length
+///      or the half-life changes. A change keeps the current epoch's start and the progress toward
+///      the next halving, so both counters only grow, writing a value that is already set changes
+///      nothing, and the history answers "how many halvings at time t" for any past t.
 contract Charter is ICharter {
     /// @dev At most this many revenue tokens besides ETH may ever be listed: the splitter settles
     ///      every listed token when it awards points, so the list must stay a handful.
     uint256 public constant MAX_REVENUE_TOKENS = 8;
     uint256 private constant _MAX_DOCUMENT_LENGTH = 128;
-
-    /// @dev Where the epoch and halving counters were last rebased.
-    struct Clock {
-        uint64 epochBaseTime;
-        uint64 epochBase;
-        uint64 halvingBaseEpoch;
-        uint64 halvingBase;
-    }
+    /// @notice The shortest half-life, in seconds (`halfLife * epochLength`), when points decay at all.
+    ///         Reviews weigh standing, so a community whose standing had all decayed could no longer
+    ///         judge work: with at least 30 days per halving that takes years without accepted work.
+    uint256 public constant MIN_HALF_LIFE_SECONDS = 30 days;
 
     address private _governance;
     Params private _params;
-    Clock private _clock;
+    Clock[] private _clocks;
     bytes private _document;
     address[] private _tokens;
     mapping(address token => bool allowed) private _allowed;
@@ -36,10 +34,13 @@ contract Charter is ICharter {
         if (governance_ == address(0)) revert CharterInvalidGovernance(governance_);
         _governance = governance_;
         emit GovernanceTransferred(address(0), governance_);
-        _clock = Clock(uint64(block.timestamp), 0, 0, 0);
-        for (uint256 p; p <= uint256(Parameter.MinReviewerStanding); ++p) {
+        for (uint256 p; p <= uint256(type(Parameter).max); ++p) {
             _set(Parameter(p), _valueOf(initial, Parameter(p)), true);
         }
+        _checkDecay();
+        _clocks.push(
+            Clock(uint40(block.timestamp), uint40(block.timestamp), 0, 0, 0, initial.epochLength, initial.halfLife)
+        );
         _setDocument(document);
         for (uint256 i; i < tokens.length; ++i) {
             _setRevenueToken(tokens[i], true);
@@ -71,13 +72,16 @@ contract Charter is ICharter {
     /// @inheritdoc ICharter
     function bounds(Parameter which) public pure returns (uint256 min, uint256 max) {
         if (which == Parameter.EpochLength) return (1 hours, 365 days);
-        if (which == Parameter.ReviewWindow) return (1 hours, 90 days);
-        if (which == Parameter.Quorum) return (1, 1000);
+        // at least a day: a superseding reveal (see the registry) must land inside the window
+        if (which == Parameter.ReviewWindow) return (1 days, 90 days);
+        if (which == Parameter.MinReviewers) return (1, 100);
         if (which == Parameter.HalfLife) return (0, 1000); // 0 = no decay
         if (which == Parameter.ReserveBps) return (0, 5000);
         if (which == Parameter.MaxEffort) return (1, 10_080); // one week of minutes
         if (which == Parameter.MaxEffortPerEpoch) return (1, 1_000_000);
-        return (0, 1e30); // MinReviewerStanding: up to 1e12 points
+        if (which == Parameter.MinReviewerStanding) return (0, 1e30); // up to 1e12 points
+        if (which == Parameter.QuorumBps) return (100, 5000); // 1 % to half of all standing
+        return (100, 100_000); // ReviewBudgetBps: 1 % to 10x a reviewer's standing per epoch
     }
 
     /// @inheritdoc ICharter
@@ -97,16 +101,27 @@ contract Charter is ICharter {
 
     /// @inheritdoc ICharter
     function currentEpoch() public view returns (uint256) {
-        Clock memory c = _clock;
-        return c.epochBase + (block.timestamp - c.epochBaseTime) / _params.epochLength;
+        return _epoch(_clocks[_clocks.length - 1], block.timestamp);
     }
 
     /// @inheritdoc ICharter
     function currentHalvings() external view returns (uint256) {
-        Clock memory c = _clock;
-        uint256 halfLife = _params.halfLife;
-        if (halfLife == 0) return c.halvingBase;
-        return c.halvingBase + (currentEpoch() - c.halvingBaseEpoch) / halfLife;
+        return _halvings(_clocks[_clocks.length - 1], block.timestamp);
+    }
+
+    /// @inheritdoc ICharter
+    function halvingsAt(uint256 time) external view returns (uint256) {
+        return _halvings(_clockAt(time), time);
+    }
+
+    /// @inheritdoc ICharter
+    function currentClock() external view returns (Clock memory) {
+        return _clocks[_clocks.length - 1];
+    }
+
+    /// @inheritdoc ICharter
+    function clockHistory() external view returns (Clock[] memory) {
+        return _clocks;
     }
 
     // ----------------------------------------------------------------- governance
@@ -139,27 +154,74 @@ contract Charter is ICharter {
         (uint256 min, uint256 max) = bounds(which);
         if (value < min || value > max) revert CharterValueOutOfBounds(which, value, min, max);
         uint256 old = initial ? 0 : _valueOf(_params, which);
-        if (!initial && (which == Parameter.EpochLength || which == Parameter.HalfLife)) _rebaseClock();
         if (which == Parameter.EpochLength) _params.epochLength = uint32(value);
         else if (which == Parameter.ReviewWindow) _params.reviewWindow = uint32(value);
-        else if (which == Parameter.Quorum) _params.quorum = uint16(value);
+        else if (which == Parameter.MinReviewers) _params.minReviewers = uint16(value);
         else if (which == Parameter.HalfLife) _params.halfLife = uint16(value);
         else if (which == Parameter.ReserveBps) _params.reserveBps = uint16(value);
         else if (which == Parameter.MaxEffort) _params.maxEffort = uint32(value);
         else if (which == Parameter.MaxEffortPerEpoch) _params.maxEffortPerEpoch = uint32(value);
-        else _params.minReviewerStanding = uint128(value);
+        else if (which == Parameter.MinReviewerStanding) _params.minReviewerStanding = uint128(value);
+        else if (which == Parameter.QuorumBps) _params.quorumBps = uint16(value);
+        else _params.reviewBudgetBps = uint32(value);
+        if (!initial && value != old && (which == Parameter.EpochLength || which == Parameter.HalfLife)) {
+            _checkDecay();
+            _rebaseClock();
+        }
         emit ParameterChanged(which, old, value);
     }
 
-    /// @dev Freezes the counters at their current values; the current epoch restarts now.
+    function _checkDecay() private view {
+        uint256 halfLifeSeconds = uint256(_params.halfLife) * _params.epochLength;
+        if (halfLifeSeconds != 0 && halfLifeSeconds < MIN_HALF_LIFE_SECONDS) {
+            revert CharterDecayTooFast(halfLifeSeconds, MIN_HALF_LIFE_SECONDS);
+        }
+    }
+
+    /// @dev A new clock entry from now on, with the new epoch length and half-life. The current epoch
+    ///      keeps its start and number; the current halving period keeps its first epoch, so the
+    ///      time already served toward the next halving counts.
     function _rebaseClock() private {
-        Clock memory c = _clock;
-        uint256 epoch = currentEpoch();
-        uint256 halfLife = _params.halfLife;
-        uint256 halvings = halfLife == 0 ? c.halvingBase : c.halvingBase + (epoch - c.halvingBaseEpoch) / halfLife;
-        // Casts are safe: epochs are at least an hour and halvings at most one per epoch, so both
-        // counters stay below 2^64 for far longer than the chain will exist.
-        _clock = Clock(uint64(block.timestamp), uint64(epoch), uint64(epoch), uint64(halvings));
+        Clock memory c = _clocks[_clocks.length - 1];
+        uint256 epoch = _epoch(c, block.timestamp);
+        uint256 halvings = _halvings(c, block.timestamp);
+        uint256 epochStart = c.epochStart + (epoch - c.epochBase) * c.epochLength;
+        uint256 halvingStart = c.halfLife == 0 ? epoch : c.halvingStartEpoch + (halvings - c.halvingBase) * c.halfLife;
+        // Casts are safe: times fit 40 bits until year 36812; epochs are at least an hour and
+        // halvings at most one per epoch, so both counters stay far below 2^40.
+        _clocks.push(
+            Clock(
+                uint40(block.timestamp),
+                uint40(epochStart),
+                uint40(epoch),
+                uint40(halvingStart),
+                uint40(halvings),
+                _params.epochLength,
+                _params.halfLife
+            )
+        );
+    }
+
+    /// @dev The clock entry in force at `time`: the last one that started at or before it (the first
+    ///      for earlier times). Clock changes are governance decisions, so the history is short;
+    ///      search from the newest.
+    function _clockAt(uint256 time) private view returns (Clock memory c) {
+        uint256 i = _clocks.length;
+        while (i != 0) {
+            c = _clocks[--i];
+            if (c.since <= time) return c;
+        }
+    }
+
+    /// @dev Times before the charter existed count as its first second (epoch 0, no halvings).
+    function _epoch(Clock memory c, uint256 time) private pure returns (uint256) {
+        if (time < c.epochStart) return c.epochBase;
+        return c.epochBase + (time - c.epochStart) / c.epochLength;
+    }
+
+    function _halvings(Clock memory c, uint256 time) private pure returns (uint256) {
+        if (c.halfLife == 0) return c.halvingBase;
+        return c.halvingBase + (_epoch(c, time) - c.halvingStartEpoch) / c.halfLife;
     }
 
     function _setDocument(bytes memory cid) private {
@@ -188,11 +250,13 @@ contract Charter is ICharter {
     function _valueOf(Params memory p, Parameter which) private pure returns (uint256) {
         if (which == Parameter.EpochLength) return p.epochLength;
         if (which == Parameter.ReviewWindow) return p.reviewWindow;
-        if (which == Parameter.Quorum) return p.quorum;
+        if (which == Parameter.MinReviewers) return p.minReviewers;
         if (which == Parameter.HalfLife) return p.halfLife;
         if (which == Parameter.ReserveBps) return p.reserveBps;
         if (which == Parameter.MaxEffort) return p.maxEffort;
         if (which == Parameter.MaxEffortPerEpoch) return p.maxEffortPerEpoch;
-        return p.minReviewerStanding;
+        if (which == Parameter.MinReviewerStanding) return p.minReviewerStanding;
+        if (which == Parameter.QuorumBps) return p.quorumBps;
+        return p.reviewBudgetBps;
     }
 }

@@ -9,33 +9,66 @@ import {Tally} from "./libraries/Tally.sol";
 import {SignedActions} from "./SignedActions.sol";
 
 /// @title Contributions, peer reviews and the points they earn.
-/// @dev Every operation touches a fixed number of storage words: the tally is one packed word, a
-///      reviewer's "already reviewed" flags are bits in a per-reviewer bitmap.
+/// @dev Every operation touches a fixed number of storage words: the weighted tally is three packed
+///      words, a reviewer's "already reviewed" flags are bits in a per-reviewer bitmap, their
+///      approval budget one word per epoch.
+///
+///      Who can mint points, and how much: a review weighs the reviewer's standing at the
+///      contribution's snapshot (the second before it was submitted), so a fresh address has no
+///      voice and standing earned later does not count. Every rating above 0 spends `effort * stars`
+///      star-minutes of the reviewer's budget for the epoch, `reviewBudgetBps` of their current
+///      standing (one point buys three star-minutes). An accepted contribution earns
+///      `effort * median / 3` points, and at least one reviewer rated it at or above the median, so
+///      the points accepted through the reviews of any set of members in one epoch are at most
+///      `reviewBudgetBps / 10000` times their standing: splitting that standing over fresh addresses
+///      adds nothing.
 contract ContributionRegistry is SignedActions, IContributionRegistry {
-    using Tally for uint256;
+    using Tally for uint256[3];
+    using Tally for uint256[6];
 
-    // keccak256("Submit(address author,bytes cid,uint32 effort,uint256 nonce,uint256 deadline)")
-    bytes32 public constant SUBMIT_TYPEHASH =
-        keccak256("Submit(address author,bytes cid,uint32 effort,uint256 nonce,uint256 deadline)");
+    // keccak256("Submit(address author,bytes cid,bytes32 contentHash,uint32 effort,bytes32 salt,uint256 nonce,uint256 deadline)")
+    bytes32 public constant SUBMIT_TYPEHASH = keccak256(
+        "Submit(address author,bytes cid,bytes32 contentHash,uint32 effort,bytes32 salt,uint256 nonce,uint256 deadline)"
+    );
     // keccak256("Review(address reviewer,uint256 contribution,uint8 stars,bytes commentCid,uint256 nonce,uint256 deadline)")
     bytes32 public constant REVIEW_TYPEHASH = keccak256(
         "Review(address reviewer,uint256 contribution,uint8 stars,bytes commentCid,uint256 nonce,uint256 deadline)"
     );
+    /// @inheritdoc IContributionRegistry
+    /// @dev Not longer than the shortest review window, so that a contribution superseded by an
+    ///      earlier commitment is always still pending when the earlier commitment is revealed.
+    uint256 public constant REVEAL_WINDOW = 1 days;
     uint256 private constant _MAX_CID_LENGTH = 128;
+    uint256 private constant _BPS = 10_000;
+    uint256 private constant _POINT = 1e18;
+
+    /// @dev When a commitment was posted and its place in the order of all commitments.
+    struct Commit {
+        uint64 time;
+        uint64 seq;
+    }
+
+    /// @dev The contribution that last claimed a content hash, and the sequence of its commitment.
+    struct Artifact {
+        uint64 id;
+        uint64 seq;
+    }
 
     ICharter private immutable _charter;
     IMembership private immutable _membership;
     IPayoutSplitter private immutable _splitter;
 
     mapping(uint256 id => Contribution contribution) private _contributions;
-    /// @dev histogram and status, see {Tally}
-    mapping(uint256 id => uint256 word) private _tallies;
-    /// @dev keccak256(cid) => contribution id
-    mapping(bytes32 cidHash => uint256 id) private _artifacts;
+    /// @dev weighted histogram, see {Tally}
+    mapping(uint256 id => uint256[3] words) private _tallies;
+    mapping(bytes32 commitment => Commit commit) private _commits;
+    mapping(bytes32 contentHash => Artifact artifact) private _artifacts;
     /// @dev reviewer => (id >> 8) => bit (id & 255) set once reviewed
     mapping(address reviewer => mapping(uint256 word => uint256 bits)) private _reviewed;
     mapping(address author => mapping(uint256 epoch => uint256 minutes_)) private _epochEffort;
+    mapping(address reviewer => mapping(uint256 epoch => uint256 starMinutes)) private _budgetSpent;
     uint256 private _count;
+    uint64 private _commitCount;
 
     constructor(ICharter charter_, IMembership membership_, IPayoutSplitter splitter_)
         SignedActions("Starfish Contributions", "1")
@@ -48,22 +81,33 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     // ----------------------------------------------------------------- actions
 
     /// @inheritdoc IContributionRegistry
-    function submit(bytes calldata cid, uint32 effort) external returns (uint256) {
-        return _submit(msg.sender, cid, effort);
+    function commit(bytes32 commitment_) external {
+        if (_commits[commitment_].seq != 0) revert RegistryAlreadyCommitted(commitment_);
+        uint64 seq = ++_commitCount;
+        _commits[commitment_] = Commit(uint64(block.timestamp), seq);
+        emit Committed(commitment_, seq);
+    }
+
+    /// @inheritdoc IContributionRegistry
+    function submit(bytes calldata cid, bytes32 contentHash, uint32 effort, bytes32 salt) external returns (uint256) {
+        return _submit(msg.sender, cid, contentHash, effort, salt);
     }
 
     /// @inheritdoc IContributionRegistry
     function submitBySig(
         address author,
         bytes calldata cid,
+        bytes32 contentHash,
         uint32 effort,
+        bytes32 salt,
         uint256 nonce,
         uint256 deadline,
         bytes calldata signature
     ) external returns (uint256) {
-        bytes32 structHash = keccak256(abi.encode(SUBMIT_TYPEHASH, author, keccak256(cid), effort, nonce, deadline));
+        bytes32 structHash =
+            keccak256(abi.encode(SUBMIT_TYPEHASH, author, keccak256(cid), contentHash, effort, salt, nonce, deadline));
         _verifySigned(author, structHash, nonce, deadline, signature);
-        return _submit(author, cid, effort);
+        return _submit(author, cid, contentHash, effort, salt);
     }
 
     /// @inheritdoc IContributionRegistry
@@ -89,20 +133,20 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
 
     /// @inheritdoc IContributionRegistry
     function finalize(uint256 id) external returns (bool accepted, uint256 points) {
-        Contribution memory c = _contributions[id];
+        Contribution storage c = _contributions[id];
         if (c.author == address(0)) revert RegistryUnknownContribution(id);
-        uint256 word = _tallies[id];
-        if (word.status() != uint8(Status.Pending)) revert RegistryAlreadyFinalized(id);
+        if (c.status != uint8(Status.Pending)) revert RegistryNotPending(id, Status(c.status));
         if (block.timestamp <= c.reviewDeadline) revert RegistryReviewWindowOpen(id, c.reviewDeadline);
-        uint256 n = word.total();
-        uint256 median2;
-        accepted = n != 0 && n >= _charter.parameter(ICharter.Parameter.Quorum);
+        uint256[6] memory weights = _tallies[id].buckets();
+        uint256 weight = weights.total();
+        accepted = weight != 0 && c.reviewers >= c.minReviewers && weight >= c.quorumWeight;
+        uint256 median = 0; // a rejected contribution reports median 0
         if (accepted) {
-            median2 = word.medianTimesTwo(n);
-            points = Tally.points(c.effort, median2);
+            median = weights.median(weight);
+            points = Tally.points(c.effort, median);
         }
-        _tallies[id] = word.withStatus(uint8(accepted ? Status.Accepted : Status.Rejected));
-        emit Finalized(id, accepted, n, median2, points);
+        c.status = uint8(accepted ? Status.Accepted : Status.Rejected);
+        emit Finalized(id, accepted, c.reviewers, weight, median, points);
         if (points != 0) _splitter.award(c.author, id, points);
     }
 
@@ -120,15 +164,12 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
 
     /// @inheritdoc IContributionRegistry
     function status(uint256 id) external view returns (Status) {
-        return Status(_tallies[id].status());
+        return Status(_contributions[id].status);
     }
 
     /// @inheritdoc IContributionRegistry
-    function tally(uint256 id) external view returns (uint256[6] memory counts) {
-        uint256 word = _tallies[id];
-        for (uint256 s; s < 6; ++s) {
-            counts[s] = word.count(s);
-        }
+    function tally(uint256 id) external view returns (uint256[6] memory) {
+        return _tallies[id].buckets();
     }
 
     /// @inheritdoc IContributionRegistry
@@ -137,18 +178,24 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     }
 
     /// @inheritdoc IContributionRegistry
-    function isClaimed(bytes calldata cid) external view returns (bool) {
-        return _artifacts[keccak256(cid)] != 0;
+    function contributionOf(bytes32 contentHash) external view returns (uint256) {
+        return _artifacts[contentHash].id;
     }
 
-    /// @notice The contribution that claimed artifact `cid`, or 0.
-    function contributionOf(bytes calldata cid) external view returns (uint256) {
-        return _artifacts[keccak256(cid)];
+    /// @inheritdoc IContributionRegistry
+    function commitment(bytes32 commitment_) external view returns (uint256 time, uint256 seq) {
+        Commit memory c = _commits[commitment_];
+        return (c.time, c.seq);
     }
 
     /// @inheritdoc IContributionRegistry
     function epochEffort(address author, uint256 epoch) external view returns (uint256) {
         return _epochEffort[author][epoch];
+    }
+
+    /// @inheritdoc IContributionRegistry
+    function budgetSpent(address reviewer, uint256 epoch) external view returns (uint256) {
+        return _budgetSpent[reviewer][epoch];
     }
 
     /// @notice The contracts this registry works with.
@@ -158,43 +205,113 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
 
     // ----------------------------------------------------------------- internal
 
-    function _submit(address author, bytes calldata cid, uint32 effort) private returns (uint256 id) {
+    function _submit(address author, bytes calldata cid, bytes32 contentHash, uint32 effort, bytes32 salt)
+        private
+        returns (uint256 id)
+    {
         if (!_membership.isActive(author)) revert RegistryNotActiveMember(author);
-        if (cid.length == 0 || cid.length > _MAX_CID_LENGTH) revert RegistryInvalidCid(cid.length);
+        if (cid.length == 0 || cid.length > _MAX_CID_LENGTH || contentHash == 0) revert RegistryInvalidCid(cid.length);
         ICharter.Params memory p = _charter.params();
         if (effort == 0 || effort > p.maxEffort) revert RegistryInvalidEffort(effort, p.maxEffort);
-        bytes32 cidHash = keccak256(cid);
-        if (_artifacts[cidHash] != 0) revert RegistryArtifactAlreadyClaimed(cidHash);
+        uint64 seq = _reveal(keccak256(abi.encode(author, contentHash, salt)));
+        id = _count + 1;
+        _claimArtifact(contentHash, seq, id);
         uint256 epoch = _charter.currentEpoch();
         uint256 spent = _epochEffort[author][epoch] + effort;
         if (spent > p.maxEffortPerEpoch) revert RegistryEpochEffortExceeded(author, epoch, spent, p.maxEffortPerEpoch);
         _epochEffort[author][epoch] = spent;
-        id = ++_count;
-        uint256 deadline = block.timestamp + p.reviewWindow;
-        _artifacts[cidHash] = id;
-        _contributions[id] = Contribution(author, effort, uint64(deadline));
-        _tallies[id] = uint256(0).withStatus(uint8(Status.Pending));
-        emit Submitted(id, author, cid, effort, epoch, deadline);
+        _count = id;
+        (uint256 deadline, uint256 quorumWeight) = _open(id, author, effort, p);
+        emit Submitted(id, author, cid, contentHash, effort, epoch, deadline, seq, quorumWeight);
+    }
+
+    /// @dev Consumes a posted commitment that is still inside its reveal window; returns its sequence.
+    function _reveal(bytes32 commitment_) private returns (uint64 seq) {
+        Commit memory cm = _commits[commitment_];
+        if (cm.seq == 0) revert RegistryNotCommitted(commitment_);
+        if (block.timestamp > cm.time + REVEAL_WINDOW) revert RegistryCommitExpired(commitment_, cm.time + REVEAL_WINDOW);
+        delete _commits[commitment_];
+        return cm.seq;
+    }
+
+    /// @dev Stores a new pending contribution with the rules in force now.
+    function _open(uint256 id, address author, uint32 effort, ICharter.Params memory p)
+        private
+        returns (uint256 deadline, uint256 quorumWeight)
+    {
+        deadline = block.timestamp + p.reviewWindow;
+        // Standing counts as it was the second before: nothing done in the submission's own block
+        // (such as an award to a friendly reviewer) can change who weighs what.
+        uint256 snapshot = block.timestamp - 1;
+        quorumWeight = (_splitter.totalPointsAt(snapshot) * p.quorumBps + _BPS - 1) / _BPS;
+        // no community holds 2^128 / 1e18 (3e20) points; clamp rather than wrap if one ever did
+        if (quorumWeight > type(uint128).max) quorumWeight = type(uint128).max;
+        _contributions[id] = Contribution(
+            author,
+            effort,
+            uint64(deadline),
+            uint40(snapshot),
+            0,
+            p.minReviewers,
+            uint8(Status.Pending),
+            uint128(quorumWeight)
+        );
+    }
+
+    /// @dev Content is unique: it is free when never claimed, or when its last claim was rejected or
+    ///      superseded. A pending claim under a later commitment is superseded (the earliest
+    ///      commitment wins, so whoever copied the content from a mempool, a relay or an IPFS
+    ///      announcement loses it); an accepted claim, or a pending one committed earlier, keeps it.
+    function _claimArtifact(bytes32 contentHash, uint64 seq, uint256 id) private {
+        Artifact memory art = _artifacts[contentHash];
+        if (art.id != 0) {
+            Contribution storage holder = _contributions[art.id];
+            uint8 st = holder.status;
+            if (st == uint8(Status.Accepted) || (st == uint8(Status.Pending) && art.seq < seq)) {
+                revert RegistryArtifactAlreadyClaimed(contentHash, art.id);
+            }
+            if (st == uint8(Status.Pending)) {
+                holder.status = uint8(Status.Superseded);
+                emit Superseded(art.id, id);
+            }
+        }
+        _artifacts[contentHash] = Artifact(uint64(id), seq);
     }
 
     function _review(address reviewer, uint256 id, uint8 stars, bytes calldata commentCid) private {
         if (stars > 5) revert RegistryInvalidStars(stars);
         if (commentCid.length > _MAX_CID_LENGTH) revert RegistryInvalidCid(commentCid.length);
-        Contribution memory c = _contributions[id];
-        if (c.author == address(0)) revert RegistryUnknownContribution(id);
+        Contribution storage c = _contributions[id];
+        address author = c.author;
+        if (author == address(0)) revert RegistryUnknownContribution(id);
+        if (c.status != uint8(Status.Pending)) revert RegistryNotPending(id, Status(c.status));
         if (block.timestamp > c.reviewDeadline) revert RegistryReviewWindowClosed(id, c.reviewDeadline);
-        if (reviewer == c.author) revert RegistrySelfReview(reviewer, id);
+        if (reviewer == author) revert RegistrySelfReview(reviewer, id);
         uint256 bit = uint256(1) << (id & 0xff);
         uint256 bits = _reviewed[reviewer][id >> 8];
         if (bits & bit != 0) revert RegistryAlreadyReviewed(reviewer, id);
         if (!_membership.isActive(reviewer)) revert RegistryNotActiveMember(reviewer);
-        uint256 required = _charter.minReviewerStanding();
-        if (required != 0) {
-            uint256 standing = _splitter.pointsOf(reviewer);
-            if (standing < required) revert RegistryInsufficientStanding(reviewer, standing, required);
+        (uint256 weight, uint256 current) = _splitter.standing(reviewer, c.snapshot);
+        ICharter.Params memory p = _charter.params();
+        if (weight == 0 || weight < p.minReviewerStanding) {
+            revert RegistryInsufficientStanding(reviewer, weight, p.minReviewerStanding);
         }
+        if (stars != 0) _spendBudget(reviewer, uint256(c.effort) * stars, current, p.reviewBudgetBps);
         _reviewed[reviewer][id >> 8] = bits | bit;
-        _tallies[id] = _tallies[id].add(stars);
-        emit Reviewed(id, reviewer, stars, commentCid);
+        _tallies[id].add(stars, weight);
+        ++c.reviewers;
+        emit Reviewed(id, reviewer, stars, weight, commentCid);
+    }
+
+    /// @dev A reviewer rates at most `standing * budgetBps / 10000` points' worth of work per epoch,
+    ///      counted in star-minutes (3 per point): the cap on what their approvals can mint.
+    function _spendBudget(address reviewer, uint256 starMinutes, uint256 standing_, uint256 budgetBps) private {
+        uint256 epoch = _charter.currentEpoch();
+        uint256 spent = _budgetSpent[reviewer][epoch] + starMinutes;
+        // spent * 1e18 * 1e4 <= standing * bps * 3, without rounding; no overflow: standing < 2^192
+        if (spent * _POINT * _BPS > standing_ * budgetBps * 3) {
+            revert RegistryReviewBudgetExceeded(reviewer, epoch, spent, (standing_ * budgetBps * 3) / (_POINT * _BPS));
+        }
+        _budgetSpent[reviewer][epoch] = spent;
     }
 }

@@ -9,17 +9,21 @@ import {SignedActions} from "./SignedActions.sol";
 /// @title Soulbound membership: anyone may join, anyone may leave, governance may suspend.
 /// @dev Suspension belongs to the address, not the token, so leaving and re-joining cannot shed it.
 contract Membership is ERC721, SignedActions, IMembership {
-    // keccak256("Join(address member,uint256 nonce,uint256 deadline)")
-    bytes32 public constant JOIN_TYPEHASH = keccak256("Join(address member,uint256 nonce,uint256 deadline)");
-    // keccak256("Leave(address member,uint256 nonce,uint256 deadline)")
-    bytes32 public constant LEAVE_TYPEHASH = keccak256("Leave(address member,uint256 nonce,uint256 deadline)");
+    // keccak256("Join(address member,uint256 generation,uint256 nonce,uint256 deadline)")
+    bytes32 public constant JOIN_TYPEHASH =
+        keccak256("Join(address member,uint256 generation,uint256 nonce,uint256 deadline)");
+    // keccak256("Leave(address member,uint256 generation,uint256 nonce,uint256 deadline)")
+    bytes32 public constant LEAVE_TYPEHASH =
+        keccak256("Leave(address member,uint256 generation,uint256 nonce,uint256 deadline)");
     /// @dev ERC-5192 interface id.
     bytes4 private constant _ERC5192_ID = 0xb45a3c0e;
 
-    /// @dev A member's token id (0 = none) and suspension flag, in one word.
+    /// @dev A member's token id (0 = none), suspension flag and generation (joins plus leaves so
+    ///      far), in one word.
     struct Record {
         uint64 tokenId;
         bool suspended;
+        uint64 generation;
     }
 
     ICharter private immutable _charter;
@@ -40,11 +44,13 @@ contract Membership is ERC721, SignedActions, IMembership {
     }
 
     /// @inheritdoc IMembership
-    function joinBySig(address member, uint256 nonce, uint256 deadline, bytes calldata signature)
+    function joinBySig(address member, uint256 generation_, uint256 nonce, uint256 deadline, bytes calldata signature)
         external
         returns (uint256)
     {
-        _verifySigned(member, keccak256(abi.encode(JOIN_TYPEHASH, member, nonce, deadline)), nonce, deadline, signature);
+        bytes32 structHash = keccak256(abi.encode(JOIN_TYPEHASH, member, generation_, nonce, deadline));
+        _verifySigned(member, structHash, nonce, deadline, signature);
+        _requireGeneration(member, generation_);
         return _join(member);
     }
 
@@ -54,8 +60,12 @@ contract Membership is ERC721, SignedActions, IMembership {
     }
 
     /// @inheritdoc IMembership
-    function leaveBySig(address member, uint256 nonce, uint256 deadline, bytes calldata signature) external {
-        _verifySigned(member, keccak256(abi.encode(LEAVE_TYPEHASH, member, nonce, deadline)), nonce, deadline, signature);
+    function leaveBySig(address member, uint256 generation_, uint256 nonce, uint256 deadline, bytes calldata signature)
+        external
+    {
+        bytes32 structHash = keccak256(abi.encode(LEAVE_TYPEHASH, member, generation_, nonce, deadline));
+        _verifySigned(member, structHash, nonce, deadline, signature);
+        _requireGeneration(member, generation_);
         _leave(member);
     }
 
@@ -82,6 +92,11 @@ contract Membership is ERC721, SignedActions, IMembership {
     /// @inheritdoc IMembership
     function tokenOf(address account) external view returns (uint256) {
         return _records[account].tokenId;
+    }
+
+    /// @inheritdoc IMembership
+    function generation(address account) external view returns (uint256) {
+        return _records[account].generation;
     }
 
     /// @inheritdoc IMembership
@@ -131,6 +146,9 @@ contract Membership is ERC721, SignedActions, IMembership {
             ++_count;
         }
         r.tokenId = uint64(tokenId);
+        unchecked {
+            ++r.generation; // one per join or leave of this address: never near 2^64
+        }
         _mint(account, tokenId);
         emit Locked(tokenId);
         emit Joined(account, tokenId);
@@ -143,9 +161,17 @@ contract Membership is ERC721, SignedActions, IMembership {
         r.tokenId = 0;
         unchecked {
             --_count; // a member exists, so the count is at least one
+            ++r.generation;
         }
         _burn(tokenId);
         emit Left(account, tokenId);
+    }
+
+    /// @dev A signed Join or Leave names the membership state it was signed in, so a signature
+    ///      withheld and replayed later cannot undo what the member did since.
+    function _requireGeneration(address account, uint256 expected) private view {
+        uint256 current = _records[account].generation;
+        if (current != expected) revert MembershipStaleSignature(account, expected, current);
     }
 
     function _setSuspended(address account, bool suspended) private {

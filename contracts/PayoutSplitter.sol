@@ -8,30 +8,41 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {ICharter} from "./interfaces/ICharter.sol";
 import {IPayoutSplitter} from "./interfaces/IPayoutSplitter.sol";
 import {Decay} from "./libraries/Decay.sol";
+import {SignedActions} from "./SignedActions.sol";
 
 /// @title Revenue in, pay out by points: a dividend accumulator over decaying points.
-/// @dev Per token and era, `_acc[era][token]` is the revenue per credited point, scaled by
-///      ACC_PRECISION. A member's position remembers the accumulator it last settled at; what it
-///      earned since is `credited * (acc - snapshot) / ACC_PRECISION`, rounded down. Every rounding
+/// @dev An account's credited points live in the *group* of the era it was last touched in.
+///      `_groupTotals[e]` is exactly the sum of the credited points of the accounts in group `e`,
+///      and `_acc[e][token]` is the revenue per credited point of that group, scaled by
+///      ACC_PRECISION. A receipt in era `E` gives group `e` the share `floor(T_e >> 32(E-e)) / D`,
+///      where `D` is the sum of those floors: so what the groups' members can claim adds up to the
+///      receipt, less rounding, after any number of eras. A member's pay since their last
+///      settlement is `credited * (acc - snapshot) / ACC_PRECISION`, rounded down. Every rounding
 ///      goes against the payee, so the contract stays solvent; the remainder is dust it keeps.
-///      Nothing here loops over members; the only loop is over the handful of revenue tokens.
-contract PayoutSplitter is IPayoutSplitter, ReentrancyGuardTransient {
+///      Nothing loops over members; the loops are over the handful of revenue tokens and the at
+///      most six groups whose points have not shifted to zero.
+contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @inheritdoc IPayoutSplitter
     uint256 public constant ERA_HALVINGS = Decay.ERA_HALVINGS;
     /// @inheritdoc IPayoutSplitter
     uint256 public constant ACC_PRECISION = 1 << 128;
+    // keccak256("ClaimTo(address member,address token,address to,uint256 nonce,uint256 deadline)")
+    bytes32 public constant CLAIM_TO_TYPEHASH =
+        keccak256("ClaimTo(address member,address token,address to,uint256 nonce,uint256 deadline)");
+    /// @dev Credited points stay below 2^192, so a group weighs nothing 6 eras (192 bits) later.
+    uint256 private constant _LIVE_GROUPS = 6; // 192 / ERA_HALVINGS
     uint256 private constant _BPS = 10_000;
     address private constant _ETH = address(0);
 
-    /// @dev Credited points as of `era`.
+    /// @dev Credited points, expressed in the account's group (the era it was last touched in).
     struct Account {
         uint192 credited;
         uint64 era;
     }
 
-    /// @dev Wei settled but not yet claimed, and the era of the accumulator snapshot.
+    /// @dev Wei settled but not yet claimed, and the group whose accumulator the snapshot is of.
     struct Position {
         uint192 owed;
         uint64 era;
@@ -44,30 +55,36 @@ contract PayoutSplitter is IPayoutSplitter, ReentrancyGuardTransient {
         uint128 treasury;
     }
 
-    /// @dev All credited points (at least the sum of every account brought to the current era).
-    struct Totals {
+    /// @dev Credited points (of an account, or the sum of the groups' weights) in `era`, from `time` on.
+    struct Checkpoint {
+        uint40 time;
+        uint24 era;
         uint192 credited;
-        uint64 era;
     }
 
     ICharter private immutable _charter;
     address private immutable _registry;
+    uint256 private immutable _firstEra;
 
-    Totals private _totals;
     mapping(address member => Account account) private _accounts;
+    mapping(uint256 era => uint256 credited) private _groupTotals;
     mapping(address member => mapping(address token => Position position)) private _positions;
     mapping(address member => mapping(address token => uint256 acc)) private _snapshots;
     mapping(uint256 era => mapping(address token => uint256 acc)) private _acc;
     mapping(address token => Book book) private _books;
     mapping(address token => uint256 amount) private _undistributed;
+    mapping(address member => Checkpoint[] history) private _history;
+    Checkpoint[] private _totalHistory;
 
     /// @param founders receive `genesisPoints` (18 decimals) each, visible as `PointsAwarded(.., 0, ..)`.
-    constructor(ICharter charter_, address registry_, address[] memory founders, uint256[] memory genesisPoints) {
+    constructor(ICharter charter_, address registry_, address[] memory founders, uint256[] memory genesisPoints)
+        SignedActions("Starfish Splitter", "1")
+    {
         if (founders.length != genesisPoints.length) revert SplitterGenesisMismatch(founders.length, genesisPoints.length);
         _charter = charter_;
         _registry = registry_;
         (uint256 era_, uint256 offset) = Decay.split(charter_.currentHalvings());
-        _totals.era = uint64(era_);
+        _firstEra = era_;
         for (uint256 i; i < founders.length; ++i) {
             _credit(founders[i], 0, genesisPoints[i], era_, offset);
         }
@@ -75,14 +92,22 @@ contract PayoutSplitter is IPayoutSplitter, ReentrancyGuardTransient {
 
     // ----------------------------------------------------------------- revenue
 
-    /// @notice ETH revenue.
+    /// @notice ETH revenue sent plainly (also with the 2,300-gas stipend of `transfer`/`send`): accepted
+    ///         only. It is accounted, as revenue of the points that exist then, by the next `sync`,
+    ///         `pay`, claim of ETH, award or slash: each of them settles waiting ETH first, so it is
+    ///         never paid to points awarded after it arrived.
     receive() external payable {
-        _receive(_ETH, msg.sender, msg.value);
+        emit EthAccepted(msg.sender, msg.value);
     }
 
     /// @inheritdoc IPayoutSplitter
-    function pay(address token, uint256 amount) external nonReentrant {
-        if (token == _ETH || !_charter.isRevenueToken(token)) revert SplitterTokenNotAllowed(token);
+    function pay(address token, uint256 amount) external payable nonReentrant {
+        if (token == _ETH) {
+            if (amount == 0 || msg.value != amount) revert SplitterInvalidAmount(msg.value);
+            _sync(_ETH);
+            return;
+        }
+        if (msg.value != 0 || !_charter.isRevenueToken(token)) revert SplitterTokenNotAllowed(token);
         if (amount == 0) revert SplitterInvalidAmount(amount);
         uint256 before = IERC20(token).balanceOf(address(this));
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
@@ -92,36 +117,39 @@ contract PayoutSplitter is IPayoutSplitter, ReentrancyGuardTransient {
     /// @inheritdoc IPayoutSplitter
     function sync(address token) external nonReentrant returns (uint256 amount) {
         if (!_charter.isRevenueToken(token)) revert SplitterTokenNotAllowed(token);
-        uint256 balance = token == _ETH ? address(this).balance : IERC20(token).balanceOf(address(this));
-        uint256 tracked_ = _books[token].tracked;
-        if (balance > tracked_) {
-            amount = balance - tracked_;
-            _receive(token, msg.sender, amount);
-        }
+        return _sync(token);
     }
 
     // ----------------------------------------------------------------- pay out
 
     /// @inheritdoc IPayoutSplitter
-    /// @dev Settles at the stored era: later eras cannot hold revenue yet, because every receipt
-    ///      moves the era forward first. So a claim needs no clock.
-    function claim(address member, address token) external nonReentrant returns (uint256 amount) {
-        uint256 era_ = _totals.era;
-        uint256 accNow;
-        (amount, accNow) = _settled(member, token, era_);
-        // Nothing owed: change nothing. Moving the snapshot here would re-round the member's share
-        // without an event, and the books would no longer follow from the event log alone.
-        if (amount == 0) return 0;
-        _positions[member][token] = Position(0, uint64(era_));
-        _snapshots[member][token] = accNow;
-        _books[token].tracked -= uint128(amount);
-        emit Claimed(member, token, amount, msg.sender);
-        _transfer(token, member, amount);
+    function claim(address member, address token) external nonReentrant returns (uint256) {
+        return _claim(member, token, member);
+    }
+
+    /// @inheritdoc IPayoutSplitter
+    function claimTo(address token, address to) external nonReentrant returns (uint256) {
+        return _claim(msg.sender, token, to);
+    }
+
+    /// @inheritdoc IPayoutSplitter
+    function claimToBySig(
+        address member,
+        address token,
+        address to,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external nonReentrant returns (uint256) {
+        bytes32 structHash = keccak256(abi.encode(CLAIM_TO_TYPEHASH, member, token, to, nonce, deadline));
+        _verifySigned(member, structHash, nonce, deadline, signature);
+        return _claim(member, token, to);
     }
 
     /// @inheritdoc IPayoutSplitter
     function spend(address token, address to, uint256 amount) external nonReentrant {
         if (msg.sender != _charter.governance()) revert SplitterUnauthorized(msg.sender);
+        if (to == address(0)) revert SplitterInvalidRecipient(to);
         Book memory b = _books[token];
         if (amount == 0) revert SplitterInvalidAmount(amount);
         if (amount > b.treasury) revert SplitterInsufficientTreasury(token, amount, b.treasury);
@@ -131,35 +159,50 @@ contract PayoutSplitter is IPayoutSplitter, ReentrancyGuardTransient {
         _transfer(token, to, amount);
     }
 
+    /// @inheritdoc IPayoutSplitter
+    function rescue(address token, address to, uint256 amount) external nonReentrant {
+        if (msg.sender != _charter.governance()) revert SplitterUnauthorized(msg.sender);
+        if (token == _ETH || _charter.isRevenueToken(token)) revert SplitterTokenNotAllowed(token);
+        if (to == address(0)) revert SplitterInvalidRecipient(to);
+        if (amount == 0) revert SplitterInvalidAmount(amount);
+        uint256 balance = IERC20(token).balanceOf(address(this));
+        uint256 tracked_ = _books[token].tracked;
+        uint256 untracked = balance > tracked_ ? balance - tracked_ : 0;
+        if (amount > untracked) revert SplitterInsufficientUntracked(token, amount, untracked);
+        emit Rescued(token, to, amount);
+        IERC20(token).safeTransfer(to, amount);
+    }
+
     // ----------------------------------------------------------------- points
 
     /// @inheritdoc IPayoutSplitter
-    function award(address member, uint256 contributionId, uint256 points) external {
+    function award(address member, uint256 contributionId, uint256 points) external nonReentrant {
         if (msg.sender != _registry) revert SplitterOnlyRegistry(msg.sender);
-        (uint256 era_, uint256 offset) = _advance();
-        _settleAll(member, era_);
+        _sync(_ETH); // ETH that arrived before these points is revenue of the points that existed then
+        (uint256 era_, uint256 offset) = Decay.split(_charter.currentHalvings());
         _credit(member, contributionId, points, era_, offset);
     }
 
     /// @inheritdoc IPayoutSplitter
-    function slash(address member, uint256 bps) external {
+    function slash(address member, uint256 bps) external nonReentrant {
         if (msg.sender != _charter.governance()) revert SplitterUnauthorized(msg.sender);
         if (bps == 0 || bps > _BPS) revert SplitterInvalidAmount(bps);
-        (uint256 era_, uint256 offset) = _advance();
-        _settleAll(member, era_);
-        Account memory a = _accounts[member];
-        uint256 credited = Decay.shift(a.credited, era_ - a.era);
+        _sync(_ETH);
+        (uint256 era_, uint256 offset) = Decay.split(_charter.currentHalvings());
+        uint256 credited = _touch(member, era_);
         uint256 cut = (credited * bps) / _BPS;
-        _accounts[member] = Account(uint192(credited - cut), uint64(era_));
-        // Cannot underflow: the totals are at least every account's credited points.
-        _totals.credited -= uint192(cut);
+        credited -= cut;
+        // Cannot underflow: the group's total includes this account's credited points.
+        _groupTotals[era_] -= cut;
+        _accounts[member] = Account(uint192(credited), uint64(era_));
+        _checkpoint(member, credited, era_, block.timestamp);
         emit Slashed(member, bps, cut >> offset);
     }
 
     // ----------------------------------------------------------------- views
 
     /// @inheritdoc IPayoutSplitter
-    function pointsOf(address member) external view returns (uint256) {
+    function pointsOf(address member) public view returns (uint256) {
         (uint256 era_, uint256 offset) = Decay.split(_charter.currentHalvings());
         Account memory a = _accounts[member];
         return Decay.shift(a.credited, era_ - a.era) >> offset;
@@ -168,30 +211,60 @@ contract PayoutSplitter is IPayoutSplitter, ReentrancyGuardTransient {
     /// @inheritdoc IPayoutSplitter
     function totalPoints() external view returns (uint256) {
         (uint256 era_, uint256 offset) = Decay.split(_charter.currentHalvings());
-        Totals memory t = _totals;
-        return Decay.shift(t.credited, era_ - t.era) >> offset;
+        (uint256 weight,,,) = _weights(era_);
+        return weight >> offset;
     }
 
-    /// @notice `member`'s credited points and the era they are expressed in (raw accounting state).
+    /// @inheritdoc IPayoutSplitter
+    function pointsAt(address member, uint256 time) public view returns (uint256) {
+        if (time >= block.timestamp) revert SplitterFutureLookup(time, block.timestamp);
+        (uint256 era_, uint256 offset) = Decay.split(_charter.halvingsAt(time));
+        Checkpoint memory c = _lookup(_history[member], time);
+        return Decay.shift(c.credited, era_ - c.era) >> offset;
+    }
+
+    /// @inheritdoc IPayoutSplitter
+    function totalPointsAt(uint256 time) external view returns (uint256) {
+        if (time >= block.timestamp) revert SplitterFutureLookup(time, block.timestamp);
+        (uint256 era_, uint256 offset) = Decay.split(_charter.halvingsAt(time));
+        Checkpoint memory c = _lookup(_totalHistory, time);
+        return Decay.shift(c.credited, era_ - c.era) >> offset;
+    }
+
+    /// @inheritdoc IPayoutSplitter
+    function standing(address member, uint256 time) external view returns (uint256 then, uint256 current) {
+        return (pointsAt(member, time), pointsOf(member));
+    }
+
+    /// @notice `member`'s credited points and the group (era) they are expressed in.
     function account(address member) external view returns (uint256 credited, uint256 era_) {
         Account memory a = _accounts[member];
         return (a.credited, a.era);
     }
 
-    /// @notice All credited points and the era they are expressed in (raw accounting state).
-    function totals() external view returns (uint256 credited, uint256 era_) {
-        Totals memory t = _totals;
-        return (t.credited, t.era);
+    /// @notice The sum of the credited points of every account in group `era_`.
+    function groupTotal(uint256 era_) external view returns (uint256) {
+        return _groupTotals[era_];
     }
 
-    /// @notice The accumulator of `token` in `era_` (revenue per credited point * ACC_PRECISION).
+    /// @notice The era of deployment: no group is older.
+    function firstEra() external view returns (uint256) {
+        return _firstEra;
+    }
+
+    /// @notice The accumulator of `token` in group `era_` (revenue per credited point * ACC_PRECISION).
     function accumulator(uint256 era_, address token) external view returns (uint256) {
         return _acc[era_][token];
     }
 
+    /// @notice How many checkpoints `member`'s points have (one per change).
+    function checkpointCount(address member) external view returns (uint256) {
+        return _history[member].length;
+    }
+
     /// @inheritdoc IPayoutSplitter
     function claimable(address member, address token) external view returns (uint256 amount) {
-        (amount,) = _settled(member, token, _totals.era);
+        (amount,) = _settled(member, token, _accounts[member]);
     }
 
     /// @inheritdoc IPayoutSplitter
@@ -211,7 +284,7 @@ contract PayoutSplitter is IPayoutSplitter, ReentrancyGuardTransient {
 
     /// @inheritdoc IPayoutSplitter
     function era() external view returns (uint256) {
-        return _totals.era;
+        return _charter.currentHalvings() / ERA_HALVINGS;
     }
 
     /// @notice The contracts this splitter works with.
@@ -221,21 +294,34 @@ contract PayoutSplitter is IPayoutSplitter, ReentrancyGuardTransient {
 
     // ----------------------------------------------------------------- internal
 
+    function _sync(address token) private returns (uint256 amount) {
+        uint256 balance = token == _ETH ? address(this).balance : IERC20(token).balanceOf(address(this));
+        uint256 tracked_ = _books[token].tracked;
+        if (balance > tracked_) {
+            amount = balance - tracked_;
+            _receive(token, msg.sender, amount);
+        }
+    }
+
     function _receive(address token, address from, uint256 amount) private {
         if (amount == 0) return;
-        (uint256 era_,) = _advance();
         uint256 reserve = (amount * _charter.parameter(ICharter.Parameter.ReserveBps)) / _BPS;
         Book memory b = _books[token];
         // uint128 holds 3.4e38 units of a token: more than any token's supply; the checked casts
         // refuse a receipt that would pass it rather than wrap.
         _books[token] = Book(_toUint128(b.tracked + amount), _toUint128(b.treasury + reserve));
-        _distribute(token, amount - reserve, era_);
+        (uint256 era_, uint256 offset) = Decay.split(_charter.currentHalvings());
+        _distribute(token, amount - reserve, era_, offset);
         emit RevenueReceived(token, from, amount, reserve);
     }
 
-    function _distribute(address token, uint256 amount, uint256 era_) private {
-        uint256 credited = _totals.credited;
-        if (credited == 0) {
+    /// @dev Shares `amount` among the live groups by their weight now. While nobody holds a point
+    ///      (`totalPoints()` is 0: every point has decayed away, or none was ever awarded), it waits as
+    ///      `undistributed` and joins the next receipt that can be shared.
+    function _distribute(address token, uint256 amount, uint256 era_, uint256 offset) private {
+        (uint256 weight, uint256 first, uint256[_LIVE_GROUPS] memory weights, uint256[_LIVE_GROUPS] memory totals) =
+            _weights(era_);
+        if (weight >> offset == 0) {
             _undistributed[token] += amount;
             return;
         }
@@ -244,63 +330,130 @@ contract PayoutSplitter is IPayoutSplitter, ReentrancyGuardTransient {
             amount += waiting;
             _undistributed[token] = 0;
         }
-        _acc[era_][token] += Math.mulDiv(amount, ACC_PRECISION, credited);
-    }
-
-    /// @dev Moves the totals to the current era; returns the era and the offset within it.
-    function _advance() private returns (uint256 era_, uint256 offset) {
-        (era_, offset) = Decay.split(_charter.currentHalvings());
-        Totals memory t = _totals;
-        if (era_ > t.era) {
-            _totals = Totals(uint192(Decay.shift(t.credited, era_ - t.era)), uint64(era_));
-            emit EraAdvanced(t.era, era_);
+        for (uint256 i; i < _LIVE_GROUPS; ++i) {
+            if (weights[i] == 0) continue;
+            uint256 share = Math.mulDiv(amount, weights[i], weight);
+            _acc[first + i][token] += Math.mulDiv(share, ACC_PRECISION, totals[i]);
         }
     }
 
+    /// @dev The live groups' weights in era `era_` (their totals shifted to it, rounded down), their sum,
+    ///      the oldest live group and the groups' totals.
+    function _weights(uint256 era_)
+        private
+        view
+        returns (uint256 weight, uint256 first, uint256[_LIVE_GROUPS] memory weights, uint256[_LIVE_GROUPS] memory totals)
+    {
+        first = era_ >= _firstEra + (_LIVE_GROUPS - 1) ? era_ - (_LIVE_GROUPS - 1) : _firstEra;
+        for (uint256 e = first; e <= era_; ++e) {
+            uint256 total = _groupTotals[e];
+            if (total == 0) continue;
+            uint256 w = Decay.shift(total, era_ - e);
+            totals[e - first] = total;
+            weights[e - first] = w;
+            weight += w;
+        }
+    }
+
+    /// @dev Adds `points` (shifted by the halvings within the era) to `member`, after settling them.
+    ///      Genesis points (contribution 0, at deployment) count as held since time 0, so that the
+    ///      founders can review the very first contributions, even those of the deployment's second.
     function _credit(address member, uint256 contributionId, uint256 points, uint256 era_, uint256 offset) private {
-        Account memory a = _accounts[member];
         uint256 added = points << offset;
-        uint256 credited = Decay.shift(a.credited, era_ - a.era) + added;
+        uint256 credited = _touch(member, era_) + added;
+        _groupTotals[era_] = _toUint192(_groupTotals[era_] + added);
         _accounts[member] = Account(_toUint192(credited), uint64(era_));
-        _totals.credited = _toUint192(_totals.credited + added);
+        _checkpoint(member, credited, era_, contributionId == 0 ? 0 : block.timestamp);
         emit PointsAwarded(member, contributionId, points);
     }
 
-    /// @dev Settles ETH and every token ever listed, so that a change of points starts clean.
-    function _settleAll(address member, uint256 era_) private {
-        _settle(member, _ETH, era_);
+    /// @dev Settles every listed token for `member` and moves their account into group `era_`: out of
+    ///      the old group's total, shifted by the eras passed (the fraction shifted off leaves the
+    ///      member and the total alike), into the new one. Returns the credited points in `era_`;
+    ///      the caller writes the account.
+    function _touch(address member, uint256 era_) private returns (uint256 credited) {
+        Account memory a = _accounts[member];
+        _settleInto(member, _ETH, a, era_);
         address[] memory tokens = _charter.revenueTokens();
         for (uint256 i; i < tokens.length; ++i) {
-            _settle(member, tokens[i], era_);
+            _settleInto(member, tokens[i], a, era_);
+        }
+        credited = a.credited;
+        if (a.era != era_ && credited != 0) {
+            _groupTotals[a.era] -= credited;
+            credited = Decay.shift(credited, era_ - a.era);
+            _groupTotals[era_] += credited;
         }
     }
 
-    function _settle(address member, address token, uint256 era_) private {
-        (uint256 owed, uint256 accNow) = _settled(member, token, era_);
+    function _settleInto(address member, address token, Account memory a, uint256 era_) private {
+        (uint256 owed,) = _settled(member, token, a);
         _positions[member][token] = Position(_toUint192(owed), uint64(era_));
-        _snapshots[member][token] = accNow;
+        _snapshots[member][token] = _acc[era_][token];
     }
 
-    /// @dev What `member` is owed in `token` when brought to `era_`, and the accumulator there.
-    function _settled(address member, address token, uint256 era_) private view returns (uint256 owed, uint256 accNow) {
-        Account memory a = _accounts[member];
+    /// @dev What `member` (whose account is `a`) is owed in `token`, and the accumulator of their group.
+    ///      A position of another group than the account's was never written while these points
+    ///      existed (its token was listed after the account last moved), so it starts from zero.
+    function _settled(address member, address token, Account memory a)
+        private
+        view
+        returns (uint256 owed, uint256 accNow)
+    {
         Position memory p = _positions[member][token];
         owed = p.owed;
-        accNow = _acc[era_][token];
+        accNow = _acc[a.era][token];
         if (a.credited == 0) return (owed, accNow);
-        // A position older than the account was never settled while these points existed
-        // (its token was listed after the last award), so it starts from zero in the account's era.
-        uint256 e = p.era < a.era ? a.era : p.era;
-        uint256 snapshot = p.era < a.era ? 0 : _snapshots[member][token];
-        uint256 credited = Decay.shift(a.credited, e - a.era);
-        // At most ERAS_TO_ZERO passes: after that many eras the credited points are zero.
-        while (credited != 0 && e < era_) {
-            owed += Math.mulDiv(credited, _acc[e][token] - snapshot, ACC_PRECISION);
-            snapshot = 0;
-            ++e;
-            credited = Decay.shift(credited, 1);
+        uint256 snapshot = p.era == a.era ? _snapshots[member][token] : 0;
+        owed += Math.mulDiv(a.credited, accNow - snapshot, ACC_PRECISION);
+    }
+
+    function _claim(address member, address token, address to) private returns (uint256 amount) {
+        if (to == address(0)) revert SplitterInvalidRecipient(to);
+        if (token == _ETH) _sync(_ETH);
+        Account memory a = _accounts[member];
+        uint256 accNow;
+        (amount, accNow) = _settled(member, token, a);
+        // Nothing owed: change nothing. Moving the snapshot here would re-round the member's share
+        // without an event, and the books would no longer follow from the event log alone.
+        if (amount == 0) return 0;
+        _positions[member][token] = Position(0, a.era);
+        _snapshots[member][token] = accNow;
+        _books[token].tracked -= uint128(amount);
+        emit Claimed(member, token, amount, to, msg.sender);
+        _transfer(token, to, amount);
+    }
+
+    function _checkpoint(address member, uint256 credited, uint256 era_, uint256 time) private {
+        _push(_history[member], credited, era_, time);
+        (uint256 weight,,,) = _weights(era_);
+        _push(_totalHistory, weight, era_, time);
+    }
+
+    /// @dev Records a value from `time` on. Always a new entry, even within one second: the gas of an
+    ///      award must not depend on whether the block lands in the same second as the last change,
+    ///      or wallets' estimates (made at the latest block's time) would fall short.
+    function _push(Checkpoint[] storage history, uint256 credited, uint256 era_, uint256 time) private {
+        // Casts are safe: credited points stay below 2^192 (checked when credited), eras below 2^24
+        // for longer than the chain will exist, times below 2^40 until the year 36812.
+        history.push(Checkpoint(uint40(time), uint24(era_), uint192(credited)));
+    }
+
+    /// @dev The last checkpoint at or before `time`, or an empty one. Recent times are the common
+    ///      case (a review looks up the standing at its contribution's submission), so the search
+    ///      first tries the newest entries, then bisects: O(log n) in this history's length.
+    function _lookup(Checkpoint[] storage history, uint256 time) private view returns (Checkpoint memory) {
+        uint256 high = history.length;
+        if (high == 0) return Checkpoint(0, 0, 0);
+        Checkpoint memory last = history[high - 1];
+        if (last.time <= time) return last;
+        uint256 low;
+        while (low < high) {
+            uint256 mid = Math.average(low, high);
+            if (history[mid].time > time) high = mid;
+            else low = mid + 1;
         }
-        if (credited != 0) owed += Math.mulDiv(credited, accNow - snapshot, ACC_PRECISION);
+        return high == 0 ? Checkpoint(0, 0, 0) : history[high - 1];
     }
 
     function _transfer(address token, address to, uint256 amount) private {

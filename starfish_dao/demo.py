@@ -104,7 +104,7 @@ def run_demo(
     ada = members["ada"]
     token_address, _ = _deploy_one(w3, ada, "TestToken", "Coworking Credit", "CWC")
     params = Params(
-        epoch_length=7 * DAY, review_window=3 * DAY, quorum=2, half_life=26,
+        epoch_length=7 * DAY, review_window=3 * DAY, min_reviewers=2, half_life=26,
         reserve_bps=1000, max_effort=2400, max_effort_per_epoch=4800, min_reviewer_standing=1 * POINT,
     )  # fmt: skip
     cfg = CharterConfig(

@@ -24,7 +24,7 @@ FOUNDER_POINTS = 600 * POINT
 PARAMS = Params(
     epoch_length=7 * DAY,
     review_window=3 * DAY,
-    quorum=2,
+    min_reviewers=2,
     half_life=26,
     reserve_bps=1000,
     max_effort=2400,
@@ -82,6 +82,7 @@ def deploy_dao(
     params: Params = PARAMS,
     founders: tuple[str, ...] = FOUNDERS,
     extra_founders: tuple[str, ...] = (),
+    founder_points: int = FOUNDER_POINTS,
 ) -> Dao:
     people = {name: Account.create() for name in NAMES}
     for account in people.values():
@@ -92,7 +93,7 @@ def deploy_dao(
         params=params,
         document_cid=cid_of(b"# charter\n").bytes,
         revenue_tokens=(token,),
-        founders=tuple(Founder(a, FOUNDER_POINTS) for a in [*(people[n].address for n in founders), *extra_founders]),
+        founders=tuple(Founder(a, founder_points) for a in [*(people[n].address for n in founders), *extra_founders]),
         governance=people["ada"].address,
     )
     deployment = deploy(w3, people["ada"], cfg)

@@ -9,30 +9,50 @@ interface ICharter {
     enum Parameter {
         EpochLength, // seconds in an epoch
         ReviewWindow, // seconds a contribution stays open to review
-        Quorum, // reviews needed for a contribution to be judged
+        MinReviewers, // distinct reviewers a contribution needs to be judged
         HalfLife, // epochs after which points count half; 0 = no decay
         ReserveBps, // share of every receipt kept by the treasury, in basis points
         MaxEffort, // largest effort (minutes) one contribution may claim
         MaxEffortPerEpoch, // largest effort (minutes) one member may submit within one epoch
-        MinReviewerStanding // points (18 decimals) a reviewer must hold
+        MinReviewerStanding, // points (18 decimals) a reviewer must have held when the work was submitted
+        QuorumBps, // share of the community's standing that must review a contribution, in basis points
+        ReviewBudgetBps // points a reviewer may approve per epoch, as basis points of their own standing
     }
 
     /// @notice The charter parameters, packed in two storage words.
     struct Params {
         uint32 epochLength;
         uint32 reviewWindow;
-        uint16 quorum;
+        uint16 minReviewers;
         uint16 halfLife;
         uint16 reserveBps;
         uint32 maxEffort;
         uint32 maxEffortPerEpoch;
         uint128 minReviewerStanding;
+        uint16 quorumBps;
+        uint32 reviewBudgetBps;
+    }
+
+    /// @notice The epoch and halving clock from `since` on (until the next entry): epoch `k` starts at
+    ///         `epochStart + (k - epochBase) * epochLength`; halvings count from `halvingBase` at epoch
+    ///         `halvingStartEpoch`, one per `halfLife` epochs (none when it is 0).
+    struct Clock {
+        uint40 since;
+        uint40 epochStart;
+        uint40 epochBase;
+        uint40 halvingStartEpoch;
+        uint40 halvingBase;
+        uint32 epochLength;
+        uint16 halfLife;
     }
 
     /// @notice Thrown when someone other than the governance address tries to change the charter.
     error CharterUnauthorized(address caller);
     /// @notice Thrown when a parameter value lies outside its bounds.
     error CharterValueOutOfBounds(Parameter parameter, uint256 value, uint256 min, uint256 max);
+    /// @notice Thrown when the half-life (`halfLife * epochLength` seconds) would be shorter than
+    ///         `MIN_HALF_LIFE_SECONDS`.
+    error CharterDecayTooFast(uint256 halfLifeSeconds, uint256 minimum);
     /// @notice Thrown when the charter document CID is empty or longer than 128 bytes.
     error CharterInvalidDocument(uint256 length);
     /// @notice Thrown when a revenue token is the zero address or the list is full.
@@ -69,6 +89,12 @@ interface ICharter {
     function currentEpoch() external view returns (uint256);
     /// @notice How many times points have halved since deployment (monotonic).
     function currentHalvings() external view returns (uint256);
+    /// @notice How many times points had halved at time `time` (0 before deployment).
+    function halvingsAt(uint256 time) external view returns (uint256);
+    /// @notice The clock in force now.
+    function currentClock() external view returns (Clock memory);
+    /// @notice Every clock the charter has had, oldest first (one entry per change of epoch length or half-life).
+    function clockHistory() external view returns (Clock[] memory);
 
     /// @notice Changes one parameter, within its bounds. Governance only.
     function setParameter(Parameter parameter, uint256 value) external;

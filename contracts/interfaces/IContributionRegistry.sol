@@ -2,24 +2,36 @@
 pragma solidity 0.8.30;
 
 /// @title Contributions and peer reviews (the review attestations).
-/// @notice A member submits an artifact (its binary CID) with a claimed effort in minutes; other
-///         members rate it 0-5 stars inside the review window; after the window anyone finalizes it.
-///         With at least `quorum` reviews the author earns `effort * median / 3` points (18 decimals),
-///         computed here from the reviews themselves.
+/// @notice A member registers an artifact in two steps that nobody can steal: first a commitment to
+///         `keccak256(abi.encode(author, contentHash, salt))`, then the reveal of its CID and content
+///         hash (the sha256 of its bytes), with a claimed effort in minutes. Artifacts are unique by
+///         content; the earliest commitment wins. Members rate it 0-5 stars inside the review
+///         window; each review weighs the reviewer's standing (points) when the work was submitted.
+///         After the window anyone finalizes it: with enough reviewers and enough of the community's
+///         standing, the author earns `effort * median / 3` points (18 decimals), where the median
+///         is standing-weighted, computed here from the reviews themselves.
 interface IContributionRegistry {
-    /// @notice Where a contribution stands.
+    /// @notice Where a contribution stands. A superseded one lost its artifact to an earlier commitment.
     enum Status {
         None,
         Pending,
         Accepted,
-        Rejected
+        Rejected,
+        Superseded
     }
 
-    /// @notice A contribution as stored: author, claimed effort and the end of its review window.
+    /// @notice A contribution as stored.
+    /// @param snapshot the second whose standing counts: reviews weigh the reviewers' points then
+    /// @param quorumWeight the reviewing standing needed: `quorumBps` of all standing at `snapshot`, rounded up
     struct Contribution {
         address author;
         uint32 effort;
         uint64 reviewDeadline;
+        uint40 snapshot;
+        uint32 reviewers;
+        uint16 minReviewers;
+        uint8 status;
+        uint128 quorumWeight;
     }
 
     /// @notice Thrown when the acting account is not an active (joined, unsuspended) member.
@@ -28,10 +40,17 @@ interface IContributionRegistry {
     error RegistryInvalidEffort(uint256 effort, uint256 maxEffort);
     /// @notice Thrown when a member's effort within one epoch would pass `maxEffortPerEpoch`.
     error RegistryEpochEffortExceeded(address author, uint256 epoch, uint256 total, uint256 cap);
-    /// @notice Thrown when the CID is empty or longer than 128 bytes.
+    /// @notice Thrown when the CID is empty or longer than 128 bytes, or the content hash is zero.
     error RegistryInvalidCid(uint256 length);
-    /// @notice Thrown when an artifact was already submitted.
-    error RegistryArtifactAlreadyClaimed(bytes32 cidHash);
+    /// @notice Thrown when the content is held by contribution `id`: accepted, or pending under an
+    ///         earlier commitment.
+    error RegistryArtifactAlreadyClaimed(bytes32 contentHash, uint256 id);
+    /// @notice Thrown when a commitment is posted twice.
+    error RegistryAlreadyCommitted(bytes32 commitment);
+    /// @notice Thrown when a reveal names no posted commitment (wrong author, content hash or salt).
+    error RegistryNotCommitted(bytes32 commitment);
+    /// @notice Thrown when a reveal comes after its commitment's reveal window.
+    error RegistryCommitExpired(bytes32 commitment, uint256 expiredAt);
     /// @notice Thrown when no contribution has this id.
     error RegistryUnknownContribution(uint256 id);
     /// @notice Thrown when stars are above 5.
@@ -40,33 +59,59 @@ interface IContributionRegistry {
     error RegistrySelfReview(address reviewer, uint256 id);
     /// @notice Thrown when a reviewer reviews the same contribution twice.
     error RegistryAlreadyReviewed(address reviewer, uint256 id);
-    /// @notice Thrown when a reviewer's points are below `minReviewerStanding`.
+    /// @notice Thrown when a reviewer's standing at the contribution's snapshot is zero or below
+    ///         `minReviewerStanding`.
     error RegistryInsufficientStanding(address reviewer, uint256 standing, uint256 required);
+    /// @notice Thrown when a rating would take a reviewer past their approval budget for the epoch
+    ///         (amounts in star-minutes: effort times stars).
+    error RegistryReviewBudgetExceeded(address reviewer, uint256 epoch, uint256 spent, uint256 budget);
     /// @notice Thrown when reviewing after the window closed.
     error RegistryReviewWindowClosed(uint256 id, uint256 deadline);
     /// @notice Thrown when finalizing before the window closed.
     error RegistryReviewWindowOpen(uint256 id, uint256 deadline);
-    /// @notice Thrown when finalizing a contribution that is already accepted or rejected.
-    error RegistryAlreadyFinalized(uint256 id);
+    /// @notice Thrown when reviewing or finalizing a contribution that is no longer pending.
+    error RegistryNotPending(uint256 id, Status status);
 
-    /// @notice Emitted when `author` submits artifact `cid` claiming `effort` minutes in `epoch`.
+    /// @notice Emitted when a commitment is posted; `seq` orders commitments (earliest wins).
+    event Committed(bytes32 indexed commitment, uint256 seq);
+    /// @notice Emitted when `author` reveals artifact `cid` (content `contentHash`) claiming `effort`
+    ///         minutes in `epoch`, under the commitment numbered `commitSeq`.
     event Submitted(
-        uint256 indexed id, address indexed author, bytes cid, uint256 effort, uint256 epoch, uint256 reviewDeadline
+        uint256 indexed id,
+        address indexed author,
+        bytes cid,
+        bytes32 indexed contentHash,
+        uint256 effort,
+        uint256 epoch,
+        uint256 reviewDeadline,
+        uint256 commitSeq,
+        uint256 quorumWeight
     );
-    /// @notice Emitted when `reviewer` rates contribution `id`; `commentCid` may be empty.
-    event Reviewed(uint256 indexed id, address indexed reviewer, uint8 stars, bytes commentCid);
-    /// @notice Emitted when contribution `id` is judged: accepted with `points`, or rejected for lack of quorum.
-    /// @param medianTimesTwo twice the median star rating (so a median of 3.5 reads 7)
-    event Finalized(uint256 indexed id, bool accepted, uint256 reviews, uint256 medianTimesTwo, uint256 points);
+    /// @notice Emitted when contribution `id` loses its artifact to contribution `by`, committed earlier.
+    event Superseded(uint256 indexed id, uint256 indexed by);
+    /// @notice Emitted when `reviewer` rates contribution `id` with the standing `weight`; `commentCid` may be empty.
+    event Reviewed(uint256 indexed id, address indexed reviewer, uint8 stars, uint256 weight, bytes commentCid);
+    /// @notice Emitted when contribution `id` is judged: accepted with `points` at the weighted
+    ///         `median`, or rejected for lack of reviewers or reviewing standing.
+    event Finalized(
+        uint256 indexed id, bool accepted, uint256 reviewers, uint256 weight, uint256 median, uint256 points
+    );
 
-    /// @notice Submits an artifact. The caller must be an active member.
-    function submit(bytes calldata cid, uint32 effort) external returns (uint256 id);
-    /// @notice Submits for `author`, who signed
-    ///         `Submit(address author,bytes cid,uint32 effort,uint256 nonce,uint256 deadline)`.
+    /// @notice Posts a commitment `keccak256(abi.encode(author, contentHash, salt))`. Anyone may post
+    ///         one; only its author can reveal it.
+    function commit(bytes32 commitment) external;
+    /// @notice Reveals the caller's committed artifact and submits it. The caller must be an active member.
+    function submit(bytes calldata cid, bytes32 contentHash, uint32 effort, bytes32 salt)
+        external
+        returns (uint256 id);
+    /// @notice Submits for `author`, who signed `Submit(address author,bytes cid,bytes32 contentHash,
+    ///         uint32 effort,bytes32 salt,uint256 nonce,uint256 deadline)`.
     function submitBySig(
         address author,
         bytes calldata cid,
+        bytes32 contentHash,
         uint32 effort,
+        bytes32 salt,
         uint256 nonce,
         uint256 deadline,
         bytes calldata signature
@@ -93,15 +138,22 @@ interface IContributionRegistry {
     function contributionCount() external view returns (uint256);
     /// @notice A contribution's status.
     function status(uint256 id) external view returns (Status);
-    /// @notice The star histogram: `counts[s]` reviews gave `s` stars.
-    function tally(uint256 id) external view returns (uint256[6] memory counts);
+    /// @notice The standing-weighted histogram: `weights[s]` is the standing that gave `s` stars.
+    function tally(uint256 id) external view returns (uint256[6] memory weights);
     /// @notice Whether `reviewer` reviewed contribution `id`.
     function hasReviewed(uint256 id, address reviewer) external view returns (bool);
-    /// @notice Whether an artifact with this binary CID was submitted.
-    function isClaimed(bytes calldata cid) external view returns (bool);
+    /// @notice The contribution that last claimed this content (0 if none); it holds the content
+    ///         while pending or accepted.
+    function contributionOf(bytes32 contentHash) external view returns (uint256);
+    /// @notice When a commitment was posted and its sequence number (0, 0 if not posted or revealed).
+    function commitment(bytes32 commitment_) external view returns (uint256 time, uint256 seq);
     /// @notice Effort `author` submitted within `epoch`.
     function epochEffort(address author, uint256 epoch) external view returns (uint256);
-    /// @notice keccak256("Submit(address author,bytes cid,uint32 effort,uint256 nonce,uint256 deadline)")
+    /// @notice Star-minutes (effort times stars) `reviewer` has rated within `epoch`.
+    function budgetSpent(address reviewer, uint256 epoch) external view returns (uint256);
+    /// @notice Seconds after a commitment within which it must be revealed.
+    function REVEAL_WINDOW() external view returns (uint256);
+    /// @notice keccak256("Submit(address author,bytes cid,bytes32 contentHash,uint32 effort,bytes32 salt,uint256 nonce,uint256 deadline)")
     function SUBMIT_TYPEHASH() external view returns (bytes32);
     /// @notice keccak256("Review(address reviewer,uint256 contribution,uint8 stars,bytes commentCid,uint256 nonce,uint256 deadline)")
     function REVIEW_TYPEHASH() external view returns (bytes32);

@@ -14,6 +14,9 @@ interface IMembership {
     /// @notice Thrown when suspending a suspended address or reinstating one that is not.
     error MembershipSuspensionUnchanged(address account, bool suspended);
 
+    /// @notice Thrown when a signed Join or Leave was signed in another membership state.
+    error MembershipStaleSignature(address account, uint256 signedGeneration, uint256 currentGeneration);
+
     /// @notice ERC-5192: emitted when a token is minted, locked forever.
     event Locked(uint256 tokenId);
     /// @notice Emitted when `member` joins and receives `tokenId`.
@@ -27,14 +30,19 @@ interface IMembership {
 
     /// @notice Joins: mints the caller's membership token.
     function join() external returns (uint256 tokenId);
-    /// @notice Joins for `member`, who signed `Join(address member,uint256 nonce,uint256 deadline)`.
-    function joinBySig(address member, uint256 nonce, uint256 deadline, bytes calldata signature)
+    /// @notice Joins for `member`, who signed
+    ///         `Join(address member,uint256 generation,uint256 nonce,uint256 deadline)` while their
+    ///         generation was `generation`.
+    function joinBySig(address member, uint256 generation, uint256 nonce, uint256 deadline, bytes calldata signature)
         external
         returns (uint256 tokenId);
     /// @notice Leaves: burns the caller's token. Points and claims are kept.
     function leave() external;
-    /// @notice Leaves for `member`, who signed `Leave(address member,uint256 nonce,uint256 deadline)`.
-    function leaveBySig(address member, uint256 nonce, uint256 deadline, bytes calldata signature) external;
+    /// @notice Leaves for `member`, who signed
+    ///         `Leave(address member,uint256 generation,uint256 nonce,uint256 deadline)` while their
+    ///         generation was `generation`.
+    function leaveBySig(address member, uint256 generation, uint256 nonce, uint256 deadline, bytes calldata signature)
+        external;
     /// @notice Suspends `account`: it keeps its points and claims but cannot submit or review. Governance only.
     function suspend(address account) external;
     /// @notice Lifts a suspension. Governance only.
@@ -44,6 +52,9 @@ interface IMembership {
     function locked(uint256 tokenId) external view returns (bool);
     /// @notice The token held by `account`, or 0.
     function tokenOf(address account) external view returns (uint256);
+    /// @notice How many times `account` has joined or left: a signed Join or Leave is valid only in
+    ///         the generation it names.
+    function generation(address account) external view returns (uint256);
     /// @notice Whether `account` holds a membership.
     function isMember(address account) external view returns (bool);
     /// @notice Whether `account` is suspended.
@@ -52,8 +63,8 @@ interface IMembership {
     function isActive(address account) external view returns (bool);
     /// @notice How many memberships exist now.
     function memberCount() external view returns (uint256);
-    /// @notice keccak256("Join(address member,uint256 nonce,uint256 deadline)")
+    /// @notice keccak256("Join(address member,uint256 generation,uint256 nonce,uint256 deadline)")
     function JOIN_TYPEHASH() external view returns (bytes32);
-    /// @notice keccak256("Leave(address member,uint256 nonce,uint256 deadline)")
+    /// @notice keccak256("Leave(address member,uint256 generation,uint256 nonce,uint256 deadline)")
     function LEAVE_TYPEHASH() external view returns (bytes32);
 }

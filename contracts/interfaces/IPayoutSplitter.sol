@@ -4,12 +4,15 @@ pragma solidity 0.8.30;
 /// @title The payout splitter: revenue in, pay out by points, in O(1) whatever the membership.
 /// @notice A dividend accumulator per token over decaying points. `address(0)` stands for ETH.
 ///         Points earned now are credited as `points << offset`, where `offset` counts halvings
-///         within the current era; every `ERA_HALVINGS` halvings all credited points shift right
-///         together (lazily), which keeps the numbers exact and bounded for ever.
+///         within the current era. An account stays in the *group* of the era it was last touched
+///         in; each group has its own total and its own accumulator, and a receipt is shared among
+///         the groups by their exact weight now. So the total that revenue is divided by is exactly
+///         the sum of what members can claim, after any number of eras (no point that belongs to
+///         nobody ever takes a share).
 interface IPayoutSplitter {
     /// @notice Thrown when a caller other than the contribution registry awards points.
     error SplitterOnlyRegistry(address caller);
-    /// @notice Thrown when a caller other than governance slashes or spends.
+    /// @notice Thrown when a caller other than governance slashes, spends or rescues.
     error SplitterUnauthorized(address caller);
     /// @notice Thrown when a token is not an allowed revenue token.
     error SplitterTokenNotAllowed(address token);
@@ -17,10 +20,16 @@ interface IPayoutSplitter {
     error SplitterInvalidAmount(uint256 amount);
     /// @notice Thrown when governance spends more than the treasury holds.
     error SplitterInsufficientTreasury(address token, uint256 requested, uint256 available);
+    /// @notice Thrown when governance rescues more of a token than the splitter does not account for.
+    error SplitterInsufficientUntracked(address token, uint256 requested, uint256 available);
     /// @notice Thrown when sending ETH fails.
     error SplitterEthTransferFailed(address to, uint256 amount);
     /// @notice Thrown when the founders and their points differ in length.
     error SplitterGenesisMismatch(uint256 founders, uint256 points);
+    /// @notice Thrown when pay is directed to the zero address.
+    error SplitterInvalidRecipient(address to);
+    /// @notice Thrown when asking for points at a time that is not yet past.
+    error SplitterFutureLookup(uint256 time, uint256 now_);
 
     /// @notice Emitted when `member` is awarded `points` (18 decimals); `contribution` is 0 for genesis.
     event PointsAwarded(address indexed member, uint256 indexed contribution, uint256 points);
@@ -29,30 +38,57 @@ interface IPayoutSplitter {
     /// @notice Emitted for every receipt: `reserve` went to the treasury, the rest to point holders
     ///         (or to `undistributed` while nobody holds points).
     event RevenueReceived(address indexed token, address indexed from, uint256 amount, uint256 reserve);
-    /// @notice Emitted when `member` is paid `amount` of `token`; `caller` sent the claim.
-    event Claimed(address indexed member, address indexed token, uint256 amount, address caller);
+    /// @notice Emitted when `member` is paid `amount` of `token` at `to`; `caller` sent the claim.
+    event Claimed(address indexed member, address indexed token, uint256 amount, address to, address caller);
+    /// @notice Emitted when ETH arrives plainly; it is accounted (as `RevenueReceived`) by the next
+    ///         sync, pay, claim of ETH, award or slash.
+    event EthAccepted(address indexed from, uint256 amount);
     /// @notice Emitted when governance spends from the treasury.
     event TreasurySpent(address indexed token, address indexed to, uint256 amount);
-    /// @notice Emitted when all points shift right by `ERA_HALVINGS` bits per era passed.
-    event EraAdvanced(uint256 fromEra, uint256 toEra);
+    /// @notice Emitted when governance moves out a token the splitter does not account for.
+    event Rescued(address indexed token, address indexed to, uint256 amount);
 
-    /// @notice Pays `amount` of an allowed ERC-20 (pulled with transferFrom; the balance delta counts).
-    function pay(address token, uint256 amount) external;
+    /// @notice Pays `amount` of an allowed ERC-20 (pulled with transferFrom; the balance delta counts),
+    ///         or of ETH (`token` 0, sent along as `msg.value`), accounted at once.
+    function pay(address token, uint256 amount) external payable;
     /// @notice Accounts tokens (or ETH) that arrived without `pay`/`receive`, as revenue.
     function sync(address token) external returns (uint256 amount);
-    /// @notice Pays `member` everything they can claim in `token`. Anyone may call it.
+    /// @notice Pays `member` everything they can claim in `token`. Anyone may call it; the pay always
+    ///         goes to `member`.
     function claim(address member, address token) external returns (uint256 amount);
+    /// @notice Pays the caller's claim in `token` to `to` (a wallet that cannot receive is not stuck).
+    function claimTo(address token, address to) external returns (uint256 amount);
+    /// @notice Pays `member`'s claim in `token` to `to`; `member` signed
+    ///         `ClaimTo(address member,address token,address to,uint256 nonce,uint256 deadline)`.
+    function claimToBySig(
+        address member,
+        address token,
+        address to,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external returns (uint256 amount);
     /// @notice Awards points. Only the contribution registry.
     function award(address member, uint256 contributionId, uint256 points) external;
     /// @notice Cuts `bps` basis points of `member`'s points. Governance only.
     function slash(address member, uint256 bps) external;
     /// @notice Spends from the treasury. Governance only.
     function spend(address token, address to, uint256 amount) external;
+    /// @notice Moves out `amount` of a token that is not a revenue token, up to what the splitter
+    ///         does not account for. Governance only.
+    function rescue(address token, address to, uint256 amount) external;
 
     /// @notice `member`'s points now (decayed), 18 decimals.
     function pointsOf(address member) external view returns (uint256);
     /// @notice All points now (decayed), 18 decimals; at least the sum of every member's `pointsOf`.
     function totalPoints() external view returns (uint256);
+    /// @notice What `pointsOf(member)` answered at the end of second `time` (which must be past).
+    function pointsAt(address member, uint256 time) external view returns (uint256);
+    /// @notice What `totalPoints()` answered at the end of second `time` (which must be past), to
+    ///         within one unit per era group.
+    function totalPointsAt(uint256 time) external view returns (uint256);
+    /// @notice `member`'s points at the end of second `time` and now, in one call.
+    function standing(address member, uint256 time) external view returns (uint256 then, uint256 current);
     /// @notice What `member` can claim in `token` now.
     function claimable(address member, address token) external view returns (uint256);
     /// @notice The treasury's share of `token`.
@@ -61,10 +97,12 @@ interface IPayoutSplitter {
     function undistributed(address token) external view returns (uint256);
     /// @notice The amount of `token` this contract has accounted for (its obligations plus dust).
     function tracked(address token) external view returns (uint256);
-    /// @notice The current era.
+    /// @notice The era of the current halving count.
     function era() external view returns (uint256);
     /// @notice Halvings per era.
     function ERA_HALVINGS() external view returns (uint256);
     /// @notice Fixed-point scale of the accumulator.
     function ACC_PRECISION() external view returns (uint256);
+    /// @notice keccak256("ClaimTo(address member,address token,address to,uint256 nonce,uint256 deadline)")
+    function CLAIM_TO_TYPEHASH() external view returns (bytes32);
 }

@@ -20,8 +20,10 @@ from starfish_dao.chain.logs import fetch_logs
 from starfish_dao.chain.rpc import RawRpc
 from starfish_dao.chain.tx import send
 from starfish_dao.domain import typed_data as td
+from starfish_dao.domain.commitment import commitment, new_salt
 from starfish_dao.domain.errors import ChainError
-from starfish_dao.domain.model import ETH
+from starfish_dao.domain.model import ETH, STATUSES
+from starfish_dao.domain.unixfs import CID, RAW
 
 SIGNATURE_TTL = 3600  # seconds a signed action stays valid by default
 LOG_CHUNK = 5000  # blocks per eth_getLogs request
@@ -39,6 +41,25 @@ class SignedAction:
     @property
     def message(self) -> dict[str, Any]:
         return dict(self.typed_data["message"])
+
+    @property
+    def commitment(self) -> bytes:
+        """A Submit's commitment: it must be posted (by anyone) before the Submit is sent."""
+        if self.action != "Submit":
+            raise ValueError(f"a {self.action} has no commitment")
+        m = self.message
+        return commitment(m["author"], _bytes(m["contentHash"]), _bytes(m["salt"]))
+
+
+def raw_content_hash(cid: bytes) -> bytes:
+    """The content hash of an artifact whose CID is one raw block: its sha256 digest."""
+    try:
+        parsed = CID.from_bytes(cid)
+    except (ValueError, IndexError) as exc:
+        raise ValueError(f"not a CID: 0x{cid.hex()}; give the content hash explicitly") from exc
+    if parsed.codec != RAW:
+        raise ValueError("the CID is a UnixFS tree, not one raw block: give the content hash (sha256 of the bytes)")
+    return parsed.digest
 
 
 def lowest_free_bit(bitmap: int, taken: set[int]) -> int | None:
@@ -92,9 +113,29 @@ class Starfish:
     def leave(self, account: LocalAccount) -> Any:
         return self._send(account, self.membership.functions.leave())
 
-    def submit(self, account: LocalAccount, cid: bytes, effort: int) -> int:
-        receipt = self._send(account, self.registry.functions.submit(cid, effort))
+    def commit(self, sender: LocalAccount, commitment: bytes) -> Any:
+        """Posts a commitment (anyone may; only its author can reveal it)."""
+        return self._send(sender, self.registry.functions.commit(commitment))
+
+    def reveal(self, account: LocalAccount, cid: bytes, content_hash: bytes, effort: int, salt: bytes) -> int:
+        """Reveals `account`'s committed artifact: the contribution's id."""
+        receipt = self._send(account, self.registry.functions.submit(cid, content_hash, effort, salt))
         return self._submitted_id(receipt)
+
+    def submit(
+        self,
+        account: LocalAccount,
+        cid: bytes,
+        effort: int,
+        content_hash: bytes | None = None,
+        salt: bytes | None = None,
+    ) -> int:
+        """Both steps, directly: commit, then (once the commitment is mined) reveal. Without
+        `content_hash`, the CID must be a single raw block (its digest is the content's sha256)."""
+        content_hash = raw_content_hash(cid) if content_hash is None else content_hash
+        salt = new_salt() if salt is None else salt
+        self.commit(account, commitment(account.address, content_hash, salt))
+        return self.reveal(account, cid, content_hash, effort, salt)
 
     def review(self, account: LocalAccount, contribution: int, stars: int, comment_cid: bytes = b"") -> Any:
         return self._send(account, self.registry.functions.review(contribution, stars, comment_cid))
@@ -104,6 +145,11 @@ class Starfish:
         return dict(self.registry.events.Finalized().process_receipt(receipt, errors=DISCARD)[0]["args"])
 
     def pay_eth(self, sender: LocalAccount, amount: int) -> Any:
+        """ETH revenue, accounted at once (`pay(0, amount)` with the ETH attached)."""
+        return self._send(sender, self.splitter.functions.pay(ETH, amount), value=amount)
+
+    def send_eth(self, sender: LocalAccount, amount: int) -> Any:
+        """A plain ETH transfer to the splitter: accepted, accounted by the next sync, claim or award."""
         return send(self.w3, sender, {"to": self.splitter.address, "value": amount, "data": b""})
 
     def pay_token(self, sender: LocalAccount, token: str, amount: int) -> Any:
@@ -117,6 +163,14 @@ class Starfish:
     def claim(self, sender: LocalAccount, member: str | None = None, token: str = ETH) -> int:
         member = member or sender.address
         receipt = self._send(sender, self.splitter.functions.claim(member, token))
+        return self._claimed_amount(receipt)
+
+    def claim_to(self, member: LocalAccount, to: str, token: str = ETH) -> int:
+        """Pays `member`'s claim in `token` to another address `to`."""
+        receipt = self._send(member, self.splitter.functions.claimTo(token, to))
+        return self._claimed_amount(receipt)
+
+    def _claimed_amount(self, receipt: Any) -> int:
         logs = self.splitter.events.Claimed().process_receipt(receipt, errors=DISCARD)
         return int(logs[0]["args"]["amount"]) if logs else 0
 
@@ -133,6 +187,11 @@ class Starfish:
         """Signs `action` for `account`; `fields` are the action's own (e.g. contribution, stars)."""
         signer_field = td.ACTION_TYPES[action][0]["name"]
         message = {signer_field: account.address, **fields}
+        if action in ("Join", "Leave") and "generation" not in message:
+            message["generation"] = self.generation(account.address)
+        if action == "Submit":
+            message.setdefault("contentHash", raw_content_hash(_bytes(message["cid"])))
+            message.setdefault("salt", new_salt())
         if "nonce" not in message:
             message["nonce"] = self.next_nonce(action, account.address)
         message.setdefault("deadline", self.now() + ttl if ttl else 2**256 - 1)  # chain time, not wall time
@@ -162,22 +221,34 @@ class Starfish:
         m = signed.message
         sig = signed.signature
         if signed.action == "Join":
-            return self.membership.functions.joinBySig(m["member"], m["nonce"], m["deadline"], sig)
+            return self.membership.functions.joinBySig(m["member"], m["generation"], m["nonce"], m["deadline"], sig)
         if signed.action == "Leave":
-            return self.membership.functions.leaveBySig(m["member"], m["nonce"], m["deadline"], sig)
+            return self.membership.functions.leaveBySig(m["member"], m["generation"], m["nonce"], m["deadline"], sig)
         if signed.action == "Submit":
             return self.registry.functions.submitBySig(
-                m["author"], _bytes(m["cid"]), m["effort"], m["nonce"], m["deadline"], sig
-            )
+                m["author"], _bytes(m["cid"]), _bytes(m["contentHash"]), m["effort"], _bytes(m["salt"]),
+                m["nonce"], m["deadline"], sig,
+            )  # fmt: skip
         if signed.action == "Review":
             return self.registry.functions.reviewBySig(
                 m["reviewer"], m["contribution"], m["stars"], _bytes(m["commentCid"]), m["nonce"], m["deadline"], sig
             )
+        if signed.action == "ClaimTo":
+            return self.splitter.functions.claimToBySig(
+                m["member"], m["token"], m["to"], m["nonce"], m["deadline"], sig
+            )
         raise ValueError(f"unknown action {signed.action!r}")
 
     def submit_signed(self, sender: LocalAccount, signed: SignedAction) -> Any:
-        """Sends a signed action from `sender`, who pays the gas; it acts for the signer."""
+        """Sends a signed action from `sender`, who pays the gas; it acts for the signer. A Submit's
+        commitment is posted first if nobody has posted it yet."""
+        if signed.action == "Submit" and not self.is_committed(signed.commitment):
+            self.commit(sender, signed.commitment)
         return self._send(sender, self.by_sig_call(signed))
+
+    def is_committed(self, commitment_: bytes) -> bool:
+        """Whether a commitment is posted and not yet revealed."""
+        return int(self.registry.functions.commitment(commitment_).call()[1]) != 0
 
     def nonce_used(self, action: str, signer: str, nonce: int) -> bool:
         role = td.ACTION_DOMAINS[action][0]
@@ -194,14 +265,28 @@ class Starfish:
     def is_active(self, member: str) -> bool:
         return bool(self.membership.functions.isActive(member).call())
 
+    def generation(self, member: str) -> int:
+        """How many times `member` joined or left: a signed Join/Leave names it."""
+        return int(self.membership.functions.generation(member).call())
+
+    def standing(self, member: str, time: int) -> tuple[int, int]:
+        """`member`'s points at the end of second `time` (past) and now."""
+        then, current = self.splitter.functions.standing(member, time).call()
+        return int(then), int(current)
+
     def contribution(self, contribution: int) -> dict[str, Any]:
-        author, effort, deadline = self.registry.functions.contribution(contribution).call()
+        c = self.registry.functions.contribution(contribution).call()
+        author, effort, deadline, snapshot, reviewers, min_reviewers, status, quorum_weight = c
         return {
             "id": contribution,
             "author": author,
             "effort": effort,
             "reviewDeadline": deadline,
-            "status": ["none", "pending", "accepted", "rejected"][self.registry.functions.status(contribution).call()],
+            "snapshot": snapshot,
+            "reviewers": reviewers,
+            "minReviewers": min_reviewers,
+            "quorumWeight": quorum_weight,
+            "status": STATUSES[status],
             "tally": list(self.registry.functions.tally(contribution).call()),
         }
 

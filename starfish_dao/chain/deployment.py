@@ -16,7 +16,7 @@ from web3 import Web3
 from starfish_dao import config
 from starfish_dao.chain import artifacts
 from starfish_dao.chain.tx import send
-from starfish_dao.domain.charter import CharterConfig, Founder, Params
+from starfish_dao.domain.charter import PARAMETER_KEYS, CharterConfig, Founder, Params
 from starfish_dao.domain.errors import ConfigError, DeploymentError
 
 ROLES = {
@@ -97,37 +97,34 @@ class Deployment:
 
 def charter_to_json(cfg: CharterConfig) -> dict[str, Any]:
     p = cfg.params
+    params: dict[str, Any] = {key: p.value(parameter) for key, parameter in PARAMETER_KEYS.items()}
+    params["minReviewerStanding"] = str(p.min_reviewer_standing)  # beyond a JSON double's exact range
     return {
         "governance": cfg.governance,
-        "params": {
-            "epochLength": p.epoch_length,
-            "reviewWindow": p.review_window,
-            "quorum": p.quorum,
-            "halfLife": p.half_life,
-            "reserveBps": p.reserve_bps,
-            "maxEffort": p.max_effort,
-            "maxEffortPerEpoch": p.max_effort_per_epoch,
-            "minReviewerStanding": str(p.min_reviewer_standing),
-        },
+        "params": params,
         "documentCid": "0x" + cfg.document_cid.hex(),
         "revenueTokens": list(cfg.revenue_tokens),
         "founders": [{"address": f.address, "genesisPoints": str(f.genesis_points)} for f in cfg.founders],
     }
 
 
+def params_from_json(p: dict[str, Any]) -> Params:
+    """Charter parameters from their camelCase names; any left out take their defaults."""
+    unknown = sorted(set(p) - set(PARAMETER_KEYS))
+    if unknown:
+        raise ConfigError(f"unknown charter parameter(s) {', '.join(unknown)}; known: {', '.join(PARAMETER_KEYS)}")
+    params = Params()
+    for key, value in p.items():
+        try:
+            params = params.replace(PARAMETER_KEYS[key], int(value))
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"charter parameter {key}={value!r} is not an integer") from exc
+    return params.check()
+
+
 def charter_from_json(data: dict[str, Any]) -> CharterConfig:
     try:
-        p = data["params"]
-        params = Params(
-            int(p["epochLength"]),
-            int(p["reviewWindow"]),
-            int(p["quorum"]),
-            int(p["halfLife"]),
-            int(p["reserveBps"]),
-            int(p["maxEffort"]),
-            int(p["maxEffortPerEpoch"]),
-            int(p["minReviewerStanding"]),
-        )
+        params = params_from_json(dict(data.get("params", {})))
         return CharterConfig(
             params=params,
             document_cid=bytes.fromhex(str(data["documentCid"]).removeprefix("0x")),
@@ -135,6 +132,8 @@ def charter_from_json(data: dict[str, Any]) -> CharterConfig:
             founders=tuple(Founder(f["address"], int(f["genesisPoints"])) for f in data.get("founders", [])),
             governance=data["governance"],
         )
+    except ConfigError:
+        raise
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"charter file: missing or malformed {exc}") from exc
 

@@ -16,27 +16,47 @@ class Parameter(IntEnum):
 
     EPOCH_LENGTH = 0
     REVIEW_WINDOW = 1
-    QUORUM = 2
+    MIN_REVIEWERS = 2
     HALF_LIFE = 3
     RESERVE_BPS = 4
     MAX_EFFORT = 5
     MAX_EFFORT_PER_EPOCH = 6
     MIN_REVIEWER_STANDING = 7
+    QUORUM_BPS = 8
+    REVIEW_BUDGET_BPS = 9
 
 
 #: Inclusive bounds, as `Charter.bounds` returns them.
 BOUNDS: dict[Parameter, tuple[int, int]] = {
     Parameter.EPOCH_LENGTH: (HOUR, 365 * DAY),
-    Parameter.REVIEW_WINDOW: (HOUR, 90 * DAY),
-    Parameter.QUORUM: (1, 1000),
+    Parameter.REVIEW_WINDOW: (DAY, 90 * DAY),
+    Parameter.MIN_REVIEWERS: (1, 100),
     Parameter.HALF_LIFE: (0, 1000),
     Parameter.RESERVE_BPS: (0, 5000),
     Parameter.MAX_EFFORT: (1, 10_080),
     Parameter.MAX_EFFORT_PER_EPOCH: (1, 1_000_000),
     Parameter.MIN_REVIEWER_STANDING: (0, 10**30),
+    Parameter.QUORUM_BPS: (100, 5000),
+    Parameter.REVIEW_BUDGET_BPS: (100, 100_000),
 }
 
 POINT = 10**18  # points carry 18 decimals
+#: `Charter.MIN_HALF_LIFE_SECONDS`: points may not halve faster than this (when they decay at all)
+MIN_HALF_LIFE_SECONDS = 30 * DAY
+
+#: Each parameter's name in charter files, manifests and the relay (the Solidity struct's field names).
+PARAMETER_KEYS: dict[str, Parameter] = {
+    "epochLength": Parameter.EPOCH_LENGTH,
+    "reviewWindow": Parameter.REVIEW_WINDOW,
+    "minReviewers": Parameter.MIN_REVIEWERS,
+    "halfLife": Parameter.HALF_LIFE,
+    "reserveBps": Parameter.RESERVE_BPS,
+    "maxEffort": Parameter.MAX_EFFORT,
+    "maxEffortPerEpoch": Parameter.MAX_EFFORT_PER_EPOCH,
+    "minReviewerStanding": Parameter.MIN_REVIEWER_STANDING,
+    "quorumBps": Parameter.QUORUM_BPS,
+    "reviewBudgetBps": Parameter.REVIEW_BUDGET_BPS,
+}
 
 
 @dataclass(frozen=True)
@@ -45,12 +65,14 @@ class Params:
 
     epoch_length: int = 7 * DAY
     review_window: int = 3 * DAY
-    quorum: int = 2
+    min_reviewers: int = 2  # distinct reviewers: nobody's word alone
     half_life: int = 26  # epochs: points count half after half a year of weekly epochs
     reserve_bps: int = 1000
     max_effort: int = 2400  # minutes: 40 hours
     max_effort_per_epoch: int = 4800  # minutes: 80 hours a week
     min_reviewer_standing: int = 1 * POINT
+    quorum_bps: int = 1000  # 10 % of all standing must review a contribution
+    review_budget_bps: int = 20_000  # a reviewer approves at most twice their own standing per epoch
 
     def value(self, parameter: Parameter) -> int:
         return int(self.as_tuple()[parameter])
@@ -70,6 +92,12 @@ class Params:
             value = self.value(parameter)
             if not isinstance(value, int) or not low <= value <= high:
                 raise ConfigError(f"charter parameter {parameter.name.lower()}={value!r} is outside [{low}, {high}]")
+        seconds = self.half_life * self.epoch_length
+        if seconds and seconds < MIN_HALF_LIFE_SECONDS:
+            raise ConfigError(
+                f"points would halve every {seconds} s (half_life x epoch_length); "
+                f"the charter allows no faster than every {MIN_HALF_LIFE_SECONDS} s (30 days)"
+            )
         return self
 
 

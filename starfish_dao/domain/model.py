@@ -3,14 +3,16 @@
 Pure Python, no web3. It mirrors the arithmetic of `PayoutSplitter.sol`, `ContributionRegistry.sol`
 and `Charter.sol` step by step (same rounding, same order), but it takes from the events only what
 actually happened — who joined, who reviewed with how many stars, what revenue arrived — and
-computes every derived number (points, medians, reserves, accumulators, claims) itself. Where an
-event also states a derived number, the model checks it and records any difference.
+computes every derived number (standing weights, quorums, medians, points, reserves, accumulators,
+claims) itself. Where an event also states a derived number, the model checks it and records any
+difference.
 
 Events are dicts: ``{"contract", "event", "args", "timestamp", "block", "log_index"}`` in chain order.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,11 +24,17 @@ from starfish_dao.domain.errors import ModelError
 ETH = "0x0000000000000000000000000000000000000000"
 ERA_HALVINGS = 32
 ERAS_TO_ZERO = 256 // ERA_HALVINGS
+LIVE_GROUPS = 6  # credited points stay below 2^192: a group weighs nothing 6 eras later
 ACC_PRECISION = 1 << 128
 BPS = 10_000
+POINT = 10**18
 POINTS_PER_MINUTE = 10**18
+REVEAL_WINDOW = 24 * 3600
+UINT128_MAX = 2**128 - 1
 
-PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
+PENDING, ACCEPTED, REJECTED, SUPERSEDED = "pending", "accepted", "rejected", "superseded"
+#: `IContributionRegistry.Status` by number
+STATUSES = ("none", PENDING, ACCEPTED, REJECTED, SUPERSEDED)
 
 
 def shift(scaled: int, eras: int) -> int:
@@ -34,44 +42,50 @@ def shift(scaled: int, eras: int) -> int:
     return 0 if eras >= ERAS_TO_ZERO else scaled >> (eras * ERA_HALVINGS)
 
 
-def median_times_two(histogram: list[int]) -> int:
-    """`Tally.medianTimesTwo`: lower + upper middle of the sorted ratings."""
-    n = sum(histogram)
-    if n == 0:
-        raise ModelError("median of no reviews")
-    low_rank, high_rank = (n - 1) // 2, n // 2
-    seen, low = 0, None
-    for stars, count in enumerate(histogram):
-        seen += count
-        if low is None and seen > low_rank:
-            low = stars
-        if seen > high_rank:
-            assert low is not None
-            return low + stars
-    raise AssertionError("unreachable")
+def weighted_median(weights: list[int]) -> int:
+    """`Tally.median`: the upper standing-weighted median — the highest rating that at least half of
+    the weight gave or exceeded (so lowering an award takes a strict majority of the weight)."""
+    total = sum(weights)
+    if total == 0:
+        raise ModelError("median of no weight")
+    at_least = 0
+    for stars in range(5, 0, -1):
+        at_least += weights[stars]
+        if 2 * at_least >= total:
+            return stars
+    return 0
 
 
-def points_for(effort: int, median2: int) -> int:
-    """`Tally.points`: effort * median / 3 in 18 decimals, rounded down."""
-    return effort * POINTS_PER_MINUTE * median2 // 6
+def points_for(effort: int, stars: int) -> int:
+    """`Tally.points`: effort * stars / 3 in 18 decimals, rounded down."""
+    return effort * POINTS_PER_MINUTE * stars // 3
 
 
-@dataclass
-class Clock:
-    """`Charter.Clock`: the epoch and halving counters and where they were last rebased."""
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
 
-    epoch_base_time: int = 0
-    epoch_base: int = 0
-    halving_base_epoch: int = 0
-    halving_base: int = 0
 
-    def epoch(self, params: Params, now: int) -> int:
-        return self.epoch_base + (now - self.epoch_base_time) // params.epoch_length
+@dataclass(frozen=True)
+class ClockEntry:
+    """`ICharter.Clock`: the epoch and halving counters from `since` on."""
 
-    def halvings(self, params: Params, now: int) -> int:
-        if params.half_life == 0:
+    since: int
+    epoch_start: int
+    epoch_base: int
+    halving_start_epoch: int
+    halving_base: int
+    epoch_length: int
+    half_life: int
+
+    def epoch(self, now: int) -> int:
+        if now < self.epoch_start:
+            return self.epoch_base
+        return self.epoch_base + (now - self.epoch_start) // self.epoch_length
+
+    def halvings(self, now: int) -> int:
+        if self.half_life == 0:
             return self.halving_base
-        return self.halving_base + (self.epoch(params, now) - self.halving_base_epoch) // params.half_life
+        return self.halving_base + (self.epoch(now) - self.halving_start_epoch) // self.half_life
 
 
 @dataclass
@@ -79,14 +93,33 @@ class Contribution:
     id: int
     author: str
     cid: bytes
+    content_hash: bytes
     effort: int
     epoch: int
     deadline: int
-    histogram: list[int] = field(default_factory=lambda: [0] * 6)
-    reviews: list[tuple[str, int, bytes]] = field(default_factory=list)
+    snapshot: int = 0
+    commit_seq: int = 0
+    quorum_weight: int = 0
+    min_reviewers: int = 0
+    weights: list[int] = field(default_factory=lambda: [0] * 6)
+    reviews: list[tuple[str, int, int, bytes]] = field(default_factory=list)  # reviewer, stars, weight, comment
     status: str = PENDING
-    median2: int = 0
+    median: int = 0
     points: int = 0
+    submitted_at: int = 0
+    superseded_by: int = 0
+
+    @property
+    def weight(self) -> int:
+        return sum(self.weights)
+
+    @property
+    def histogram(self) -> list[int]:
+        """How many reviews gave each star rating."""
+        counts = [0] * 6
+        for _, stars, _, _ in self.reviews:
+            counts[stars] += 1
+        return counts
 
 
 @dataclass
@@ -94,12 +127,20 @@ class Member:
     address: str
     token_id: int = 0
     suspended: bool = False
+    generation: int = 0
     joined_at: int = 0
     left_at: int | None = None
 
     @property
     def active(self) -> bool:
         return self.token_id != 0 and not self.suspended
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    time: int
+    era: int
+    credited: int
 
 
 class Model:
@@ -109,7 +150,7 @@ class Model:
         # charter
         self.params = Params()
         self._params_seen: set[Parameter] = set()
-        self.clock = Clock()
+        self.clocks: list[ClockEntry] = []
         self.governance: str | None = None
         self.document_cid: bytes = b""
         self.tokens: list[str] = []  # ever listed, append-only
@@ -118,25 +159,36 @@ class Model:
         self.members: dict[str, Member] = {}
         # registry
         self.contributions: dict[int, Contribution] = {}
+        self.commits: dict[bytes, tuple[int, int]] = {}  # posted, not yet revealed: commitment -> (time, seq)
+        self.commit_count = 0
+        self._commitment_of_seq: dict[int, bytes] = {}
+        self.artifacts: dict[bytes, tuple[int, int]] = {}  # content hash -> (contribution id, commit seq)
+        self.epoch_effort: dict[tuple[str, int], int] = defaultdict(int)
+        self.budget_spent: dict[tuple[str, int], int] = defaultdict(int)  # (reviewer, epoch) -> star-minutes
         # splitter
-        self.accounts: dict[str, tuple[int, int]] = {}  # member -> (credited, era)
-        self.positions: dict[tuple[str, str], tuple[int, int]] = {}  # (member, token) -> (owed, era)
+        self.first_era: int | None = None
+        self.accounts: dict[str, tuple[int, int]] = {}  # member -> (credited, group era)
+        self.group_totals: dict[int, int] = defaultdict(int)
+        self.positions: dict[tuple[str, str], tuple[int, int]] = {}  # (member, token) -> (owed, group era)
         self.snapshots: dict[tuple[str, str], int] = {}
         self.acc: dict[tuple[int, str], int] = defaultdict(int)
-        self.total_credited = 0
-        self.era = 0
+        self.history: dict[str, list[Checkpoint]] = defaultdict(list)
+        self.total_history: list[Checkpoint] = []
         self.tracked: dict[str, int] = defaultdict(int)
         self.treasury: dict[str, int] = defaultdict(int)
         self.undistributed: dict[str, int] = defaultdict(int)
         self.received: dict[str, int] = defaultdict(int)
         self.claimed: dict[str, int] = defaultdict(int)
         self.spent: dict[str, int] = defaultdict(int)
+        self.rescued: dict[str, int] = defaultdict(int)
+        self.accepted_eth = 0  # ETH that arrived plainly (EthAccepted), accounted by a later sync
         self.claimed_by: dict[tuple[str, str], int] = defaultdict(int)
+        self.paid_to: dict[tuple[str, str], int] = defaultdict(int)  # (recipient, token) -> amount
         self.awarded: dict[str, int] = defaultdict(int)  # points as awarded, before decay
         self.slashed: dict[str, int] = defaultdict(int)
+        self.revenue_log: list[tuple[int, str, int, int]] = []  # (time, token, amount, reserve)
         # rounding: what the contract may keep beyond obligations, accumulated as it happens
         self.dust_bound_settled: dict[str, int] = defaultdict(int)
-        self._drifted = False  # an era shift happened: the total may exceed the sum of accounts
         self.now = 0
         self.events_applied = 0
         self.discrepancies: list[str] = []
@@ -174,17 +226,27 @@ class Model:
         low, high = BOUNDS[parameter]
         if not low <= value <= high:
             self.discrepancies.append(f"charter {parameter.name} set to {value}, outside [{low}, {high}]")
-        if parameter not in self._params_seen:
-            if not self._params_seen:
-                self.clock = Clock(self.now, 0, 0, 0)
-            self._params_seen.add(parameter)
-        else:
+        initial = parameter not in self._params_seen
+        if not initial:
             self._check(f"charter {parameter.name} old value", int(a["oldValue"]), self.params.value(parameter))
-            if parameter in (Parameter.EPOCH_LENGTH, Parameter.HALF_LIFE):
-                epoch = self.clock.epoch(self.params, self.now)
-                halvings = self.clock.halvings(self.params, self.now)
-                self.clock = Clock(self.now, epoch, epoch, halvings)
+        old = self.params.value(parameter)
         self.params = self.params.replace(parameter, value)
+        if initial:
+            self._params_seen.add(parameter)
+            if len(self._params_seen) == len(Parameter):  # the constructor's last one: the first clock
+                p = self.params
+                self.clocks = [ClockEntry(self.now, self.now, 0, 0, 0, p.epoch_length, p.half_life)]
+        elif value != old and parameter in (Parameter.EPOCH_LENGTH, Parameter.HALF_LIFE):
+            self._rebase_clock()
+
+    def _rebase_clock(self) -> None:
+        """`Charter._rebaseClock`: the current epoch keeps its start, the halving period its first epoch."""
+        c = self.clocks[-1]
+        epoch, halvings = c.epoch(self.now), c.halvings(self.now)
+        epoch_start = c.epoch_start + (epoch - c.epoch_base) * c.epoch_length
+        halving_start = epoch if c.half_life == 0 else c.halving_start_epoch + (halvings - c.halving_base) * c.half_life
+        p = self.params
+        self.clocks.append(ClockEntry(self.now, epoch_start, epoch, halving_start, halvings, p.epoch_length, p.half_life))
 
     def _on_document(self, a: dict[str, Any]) -> None:
         self.document_cid = bytes(a["cid"])
@@ -205,11 +267,13 @@ class Model:
         if m.token_id:
             self.discrepancies.append(f"{m.address} joined twice")
         m.token_id, m.joined_at, m.left_at = int(a["tokenId"]), self.now, None
+        m.generation += 1
 
     def _on_left(self, a: dict[str, Any]) -> None:
         m = self._member(a["member"])
         self._check(f"token of leaving member {m.address}", int(a["tokenId"]), m.token_id)
         m.token_id, m.left_at = 0, self.now
+        m.generation += 1
 
     def _on_suspended(self, a: dict[str, Any]) -> None:
         self._member(a["account"]).suspended = True
@@ -219,153 +283,203 @@ class Model:
 
     # registry ---------------------------------------------------------
 
+    def _on_committed(self, a: dict[str, Any]) -> None:
+        seq = int(a["seq"])
+        self.commit_count += 1
+        self._check("commitment sequence", seq, self.commit_count)
+        self.commits[bytes(a["commitment"])] = (self.now, seq)
+        self._commitment_of_seq[seq] = bytes(a["commitment"])
+
+    def _on_superseded(self, a: dict[str, Any]) -> None:
+        c = self.contributions[int(a["id"])]
+        if c.status != PENDING:
+            self.discrepancies.append(f"contribution {c.id} superseded while {c.status}")
+        c.status, c.superseded_by = SUPERSEDED, int(a["by"])
+
     def _on_submitted(self, a: dict[str, Any]) -> None:
         cid = int(a["id"])
-        epoch = self.clock.epoch(self.params, self.now)
+        epoch = self.epoch_at(self.now)
+        seq = int(a["commitSeq"])
+        content_hash = bytes(a["contentHash"])
         self._check(f"contribution {cid} epoch", int(a["epoch"]), epoch)
         self._check(
             f"contribution {cid} review deadline", int(a["reviewDeadline"]), self.now + self.params.review_window
         )
+        holder = self.artifacts.get(content_hash)
+        if holder is not None:  # the content is free only if its last claim was rejected or superseded by this one
+            held = self.contributions[holder[0]]
+            if held.status in (ACCEPTED, PENDING):
+                self.discrepancies.append(f"contribution {cid} took content held by #{held.id} ({held.status})")
+            elif held.status == SUPERSEDED and (held.superseded_by != cid or holder[1] < seq):
+                self.discrepancies.append(f"contribution {held.id} superseded by #{cid}, committed later")
+        snapshot = self.now - 1
+        quorum = min(ceil_div(self.total_points_at(snapshot) * self.params.quorum_bps, BPS), UINT128_MAX)
+        self._check(f"contribution {cid} quorum weight", int(a["quorumWeight"]), quorum)
+        self.artifacts[content_hash] = (cid, seq)
+        self.epoch_effort[(a["author"], epoch)] += int(a["effort"])
         self.contributions[cid] = Contribution(
-            cid, a["author"], bytes(a["cid"]), int(a["effort"]), epoch, int(a["reviewDeadline"])
+            cid,
+            a["author"],
+            bytes(a["cid"]),
+            content_hash,
+            int(a["effort"]),
+            epoch,
+            int(a["reviewDeadline"]),
+            snapshot=snapshot,
+            commit_seq=seq,
+            quorum_weight=quorum,
+            min_reviewers=self.params.min_reviewers,
+            submitted_at=self.now,
         )
+        self.commits.pop(self._commitment_of_seq.pop(seq, b""), None)
 
     def _on_reviewed(self, a: dict[str, Any]) -> None:
         c = self.contributions[int(a["id"])]
-        stars = int(a["stars"])
-        c.histogram[stars] += 1
-        c.reviews.append((a["reviewer"], stars, bytes(a["commentCid"])))
+        stars, reviewer = int(a["stars"]), a["reviewer"]
+        weight = self.points_at(reviewer, c.snapshot)
+        self._check(f"weight of {reviewer}'s review of #{c.id}", int(a["weight"]), weight)
+        c.weights[stars] += weight
+        c.reviews.append((reviewer, stars, weight, bytes(a["commentCid"])))
+        if stars:
+            self.budget_spent[(reviewer, self.epoch_at(self.now))] += c.effort * stars
 
     def _on_finalized(self, a: dict[str, Any]) -> None:
         c = self.contributions[int(a["id"])]
-        n = sum(c.histogram)
-        accepted = n != 0 and n >= self.params.quorum
-        median2 = median_times_two(c.histogram) if accepted else 0
-        points = points_for(c.effort, median2) if accepted else 0
+        weight = c.weight
+        reviewers = len(c.reviews)
+        accepted = weight != 0 and reviewers >= c.min_reviewers and weight >= c.quorum_weight
+        median = weighted_median(c.weights) if accepted else 0
+        points = points_for(c.effort, median) if accepted else 0
         self._check(f"contribution {c.id} accepted", int(bool(a["accepted"])), int(accepted))
-        self._check(f"contribution {c.id} reviews", int(a["reviews"]), n)
-        self._check(f"contribution {c.id} median*2", int(a["medianTimesTwo"]), median2)
+        self._check(f"contribution {c.id} reviewers", int(a["reviewers"]), reviewers)
+        self._check(f"contribution {c.id} weight", int(a["weight"]), weight)
+        self._check(f"contribution {c.id} median", int(a["median"]), median)
         self._check(f"contribution {c.id} points", int(a["points"]), points)
-        c.status, c.median2, c.points = (ACCEPTED if accepted else REJECTED), median2, points
-        if points:
-            self._award(c.author, points)
+        c.status, c.median, c.points = (ACCEPTED if accepted else REJECTED), median, points
 
     # splitter ---------------------------------------------------------
 
-    def _split(self) -> tuple[int, int]:
-        halvings = self.clock.halvings(self.params, self.now)
+    def _split(self, now: int | None = None) -> tuple[int, int]:
+        halvings = self.halvings_at(self.now if now is None else now)
         return halvings // ERA_HALVINGS, halvings % ERA_HALVINGS
 
-    def _advance(self) -> tuple[int, int]:
-        era, offset = self._split()
-        if era > self.era:
-            self.total_credited = shift(self.total_credited, era - self.era)
-            self.era = era
-            self._drifted = True
-        return era, offset
+    def weights(self, era: int) -> tuple[int, dict[int, int]]:
+        """`PayoutSplitter._weights`: the live groups' weights in `era` and their sum."""
+        first = self.first_era or 0
+        first = max(first, era - (LIVE_GROUPS - 1))
+        per_group = {}
+        for e in range(first, era + 1):
+            total = self.group_totals.get(e, 0)
+            if total:
+                per_group[e] = shift(total, era - e)
+        return sum(per_group.values()), per_group
 
-    def _credit(self, member: str, points: int, era: int, offset: int) -> None:
-        credited, account_era = self.accounts.get(member, (0, 0))
-        added = points << offset
-        self.accounts[member] = (shift(credited, era - account_era) + added, era)
-        self.total_credited += added
-        self.awarded[member] += points
-
-    def _settled(self, member: str, token: str, era: int) -> tuple[int, int, int]:
-        """(owed, accumulator now, number of rounded-down divisions) — `PayoutSplitter._settled`."""
-        credited, account_era = self.accounts.get(member, (0, 0))
-        owed, position_era = self.positions.get((member, token), (0, 0))
-        acc_now = self.acc[(era, token)]
+    def _settled(self, member: str, token: str) -> tuple[int, int, int]:
+        """(owed, accumulator of the member's group, rounded-down divisions) — `PayoutSplitter._settled`."""
+        credited, group = self.accounts.get(member, (0, 0))
+        owed, position_group = self.positions.get((member, token), (0, 0))
+        acc_now = self.acc[(group, token)]
         if credited == 0:
             return owed, acc_now, 0
-        e = max(position_era, account_era)
-        snapshot = 0 if position_era < account_era else self.snapshots.get((member, token), 0)
-        credited = shift(credited, e - account_era)
-        floors = 0
-        while credited != 0 and e < era:
-            owed += credited * (self.acc[(e, token)] - snapshot) // ACC_PRECISION
-            snapshot, e, floors = 0, e + 1, floors + 1
-            credited = shift(credited, 1)
-        if credited != 0:
-            owed += credited * (acc_now - snapshot) // ACC_PRECISION
-            floors += 1
-        return owed, acc_now, floors
+        snapshot = self.snapshots.get((member, token), 0) if position_group == group else 0
+        return owed + credited * (acc_now - snapshot) // ACC_PRECISION, acc_now, 1
 
-    def _settle(self, member: str, token: str, era: int) -> None:
-        owed, acc_now, floors = self._settled(member, token, era)
-        self.positions[(member, token)] = (owed, era)
-        self.snapshots[(member, token)] = acc_now
-        self.dust_bound_settled[token] += floors
-
-    def _settle_all(self, member: str, era: int) -> None:
+    def _touch(self, member: str, era: int) -> int:
+        """`PayoutSplitter._touch`: settle every token, move the account into group `era`."""
         for token in [ETH, *self.tokens]:
-            self._settle(member, token, era)
+            owed, _, floors = self._settled(member, token)
+            self.positions[(member, token)] = (owed, era)
+            self.snapshots[(member, token)] = self.acc[(era, token)]
+            self.dust_bound_settled[token] += floors
+        credited, group = self.accounts.get(member, (0, 0))
+        if group != era and credited:
+            self.group_totals[group] -= credited
+            credited = shift(credited, era - group)
+            self.group_totals[era] += credited
+        return credited
 
-    def _award(self, member: str, points: int) -> None:
-        era, offset = self._advance()
-        self._settle_all(member, era)
-        self._credit(member, points, era, offset)
+    def _checkpoint(self, member: str, credited: int, era: int, time: int) -> None:
+        for history, value in ((self.history[member], credited), (self.total_history, self.weights(era)[0])):
+            history.append(Checkpoint(time, era, value))
 
     def _on_points_awarded(self, a: dict[str, Any]) -> None:
-        if int(a["contribution"]) == 0:  # genesis, at deployment
-            era, offset = self._split()
-            self.era = max(self.era, era)
-            self._credit(a["member"], int(a["points"]), era, offset)
-        else:
-            c = self.contributions.get(int(a["contribution"]))
-            self._check(f"points awarded for contribution {a['contribution']}", int(a["points"]), c.points if c else -1)
+        member, points, contribution = a["member"], int(a["points"]), int(a["contribution"])
+        era, offset = self._split()
+        if self.first_era is None:
+            self.first_era = era
+        if contribution != 0:
+            c = self.contributions.get(contribution)
+            self._check(f"points awarded for contribution {contribution}", points, c.points if c else -1)
+        added = points << offset
+        credited = self._touch(member, era) + added
+        self.group_totals[era] += added
+        self.accounts[member] = (credited, era)
+        self.awarded[member] += points
+        self._checkpoint(member, credited, era, self.now if contribution else 0)  # genesis: held since time 0
 
     def _on_slashed(self, a: dict[str, Any]) -> None:
         member, bps = a["member"], int(a["bps"])
-        era, offset = self._advance()
-        self._settle_all(member, era)
-        credited, account_era = self.accounts.get(member, (0, 0))
-        credited = shift(credited, era - account_era)
+        era, offset = self._split()
+        credited = self._touch(member, era)
         cut = credited * bps // BPS
-        self.accounts[member] = (credited - cut, era)
-        self.total_credited -= cut
+        credited -= cut
+        self.group_totals[era] -= cut
+        self.accounts[member] = (credited, era)
         self.slashed[member] += cut >> offset
         self._check(f"points cut from {member}", int(a["pointsCut"]), cut >> offset)
+        self._checkpoint(member, credited, era, self.now)
+
+    def _on_eth_accepted(self, a: dict[str, Any]) -> None:
+        self.accepted_eth += int(a["amount"])
 
     def _on_revenue(self, a: dict[str, Any]) -> None:
         token, amount = a["token"], int(a["amount"])
-        era, _ = self._advance()
+        era, offset = self._split()
         reserve = amount * self.params.reserve_bps // BPS
         self._check(f"reserve of a {amount} receipt of {token}", int(a["reserve"]), reserve)
         self.tracked[token] += amount
         self.treasury[token] += reserve
         self.received[token] += amount
+        self.revenue_log.append((self.now, token, amount, reserve))
         rest = amount - reserve
-        if self.total_credited == 0:
+        weight, per_group = self.weights(era)
+        if weight >> offset == 0:  # nobody holds a point: it waits
             self.undistributed[token] += rest
             return
         rest += self.undistributed[token]
         self.undistributed[token] = 0
-        total = self.total_credited
-        self.acc[(era, token)] += rest * ACC_PRECISION // total
-        # the accumulator's division keeps less than total / 2^128 wei ...
-        self.dust_bound_settled[token] += -(-total // ACC_PRECISION)
-        # ... and after an era shift the total may exceed the sum of the accounts' floors: that share stays
-        if self._drifted:
-            held = sum(shift(c, era - e) for c, e in self.accounts.values())
-            self.dust_bound_settled[token] += -(-rest * (total - held) // total)
+        shared = 0
+        for e, w in per_group.items():
+            share = rest * w // weight
+            shared += share
+            total = self.group_totals[e]
+            self.acc[(e, token)] += share * ACC_PRECISION // total
+            # the accumulator's division keeps less than total / 2^128 wei of the share
+            self.dust_bound_settled[token] += ceil_div(total, ACC_PRECISION)
+        # what the split among the groups rounded off: less than one wei per group
+        self.dust_bound_settled[token] += rest - shared
 
     def _on_claimed(self, a: dict[str, Any]) -> None:
-        member, token, amount = a["member"], a["token"], int(a["amount"])
-        owed, acc_now, floors = self._settled(member, token, self.era)
+        member, token, amount, to = a["member"], a["token"], int(a["amount"]), a["to"]
+        owed, acc_now, floors = self._settled(member, token)
         self.dust_bound_settled[token] += floors
         self._check(f"claim of {member} in {token}", amount, owed)
-        self.positions[(member, token)] = (0, self.era)
+        group = self.accounts.get(member, (0, 0))[1]
+        self.positions[(member, token)] = (0, group)
         self.snapshots[(member, token)] = acc_now
         self.tracked[token] -= amount
         self.claimed[token] += amount
         self.claimed_by[(member, token)] += amount
+        self.paid_to[(to, token)] += amount
 
     def _on_spent(self, a: dict[str, Any]) -> None:
         token, amount = a["token"], int(a["amount"])
         self.treasury[token] -= amount
         self.tracked[token] -= amount
         self.spent[token] += amount
+
+    def _on_rescued(self, a: dict[str, Any]) -> None:
+        self.rescued[a["token"]] += int(a["amount"])
 
     _HANDLERS: ClassVar[dict[str, Callable[[Model, dict[str, Any]], None]]] = {
         "charter.GovernanceTransferred": _on_governance,
@@ -376,38 +490,82 @@ class Model:
         "membership.Left": _on_left,
         "membership.Suspended": _on_suspended,
         "membership.Reinstated": _on_reinstated,
+        "registry.Committed": _on_committed,
+        "registry.Superseded": _on_superseded,
         "registry.Submitted": _on_submitted,
         "registry.Reviewed": _on_reviewed,
         "registry.Finalized": _on_finalized,
         "splitter.PointsAwarded": _on_points_awarded,
         "splitter.Slashed": _on_slashed,
+        "splitter.EthAccepted": _on_eth_accepted,
         "splitter.RevenueReceived": _on_revenue,
         "splitter.Claimed": _on_claimed,
         "splitter.TreasurySpent": _on_spent,
+        "splitter.Rescued": _on_rescued,
     }
 
     # ----------------------------------------------------------------- answers
 
+    def clock_at(self, now: int) -> ClockEntry:
+        if not self.clocks:
+            return ClockEntry(0, 0, 0, 0, 0, self.params.epoch_length, self.params.half_life)
+        index = bisect.bisect_right([c.since for c in self.clocks], now) - 1
+        return self.clocks[max(index, 0)]
+
     def epoch_at(self, now: int) -> int:
-        return self.clock.epoch(self.params, now)
+        return self.clock_at(now).epoch(now)
+
+    def halvings_at(self, now: int) -> int:
+        return self.clock_at(now).halvings(now)
+
+    @property
+    def era(self) -> int:
+        """The era of the last event's halving count."""
+        return self._split()[0]
+
+    def era_at(self, now: int) -> int:
+        """`PayoutSplitter.era` at time `now`."""
+        return self._split(now)[0]
 
     def points_of(self, member: str, now: int) -> int:
         """`PayoutSplitter.pointsOf` at time `now` (>= the last event)."""
-        halvings = self.clock.halvings(self.params, now)
-        credited, era = self.accounts.get(member, (0, 0))
-        return shift(credited, halvings // ERA_HALVINGS - era) >> (halvings % ERA_HALVINGS)
+        era, offset = self._split(now)
+        credited, group = self.accounts.get(member, (0, 0))
+        return shift(credited, era - group) >> offset
 
     def total_points(self, now: int) -> int:
-        halvings = self.clock.halvings(self.params, now)
-        return shift(self.total_credited, halvings // ERA_HALVINGS - self.era) >> (halvings % ERA_HALVINGS)
+        era, offset = self._split(now)
+        return self.weights(era)[0] >> offset
+
+    @staticmethod
+    def _lookup(history: list[Checkpoint], time: int) -> Checkpoint:
+        index = bisect.bisect_right([c.time for c in history], time) - 1
+        return history[index] if index >= 0 else Checkpoint(0, 0, 0)
+
+    def points_at(self, member: str, time: int) -> int:
+        """`PayoutSplitter.pointsAt`: `member`'s points at the end of second `time`."""
+        era, offset = self._split(time)
+        c = self._lookup(self.history.get(member, []), time)
+        return shift(c.credited, era - c.era) >> offset
+
+    def total_points_at(self, time: int) -> int:
+        era, offset = self._split(time)
+        c = self._lookup(self.total_history, time)
+        return shift(c.credited, era - c.era) >> offset
+
+    def review_budget(self, reviewer: str, now: int) -> tuple[int, int]:
+        """(star-minutes spent, star-minutes allowed) for `reviewer` in the epoch of `now`."""
+        spent = self.budget_spent.get((reviewer, self.epoch_at(now)), 0)
+        allowed = self.points_of(reviewer, now) * self.params.review_budget_bps * 3 // (POINT * BPS)
+        return spent, allowed
 
     def claimable(self, member: str, token: str) -> int:
-        return self._settled(member, token, self.era)[0]
+        return self._settled(member, token)[0]
 
     def dust_bound(self, token: str) -> int:
         """The most rounding can have left in the contract: one wei per rounded-down division so far
-        (including those a claim now would make), plus each receipt's accumulator remainder."""
-        open_floors = sum(self._settled(m, token, self.era)[2] for m in self.accounts)
+        (including those a claim now would make), plus each receipt's remainders."""
+        open_floors = sum(self._settled(m, token)[2] for m in self.accounts)
         return self.dust_bound_settled[token] + open_floors
 
     def accounts_seen(self) -> list[str]:

@@ -24,18 +24,22 @@ DOMAIN_TYPE = [
 ACTION_TYPES: dict[str, list[dict[str, str]]] = {
     "Join": [
         {"name": "member", "type": "address"},
+        {"name": "generation", "type": "uint256"},
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
     ],
     "Leave": [
         {"name": "member", "type": "address"},
+        {"name": "generation", "type": "uint256"},
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
     ],
     "Submit": [
         {"name": "author", "type": "address"},
         {"name": "cid", "type": "bytes"},
+        {"name": "contentHash", "type": "bytes32"},
         {"name": "effort", "type": "uint32"},
+        {"name": "salt", "type": "bytes32"},
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
     ],
@@ -47,6 +51,13 @@ ACTION_TYPES: dict[str, list[dict[str, str]]] = {
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
     ],
+    "ClaimTo": [
+        {"name": "member", "type": "address"},
+        {"name": "token", "type": "address"},
+        {"name": "to", "type": "address"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ],
 }
 
 #: Which contract verifies which action, and that contract's EIP-712 name and version.
@@ -55,6 +66,7 @@ ACTION_DOMAINS: dict[str, tuple[str, str, str]] = {
     "Leave": ("membership", "Starfish Membership", "1"),
     "Submit": ("registry", "Starfish Contributions", "1"),
     "Review": ("registry", "Starfish Contributions", "1"),
+    "ClaimTo": ("splitter", "Starfish Splitter", "1"),
 }
 
 
@@ -98,7 +110,7 @@ def typed_data(action: str, domain: Domain, message: dict[str, Any]) -> dict[str
     normalized = {}
     for f in ACTION_TYPES[action]:
         value = message[f["name"]]
-        if f["type"] == "bytes" and isinstance(value, bytes | bytearray):
+        if f["type"] in ("bytes", "bytes32") and isinstance(value, bytes | bytearray):
             value = "0x" + bytes(value).hex()
         normalized[f["name"]] = value
     return {
@@ -147,6 +159,9 @@ def digest(action: str, domain_hash: bytes, message: dict[str, Any]) -> bytes:
             raw = value if isinstance(value, bytes | bytearray) else bytes.fromhex(str(value).removeprefix("0x"))
             types.append("bytes32")
             values.append(keccak(bytes(raw)))
+        elif f["type"] == "bytes32" and not isinstance(value, bytes | bytearray):
+            types.append("bytes32")
+            values.append(bytes.fromhex(str(value).removeprefix("0x")))
         else:
             types.append(f["type"])
             values.append(value)

@@ -245,7 +245,13 @@ def unixfs_data(data: bytes) -> bytes:
 class FileBuilder:
     """Feeds bytes in, yields the root CID; memory is O(depth * 174 links) whatever the size."""
 
-    def __init__(self, cid_version: int = 1, raw_leaves: bool | None = None, sink: BlockSink | None = None) -> None:
+    def __init__(
+        self,
+        cid_version: int = 1,
+        raw_leaves: bool | None = None,
+        sink: BlockSink | None = None,
+        content_hash: bool = False,
+    ) -> None:
         if cid_version not in (0, 1):
             raise ValueError("cid_version must be 0 or 1")
         self.version = cid_version
@@ -256,6 +262,15 @@ class FileBuilder:
         self._levels: list[list[Link]] = [[]]
         self._buffer = bytearray()
         self.size = 0
+        # the sha256 of the bytes themselves: the artifact's identity whatever the CID's encoding
+        self._content = hashlib.sha256() if content_hash else None
+
+    @property
+    def content_hash(self) -> bytes:
+        """sha256 of every byte fed so far (only with `content_hash=True`)."""
+        if self._content is None:
+            raise ValueError("this builder was made without content_hash=True")
+        return self._content.digest()
 
     def _emit(self, cid: CID, block: bytes) -> None:
         if self.sink is not None:
@@ -303,6 +318,8 @@ class FileBuilder:
     def update(self, data: bytes | bytearray | memoryview) -> None:
         view = memoryview(data)
         self.size += len(view)
+        if self._content is not None:
+            self._content.update(view)
         if self._buffer:
             need = CHUNK_SIZE - len(self._buffer)
             self._buffer += view[:need]
@@ -349,3 +366,8 @@ def add_bytes(data: bytes, cid_version: int = 1, sink: BlockSink | None = None) 
 
 def cid_of(data: bytes, cid_version: int = 1) -> CID:
     return add_bytes(data, cid_version).cid
+
+
+def content_hash(data: bytes) -> bytes:
+    """An artifact's identity on-chain: the sha256 of its bytes (the same for CIDv0 and CIDv1)."""
+    return hashlib.sha256(data).digest()

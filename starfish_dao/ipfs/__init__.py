@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -30,17 +31,32 @@ class ArtifactStore(Protocol):
 
 def build_file(path: Path, cid_version: int = 1, sink: BlockSink | None = None) -> CID:
     """Streams the file at `path` through the UnixFS builder (1 MiB reads); its root CID."""
+    return build_artifact(path, cid_version, sink)[0]
+
+
+def build_artifact(
+    path: Path,
+    cid_version: int = 1,
+    sink: BlockSink | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[CID, bytes]:
+    """Streams the file at `path` through the UnixFS builder (1 MiB reads): its root CID and the
+    sha256 of its bytes (its content hash). `progress` is called with each read's size."""
     path = Path(path)
+    if path.is_dir():
+        raise IPFSError(f"{path} is a directory: give a file (pack a folder with tar or zip first)")
     if not path.is_file():
         raise IPFSError(f"no such file: {path}")
-    builder = FileBuilder(cid_version, sink=sink)
+    builder = FileBuilder(cid_version, sink=sink, content_hash=True)
     try:
         with path.open("rb") as f:
             while chunk := f.read(1 << 20):
                 builder.update(chunk)
+                if progress is not None:
+                    progress(len(chunk))
     except OSError as exc:
         raise IPFSError(f"cannot read {path}: {exc.strerror}") from exc
-    return builder.finish().cid
+    return builder.finish().cid, builder.content_hash
 
 
 def open_store(api: str | None = None) -> ArtifactStore:

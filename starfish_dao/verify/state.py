@@ -8,7 +8,7 @@ from typing import Any
 from starfish_dao.chain.client import Starfish
 from starfish_dao.chain.rpc import RawRpc, ViewCalls
 from starfish_dao.domain.charter import Parameter
-from starfish_dao.domain.model import ETH, Model
+from starfish_dao.domain.model import ETH, STATUSES, Model
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,9 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
 
     tokens = model.all_tokens()
     accounts = model.accounts_seen()
+    era_now = model.era_at(now)
+    groups = sorted(e for e, total in model.group_totals.items() if total or e == era_now)
+    pending = [c for c in model.contributions.values() if c.status == "pending"]
     slots: dict[str, Any] = {
         "params": view(charter, c_abi, "params"),
         "parameters": [view(charter, c_abi, "parameter", int(p)) for p in Parameter],
@@ -64,10 +67,20 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
             (
                 view(membership, m_abi, "tokenOf", a),
                 view(membership, m_abi, "isSuspended", a),
+                view(membership, m_abi, "generation", a),
                 view(splitter, s_abi, "pointsOf", a),
+                view(splitter, s_abi, "account", a),
                 [view(splitter, s_abi, "claimable", a, t) for t in tokens],
             )
             for a in accounts
+        ],
+        "groups": [
+            (view(splitter, s_abi, "groupTotal", e), [view(splitter, s_abi, "accumulator", e, t) for t in tokens])
+            for e in groups
+        ],
+        "pending": [
+            (view(sf.registry, sf.registry.abi, "status", c.id), view(sf.registry, sf.registry.abi, "tally", c.id))
+            for c in pending
         ],
         "books": [
             (
@@ -88,17 +101,29 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
     checks.append(Check("charter", "epoch", r[slots["epoch"]], model.epoch_at(now)))
     checks.append(Check("charter", "document CID", r[slots["document"]], model.document_cid))
     checks.append(Check("charter", "revenue tokens", list(r[slots["tokens"]] or []), model.tokens))
-    checks.append(Check("splitter", "era", r[slots["era"]], model.era))
+    checks.append(Check("splitter", "era", r[slots["era"]], era_now))
     checks.append(Check("splitter", "total points", r[slots["total"]], model.total_points(now)))
     active = sum(1 for mem in model.members.values() if mem.token_id)
     checks.append(Check("membership", "member count", r[slots["count"]], active))
-    for address, (token_id, suspended, points, claimables) in zip(accounts, slots["members"], strict=True):
+    for address, (token_id, suspended, generation, points, raw, claimables) in zip(
+        accounts, slots["members"], strict=True
+    ):
         record = model.members.get(address)
         checks.append(Check(address, "token id", r[token_id], record.token_id if record else 0))
         checks.append(Check(address, "suspended", r[suspended], record.suspended if record else False))
+        checks.append(Check(address, "generation", r[generation], record.generation if record else 0))
         checks.append(Check(address, "points", r[points], model.points_of(address, now)))
+        credited, group = model.accounts.get(address, (0, 0))
+        checks.append(Check(address, "credited points and group", tuple(r[raw] or ()), (credited, group)))
         for token, slot in zip(tokens, claimables, strict=True):
             checks.append(Check(address, f"claimable {token}", r[slot], model.claimable(address, token)))
+    for era, (total, accs) in zip(groups, slots["groups"], strict=True):
+        checks.append(Check(f"group {era}", "credited total", r[total], model.group_totals.get(era, 0)))
+        for token, slot in zip(tokens, accs, strict=True):
+            checks.append(Check(f"group {era}", f"accumulator {token}", r[slot], model.acc.get((era, token), 0)))
+    for c, (status, tally) in zip(pending, slots["pending"], strict=True):
+        checks.append(Check(f"contribution {c.id}", "status", STATUSES[r[status]], c.status))
+        checks.append(Check(f"contribution {c.id}", "weighted tally", list(r[tally] or []), c.weights))
     for token, (treasury, undistributed, tracked, balance_slot) in zip(tokens, slots["books"], strict=True):
         checks.append(Check(token, "treasury", r[treasury], model.treasury[token]))
         checks.append(Check(token, "undistributed", r[undistributed], model.undistributed[token]))
@@ -109,7 +134,8 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
             balance = int(r[balance_slot] or 0)
         untracked = balance - model.tracked[token]
         note = (
-            f"{untracked} wei arrived without a receipt (e.g. a self-destruct); `sync` accounts it"
+            f"{untracked} wei arrived without a receipt (sent plainly, or by a self-destruct); "
+            "the next sync, claim or award accounts it"
             if untracked > 0
             else ""
         )
@@ -119,7 +145,14 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
         dust, bound = model.dust(token), model.dust_bound(token)
         checks.append(Check(token, "solvent: dust >= 0", dust >= 0, True, "money", f"dust {dust} wei"))
         checks.append(
-            Check(token, f"dust within its bound ({bound} wei)", dust <= bound, True, "money", f"dust {dust} wei")
+            Check(
+                token,
+                f"nothing unclaimable beyond rounding (bound {bound} wei)",
+                dust <= bound,
+                True,
+                "money",
+                f"{dust - bound} wei can be claimed by nobody" if dust > bound else f"rounding dust {dust} wei",
+            )
         )
         checks.append(
             Check(

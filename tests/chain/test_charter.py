@@ -21,6 +21,8 @@ def test_bounds_are_enforced_and_readable(dao: Dao, parameter: Parameter) -> Non
             sf._send(gov, c.setParameter(int(parameter), low - 1))
     with reverts("CharterValueOutOfBounds", value=high + 1):
         sf._send(gov, c.setParameter(int(parameter), high + 1))
+    if parameter == Parameter.EPOCH_LENGTH:  # (the bound on the half-life in seconds is tested below)
+        sf._send(gov, c.setParameter(int(Parameter.HALF_LIFE), 0))
     sf._send(gov, c.setParameter(int(parameter), high))
     assert c.parameter(int(parameter)).call() == high
     assert dao.model().params.value(parameter) == high
@@ -30,7 +32,7 @@ def test_only_governance_changes_the_charter(dao: Dao) -> None:
     sf, zed = dao.sf, dao["zed"]
     c = sf.charter.functions
     for call in (
-        c.setParameter(int(Parameter.QUORUM), 3),
+        c.setParameter(int(Parameter.MIN_REVIEWERS), 3),
         c.setDocument(b"\x01" * 36),
         c.setRevenueToken(zed.address, True),
         c.transferGovernance(zed.address),
@@ -63,7 +65,7 @@ def test_document_and_tokens_and_governance(dao: Dao) -> None:
     sf._send(ada, c.transferGovernance(zed.address))
     assert c.governance().call() == zed.address
     with reverts("CharterUnauthorized"):
-        sf._send(ada, c.setParameter(int(Parameter.QUORUM), 3))
+        sf._send(ada, c.setParameter(int(Parameter.MIN_REVIEWERS), 3))
     m = dao.model()
     assert m.discrepancies == [] and m.governance == zed.address and m.document_cid == b"\x02" * 36
 
@@ -75,17 +77,43 @@ def test_epochs_and_halvings_count_from_a_moving_base(dao: Dao) -> None:
     dao.chain.increase_time(PARAMS.epoch_length)
     assert c.currentEpoch().call() == e0 + 1
     halvings = c.currentHalvings().call()
-    sf._send(ada, c.setParameter(int(Parameter.EPOCH_LENGTH), DAY))  # epoch counter continues
+    sf._send(ada, c.setParameter(int(Parameter.HALF_LIFE), 200))
+    sf._send(ada, c.setParameter(int(Parameter.EPOCH_LENGTH), DAY))  # the epoch counter continues
     assert c.currentEpoch().call() == e0 + 1
-    dao.chain.increase_time(DAY)
-    assert c.currentEpoch().call() == e0 + 2
-    sf._send(ada, c.setParameter(int(Parameter.HALF_LIFE), 1))
-    dao.chain.increase_time(3 * DAY)
+    dao.chain.increase_time(6 * DAY)  # the current epoch kept its 7-day start: a day-long epoch 6 days in
+    assert c.currentEpoch().call() == e0 + 7
+    sf._send(ada, c.setParameter(int(Parameter.HALF_LIFE), 30))
+    dao.chain.increase_time(90 * DAY)
     assert c.currentHalvings().call() == halvings + 3
     sf._send(ada, c.setParameter(int(Parameter.HALF_LIFE), 0))  # no decay: frozen
-    dao.chain.increase_time(30 * DAY)
+    dao.chain.increase_time(300 * DAY)
     assert c.currentHalvings().call() == halvings + 3
     m = dao.model()
     now = sf.now()
-    assert m.clock.halvings(m.params, now) == halvings + 3
-    assert m.clock.epoch(m.params, now) == c.currentEpoch().call()
+    assert m.halvings_at(now) == halvings + 3
+    assert m.epoch_at(now) == c.currentEpoch().call()
+    assert len(c.clockHistory().call()) == len(m.clocks) == 5
+    for then in (now - 400 * DAY, now - 100 * DAY, now - DAY):  # the history answers for the past too
+        assert c.halvingsAt(then).call() == m.halvings_at(then)
+
+
+def test_writing_the_current_value_changes_nothing(dao: Dao) -> None:
+    """Rewriting epoch length or half-life used to restart the epoch and drop halving progress."""
+    sf, ada = dao.sf, dao["ada"]
+    c = sf.charter.functions
+    dao.chain.increase_time(PARAMS.half_life * PARAMS.epoch_length - DAY)  # a day before the first halving
+    for _ in range(3):
+        sf._send(ada, c.setParameter(int(Parameter.EPOCH_LENGTH), PARAMS.epoch_length))
+        sf._send(ada, c.setParameter(int(Parameter.HALF_LIFE), PARAMS.half_life))
+    assert len(c.clockHistory().call()) == 1
+    dao.chain.increase_time(DAY)
+    assert c.currentHalvings().call() == 1  # on time
+    assert c.currentEpoch().call() == PARAMS.half_life
+
+
+def test_points_may_not_halve_faster_than_every_30_days(dao: Dao) -> None:
+    sf, ada = dao.sf, dao["ada"]
+    c = sf.charter.functions
+    with reverts("CharterDecayTooFast", halfLifeSeconds=7 * DAY, minimum=30 * DAY):
+        sf._send(ada, c.setParameter(int(Parameter.HALF_LIFE), 1))
+    sf._send(ada, c.setParameter(int(Parameter.HALF_LIFE), 0))  # no decay is always allowed

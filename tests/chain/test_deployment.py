@@ -42,7 +42,7 @@ def test_deploy_refuses_bad_charters(fresh_chain) -> None:  # type: ignore[no-un
     fresh_chain.fund(account.address, 10**20)
     with pytest.raises(ConfigError, match="document CID"):
         deploy(fresh_chain.w3, account, CharterConfig(PARAMS))
-    with pytest.raises(ConfigError, match="quorum"):
+    with pytest.raises(ConfigError, match="min_reviewers"):
         deploy(fresh_chain.w3, account, CharterConfig(PARAMS.replace(2, 0), artifact_cid("c")))  # type: ignore[arg-type]
 
 

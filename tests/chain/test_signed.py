@@ -8,7 +8,8 @@ from eth_utils.crypto import keccak
 
 from starfish_dao.chain.client import SignedAction
 from starfish_dao.domain import typed_data as td
-from tests.conftest import Dao, artifact_cid, reverts
+from starfish_dao.domain.model import ETH
+from tests.conftest import ETHER, Dao, artifact_cid, reverts
 
 
 def test_typehashes_and_domains_match_the_contracts(dao: Dao) -> None:
@@ -17,7 +18,8 @@ def test_typehashes_and_domains_match_the_contracts(dao: Dao) -> None:
     assert sf.membership.functions.LEAVE_TYPEHASH().call() == keccak(text=td.type_string("Leave"))
     assert sf.registry.functions.SUBMIT_TYPEHASH().call() == keccak(text=td.type_string("Submit"))
     assert sf.registry.functions.REVIEW_TYPEHASH().call() == keccak(text=td.type_string("Review"))
-    for action, role in (("Join", "membership"), ("Review", "registry")):
+    assert sf.splitter.functions.CLAIM_TO_TYPEHASH().call() == keccak(text=td.type_string("ClaimTo"))
+    for action, role in (("Join", "membership"), ("Review", "registry"), ("ClaimTo", "splitter")):
         domain = td.domain_for(action, sf.deployment.chain_id, sf.deployment.addresses)
         from eth_account._utils.encode_typed_data.encoding_and_hashing import hash_domain
 
@@ -44,6 +46,12 @@ def test_every_action_works_relayed(dao: Dao) -> None:
     assert sf.contribution(cid_id)["author"] == dao["dee"].address
     sf.submit_signed(relay, sf.sign(dao["ada"], "Review", contribution=cid_id, stars=4, commentCid=b"\x01\x55"))
     assert sf.registry.functions.hasReviewed(cid_id, dao["ada"].address).call()
+    sf.pay_eth(dao["zed"], ETHER)
+    to = dao["zed"].address
+    before = sf.w3.eth.get_balance(to)
+    owed = sf.claimable(dao["ada"].address)
+    sf.submit_signed(relay, sf.sign(dao["ada"], "ClaimTo", token=ETH, to=to))
+    assert sf.w3.eth.get_balance(to) == before + owed  # ada's pay, at the address ada named
     sf.submit_signed(relay, sf.sign(dao["dee"], "Leave"))
     assert not sf.membership.functions.isMember(dao["dee"].address).call()
     assert dao.model().discrepancies == []
@@ -61,7 +69,7 @@ def test_refusals(dao: Dao) -> None:
     with reverts("SignatureExpired"):
         sf.submit_signed(relay, sf.sign(zed, "Join", deadline=int(time.time()) - 10**6))
     # another chain's domain
-    other = sf.typed_data_for("Join", {"member": zed.address, "nonce": 1, "deadline": 2**255})
+    other = sf.typed_data_for("Join", {"member": zed.address, "generation": 0, "nonce": 1, "deadline": 2**255})
     other["domain"]["chainId"] += 1
     sig = zed.sign_message(td.signable(other)).signature
     with reverts("SignatureInvalid"):
@@ -70,7 +78,7 @@ def test_refusals(dao: Dao) -> None:
     wrong = td.typed_data(
         "Join",
         td.Domain("Starfish Membership", "1", sf.deployment.chain_id, sf.deployment.addresses["registry"]),
-        {"member": zed.address, "nonce": 2, "deadline": 2**255},
+        {"member": zed.address, "generation": 0, "nonce": 2, "deadline": 2**255},
     )
     sig = zed.sign_message(td.signable(wrong)).signature
     with reverts("SignatureInvalid"):
@@ -84,6 +92,25 @@ def test_refusals(dao: Dao) -> None:
     sf.leave(zed)
     with reverts("NonceAlreadyUsed", signer=zed.address, nonce=good.message["nonce"]):
         sf.submit_signed(relay, good)
+
+
+def test_a_withheld_join_or_leave_cannot_undo_a_later_action(dao: Dao) -> None:
+    """Finding 4: a relay that withheld a signed Leave could replay it after the member re-joined.
+    A Join or Leave names the membership generation it was signed in."""
+    sf, dee, relay = dao.sf, dao["dee"], dao["relay"]
+    withheld_leave = sf.sign(dee, "Leave")  # handed to a relay that sits on it
+    sf.leave(dee)  # dee leaves directly instead ...
+    withheld_join = sf.sign(dee, "Join")
+    sf.join(dee)  # ... and re-joins directly
+    assert sf.generation(dee.address) == withheld_leave.message["generation"] + 2
+    with reverts("MembershipStaleSignature", account=dee.address, currentGeneration=3):
+        sf.submit_signed(relay, withheld_leave)
+    with reverts("MembershipStaleSignature", signedGeneration=2, currentGeneration=3):
+        sf.submit_signed(relay, withheld_join)
+    assert sf.is_active(dee.address)
+    sf.submit_signed(relay, sf.sign(dee, "Leave"))  # a fresh one works
+    assert not sf.is_active(dee.address)
+    assert dao.model().members[dee.address].generation == 4
 
 
 def test_nonces_are_unordered_and_cancellable(dao: Dao) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from eth_account import Account
 from eth_utils.address import to_checksum_address
 
 from starfish_dao.chain import artifacts
+from starfish_dao.chain.deployment import _deploy_one
 from starfish_dao.chain.tx import send
-from starfish_dao.domain.charter import POINT
+from starfish_dao.domain.charter import DAY, POINT, Parameter
 from starfish_dao.domain.model import ETH
 from starfish_dao.verify.state import compare
 from tests.conftest import ETHER, FOUNDER_POINTS, PARAMS, Dao, artifact_cid, deploy_dao, reverts
@@ -70,7 +72,7 @@ def test_forced_eth_is_synced_not_lost(dao: Dao) -> None:
 
 def test_refusals(dao: Dao) -> None:
     sf, zed = dao.sf, dao["zed"]
-    with reverts("SplitterTokenNotAllowed"):
+    with reverts("SplitterInvalidAmount", amount=0):  # ETH is paid by sending it along
         sf._send(zed, sf.splitter.functions.pay(ETH, 1))
     with reverts("SplitterTokenNotAllowed"):
         sf._send(zed, sf.splitter.functions.pay(dao["bo"].address, 1))
@@ -184,4 +186,136 @@ def test_a_claim_of_nothing_changes_nothing(dao: Dao) -> None:
     )
     sf.pay_eth(dao["zed"], amount)
     assert sf.claimable(ada) == FOUNDER_POINTS * (acc[0] + amount * precision // total) // precision
+    _all_equal(dao)
+
+
+# ----------------------------------------------------------------- nothing paid in is lost (issue 12)
+
+
+def _fastest_decay(dao: Dao) -> None:
+    sf, gov = dao.sf, dao["ada"]
+    c = sf.charter.functions
+    sf._send(gov, c.setParameter(int(Parameter.HALF_LIFE), 30))
+    sf._send(gov, c.setParameter(int(Parameter.EPOCH_LENGTH), DAY))  # one halving every 30 days
+    sf._send(gov, c.setParameter(int(Parameter.REVIEW_WINDOW), DAY))
+    sf._send(gov, c.setParameter(int(Parameter.MIN_REVIEWERS), 1))
+
+
+def _advance_to_halving(dao: Dao, halvings: int) -> None:
+    now = dao.sf.charter.functions.currentHalvings().call()
+    assert now <= halvings
+    dao.chain.increase_time((halvings - now) * 30 * DAY)
+    assert dao.sf.charter.functions.currentHalvings().call() == halvings
+
+
+def test_no_ghost_points_after_an_era_shift(fresh_chain) -> None:  # type: ignore[no-untyped-def]
+    """Two founders with 600 points each, 64 halvings later: the whole receipt is claimable. (The era
+    shift of the total used to keep 65 units where the members held 2 x 32: 1/65 of every receipt,
+    15,384,615,384,615,386 wei of 1 ETH, belonged to nobody.)"""
+    dao = deploy_dao(fresh_chain, founders=("ada", "bo"))
+    _fastest_decay(dao)
+    sf = dao.sf
+    _advance_to_halving(dao, 64)
+    sf.pay_eth(dao["zed"], ETHER)
+    shared = ETHER - ETHER * PARAMS.reserve_bps // 10_000
+    claimed = sf.claim(dao["zed"], dao["ada"].address) + sf.claim(dao["zed"], dao["bo"].address)
+    model = dao.model()
+    assert shared - claimed <= model.dust_bound(ETH) <= 8  # a few wei of rounding, no more
+    _all_equal(dao)
+
+
+def test_when_every_point_has_decayed_revenue_waits(fresh_chain) -> None:  # type: ignore[no-untyped-def]
+    """Two 20-point awards at halving 31, nobody else holding points; at halving 97 every pointsOf and
+    totalPoints() are 0, so a receipt must wait as undistributed (it used to raise an accumulator
+    that nobody could claim from)."""
+    dao = deploy_dao(fresh_chain, founder_points=2**80 * POINT)  # founders who can still review at 31
+    _fastest_decay(dao)
+    sf = dao.sf
+    _advance_to_halving(dao, 31)
+    for author in ("dee", "eli"):
+        cid_id = sf.submit(dao[author], artifact_cid(f"at 31 by {author}"), 20)
+        sf.review(dao["ada"], cid_id, 3)
+        dao.chain.increase_time(DAY + 1)
+        assert sf.finalize(dao["zed"], cid_id)["points"] == 20 * POINT
+    for founder in ("ada", "bo", "cy"):
+        sf._send(dao["ada"], sf.splitter.functions.slash(dao[founder].address, 10_000))
+    _advance_to_halving(dao, 97)
+    assert sf.splitter.functions.totalPoints().call() == 0
+    assert sf.points_of(dao["dee"].address) == sf.points_of(dao["eli"].address) == 0
+    sf.pay_eth(dao["zed"], ETHER)
+    assert sf.splitter.functions.undistributed(ETH).call() == ETHER - ETHER * PARAMS.reserve_bps // 10_000
+    assert sf.claimable(dao["dee"].address) == sf.claimable(dao["eli"].address) == 0
+    _all_equal(dao)
+
+
+def test_a_wallet_that_cannot_receive_names_another_address(fresh_chain) -> None:  # type: ignore[no-untyped-def]
+    owner = Account.create()
+    fresh_chain.fund(owner.address, 10 * ETHER)
+    wallet, _ = _deploy_one(fresh_chain.w3, owner, "Hostile")  # a contract wallet: refuses ETH when told
+    dao = deploy_dao(fresh_chain, extra_founders=(wallet,))
+    sf = dao.sf
+    hostile = sf.w3.eth.contract(address=wallet, abi=artifacts.abi("Hostile"))
+    sf._send(owner, hostile.functions.setMode(1))  # Refuse
+    sf.pay_eth(dao["zed"], 4 * ETHER)
+    owed = sf.claimable(wallet)
+    with reverts("SplitterEthTransferFailed", to=wallet, amount=owed):
+        sf.claim(dao["zed"], wallet)  # a keeper's claim always pays the member itself
+    cold = Account.create().address
+    sf._send(owner, hostile.functions.exec(sf.splitter.address, sf.splitter.encode_abi("claimTo", [ETH, cold])))
+    assert sf.w3.eth.get_balance(cold) == owed
+    assert sf.claimable(wallet) == 0
+    model = dao.model()
+    assert model.paid_to[(cold, ETH)] == owed and model.claimed_by[(wallet, ETH)] == owed
+    with reverts("SplitterInvalidRecipient"):
+        sf._send(dao["ada"], sf.splitter.functions.claimTo(ETH, ETH))
+    _all_equal(dao)
+
+
+def test_a_payer_sending_with_a_2300_gas_stipend_is_accepted(dao: Dao) -> None:
+    """ETH sent with Solidity `transfer` is accepted, and paid to the points that existed when it
+    arrived, even if points are awarded before anyone syncs it."""
+    sf, zed = dao.sf, dao["zed"]
+    payer_address, _ = _deploy_one(sf.w3, zed, "StipendPayer")
+    payer = sf.w3.eth.contract(address=payer_address, abi=artifacts.abi("StipendPayer"))
+    cid_id = sf.submit(dao["dee"], artifact_cid("awarded after the payment"), 60)
+    sf.review(dao["ada"], cid_id, 3)
+    sf.review(dao["bo"], cid_id, 3)
+    sf._send(zed, payer.functions.pay(sf.splitter.address), value=3 * ETHER)
+    assert sf.splitter.functions.tracked(ETH).call() == 0  # accepted, not yet accounted
+    assert sf.w3.eth.get_balance(sf.splitter.address) == 3 * ETHER
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    sf.finalize(zed, cid_id)  # the award settles the waiting ETH first ...
+    assert sf.splitter.functions.tracked(ETH).call() == 3 * ETHER
+    assert sf.claimable(dao["dee"].address) == 0  # ... so dee's new points get none of it
+    each = 3 * ETHER * 9 // 10 // 3
+    assert abs(sf.claimable(dao["ada"].address) - each) <= 1
+    _all_equal(dao)
+
+
+def test_governance_rescues_only_what_is_not_revenue(dao: Dao) -> None:
+    sf, ada, zed = dao.sf, dao["ada"], dao["zed"]
+    stray, _ = _deploy_one(sf.w3, zed, "TestToken", "Stray", "STR")
+    stray_token = sf.w3.eth.contract(address=stray, abi=artifacts.abi("TestToken"))
+    sf._send(zed, stray_token.functions.mint(sf.splitter.address, 70 * ETHER))  # a customer's mistake
+    with reverts("SplitterUnauthorized", caller=zed.address):
+        sf._send(zed, sf.splitter.functions.rescue(stray, zed.address, 1))
+    with reverts("SplitterInsufficientUntracked", requested=71 * ETHER, available=70 * ETHER):
+        sf._send(ada, sf.splitter.functions.rescue(stray, zed.address, 71 * ETHER))
+    sf._send(ada, sf.splitter.functions.rescue(stray, zed.address, 70 * ETHER))
+    assert stray_token.functions.balanceOf(zed.address).call() == 70 * ETHER
+    for token in (ETH, dao.token):  # revenue tokens: never
+        with reverts("SplitterTokenNotAllowed"):
+            sf._send(ada, sf.splitter.functions.rescue(token, zed.address, 1))
+    # a revenue token that is delisted: only what is not owed to anyone
+    token = _token(dao)
+    sf._send(zed, token.functions.mint(zed.address, 150 * ETHER))
+    sf.pay_token(zed, dao.token, 100 * ETHER)
+    sf._send(ada, sf.charter.functions.setRevenueToken(dao.token, False))
+    sf._send(zed, token.functions.transfer(sf.splitter.address, 50 * ETHER))
+    with reverts("SplitterInsufficientUntracked", available=50 * ETHER):
+        sf._send(ada, sf.splitter.functions.rescue(dao.token, zed.address, 60 * ETHER))
+    sf._send(ada, sf.splitter.functions.rescue(dao.token, zed.address, 50 * ETHER))
+    assert sf.claim(dao["bo"], token=dao.token) > 0  # members still claim what they earned in it
+    model = dao.model()
+    assert model.rescued[stray] == 70 * ETHER and model.rescued[dao.token] == 50 * ETHER
     _all_equal(dao)
