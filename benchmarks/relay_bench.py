@@ -60,7 +60,9 @@ def main() -> None:
         bodies = []
         for _ in range(args.n):
             account = Account.create()
-            data = dao.sf.typed_data_for("Join", {"member": account.address, "nonce": 0, "deadline": 2**255})
+            data = dao.sf.typed_data_for(
+                "Join", {"member": account.address, "generation": 0, "nonce": 0, "deadline": 2**255}
+            )
             sig = account.sign_message(td.signable(data)).signature
             bodies.append({"action": "Join", "typedData": data, "signature": "0x" + bytes(sig).hex()})
         sessions = [requests.Session() for _ in range(args.threads)]

@@ -110,6 +110,11 @@ contract Charter is ICharter {
     }
 
     /// @inheritdoc ICharter
+    function reviewRules() external view returns (uint256 epoch, uint256 minReviewerStanding_, uint256 budgetBps) {
+        return (currentEpoch(), _params.minReviewerStanding, _params.reviewBudgetBps);
+    }
+
+    /// @inheritdoc ICharter
     function halvingsAt(uint256 time) external view returns (uint256) {
         return _halvings(_clockAt(time), time);
     }

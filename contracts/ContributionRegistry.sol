@@ -16,8 +16,8 @@ import {SignedActions} from "./SignedActions.sol";
 ///      Who can mint points, and how much: a review weighs the reviewer's standing at the
 ///      contribution's snapshot (the second before it was submitted), so a fresh address has no
 ///      voice and standing earned later does not count. Every rating above 0 spends `effort * stars`
-///      star-minutes of the reviewer's budget for the epoch, `reviewBudgetBps` of their current
-///      standing (one point buys three star-minutes). An accepted contribution earns
+///      star-minutes of the reviewer's budget for the epoch, `reviewBudgetBps` of that standing
+///      (one point buys three star-minutes). An accepted contribution earns
 ///      `effort * median / 3` points, and at least one reviewer rated it at or above the median, so
 ///      the points accepted through the reviews of any set of members in one epoch are at most
 ///      `reviewBudgetBps / 10000` times their standing: splitting that standing over fresh addresses
@@ -137,16 +137,16 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         if (c.author == address(0)) revert RegistryUnknownContribution(id);
         if (c.status != uint8(Status.Pending)) revert RegistryNotPending(id, Status(c.status));
         if (block.timestamp <= c.reviewDeadline) revert RegistryReviewWindowOpen(id, c.reviewDeadline);
-        uint256[6] memory weights = _tallies[id].buckets();
+        (uint256[6] memory weights, uint256 reviewers) = _tallies[id].buckets();
         uint256 weight = weights.total();
-        accepted = weight != 0 && c.reviewers >= c.minReviewers && weight >= c.quorumWeight;
+        accepted = weight != 0 && reviewers >= c.minReviewers && weight >= c.quorumWeight;
         uint256 median = 0; // a rejected contribution reports median 0
         if (accepted) {
             median = weights.median(weight);
             points = Tally.points(c.effort, median);
         }
         c.status = uint8(accepted ? Status.Accepted : Status.Rejected);
-        emit Finalized(id, accepted, c.reviewers, weight, median, points);
+        emit Finalized(id, accepted, reviewers, weight, median, points);
         if (points != 0) _splitter.award(c.author, id, points);
     }
 
@@ -168,8 +168,13 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     }
 
     /// @inheritdoc IContributionRegistry
-    function tally(uint256 id) external view returns (uint256[6] memory) {
-        return _tallies[id].buckets();
+    function tally(uint256 id) external view returns (uint256[6] memory weights) {
+        (weights,) = _tallies[id].buckets();
+    }
+
+    /// @inheritdoc IContributionRegistry
+    function reviewCount(uint256 id) external view returns (uint256 reviews) {
+        (, reviews) = _tallies[id].buckets();
     }
 
     /// @inheritdoc IContributionRegistry
@@ -251,7 +256,6 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
             effort,
             uint64(deadline),
             uint40(snapshot),
-            0,
             p.minReviewers,
             uint8(Status.Pending),
             uint128(quorumWeight)
@@ -291,24 +295,29 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         uint256 bits = _reviewed[reviewer][id >> 8];
         if (bits & bit != 0) revert RegistryAlreadyReviewed(reviewer, id);
         if (!_membership.isActive(reviewer)) revert RegistryNotActiveMember(reviewer);
-        (uint256 weight, uint256 current) = _splitter.standing(reviewer, c.snapshot);
-        ICharter.Params memory p = _charter.params();
-        if (weight == 0 || weight < p.minReviewerStanding) {
-            revert RegistryInsufficientStanding(reviewer, weight, p.minReviewerStanding);
-        }
-        if (stars != 0) _spendBudget(reviewer, uint256(c.effort) * stars, current, p.reviewBudgetBps);
+        uint256 weight = _weigh(reviewer, c.snapshot, uint256(c.effort) * stars);
         _reviewed[reviewer][id >> 8] = bits | bit;
         _tallies[id].add(stars, weight);
-        ++c.reviewers;
         emit Reviewed(id, reviewer, stars, weight, commentCid);
     }
 
+    /// @dev The reviewer's standing at `snapshot` (their review's weight), after checking it may
+    ///      review at all and spending `starMinutes` of its budget.
+    function _weigh(address reviewer, uint256 snapshot, uint256 starMinutes) private returns (uint256 weight) {
+        weight = _splitter.pointsAt(reviewer, snapshot);
+        (uint256 epoch, uint256 minStanding, uint256 budgetBps) = _charter.reviewRules();
+        if (weight == 0 || weight < minStanding) revert RegistryInsufficientStanding(reviewer, weight, minStanding);
+        if (starMinutes != 0) _spendBudget(reviewer, epoch, starMinutes, weight, budgetBps);
+    }
+
     /// @dev A reviewer rates at most `standing * budgetBps / 10000` points' worth of work per epoch,
-    ///      counted in star-minutes (3 per point): the cap on what their approvals can mint.
-    function _spendBudget(address reviewer, uint256 starMinutes, uint256 standing_, uint256 budgetBps) private {
-        uint256 epoch = _charter.currentEpoch();
+    ///      counted in star-minutes (3 per point), where the standing is what this review weighs: the
+    ///      cap on what their approvals can mint.
+    function _spendBudget(address reviewer, uint256 epoch, uint256 starMinutes, uint256 standing_, uint256 budgetBps)
+        private
+    {
         uint256 spent = _budgetSpent[reviewer][epoch] + starMinutes;
-        // spent * 1e18 * 1e4 <= standing * bps * 3, without rounding; no overflow: standing < 2^192
+        // spent * 1e18 * 1e4 <= standing * bps * 3, without rounding; no overflow: standing < 2^112
         if (spent * _POINT * _BPS > standing_ * budgetBps * 3) {
             revert RegistryReviewBudgetExceeded(reviewer, epoch, spent, (standing_ * budgetBps * 3) / (_POINT * _BPS));
         }

@@ -200,35 +200,63 @@ def contribute(
     ipfs_api: IpfsOpt = None,
     relay: RelayOpt = None,
 ) -> None:
-    """Pin FILE and submit its CID (kubo's CID, computed locally and checked against the node)."""
-    from starfish_dao.chain.tx import call_or_raise
+    """Register FILE as your contribution, so that nobody can take it first: commit to its content,
+    then pin it, then reveal its CID (kubo's CID, computed locally and checked against the node)."""
+    from starfish_dao.domain.commitment import commitment, new_salt
     from starfish_dao.domain.unixfs import CID
-    from starfish_dao.ipfs import build_file, open_store
+    from starfish_dao.ipfs import build_artifact, open_store
 
+    if file.is_dir():
+        _fail(f"{file} is a directory: give one file (pack a folder with tar or zip first)")
     if not file.is_file():
         _fail(f"no such file: {file}")
+    if effort <= 0:
+        _fail(f"--effort must be a positive number of minutes, not {effort}")
     account = keys.load(key_file)
+    cid, digest = build_artifact(file)  # nothing is published yet
+    salt = new_salt()
+    committed = commitment(account.address, digest, salt)
     if relay:
         from starfish_dao.relay.client import RelayClient
 
-        uploaded = RelayClient(relay).upload(file)
-        if CID.parse(uploaded["cid"]) != build_file(file):
-            _fail(f"the relay pinned {uploaded['cid']}, not the CID of {file}")
-        _relayed(relay, account, "Submit", cid=uploaded["cidHex"], effort=effort)
-        console.print(f"contribution submitted: {uploaded['cid']}")
+        client = RelayClient(relay)
+        state = client.wait(client.commit(committed)["id"])
+        if state["status"] != "mined":
+            _fail(f"the commitment was not mined: {state.get('error') or state['status']}")
+        console.print(f"committed (block {state['block']}); now pinning and revealing")
+        uploaded = client.upload(file)
+        if CID.parse(uploaded["cid"]) != cid:
+            _fail(f"the relay pinned {uploaded['cid']}, not the CID of {file} ({cid})")
+        _relayed(relay, account, "Submit", cid=uploaded["cidHex"], contentHash="0x" + digest.hex(),
+                 salt="0x" + salt.hex(), effort=effort)  # fmt: skip
+        console.print(f"contribution submitted: {cid} (content sha256 {digest.hex()})")
         return
     sf = _client(rpc, deployments)
-    cid = build_file(file)
-    # Nothing is written anywhere until the chain says the submission would succeed.
-    call_or_raise(sf.registry.functions.submit(cid.bytes, effort), sender=account.address)
+    _precheck_submission(sf, account.address, digest, effort)
+    sf.commit(account, committed)
     store = open_store(ipfs_api)
-    pinned = store.add_file(file)
+    pinned = store.add_file(file)  # only now may anyone learn the content
     try:
-        contribution_id = sf.submit(account, pinned.bytes, effort)
+        contribution_id = sf.reveal(account, cid.bytes, digest, effort, salt)
     except Exception:
         store.unpin(pinned)
         raise
-    console.print(f"contribution #{contribution_id}: {pinned}")
+    console.print(f"contribution #{contribution_id}: {pinned} (content sha256 {digest.hex()})")
+
+
+def _precheck_submission(sf: Any, author: str, digest: bytes, effort: int) -> None:
+    """What the chain would refuse, said before anything is sent or pinned."""
+    if not sf.is_active(author):
+        _fail(f"{author} is not an active member: run `starfish join` first")
+    params = sf.charter.functions.params().call()
+    max_effort = int(params[5])
+    if effort > max_effort:
+        _fail(f"--effort {effort} is above the charter's maxEffort of {max_effort} minutes")
+    holder = int(sf.registry.functions.contributionOf(digest).call())
+    if holder:
+        status = sf.contribution(holder)["status"]
+        if status in ("pending", "accepted"):
+            _fail(f"this content is already contribution #{holder} ({status}); the same bytes earn once")
 
 
 @app.command()
@@ -256,6 +284,12 @@ def review(
         _relayed(relay, account, "Review", contribution=contribution, stars=stars, commentCid=comment_hex)
         return
     sf = _client(rpc, deployments)
+    c = sf.contribution(contribution)
+    if c["author"] != "0x" + "00" * 20 and c["status"] == "pending":
+        weight, _ = sf.standing(account.address, c["snapshot"])
+        share = weight / c["quorumWeight"] if c["quorumWeight"] else 0
+        console.print(f"your weight on #{contribution}: {weight / POINT:,.4f} points of standing "
+                      f"({share:.0%} of the {c['quorumWeight'] / POINT:,.4f} it needs)")  # fmt: skip
     comment_cid = open_store().add_bytes(comment.encode()).bytes if comment else b""
     sf.review(account, contribution, stars, comment_cid)
     console.print(f"reviewed #{contribution}: {stars} stars")
@@ -272,11 +306,12 @@ def finalize(
     account = keys.load(key_file)
     out = _client(rpc, deployments).finalize(account, contribution)
     if out["accepted"]:
-        console.print(
-            f"#{contribution} accepted: median {out['medianTimesTwo'] / 2:g}, {out['points'] / POINT:g} points"
-        )
+        console.print(f"#{contribution} accepted: weighted median {out['median']}, {out['points'] / POINT:g} points")
     else:
-        console.print(f"#{contribution} rejected: {out['reviews']} reviews, below quorum")
+        console.print(
+            f"#{contribution} rejected: {out['reviewers']} reviewers with {out['weight'] / POINT:,.4f} points of "
+            "standing, below the minimum reviewers or the quorum"
+        )
 
 
 @app.command()
@@ -303,12 +338,26 @@ def pay(
 def claim(
     member: Annotated[str | None, typer.Option(help="whom to pay (default: yourself)")] = None,
     token: Annotated[str, typer.Option(help="token address (default: ETH)")] = ETH,
+    to: Annotated[
+        str | None, typer.Option(help="send your pay to this address instead (a wallet that cannot receive)")
+    ] = None,
     rpc: RpcOpt = None,
     key_file: KeyOpt = None,
     deployments: DeplOpt = None,
     relay: RelayOpt = None,
 ) -> None:
-    """Claim what a member is owed (anyone may claim for anyone; the member is paid)."""
+    """Claim what a member is owed (anyone may claim for anyone; the member is paid), or, with --to,
+    direct your own pay elsewhere."""
+    if to is not None:
+        if member is not None:
+            _fail("--to directs your own pay; it cannot be combined with --member")
+        account = keys.load(key_file)
+        if relay:
+            _relayed(relay, account, "ClaimTo", token=token, to=to)
+            return
+        amount = _client(rpc, deployments).claim_to(account, to, token)
+        console.print(f"paid {amount} wei of your pay to {to}")
+        return
     if relay:
         who = member or keys.load(key_file).address
         _relayed(relay, None, "Claim", member=who, token=token)
@@ -370,10 +419,15 @@ def status(
 
     store = open_store(ipfs_api)
     contributions = Table(title="Contributions")
-    for column in ("id", "author", "effort (min)", "status", "reviews", "median", "points", "artifact"):
+    for column in ("id", "author", "effort (min)", "status", "reviews", "weight / quorum", "median", "points",
+                   "artifact"):  # fmt: skip
         contributions.add_column(column)
     for c in model.contributions.values():
-        median = f"{c.median2 / 2:g}" if c.status == "accepted" else "-"
+        median = str(c.median) if c.status == "accepted" else "-"
+        status_text = c.status
+        if c.status == "pending":
+            left = c.deadline - now
+            status_text = f"open, {_duration(left)} left" if left >= 0 else "closed: finalize it"
         try:
             artifact = store.status(CID.from_bytes(c.cid))
         except ValueError:
@@ -382,8 +436,9 @@ def status(
             str(c.id),
             c.author,
             str(c.effort),
-            c.status,
-            str(sum(c.histogram)),
+            status_text,
+            str(len(c.reviews)),
+            f"{c.weight / POINT:,.2f} / {c.quorum_weight / POINT:,.2f}",
             median,
             f"{c.points / POINT:g}",
             artifact,
@@ -506,6 +561,12 @@ def _cid(text: str, cls: Any) -> Any:
         return cls.parse(text)
     except ValueError as exc:
         _fail(str(exc))
+
+
+def _duration(seconds: int) -> str:
+    days, rest = divmod(max(seconds, 0), 86400)
+    hours, rest = divmod(rest, 3600)
+    return f"{days} d {hours} h" if days else f"{hours} h {rest // 60} min"
 
 
 def _label(token: str) -> str:

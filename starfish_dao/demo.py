@@ -24,9 +24,11 @@ from starfish_dao.chain.backends import PyEvmBackend, RpcBackend
 from starfish_dao.chain.client import Starfish
 from starfish_dao.chain.deployment import _deploy_one, deploy
 from starfish_dao.domain.charter import DAY, POINT, CharterConfig, Founder, Params
+from starfish_dao.domain.commitment import commitment, new_salt
 from starfish_dao.domain.errors import ContractRevert
 from starfish_dao.domain.model import ETH, Model
-from starfish_dao.ipfs import open_store
+from starfish_dao.domain.unixfs import cid_of, content_hash
+from starfish_dao.ipfs import build_artifact, open_store
 from starfish_dao.verify.state import Check, compare
 
 NAMES = ("ada", "bo", "cy", "dee", "eli")
@@ -111,7 +113,7 @@ def run_demo(
         params=params,
         document_cid=charter_cid.bytes,
         revenue_tokens=(token_address,),
-        founders=tuple(Founder(members[n].address, 600 * POINT) for n in ("ada", "bo", "cy")),
+        founders=tuple(Founder(members[n].address, 1000 * POINT) for n in ("ada", "bo", "cy")),
         governance=ada.address,
     )
     deployment = deploy(w3, ada, cfg)
@@ -128,25 +130,34 @@ def run_demo(
     sf.submit_signed(members["bo"], sf.sign(members["cy"], "Join"))
     note(f"members: {sf.membership.functions.memberCount().call()}")
 
-    step("Each pins real work (CIDv1, raw leaves, 256 KiB chunks, as kubo) and submits it")
+    step("Each commits to real work, then pins it (CIDv1, raw leaves, as kubo) and reveals it")
     files = _work_files(workdir / "work", seed)
     efforts = {"ada": 240, "bo": 90, "cy": 300, "dee": 180, "eli": 600}
     ids: dict[str, int] = {}
     cids: dict[str, str] = {}
     for name, path in files.items():
-        cid = store.add_file(path)
+        cid, digest = build_artifact(path)  # computed locally: nothing is published yet
+        salt = new_salt()
+        sf.commit(members[name], commitment(members[name].address, digest, salt))  # reveals nothing
+        store.add_file(path)  # pinned only after the commitment is on-chain
         cids[name] = str(cid)
-        if name == "dee":  # a signed Submit, relayed by ada
-            signed = sf.sign(members["dee"], "Submit", cid=cid.bytes, effort=efforts[name])
-            receipt = sf.submit_signed(ada, signed)
-            ids[name] = sf._submitted_id(receipt)
+        if name == "dee":  # a signed Submit (the reveal), relayed by ada after dee's commitment
+            signed = sf.sign(members["dee"], "Submit", cid=cid.bytes, contentHash=digest, salt=salt,
+                             effort=efforts[name])  # fmt: skip
+            ids[name] = sf._submitted_id(sf.submit_signed(ada, signed))
         else:
-            ids[name] = sf.submit(members[name], cid.bytes, efforts[name])
+            ids[name] = sf.reveal(members[name], cid.bytes, digest, efforts[name], salt)
         note(f"#{ids[name]} {name:<4} {path.name:<18} {path.stat().st_size:>7} B  {efforts[name]:>4} min  {cid}")
+    copy = cid_of(files["bo"].read_bytes(), cid_version=0)
+    try:
+        sf.submit(members["eli"], copy.bytes, 90, content_hash(files["bo"].read_bytes()))
+        raise AssertionError("the same content under another CID was accepted")
+    except ContractRevert as exc:
+        note(f"eli submits bo's file again under CIDv0 ({str(copy)[:12]}...): refused, {exc.name}")
 
     step("Peers review (founders have standing; a newcomer's review is refused)")
     stars = {
-        "ada": {"bo": 3},  # one review only: below quorum, it will be rejected
+        "ada": {"bo": 3},  # one reviewer only: below min_reviewers, it will be rejected
         "bo": {"ada": 4, "cy": 3},
         "cy": {"ada": 3, "bo": 4},
         "dee": {"ada": 5, "bo": 3, "cy": 4},
@@ -170,8 +181,8 @@ def run_demo(
     backend.increase_time(params.review_window + 60)
     for name, cid_id in ids.items():
         out = sf.finalize(customer, cid_id)
-        verdict = f"accepted, median {out['medianTimesTwo'] / 2:g}, {out['points'] / POINT:g} points"
-        note(f"#{cid_id} {name:<4} {verdict if out['accepted'] else 'rejected (below quorum)'}")
+        verdict = f"accepted, weighted median {out['median']}, {out['points'] / POINT:g} points"
+        note(f"#{cid_id} {name:<4} {verdict if out['accepted'] else 'rejected (too few reviewers)'}")
 
     step("Customers pay: 12 ETH for desks, 5,000 CWC for an event")
     token = sf.w3.eth.contract(address=to_checksum_address(token_address), abi=artifacts.abi("TestToken"))

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from starfish_dao.domain.unixfs import cid_of
+from starfish_dao.domain.unixfs import cid_of, content_hash
 from tests.conftest import Dao
 from tests.ipfs.jsipfs import IpfsDaemon
 
@@ -37,10 +37,11 @@ def test_contribute_pins_on_the_node_and_submits(dao: Dao, ipfs_node: IpfsDaemon
     assert out.returncode == 0, out.stderr
     cid = cid_of(work.read_bytes())
     assert str(cid) in out.stdout
-    assert dao.sf.registry.functions.isClaimed(cid.bytes).call()
-    # the same artifact again: refused by the chain before anything is written
+    digest = content_hash(work.read_bytes())
+    assert dao.sf.registry.functions.contributionOf(digest).call() != 0
+    # the same content again: refused before anything is sent or pinned
     again = _run(["contribute", str(work), "--effort", "90", "--deployments", str(manifests)], env)
-    assert again.returncode == 1 and "RegistryArtifactAlreadyClaimed" in again.stderr
+    assert again.returncode == 1 and "already contribution" in again.stderr
     missing = _run(["contribute", str(tmp_path / "nope"), "--effort", "9", "--deployments", str(manifests)], env)
     assert missing.returncode == 1 and "no such file" in missing.stderr
     status = _run(["status", "--deployments", str(manifests)], env)

@@ -89,6 +89,9 @@ interface ICharter {
     function currentEpoch() external view returns (uint256);
     /// @notice How many times points have halved since deployment (monotonic).
     function currentHalvings() external view returns (uint256);
+    /// @notice What a review needs from the charter, in one call: the current epoch, the smallest
+    ///         standing that may review and the review budget in basis points of standing.
+    function reviewRules() external view returns (uint256 epoch, uint256 minReviewerStanding, uint256 reviewBudgetBps);
     /// @notice How many times points had halved at time `time` (0 before deployment).
     function halvingsAt(uint256 time) external view returns (uint256);
     /// @notice The clock in force now.

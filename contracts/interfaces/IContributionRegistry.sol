@@ -28,7 +28,6 @@ interface IContributionRegistry {
         uint32 effort;
         uint64 reviewDeadline;
         uint40 snapshot;
-        uint32 reviewers;
         uint16 minReviewers;
         uint8 status;
         uint128 quorumWeight;
@@ -63,7 +62,8 @@ interface IContributionRegistry {
     ///         `minReviewerStanding`.
     error RegistryInsufficientStanding(address reviewer, uint256 standing, uint256 required);
     /// @notice Thrown when a rating would take a reviewer past their approval budget for the epoch
-    ///         (amounts in star-minutes: effort times stars).
+    ///         (amounts in star-minutes: effort times stars; the budget is `reviewBudgetBps` of the
+    ///         standing the review weighs).
     error RegistryReviewBudgetExceeded(address reviewer, uint256 epoch, uint256 spent, uint256 budget);
     /// @notice Thrown when reviewing after the window closed.
     error RegistryReviewWindowClosed(uint256 id, uint256 deadline);
@@ -140,6 +140,8 @@ interface IContributionRegistry {
     function status(uint256 id) external view returns (Status);
     /// @notice The standing-weighted histogram: `weights[s]` is the standing that gave `s` stars.
     function tally(uint256 id) external view returns (uint256[6] memory weights);
+    /// @notice How many members reviewed contribution `id`.
+    function reviewCount(uint256 id) external view returns (uint256);
     /// @notice Whether `reviewer` reviewed contribution `id`.
     function hasReviewed(uint256 id, address reviewer) external view returns (bool);
     /// @notice The contribution that last claimed this content (0 if none); it holds the content

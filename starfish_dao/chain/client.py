@@ -276,7 +276,8 @@ class Starfish:
 
     def contribution(self, contribution: int) -> dict[str, Any]:
         c = self.registry.functions.contribution(contribution).call()
-        author, effort, deadline, snapshot, reviewers, min_reviewers, status, quorum_weight = c
+        author, effort, deadline, snapshot, min_reviewers, status, quorum_weight = c
+        reviewers = int(self.registry.functions.reviewCount(contribution).call())
         return {
             "id": contribution,
             "author": author,

@@ -246,7 +246,8 @@ class Model:
         epoch_start = c.epoch_start + (epoch - c.epoch_base) * c.epoch_length
         halving_start = epoch if c.half_life == 0 else c.halving_start_epoch + (halvings - c.halving_base) * c.half_life
         p = self.params
-        self.clocks.append(ClockEntry(self.now, epoch_start, epoch, halving_start, halvings, p.epoch_length, p.half_life))
+        entry = ClockEntry(self.now, epoch_start, epoch, halving_start, halvings, p.epoch_length, p.half_life)
+        self.clocks.append(entry)
 
     def _on_document(self, a: dict[str, Any]) -> None:
         self.document_cid = bytes(a["cid"])

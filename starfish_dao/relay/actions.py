@@ -23,11 +23,14 @@ from starfish_dao.chain.rpc import RawRpc, ViewCalls
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.model import ETH
 
-SIGNED = ("Join", "Leave", "Submit", "Review")
-UNSIGNED = ("Finalize", "Claim")
+SIGNED = ("Join", "Leave", "Submit", "Review", "ClaimTo")
+UNSIGNED = ("Commit", "Finalize", "Claim")
 #: Gas each action may use; the simulation runs with this limit, so an action that needs more is refused.
-GAS_LIMITS = {"Join": 200_000, "Leave": 150_000, "Submit": 250_000, "Review": 200_000, "Claim": 200_000}
-FINALIZE_GAS = 250_000  # plus 60,000 per listed revenue token (the award settles each)
+GAS_LIMITS = {
+    "Join": 200_000, "Leave": 150_000, "Submit": 300_000, "Review": 250_000, "Claim": 200_000, "ClaimTo": 220_000,
+    "Commit": 100_000,
+}  # fmt: skip
+FINALIZE_GAS = 350_000  # plus 60,000 per listed revenue token (the award settles each)
 
 
 _NONCE_USED = function_signature_to_4byte_selector("nonceUsed(address,uint256)")
@@ -89,6 +92,20 @@ def _hexbytes(value: Any, field: str, limit: int = 128) -> bytes:
     return raw
 
 
+def field_value(value: Any, name: str, typ: str) -> Any:
+    """One typed-data field, checked and normalized: checksum address, 0x-hex bytes, or an integer."""
+    if typ == "address":
+        return _address(value, name)
+    if typ == "bytes":
+        return "0x" + _hexbytes(value, name).hex()
+    if typ == "bytes32":
+        raw = _hexbytes(value, name, 32)
+        if len(raw) != 32:
+            raise Refusal(400, "malformed", f"{name} must be 32 bytes")
+        return "0x" + raw.hex()
+    return _int(value, name, int(typ[4:]))
+
+
 def _message(action: str, message: Any) -> dict[str, Any]:
     if not isinstance(message, dict):
         raise Refusal(400, "malformed", "typedData.message must be an object")
@@ -97,17 +114,7 @@ def _message(action: str, message: Any) -> dict[str, Any]:
     extra = [n for n in message if n not in names]
     if missing or extra:
         raise Refusal(400, "malformed", f"{action} message: missing {missing}, unexpected {extra}")
-    out: dict[str, Any] = {}
-    for f in td.ACTION_TYPES[action]:
-        name, typ = f["name"], f["type"]
-        value = message[name]
-        if typ == "address":
-            out[name] = _address(value, name)
-        elif typ == "bytes":
-            out[name] = "0x" + _hexbytes(value, name).hex()
-        else:
-            out[name] = _int(value, name, int(typ[4:]))
-    return out
+    return {f["name"]: field_value(message[f["name"]], f["name"], f["type"]) for f in td.ACTION_TYPES[action]}
 
 
 class Checker:
@@ -164,6 +171,11 @@ class Checker:
         action = body.get("action")
         if action in SIGNED:
             return self._signed(action, body)
+        if action == "Commit":
+            commitment = field_value(body.get("commitment"), "commitment", "bytes32")
+            request = {"action": action, "commitment": commitment}
+            call = self.sf.registry.functions.commit(bytes.fromhex(commitment[2:]))
+            return Checked(digest(request), action, None, request, *self._encode(call), GAS_LIMITS[action])
         if action == "Finalize":
             contribution = _int(body.get("contribution"), "contribution")
             request = {"action": action, "contribution": contribution}
@@ -235,11 +247,16 @@ class Checker:
             return bytes.fromhex(value[2:])
 
         if action in ("Join", "Leave"):
-            name, types = f"{action.lower()}BySig", ["address", "uint256", "uint256", "bytes"]
-            values: list[Any] = [m["member"], m["nonce"], m["deadline"], signature]
+            name, types = f"{action.lower()}BySig", ["address", "uint256", "uint256", "uint256", "bytes"]
+            values: list[Any] = [m["member"], m["generation"], m["nonce"], m["deadline"], signature]
         elif action == "Submit":
-            name, types = "submitBySig", ["address", "bytes", "uint32", "uint256", "uint256", "bytes"]
-            values = [m["author"], hexb(m["cid"]), m["effort"], m["nonce"], m["deadline"], signature]
+            name = "submitBySig"
+            types = ["address", "bytes", "bytes32", "uint32", "bytes32", "uint256", "uint256", "bytes"]
+            values = [m["author"], hexb(m["cid"]), hexb(m["contentHash"]), m["effort"], hexb(m["salt"]), m["nonce"],
+                      m["deadline"], signature]  # fmt: skip
+        elif action == "ClaimTo":
+            name, types = "claimToBySig", ["address", "address", "address", "uint256", "uint256", "bytes"]
+            values = [m["member"], m["token"], m["to"], m["nonce"], m["deadline"], signature]
         else:
             name, types = "reviewBySig", ["address", "uint256", "uint8", "bytes", "uint256", "uint256", "bytes"]
             values = [m["reviewer"], m["contribution"], m["stars"], hexb(m["commentCid"]), m["nonce"], m["deadline"],

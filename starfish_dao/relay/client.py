@@ -78,6 +78,10 @@ class RelayClient:
     def send(self, body: dict[str, Any]) -> dict[str, Any]:
         return dict(self._json("POST", "/v1/actions", json=body))
 
+    def commit(self, commitment: bytes) -> dict[str, Any]:
+        """Posts a commitment (it reveals nothing; the relay pays the gas)."""
+        return self.send({"action": "Commit", "commitment": "0x" + commitment.hex()})
+
     def finalize(self, contribution: int) -> dict[str, Any]:
         return self.send({"action": "Finalize", "contribution": contribution})
 

@@ -15,10 +15,11 @@ from pydantic import BaseModel, Field
 
 from starfish_dao.chain.client import SIGNATURE_TTL
 from starfish_dao.domain import typed_data as td
-from starfish_dao.domain.charter import Parameter
+from starfish_dao.domain.charter import PARAMETER_KEYS
 from starfish_dao.domain.errors import ChainError, IPFSError
 from starfish_dao.domain.model import Model
-from starfish_dao.relay.actions import SIGNED, Refusal, _address, _hexbytes, _int
+from starfish_dao.domain.unixfs import CID
+from starfish_dao.relay.actions import SIGNED, Refusal, _address, field_value
 from starfish_dao.relay.service import Relay
 
 
@@ -48,7 +49,7 @@ def get_info(relay: RelayDep) -> dict[str, Any]:
     d = relay.sf.deployment
     with relay.state.lock:
         m = _model(relay)
-        params = {p.name.lower(): str(m.params.value(p)) for p in Parameter}
+        params = {key: str(m.params.value(p)) for key, p in PARAMETER_KEYS.items()}
         doc = m.document_cid
         tokens = m.all_tokens()
     return {
@@ -104,12 +105,24 @@ def get_member(address: str, relay: RelayDep) -> dict[str, Any]:
 contributions = APIRouter(prefix="/v1/contributions", tags=["contributions"])
 
 
+def _cid_text(raw: bytes) -> str:
+    try:
+        return str(CID.from_bytes(raw))
+    except ValueError:
+        return ""
+
+
 def _contribution(c: Any) -> dict[str, Any]:
     return {
-        "id": c.id, "author": c.author, "cid": "0x" + c.cid.hex(), "effort": c.effort, "epoch": c.epoch,
+        "id": c.id, "author": c.author, "cid": _cid_text(c.cid), "cidHex": "0x" + c.cid.hex(),
+        "contentHash": "0x" + c.content_hash.hex(), "effort": c.effort, "epoch": c.epoch,
         "reviewDeadline": c.deadline, "status": c.status, "histogram": c.histogram,
-        "median": c.median2 / 2 if c.status == "accepted" else None, "points": _str(c.points),
-        "reviews": [{"reviewer": r, "stars": s, "commentCid": "0x" + cc.hex()} for r, s, cc in c.reviews],
+        "weights": [_str(w) for w in c.weights], "weight": _str(c.weight), "quorumWeight": _str(c.quorum_weight),
+        "minReviewers": c.min_reviewers, "snapshot": c.snapshot,
+        "median": c.median if c.status == "accepted" else None, "points": _str(c.points),
+        "reviews": [{"reviewer": r, "stars": s, "weight": _str(w), "commentCid": _cid_text(cc),
+                     "commentCidHex": "0x" + cc.hex()} for r, s, w, cc in c.reviews],
+        "supersededBy": c.superseded_by or None,
     }  # fmt: skip
 
 
@@ -197,11 +210,11 @@ def typed_data(body: TypedDataRequest, relay: RelayDep) -> dict[str, Any]:
             name, typ = f["name"], f["type"]
             if name in ("nonce", "deadline"):
                 continue
+            if name == "generation" and name not in fields:  # the signer's membership state now
+                fields[name] = relay.sf.generation(signer)
             if name not in fields:
                 raise Refusal(400, "malformed", f"{body.action} needs the field {name!r}")
-            fields[name] = (
-                "0x" + _hexbytes(fields[name], name).hex() if typ == "bytes" else _int(fields[name], name, int(typ[4:]))
-            )
+            fields[name] = field_value(fields[name], name, typ)
         extra = set(fields) - {f["name"] for f in td.ACTION_TYPES[body.action]}
         if extra:
             raise Refusal(400, "malformed", f"unexpected fields {sorted(extra)}")

@@ -7,11 +7,14 @@ from starfish_dao.domain.typed_data import ACTION_TYPES, Domain, signable, type_
 
 
 def test_type_strings_are_the_documented_ones() -> None:
-    assert type_string("Join") == "Join(address member,uint256 nonce,uint256 deadline)"
+    assert type_string("Join") == "Join(address member,uint256 generation,uint256 nonce,uint256 deadline)"
     assert type_string("Review") == (
         "Review(address reviewer,uint256 contribution,uint8 stars,bytes commentCid,uint256 nonce,uint256 deadline)"
     )
-    assert type_string("Submit") == "Submit(address author,bytes cid,uint32 effort,uint256 nonce,uint256 deadline)"
+    assert type_string("Submit") == (
+        "Submit(address author,bytes cid,bytes32 contentHash,uint32 effort,bytes32 salt,uint256 nonce,uint256 deadline)"
+    )
+    assert type_string("ClaimTo") == "ClaimTo(address member,address token,address to,uint256 nonce,uint256 deadline)"
 
 
 def test_typed_data_rejects_unknown_actions_and_missing_fields() -> None:
@@ -24,13 +27,13 @@ def test_typed_data_rejects_unknown_actions_and_missing_fields() -> None:
 
 def test_signature_recovers_the_signer_and_depends_on_the_domain() -> None:
     account = Account.create()
-    message = {"member": account.address, "nonce": 7, "deadline": 10**10}
+    message = {"member": account.address, "generation": 0, "nonce": 7, "deadline": 10**10}
     d1 = typed_data("Join", Domain("Starfish Membership", "1", 1, "0x" + "11" * 20), message)
     d2 = typed_data("Join", Domain("Starfish Membership", "1", 2, "0x" + "11" * 20), message)
     sig = account.sign_message(signable(d1)).signature
     assert Account.recover_message(signable(d1), signature=sig) == account.address
     assert Account.recover_message(signable(d2), signature=sig) != account.address
-    assert set(ACTION_TYPES) == {"Join", "Leave", "Submit", "Review"}
+    assert set(ACTION_TYPES) == {"Join", "Leave", "Submit", "Review", "ClaimTo"}
 
 
 def test_fast_digest_equals_eth_account() -> None:

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.errors import KeyError_
-from starfish_dao.domain.unixfs import CID, cid_of
+from starfish_dao.domain.commitment import commitment, new_salt
+from starfish_dao.domain.unixfs import CID, cid_of, content_hash
 from starfish_dao.ipfs.local import LocalStore
 from starfish_dao.relay.app import create_app
 from starfish_dao.relay.service import Relay
@@ -36,10 +37,29 @@ def test_a_member_without_eth_joins_submits_reviews_and_is_paid(relay: RelayHarn
     assert relay.wait(answer.json()["id"])["status"] == "mined"
     assert dao.sf.membership.functions.isActive(newcomer.address).call()
     assert dao.sf.w3.eth.get_balance(newcomer.address) == 0
-    upload = c.post("/v1/artifacts", files={"file": ("w.txt", b"newcomer's work\n" * 100)})
+    work = b"newcomer's work\n" * 100
+    digest, salt = content_hash(work), new_salt()
+    # first the commitment (it reveals nothing), then the file, then the signed reveal
+    posted = c.post(
+        "/v1/actions", json={"action": "Commit", "commitment": "0x" + commitment(newcomer.address, digest, salt).hex()}
+    )
+    assert posted.status_code == 202, posted.text
+    assert relay.wait(posted.json()["id"])["status"] == "mined"
+    upload = c.post("/v1/artifacts", files={"file": ("w.txt", work)})
     assert upload.status_code == 201
-    assert CID.parse(upload.json()["cid"]) == cid_of(b"newcomer's work\n" * 100)
-    sent = c.post("/v1/actions", json=relay.signed(newcomer, "Submit", cid=upload.json()["cidHex"], effort=60))
+    assert CID.parse(upload.json()["cid"]) == cid_of(work)
+    sent = c.post(
+        "/v1/actions",
+        json=relay.signed(
+            newcomer,
+            "Submit",
+            cid=upload.json()["cidHex"],
+            contentHash="0x" + digest.hex(),
+            salt="0x" + salt.hex(),
+            effort=60,
+        ),
+    )
+    assert sent.status_code == 202, sent.text
     assert relay.wait(sent.json()["id"])["status"] == "mined"
     contribution = dao.sf.registry.functions.contributionCount().call()
     for name in ("ada", "bo"):
@@ -82,7 +102,7 @@ def test_reads(relay: RelayHarness) -> None:
     c = relay.client
     info = c.get("/v1/info").json()
     assert info["chainId"] == relay.dao.deployment.chain_id and info["contracts"] == relay.dao.deployment.addresses
-    assert info["charter"]["parameters"]["quorum"] == str(PARAMS.quorum)
+    assert info["charter"]["parameters"]["minReviewers"] == str(PARAMS.min_reviewers)
     assert len(c.get("/v1/members").json()) >= 5
     assert c.get("/v1/members/0x123").status_code == 400
     assert c.get("/v1/contributions/999").status_code == 404

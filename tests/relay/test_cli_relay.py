@@ -52,6 +52,7 @@ def test_key_file_only_member_through_the_relay_cli(dao: Dao, tmp_path: Path, mo
         chain.increase_time(PARAMS.review_window + 1)
         cli("finalize", str(mine))
         assert sf.points_of(member.address) == 60 * 10**18
+        chain.increase_time(1)  # reviews weigh standing held the second before a submission
         other = sf.submit(dao["dee"], artifact_cid("dee's shelf"), 30)
         cli("review", str(other), "--stars", "4", "--comment", "sturdy", "--key-file", str(key_file))
         assert sf.registry.functions.hasReviewed(other, member.address).call()

@@ -56,7 +56,7 @@ def test_kill_9_mid_submission_then_restart_mines_each_action_once(dao: Dao, tmp
     joiners = [Account.create() for _ in range(N)]
     bodies = []
     for account in joiners:
-        data = sf.typed_data_for("Join", {"member": account.address, "nonce": 0, "deadline": 2**255})
+        data = sf.typed_data_for("Join", {"member": account.address, "generation": 0, "nonce": 0, "deadline": 2**255})
         signature = account.sign_message(td.signable(data)).signature
         bodies.append({"action": "Join", "typedData": data, "signature": "0x" + bytes(signature).hex()})
     log = tmp_path / "relay.log"
