@@ -25,8 +25,8 @@ from starfish_dao.chain.backends import AnvilNode, RpcBackend
 from starfish_dao.chain.client import Starfish
 from starfish_dao.chain.deployment import _deploy_one, deploy
 from starfish_dao.domain.charter import DAY, POINT, CharterConfig, Founder, Params
-from starfish_dao.domain.model import ETH
 from starfish_dao.domain.commitment import commitment, new_salt
+from starfish_dao.domain.model import ETH
 from starfish_dao.domain.unixfs import cid_of, content_hash
 
 ETHER = 10**18

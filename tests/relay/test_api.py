@@ -11,8 +11,8 @@ from eth_account import Account
 from fastapi.testclient import TestClient
 
 from starfish_dao.domain import typed_data as td
-from starfish_dao.domain.errors import KeyError_
 from starfish_dao.domain.commitment import commitment, new_salt
+from starfish_dao.domain.errors import KeyError_
 from starfish_dao.domain.unixfs import CID, cid_of, content_hash
 from starfish_dao.ipfs.local import LocalStore
 from starfish_dao.relay.app import create_app
