@@ -169,12 +169,14 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
 
     /// @inheritdoc IContributionRegistry
     function tally(uint256 id) external view returns (uint256[6] memory weights) {
-        (weights,) = _tallies[id].buckets();
+        uint256 reviews;
+        (weights, reviews) = _tallies[id].buckets();
     }
 
     /// @inheritdoc IContributionRegistry
     function reviewCount(uint256 id) external view returns (uint256 reviews) {
-        (, reviews) = _tallies[id].buckets();
+        uint256[6] memory weights;
+        (weights, reviews) = _tallies[id].buckets();
     }
 
     /// @inheritdoc IContributionRegistry
