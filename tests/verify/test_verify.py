@@ -15,7 +15,7 @@ from starfish_dao.chain.deployment import Deployment, deploy
 from starfish_dao.chain.tx import send
 from starfish_dao.domain.charter import POINT, CharterConfig, Founder
 from starfish_dao.domain.model import ETH
-from starfish_dao.domain.unixfs import CID
+from starfish_dao.domain.unixfs import CID, content_hash
 from starfish_dao.ipfs.kubo import KuboStore
 from starfish_dao.ipfs.local import LocalStore
 from starfish_dao.verify.discover import discover
@@ -95,6 +95,17 @@ def test_changed_artifact_bytes_fail_by_cid(dao: Dao, tmp_path: Path) -> None:
         block.write_bytes(block.read_bytes()[:-1] + b"!")
     failed = _failed(verify(dao.sf, store))
     assert any(f"contribution #{cid_id} artifact" in f and "corrupt" in f for f in failed), failed
+
+
+def test_a_content_hash_that_is_not_the_artifacts_fails_by_name(dao: Dao, tmp_path: Path) -> None:
+    """The registry keys work by the content hash its author reveals; verify checks that the bytes
+    behind the CID hash to it (an author who claims another file's hash to dodge uniqueness is named)."""
+    store = LocalStore(tmp_path / "ipfs")
+    store.add_bytes(b"# charter\n")
+    cid = store.add_bytes(b"the real bytes\n" * 100)
+    cid_id = dao.sf.submit(dao["dee"], cid.bytes, 60, content_hash(b"some other file"))
+    failed = _failed(verify(dao.sf, store))
+    assert any(f"contribution #{cid_id}" in f and "hash to the content hash" in f for f in failed), failed
 
 
 def test_changed_bytes_on_the_node_fail_by_cid(dao: Dao, ipfs_node: IpfsDaemon) -> None:
