@@ -151,6 +151,7 @@ class Machine(RuleBasedStateMachine):
         self.mode = Mode.ACCEPT
         self.contributions: list[int] = []
         self.cids: list[tuple[bytes, bytes]] = []  # (CID, content hash) of every artifact tried
+        self.held: list[tuple[bytes, bytes]] = []  # ... and of those that were submitted
         self.counter = 0
         self.executed: list[SignedAction] = []  # signed actions that went through: replay material
         self.extra: dict[str, LocalAccount] = {}  # Sybil addresses made during the run
@@ -323,8 +324,8 @@ class Machine(RuleBasedStateMachine):
         self._submit(who, effort, False, relayed)
 
     def _submit(self, who: str, effort: int, duplicate: bool, relayed: bool) -> int | None:
-        if duplicate and self.cids:
-            cid, digest = self.cids[-1]
+        if duplicate and self.held:
+            cid, digest = self.held[-1]  # content somebody claimed (most likely still pending)
         else:
             self.counter += 1
             tag = f"work {self.counter} {time.monotonic_ns()}"
@@ -355,6 +356,7 @@ class Machine(RuleBasedStateMachine):
             return None
         cid_id = self.sf._submitted_id(receipt)
         self.contributions.append(cid_id)
+        self.held.append((cid, digest))
         return cid_id
 
     @rule(
