@@ -4,11 +4,15 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ICharter} from "./interfaces/ICharter.sol";
+import {IMembership} from "./interfaces/IMembership.sol";
 import {IPayoutSplitter} from "./interfaces/IPayoutSplitter.sol";
 import {Decay} from "./libraries/Decay.sol";
 import {SignedActions} from "./SignedActions.sol";
+import {IERC6372} from "@openzeppelin/contracts/interfaces/IERC6372.sol";
+import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 
 /// @title Revenue in, pay out by points: a dividend accumulator over decaying points.
 /// @dev An account's credited points live in the *group* of the era it was last touched in.
@@ -31,6 +35,8 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     // keccak256("ClaimTo(address member,address token,address to,uint256 nonce,uint256 deadline)")
     bytes32 public constant CLAIM_TO_TYPEHASH =
         keccak256("ClaimTo(address member,address token,address to,uint256 nonce,uint256 deadline)");
+    // keccak256("Delegation(address delegatee,uint256 nonce,uint256 expiry)")
+    bytes32 public constant DELEGATION_TYPEHASH = keccak256("Delegation(address delegatee,uint256 nonce,uint256 expiry)");
     /// @dev Credited points stay below 2^192, so a group weighs nothing 6 eras (192 bits) later.
     uint256 private constant _LIVE_GROUPS = 6; // 192 / ERA_HALVINGS
     uint256 private constant _BPS = 10_000;
@@ -64,6 +70,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
 
     ICharter private immutable _charter;
     address private immutable _registry;
+    IMembership private immutable _membership;
     uint256 private immutable _firstEra;
 
     mapping(address member => Account account) private _accounts;
@@ -75,14 +82,24 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     mapping(address token => uint256 amount) private _undistributed;
     mapping(address member => Checkpoint[] history) private _history;
     Checkpoint[] private _totalHistory;
+    /// @dev 0 = the member's own points vote for the member
+    mapping(address member => address delegatee) private _delegatees;
+    /// @dev the credited points that vote for an account: its own, unless delegated, plus those
+    ///      delegated to it, summed (and shifted as one sum at era changes)
+    mapping(address account => Checkpoint[] votes) private _votes;
 
     /// @param founders receive `genesisPoints` (18 decimals) each, visible as `PointsAwarded(.., 0, ..)`.
-    constructor(ICharter charter_, address registry_, address[] memory founders, uint256[] memory genesisPoints)
-        SignedActions("Starfish Splitter", "1")
-    {
+    constructor(
+        ICharter charter_,
+        address registry_,
+        IMembership membership_,
+        address[] memory founders,
+        uint256[] memory genesisPoints
+    ) SignedActions("Starfish Splitter", "1") {
         if (founders.length != genesisPoints.length) revert SplitterGenesisMismatch(founders.length, genesisPoints.length);
         _charter = charter_;
         _registry = registry_;
+        _membership = membership_;
         (uint256 era_, uint256 offset) = Decay.split(charter_.currentHalvings());
         _firstEra = era_;
         for (uint256 i; i < founders.length; ++i) {
@@ -189,13 +206,14 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         if (bps == 0 || bps > _BPS) revert SplitterInvalidAmount(bps);
         _sync(_ETH);
         (uint256 era_, uint256 offset) = Decay.split(_charter.currentHalvings());
-        uint256 credited = _touch(member, era_);
-        uint256 cut = (credited * bps) / _BPS;
-        credited -= cut;
+        uint256 before = _touch(member, era_);
+        uint256 cut = (before * bps) / _BPS;
+        uint256 credited = before - cut;
         // Cannot underflow: the group's total includes this account's credited points.
         _groupTotals[era_] -= cut;
         _accounts[member] = Account(uint192(credited), uint64(era_));
         _checkpoint(member, credited, era_, block.timestamp);
+        _changeVotes(delegates(member), before, credited, era_, block.timestamp);
         emit Slashed(member, bps, cut >> offset);
     }
 
@@ -224,7 +242,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     }
 
     /// @inheritdoc IPayoutSplitter
-    function totalPointsAt(uint256 time) external view returns (uint256) {
+    function totalPointsAt(uint256 time) public view returns (uint256) {
         if (time >= block.timestamp) revert SplitterFutureLookup(time, block.timestamp);
         (uint256 era_, uint256 offset) = Decay.split(_charter.halvingsAt(time));
         Checkpoint memory c = _lookup(_totalHistory, time);
@@ -290,6 +308,73 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     /// @notice The contracts this splitter works with.
     function wiring() external view returns (ICharter charter, address registry) {
         return (_charter, _registry);
+    }
+
+
+    // ----------------------------------------------------------------- votes (IERC5805)
+
+    /// @inheritdoc IERC6372
+    function clock() public view returns (uint48) {
+        return uint48(block.timestamp);
+    }
+
+    /// @inheritdoc IERC6372
+    // solhint-disable-next-line func-name-mixedcase
+    function CLOCK_MODE() external pure returns (string memory) {
+        return "mode=timestamp";
+    }
+
+    /// @inheritdoc IVotes
+    function delegates(address holder) public view returns (address) {
+        address delegatee = _delegatees[holder];
+        return delegatee == address(0) ? holder : delegatee;
+    }
+
+    /// @inheritdoc IVotes
+    function getVotes(address holder) external view returns (uint256) {
+        (uint256 era_, uint256 offset) = Decay.split(_charter.currentHalvings());
+        Checkpoint[] storage votes = _votes[holder];
+        uint256 n = votes.length;
+        if (n == 0) return 0;
+        Checkpoint memory c = votes[n - 1];
+        return Decay.shift(c.credited, era_ - c.era) >> offset;
+    }
+
+    /// @inheritdoc IVotes
+    function getPastVotes(address holder, uint256 timepoint) external view returns (uint256) {
+        if (timepoint >= block.timestamp) revert ERC5805FutureLookup(timepoint, clock());
+        (uint256 era_, uint256 offset) = Decay.split(_charter.halvingsAt(timepoint));
+        Checkpoint memory c = _lookup(_votes[holder], timepoint);
+        return Decay.shift(c.credited, era_ - c.era) >> offset;
+    }
+
+    /// @inheritdoc IVotes
+    function getPastTotalSupply(uint256 timepoint) external view returns (uint256) {
+        if (timepoint >= block.timestamp) revert ERC5805FutureLookup(timepoint, clock());
+        return totalPointsAt(timepoint);
+    }
+
+    /// @inheritdoc IVotes
+    function delegate(address delegatee) external {
+        _delegate(msg.sender, delegatee);
+    }
+
+    /// @inheritdoc IVotes
+    /// @dev The signature is EIP-712 `Delegation(address delegatee,uint256 nonce,uint256 expiry)` under
+    ///      this contract's domain; nonces are unordered, as for every other signed action.
+    function delegateBySig(address delegatee, uint256 nonce, uint256 expiry, uint8 v, bytes32 r, bytes32 s)
+        external
+    {
+        if (block.timestamp > expiry) revert VotesExpiredSignature(expiry);
+        address signer =
+            ECDSA.recover(_hashTypedDataV4(keccak256(abi.encode(DELEGATION_TYPEHASH, delegatee, nonce, expiry))), v, r, s);
+        _useNonce(signer, nonce);
+        _delegate(signer, delegatee);
+    }
+
+    /// @notice How many checkpoints the votes of `account` have.
+    function voteCheckpointCount(address holder) external view returns (uint256) {
+        return _votes[holder].length;
     }
 
     // ----------------------------------------------------------------- internal
@@ -360,10 +445,13 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     ///      founders can review the very first contributions, even those of the deployment's second.
     function _credit(address member, uint256 contributionId, uint256 points, uint256 era_, uint256 offset) private {
         uint256 added = points << offset;
-        uint256 credited = _touch(member, era_) + added;
+        uint256 before = _touch(member, era_);
+        uint256 credited = before + added;
         _groupTotals[era_] = _toUint192(_groupTotals[era_] + added);
         _accounts[member] = Account(_toUint192(credited), uint64(era_));
-        _checkpoint(member, credited, era_, contributionId == 0 ? 0 : block.timestamp);
+        uint256 time = contributionId == 0 ? 0 : block.timestamp;
+        _checkpoint(member, credited, era_, time);
+        _changeVotes(delegates(member), before, credited, era_, time);
         emit PointsAwarded(member, contributionId, points);
     }
 
@@ -422,6 +510,42 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         _books[token].tracked -= uint128(amount);
         emit Claimed(member, token, amount, to, msg.sender);
         _transfer(token, to, amount);
+    }
+
+    /// @dev `holder` lends its voice to `delegatee` (an active member; itself or 0 to take it back):
+    ///      its credited points, brought to the current era, move from one vote tally to the other.
+    function _delegate(address holder, address delegatee) private {
+        if (delegatee == address(0)) delegatee = holder;
+        if (delegatee != holder && !_membership.isActive(delegatee)) revert SplitterInvalidDelegate(delegatee);
+        address previous = delegates(holder);
+        _delegatees[holder] = delegatee == holder ? address(0) : delegatee;
+        emit DelegateChanged(holder, previous, delegatee);
+        if (previous == delegatee) return;
+        uint256 era_ = _charter.currentHalvings() / ERA_HALVINGS;
+        Account memory a = _accounts[holder];
+        uint256 credited = Decay.shift(a.credited, era_ - a.era);
+        if (credited == 0) return;
+        _changeVotes(previous, credited, 0, era_, block.timestamp);
+        _changeVotes(delegatee, 0, credited, era_, block.timestamp);
+    }
+
+    /// @dev The votes of `holder` lose `removed` and gain `added` credited points of era `era_`, from
+    ///      `time` on. A vote tally is shifted as one sum at era changes, so it is at least the sum of
+    ///      what its voters' points shift to: removing one of them never underflows (and anything left
+    ///      over is less than one unit per voter).
+    function _changeVotes(address holder, uint256 removed, uint256 added, uint256 era_, uint256 time) private {
+        if (removed == added) return;
+        Checkpoint[] storage votes = _votes[holder];
+        uint256 n = votes.length;
+        uint256 current;
+        if (n != 0) {
+            Checkpoint memory last = votes[n - 1];
+            current = Decay.shift(last.credited, era_ - last.era);
+        }
+        uint256 updated = current + added - removed;
+        _push(votes, updated, era_, time);
+        uint256 offset = _charter.currentHalvings() % ERA_HALVINGS;
+        emit DelegateVotesChanged(holder, current >> offset, updated >> offset);
     }
 
     function _checkpoint(address member, uint256 credited, uint256 era_, uint256 time) private {

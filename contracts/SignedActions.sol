@@ -50,7 +50,7 @@ abstract contract SignedActions is EIP712, ISignedActions {
         _useNonce(signer, nonce);
     }
 
-    function _useNonce(address signer, uint256 nonce) private {
+    function _useNonce(address signer, uint256 nonce) internal {
         uint256 bit = uint256(1) << (nonce & 0xff);
         uint256 bits = _nonceBitmap[signer][nonce >> 8];
         if (bits & bit != 0) revert NonceAlreadyUsed(signer, nonce);

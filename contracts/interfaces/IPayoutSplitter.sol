@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IERC5805} from "@openzeppelin/contracts/interfaces/IERC5805.sol";
+
 /// @title The payout splitter: revenue in, pay out by points, in O(1) whatever the membership.
 /// @notice A dividend accumulator per token over decaying points. `address(0)` stands for ETH.
 ///         Points earned now are credited as `points << offset`, where `offset` counts halvings
@@ -9,7 +11,11 @@ pragma solidity 0.8.30;
 ///         the groups by their exact weight now. So the total that revenue is divided by is exactly
 ///         the sum of what members can claim, after any number of eras (no point that belongs to
 ///         nobody ever takes a share).
-interface IPayoutSplitter {
+///
+///         It is also the votes of the DAO's governor (IERC5805, timestamp clock): a member's votes are
+///         their points, decay included, and whatever points others delegated to them. Points cannot
+///         be transferred; undelegated points vote for their holder without any action.
+interface IPayoutSplitter is IERC5805 {
     /// @notice Thrown when a caller other than the contribution registry awards points.
     error SplitterOnlyRegistry(address caller);
     /// @notice Thrown when a caller other than governance slashes, spends or rescues.
@@ -30,6 +36,10 @@ interface IPayoutSplitter {
     error SplitterInvalidRecipient(address to);
     /// @notice Thrown when asking for points at a time that is not yet past.
     error SplitterFutureLookup(uint256 time, uint256 now_);
+    /// @notice Thrown when asking for votes at a timepoint that is not yet past (as OpenZeppelin's Votes).
+    error ERC5805FutureLookup(uint256 timepoint, uint48 clock);
+    /// @notice Thrown when delegating to an address that is not an active member.
+    error SplitterInvalidDelegate(address delegatee);
 
     /// @notice Emitted when `member` is awarded `points` (18 decimals); `contribution` is 0 for genesis.
     event PointsAwarded(address indexed member, uint256 indexed contribution, uint256 points);
@@ -105,4 +115,6 @@ interface IPayoutSplitter {
     function ACC_PRECISION() external view returns (uint256);
     /// @notice keccak256("ClaimTo(address member,address token,address to,uint256 nonce,uint256 deadline)")
     function CLAIM_TO_TYPEHASH() external view returns (bytes32);
+    /// @notice keccak256("Delegation(address delegatee,uint256 nonce,uint256 expiry)")
+    function DELEGATION_TYPEHASH() external view returns (bytes32);
 }

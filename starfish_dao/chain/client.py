@@ -15,7 +15,7 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 
 from starfish_dao.chain import artifacts
-from starfish_dao.chain.deployment import ROLES, Deployment
+from starfish_dao.chain.deployment import Deployment, roles_of
 from starfish_dao.chain.logs import fetch_logs
 from starfish_dao.chain.rpc import RawRpc
 from starfish_dao.chain.tx import send
@@ -81,7 +81,7 @@ class Starfish:
         self._handed_out: dict[tuple[str, str], set[int]] = {}
         self.contracts: dict[str, Contract] = {
             role: w3.eth.contract(address=to_checksum_address(deployment.addresses[role]), abi=artifacts.abi(name))
-            for role, name in ROLES.items()
+            for role, name in roles_of(deployment.addresses).items()
         }
 
     @property

@@ -16,15 +16,24 @@ from web3 import Web3
 from starfish_dao import config
 from starfish_dao.chain import artifacts
 from starfish_dao.chain.tx import send
-from starfish_dao.domain.charter import PARAMETER_KEYS, CharterConfig, Founder, Params
+from starfish_dao.domain.charter import PARAMETER_KEYS, CharterConfig, Founder, GovernanceSettings, Params
 from starfish_dao.domain.errors import ConfigError, DeploymentError
 
-ROLES = {
+#: The core contracts, deployed always.
+CORE_ROLES = {
     "charter": "Charter",
     "membership": "Membership",
     "splitter": "PayoutSplitter",
     "registry": "ContributionRegistry",
 }
+#: The members' governance, deployed unless an explicit governance address is given.
+GOVERNANCE_ROLES = {"timelock": "StarfishTimelock", "governor": "StarfishGovernor"}
+ROLES = {**CORE_ROLES, **GOVERNANCE_ROLES}
+
+
+def roles_of(addresses: dict[str, str]) -> dict[str, str]:
+    """The roles (and their contract names) a deployment has."""
+    return {role: name for role, name in ROLES.items() if role in addresses}
 
 
 def create_address(sender: str, nonce: int) -> str:
@@ -50,8 +59,8 @@ class Deployment:
             "deployBlock": self.deploy_block,
             "deployer": self.deployer,
             "contracts": {
-                role: {"name": ROLES[role], "address": self.addresses[role], "codeHash": self.code_hashes[role]}
-                for role in ROLES
+                role: {"name": name, "address": self.addresses[role], "codeHash": self.code_hashes[role]}
+                for role, name in roles_of(self.addresses).items()
             },
             "charter": self.charter,
             "compiler": self.compiler,
@@ -65,14 +74,19 @@ class Deployment:
                 chain_id=int(data["chainId"]),
                 deploy_block=int(data["deployBlock"]),
                 deployer=data["deployer"],
-                addresses={role: data["contracts"][role]["address"] for role in ROLES},
-                code_hashes={role: data["contracts"][role]["codeHash"] for role in ROLES},
+                addresses={role: data["contracts"][role]["address"] for role in ROLES if role in data["contracts"]},
+                code_hashes={role: data["contracts"][role]["codeHash"] for role in ROLES if role in data["contracts"]},
                 charter=data["charter"],
                 compiler=data["compiler"],
                 extra=data.get("extra", {}),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise DeploymentError(f"malformed deployment manifest: missing or bad {exc}") from exc
+
+    @property
+    def governed_by_members(self) -> bool:
+        """Whether the members' governor and timelock were deployed with the DAO."""
+        return all(role in self.addresses for role in GOVERNANCE_ROLES)
 
     def save(self, directory: Path | None = None) -> Path:
         directory = directory or config.subdir("deployments")
@@ -99,8 +113,14 @@ def charter_to_json(cfg: CharterConfig) -> dict[str, Any]:
     p = cfg.params
     params: dict[str, Any] = {key: p.value(parameter) for key, parameter in PARAMETER_KEYS.items()}
     params["minReviewerStanding"] = str(p.min_reviewer_standing)  # beyond a JSON double's exact range
+    g = cfg.settings
     return {
         "governance": cfg.governance,
+        "governor": {
+            "votingDelay": g.voting_delay, "votingPeriod": g.voting_period,
+            "proposalThreshold": str(g.proposal_threshold), "quorumPercent": g.quorum_percent,
+            "timelockDelay": g.timelock_delay, "guardian": g.guardian, "guardianExpiry": g.guardian_expiry,
+        },  # fmt: skip
         "params": params,
         "documentCid": "0x" + cfg.document_cid.hex(),
         "revenueTokens": list(cfg.revenue_tokens),
@@ -125,12 +145,23 @@ def params_from_json(p: dict[str, Any]) -> Params:
 def charter_from_json(data: dict[str, Any]) -> CharterConfig:
     try:
         params = params_from_json(dict(data.get("params", {})))
+        g = dict(data.get("governor") or {})
+        settings = GovernanceSettings(
+            voting_delay=int(g.get("votingDelay", GovernanceSettings.voting_delay)),
+            voting_period=int(g.get("votingPeriod", GovernanceSettings.voting_period)),
+            proposal_threshold=int(g.get("proposalThreshold", GovernanceSettings.proposal_threshold)),
+            quorum_percent=int(g.get("quorumPercent", GovernanceSettings.quorum_percent)),
+            timelock_delay=int(g.get("timelockDelay", GovernanceSettings.timelock_delay)),
+            guardian=str(g.get("guardian", "") or ""),
+            guardian_expiry=int(g.get("guardianExpiry", 0) or 0),
+        ).check()
         return CharterConfig(
             params=params,
-            document_cid=bytes.fromhex(str(data["documentCid"]).removeprefix("0x")),
+            document_cid=bytes.fromhex(str(data.get("documentCid", "")).removeprefix("0x")),
             revenue_tokens=tuple(data.get("revenueTokens", [])),
             founders=tuple(Founder(f["address"], int(f["genesisPoints"])) for f in data.get("founders", [])),
-            governance=data["governance"],
+            governance=str(data.get("governance", "") or ""),
+            settings=settings,
         )
     except ConfigError:
         raise
@@ -154,39 +185,53 @@ def _deploy_one(
 def deploy(
     w3: Web3, account: LocalAccount, cfg: CharterConfig, overrides: dict[str, dict[str, Any]] | None = None
 ) -> Deployment:
-    """Deploys charter, membership, splitter and registry, wired together, and returns the manifest.
+    """Deploys the DAO, wired together, and returns the manifest: charter, membership, splitter and
+    registry, then (unless `cfg.governance` names an address) the timelock and the governor. The
+    charter's governance is the timelock from the first block, and the deployer holds no role.
 
     `overrides` replaces a contract's artifact by name (tests deploy deliberately wrong variants)."""
     overrides = overrides or {}
     cfg.params.check()
+    settings = cfg.settings.check()
     if not cfg.document_cid:
         raise ConfigError("the charter needs a document CID (pin the charter text first)")
-    governance = cfg.governance or account.address
     p = cfg.params
     founders = [to_checksum_address(f.address) for f in cfg.founders]
     points = [f.genesis_points for f in cfg.founders]
     nonce = w3.eth.get_transaction_count(account.address, "pending")
-    registry_predicted = create_address(account.address, nonce + 3)
+    predicted = {role: create_address(account.address, nonce + i) for i, role in enumerate(ROLES)}
+    members_govern = not cfg.governance
+    governance = predicted["timelock"] if members_govern else to_checksum_address(cfg.governance)
     charter, first_block = _deploy_one(
         w3, account, "Charter", governance, p.as_tuple(), cfg.document_cid, list(cfg.revenue_tokens)
     )
     membership, _ = _deploy_one(w3, account, "Membership", charter)
     splitter, _ = _deploy_one(
-        w3, account, "PayoutSplitter", charter, registry_predicted, founders, points,
+        w3, account, "PayoutSplitter", charter, predicted["registry"], membership, founders, points,
         artifact=overrides.get("PayoutSplitter"),
     )  # fmt: skip
     registry, _ = _deploy_one(w3, account, "ContributionRegistry", charter, membership, splitter)
-    if registry != registry_predicted:
-        raise DeploymentError(
-            f"registry landed at {registry}, not the predicted {registry_predicted}: "
-            "another transaction from the deployer interleaved; deploy again from an idle account"
-        )
     addresses = {"charter": charter, "membership": membership, "splitter": splitter, "registry": registry}
+    if members_govern:
+        timelock, _ = _deploy_one(w3, account, "StarfishTimelock", settings.timelock_delay, predicted["governor"])
+        governor, _ = _deploy_one(
+            w3, account, "StarfishGovernor", splitter, timelock, membership,
+            (settings.voting_delay, settings.voting_period, settings.proposal_threshold, settings.quorum_percent),
+            to_checksum_address(settings.guardian) if settings.guardian else "0x" + "00" * 20,
+            settings.guardian_expiry,
+        )  # fmt: skip
+        addresses |= {"timelock": timelock, "governor": governor}
+    for role, address in addresses.items():
+        if address != predicted[role]:
+            raise DeploymentError(
+                f"{role} landed at {address}, not the predicted {predicted[role]}: another transaction from the "
+                "deployer interleaved; deploy again from an idle account"
+            )
     code_hashes = {
         role: "0x" + keccak(w3.eth.get_code(to_checksum_address(addr))).hex() for role, addr in addresses.items()
     }
     compiler = artifacts.load("Charter")["compiler"]
-    full = CharterConfig(p, cfg.document_cid, cfg.revenue_tokens, cfg.founders, governance)
+    full = CharterConfig(p, cfg.document_cid, cfg.revenue_tokens, cfg.founders, governance, settings)
     return Deployment(
         chain_id=int(w3.eth.chain_id),
         deploy_block=first_block,

@@ -102,6 +102,43 @@ class Params:
 
 
 @dataclass(frozen=True)
+class GovernanceSettings:
+    """The governor's and the timelock's settings, with the reasons for each default (bounds are
+    checked on-chain by `StarfishGovernor` and `StarfishTimelock`)."""
+
+    #: a day between proposing and the snapshot of votes: members see the proposal, and may
+    #: delegate, before the standing that counts is fixed
+    voting_delay: int = DAY
+    #: five days to vote: a whole working week in a coworking space, whoever is away for a weekend
+    voting_period: int = 5 * DAY
+    #: one point to propose: any member whose work was accepted; a Sybil with none cannot spam
+    proposal_threshold: int = POINT
+    #: a fifth of all standing must vote (for or abstain): three founders need two of them; 200
+    #: members with spread standing need a real turnout, not a handful
+    quorum_percent: int = 20
+    #: two days between passing and running: members who disagree can claim their pay or leave first
+    timelock_delay: int = 2 * DAY
+    #: an optional guardian (say, the founders' multisig) that may only cancel proposals ...
+    guardian: str = ""
+    #: ... until this unix time (at most a year after deployment); 0 = no guardian
+    guardian_expiry: int = 0
+
+    def check(self) -> GovernanceSettings:
+        bounds = {
+            "voting_delay": (HOUR, 14 * DAY),
+            "voting_period": (DAY, 30 * DAY),
+            "proposal_threshold": (POINT, 10**30),
+            "quorum_percent": (5, 80),
+            "timelock_delay": (HOUR, 30 * DAY),
+        }
+        for name, (low, high) in bounds.items():
+            value = getattr(self, name)
+            if not isinstance(value, int) or not low <= value <= high:
+                raise ConfigError(f"governance setting {name}={value!r} is outside [{low}, {high}]")
+        return self
+
+
+@dataclass(frozen=True)
 class Founder:
     address: str
     genesis_points: int
@@ -109,10 +146,15 @@ class Founder:
 
 @dataclass(frozen=True)
 class CharterConfig:
-    """Everything a deployment needs: parameters, document CID, revenue tokens, founders, governance."""
+    """Everything a deployment needs: parameters, document CID, revenue tokens, founders, governance.
+
+    Without `governance`, the deployment creates the members' governor and timelock and hands the
+    charter to the timelock (the founder steps down). An explicit `governance` address instead makes
+    that address govern alone: a key that is a boss, for experiments only (`starfish verify` fails it)."""
 
     params: Params = field(default_factory=Params)
     document_cid: bytes = b""
     revenue_tokens: tuple[str, ...] = ()
     founders: tuple[Founder, ...] = ()
     governance: str = ""
+    settings: GovernanceSettings = field(default_factory=GovernanceSettings)

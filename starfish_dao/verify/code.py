@@ -15,7 +15,7 @@ from eth_utils.crypto import keccak
 
 from starfish_dao.chain import artifacts
 from starfish_dao.chain.client import Starfish
-from starfish_dao.chain.deployment import ROLES
+from starfish_dao.chain.deployment import roles_of
 from starfish_dao.verify.state import Check
 
 
@@ -58,7 +58,7 @@ def compare_code(onchain: bytes, artifact: dict[str, Any]) -> tuple[bool, str]:
 def check_code(sf: Starfish) -> list[Check]:
     checks: list[Check] = []
     w3 = sf.w3
-    for role, name in ROLES.items():
+    for role, name in roles_of(sf.deployment.addresses).items():
         address = sf.deployment.addresses[role]
         code = bytes(w3.eth.get_code(to_checksum_address(address)))
         ok, why = compare_code(code, artifacts.load(name))

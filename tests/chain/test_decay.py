@@ -17,11 +17,11 @@ def _fastest_decay(dao: Dao) -> None:
     sf, gov = dao.sf, dao["ada"]
     c = sf.charter.functions
     assert BOUNDS[Parameter.REVIEW_WINDOW][0] == DAY and MIN_HALF_LIFE_SECONDS == 30 * DAY
-    sf._send(gov, c.setParameter(int(Parameter.HALF_LIFE), 30))
-    sf._send(gov, c.setParameter(int(Parameter.EPOCH_LENGTH), DAY))
-    sf._send(gov, c.setParameter(int(Parameter.REVIEW_WINDOW), DAY))
-    sf._send(gov, c.setParameter(int(Parameter.MIN_REVIEWER_STANDING), 0))
-    sf._send(gov, c.setParameter(int(Parameter.MIN_REVIEWERS), 1))
+    dao.govern(c.setParameter(int(Parameter.HALF_LIFE), 30))
+    dao.govern(c.setParameter(int(Parameter.EPOCH_LENGTH), DAY))
+    dao.govern(c.setParameter(int(Parameter.REVIEW_WINDOW), DAY))
+    dao.govern(c.setParameter(int(Parameter.MIN_REVIEWER_STANDING), 0))
+    dao.govern(c.setParameter(int(Parameter.MIN_REVIEWERS), 1))
 
 
 def _award(dao: Dao, author: str, tag: str, effort: int = 30) -> int:
@@ -73,7 +73,7 @@ def test_crossing_eras_stays_exact(dao: Dao) -> None:
     two era boundaries (32, 64) crossed with points awarded, revenue paid and claimed around them."""
     _fastest_decay(dao)
     sf = dao.sf
-    sf._send(dao["ada"], sf.charter.functions.setParameter(int(Parameter.REVIEW_BUDGET_BPS), 100_000))
+    dao.govern(sf.charter.functions.setParameter(int(Parameter.REVIEW_BUDGET_BPS), 100_000))
     for step in range(28):
         author = ("dee", "eli")[step % 2]
         assert _award(dao, author, f"era-{step}") == 30 * POINT

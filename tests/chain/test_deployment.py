@@ -50,7 +50,14 @@ def test_genesis_lists_must_match(dao: Dao) -> None:
     ada = dao["ada"]
     with reverts("SplitterGenesisMismatch", founders=1, points=0):
         _deploy_one(
-            dao.sf.w3, ada, "PayoutSplitter", dao.deployment.addresses["charter"], ada.address, [ada.address], []
+            dao.sf.w3,
+            ada,
+            "PayoutSplitter",
+            dao.deployment.addresses["charter"],
+            ada.address,
+            dao.deployment.addresses["membership"],
+            [ada.address],
+            [],
         )
 
 

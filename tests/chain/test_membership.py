@@ -66,10 +66,10 @@ def test_suspend_and_reinstate_by_governance_only(dao: Dao) -> None:
     m = sf.membership.functions
     with reverts("MembershipUnauthorized", caller=zed.address):
         sf._send(zed, m.suspend(dee.address))
-    sf._send(ada, m.suspend(dee.address))
+    dao.govern(m.suspend(dee.address))
     assert m.isSuspended(dee.address).call() and not m.isActive(dee.address).call()
     with reverts("MembershipSuspensionUnchanged"):
-        sf._send(ada, m.suspend(dee.address))
+        dao.govern(m.suspend(dee.address))
     with reverts("RegistryNotActiveMember", account=dee.address):
         sf.submit(dee, artifact_cid("suspended work"), 10)
     # leaving and re-joining does not shed a suspension
@@ -78,10 +78,10 @@ def test_suspend_and_reinstate_by_governance_only(dao: Dao) -> None:
     assert not m.isActive(dee.address).call()
     with reverts("MembershipUnauthorized"):
         sf._send(dee, m.reinstate(dee.address))
-    sf._send(ada, m.reinstate(dee.address))
+    dao.govern(m.reinstate(dee.address))
     assert m.isActive(dee.address).call()
     with reverts("MembershipSuspensionUnchanged"):
-        sf._send(ada, m.reinstate(dee.address))
+        dao.govern(m.reinstate(dee.address))
     model = dao.model()
     assert model.discrepancies == []
     assert model.members[dee.address].suspended is False
@@ -89,6 +89,6 @@ def test_suspend_and_reinstate_by_governance_only(dao: Dao) -> None:
 
 def test_outsiders_can_be_suspended_before_joining(dao: Dao) -> None:
     sf, ada, zed = dao.sf, dao["ada"], dao["zed"]
-    sf._send(ada, sf.membership.functions.suspend(zed.address))
+    dao.govern(sf.membership.functions.suspend(zed.address))
     sf.join(zed)
     assert sf.membership.functions.isSuspended(zed.address).call()

@@ -237,7 +237,7 @@ def test_an_honest_majority_of_standing_zeroes_work(dao: Dao) -> None:
     """Finding 1: the reviewer who gives 0 stars is no longer outvoted by count."""
     sf = dao.sf
     # bo is slashed to a tenth of ada's standing; cy and ada together hold the majority
-    sf._send(dao["ada"], sf.splitter.functions.slash(dao["bo"].address, 9000))
+    dao.govern(sf.splitter.functions.slash(dao["bo"].address, 9000))
     dao.chain.increase_time(1)  # standing counts as of the second before a submission
     cid_id = sf.submit(dao["dee"], artifact_cid("padding"), 60)
     sf.review(dao["bo"], cid_id, 5)
@@ -258,7 +258,7 @@ def test_an_honest_majority_of_standing_zeroes_work(dao: Dao) -> None:
 def test_quorum_is_measured_in_standing(dao: Dao) -> None:
     sf = dao.sf
     for name in ("ada", "bo"):  # two reviewers left with 1 % of their standing each: 12 of 1,212 points
-        sf._send(dao["ada"], sf.splitter.functions.slash(dao[name].address, 9900))
+        dao.govern(sf.splitter.functions.slash(dao[name].address, 9900))
     dao.chain.increase_time(1)
     cid_id = sf.submit(dao["dee"], artifact_cid("thin"), 6)  # 30 star-minutes: within a 6-point budget
     c = sf.contribution(cid_id)

@@ -116,10 +116,10 @@ def test_slash_cuts_future_pay_only(dao: Dao) -> None:
     sf.pay_eth(dao["zed"], 3 * ETHER)
     accrued = sf.claimable(bo.address)
     with reverts("SplitterInvalidAmount"):
-        sf._send(ada, sf.splitter.functions.slash(bo.address, 0))
+        dao.govern(sf.splitter.functions.slash(bo.address, 0))
     with reverts("SplitterInvalidAmount"):
-        sf._send(ada, sf.splitter.functions.slash(bo.address, 10_001))
-    sf._send(ada, sf.splitter.functions.slash(bo.address, 5000))
+        dao.govern(sf.splitter.functions.slash(bo.address, 10_001))
+    dao.govern(sf.splitter.functions.slash(bo.address, 5000))
     assert sf.points_of(bo.address) == FOUNDER_POINTS // 2
     assert sf.claimable(bo.address) == accrued  # what was earned stays earned
     sf.pay_eth(dao["zed"], 5 * ETHER)  # 600 + 300 + 600 points
@@ -132,11 +132,11 @@ def test_treasury_spend(dao: Dao) -> None:
     sf, ada, zed = dao.sf, dao["ada"], dao["zed"]
     sf.pay_eth(zed, 10 * ETHER)
     with reverts("SplitterInsufficientTreasury", requested=2 * ETHER, available=ETHER):
-        sf._send(ada, sf.splitter.functions.spend(ETH, zed.address, 2 * ETHER))
+        dao.govern(sf.splitter.functions.spend(ETH, zed.address, 2 * ETHER))
     with reverts("SplitterInvalidAmount"):
-        sf._send(ada, sf.splitter.functions.spend(ETH, zed.address, 0))
+        dao.govern(sf.splitter.functions.spend(ETH, zed.address, 0))
     before = sf.w3.eth.get_balance(zed.address)
-    sf._send(ada, sf.splitter.functions.spend(ETH, zed.address, ETHER))
+    dao.govern(sf.splitter.functions.spend(ETH, zed.address, ETHER))
     assert sf.w3.eth.get_balance(zed.address) == before + ETHER
     assert sf.splitter.functions.treasury(ETH).call() == 0
     _all_equal(dao)
@@ -195,10 +195,10 @@ def test_a_claim_of_nothing_changes_nothing(dao: Dao) -> None:
 def _fastest_decay(dao: Dao) -> None:
     sf, gov = dao.sf, dao["ada"]
     c = sf.charter.functions
-    sf._send(gov, c.setParameter(int(Parameter.HALF_LIFE), 30))
-    sf._send(gov, c.setParameter(int(Parameter.EPOCH_LENGTH), DAY))  # one halving every 30 days
-    sf._send(gov, c.setParameter(int(Parameter.REVIEW_WINDOW), DAY))
-    sf._send(gov, c.setParameter(int(Parameter.MIN_REVIEWERS), 1))
+    dao.govern(c.setParameter(int(Parameter.HALF_LIFE), 30))
+    dao.govern(c.setParameter(int(Parameter.EPOCH_LENGTH), DAY))  # one halving every 30 days
+    dao.govern(c.setParameter(int(Parameter.REVIEW_WINDOW), DAY))
+    dao.govern(c.setParameter(int(Parameter.MIN_REVIEWERS), 1))
 
 
 def _advance_to_halving(dao: Dao, halvings: int) -> None:
@@ -238,7 +238,7 @@ def test_when_every_point_has_decayed_revenue_waits(fresh_chain) -> None:  # typ
         dao.chain.increase_time(DAY + 1)
         assert sf.finalize(dao["zed"], cid_id)["points"] == 20 * POINT
     for founder in ("ada", "bo", "cy"):
-        sf._send(dao["ada"], sf.splitter.functions.slash(dao[founder].address, 10_000))
+        dao.govern(sf.splitter.functions.slash(dao[founder].address, 10_000))
     _advance_to_halving(dao, 97)
     assert sf.splitter.functions.totalPoints().call() == 0
     assert sf.points_of(dao["dee"].address) == sf.points_of(dao["eli"].address) == 0
@@ -300,21 +300,21 @@ def test_governance_rescues_only_what_is_not_revenue(dao: Dao) -> None:
     with reverts("SplitterUnauthorized", caller=zed.address):
         sf._send(zed, sf.splitter.functions.rescue(stray, zed.address, 1))
     with reverts("SplitterInsufficientUntracked", requested=71 * ETHER, available=70 * ETHER):
-        sf._send(ada, sf.splitter.functions.rescue(stray, zed.address, 71 * ETHER))
-    sf._send(ada, sf.splitter.functions.rescue(stray, zed.address, 70 * ETHER))
+        dao.govern(sf.splitter.functions.rescue(stray, zed.address, 71 * ETHER))
+    dao.govern(sf.splitter.functions.rescue(stray, zed.address, 70 * ETHER))
     assert stray_token.functions.balanceOf(zed.address).call() == 70 * ETHER
     for token in (ETH, dao.token):  # revenue tokens: never
         with reverts("SplitterTokenNotAllowed"):
-            sf._send(ada, sf.splitter.functions.rescue(token, zed.address, 1))
+            dao.govern(sf.splitter.functions.rescue(token, zed.address, 1))
     # a revenue token that is delisted: only what is not owed to anyone
     token = _token(dao)
     sf._send(zed, token.functions.mint(zed.address, 150 * ETHER))
     sf.pay_token(zed, dao.token, 100 * ETHER)
-    sf._send(ada, sf.charter.functions.setRevenueToken(dao.token, False))
+    dao.govern(sf.charter.functions.setRevenueToken(dao.token, False))
     sf._send(zed, token.functions.transfer(sf.splitter.address, 50 * ETHER))
     with reverts("SplitterInsufficientUntracked", available=50 * ETHER):
-        sf._send(ada, sf.splitter.functions.rescue(dao.token, zed.address, 60 * ETHER))
-    sf._send(ada, sf.splitter.functions.rescue(dao.token, zed.address, 50 * ETHER))
+        dao.govern(sf.splitter.functions.rescue(dao.token, zed.address, 60 * ETHER))
+    dao.govern(sf.splitter.functions.rescue(dao.token, zed.address, 50 * ETHER))
     assert sf.claim(dao["bo"], token=dao.token) > 0  # members still claim what they earned in it
     model = dao.model()
     assert model.rescued[stray] == 70 * ETHER and model.rescued[dao.token] == 50 * ETHER
