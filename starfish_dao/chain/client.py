@@ -185,17 +185,20 @@ class Starfish:
 
     def sign(self, account: LocalAccount, action: str, ttl: int = SIGNATURE_TTL, **fields: Any) -> SignedAction:
         """Signs `action` for `account`; `fields` are the action's own (e.g. contribution, stars)."""
-        signer_field = td.ACTION_TYPES[action][0]["name"]
+        signer_field = td.signer_field(action)
         message = {signer_field: account.address, **fields}
         if action in ("Join", "Leave") and "generation" not in message:
             message["generation"] = self.generation(account.address)
         if action == "Submit":
             message.setdefault("contentHash", raw_content_hash(_bytes(message["cid"])))
             message.setdefault("salt", new_salt())
-        if "nonce" not in message:
-            message["nonce"] = self.next_nonce(action, account.address)
-        message.setdefault("deadline", self.now() + ttl if ttl else 2**256 - 1)  # chain time, not wall time
-        message["deadline"] = max(int(message["deadline"]), 0)
+        if action == "Ballot":  # the governor's own ballot: a sequential nonce, no deadline
+            message.setdefault("nonce", int(self.contracts["governor"].functions.nonces(account.address).call()))
+        else:
+            if "nonce" not in message:
+                message["nonce"] = self.next_nonce(action, account.address)
+            message.setdefault("deadline", self.now() + ttl if ttl else 2**256 - 1)  # chain time, not wall time
+            message["deadline"] = max(int(message["deadline"]), 0)
         data = self.typed_data_for(action, message)
         signature = account.sign_message(td.signable(data)).signature
         return SignedAction(action, account.address, data, bytes(signature))
@@ -237,6 +240,8 @@ class Starfish:
             return self.splitter.functions.claimToBySig(
                 m["member"], m["token"], m["to"], m["nonce"], m["deadline"], sig
             )
+        if signed.action == "Ballot":
+            return self.contracts["governor"].functions.castVoteBySig(m["proposalId"], m["support"], m["voter"], sig)
         raise ValueError(f"unknown action {signed.action!r}")
 
     def submit_signed(self, sender: LocalAccount, signed: SignedAction) -> Any:
@@ -378,10 +383,12 @@ class EventDecoder:
                 args[name] = int.from_bytes(topic, "big", signed=typ.startswith("int"))
             else:
                 args[name] = topic
-        for name, value in zip(self.plain_names, decode(self.plain_types, data), strict=True):
-            args[name] = (
-                _checksum(bytes.fromhex(value[2:])) if isinstance(value, str) and value.startswith("0x") else value
-            )
+        for name, typ, value in zip(self.plain_names, self.plain_types, decode(self.plain_types, data), strict=True):
+            if typ == "address":
+                value = _checksum(bytes.fromhex(value[2:]))
+            elif typ == "address[]":
+                value = [_checksum(bytes.fromhex(v[2:])) for v in value]
+            args[name] = value
         return {name: args[name] for name in self.order}
 
 

@@ -117,9 +117,13 @@ def charter_to_json(cfg: CharterConfig) -> dict[str, Any]:
     return {
         "governance": cfg.governance,
         "governor": {
-            "votingDelay": g.voting_delay, "votingPeriod": g.voting_period,
-            "proposalThreshold": str(g.proposal_threshold), "quorumPercent": g.quorum_percent,
-            "timelockDelay": g.timelock_delay, "guardian": g.guardian, "guardianExpiry": g.guardian_expiry,
+            "votingDelay": g.voting_delay,
+            "votingPeriod": g.voting_period,
+            "proposalThreshold": str(g.proposal_threshold),
+            "quorumPercent": g.quorum_percent,
+            "timelockDelay": g.timelock_delay,
+            "guardian": g.guardian,
+            "guardianExpiry": g.guardian_expiry,
         },  # fmt: skip
         "params": params,
         "documentCid": "0x" + cfg.document_cid.hex(),

@@ -143,6 +143,30 @@ class Checkpoint:
     credited: int
 
 
+#: `IGovernor.ProposalState` by number
+PROPOSAL_STATES = ("Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed")
+
+
+@dataclass
+class Proposal:
+    """A governor proposal as its events tell it, with the tally the model derives."""
+
+    id: int
+    proposer: str
+    targets: list[str]
+    values: list[int]
+    calldatas: list[bytes]
+    description: str
+    vote_start: int  # the snapshot: votes count as they were at the end of this second
+    vote_end: int
+    votes: dict[int, int] = field(default_factory=lambda: {0: 0, 1: 0, 2: 0})  # against, for, abstain
+    voters: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # voter -> (support, weight, reason)
+    eta: int = 0
+    queued: bool = False
+    executed: bool = False
+    canceled: bool = False
+
+
 class Model:
     """Feed it events with `apply`; read members, points, claimable, treasury, undistributed, dust."""
 
@@ -187,6 +211,17 @@ class Model:
         self.awarded: dict[str, int] = defaultdict(int)  # points as awarded, before decay
         self.slashed: dict[str, int] = defaultdict(int)
         self.revenue_log: list[tuple[int, str, int, int]] = []  # (time, token, amount, reserve)
+        # votes and governance
+        self.delegatees: dict[str, str] = {}  # holder -> delegate (absent: the holder itself)
+        self.votes: dict[str, list[Checkpoint]] = defaultdict(list)
+        self.proposals: dict[int, Proposal] = {}
+        self.voting_delay = 0
+        self.voting_period = 0
+        self.proposal_threshold = 0
+        self.quorum_history: list[tuple[int, int]] = []  # (since, numerator)
+        self.roles: dict[bytes, set[str]] = defaultdict(set)  # timelock role -> holders
+        self.role_log: list[tuple[str, bytes, str, str]] = []  # (granted|revoked, role, account, sender)
+        self.timelock_delay = 0
         # rounding: what the contract may keep beyond obligations, accumulated as it happens
         self.dust_bound_settled: dict[str, int] = defaultdict(int)
         self.now = 0
@@ -412,23 +447,27 @@ class Model:
             c = self.contributions.get(contribution)
             self._check(f"points awarded for contribution {contribution}", points, c.points if c else -1)
         added = points << offset
-        credited = self._touch(member, era) + added
+        before = self._touch(member, era)
+        credited = before + added
         self.group_totals[era] += added
         self.accounts[member] = (credited, era)
         self.awarded[member] += points
-        self._checkpoint(member, credited, era, self.now if contribution else 0)  # genesis: held since time 0
+        time = self.now if contribution else 0  # genesis: held since time 0
+        self._checkpoint(member, credited, era, time)
+        self._change_votes(self.delegates(member), before, credited, era, time)
 
     def _on_slashed(self, a: dict[str, Any]) -> None:
         member, bps = a["member"], int(a["bps"])
         era, offset = self._split()
-        credited = self._touch(member, era)
-        cut = credited * bps // BPS
-        credited -= cut
+        before = self._touch(member, era)
+        cut = before * bps // BPS
+        credited = before - cut
         self.group_totals[era] -= cut
         self.accounts[member] = (credited, era)
         self.slashed[member] += cut >> offset
         self._check(f"points cut from {member}", int(a["pointsCut"]), cut >> offset)
         self._checkpoint(member, credited, era, self.now)
+        self._change_votes(self.delegates(member), before, credited, era, self.now)
 
     def _on_eth_accepted(self, a: dict[str, Any]) -> None:
         self.accepted_eth += int(a["amount"])
@@ -482,6 +521,139 @@ class Model:
     def _on_rescued(self, a: dict[str, Any]) -> None:
         self.rescued[a["token"]] += int(a["amount"])
 
+    # votes ------------------------------------------------------------
+
+    def delegates(self, holder: str) -> str:
+        return self.delegatees.get(holder, holder)
+
+    def _change_votes(self, holder: str, removed: int, added: int, era: int, time: int) -> None:
+        """`PayoutSplitter._changeVotes`."""
+        if removed == added:
+            return
+        history = self.votes[holder]
+        current = shift(history[-1].credited, era - history[-1].era) if history else 0
+        if current + added < removed:
+            self.discrepancies.append(f"votes of {holder} would go below zero")
+        history.append(Checkpoint(time, era, current + added - removed))
+
+    def _on_delegate_changed(self, a: dict[str, Any]) -> None:
+        holder, previous, delegatee = a["delegator"], a["fromDelegate"], a["toDelegate"]
+        if previous != self.delegates(holder):
+            self.discrepancies.append(f"{holder} was delegating to {self.delegates(holder)}, not {previous}")
+        if delegatee == holder:
+            self.delegatees.pop(holder, None)
+        else:
+            self.delegatees[holder] = delegatee
+        if previous == delegatee:
+            return
+        era, _ = self._split()
+        credited, group = self.accounts.get(holder, (0, 0))
+        credited = shift(credited, era - group)
+        if credited:
+            self._change_votes(previous, credited, 0, era, self.now)
+            self._change_votes(delegatee, 0, credited, era, self.now)
+
+    def votes_at(self, holder: str, time: int) -> int:
+        """`PayoutSplitter.getPastVotes`: the votes of `holder` at the end of second `time`."""
+        era, offset = self._split(time)
+        c = self._lookup(self.votes.get(holder, []), time)
+        return shift(c.credited, era - c.era) >> offset
+
+    def votes_now(self, holder: str, now: int) -> int:
+        era, offset = self._split(now)
+        history = self.votes.get(holder, [])
+        return shift(history[-1].credited, era - history[-1].era) >> offset if history else 0
+
+    # governor ---------------------------------------------------------
+
+    def _on_proposal_created(self, a: dict[str, Any]) -> None:
+        pid = int(a["proposalId"])
+        self.proposals[pid] = Proposal(
+            pid, a["proposer"], list(a["targets"]), [int(v) for v in a["values"]],
+            [bytes(c) for c in a["calldatas"]], str(a["description"]), int(a["voteStart"]), int(a["voteEnd"]),
+        )  # fmt: skip
+        self._check(f"proposal {pid} snapshot", int(a["voteStart"]), self.now + self.voting_delay)
+        self._check(f"proposal {pid} deadline", int(a["voteEnd"]), self.now + self.voting_delay + self.voting_period)
+        if self.votes_at(a["proposer"], self.now - 1) < self.proposal_threshold:
+            self.discrepancies.append(f"proposal {pid} by {a['proposer']}, who is below the threshold")
+
+    def _on_vote_cast(self, a: dict[str, Any]) -> None:
+        p = self.proposals[int(a["proposalId"])]
+        voter, support = a["voter"], int(a["support"])
+        weight = self.votes_at(voter, p.vote_start)
+        self._check(f"weight of {voter}'s vote on proposal {p.id}", int(a["weight"]), weight)
+        if voter in p.voters:
+            self.discrepancies.append(f"{voter} voted twice on proposal {p.id}")
+        if self.members.get(voter) and self.members[voter].suspended:
+            self.discrepancies.append(f"{voter} voted while suspended")
+        p.voters[voter] = (support, weight, str(a.get("reason", "")))
+        p.votes[support] += weight
+
+    def _on_proposal_queued(self, a: dict[str, Any]) -> None:
+        p = self.proposals[int(a["proposalId"])]
+        if self.proposal_state(p.id, self.now) != "Succeeded":
+            self.discrepancies.append(f"proposal {p.id} queued while {self.proposal_state(p.id, self.now)}")
+        p.queued, p.eta = True, int(a["etaSeconds"])
+        self._check(f"proposal {p.id} eta", p.eta, self.now + self.timelock_delay)
+
+    def _on_proposal_executed(self, a: dict[str, Any]) -> None:
+        p = self.proposals[int(a["proposalId"])]
+        if not p.queued or self.now < p.eta:
+            self.discrepancies.append(f"proposal {p.id} executed before its time")
+        p.executed = True
+
+    def _on_proposal_canceled(self, a: dict[str, Any]) -> None:
+        self.proposals[int(a["proposalId"])].canceled = True
+
+    def _on_voting_delay(self, a: dict[str, Any]) -> None:
+        self.voting_delay = int(a["newVotingDelay"])
+
+    def _on_voting_period(self, a: dict[str, Any]) -> None:
+        self.voting_period = int(a["newVotingPeriod"])
+
+    def _on_threshold(self, a: dict[str, Any]) -> None:
+        self.proposal_threshold = int(a["newProposalThreshold"])
+
+    def _on_quorum(self, a: dict[str, Any]) -> None:
+        self.quorum_history.append((self.now, int(a["newQuorumNumerator"])))
+
+    def quorum_at(self, time: int) -> int:
+        """`GovernorVotesQuorumFraction.quorum`: that share of all points at `time`."""
+        numerator = 0
+        for since, value in self.quorum_history:
+            if since <= time:
+                numerator = value
+        return self.total_points_at(time) * numerator // 100
+
+    def proposal_state(self, pid: int, now: int) -> str:
+        """`Governor.state` (with the timelock), derived from the model alone."""
+        p = self.proposals[pid]
+        if p.executed:
+            return "Executed"
+        if p.canceled:
+            return "Canceled"
+        if p.vote_start >= now:
+            return "Pending"
+        if p.vote_end >= now:
+            return "Active"
+        passed = p.votes[1] + p.votes[2] >= self.quorum_at(p.vote_start) and p.votes[1] > p.votes[0]
+        if not passed:
+            return "Defeated"
+        return "Queued" if p.queued else "Succeeded"
+
+    # timelock ---------------------------------------------------------
+
+    def _on_role_granted(self, a: dict[str, Any]) -> None:
+        self.roles[bytes(a["role"])].add(a["account"])
+        self.role_log.append(("granted", bytes(a["role"]), a["account"], a["sender"]))
+
+    def _on_role_revoked(self, a: dict[str, Any]) -> None:
+        self.roles[bytes(a["role"])].discard(a["account"])
+        self.role_log.append(("revoked", bytes(a["role"]), a["account"], a["sender"]))
+
+    def _on_min_delay(self, a: dict[str, Any]) -> None:
+        self.timelock_delay = int(a["newDuration"])
+
     _HANDLERS: ClassVar[dict[str, Callable[[Model, dict[str, Any]], None]]] = {
         "charter.GovernanceTransferred": _on_governance,
         "charter.ParameterChanged": _on_parameter,
@@ -503,6 +675,19 @@ class Model:
         "splitter.Claimed": _on_claimed,
         "splitter.TreasurySpent": _on_spent,
         "splitter.Rescued": _on_rescued,
+        "splitter.DelegateChanged": _on_delegate_changed,
+        "governor.ProposalCreated": _on_proposal_created,
+        "governor.VoteCast": _on_vote_cast,
+        "governor.ProposalQueued": _on_proposal_queued,
+        "governor.ProposalExecuted": _on_proposal_executed,
+        "governor.ProposalCanceled": _on_proposal_canceled,
+        "governor.VotingDelaySet": _on_voting_delay,
+        "governor.VotingPeriodSet": _on_voting_period,
+        "governor.ProposalThresholdSet": _on_threshold,
+        "governor.QuorumNumeratorUpdated": _on_quorum,
+        "timelock.RoleGranted": _on_role_granted,
+        "timelock.RoleRevoked": _on_role_revoked,
+        "timelock.MinDelayChange": _on_min_delay,
     }
 
     # ----------------------------------------------------------------- answers

@@ -58,6 +58,13 @@ ACTION_TYPES: dict[str, list[dict[str, str]]] = {
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
     ],
+    # OpenZeppelin Governor's own ballot (its nonces are sequential, per voter; it has no deadline)
+    "Ballot": [
+        {"name": "proposalId", "type": "uint256"},
+        {"name": "support", "type": "uint8"},
+        {"name": "voter", "type": "address"},
+        {"name": "nonce", "type": "uint256"},
+    ],
 }
 
 #: Which contract verifies which action, and that contract's EIP-712 name and version.
@@ -67,7 +74,16 @@ ACTION_DOMAINS: dict[str, tuple[str, str, str]] = {
     "Submit": ("registry", "Starfish Contributions", "1"),
     "Review": ("registry", "Starfish Contributions", "1"),
     "ClaimTo": ("splitter", "Starfish Splitter", "1"),
+    "Ballot": ("governor", "Starfish Governor", "1"),
 }
+
+#: The field that names who signs, where it is not the first one.
+_SIGNER_FIELDS = {"Ballot": "voter"}
+
+
+def signer_field(action: str) -> str:
+    """The message field that names the signer (`reviewer` of a Review, `voter` of a Ballot...)."""
+    return _SIGNER_FIELDS.get(action, ACTION_TYPES[action][0]["name"])
 
 
 def type_string(action: str) -> str:

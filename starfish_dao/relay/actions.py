@@ -224,7 +224,7 @@ class Checker:
                 )  # fmt: skip
         domain_obj = td.domain_for(action, self.chain_id, self.sf.deployment.addresses)
         full = td.typed_data(action, domain_obj, message)
-        signer = message[td.ACTION_TYPES[action][0]["name"]]
+        signer = message[td.signer_field(action)]
         separator = self._separators.get(action)
         if separator is None:
             separator = self._separators[action] = td.domain_separator(domain_obj)

@@ -222,7 +222,7 @@ def typed_data(body: TypedDataRequest, relay: RelayDep) -> dict[str, Any]:
         raise HTTPException(exc.status, exc.body()) from None
     nonce = relay.sf.next_nonce(body.action, signer)
     deadline = relay.sf.now() + body.ttl
-    message = {td.ACTION_TYPES[body.action][0]["name"]: signer, **fields, "nonce": nonce, "deadline": deadline}
+    message = {td.signer_field(body.action): signer, **fields, "nonce": nonce, "deadline": deadline}
     return {"typedData": relay.sf.typed_data_for(body.action, message)}
 
 

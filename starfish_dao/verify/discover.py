@@ -25,6 +25,31 @@ def _first_block_with_code(w3: Web3, address: str, latest: int) -> int:
     return lo
 
 
+def _governance(w3: Web3, charter: str, splitter: str, latest: int) -> dict[str, str]:
+    """The members' timelock (the charter's governance) and the governor that proposes to it, if the
+    charter is governed that way (else nothing: one address governs, which `verify` reports)."""
+    governance = w3.eth.contract(address=charter, abi=artifacts.abi("Charter")).functions.governance().call()
+    timelock = w3.eth.contract(address=governance, abi=artifacts.abi("StarfishTimelock"))
+    try:
+        timelock.functions.getMinDelay().call()
+    except Exception:  # noqa: BLE001 - an account or another contract: no members' governance
+        return {}
+    proposer_role = keccak(text="PROPOSER_ROLE")
+    granted = timelock.events.RoleGranted().get_logs(
+        from_block=_first_block_with_code(w3, governance, latest), to_block=latest
+    )
+    for log in granted:
+        if bytes(log["args"]["role"]) != proposer_role:
+            continue
+        candidate = w3.eth.contract(address=log["args"]["account"], abi=artifacts.abi("StarfishGovernor"))
+        try:
+            if candidate.functions.token().call() == splitter and candidate.functions.timelock().call() == governance:
+                return {"timelock": governance, "governor": candidate.address}
+        except Exception:  # noqa: BLE001 - not a governor
+            continue
+    return {"timelock": governance}
+
+
 def discover(w3: Web3, splitter: str) -> Deployment:
     """A manifest rebuilt from the chain alone, given the payout splitter's address."""
     splitter = to_checksum_address(splitter)
@@ -37,6 +62,7 @@ def discover(w3: Web3, splitter: str) -> Deployment:
         raise DeploymentError(f"{splitter} does not answer as a Starfish payout splitter: {exc}") from exc
     latest = int(w3.eth.block_number)
     addresses = {"charter": charter, "membership": membership, "splitter": splitter, "registry": registry}
+    addresses |= _governance(w3, charter, splitter, latest)
     deploy_block = min(_first_block_with_code(w3, a, latest) for a in addresses.values())
     code_hashes = {role: "0x" + keccak(w3.eth.get_code(a)).hex() for role, a in addresses.items()}
     return Deployment(

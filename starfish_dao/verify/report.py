@@ -16,6 +16,7 @@ from starfish_dao.domain.charter import POINT
 from starfish_dao.domain.model import ETH, Model
 from starfish_dao.ipfs import ArtifactStore
 from starfish_dao.verify.code import check_code, check_wiring
+from starfish_dao.verify.governance import check_governance
 from starfish_dao.verify.state import Check, compare
 from starfish_dao.verify.work import check_work
 
@@ -62,8 +63,10 @@ def verify(
         progress.advance(task)
         task = progress.add_task("events", total=blocks)
         model.apply_all(sf.logs(sf.deployment.deploy_block, head, lambda n: progress.advance(task, n), chunk))
-        task = progress.add_task("state and money", total=1)
+        task = progress.add_task("state and money", total=2)
         checks += compare(sf, model, head)
+        progress.advance(task)
+        checks += check_governance(sf, model, int(sf.w3.eth.get_block(head)["timestamp"]))
         progress.advance(task)
         if store is not None:
             task = progress.add_task("work on IPFS", total=len(model.contributions))

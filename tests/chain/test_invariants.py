@@ -235,7 +235,7 @@ class Machine(RuleBasedStateMachine):
             return self.sf.sign(self._account(who), action, **fields)
         account = self._account(who)
         role = td.ACTION_DOMAINS[action][0]
-        message = {td.ACTION_TYPES[action][0]["name"]: account.address, **fields}
+        message = {td.signer_field(action): account.address, **fields}
         if action in ("Join", "Leave"):
             message["generation"] = self.sf.generation(account.address)
         message["nonce"] = self.sf.next_nonce(action, account.address)
@@ -686,9 +686,7 @@ class Machine(RuleBasedStateMachine):
         epoch = self.model.params.epoch_length
         fastest = -(-MIN_HALF_LIFE_SECONDS // epoch)
         half_life = self.sf.charter.functions.setParameter
-        self._expect(
-            {None}, "charter parameter", lambda: self._act(GOV, half_life(int(Parameter.HALF_LIFE), fastest))
-        )
+        self._expect({None}, "charter parameter", lambda: self._act(GOV, half_life(int(Parameter.HALF_LIFE), fastest)))
         self.dao.chain.increase_time(33 * fastest * epoch)
         self._expect({None}, "pay ETH", lambda: self.sf.pay_eth(self.dao[OUTSIDER], amount))
         self._expect({None}, "charter parameter", lambda: self._act(GOV, half_life(int(Parameter.HALF_LIFE), before)))

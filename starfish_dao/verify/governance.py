@@ -1,0 +1,118 @@
+"""Who governs: the handover to the members' timelock, every role grant, every proposal's outcome.
+
+The founder steps down at deployment: the charter (which the membership and the splitter ask) names
+the timelock as governance, the timelock's only proposer and canceller is the governor, anyone may
+execute, and nobody but the timelock administers it. This module enumerates every role grant and
+revocation from the timelock's events (and asks the chain too), and re-derives every vote and every
+proposal's state from the reference model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_utils.crypto import keccak
+
+from starfish_dao.chain.client import Starfish
+from starfish_dao.domain.model import PROPOSAL_STATES, Model
+from starfish_dao.verify.state import Check
+
+ZERO = "0x" + "00" * 20
+ROLE_NAMES = {
+    b"\x00" * 32: "DEFAULT_ADMIN_ROLE",
+    keccak(text="PROPOSER_ROLE"): "PROPOSER_ROLE",
+    keccak(text="EXECUTOR_ROLE"): "EXECUTOR_ROLE",
+    keccak(text="CANCELLER_ROLE"): "CANCELLER_ROLE",
+}
+
+
+def expected_roles(timelock: str, governor: str) -> dict[str, set[str]]:
+    """The only holders each timelock role may have."""
+    return {
+        "DEFAULT_ADMIN_ROLE": {timelock},
+        "PROPOSER_ROLE": {governor},
+        "CANCELLER_ROLE": {governor},
+        "EXECUTOR_ROLE": {ZERO},  # anyone may execute a passed, delayed proposal
+    }
+
+
+def check_governance(sf: Starfish, model: Model, now: int) -> list[Check]:
+    d = sf.deployment
+    governance = str(sf.charter.functions.governance().call())
+    if not d.governed_by_members:
+        return [
+            Check(
+                "charter", "governed by the members' timelock", governance, "a timelock", "governance",
+                f"one address ({governance}) can change the charter, suspend, slash and spend alone: a key is a boss",
+            )
+        ]  # fmt: skip
+    timelock, governor = d.addresses["timelock"], d.addresses["governor"]
+    checks = [Check("charter", "governance is the timelock", governance, timelock, "governance")]
+    g = sf.contracts["governor"].functions
+    checks.append(Check(f"governor {governor}", "counts the splitter's votes", g.token().call(), d.addresses["splitter"],
+                        "governance"))  # fmt: skip
+    checks.append(
+        Check(f"governor {governor}", "acts through the timelock", g.timelock().call(), timelock, "governance")
+    )
+    checks.append(Check(f"governor {governor}", "clock mode", g.CLOCK_MODE().call(), "mode=timestamp", "governance"))
+    # every grant and revocation, from the events
+    derived = {ROLE_NAMES.get(role, "0x" + role.hex()): holders for role, holders in model.roles.items()}
+    for role, want in expected_roles(timelock, governor).items():
+        got = derived.get(role, set())
+        extra = sorted(got - want)
+        note = f"other holders: {', '.join(extra)}" if extra else ""
+        checks.append(Check(f"timelock {timelock}", f"{role} holders", sorted(got), sorted(want), "governance", note))
+    unknown = sorted(set(derived) - set(ROLE_NAMES.values()))
+    checks.append(Check(f"timelock {timelock}", "no other roles", unknown, [], "governance"))
+    t = sf.contracts["timelock"].functions
+    deployer = d.deployer
+    if deployer:
+        held = [name for role, name in ROLE_NAMES.items() if t.hasRole(role, deployer).call()]
+        checks.append(Check(f"deployer {deployer}", "holds no timelock role", held, [], "governance"))
+    guardian = str(g.proposalGuardian().call())
+    expiry = int(g.guardianExpiry().call())
+    if guardian != ZERO:
+        note = "expired: it can cancel nothing" if now > expiry else f"may cancel proposals until {expiry}"
+        checks.append(
+            Check(f"guardian {guardian}", "only cancels, until a fixed expiry", True, True, "governance", note)
+        )
+    # every proposal: state and tally as the model derives them
+    for pid, p in model.proposals.items():
+        state = PROPOSAL_STATES[int(g.state(pid).call())]
+        against, for_, abstain = (int(x) for x in g.proposalVotes(pid).call())
+        subject = f"proposal {_short(pid)}"
+        checks.append(Check(subject, "state", state, model.proposal_state(pid, now), "governance"))
+        checks.append(Check(subject, "votes (for, against, abstain)", (for_, against, abstain),
+                            (p.votes[1], p.votes[0], p.votes[2]), "governance"))  # fmt: skip
+    return checks
+
+
+def _short(pid: int) -> str:
+    text = str(pid)
+    return text if len(text) <= 12 else text[:6] + "…" + text[-4:]
+
+
+def proposal_calls(sf: Starfish, targets: list[str], calldatas: list[bytes], values: list[int]) -> list[str]:
+    """Each call of a proposal, decoded against the DAO's own contracts where possible."""
+    by_address = {address.lower(): (role, sf.contracts[role]) for role, address in sf.deployment.addresses.items()}
+    out = []
+    for target, data, value in zip(targets, calldatas, values, strict=True):
+        role, contract = by_address.get(target.lower(), (target, None))
+        text = f"{role}: 0x{bytes(data).hex()}"
+        if contract is not None and data:
+            try:
+                fn, args = contract.decode_function_input(bytes(data))
+                shown: list[Any] = [f"{k}={_show(v)}" for k, v in args.items()]
+                text = f"{role}.{fn.fn_name}({', '.join(shown)})"
+            except ValueError:
+                pass
+        if value:
+            text += f" with {value} wei"
+        out.append(text)
+    return out
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    return str(value)
