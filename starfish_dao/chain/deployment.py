@@ -124,7 +124,7 @@ def charter_to_json(cfg: CharterConfig) -> dict[str, Any]:
             "timelockDelay": g.timelock_delay,
             "guardian": g.guardian,
             "guardianExpiry": g.guardian_expiry,
-        },  # fmt: skip
+        },
         "params": params,
         "documentCid": "0x" + cfg.document_cid.hex(),
         "revenueTokens": list(cfg.revenue_tokens),

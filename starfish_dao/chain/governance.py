@@ -114,7 +114,9 @@ class Governance:
         self.timelock = sf.contracts["timelock"]
 
     def encode(self, calls: list[Call]) -> tuple[list[str], list[int], list[bytes]]:
-        targets, values, datas = [], [], []
+        targets: list[str] = []
+        values: list[int] = []
+        datas: list[bytes] = []
         for call in calls:
             contract = self.sf.contracts[call.role]
             fn = getattr(contract.functions, call.function)(*call.args)

@@ -29,7 +29,7 @@ def _governance(w3: Web3, charter: str, splitter: str, latest: int) -> dict[str,
     """The members' timelock (the charter's governance) and the governor that proposes to it, if the
     charter is governed that way (else nothing: one address governs, which `verify` reports)."""
     governance = w3.eth.contract(address=charter, abi=artifacts.abi("Charter")).functions.governance().call()
-    timelock = w3.eth.contract(address=governance, abi=artifacts.abi("StarfishTimelock"))
+    timelock = w3.eth.contract(address=to_checksum_address(governance), abi=artifacts.abi("StarfishTimelock"))
     try:
         timelock.functions.getMinDelay().call()
     except Exception:  # noqa: BLE001 - an account or another contract: no members' governance

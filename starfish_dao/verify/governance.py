@@ -49,8 +49,10 @@ def check_governance(sf: Starfish, model: Model, now: int) -> list[Check]:
     timelock, governor = d.addresses["timelock"], d.addresses["governor"]
     checks = [Check("charter", "governance is the timelock", governance, timelock, "governance")]
     g = sf.contracts["governor"].functions
-    checks.append(Check(f"governor {governor}", "counts the splitter's votes", g.token().call(), d.addresses["splitter"],
-                        "governance"))  # fmt: skip
+    splitter = d.addresses["splitter"]
+    checks.append(
+        Check(f"governor {governor}", "counts the splitter's votes", g.token().call(), splitter, "governance")
+    )
     checks.append(
         Check(f"governor {governor}", "acts through the timelock", g.timelock().call(), timelock, "governance")
     )

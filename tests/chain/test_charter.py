@@ -12,7 +12,7 @@ from tests.conftest import PARAMS, Dao, reverts, send_as
 
 @pytest.mark.parametrize("parameter", list(Parameter))
 def test_bounds_are_enforced_and_readable(dao: Dao, parameter: Parameter) -> None:
-    sf, gov = dao.sf, dao["ada"]
+    sf = dao.sf
     c = sf.charter.functions
     low, high = BOUNDS[parameter]
     assert tuple(c.bounds(int(parameter)).call()) == (low, high)
@@ -42,7 +42,7 @@ def test_only_governance_changes_the_charter(dao: Dao) -> None:
 
 
 def test_document_and_tokens_and_governance(dao: Dao) -> None:
-    sf, ada, zed = dao.sf, dao["ada"], dao["zed"]
+    sf, zed = dao.sf, dao["zed"]
     c = sf.charter.functions
     with reverts("CharterInvalidDocument", length=0):
         dao.govern(c.setDocument(b""))
@@ -72,7 +72,7 @@ def test_document_and_tokens_and_governance(dao: Dao) -> None:
 
 
 def test_epochs_and_halvings_count_from_a_moving_base(dao: Dao) -> None:
-    sf, ada = dao.sf, dao["ada"]
+    sf = dao.sf
     c = sf.charter.functions
     e0 = c.currentEpoch().call()
     dao.chain.increase_time(PARAMS.epoch_length)
@@ -100,7 +100,7 @@ def test_epochs_and_halvings_count_from_a_moving_base(dao: Dao) -> None:
 
 def test_writing_the_current_value_changes_nothing(dao: Dao) -> None:
     """Rewriting epoch length or half-life used to restart the epoch and drop halving progress."""
-    sf, ada = dao.sf, dao["ada"]
+    sf = dao.sf
     c = sf.charter.functions
     dao.chain.increase_time(PARAMS.half_life * PARAMS.epoch_length - DAY)  # a day before the first halving
     for _ in range(3):
@@ -113,7 +113,7 @@ def test_writing_the_current_value_changes_nothing(dao: Dao) -> None:
 
 
 def test_points_may_not_halve_faster_than_every_30_days(dao: Dao) -> None:
-    sf, ada = dao.sf, dao["ada"]
+    sf = dao.sf
     c = sf.charter.functions
     with reverts("CharterDecayTooFast", halfLifeSeconds=7 * DAY, minimum=30 * DAY):
         dao.govern(c.setParameter(int(Parameter.HALF_LIFE), 1))

@@ -14,7 +14,7 @@ YEAR = 365 * 24 * HOUR
 
 def _fastest_decay(dao: Dao) -> None:
     """The fastest decay the charter allows: one halving every 30 days (daily epochs, half-life 30)."""
-    sf, gov = dao.sf, dao["ada"]
+    sf = dao.sf
     c = sf.charter.functions
     assert BOUNDS[Parameter.REVIEW_WINDOW][0] == DAY and MIN_HALF_LIFE_SECONDS == 30 * DAY
     dao.govern(c.setParameter(int(Parameter.HALF_LIFE), 30))

@@ -62,7 +62,7 @@ def test_leave_burns_and_keeps_points(dao: Dao) -> None:
 
 
 def test_suspend_and_reinstate_by_governance_only(dao: Dao) -> None:
-    sf, ada, dee, zed = dao.sf, dao["ada"], dao["dee"], dao["zed"]
+    sf, dee, zed = dao.sf, dao["dee"], dao["zed"]
     m = sf.membership.functions
     with reverts("MembershipUnauthorized", caller=zed.address):
         sf._send(zed, m.suspend(dee.address))
@@ -88,7 +88,7 @@ def test_suspend_and_reinstate_by_governance_only(dao: Dao) -> None:
 
 
 def test_outsiders_can_be_suspended_before_joining(dao: Dao) -> None:
-    sf, ada, zed = dao.sf, dao["ada"], dao["zed"]
+    sf, zed = dao.sf, dao["zed"]
     dao.govern(sf.membership.functions.suspend(zed.address))
     sf.join(zed)
     assert sf.membership.functions.isSuspended(zed.address).call()

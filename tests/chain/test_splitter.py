@@ -112,7 +112,7 @@ def test_leaving_keeps_earning(dao: Dao) -> None:
 
 
 def test_slash_cuts_future_pay_only(dao: Dao) -> None:
-    sf, ada, bo = dao.sf, dao["ada"], dao["bo"]
+    sf, bo = dao.sf, dao["bo"]
     sf.pay_eth(dao["zed"], 3 * ETHER)
     accrued = sf.claimable(bo.address)
     with reverts("SplitterInvalidAmount"):
@@ -129,7 +129,7 @@ def test_slash_cuts_future_pay_only(dao: Dao) -> None:
 
 
 def test_treasury_spend(dao: Dao) -> None:
-    sf, ada, zed = dao.sf, dao["ada"], dao["zed"]
+    sf, zed = dao.sf, dao["zed"]
     sf.pay_eth(zed, 10 * ETHER)
     with reverts("SplitterInsufficientTreasury", requested=2 * ETHER, available=ETHER):
         dao.govern(sf.splitter.functions.spend(ETH, zed.address, 2 * ETHER))
@@ -193,7 +193,7 @@ def test_a_claim_of_nothing_changes_nothing(dao: Dao) -> None:
 
 
 def _fastest_decay(dao: Dao) -> None:
-    sf, gov = dao.sf, dao["ada"]
+    sf = dao.sf
     c = sf.charter.functions
     dao.govern(c.setParameter(int(Parameter.HALF_LIFE), 30))
     dao.govern(c.setParameter(int(Parameter.EPOCH_LENGTH), DAY))  # one halving every 30 days
@@ -293,7 +293,7 @@ def test_a_payer_sending_with_a_2300_gas_stipend_is_accepted(dao: Dao) -> None:
 
 
 def test_governance_rescues_only_what_is_not_revenue(dao: Dao) -> None:
-    sf, ada, zed = dao.sf, dao["ada"], dao["zed"]
+    sf, zed = dao.sf, dao["zed"]
     stray, _ = _deploy_one(sf.w3, zed, "TestToken", "Stray", "STR")
     stray_token = sf.w3.eth.contract(address=stray, abi=artifacts.abi("TestToken"))
     sf._send(zed, stray_token.functions.mint(sf.splitter.address, 70 * ETHER))  # a customer's mistake
