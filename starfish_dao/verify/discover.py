@@ -28,7 +28,8 @@ def _first_block_with_code(w3: Web3, address: str, latest: int) -> int:
 def _governance(w3: Web3, charter: str, splitter: str, latest: int) -> dict[str, str]:
     """The members' timelock (the charter's governance) and the governor that proposes to it, if the
     charter is governed that way (else nothing: one address governs, which `verify` reports)."""
-    governance = w3.eth.contract(address=charter, abi=artifacts.abi("Charter")).functions.governance().call()
+    charter_contract = w3.eth.contract(address=to_checksum_address(charter), abi=artifacts.abi("Charter"))
+    governance = charter_contract.functions.governance().call()
     timelock = w3.eth.contract(address=to_checksum_address(governance), abi=artifacts.abi("StarfishTimelock"))
     try:
         timelock.functions.getMinDelay().call()
