@@ -15,6 +15,7 @@ from pathlib import Path
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from rich.console import Console
 from rich.table import Table
 
@@ -23,12 +24,14 @@ from starfish_dao.chain import artifacts
 from starfish_dao.chain.backends import PyEvmBackend, RpcBackend
 from starfish_dao.chain.client import Starfish
 from starfish_dao.chain.deployment import _deploy_one, deploy
+from starfish_dao.chain.governance import TEMPLATES, Governance
 from starfish_dao.domain.charter import DAY, POINT, CharterConfig, Founder, Params
 from starfish_dao.domain.commitment import commitment, new_salt
 from starfish_dao.domain.errors import ContractRevert
 from starfish_dao.domain.model import ETH, Model
 from starfish_dao.domain.unixfs import cid_of, content_hash
 from starfish_dao.ipfs import build_artifact, open_store
+from starfish_dao.verify.governance import check_governance
 from starfish_dao.verify.state import Check, compare
 
 NAMES = ("ada", "bo", "cy", "dee", "eli")
@@ -83,7 +86,7 @@ def run_demo(
     w3 = backend.w3
     store = open_store()
     workdir = workdir or config.subdir("demo")
-    steps = 12
+    steps = 14
     step_no = 0
 
     def step(text: str) -> None:
@@ -114,7 +117,6 @@ def run_demo(
         document_cid=charter_cid.bytes,
         revenue_tokens=(token_address,),
         founders=tuple(Founder(members[n].address, 1000 * POINT) for n in ("ada", "bo", "cy")),
-        governance=ada.address,
     )
     deployment = deploy(w3, ada, cfg)
     deployment.extra["testToken"] = token_address
@@ -123,6 +125,16 @@ def run_demo(
     note(f"charter {charter_cid}; manifest {manifest}")
     for role, address in deployment.addresses.items():
         note(f"{role:<10} {address}")
+
+    step("The founder steps down: the members' timelock governs; the deployer holds no role")
+    timelock = sf.contracts["timelock"].functions
+    held = [r for r in (b"\0" * 32, keccak(text="PROPOSER_ROLE"), keccak(text="CANCELLER_ROLE"),
+                        keccak(text="EXECUTOR_ROLE")) if timelock.hasRole(r, ada.address).call()]  # fmt: skip
+    if held or sf.charter.functions.governance().call() != deployment.addresses["timelock"]:
+        raise AssertionError("the deployer kept a role")
+    note(f"charter governance: timelock {deployment.addresses['timelock']}, proposals by the governor "
+         f"(votes = points at the snapshot; quorum {cfg.settings.quorum_percent}%, then a "
+         f"{cfg.settings.timelock_delay // 3600} h delay); ada holds no role")  # fmt: skip
 
     step("Five members join (cy signs a Join and bo relays it: cy pays no gas)")
     for name in ("ada", "bo", "dee", "eli"):
@@ -197,6 +209,22 @@ def run_demo(
         sf.claim(members[name], token=token_address)
     sf.claim(customer, members["dee"].address, ETH)
 
+    step("Members vote to pay the hosting bill from the treasury (cy signs a ballot, ada relays it)")
+    gov = Governance(sf)
+    host = to_checksum_address("0x" + "4a" * 20)
+    bill = sf.splitter.functions.treasury(ETH).call() // 2
+    pid = gov.propose(ada, TEMPLATES["spend"]("eth", host, bill), "Pay the hosting bill (web and booking server)")
+    backend.increase_time(cfg.settings.voting_delay + 1)
+    gov.vote(members["bo"], pid, "for", "the booking page must stay up")
+    sf.submit_signed(ada, sf.sign(members["cy"], "Ballot", proposalId=pid, support=1))
+    gov.vote(members["dee"], pid, "against")  # no points yet at the snapshot: no weight
+    backend.increase_time(cfg.settings.voting_period + 1)
+    gov.queue(customer, pid)
+    backend.increase_time(cfg.settings.timelock_delay + 1)
+    gov.execute(customer, pid)  # anyone may execute it once the delay has run
+    note(f"proposal {str(pid)[:10]}...: {gov.state(pid).lower()}; the host received "
+         f"{sf.w3.eth.get_balance(host) / ETHER:g} ETH from the treasury")  # fmt: skip
+
     step("eli leaves; a week later more revenue arrives")
     sf.leave(members["eli"])
     backend.increase_time(7 * DAY)
@@ -209,6 +237,7 @@ def run_demo(
     step("Replaying every event through the reference model")
     model = Model().apply_all(sf.logs())
     checks = compare(sf, model)
+    checks += check_governance(sf, model, sf.now())
 
     step("Comparing every on-chain number with the model, and every artifact with its CID")
     from starfish_dao.domain.unixfs import CID
