@@ -146,10 +146,22 @@ class AnvilNode:
                 raise ChainError(f"anvil exited with {self._process.returncode}; see {self.data_dir / 'anvil.log'}")
             if self._answers():
                 self._info_file.write_text(json.dumps({"pid": self.pid, "port": self.port, "url": self.url}))
+                self._keep_clock_monotonic()
                 return self
             time.sleep(0.05)
         self.stop()
         raise ChainError(f"anvil did not answer on {self.url} within {timeout} s")
+
+    def _keep_clock_monotonic(self) -> None:
+        """A node restarted from saved state stamps new blocks with the wall clock, which may lie
+        before the last block (time moved forward with `node advance` does not survive the restart):
+        move the clock past the last block, so that chain time never goes backwards."""
+        w3 = Web3(HTTPProvider(self.url, request_kwargs={"timeout": 5}))
+        latest = int(w3.eth.get_block("latest")["timestamp"])
+        behind = latest + 1 - int(time.time())
+        if behind > 0:
+            w3.provider.make_request("evm_increaseTime", [behind])  # type: ignore[arg-type]
+            w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
 
     def stop(self, timeout: float = 10.0) -> bool:
         """SIGTERM (anvil dumps its state), then SIGKILL if it lingers. True if a node was stopped."""

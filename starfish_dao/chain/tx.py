@@ -12,7 +12,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError, ContractPan
 from web3.types import TxReceipt
 
 from starfish_dao.chain.errors import decode_revert, revert_from_exception
-from starfish_dao.domain.errors import ContractRevert
+from starfish_dao.domain.errors import ContractRevert, InsufficientFunds
 
 DEFAULT_TIP = 10**9  # 1 gwei when the node has no opinion
 _CHAIN_IDS: weakref.WeakKeyDictionary[Web3, int] = weakref.WeakKeyDictionary()
@@ -47,8 +47,22 @@ def _raise_revert(exc: BaseException) -> None:
     raise exc
 
 
+_NO_FUNDS = ("insufficient funds", "exceeds allowance (0)", "allowance: 0", "gas required exceeds allowance")
+
+
+def _broke(w3: Web3, address: str, value: int, exc: BaseException | None = None) -> InsufficientFunds:
+    balance = int(w3.eth.get_balance(address))  # type: ignore[arg-type]
+    need = f" plus {value / 10**18:g} ETH sent" if value else ""
+    return InsufficientFunds(
+        f"{address} has {balance / 10**18:g} ETH, not enough for the gas{need}: fund it "
+        "(`starfish node fund ADDRESS 1` on a dev chain) or act through a relay (`--relay URL`), which pays the gas"
+    )
+
+
 def send(w3: Web3, account: LocalAccount, tx: dict[str, Any], gas: int | None = None) -> TxReceipt:
-    """Signs and sends `tx` (to, data, value), waits for the receipt; a revert raises ContractRevert."""
+    """Signs and sends `tx` (to, data, value), waits for the receipt; a revert raises ContractRevert
+    (with the chain's time, so that deadlines can be told in words), an account that cannot pay
+    raises InsufficientFunds."""
     tx = dict(tx)
     tx.setdefault("value", 0)
     tx["from"] = account.address
@@ -58,10 +72,18 @@ def send(w3: Web3, account: LocalAccount, tx: dict[str, Any], gas: int | None = 
     if gas is None:
         try:
             gas = int(w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
-        except Exception as exc:  # noqa: BLE001 - decoded below
-            _raise_revert(exc)
+        except Exception as exc:
+            if any(marker in str(exc).lower() for marker in _NO_FUNDS):
+                raise _broke(w3, account.address, int(tx["value"]), exc) from exc
+            try:
+                _raise_revert(exc)
+            except ContractRevert as revert:
+                revert.chain_time = int(w3.eth.get_block("latest")["timestamp"])
+                raise
         gas = gas * 12 // 10 + 10_000  # type: ignore[operator]
     tx["gas"] = gas
+    if int(w3.eth.get_balance(account.address)) < gas * int(tx["maxFeePerGas"]) + int(tx["value"]):
+        raise _broke(w3, account.address, int(tx["value"]))
     signed = account.sign_transaction(tx)
     tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)

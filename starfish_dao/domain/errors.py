@@ -38,8 +38,13 @@ class ContractRevert(StarfishError, RuntimeError):
         self.name = name
         self.error_args = dict(args or {})
         self.raw = raw
+        self.chain_time: int | None = None  # the latest block's time when it reverted, if known
         detail = ", ".join(f"{k}={v}" for k, v in self.error_args.items())
         super().__init__(f"{name}({detail})" if name else f"reverted: {raw}")
+
+
+class InsufficientFunds(ChainError):
+    """The sending account cannot pay for the gas (or the value) of a transaction."""
 
 
 class IPFSError(StarfishError, RuntimeError):

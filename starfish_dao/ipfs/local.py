@@ -140,6 +140,26 @@ class LocalStore:
                 removed += 1
         return removed
 
+    def drop(self, root: CID) -> int:
+        """Unpins `root` and removes its blocks that no other pin reaches (an add that was undone)."""
+        self.unpin(root)
+        keep: set[str] = set()
+        for text in self.pins():
+            keep.update(_key(cid) for cid, _ in self.walk(CID.parse(text)))
+        removed = 0
+        stack = [root]
+        while stack:
+            cid = stack.pop()
+            path = self.blocks / _key(cid)
+            if not path.exists():
+                continue
+            if cid.codec == DAG_PB:
+                stack.extend(parse_dag_pb(path.read_bytes())[0])
+            if path.name not in keep:
+                path.unlink()
+                removed += 1
+        return removed
+
     def status(self, cid: CID) -> str:
         """ "ok" (every block present and intact), "missing" or "corrupt"."""
         try:

@@ -1,0 +1,3 @@
+from starfish_dao.cli.app import main
+
+main()

@@ -1,0 +1,84 @@
+"""The `starfish` command: the app, its global options, and one line per mistake."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Annotated
+
+import typer
+
+from starfish_dao import __version__
+from starfish_dao.cli.common import CliError, err
+from starfish_dao.cli.errors import humanize
+from starfish_dao.domain.errors import ContractRevert, StarfishError
+
+app = typer.Typer(
+    help="Starfish DAO: a headless company, paid by peer-reviewed contribution.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"starfish {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="show the full traceback of an error")] = False,
+) -> None:
+    """Starfish DAO: a headless company, paid by peer-reviewed contribution.
+
+    Start with `starfish demo`; a new community with `starfish init`. Every command has -h."""
+    if debug:
+        os.environ["STARFISH_DEBUG"] = "1"
+
+
+def _register() -> None:
+    from starfish_dao.cli import accounts, governance, ipfs, members, money, node, serve, setup, verify, work
+
+    for module in (setup, node, accounts, members, work, money, governance, verify, serve, ipfs):
+        module.register(app)
+
+
+_register()
+
+
+def _explain(exc: BaseException) -> str:
+    """One line for a failure a user can meet; the traceback stays behind --debug."""
+    if isinstance(exc, ContractRevert):
+        return humanize(exc)
+    if isinstance(exc, CliError):
+        return f"{exc}" + (f"\n  hint: {exc.hint}" if exc.hint else "")
+    if isinstance(exc, StarfishError):
+        return str(exc)
+    import requests
+
+    if isinstance(exc, requests.ConnectionError):
+        return f"cannot connect: {exc.request.url if exc.request else exc}: is the node or relay running?"
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+    return f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)"
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - every failure gets one line; --debug shows the rest
+        if os.environ.get("STARFISH_DEBUG", "") not in ("", "0"):
+            traceback.print_exc()
+        err.print(f"[bold red]error:[/] {_explain(exc)}", highlight=False)
+        sys.exit(1)

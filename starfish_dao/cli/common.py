@@ -1,0 +1,160 @@
+"""What every command shares: options, the console, key and address parsing, units, output."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from eth_utils.address import is_address, is_checksum_address, to_checksum_address
+from rich.console import Console
+
+from starfish_dao.domain.errors import StarfishError
+from starfish_dao.domain.model import ETH
+
+# wide enough for the tables when output goes to a file or CI log
+console = Console(width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+
+
+class CliError(StarfishError, ValueError):
+    """A mistake on the command line: one line that says what was wrong, and a hint what to do."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+RpcOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rpc", envvar="STARFISH_RPC_URL", metavar="URL", help="JSON-RPC URL (default: the managed local anvil)"
+    ),
+]
+KeyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file", metavar="FILE", help="your eth-account keystore (else $STARFISH_PRIVATE_KEY)", show_default=False
+    ),
+]
+DeplOpt = Annotated[
+    Path | None,
+    typer.Option("--deployments", metavar="DIR", help="directory of <chainId>.json manifests", show_default=False),
+]
+RelayOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--relay", envvar="STARFISH_RELAY_URL", metavar="URL",
+        help="send through a relay, which pays the gas (repeat it for fallbacks)", show_default=False,
+    ),
+]  # fmt: skip
+IpfsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ipfs-api",
+        envvar="STARFISH_IPFS_API",
+        metavar="MULTIADDR",
+        help="Kubo RPC multiaddr (default: the embedded store)",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
+WeiOpt = Annotated[bool, typer.Option("--wei", help="amounts in wei (exact) instead of ETH")]
+
+
+def fail(message: str, hint: str = "") -> NoReturn:
+    raise CliError(message, hint)
+
+
+def address(text: str, what: str = "the address") -> str:
+    """A checksummed address from any-case hex; a mixed-case one must carry a valid checksum."""
+    text = text.strip()
+    if not text.startswith("0x") or len(text) != 42 or not is_address(text.lower()):
+        fail(f"{what} {text!r} is not an address: it must be 0x and 40 hex digits")
+    mixed = text[2:] != text[2:].lower() and text[2:] != text[2:].upper()
+    if mixed and not is_checksum_address(text):
+        fail(
+            f"{what} {text} has a wrong checksum (a typo?); the checksummed form is {to_checksum_address(text.lower())}"
+        )
+    return to_checksum_address(text.lower())
+
+
+def to_wei(amount: str, decimals: int = 18, what: str = "the amount") -> int:
+    try:
+        value = Decimal(amount) * (10**decimals)
+    except InvalidOperation:
+        fail(f"{what} {amount!r} is not a number")
+    if value != value.to_integral_value() or value <= 0:
+        fail(f"{what} {amount!r} must be positive with at most {decimals} decimals")
+    return int(value)
+
+
+def money(wei: int, symbol: str = "ETH", exact: bool = False, decimals: int = 18) -> str:
+    """An amount for people: ETH with up to 6 decimals (rounded down), or exact wei with --wei."""
+    if exact:
+        return f"{wei} wei" if symbol == "ETH" else f"{wei} (base units of {symbol})"
+    whole = Decimal(wei) / Decimal(10**decimals)
+    text = f"{whole.quantize(Decimal('0.000001'), rounding='ROUND_DOWN'):,f}".rstrip("0").rstrip(".")
+    return f"{text} {symbol}"
+
+
+def token_symbol(token: str) -> str:
+    return "ETH" if token == ETH else token[:8] + "…"
+
+
+def duration(seconds: int) -> str:
+    """`2 d 23 h`, `5 h 12 min`, `40 s`."""
+    seconds = max(int(seconds), 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {rest // 60} min"
+    return f"{rest // 60} min" if rest >= 60 else f"{rest} s"
+
+
+def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
+    """Prints `data` as JSON (integers above 2^53 as strings), or calls `human` for people."""
+    if as_json:
+        print(json.dumps(_jsonable(data), indent=2))
+    else:
+        human()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bool) or value is None or isinstance(value, str | float):
+        return value
+    if isinstance(value, int):
+        return str(value) if abs(value) >= 2**53 else value
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+def client(rpc: str | None, deployments: Path | None) -> Any:
+    """The DAO on the chain at `rpc` (default: the managed anvil), from its manifest."""
+    from starfish_dao.chain.backends import connect
+    from starfish_dao.chain.client import Starfish
+    from starfish_dao.chain.deployment import Deployment
+
+    backend = connect(rpc)
+    return Starfish(backend.w3, Deployment.load(int(backend.w3.eth.chain_id), deployments))
+
+
+def load_key(key_file: Path | None) -> Any:
+    from starfish_dao import keys
+
+    return keys.load(key_file)
+
+
+def debug_enabled() -> bool:
+    return os.environ.get("STARFISH_DEBUG", "") not in ("", "0")

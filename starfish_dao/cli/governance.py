@@ -1,0 +1,200 @@
+"""Governance by the members: propose from a template, vote, list proposals, queue, execute."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from starfish_dao.cli import relayed
+from starfish_dao.cli.common import (
+    DeplOpt,
+    IpfsOpt,
+    JsonOpt,
+    KeyOpt,
+    RelayOpt,
+    RpcOpt,
+    address,
+    client,
+    console,
+    duration,
+    emit,
+    fail,
+    load_key,
+    to_wei,
+)  # fmt: skip
+
+TEMPLATE_HELP = """\b
+TEMPLATE is what to change, one of:
+  set-parameter NAME VALUE     a charter parameter (see `starfish charter show`)
+  set-document FILE            a new charter text (pinned to IPFS)
+  suspend ADDRESS | reinstate ADDRESS
+  slash ADDRESS PERCENT        cut a member's points (future pay only)
+  spend eth|TOKEN AMOUNT TO    pay from the treasury (AMOUNT in ETH or whole token units)
+  rescue TOKEN AMOUNT TO       move out a token that is not revenue
+  list-token TOKEN | delist-token TOKEN
+  governor-setting NAME VALUE  votingDelay, votingPeriod, proposalThreshold, quorumPercent"""
+
+
+def register(app: typer.Typer) -> None:
+    app.command(help="Propose a change; members vote on it.\n\n" + TEMPLATE_HELP)(propose)
+    app.command()(vote)
+    app.command()(proposals)
+    app.command()(queue)
+    app.command()(execute)
+
+
+def _calls(sf: Any, template: str, args: list[str], ipfs_api: str | None) -> list[Any]:
+    from starfish_dao.chain.governance import TEMPLATES
+
+    if template not in TEMPLATES:
+        fail(f"unknown template {template!r}", "one of: " + ", ".join(TEMPLATES))
+    need = {"set-parameter": 2, "set-document": 1, "suspend": 1, "reinstate": 1, "slash": 2, "spend": 3,
+            "rescue": 3, "list-token": 1, "delist-token": 1, "governor-setting": 2}[template]  # fmt: skip
+    if len(args) != need:
+        fail(f"{template} takes {need} argument(s), got {len(args)}: {' '.join(args)}", TEMPLATE_HELP)
+    if template == "set-document":
+        from starfish_dao.ipfs import open_store
+
+        path = Path(args[0])
+        if not path.is_file():
+            fail(f"no such file: {path}")
+        return TEMPLATES[template](open_store(ipfs_api).add_file(path).bytes)
+    if template in ("spend", "rescue"):
+        token, amount, to = args
+        return TEMPLATES[template](token, to, to_wei(amount))
+    if template in ("suspend", "reinstate", "slash", "list-token", "delist-token"):
+        args = [address(args[0], "the address"), *args[1:]]
+    return TEMPLATES[template](*args)
+
+
+def propose(
+    template: Annotated[str, typer.Argument(metavar="TEMPLATE", help="see above")],
+    args: Annotated[list[str] | None, typer.Argument(metavar="ARGS...", help="the template's arguments")] = None,
+    title: Annotated[str, typer.Option(metavar="TEXT", help="one line that says what and why")] = "",
+    description: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="a longer text (Markdown), pinned to IPFS")
+    ] = None,
+    rpc: RpcOpt = None,
+    key_file: KeyOpt = None,
+    deployments: DeplOpt = None,
+    ipfs_api: IpfsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Propose a change; members vote on it."""
+    from starfish_dao.chain.governance import Governance
+    from starfish_dao.ipfs import open_store
+
+    if not title:
+        fail("give the proposal a --title (one line: what and why)")
+    account = load_key(key_file)
+    sf = client(rpc, deployments)
+    calls = _calls(sf, template, list(args or []), ipfs_api)
+    text = title
+    if description is not None:
+        if not description.is_file():
+            fail(f"no such file: {description}")
+        cid = open_store(ipfs_api).add_file(description)
+        text = f"{title}\n\nipfs://{cid}"
+    gov = Governance(sf)
+    pid = gov.propose(account, calls, text)
+    g = gov.governor.functions
+    start, end = int(g.proposalSnapshot(pid).call()), int(g.proposalDeadline(pid).call())
+    now = sf.now()
+    emit({"proposal": pid, "voteStart": start, "voteEnd": end}, as_json, lambda: console.print(
+        f"proposal {pid}\n  voting opens in {duration(start - now)} and runs {duration(end - start)}; "
+        f"`starfish vote {pid} for`"))  # fmt: skip
+
+
+def vote(
+    proposal: Annotated[str, typer.Argument(help="the proposal id")],
+    support: Annotated[str, typer.Argument(help="for, against or abstain")],
+    reason: Annotated[str, typer.Option(metavar="TEXT", help="why (recorded on-chain)")] = "",
+    rpc: RpcOpt = None,
+    key_file: KeyOpt = None,
+    deployments: DeplOpt = None,
+    relay: RelayOpt = None,
+) -> None:
+    """Vote on a proposal with your standing at its snapshot (directly, or signed through a relay)."""
+    from starfish_dao.chain.governance import SUPPORT, Governance
+
+    if support not in SUPPORT:
+        fail(f"vote for, against or abstain, not {support!r}")
+    pid = _pid(proposal)
+    account = load_key(key_file)
+    if relay:
+        relayed.send(relay, account, "Ballot", proposalId=str(pid), support=SUPPORT[support])
+        return
+    weight = Governance(client(rpc, deployments)).vote(account, pid, support, reason)
+    console.print(f"voted {support} with {weight / 10**18:,.4f} points of standing")
+
+
+def _pid(text: str) -> int:
+    try:
+        return int(text, 0)
+    except ValueError:
+        fail(f"{text!r} is not a proposal id (a number; `starfish proposals` lists them)")
+
+
+def proposals(rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonOpt = False) -> None:
+    """Every proposal: its state, votes, quorum, deadline and what each call does, decoded."""
+    from starfish_dao.verify.governance import proposal_calls
+    from starfish_dao.verify.state import replay
+
+    sf = client(rpc, deployments)
+    model = replay(sf)
+    now = sf.now()
+    rows: list[dict[str, Any]] = []
+    for pid, p in model.proposals.items():
+        rows.append({
+            "id": pid, "state": model.proposal_state(pid, now), "proposer": p.proposer,
+            "title": p.description.split("\n")[0], "description": p.description,
+            "for": p.votes[1], "against": p.votes[0], "abstain": p.votes[2],
+            "quorum": model.quorum_at(p.vote_start) if p.vote_start < now else None,
+            "voteStart": p.vote_start, "voteEnd": p.vote_end, "eta": p.eta or None,
+            "calls": proposal_calls(sf, p.targets, p.calldatas, p.values),
+        })  # fmt: skip
+
+    def human() -> None:
+        if not rows:
+            console.print("no proposals yet: `starfish propose -h`")
+        for r in rows:
+            console.print(f"[bold]{r['title']}[/] ({r['state']})\n  id {r['id']}\n  by {r['proposer']}")
+            quorum = f" of a quorum of {r['quorum'] / 1e18:,.2f}" if r["quorum"] is not None else ""
+            console.print(f"  for {r['for'] / 1e18:,.2f}, against {r['against'] / 1e18:,.2f}, abstain "
+                          f"{r['abstain'] / 1e18:,.2f} points{quorum}")  # fmt: skip
+            if r["state"] == "Pending":
+                console.print(f"  voting opens in {duration(r['voteStart'] - now)}")
+            elif r["state"] == "Active":
+                console.print(f"  voting closes in {duration(r['voteEnd'] - now)}")
+            elif r["state"] == "Queued":
+                left = (r["eta"] or 0) - now
+                console.print(
+                    f"  executable in {duration(left)}" if left > 0 else "  executable now: `starfish execute`"
+                )
+            for call in r["calls"]:
+                console.print(f"  -> {call}")
+
+    emit(rows, as_json, human)
+
+
+def queue(proposal: str, rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None) -> None:
+    """Queue a passed proposal in the timelock (anyone may)."""
+    from starfish_dao.chain.governance import Governance
+
+    account = load_key(key_file)
+    gov = Governance(client(rpc, deployments))
+    gov.queue(account, _pid(proposal))
+    eta = int(gov.governor.functions.proposalEta(_pid(proposal)).call())
+    console.print(f"queued; executable in {duration(eta - gov.sf.now())} (`starfish execute {proposal}`)")
+
+
+def execute(proposal: str, rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None) -> None:
+    """Execute a queued proposal once the timelock's delay has run (anyone may)."""
+    from starfish_dao.chain.governance import Governance
+
+    account = load_key(key_file)
+    gov = Governance(client(rpc, deployments))
+    gov.execute(account, _pid(proposal))
+    console.print(f"executed: {gov.state(_pid(proposal)).lower()}")

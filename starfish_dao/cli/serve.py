@@ -1,0 +1,29 @@
+"""The relay service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from starfish_dao.cli.common import console
+
+
+def register(app: typer.Typer) -> None:
+    app.command("relay")(relay_command)
+
+
+def relay_command(
+    host: Annotated[str, typer.Option(help="bind address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8645,
+) -> None:
+    """Run the relay (settings from STARFISH_RELAY_* variables; it refuses to start without a key)."""
+    import uvicorn
+
+    from starfish_dao.relay.app import create_app
+
+    app_ = create_app()
+    relay = app_.state.relay
+    console.print(f"relay for chain {relay.sf.deployment.chain_id} on http://{host}:{port} "
+                  f"(relayer {relay.account.address}); OpenAPI at /docs, the community's page at /")  # fmt: skip
+    uvicorn.run(app_, host=host, port=port, log_level="info", access_log=True)

@@ -1,0 +1,289 @@
+"""Setting a community up: `init` (a charter file), `charter show`, `deploy`, `demo`, `build`."""
+
+from __future__ import annotations
+
+import json
+import time
+import tomllib
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from starfish_dao import config
+from starfish_dao.cli.common import (
+    DeplOpt,
+    JsonOpt,
+    KeyOpt,
+    RpcOpt,
+    address,
+    client,
+    console,
+    duration,
+    emit,
+    fail,
+    load_key,
+)  # fmt: skip
+from starfish_dao.domain.charter import (
+    BOUNDS,
+    PARAMETER_KEYS,
+    POINT,
+    CharterConfig,
+    Founder,
+    GovernanceSettings,
+    Params,
+)
+
+charter_app = typer.Typer(help="The charter: its parameters, bounds and document.", no_args_is_help=True)
+
+#: What each parameter means, for the charter file and `charter show`.
+MEANING = {
+    "epochLength": "seconds in an epoch: the period of effort caps and review budgets",
+    "reviewWindow": "seconds a contribution stays open to review",
+    "minReviewers": "distinct reviewers a contribution needs",
+    "halfLife": "epochs after which points count half (0 = no decay; at least 30 days in all)",
+    "reserveBps": "share of every receipt kept by the treasury, in basis points (1,000 = 10 %)",
+    "maxEffort": "the most minutes one contribution may claim",
+    "maxEffortPerEpoch": "the most minutes one member may submit per epoch",
+    "minReviewerStanding": "points (18 decimals) a reviewer must have held when the work was submitted",
+    "quorumBps": "share of the community's standing that must review a contribution, in basis points",
+    "reviewBudgetBps": "points a reviewer may approve per epoch, in basis points of their standing (20,000 = 2x)",
+}
+
+DEFAULT_DOCUMENT = Path(__file__).resolve().parents[1] / "demo_files" / "charter.md"
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(build)
+    app.command()(init)
+    app.add_typer(charter_app, name="charter")
+    app.command()(deploy)
+    app.command()(demo)
+
+
+def build() -> None:
+    """Compile contracts/ with the pinned solc-js into starfish_dao/artifacts/."""
+    from starfish_dao.chain.build import build as do_build
+
+    result = do_build()
+    console.print(f"compiled with solc {result.compiler}: {', '.join(result.contracts)}")
+
+
+def parse_founder(text: str) -> Founder:
+    who, sep, points = text.partition(":")
+    if not sep or not points.strip():
+        fail(f"--founder {text!r} needs points: ADDRESS:POINTS (for example {who or '0x…'}:5000)",
+             "founders need genesis points to review the first work; a few thousand each is typical")  # fmt: skip
+    try:
+        amount = Decimal(points)
+    except InvalidOperation:
+        fail(f"--founder {text!r}: {points!r} is not a number of points")
+    if amount <= 0:
+        fail(f"--founder {text!r}: genesis points must be positive")
+    return Founder(address(who, "the founder"), int(amount * POINT))
+
+
+def init(
+    output: Annotated[Path, typer.Option("-o", "--output", help="where to write the charter file")] = Path(
+        "charter.toml"
+    ),
+    founder: Annotated[
+        list[str] | None, typer.Option("--founder", help="ADDRESS:POINTS of genesis points (repeat it)")
+    ] = None,
+    document: Annotated[Path | None, typer.Option(help="the charter text to pin at deploy")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite an existing file")] = False,
+) -> None:
+    """Write a commented charter file with the defaults and their bounds; edit it, then `deploy --charter`."""
+    if output.exists() and not force:
+        fail(f"{output} exists: pass --force to overwrite it, or -o another file")
+    founders = [parse_founder(f) for f in founder or []]
+    output.write_text(render_charter(founders, document))
+    console.print(f"wrote {output}: edit it, then `starfish deploy --charter {output} --key-file ...`")
+    if len(founders) < 2:
+        console.print("note: with fewer than two founders nobody can review the first work (minReviewers is 2)")
+
+
+def render_charter(founders: list[Founder], document: Path | None) -> str:
+    p, g = Params(), GovernanceSettings()
+    lines = [
+        "# Starfish charter: the rules your community starts with.",
+        "# Every value has bounds that the contracts check. After deployment only the members' governance",
+        "# changes them (`starfish propose set-parameter NAME VALUE`).",
+        "",
+        f'document = "{document or DEFAULT_DOCUMENT}"  # the charter text (mission, norms): pinned at deploy',
+        "revenueTokens = []  # ERC-20 addresses accepted as revenue besides ETH (at most 8)",
+        "",
+        "[parameters]",
+    ]
+    for key, parameter in PARAMETER_KEYS.items():
+        low, high = BOUNDS[parameter]
+        lines.append(f"# {MEANING[key]}; bounds {low:,} .. {high:,}")
+        value = p.value(parameter)
+        lines.append(f'{key} = "{value}"' if value >= 2**53 else f"{key} = {value}")
+    lines += [
+        "",
+        "[governor]",
+        "# a day between proposing and the snapshot of votes: members see it and may delegate first",
+        f"votingDelay = {g.voting_delay}",
+        "# five days to vote: a whole working week",
+        f"votingPeriod = {g.voting_period}",
+        "# points (18 decimals) needed to propose: one point, so any member whose work was accepted",
+        f'proposalThreshold = "{g.proposal_threshold}"',
+        "# share of all standing that must vote (for or abstain), percent; bounds 5 .. 80",
+        f"quorumPercent = {g.quorum_percent}",
+        "# seconds between passing and running: members who disagree can claim their pay or leave first",
+        f"timelockDelay = {g.timelock_delay}",
+        "# an optional guardian that may only cancel proposals, until guardianExpiry (unix time, at most a year)",
+        'guardian = ""',
+        "guardianExpiry = 0",
+        "",
+        "# Founders: genesis points, so that the first work can be reviewed. With the default budget a",
+        "# founder with G points approves up to 2G points' worth of work a week; a few thousand each is typical.",
+    ]
+    for f in founders:
+        lines += ["[[founders]]", f'address = "{f.address}"', f"points = {f.genesis_points // POINT}", ""]
+    if not founders:
+        lines += ["# [[founders]]", '# address = "0x..."', "# points = 5000", ""]
+    return "\n".join(lines) + "\n"
+
+
+def read_charter(path: Path) -> tuple[CharterConfig, Path | None]:
+    """A charter file (TOML as `init` writes it, or the JSON of a manifest's `charter`)."""
+    from starfish_dao.chain.deployment import charter_from_json
+
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        fail(f"cannot read the charter file {path}: {exc.strerror}")
+    if path.suffix == ".json":
+        try:
+            return charter_from_json(json.loads(text)), None
+        except json.JSONDecodeError as exc:
+            fail(f"{path} is not valid JSON: {exc}")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        fail(f"{path} is not valid TOML: {exc}")
+    founders = []
+    for entry in data.get("founders", []):
+        founders.append(parse_founder(f"{entry.get('address', '')}:{entry.get('points', '')}"))
+    as_json: dict[str, Any] = {
+        "params": data.get("parameters", {}),
+        "governor": data.get("governor", {}),
+        "revenueTokens": data.get("revenueTokens", []),
+        "founders": [{"address": f.address, "genesisPoints": f.genesis_points} for f in founders],
+    }
+    doc = data.get("document")
+    document = (path.parent / doc).resolve() if doc else None
+    return charter_from_json(as_json), document
+
+
+@charter_app.command("show")
+def charter_show(rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonOpt = False) -> None:
+    """The charter in force: every parameter with its bounds and meaning, and who governs."""
+    from starfish_dao.domain.charter import Parameter
+    from starfish_dao.domain.unixfs import CID
+
+    sf = client(rpc, deployments)
+    c = sf.charter.functions
+    values = {key: int(c.parameter(int(p)).call()) for key, p in PARAMETER_KEYS.items()}
+    document = bytes(c.documentCid().call())
+    data = {
+        "parameters": values,
+        "bounds": {key: list(BOUNDS[p]) for key, p in PARAMETER_KEYS.items()},
+        "document": str(CID.from_bytes(document)),
+        "governance": c.governance().call(),
+        "revenueTokens": list(c.revenueTokens().call()),
+        "epoch": int(c.currentEpoch().call()),
+        "halvings": int(c.currentHalvings().call()),
+    }
+
+    def human() -> None:
+        from rich.table import Table
+
+        table = Table(title="Charter parameters (on-chain)")
+        for column in ("parameter", "value", "bounds", "meaning"):
+            table.add_column(column)
+        for key, p in PARAMETER_KEYS.items():
+            value = values[key]
+            shown = duration(value) if p in (Parameter.EPOCH_LENGTH, Parameter.REVIEW_WINDOW) else f"{value:,}"
+            low, high = BOUNDS[p]
+            table.add_row(key, shown, f"{low:,} .. {high:,}", MEANING[key])
+        console.print(table)
+        console.print(f"document {data['document']}; governance {data['governance']}; epoch {data['epoch']}, "
+                      f"{data['halvings']} halvings so far")  # fmt: skip
+
+    emit(data, as_json, human)
+
+
+def deploy(
+    rpc: RpcOpt = None,
+    key_file: KeyOpt = None,
+    deployments: DeplOpt = None,
+    charter: Annotated[Path | None, typer.Option(help="charter file from `starfish init` (or JSON)")] = None,
+    document: Annotated[
+        Path | None, typer.Option(help="charter text to pin (default: the file's, or a sample)")
+    ] = None,
+    founder: Annotated[list[str] | None, typer.Option(help="ADDRESS:POINTS genesis points (repeat it)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="replace this chain's manifest (the old one is kept)")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Deploy a new DAO governed by its members, and write deployments/<chainId>.json."""
+    from starfish_dao.chain.backends import connect
+    from starfish_dao.chain.deployment import deploy as do_deploy
+    from starfish_dao.ipfs.local import LocalStore
+
+    account = load_key(key_file)
+    cfg, doc_from_file = read_charter(charter) if charter is not None else (CharterConfig(params=Params()), None)
+    founders = [*cfg.founders, *(parse_founder(f) for f in founder or [])]
+    if not founders:
+        fail("no founders: nobody would have the standing to review the first work",
+             "give founders genesis points: --founder ADDRESS:5000 (repeat it), or in the charter file")  # fmt: skip
+    backend = connect(rpc)
+    chain_id = int(backend.w3.eth.chain_id)
+    manifest = (deployments or config.home() / "deployments") / f"{chain_id}.json"
+    if manifest.exists() and not force:
+        fail(f"{manifest} already describes a DAO on chain {chain_id}",
+             "pass --force to deploy another (the old manifest is kept as a backup), or --deployments DIR")  # fmt: skip
+    doc = document or doc_from_file or DEFAULT_DOCUMENT
+    if not doc.is_file():
+        fail(f"no charter document at {doc}")
+    cid = LocalStore().add_file(doc)
+    cfg = CharterConfig(cfg.params, cid.bytes, cfg.revenue_tokens, tuple(founders), cfg.governance, cfg.settings)
+    deployment = do_deploy(backend.w3, account, cfg)
+    if manifest.exists():
+        backup = manifest.with_name(f"{chain_id}.{int(time.time())}.json.bak")
+        manifest.replace(backup)
+        console.print(f"the previous manifest is kept as {backup}")
+    path = deployment.save(deployments)
+
+    def human() -> None:
+        for role, where in deployment.addresses.items():
+            console.print(f"{role:<10} {where}")
+        console.print(f"manifest: {path}")
+        if deployment.governed_by_members:
+            console.print("governance: the members' timelock; the deployer holds no role")
+
+    emit({"manifest": str(path), "contracts": deployment.addresses}, as_json, human)
+
+
+def demo(
+    keep_node: Annotated[bool, typer.Option("--keep-node", help="leave the managed anvil running afterwards")] = False,
+    backend: Annotated[str, typer.Option(envvar="STARFISH_BACKEND", help="auto, anvil or py-evm")] = "auto",
+    seed: Annotated[int | None, typer.Option(help="seed for the generated work files")] = None,
+) -> None:
+    """Run the whole lifecycle on the embedded defaults and verify it against the reference model."""
+    from starfish_dao.chain.backends import AnvilNode, connect
+    from starfish_dao.demo import run_demo
+
+    was_running = AnvilNode.default().running()
+    chain = connect(backend=backend)
+    try:
+        result = run_demo(chain, console, seed=seed)
+    finally:
+        node = getattr(chain, "node", None)
+        if node is not None and not was_running and not keep_node:
+            node.stop()
+    console.print(f"data directory: {config.home()}")
+    raise typer.Exit(0 if result.ok else 1)

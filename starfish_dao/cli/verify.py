@@ -1,0 +1,192 @@
+"""Anyone checks everything: `status` (tables) and `verify` (code, wiring, state, money, work, governance)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from starfish_dao.cli.common import (
+    DeplOpt,
+    IpfsOpt,
+    JsonOpt,
+    RpcOpt,
+    WeiOpt,
+    client,
+    console,
+    duration,
+    emit,
+    err,
+    fail,
+    money,
+    token_symbol,
+)  # fmt: skip
+from starfish_dao.domain.charter import POINT
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(status)
+    app.command()(verify)
+
+
+def status(
+    rpc: RpcOpt = None,
+    deployments: DeplOpt = None,
+    ipfs_api: IpfsOpt = None,
+    wei: WeiOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Members, points, claims, contributions and money, every number checked against the reference model."""
+    from starfish_dao.domain.unixfs import CID
+    from starfish_dao.ipfs import open_store
+    from starfish_dao.verify.state import compare, replay
+
+    sf = client(rpc, deployments)
+    model = replay(sf)
+    checks = compare(sf, model)
+    now = sf.now()
+    tokens = model.all_tokens()
+    store = open_store(ipfs_api)
+    bad = [check for check in checks if not check.ok]
+
+    def artifact(raw: bytes) -> tuple[str, str]:
+        try:
+            cid = CID.from_bytes(raw)
+        except ValueError:
+            return "0x" + raw.hex(), "not a CID"
+        return str(cid), store.status(cid)
+
+    data: dict[str, Any] = {
+        "members": [
+            {
+                "address": a,
+                "member": bool(model.members.get(a) and model.members[a].token_id),
+                "suspended": bool(model.members.get(a) and model.members[a].suspended),
+                "points": model.points_of(a, now),
+                "claimable": {t: model.claimable(a, t) for t in tokens},
+            }
+            for a in model.accounts_seen()
+        ],
+        "contributions": [
+            {
+                "id": c.id,
+                "author": c.author,
+                "effort": c.effort,
+                "status": c.status,
+                "cid": artifact(c.cid)[0],
+                "artifact": artifact(c.cid)[1],
+                "reviews": len(c.reviews),
+                "weight": c.weight,
+                "quorumWeight": c.quorum_weight,
+                "reviewDeadline": c.deadline,
+                "points": c.points,
+            }
+            for c in model.contributions.values()
+        ],
+        "money": {
+            t: {
+                "received": model.received[t],
+                "claimed": model.claimed[t],
+                "treasury": model.treasury[t],
+                "undistributed": model.undistributed[t],
+                "dust": model.dust(t),
+            }
+            for t in tokens
+        },
+        "verified": not bad,
+        "checks": len(checks),
+    }
+
+    def human() -> None:
+        from rich.table import Table
+
+        members = Table(title="Members")
+        for column in ("address", "status", "points", *(f"claimable {token_symbol(t)}" for t in tokens)):
+            members.add_column(column)
+        for m in data["members"]:
+            state = "member" if m["member"] else "former/none"
+            if m["suspended"]:
+                state += " (suspended)"
+            cells = [money(m["claimable"][t], token_symbol(t), wei) for t in tokens]
+            members.add_row(m["address"], state, f"{m['points'] / POINT:,.4f}", *cells)
+        console.print(members)
+        contributions = Table(title="Contributions")
+        for column in ("id", "author", "min", "status", "reviews", "standing / quorum", "points", "artifact"):
+            contributions.add_column(column)
+        for c in model.contributions.values():
+            state = c.status
+            if c.status == "pending":
+                left = c.deadline - now
+                state = f"open, {duration(left)} left" if left >= 0 else "closed: finalize it"
+            cid, ok = artifact(c.cid)
+            standing = f"{c.weight / POINT:,.2f} / {c.quorum_weight / POINT:,.2f}"
+            row = [str(c.id), c.author, str(c.effort), state, str(len(c.reviews)), standing, f"{c.points / POINT:,g}"]
+            contributions.add_row(*row, f"{cid} ({ok})")
+        console.print(contributions)
+        table = Table(title="Money")
+        for column in ("token", "received", "claimed", "treasury", "undistributed", "dust (wei)"):
+            table.add_column(column)
+        for t, row in data["money"].items():
+            s = token_symbol(t)
+            amounts = [money(row[k], s, wei) for k in ("received", "claimed", "treasury", "undistributed")]
+            table.add_row(s, *amounts, str(row["dust"]))
+        console.print(table)
+        if bad:
+            for check in bad:
+                err.print(str(check))
+        else:
+            console.print(f"[green]verified[/]: {len(checks)} checks equal the reference model")
+
+    emit(data, as_json, human)
+    if bad:
+        fail(f"{len(bad)} of {len(checks)} checks differ from the reference model")
+
+
+def verify(
+    rpc: RpcOpt = None,
+    deployments: DeplOpt = None,
+    manifest: Annotated[Path | None, typer.Option(help="a deployment manifest file to check against")] = None,
+    splitter: Annotated[str | None, typer.Option(help="no manifest: start from the splitter's address")] = None,
+    ipfs_api: IpfsOpt = None,
+    local_ipfs: Annotated[bool, typer.Option("--local-ipfs", help="check work against the embedded store")] = False,
+    as_json: JsonOpt = False,
+    html: Annotated[Path | None, typer.Option("--html", help="also write a self-contained HTML report")] = None,
+    chunk: Annotated[int, typer.Option(help="blocks per eth_getLogs request")] = 5000,
+) -> None:
+    """Re-derive every number from the chain (and IPFS): code, wiring, state, money, work, governance."""
+    from starfish_dao.chain.backends import connect
+    from starfish_dao.chain.client import Starfish
+    from starfish_dao.chain.deployment import Deployment
+    from starfish_dao.ipfs import ArtifactStore, open_store
+    from starfish_dao.verify.discover import discover
+    from starfish_dao.verify.report import print_summary, to_html, to_json
+    from starfish_dao.verify.report import verify as run_verify
+
+    backend = connect(rpc)
+    w3 = backend.w3
+    if splitter:
+        deployment = discover(w3, splitter)
+    elif manifest:
+        try:
+            deployment = Deployment.from_json(json.loads(manifest.read_text()))
+        except (OSError, json.JSONDecodeError) as exc:
+            fail(f"cannot read the manifest {manifest}: {exc}")
+    else:
+        deployment = Deployment.load(int(w3.eth.chain_id), deployments)
+    store: ArtifactStore | None = None
+    if ipfs_api or local_ipfs:
+        store = open_store(None if local_ipfs else ipfs_api)
+    report = run_verify(Starfish(w3, deployment), store, err, chunk)
+    if html:
+        html.write_text(to_html(report), encoding="utf-8")
+    if as_json:
+        print(to_json(report))
+    else:
+        print_summary(report, console)
+        if store is None:
+            console.print("work on IPFS not checked: pass --ipfs-api ADDR or --local-ipfs")
+        if html:
+            console.print(f"HTML report: {html}")
+    raise typer.Exit(0 if report.ok else 1)

@@ -1,0 +1,312 @@
+"""Work and reviews: contribute, review, finalize, show, todo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from starfish_dao import config
+from starfish_dao.cli import relayed
+from starfish_dao.cli.common import (
+    DeplOpt,
+    IpfsOpt,
+    JsonOpt,
+    KeyOpt,
+    RelayOpt,
+    RpcOpt,
+    client,
+    console,
+    duration,
+    emit,
+    err,
+    fail,
+    load_key,
+)  # fmt: skip
+from starfish_dao.domain.charter import POINT
+
+BIG_FILE = 16 << 20  # show progress when hashing more than this
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(contribute)
+    app.command()(review)
+    app.command()(finalize)
+    app.command()(show)
+    app.command()(todo)
+
+
+def _hash_with_progress(file: Path) -> tuple[Any, bytes]:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    from starfish_dao.ipfs import build_artifact
+
+    size = file.stat().st_size
+    if size < BIG_FILE:
+        return build_artifact(file)
+    with Progress("hashing", BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=err, transient=True) as p:
+        task = p.add_task("hash", total=size)
+        return build_artifact(file, progress=lambda n: p.advance(task, n))
+
+
+def contribute(
+    file: Path,
+    effort: Annotated[int, typer.Option(min=1, help="minutes of work claimed (at most the charter's maxEffort)")],
+    rpc: RpcOpt = None,
+    key_file: KeyOpt = None,
+    deployments: DeplOpt = None,
+    ipfs_api: IpfsOpt = None,
+    relay: RelayOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register FILE as your contribution, so that nobody can take it first: commit to its content,
+    then pin it, then reveal its CID (kubo's CID, computed locally and checked against the node)."""
+    from starfish_dao.domain.commitment import commitment, new_salt
+    from starfish_dao.domain.unixfs import CID
+    from starfish_dao.ipfs import open_store
+
+    if file.is_dir():
+        fail(f"{file} is a directory: give one file (pack a folder with tar or zip first)")
+    if not file.is_file():
+        fail(f"no such file: {file}")
+    account = load_key(key_file)
+    cid, digest = _hash_with_progress(file)  # nothing is published yet
+    salt = new_salt()
+    committed = commitment(account.address, digest, salt)
+    if relay:
+        from starfish_dao.relay.client import RelayClient
+
+        state = relayed.send(relay, None, "Commit", commitment="0x" + committed.hex())
+        console.print(f"committed (block {state['block']}); now pinning and revealing")
+        uploaded = RelayClient(relay[0]).upload(file)
+        if CID.parse(uploaded["cid"]) != cid:
+            fail(f"the relay pinned {uploaded['cid']}, not the CID of {file} ({cid})")
+        state = relayed.send(relay, account, "Submit", cid=uploaded["cidHex"], contentHash="0x" + digest.hex(),
+                             salt="0x" + salt.hex(), effort=effort)  # fmt: skip
+        number = state.get("result", {}).get("contribution") if isinstance(state.get("result"), dict) else None
+        data = {"contribution": number, "cid": str(cid), "contentHash": "0x" + digest.hex(), "tx": state["txHash"]}
+        emit(
+            data,
+            as_json,
+            lambda: console.print(
+                f"contribution {'#' + str(number) if number else ''} submitted: {cid} (content sha256 {digest.hex()})"
+            ),
+        )
+        return
+    sf = client(rpc, deployments)
+    _precheck_submission(sf, account.address, digest, effort)
+    sf.commit(account, committed)
+    store = open_store(ipfs_api)
+    pinned = None
+    try:
+        pinned = store.add_file(file)  # only now may anyone learn the content
+        contribution_id = sf.reveal(account, cid.bytes, digest, effort, salt)
+    except BaseException:  # a failure or Ctrl-C: undo the pin, leave no stray blocks
+        if pinned is not None or hasattr(store, "drop"):
+            _undo(store, cid)
+        raise
+    c = sf.contribution(contribution_id)
+    data = {"contribution": contribution_id, "cid": str(pinned), "contentHash": "0x" + digest.hex(),
+            "reviewDeadline": c["reviewDeadline"]}  # fmt: skip
+    emit(
+        data,
+        as_json,
+        lambda: console.print(
+            f"contribution #{contribution_id}: {pinned} (content sha256 {digest.hex()}); "
+            f"open to review for {duration(c['reviewDeadline'] - sf.now())}"
+        ),
+    )
+
+
+def _undo(store: Any, cid: Any) -> None:
+    try:
+        if hasattr(store, "drop"):
+            store.drop(cid)
+        else:
+            store.unpin(cid)
+    except Exception:  # noqa: BLE001 - best effort while already failing
+        pass
+
+
+def _precheck_submission(sf: Any, author: str, digest: bytes, effort: int) -> None:
+    """What the chain would refuse, said before anything is sent or pinned."""
+    if not sf.is_active(author):
+        fail(f"{author} is not an active member", "run `starfish join` first")
+    params = sf.charter.functions.params().call()
+    max_effort, per_epoch = int(params[5]), int(params[6])
+    if effort > max_effort:
+        fail(f"--effort {effort} is above the charter's maxEffort of {max_effort} minutes",
+             "split the work into several contributions")  # fmt: skip
+    epoch = int(sf.charter.functions.currentEpoch().call())
+    spent = int(sf.registry.functions.epochEffort(author, epoch).call())
+    if spent + effort > per_epoch:
+        fail(f"you submitted {spent} min this epoch; {effort} more passes the cap of {per_epoch} (maxEffortPerEpoch)")
+    holder = int(sf.registry.functions.contributionOf(digest).call())
+    if holder:
+        status = sf.contribution(holder)["status"]
+        if status in ("pending", "accepted"):
+            fail(f"this content is already contribution #{holder} ({status}); the same bytes earn once")
+
+
+def review(
+    contribution: int,
+    stars: Annotated[int, typer.Option(min=0, max=5, help="0-5; 3 = worth the claimed effort")],
+    comment: Annotated[str | None, typer.Option(metavar="TEXT", help="a comment, pinned to IPFS")] = None,
+    rpc: RpcOpt = None,
+    key_file: KeyOpt = None,
+    deployments: DeplOpt = None,
+    relay: RelayOpt = None,
+) -> None:
+    """Rate a contribution; your review weighs your standing when it was submitted."""
+    from starfish_dao.ipfs import open_store
+
+    account = load_key(key_file)
+    if relay:
+        comment_hex = "0x"
+        if comment:
+            from starfish_dao.relay.client import RelayClient
+
+            tmp = config.subdir("tmp") / "comment.txt"
+            tmp.write_text(comment)
+            comment_hex = RelayClient(relay[0]).upload(tmp)["cidHex"]
+        relayed.send(relay, account, "Review", contribution=contribution, stars=stars, commentCid=comment_hex)
+        return
+    sf = client(rpc, deployments)
+    c = sf.contribution(contribution)
+    if c["author"] == "0x" + "00" * 20:
+        fail(f"there is no contribution #{contribution}", "`starfish todo` lists what is open to you")
+    if c["status"] == "pending":
+        weight, _ = sf.standing(account.address, c["snapshot"])
+        share = weight / c["quorumWeight"] if c["quorumWeight"] else 0
+        console.print(f"your weight on #{contribution}: {weight / POINT:,.4f} points of standing "
+                      f"({share:.0%} of the {c['quorumWeight'] / POINT:,.4f} it needs)")  # fmt: skip
+    comment_cid = open_store().add_bytes(comment.encode()).bytes if comment else b""
+    sf.review(account, contribution, stars, comment_cid)
+    console.print(f"reviewed #{contribution}: {stars} stars")
+
+
+def finalize(
+    contribution: int, rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None,
+    relay: RelayOpt = None, as_json: JsonOpt = False,
+) -> None:  # fmt: skip
+    """Judge a contribution whose review window closed (anyone may)."""
+    if relay:
+        relayed.send(relay, None, "Finalize", contribution=contribution)
+        return
+    account = load_key(key_file)
+    out = client(rpc, deployments).finalize(account, contribution)
+
+    def human() -> None:
+        if out["accepted"]:
+            console.print(f"#{contribution} accepted: weighted median {out['median']}, "
+                          f"{out['points'] / POINT:,g} points")  # fmt: skip
+        else:
+            standing = f"{out['weight'] / POINT:,.4f}"
+            console.print(f"#{contribution} rejected: {out['reviewers']} reviewers with {standing} points of "
+                          "standing, below the minimum reviewers or the quorum")  # fmt: skip
+
+    emit({k: out[k] for k in ("accepted", "reviewers", "weight", "median", "points")}, as_json, human)
+
+
+def show(
+    contribution: int, rpc: RpcOpt = None, deployments: DeplOpt = None, ipfs_api: IpfsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:  # fmt: skip
+    """One contribution: its artifact (CID), author, effort, time left, weighted tally, reviews and comments."""
+    from starfish_dao.domain.unixfs import CID
+    from starfish_dao.ipfs import open_store
+    from starfish_dao.verify.state import replay
+
+    sf = client(rpc, deployments)
+    model = replay(sf)
+    c = model.contributions.get(contribution)
+    if c is None:
+        fail(f"there is no contribution #{contribution}", f"there are {len(model.contributions)}")
+    now = sf.now()
+    store = open_store(ipfs_api)
+    comments: list[dict[str, Any]] = []
+    for reviewer, stars, weight, raw in c.reviews:
+        text = ""
+        if raw:
+            try:
+                text = store.cat(CID.from_bytes(raw)).decode("utf-8", "replace")
+            except Exception as exc:  # noqa: BLE001 - a comment that cannot be fetched is said so
+                text = f"(comment {CID.from_bytes(raw) if raw else ''} not retrievable: {type(exc).__name__})"
+        comments.append({"reviewer": reviewer, "stars": stars, "weight": weight, "comment": text})
+    try:
+        artifact = str(CID.from_bytes(c.cid))
+    except ValueError:
+        artifact = "0x" + c.cid.hex()
+    data: dict[str, Any] = {
+        "id": c.id, "author": c.author, "cid": artifact, "contentHash": "0x" + c.content_hash.hex(),
+        "effort": c.effort, "status": c.status, "reviewDeadline": c.deadline, "secondsLeft": max(c.deadline - now, 0),
+        "weights": c.weights, "weight": c.weight, "quorumWeight": c.quorum_weight, "minReviewers": c.min_reviewers,
+        "median": c.median if c.status == "accepted" else None, "points": c.points, "reviews": comments,
+    }  # fmt: skip
+
+    def human() -> None:
+        left = c.deadline - now
+        when = f"open for {duration(left)}" if left >= 0 else f"closed {duration(-left)} ago"
+        state = f"{c.status} ({when})" if c.status == "pending" else c.status
+        console.print(f"#{c.id} by {c.author}: {c.effort} min, {state}")
+        console.print(f"artifact {artifact} (sha256 {c.content_hash.hex()}); `starfish ipfs cat {artifact}`")
+        console.print(f"reviews {len(c.reviews)} of {c.min_reviewers} needed; standing "
+                      f"{c.weight / POINT:,.2f} of {c.quorum_weight / POINT:,.2f} needed")  # fmt: skip
+        console.print("weighted tally (points of standing per rating): "
+                      + ", ".join(f"{s}*: {w / POINT:,.2f}" for s, w in enumerate(c.weights)))  # fmt: skip
+        if c.status == "accepted":
+            console.print(f"accepted at a weighted median of {c.median}: {c.points / POINT:,g} points")
+        for r in comments:
+            console.print(f"  {r['stars']}* from {r['reviewer']} (weight {r['weight'] / POINT:,.2f})"
+                          + (f": {r['comment']}" if r["comment"] else ""))  # fmt: skip
+
+    emit(data, as_json, human)
+
+
+def todo(
+    key_file: KeyOpt = None, rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonOpt = False,
+    member: Annotated[str | None, typer.Option(metavar="ADDRESS", help="whose list (default: your key's)")] = None,
+) -> None:  # fmt: skip
+    """What is waiting for you: work you may review, your work under review, your claimable pay."""
+    from starfish_dao.cli.common import address, money, token_symbol
+    from starfish_dao.verify.state import replay
+
+    me = address(member, "--member") if member else load_key(key_file).address
+    sf = client(rpc, deployments)
+    model = replay(sf)
+    now = sf.now()
+    record = model.members.get(me)
+    active = bool(record and record.active)
+    to_review = [
+        c for c in model.contributions.values()
+        if c.status == "pending" and c.deadline >= now and c.author != me and active
+        and all(r != me for r, _, _, _ in c.reviews) and model.points_at(me, c.snapshot) > 0
+    ]  # fmt: skip
+    mine = [c for c in model.contributions.values() if c.author == me and c.status == "pending"]
+    to_finalize = [c for c in model.contributions.values() if c.status == "pending" and c.deadline < now]
+    pay = {t: model.claimable(me, t) for t in model.all_tokens()}
+    data: dict[str, Any] = {
+        "member": me, "review": [c.id for c in to_review], "waiting": [c.id for c in mine],
+        "finalize": [c.id for c in to_finalize], "claimable": pay,
+    }  # fmt: skip
+
+    def human() -> None:
+        console.print(f"for {me}{'' if active else ' (not an active member)'}:")
+        for c in to_review:
+            console.print(f"  review #{c.id}: {c.effort} min by {c.author}, {duration(c.deadline - now)} left "
+                          f"(`starfish show {c.id}`)")  # fmt: skip
+        for c in mine:
+            left = c.deadline - now
+            console.print(f"  your #{c.id}: {len(c.reviews)} reviews so far, "
+                          + (f"{duration(left)} left" if left >= 0 else "window closed: finalize it"))  # fmt: skip
+        for c in to_finalize:
+            if c.author != me:
+                console.print(f"  finalize #{c.id}: its window closed (anyone may)")
+        for token, wei in pay.items():
+            if wei:
+                console.print(f"  claim {money(wei, token_symbol(token))} (`starfish claim`)")
+        if not (to_review or mine or to_finalize or any(pay.values())):
+            console.print("  nothing to do")
+
+    emit(data, as_json, human)
