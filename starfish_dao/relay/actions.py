@@ -23,12 +23,12 @@ from starfish_dao.chain.rpc import RawRpc, ViewCalls
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.model import ETH
 
-SIGNED = ("Join", "Leave", "Submit", "Review", "ClaimTo")
+SIGNED = ("Join", "Leave", "Submit", "Review", "ClaimTo", "Ballot")
 UNSIGNED = ("Commit", "Finalize", "Claim")
 #: Gas each action may use; the simulation runs with this limit, so an action that needs more is refused.
 GAS_LIMITS = {
     "Join": 200_000, "Leave": 150_000, "Submit": 300_000, "Review": 250_000, "Claim": 200_000, "ClaimTo": 220_000,
-    "Commit": 100_000,
+    "Commit": 100_000, "Ballot": 250_000,
 }  # fmt: skip
 FINALIZE_GAS = 350_000  # plus 60,000 per listed revenue token (the award settles each)
 
@@ -238,7 +238,7 @@ class Checker:
         request = {"action": action, "typedData": full, "signature": "0x" + signature.hex()}
         to, calldata = self._by_sig_calldata(action, message, signature)
         return Checked(digest(request), action, signer, request, to, calldata, GAS_LIMITS[action],
-                       message["deadline"], message["nonce"])  # fmt: skip
+                       message.get("deadline"), message["nonce"])  # fmt: skip
 
     def _by_sig_calldata(self, action: str, m: dict[str, Any], signature: bytes) -> tuple[str, bytes]:
         """The `...BySig` call, encoded with eth_abi directly (web3's contract objects cost ~3 ms)."""
@@ -254,6 +254,9 @@ class Checker:
             types = ["address", "bytes", "bytes32", "uint32", "bytes32", "uint256", "uint256", "bytes"]
             values = [m["author"], hexb(m["cid"]), hexb(m["contentHash"]), m["effort"], hexb(m["salt"]), m["nonce"],
                       m["deadline"], signature]  # fmt: skip
+        elif action == "Ballot":  # the governor checks its own sequential nonce
+            name, types = "castVoteBySig", ["uint256", "uint8", "address", "bytes"]
+            values = [m["proposalId"], m["support"], m["voter"], signature]
         elif action == "ClaimTo":
             name, types = "claimToBySig", ["address", "address", "address", "uint256", "uint256", "bytes"]
             values = [m["member"], m["token"], m["to"], m["nonce"], m["deadline"], signature]

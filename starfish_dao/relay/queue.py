@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS actions (
     created REAL NOT NULL,
     updated REAL NOT NULL,
     sent_at REAL,
-    hashes TEXT NOT NULL DEFAULT '[]'  -- every hash signed for this action (replacements included)
+    hashes TEXT NOT NULL DEFAULT '[]',  -- every hash signed for this action (replacements included)
+    result TEXT                   -- what the mined action produced (a contribution's number, a claim's amount)
 );
 CREATE INDEX IF NOT EXISTS actions_status ON actions(status, created);
 """
@@ -56,6 +57,7 @@ class Action:
     updated: float
     sent_at: float | None
     hashes: str = "[]"
+    result: str | None = None
 
     @property
     def all_hashes(self) -> list[str]:
@@ -71,6 +73,7 @@ class Action:
             "block": self.block,
             "gasUsed": self.gas_used,
             "error": json.loads(self.error) if self.error else None,
+            "result": json.loads(self.result) if self.result else None,
             "created": self.created,
             "updated": self.updated,
         }
@@ -85,6 +88,9 @@ class Queue:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")  # fsync the WAL on every commit
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(actions)")}
+        if "result" not in columns:  # a queue written by an older relay
+            self._db.execute("ALTER TABLE actions ADD COLUMN result TEXT")
 
     def close(self) -> None:
         with self._lock:

@@ -206,9 +206,9 @@ def typed_data(body: TypedDataRequest, relay: RelayDep) -> dict[str, Any]:
     try:
         signer = _address(body.signer, "signer")
         fields = dict(body.fields)
-        for f in td.ACTION_TYPES[body.action][1:]:
+        for f in td.ACTION_TYPES[body.action]:
             name, typ = f["name"], f["type"]
-            if name in ("nonce", "deadline"):
+            if name in ("nonce", "deadline") or name == td.signer_field(body.action):
                 continue
             if name == "generation" and name not in fields:  # the signer's membership state now
                 fields[name] = relay.sf.generation(signer)
@@ -220,9 +220,12 @@ def typed_data(body: TypedDataRequest, relay: RelayDep) -> dict[str, Any]:
             raise Refusal(400, "malformed", f"unexpected fields {sorted(extra)}")
     except Refusal as exc:
         raise HTTPException(exc.status, exc.body()) from None
-    nonce = relay.sf.next_nonce(body.action, signer)
-    deadline = relay.sf.now() + body.ttl
-    message = {td.signer_field(body.action): signer, **fields, "nonce": nonce, "deadline": deadline}
+    message = {td.signer_field(body.action): signer, **fields}
+    if body.action == "Ballot":  # the governor's own ballot: its sequential nonce, no deadline
+        message["nonce"] = int(relay.sf.contracts["governor"].functions.nonces(signer).call())
+    else:
+        message["nonce"] = relay.sf.next_nonce(body.action, signer)
+        message["deadline"] = relay.sf.now() + body.ttl
     return {"typedData": relay.sf.typed_data_for(body.action, message)}
 
 

@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
 
 from starfish_dao.chain.client import Starfish
 from starfish_dao.chain.errors import decode_revert
@@ -24,6 +25,15 @@ from starfish_dao.relay.queue import Action, Queue
 
 log = logging.getLogger("starfish.relay")
 TIP = 10**9
+
+
+#: For these actions the status also tells the outcome: (the event's topic, the field it yields).
+_RESULTS = {
+    "Submit": (keccak(text="Submitted(uint256,address,bytes,bytes32,uint256,uint256,uint256,uint256,uint256)"),
+               "contribution"),
+    "Claim": (keccak(text="Claimed(address,address,uint256,address,address)"), "amount"),
+    "ClaimTo": (keccak(text="Claimed(address,address,uint256,address,address)"), "amount"),
+}  # fmt: skip
 
 
 class Submitter:
@@ -171,11 +181,26 @@ class Submitter:
             status = int(receipt["status"], 16) if isinstance(receipt["status"], str) else receipt["status"]
             mined_hash = receipt["_hash"]
             if status == 1:
-                self.queue.update(action.id, status="mined", block=block, gas_used=gas_used, tx_hash=mined_hash)
+                result = json.dumps(self._result(action, receipt)) if action.kind in _RESULTS else None
+                self.queue.update(action.id, status="mined", block=block, gas_used=gas_used, tx_hash=mined_hash,
+                                  result=result)  # fmt: skip
             else:
                 error = self._why(action, block)
                 self.queue.update(action.id, status="failed", block=block, gas_used=gas_used, error=json.dumps(error),
                                   tx_hash=mined_hash)  # fmt: skip
+
+    def _result(self, action: Action, receipt: dict[str, Any]) -> dict[str, Any]:
+        """What a mined action produced, read from its receipt's logs."""
+        topic, field = _RESULTS[action.kind]
+        for log in receipt.get("logs", []):
+            topics = [bytes.fromhex(str(t)[2:]) if isinstance(t, str) else bytes(t) for t in log.get("topics", [])]
+            if topics and topics[0] == topic:
+                if field == "contribution":
+                    return {field: int.from_bytes(topics[1], "big")}
+                data = log["data"]
+                raw = bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data)
+                return {field: int.from_bytes(raw[:32], "big")}
+        return {}
 
     def _why(self, action: Action, block: int) -> dict[str, Any]:
         params = {"from": self.relayer.address, "to": action.request["_to"], "data": action.request["_data"],

@@ -244,3 +244,22 @@ def test_chain_down_answers_503_and_accepted_actions_wait(relay: RelayHarness) -
     checker_rpc.url = checker_real
     submitter_rpc.url = real  # the chain returns: the waiting action goes out
     assert relay.wait(accepted.json()["id"])["status"] == "mined"
+
+
+def test_a_signed_vote_through_the_relay(relay: RelayHarness) -> None:
+    """Members vote without ETH: the relay carries the governor's own signed ballot."""
+    from starfish_dao.chain.governance import TEMPLATES, Governance
+    from starfish_dao.domain.charter import GovernanceSettings
+
+    dao, settings = relay.dao, GovernanceSettings()
+    gov = Governance(dao.sf)
+    pid = gov.propose(dao["ada"], TEMPLATES["set-parameter"]("minReviewers", "3"), "Three reviewers")
+    dao.chain.increase_time(settings.voting_delay + 1)
+    body = relay.signed(dao["bo"], "Ballot", proposalId=str(pid), support=1)
+    assert body["typedData"]["domain"]["name"] == "Starfish Governor"  # type: ignore[index]
+    sent = relay.client.post("/v1/actions", json=body)
+    assert sent.status_code == 202, sent.text
+    assert relay.wait(sent.json()["id"])["status"] == "mined"
+    assert dao.sf.contracts["governor"].functions.hasVoted(pid, dao["bo"].address).call()
+    again = relay.client.post("/v1/actions", json=relay.signed(dao["bo"], "Ballot", proposalId=str(pid), support=0))
+    assert again.status_code == 422 and "GovernorAlreadyCastVote" in again.text

@@ -44,8 +44,9 @@ def test_key_file_only_member_through_the_relay_cli(dao: Dao, tmp_path: Path, mo
         assert "the relay paid the gas" in cli("join", "--key-file", str(key_file))
         work = tmp_path / "shelf-plan.txt"
         work.write_text("shelves for the library corner\n" * 500)
-        cli("contribute", str(work), "--effort", "60", "--key-file", str(key_file))
+        out = cli("contribute", str(work), "--effort", "60", "--key-file", str(key_file))
         mine = sf.registry.functions.contributionCount().call()
+        assert f"contribution #{mine} submitted" in out  # the relay reports the number the chain gave
         assert sf.contribution(mine)["author"] == member.address
         sf.review(dao["ada"], mine, 3)
         sf.review(dao["bo"], mine, 3)
