@@ -537,7 +537,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         if (removed == added) return;
         Checkpoint[] storage votes = _votes[holder];
         uint256 n = votes.length;
-        uint256 current;
+        uint256 current = 0;
         if (n != 0) {
             Checkpoint memory last = votes[n - 1];
             current = Decay.shift(last.credited, era_ - last.era);

@@ -9,6 +9,7 @@ still claims later revenue. Then every on-chain number is compared with the mode
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,6 +121,12 @@ def run_demo(
     )
     deployment = deploy(w3, ada, cfg)
     deployment.extra["testToken"] = token_address
+    deployment.extra["demo"] = "true"
+    existing = config.subdir("deployments") / f"{deployment.chain_id}.json"
+    if existing.is_file() and '"demo": "true"' not in existing.read_text():
+        backup = existing.with_name(f"{deployment.chain_id}.before-demo.{int(time.time())}.json")
+        existing.replace(backup)  # a community's own manifest is never silently replaced
+        note(f"your manifest for chain {deployment.chain_id} is kept as {backup}")
     manifest = deployment.save()
     sf = Starfish(w3, deployment)
     note(f"charter {charter_cid}; manifest {manifest}")

@@ -29,10 +29,19 @@ def _password(prompt: str, confirm: bool = False) -> str:
     return password
 
 
+def keystore_path(path: Path) -> Path:
+    """A keystore file; a bare name (`ada`) means `keystores/ada.json` in the data directory."""
+    if path.exists() or path.parent != Path(".") or path.suffix:
+        return path
+    from starfish_dao import config
+
+    return config.home() / "keystores" / f"{path}.json"
+
+
 def load(key_file: Path | None = None) -> LocalAccount:
     """The signing account: `key_file` (keystore JSON) if given, else $STARFISH_PRIVATE_KEY."""
     if key_file is not None:
-        path = Path(key_file)
+        path = keystore_path(Path(key_file))
         try:
             keystore = json.loads(path.read_text())
         except FileNotFoundError:

@@ -20,7 +20,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _path(path: Path) -> Path:
-    return path if path.parent != Path(".") or path.suffix else config.subdir("keystores") / f"{path}.json"
+    config.subdir("keystores")
+    return keys.keystore_path(path)
 
 
 @account_app.command("new")
