@@ -19,8 +19,13 @@ def _run(args: list[str], home: Path, **env: str) -> subprocess.CompletedProcess
 
 
 def test_demo_runs_the_lifecycle_and_verifies(tmp_path: Path) -> None:
+    mine = tmp_path / "deployments" / "31337.json"
+    mine.parent.mkdir(parents=True)
+    mine.write_text('{"a community\'s own": "manifest"}')
     result = _run(["demo", "--seed", "7"], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+    kept = list(mine.parent.glob("31337.before-demo.*.json"))
+    assert kept and "a community's own" in kept[0].read_text()  # never silently replaced
     assert "every on-chain number equals the reference model" in result.stdout
     assert "eli received" in result.stdout
     assert (tmp_path / "deployments" / "31337.json").is_file()
@@ -37,7 +42,7 @@ def test_demo_runs_the_lifecycle_and_verifies(tmp_path: Path) -> None:
 
 
 def test_demo_on_pyevm(tmp_path: Path) -> None:
-    result = _run(["demo", "--backend", "py-evm", "--seed", "1"], tmp_path)
+    result = _run(["demo", "--seed", "1"], tmp_path, STARFISH_BACKEND="py-evm")  # as the README says
     assert result.returncode == 0, result.stdout + result.stderr
     assert "py-evm" in result.stdout
 
