@@ -16,6 +16,7 @@ from rich.console import Console
 
 from starfish_dao.domain.errors import StarfishError
 from starfish_dao.domain.model import ETH
+from starfish_dao.jsonout import jsonable
 
 # wide enough for the tables when output goes to a file or CI log
 console = Console(width=None if sys.stdout.isatty() else 120)
@@ -119,25 +120,11 @@ def duration(seconds: int) -> str:
 
 
 def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
-    """Prints `data` as JSON (integers above 2^53 as strings), or calls `human` for people."""
+    """Prints `data` as JSON (amounts as decimal strings, ids and times as numbers), or calls `human`."""
     if as_json:
-        print(json.dumps(_jsonable(data), indent=2))
+        print(json.dumps(jsonable(data), indent=2))
     else:
         human()
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, bool) or value is None or isinstance(value, str | float):
-        return value
-    if isinstance(value, int):
-        return str(value) if abs(value) >= 2**53 else value
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_jsonable(v) for v in value]
-    return str(value)
 
 
 def client(rpc: str | None, deployments: Path | None) -> Any:

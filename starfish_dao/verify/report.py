@@ -99,16 +99,8 @@ def verify(
 
 
 def to_json(report: Report) -> str:
-    def jsonable(value: Any) -> Any:
-        if isinstance(value, bytes):
-            return "0x" + value.hex()
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
-            return str(value)
-        if isinstance(value, list | tuple):
-            return [jsonable(v) for v in value]
-        if isinstance(value, dict):
-            return {k: jsonable(v) for k, v in value.items()}
-        return value
+    """The report as JSON: amounts (wei, points) always as decimal strings, counts and times as numbers."""
+    from starfish_dao.jsonout import jsonable
 
     return json.dumps(
         jsonable(

@@ -98,3 +98,19 @@ def test_a_tampered_car_imports_nothing(store: LocalStore, tmp_path: Path) -> No
     assert other.pins() == set()
     with pytest.raises(IPFSError, match="empty CAR"):
         other.import_car(io.BytesIO(b""))
+
+
+def test_drop_removes_an_undone_add_but_keeps_what_other_pins_need(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An interrupted `contribute` undoes its pin and leaves no stray blocks; shared blocks stay."""
+    import os
+
+    from starfish_dao.ipfs.local import LocalStore
+
+    store = LocalStore(tmp_path)
+    shared = os.urandom(256 * 1024)  # one whole chunk: the same leaf block in both files
+    kept = store.add_bytes(shared + b"kept")
+    undone = store.add_bytes(shared + b"undone")
+    before = len(list(store.blocks.iterdir()))
+    assert store.drop(undone) == 2  # its root and its own last leaf; the shared leaf stays
+    assert len(list(store.blocks.iterdir())) == before - 2
+    assert store.status(kept) == "ok" and store.status(undone) == "missing"

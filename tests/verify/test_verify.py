@@ -53,6 +53,10 @@ def test_honest_chain_passes_and_reports(dao: Dao, tmp_path: Path) -> None:
     assert categories == {"code", "wiring", "state", "money", "work", "governance"}
     data = json.loads(to_json(report))
     assert data["ok"] is True and data["checks"]["failed"] == 0
+    # amounts are decimal strings whatever their size (dust is a few wei, revenue 7e18); counts are numbers
+    money = data["money"][0]
+    assert all(isinstance(money[k], str) for k in ("received", "claimed", "dust", "dustBound", "treasury"))
+    assert all(isinstance(m["points"], str) for m in data["members"]) and isinstance(data["block"], int)
     page = to_html(report)
     assert "All checks pass" in page and dao["dee"].address in page and "<script" not in page
 
