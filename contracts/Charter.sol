@@ -9,9 +9,13 @@ import {ICharter} from "./interfaces/ICharter.sol";
 ///      the next halving, so both counters only grow, writing a value that is already set changes
 ///      nothing, and the history answers "how many halvings at time t" for any past t.
 contract Charter is ICharter {
-    /// @dev At most this many revenue tokens besides ETH may ever be listed: the splitter settles
-    ///      every listed token when it awards points, so the list must stay a handful.
+    /// @dev At most this many revenue tokens besides ETH may be listed at once: the splitter settles
+    ///      every listed token when it awards points, so the list must stay a handful. Delisting frees
+    ///      the slot.
     uint256 public constant MAX_REVENUE_TOKENS = 8;
+    /// @dev At most this many delistings in the charter's life: a member touched after a long
+    ///      absence settles each token delisted meanwhile, once.
+    uint256 public constant MAX_RETIREMENTS = 64;
     uint256 private constant _MAX_DOCUMENT_LENGTH = 128;
     /// @notice The shortest half-life, in seconds (`halfLife * epochLength`), when points decay at all.
     ///         Reviews weigh standing, so a community whose standing had all decayed could no longer
@@ -22,8 +26,16 @@ contract Charter is ICharter {
     Params private _params;
     Clock[] private _clocks;
     bytes private _document;
+    /// @dev the listed revenue tokens, in no particular order
     address[] private _tokens;
-    mapping(address token => bool allowed) private _allowed;
+    /// @dev position in `_tokens` plus one (0 = not listed)
+    mapping(address token => uint256 slot) private _slots;
+    /// @dev how many times a token was listed: each listing is a new incarnation with its own books
+    mapping(address token => uint64 incarnation) private _incarnations;
+    /// @dev every delisting, in order: the token and the incarnation that retired
+    RevenueToken[] private _retired;
+    /// @dev (token, incarnation) => its place in `_retired` plus one
+    mapping(bytes32 key => uint256 index) private _retiredIndex;
 
     modifier onlyGovernance() {
         if (msg.sender != _governance) revert CharterUnauthorized(msg.sender);
@@ -96,7 +108,46 @@ contract Charter is ICharter {
 
     /// @inheritdoc ICharter
     function isRevenueToken(address token) external view returns (bool) {
-        return token == address(0) || _allowed[token];
+        return token == address(0) || _slots[token] != 0;
+    }
+
+    /// @inheritdoc ICharter
+    function incarnation(address token) external view returns (uint256) {
+        return _incarnations[token];
+    }
+
+    /// @inheritdoc ICharter
+    function tokenState(address token) external view returns (bool listed, uint256 incarnation_, uint256 retired) {
+        incarnation_ = _incarnations[token];
+        return (token == address(0) || _slots[token] != 0, incarnation_, _retiredIndex[_key(token, incarnation_)]);
+    }
+
+    /// @inheritdoc ICharter
+    function retiredAt(address token, uint256 incarnation_) external view returns (uint256) {
+        return _retiredIndex[_key(token, incarnation_)];
+    }
+
+    /// @inheritdoc ICharter
+    function retiredTokens() external view returns (RevenueToken[] memory) {
+        return _retired;
+    }
+
+    /// @inheritdoc ICharter
+    function settleList(uint256 retiredSeen)
+        external
+        view
+        returns (RevenueToken[] memory tokens, uint256 retiredCount)
+    {
+        retiredCount = _retired.length;
+        uint256 listed = _tokens.length;
+        uint256 since = retiredCount > retiredSeen ? retiredCount - retiredSeen : 0;
+        tokens = new RevenueToken[](listed + since);
+        for (uint256 i; i < listed; ++i) {
+            tokens[i] = RevenueToken(_tokens[i], _incarnations[_tokens[i]]);
+        }
+        for (uint256 i; i < since; ++i) {
+            tokens[listed + i] = _retired[retiredSeen + i];
+        }
     }
 
     /// @inheritdoc ICharter
@@ -235,21 +286,32 @@ contract Charter is ICharter {
         emit DocumentChanged(cid);
     }
 
+    /// @dev Listing starts a new incarnation of the token, with fresh books in the splitter; delisting
+    ///      retires the current one (what members earned in it stays claimable) and frees its slot.
     function _setRevenueToken(address token, bool allowed) private {
         if (token == address(0)) revert CharterInvalidRevenueToken(token);
-        if (allowed && !_listed(token)) {
+        uint256 slot = _slots[token];
+        if (allowed && slot == 0) {
             if (_tokens.length == MAX_REVENUE_TOKENS) revert CharterInvalidRevenueToken(token);
             _tokens.push(token);
+            _slots[token] = _tokens.length;
+            ++_incarnations[token];
+        } else if (!allowed && slot != 0) {
+            if (_retired.length == MAX_RETIREMENTS) revert CharterInvalidRevenueToken(token);
+            address last = _tokens[_tokens.length - 1];
+            _tokens[slot - 1] = last;
+            _slots[last] = slot;
+            _tokens.pop();
+            delete _slots[token];
+            uint64 current = _incarnations[token];
+            _retired.push(RevenueToken(token, current));
+            _retiredIndex[_key(token, current)] = _retired.length;
         }
-        _allowed[token] = allowed;
-        emit RevenueTokenSet(token, allowed);
+        emit RevenueTokenSet(token, allowed, _incarnations[token]);
     }
 
-    function _listed(address token) private view returns (bool) {
-        for (uint256 i; i < _tokens.length; ++i) {
-            if (_tokens[i] == token) return true;
-        }
-        return false;
+    function _key(address token, uint256 incarnation_) private pure returns (bytes32) {
+        return bytes32(uint256(uint160(token)) | (incarnation_ << 160));
     }
 
     function _valueOf(Params memory p, Parameter which) private pure returns (uint256) {

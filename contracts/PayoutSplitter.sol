@@ -42,10 +42,12 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     uint256 private constant _BPS = 10_000;
     address private constant _ETH = address(0);
 
-    /// @dev Credited points, expressed in the account's group (the era it was last touched in).
+    /// @dev Credited points, expressed in the account's group (the era it was last touched in), and
+    ///      how many token delistings the account has settled since.
     struct Account {
         uint192 credited;
-        uint64 era;
+        uint32 era;
+        uint32 retiredSeen;
     }
 
     /// @dev Wei settled but not yet claimed, and the group whose accumulator the snapshot is of.
@@ -75,9 +77,11 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
 
     mapping(address member => Account account) private _accounts;
     mapping(uint256 era => uint256 credited) private _groupTotals;
-    mapping(address member => mapping(address token => Position position)) private _positions;
-    mapping(address member => mapping(address token => uint256 acc)) private _snapshots;
-    mapping(uint256 era => mapping(address token => uint256 acc)) private _acc;
+    /// @dev books are kept per token *incarnation* (`_key(token, incarnation)`; ETH is key 0): a token
+    ///      listed again after a delisting starts fresh books, the old ones stay claimable
+    mapping(address member => mapping(uint256 key => Position position)) private _positions;
+    mapping(address member => mapping(uint256 key => uint256 acc)) private _snapshots;
+    mapping(uint256 era => mapping(uint256 key => uint256 acc)) private _acc;
     mapping(address token => Book book) private _books;
     mapping(address token => uint256 amount) private _undistributed;
     mapping(address member => Checkpoint[] history) private _history;
@@ -141,12 +145,24 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
 
     /// @inheritdoc IPayoutSplitter
     function claim(address member, address token) external nonReentrant returns (uint256) {
-        return _claim(member, token, member);
+        return _claim(member, token, member, _incarnationOf(token));
+    }
+
+    /// @inheritdoc IPayoutSplitter
+    function claimIncarnation(address member, address token, uint256 incarnation)
+        external
+        nonReentrant
+        returns (uint256)
+    {
+        if (token == _ETH ? incarnation != 0 : incarnation == 0 || incarnation > _charter.incarnation(token)) {
+            revert SplitterTokenNotAllowed(token);
+        }
+        return _claim(member, token, member, incarnation);
     }
 
     /// @inheritdoc IPayoutSplitter
     function claimTo(address token, address to) external nonReentrant returns (uint256) {
-        return _claim(msg.sender, token, to);
+        return _claim(msg.sender, token, to, _incarnationOf(token));
     }
 
     /// @inheritdoc IPayoutSplitter
@@ -160,7 +176,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     ) external nonReentrant returns (uint256) {
         bytes32 structHash = keccak256(abi.encode(CLAIM_TO_TYPEHASH, member, token, to, nonce, deadline));
         _verifySigned(member, structHash, nonce, deadline, signature);
-        return _claim(member, token, to);
+        return _claim(member, token, to, _incarnationOf(token));
     }
 
     /// @inheritdoc IPayoutSplitter
@@ -206,12 +222,12 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         if (bps == 0 || bps > _BPS) revert SplitterInvalidAmount(bps);
         _sync(_ETH);
         (uint256 era_, uint256 offset) = Decay.split(_charter.currentHalvings());
-        uint256 before = _touch(member, era_);
+        (uint256 before, uint256 seen) = _touch(member, era_);
         uint256 cut = (before * bps) / _BPS;
         uint256 credited = before - cut;
         // Cannot underflow: the group's total includes this account's credited points.
         _groupTotals[era_] -= cut;
-        _accounts[member] = Account(uint192(credited), uint64(era_));
+        _accounts[member] = Account(uint192(credited), uint32(era_), uint32(seen));
         _checkpoint(member, credited, era_, block.timestamp);
         _changeVotes(delegates(member), before, credited, era_, block.timestamp);
         emit Slashed(member, bps, cut >> offset);
@@ -270,9 +286,15 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         return _firstEra;
     }
 
-    /// @notice The accumulator of `token` in group `era_` (revenue per credited point * ACC_PRECISION).
-    function accumulator(uint256 era_, address token) external view returns (uint256) {
-        return _acc[era_][token];
+    /// @notice The accumulator of an incarnation of `token` in group `era_` (revenue per credited point
+    ///         * ACC_PRECISION); ETH's incarnation is 0.
+    function accumulator(uint256 era_, address token, uint256 incarnation) external view returns (uint256) {
+        return _acc[era_][_key(token, incarnation)];
+    }
+
+    /// @notice How many token delistings `member`'s books have settled.
+    function retiredSeen(address member) external view returns (uint256) {
+        return _accounts[member].retiredSeen;
     }
 
     /// @notice How many checkpoints `member`'s points have (one per change).
@@ -282,7 +304,16 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
 
     /// @inheritdoc IPayoutSplitter
     function claimable(address member, address token) external view returns (uint256 amount) {
-        (amount,) = _settled(member, token, _accounts[member]);
+        (amount,,) = _owed(member, token, token == _ETH ? 0 : _charter.incarnation(token));
+    }
+
+    /// @inheritdoc IPayoutSplitter
+    function claimableIncarnation(address member, address token, uint256 incarnation)
+        external
+        view
+        returns (uint256 amount)
+    {
+        (amount,,) = _owed(member, token, incarnation);
     }
 
     /// @inheritdoc IPayoutSplitter
@@ -379,6 +410,10 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
 
     // ----------------------------------------------------------------- internal
 
+    function _incarnationOf(address token) private view returns (uint256) {
+        return token == _ETH ? 0 : _charter.incarnation(token);
+    }
+
     function _sync(address token) private returns (uint256 amount) {
         uint256 balance = token == _ETH ? address(this).balance : IERC20(token).balanceOf(address(this));
         uint256 tracked_ = _books[token].tracked;
@@ -404,6 +439,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     ///      (`totalPoints()` is 0: every point has decayed away, or none was ever awarded), it waits as
     ///      `undistributed` and joins the next receipt that can be shared.
     function _distribute(address token, uint256 amount, uint256 era_, uint256 offset) private {
+        uint256 key = token == _ETH ? 0 : _key(token, _charter.incarnation(token));
         (uint256 weight, uint256 first, uint256[_LIVE_GROUPS] memory weights, uint256[_LIVE_GROUPS] memory totals) =
             _weights(era_);
         if (weight >> offset == 0) {
@@ -418,7 +454,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         for (uint256 i; i < _LIVE_GROUPS; ++i) {
             if (weights[i] == 0) continue;
             uint256 share = Math.mulDiv(amount, weights[i], weight);
-            _acc[first + i][token] += Math.mulDiv(share, ACC_PRECISION, totals[i]);
+            _acc[first + i][key] += Math.mulDiv(share, ACC_PRECISION, totals[i]);
         }
     }
 
@@ -445,26 +481,28 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     ///      founders can review the very first contributions, even those of the deployment's second.
     function _credit(address member, uint256 contributionId, uint256 points, uint256 era_, uint256 offset) private {
         uint256 added = points << offset;
-        uint256 before = _touch(member, era_);
+        (uint256 before, uint256 seen) = _touch(member, era_);
         uint256 credited = before + added;
         _groupTotals[era_] = _toUint192(_groupTotals[era_] + added);
-        _accounts[member] = Account(_toUint192(credited), uint64(era_));
+        _accounts[member] = Account(_toUint192(credited), uint32(era_), uint32(seen));
         uint256 time = contributionId == 0 ? 0 : block.timestamp;
         _checkpoint(member, credited, era_, time);
         _changeVotes(delegates(member), before, credited, era_, time);
         emit PointsAwarded(member, contributionId, points);
     }
 
-    /// @dev Settles every listed token for `member` and moves their account into group `era_`: out of
-    ///      the old group's total, shifted by the eras passed (the fraction shifted off leaves the
-    ///      member and the total alike), into the new one. Returns the credited points in `era_`;
-    ///      the caller writes the account.
-    function _touch(address member, uint256 era_) private returns (uint256 credited) {
+    /// @dev Settles ETH, every listed token and every token delisted since the account last settled,
+    ///      and moves the account into group `era_`: out of the old group's total, shifted by the eras
+    ///      passed (the fraction shifted off leaves the member and the total alike), into the new one.
+    ///      Returns the credited points in `era_` and the delistings now settled; the caller writes
+    ///      the account.
+    function _touch(address member, uint256 era_) private returns (uint256 credited, uint256 retiredSeen_) {
         Account memory a = _accounts[member];
-        _settleInto(member, _ETH, a, era_);
-        address[] memory tokens = _charter.revenueTokens();
+        _settleInto(member, 0, a, era_);
+        ICharter.RevenueToken[] memory tokens;
+        (tokens, retiredSeen_) = _charter.settleList(a.retiredSeen);
         for (uint256 i; i < tokens.length; ++i) {
-            _settleInto(member, tokens[i], a, era_);
+            _settleInto(member, _key(tokens[i].token, tokens[i].incarnation), a, era_);
         }
         credited = a.credited;
         if (a.era != era_ && credited != 0) {
@@ -474,41 +512,58 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         }
     }
 
-    function _settleInto(address member, address token, Account memory a, uint256 era_) private {
-        (uint256 owed,) = _settled(member, token, a);
-        _positions[member][token] = Position(_toUint192(owed), uint64(era_));
-        _snapshots[member][token] = _acc[era_][token];
+    function _settleInto(address member, uint256 key, Account memory a, uint256 era_) private {
+        (uint256 owed,) = _settled(member, key, a);
+        _positions[member][key] = Position(_toUint192(owed), uint64(era_));
+        _snapshots[member][key] = _acc[era_][key];
     }
 
-    /// @dev What `member` (whose account is `a`) is owed in `token`, and the accumulator of their group.
-    ///      A position of another group than the account's was never written while these points
+    /// @dev What `member` (whose account is `a`) is owed under books `key`, and the accumulator of their
+    ///      group. A position of another group than the account's was never written while these points
     ///      existed (its token was listed after the account last moved), so it starts from zero.
-    function _settled(address member, address token, Account memory a)
-        private
-        view
-        returns (uint256 owed, uint256 accNow)
-    {
-        Position memory p = _positions[member][token];
+    function _settled(address member, uint256 key, Account memory a) private view returns (uint256 owed, uint256 accNow) {
+        Position memory p = _positions[member][key];
         owed = p.owed;
-        accNow = _acc[a.era][token];
+        accNow = _acc[a.era][key];
         if (a.credited == 0) return (owed, accNow);
-        uint256 snapshot = p.era == a.era ? _snapshots[member][token] : 0;
+        uint256 snapshot = p.era == a.era ? _snapshots[member][key] : 0;
         owed += Math.mulDiv(a.credited, accNow - snapshot, ACC_PRECISION);
     }
 
-    function _claim(address member, address token, address to) private returns (uint256 amount) {
+    /// @dev What `member` is owed in an incarnation of `token`, its books' key, and whether those books
+    ///      are final for this member (a retired incarnation their account settled when it last moved:
+    ///      nothing accrues there any more, whatever group the account is in now).
+    function _owed(address member, address token, uint256 incarnation)
+        private
+        view
+        returns (uint256 owed, uint256 key, bool final_)
+    {
+        key = token == _ETH ? 0 : _key(token, incarnation);
+        Account memory a = _accounts[member];
+        uint256 retiredAt = token == _ETH ? 0 : _charter.retiredAt(token, incarnation);
+        final_ = retiredAt != 0 && a.retiredSeen >= retiredAt;
+        if (final_) owed = _positions[member][key].owed;
+        else (owed,) = _settled(member, key, a);
+    }
+
+    function _key(address token, uint256 incarnation) private pure returns (uint256) {
+        return uint256(uint160(token)) | (incarnation << 160);
+    }
+
+    function _claim(address member, address token, address to, uint256 incarnation) private returns (uint256 amount) {
         if (to == address(0)) revert SplitterInvalidRecipient(to);
         if (token == _ETH) _sync(_ETH);
-        Account memory a = _accounts[member];
-        uint256 accNow;
-        (amount, accNow) = _settled(member, token, a);
+        uint256 key;
+        bool final_;
+        (amount, key, final_) = _owed(member, token, incarnation);
         // Nothing owed: change nothing. Moving the snapshot here would re-round the member's share
         // without an event, and the books would no longer follow from the event log alone.
         if (amount == 0) return 0;
-        _positions[member][token] = Position(0, a.era);
-        _snapshots[member][token] = accNow;
+        Account memory a = _accounts[member];
+        _positions[member][key] = Position(0, final_ ? _positions[member][key].era : a.era);
+        if (!final_) _snapshots[member][key] = _acc[a.era][key];
         _books[token].tracked -= uint128(amount);
-        emit Claimed(member, token, amount, to, msg.sender);
+        emit Claimed(member, token, amount, incarnation, to, msg.sender);
         _transfer(token, to, amount);
     }
 

@@ -46,6 +46,12 @@ interface ICharter {
         uint16 halfLife;
     }
 
+    /// @notice A revenue token's incarnation: each listing starts a new one, with its own books.
+    struct RevenueToken {
+        address token;
+        uint64 incarnation;
+    }
+
     /// @notice Thrown when someone other than the governance address tries to change the charter.
     error CharterUnauthorized(address caller);
     /// @notice Thrown when a parameter value lies outside its bounds.
@@ -55,7 +61,8 @@ interface ICharter {
     error CharterDecayTooFast(uint256 halfLifeSeconds, uint256 minimum);
     /// @notice Thrown when the charter document CID is empty or longer than 128 bytes.
     error CharterInvalidDocument(uint256 length);
-    /// @notice Thrown when a revenue token is the zero address or the list is full.
+    /// @notice Thrown when a revenue token is the zero address, eight are listed already, or the
+    ///         charter has seen its 64 delistings.
     error CharterInvalidRevenueToken(address token);
     /// @notice Thrown when the new governance address is the zero address.
     error CharterInvalidGovernance(address governance);
@@ -64,8 +71,8 @@ interface ICharter {
     event ParameterChanged(Parameter indexed parameter, uint256 oldValue, uint256 newValue);
     /// @notice Emitted when the charter document (mission, norms) changes; `cid` is a binary CID.
     event DocumentChanged(bytes cid);
-    /// @notice Emitted when a token is allowed or disallowed as revenue.
-    event RevenueTokenSet(address indexed token, bool allowed);
+    /// @notice Emitted when a token is listed (a new `incarnation`) or delisted (that incarnation retires).
+    event RevenueTokenSet(address indexed token, bool allowed, uint256 incarnation);
     /// @notice Emitted when governance passes to a new address (for example a timelock).
     event GovernanceTransferred(address indexed previousGovernance, address indexed newGovernance);
 
@@ -81,10 +88,22 @@ interface ICharter {
     function bounds(Parameter parameter) external pure returns (uint256 min, uint256 max);
     /// @notice The binary CID of the charter document.
     function documentCid() external view returns (bytes memory);
-    /// @notice Every token ever listed as revenue (append-only), in listing order; ETH is implicit.
+    /// @notice The tokens listed as revenue now (at most 8); ETH is implicit.
     function revenueTokens() external view returns (address[] memory);
     /// @notice Whether `token` is currently accepted as revenue (`address(0)`, ETH, always is).
     function isRevenueToken(address token) external view returns (bool);
+    /// @notice How many times `token` was listed (its current or last incarnation).
+    function incarnation(address token) external view returns (uint256);
+    /// @notice Whether `token` is listed, its latest incarnation, and where that incarnation retired
+    ///         (its place among all delistings plus one; 0 while listed).
+    function tokenState(address token) external view returns (bool listed, uint256 incarnation, uint256 retiredAt);
+    /// @notice Where an incarnation of `token` retired (its place among all delistings plus one), or 0.
+    function retiredAt(address token, uint256 incarnation) external view returns (uint256);
+    /// @notice Every delisting so far, in order.
+    function retiredTokens() external view returns (RevenueToken[] memory);
+    /// @notice What the splitter settles when it touches an account that has seen `retiredSeen`
+    ///         delistings: every listed token, then every incarnation retired since; and the count.
+    function settleList(uint256 retiredSeen) external view returns (RevenueToken[] memory tokens, uint256 retiredCount);
     /// @notice The epoch `block.timestamp` falls in.
     function currentEpoch() external view returns (uint256);
     /// @notice How many times points have halved since deployment (monotonic).

@@ -48,8 +48,11 @@ interface IPayoutSplitter is IERC5805 {
     /// @notice Emitted for every receipt: `reserve` went to the treasury, the rest to point holders
     ///         (or to `undistributed` while nobody holds points).
     event RevenueReceived(address indexed token, address indexed from, uint256 amount, uint256 reserve);
-    /// @notice Emitted when `member` is paid `amount` of `token` at `to`; `caller` sent the claim.
-    event Claimed(address indexed member, address indexed token, uint256 amount, address to, address caller);
+    /// @notice Emitted when `member` is paid `amount` of `token` (from the books of its `incarnation`) at
+    ///         `to`; `caller` sent the claim.
+    event Claimed(
+        address indexed member, address indexed token, uint256 amount, uint256 incarnation, address to, address caller
+    );
     /// @notice Emitted when ETH arrives plainly; it is accounted (as `RevenueReceived`) by the next
     ///         sync, pay, claim of ETH, award or slash.
     event EthAccepted(address indexed from, uint256 amount);
@@ -66,6 +69,9 @@ interface IPayoutSplitter is IERC5805 {
     /// @notice Pays `member` everything they can claim in `token`. Anyone may call it; the pay always
     ///         goes to `member`.
     function claim(address member, address token) external returns (uint256 amount);
+    /// @notice Pays `member` what they earned in an earlier incarnation of `token` (one listed before a
+    ///         delisting). `claim` pays the latest.
+    function claimIncarnation(address member, address token, uint256 incarnation) external returns (uint256 amount);
     /// @notice Pays the caller's claim in `token` to `to` (a wallet that cannot receive is not stuck).
     function claimTo(address token, address to) external returns (uint256 amount);
     /// @notice Pays `member`'s claim in `token` to `to`; `member` signed
@@ -99,8 +105,10 @@ interface IPayoutSplitter is IERC5805 {
     function totalPointsAt(uint256 time) external view returns (uint256);
     /// @notice `member`'s points at the end of second `time` and now, in one call.
     function standing(address member, uint256 time) external view returns (uint256 then, uint256 current);
-    /// @notice What `member` can claim in `token` now.
+    /// @notice What `member` can claim in `token` now (its latest incarnation).
     function claimable(address member, address token) external view returns (uint256);
+    /// @notice What `member` can claim from an incarnation of `token`.
+    function claimableIncarnation(address member, address token, uint256 incarnation) external view returns (uint256);
     /// @notice The treasury's share of `token`.
     function treasury(address token) external view returns (uint256);
     /// @notice Revenue of `token` received while nobody held points, waiting for the first holders.

@@ -119,7 +119,7 @@ class ViewCalls:
         raw = self.rpc.call_many(self._calls, self.block)
         self.results = []
         for data, outputs in zip(raw, self._outputs, strict=True):
-            if data is None:
+            if data is None or (outputs and not data):  # a reverted call, or an address with no code
                 self.results.append(None)
                 continue
             values = [_checksummed(v, t) for v, t in zip(decode(outputs, data), outputs, strict=True)]

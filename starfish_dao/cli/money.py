@@ -70,6 +70,9 @@ def claim(
     key_file: KeyOpt = None,
     deployments: DeplOpt = None,
     relay: RelayOpt = None,
+    incarnation: Annotated[
+        int | None, typer.Option(help="a token's earlier listing (after it was delisted and listed again)")
+    ] = None,
     wei: WeiOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -94,6 +97,16 @@ def claim(
         return
     account = load_key(key_file)
     sf = client(rpc, deployments)
+    if incarnation is not None:
+        owed = int(sf.splitter.functions.claimableIncarnation(who, token, incarnation).call())
+        if owed == 0:
+            console.print(f"nothing to claim for {who} in {symbol} (listing {incarnation}): no transaction sent")
+            return
+        fn = sf.splitter.functions.claimIncarnation(who, token, incarnation)
+        amount = sf._claimed_amount(sf._send(account, fn))
+        emit({"paid": amount, "member": who, "token": token, "incarnation": incarnation}, as_json,
+             lambda: console.print(f"paid {money(amount, symbol, wei)} to {who}"))  # fmt: skip
+        return
     owed = sf.claimable(who, token)
     waiting = token == ETH and int(sf.w3.eth.get_balance(sf.splitter.address)) > int(
         sf.splitter.functions.tracked(ETH).call()

@@ -177,8 +177,13 @@ class Model:
         self.clocks: list[ClockEntry] = []
         self.governance: str | None = None
         self.document_cid: bytes = b""
-        self.tokens: list[str] = []  # ever listed, append-only
+        self.tokens: list[str] = []  # listed now, in the contract's order (a delisting swaps the last in)
         self.allowed: dict[str, bool] = {}
+        self.ever: list[str] = []  # every token ever listed, in first-listing order
+        self.incarnations: dict[str, int] = defaultdict(int)
+        self.retired: list[tuple[str, int]] = []  # every delisting: (token, incarnation)
+        self.retired_at: dict[tuple[str, int], int] = {}  # its place among the delistings, plus one
+        self.retired_seen: dict[str, int] = defaultdict(int)  # member -> delistings their books settled
         # membership
         self.members: dict[str, Member] = {}
         # registry
@@ -193,9 +198,10 @@ class Model:
         self.first_era: int | None = None
         self.accounts: dict[str, tuple[int, int]] = {}  # member -> (credited, group era)
         self.group_totals: dict[int, int] = defaultdict(int)
-        self.positions: dict[tuple[str, str], tuple[int, int]] = {}  # (member, token) -> (owed, group era)
-        self.snapshots: dict[tuple[str, str], int] = {}
-        self.acc: dict[tuple[int, str], int] = defaultdict(int)
+        # books per token incarnation: key (token, incarnation); ETH is (ETH, 0)
+        self.positions: dict[tuple[str, tuple[str, int]], tuple[int, int]] = {}  # (member, key) -> (owed, group)
+        self.snapshots: dict[tuple[str, tuple[str, int]], int] = {}
+        self.acc: dict[tuple[int, tuple[str, int]], int] = defaultdict(int)
         self.history: dict[str, list[Checkpoint]] = defaultdict(list)
         self.total_history: list[Checkpoint] = []
         self.tracked: dict[str, int] = defaultdict(int)
@@ -288,10 +294,26 @@ class Model:
         self.document_cid = bytes(a["cid"])
 
     def _on_token(self, a: dict[str, Any]) -> None:
-        token = a["token"]
-        if a["allowed"] and token not in self.tokens:
+        """`Charter._setRevenueToken`: a listing starts a new incarnation, a delisting retires it."""
+        token, allowed = a["token"], bool(a["allowed"])
+        if allowed and token not in self.tokens:
             self.tokens.append(token)
-        self.allowed[token] = bool(a["allowed"])
+            self.incarnations[token] += 1
+            if token not in self.ever:
+                self.ever.append(token)
+        elif not allowed and token in self.tokens:
+            i = self.tokens.index(token)
+            self.tokens[i] = self.tokens[-1]
+            self.tokens.pop()
+            key = (token, self.incarnations[token])
+            self.retired.append(key)
+            self.retired_at[key] = len(self.retired)
+        self.allowed[token] = allowed
+        self._check(f"incarnation of {token}", int(a["incarnation"]), self.incarnations[token])
+
+    def key_of(self, token: str) -> tuple[str, int]:
+        """The books a token's revenue goes to now (its latest incarnation)."""
+        return (ETH, 0) if token == ETH else (token, self.incarnations[token])
 
     # membership -------------------------------------------------------
 
@@ -410,23 +432,35 @@ class Model:
                 per_group[e] = shift(total, era - e)
         return sum(per_group.values()), per_group
 
-    def _settled(self, member: str, token: str) -> tuple[int, int, int]:
+    def _settled(self, member: str, key: tuple[str, int]) -> tuple[int, int, int]:
         """(owed, accumulator of the member's group, rounded-down divisions) — `PayoutSplitter._settled`."""
         credited, group = self.accounts.get(member, (0, 0))
-        owed, position_group = self.positions.get((member, token), (0, 0))
-        acc_now = self.acc[(group, token)]
+        owed, position_group = self.positions.get((member, key), (0, 0))
+        acc_now = self.acc[(group, key)]
         if credited == 0:
             return owed, acc_now, 0
-        snapshot = self.snapshots.get((member, token), 0) if position_group == group else 0
+        snapshot = self.snapshots.get((member, key), 0) if position_group == group else 0
         return owed + credited * (acc_now - snapshot) // ACC_PRECISION, acc_now, 1
 
+    def _owed(self, member: str, key: tuple[str, int]) -> tuple[int, bool, int]:
+        """`PayoutSplitter._owed`: (owed, whether the books are final for the member, divisions)."""
+        retired_at = self.retired_at.get(key, 0)
+        if retired_at and self.retired_seen[member] >= retired_at:
+            return self.positions.get((member, key), (0, 0))[0], True, 0
+        owed, _, floors = self._settled(member, key)
+        return owed, False, floors
+
     def _touch(self, member: str, era: int) -> int:
-        """`PayoutSplitter._touch`: settle every token, move the account into group `era`."""
-        for token in [ETH, *self.tokens]:
-            owed, _, floors = self._settled(member, token)
-            self.positions[(member, token)] = (owed, era)
-            self.snapshots[(member, token)] = self.acc[(era, token)]
-            self.dust_bound_settled[token] += floors
+        """`PayoutSplitter._touch`: settle ETH, the listed tokens and those delisted since the member's
+        books last moved; move the account into group `era`."""
+        seen = self.retired_seen[member]
+        keys = [(ETH, 0), *((t, self.incarnations[t]) for t in self.tokens), *self.retired[seen:]]
+        for key in keys:
+            owed, _, floors = self._settled(member, key)
+            self.positions[(member, key)] = (owed, era)
+            self.snapshots[(member, key)] = self.acc[(era, key)]
+            self.dust_bound_settled[key[0]] += floors
+        self.retired_seen[member] = len(self.retired)
         credited, group = self.accounts.get(member, (0, 0))
         if group != era and credited:
             self.group_totals[group] -= credited
@@ -482,6 +516,7 @@ class Model:
         self.received[token] += amount
         self.revenue_log.append((self.now, token, amount, reserve))
         rest = amount - reserve
+        key = self.key_of(token)
         weight, per_group = self.weights(era)
         if weight >> offset == 0:  # nobody holds a point: it waits
             self.undistributed[token] += rest
@@ -493,7 +528,7 @@ class Model:
             share = rest * w // weight
             shared += share
             total = self.group_totals[e]
-            self.acc[(e, token)] += share * ACC_PRECISION // total
+            self.acc[(e, key)] += share * ACC_PRECISION // total
             # the accumulator's division keeps less than total / 2^128 wei of the share
             self.dust_bound_settled[token] += ceil_div(total, ACC_PRECISION)
         # what the split among the groups rounded off: less than one wei per group
@@ -501,12 +536,16 @@ class Model:
 
     def _on_claimed(self, a: dict[str, Any]) -> None:
         member, token, amount, to = a["member"], a["token"], int(a["amount"]), a["to"]
-        owed, acc_now, floors = self._settled(member, token)
+        key = (token, int(a["incarnation"]))
+        owed, final, floors = self._owed(member, key)
         self.dust_bound_settled[token] += floors
         self._check(f"claim of {member} in {token}", amount, owed)
         group = self.accounts.get(member, (0, 0))[1]
-        self.positions[(member, token)] = (0, group)
-        self.snapshots[(member, token)] = acc_now
+        if final:
+            self.positions[(member, key)] = (0, self.positions[(member, key)][1])
+        else:
+            self.positions[(member, key)] = (0, group)
+            self.snapshots[(member, key)] = self.acc[(group, key)]
         self.tracked[token] -= amount
         self.claimed[token] += amount
         self.claimed_by[(member, token)] += amount
@@ -746,12 +785,19 @@ class Model:
         return spent, allowed
 
     def claimable(self, member: str, token: str) -> int:
-        return self._settled(member, token)[0]
+        """`PayoutSplitter.claimable`: the latest incarnation's books."""
+        return self._owed(member, self.key_of(token))[0]
+
+    def claimable_incarnation(self, member: str, token: str, incarnation: int) -> int:
+        return self._owed(member, (token, incarnation))[0]
+
+    def keys_of(self, token: str) -> list[tuple[str, int]]:
+        return [(ETH, 0)] if token == ETH else [(token, i) for i in range(1, self.incarnations[token] + 1)]
 
     def dust_bound(self, token: str) -> int:
         """The most rounding can have left in the contract: one wei per rounded-down division so far
         (including those a claim now would make), plus each receipt's remainders."""
-        open_floors = sum(self._settled(m, token)[2] for m in self.accounts)
+        open_floors = sum(self._owed(m, key)[2] for m in self.accounts for key in self.keys_of(token))
         return self.dust_bound_settled[token] + open_floors
 
     def accounts_seen(self) -> list[str]:
@@ -760,10 +806,12 @@ class Model:
         return list(seen)
 
     def all_tokens(self) -> list[str]:
-        return [ETH, *self.tokens]
+        """ETH and every token ever listed (a delisted token's books stay claimable)."""
+        return [ETH, *self.ever]
 
     def total_claimable(self, token: str) -> int:
-        return sum(self.claimable(m, token) for m in self.accounts_seen())
+        """What every member can claim in `token`, over all its incarnations."""
+        return sum(self._owed(m, key)[0] for m in self.accounts_seen() for key in self.keys_of(token))
 
     def dust(self, token: str) -> int:
         """What the contract holds beyond every obligation: rounding remainders. Negative = insolvent."""

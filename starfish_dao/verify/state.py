@@ -75,7 +75,10 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
             for a in accounts
         ],
         "groups": [
-            (view(splitter, s_abi, "groupTotal", e), [view(splitter, s_abi, "accumulator", e, t) for t in tokens])
+            (
+                view(splitter, s_abi, "groupTotal", e),
+                [view(splitter, s_abi, "accumulator", e, *model.key_of(t)) for t in tokens],
+            )
             for e in groups
         ],
         "pending": [
@@ -120,7 +123,10 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
     for era, (total, accs) in zip(groups, slots["groups"], strict=True):
         checks.append(Check(f"group {era}", "credited total", r[total], model.group_totals.get(era, 0)))
         for token, slot in zip(tokens, accs, strict=True):
-            checks.append(Check(f"group {era}", f"accumulator {token}", r[slot], model.acc.get((era, token), 0)))
+            key = model.key_of(token)
+            checks.append(
+                Check(f"group {era}", f"accumulator {token} #{key[1]}", r[slot], model.acc.get((era, key), 0))
+            )
     for c, (status, tally) in zip(pending, slots["pending"], strict=True):
         checks.append(Check(f"contribution {c.id}", "status", STATUSES[r[status]], c.status))
         checks.append(Check(f"contribution {c.id}", "weighted tally", list(r[tally] or []), c.weights))

@@ -319,3 +319,40 @@ def test_governance_rescues_only_what_is_not_revenue(dao: Dao) -> None:
     model = dao.model()
     assert model.rescued[stray] == 70 * ETHER and model.rescued[dao.token] == 50 * ETHER
     _all_equal(dao)
+
+
+def test_the_token_list_never_fills_up_and_delisted_pay_stays_claimable(dao: Dao) -> None:
+    """The list used to be append-only and capped at 8, so a ninth token could never be listed.
+    Delisting now frees the slot; what members earned in the delisted token stays claimable, and
+    listing it again starts fresh books (an incarnation) beside the old ones."""
+    sf, zed, c = dao.sf, dao["zed"], dao.sf.charter.functions
+    token = _token(dao)
+    sf._send(zed, token.functions.mint(zed.address, 1000 * ETHER))
+    sf.pay_token(zed, dao.token, 300 * ETHER)  # 270 shared by three founders: 90 each
+    first = sf.claimable(dao["ada"].address, dao.token)
+    dao.govern(c.setRevenueToken(dao.token, False))
+    # dee earns points after the delisting: her account moves, the delisted books are settled for her
+    cid_id = sf.submit(dao["dee"], artifact_cid("after the delisting"), 60)
+    sf.review(dao["ada"], cid_id, 3)
+    sf.review(dao["bo"], cid_id, 3)
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    sf.finalize(zed, cid_id)
+    for i in range(20):  # twenty other tokens come and go: never full
+        other = to_checksum_address("0x" + f"{i + 100:040x}")
+        dao.govern(c.setRevenueToken(other, True))
+        dao.govern(c.setRevenueToken(other, False))
+    dao.govern(c.setRevenueToken(dao.token, True))  # back, as a second incarnation
+    assert c.incarnation(dao.token).call() == 2
+    sf.pay_token(zed, dao.token, 100 * ETHER)
+    # the old books: still ada's 90; the new ones: ada's share of 90 among 1,860 points
+    old = sf.splitter.functions.claimableIncarnation(dao["ada"].address, dao.token, 1).call()
+    assert old == first
+    assert sf.splitter.functions.claimableIncarnation(dao["dee"].address, dao.token, 1).call() == 0
+    new = sf.claimable(dao["ada"].address, dao.token)
+    assert abs(new - 90 * ETHER * 600 // 1860) <= 1
+    paid = sf._claimed_amount(sf._send(zed, sf.splitter.functions.claimIncarnation(dao["ada"].address, dao.token, 1)))
+    assert paid == first
+    assert sf.claim(zed, dao["ada"].address, dao.token) == new
+    with reverts("SplitterTokenNotAllowed"):
+        sf._send(zed, sf.splitter.functions.claimIncarnation(dao["ada"].address, dao.token, 3))
+    _all_equal(dao)
