@@ -160,6 +160,7 @@ class Machine(RuleBasedStateMachine):
         self.sybils: list[str] = []
         self.caps: dict[tuple[str, int], int] = {}  # (reviewer, epoch) -> the largest budget a review had
         self.jumped = 0
+        self.proposals: list[int] = []
         self._catch_up()
 
     def teardown(self) -> None:
@@ -663,7 +664,12 @@ class Machine(RuleBasedStateMachine):
     @rule(by=governors, fee=st.booleans(), allowed=st.booleans())
     def charter_token(self, by: str, fee: bool, allowed: bool) -> None:
         token = self.fee_token if fee else self.token
-        expected = None if self.address[by] == self.model.governance else "CharterUnauthorized"
+        if self.address[by] != self.model.governance:
+            expected: str | None = "CharterUnauthorized"
+        elif not allowed and token in self.model.tokens and len(self.model.retired) >= 64:
+            expected = "CharterInvalidRevenueToken"  # the charter's 64 delistings are used up
+        else:
+            expected = None
         fn = self.sf.charter.functions.setRevenueToken(token, allowed)
         self._expect({expected}, "charter token", lambda: self._act(by, fn))
 
@@ -690,6 +696,139 @@ class Machine(RuleBasedStateMachine):
         self.dao.chain.increase_time(33 * fastest * epoch)
         self._expect({None}, "pay ETH", lambda: self.sf.pay_eth(self.dao[OUTSIDER], amount))
         self._expect({None}, "charter parameter", lambda: self._act(GOV, half_life(int(Parameter.HALF_LIFE), before)))
+
+    # ------------------------------------------------------------------ members govern
+
+    @rule(who=people, kind=st.sampled_from(("reserve", "reviewers", "spend", "suspend")), value=st.integers(0, 4))
+    def propose(self, who: str, kind: str, value: int) -> None:
+        """A member proposes a change; the threshold is one point of votes the second before."""
+        from starfish_dao.chain.governance import TEMPLATES
+
+        calls = {
+            "reserve": lambda: TEMPLATES["set-parameter"]("reserveBps", str(500 * value)),
+            "reviewers": lambda: TEMPLATES["set-parameter"]("minReviewers", str(1 + value)),
+            "spend": lambda: TEMPLATES["spend"]("eth", self.address[PEOPLE[value]], 1 + value),
+            "suspend": lambda: TEMPLATES["suspend" if value % 2 else "reinstate"](self.address[PEOPLE[value]]),
+        }[kind]()
+        self.counter += 1
+        text = f"proposal {self.counter} {time.monotonic_ns()}"
+        gov = self._gov()
+        expected = self._predict(
+            lambda now: (
+                "GovernorInsufficientProposerVotes"
+                if self.model.votes_at(self.address[who], now - 1) < self.model.proposal_threshold
+                else None
+            )
+        )
+        fn = gov.governor.functions.propose(*gov.encode(calls), text)
+        if self._expect(expected, "propose", lambda: self._act(who, fn)) is not None:
+            self.proposals.append(gov.proposal_id(calls, text))
+
+    def _gov(self) -> Any:
+        from starfish_dao.chain.governance import Governance
+
+        return Governance(self.sf)
+
+    @rule(
+        who=people,
+        kind=st.sampled_from(("reserve", "reviewers", "spend", "suspend")),
+        value=st.integers(0, 4),
+        supports=st.lists(st.integers(0, 2), min_size=1, max_size=4),
+        again=st.booleans(),
+    )
+    def governance_cycle(self, who: str, kind: str, value: int, supports: list[int], again: bool) -> None:
+        """The everyday path of governance: a proposal, votes once it opens (members in turn), then
+        queue and execute once each wait is over; every step predicted from the model."""
+        before = len(self.proposals)
+        self.propose(who, kind, value)
+        if len(self.proposals) == before:
+            return
+        index = len(self.proposals) - 1
+        self.dao.chain.increase_time(self.model.voting_delay + 1)
+        for n, support in enumerate(supports):
+            self._catch_up()
+            self.vote(index, PEOPLE[n % len(PEOPLE)], support)
+        if again:  # the first voter tries to vote a second time
+            self._catch_up()
+            self.vote(index, PEOPLE[0], supports[0])
+        self.dao.chain.increase_time(self.model.voting_period + 1)
+        self._catch_up()
+        self.carry_out(index, OUTSIDER, "queue")
+        self.dao.chain.increase_time(self.model.timelock_delay + 1)
+        self._catch_up()
+        self.carry_out(index, OUTSIDER, "execute")
+
+    @rule(pick=st.integers(0, 50), who=actors, support=st.integers(0, 2))
+    def vote(self, pick: int, who: str, support: int) -> None:
+        if not self.proposals or who == HOSTILE:
+            return
+        pid = self.proposals[pick % len(self.proposals)]
+        p = self.model.proposals[pid]
+        voter = self.address[who]
+
+        def spec(now: int) -> str | None:
+            if self.model.members.get(voter) and self.model.members[voter].suspended:
+                return "GovernorSuspendedVoter"  # checked before the proposal's state
+            if self.model.proposal_state(pid, now) != "Active":
+                return "GovernorUnexpectedProposalState"
+            if voter in p.voters:
+                return "GovernorAlreadyCastVote"
+            return None
+
+        fn = self._gov().governor.functions.castVote(pid, support)
+        self._expect(self._predict(spec), "vote", lambda: self._act(who, fn))
+
+    @rule(pick=st.integers(0, 50), by=actors, step=st.sampled_from(("queue", "execute")))
+    def carry_out(self, pick: int, by: str, step: str) -> None:
+        """Anyone queues a passed proposal, and executes it once the timelock's delay has run; what the
+        proposal does must then succeed or fail as the spec says."""
+        if not self.proposals or by == HOSTILE:
+            return
+        pid = self.proposals[pick % len(self.proposals)]
+        p = self.model.proposals[pid]
+
+        def spec(now: int) -> str | None:
+            state = self.model.proposal_state(pid, now)
+            if step == "queue":
+                return None if state == "Succeeded" else "GovernorUnexpectedProposalState"
+            if state != "Queued":
+                return "GovernorUnexpectedProposalState"
+            if now < p.eta:
+                return "TimelockUnexpectedOperationState"
+            return self._what_the_calls_do(p)
+
+        gov = self._gov()
+        created = {"targets": p.targets, "values": p.values, "calldatas": p.calldatas, "description": p.description}
+        call = gov.queue if step == "queue" else gov.execute
+        self._expect(self._predict(spec), step, lambda: call(self._account(by), pid, created))
+
+    def _what_the_calls_do(self, p: Any) -> str | None:
+        """The outcome of a passed proposal's call, from the model (the templates the machine proposes)."""
+        fn, args = self.sf.contracts["charter"], None
+        for role in ("charter", "membership", "splitter"):
+            contract = self.sf.contracts[role]
+            if contract.address == p.targets[0]:
+                fn, args = contract.decode_function_input(bytes(p.calldatas[0]))
+                break
+        name = fn.fn_name
+        if name == "setParameter":
+            parameter, value = Parameter(args["which"]), args["value"]
+            low, high = BOUNDS[parameter]
+            return None if low <= value <= high else "CharterValueOutOfBounds"
+        if name == "spend":
+            return None if args["amount"] <= self.model.treasury[ETH] else "SplitterInsufficientTreasury"
+        if name in ("suspend", "reinstate"):
+            m = self.model.members.get(args["account"])
+            return "MembershipSuspensionUnchanged" if bool(m and m.suspended) == (name == "suspend") else None
+        return None
+
+    @rule(who=people, to=actors)
+    def delegate(self, who: str, to: str) -> None:
+        """A member lends their voice (to an active member; to themselves to take it back)."""
+        target = self.address[to]
+        fine = to == who or self._active(to)
+        fn = self.sf.splitter.functions.delegate(target)
+        self._expect({None if fine else "SplitterInvalidDelegate"}, "delegate", lambda: self._act(who, fn))
 
     # ------------------------------------------------------------------ economic attackers
 
@@ -1012,6 +1151,12 @@ def test_no_sequence_of_actions_breaks_the_invariants(arena: Arena, shard: int) 
         "claim to another address: ok",
         "send ETH (2,300-gas stipend): ok",
         "charter parameter: CharterDecayTooFast",
+        "propose: ok",
+        "vote: ok",
+        "vote: GovernorAlreadyCastVote",
+        "queue: ok",
+        "execute: ok",
+        "delegate: ok",
     ):
         rule_name, outcome = must.split(": ")
         reached = sum(n for tag, n in Machine.outcomes.items() if tag in (must, f"{rule_name} (signed): {outcome}"))
