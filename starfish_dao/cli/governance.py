@@ -91,12 +91,13 @@ def propose(
     account = load_key(key_file)
     sf = client(rpc, deployments)
     calls = _calls(sf, template, list(args or []), ipfs_api)
-    text = title
+    body = title
     if description is not None:
         if not description.is_file():
             fail(f"no such file: {description}")
-        cid = open_store(ipfs_api).add_file(description)
-        text = f"{title}\n\nipfs://{cid}"
+        body = f"# {title}\n\n{description.read_text()}"
+    cid = open_store(ipfs_api).add_bytes(body.encode())  # the text anyone can fetch and check
+    text = f"{title}\n\nipfs://{cid}"
     gov = Governance(sf)
     pid = gov.propose(account, calls, text)
     g = gov.governor.functions
@@ -115,6 +116,7 @@ def vote(
     key_file: KeyOpt = None,
     deployments: DeplOpt = None,
     relay: RelayOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Vote on a proposal with your standing at its snapshot (directly, or signed through a relay)."""
     from starfish_dao.chain.governance import SUPPORT, Governance
@@ -124,10 +126,12 @@ def vote(
     pid = _pid(proposal)
     account = load_key(key_file)
     if relay:
-        relayed.send(relay, account, "Ballot", proposalId=str(pid), support=SUPPORT[support])
+        state = relayed.send(relay, account, "Ballot", proposalId=str(pid), support=SUPPORT[support])
+        emit({"proposal": pid, "support": support, "tx": state["txHash"]}, as_json, lambda: None)
         return
     weight = Governance(client(rpc, deployments)).vote(account, pid, support, reason)
-    console.print(f"voted {support} with {weight / 10**18:,.4f} points of standing")
+    emit({"proposal": pid, "support": support, "weight": weight}, as_json,
+         lambda: console.print(f"voted {support} with {weight / 10**18:,.4f} points of standing"))  # fmt: skip
 
 
 def _pid(text: str) -> int:
@@ -179,7 +183,9 @@ def proposals(rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonOpt 
     emit(rows, as_json, human)
 
 
-def queue(proposal: str, rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None) -> None:
+def queue(
+    proposal: str, rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None, as_json: JsonOpt = False
+) -> None:
     """Queue a passed proposal in the timelock (anyone may)."""
     from starfish_dao.chain.governance import Governance
 
@@ -187,14 +193,18 @@ def queue(proposal: str, rpc: RpcOpt = None, key_file: KeyOpt = None, deployment
     gov = Governance(client(rpc, deployments))
     gov.queue(account, _pid(proposal))
     eta = int(gov.governor.functions.proposalEta(_pid(proposal)).call())
-    console.print(f"queued; executable in {duration(eta - gov.sf.now())} (`starfish execute {proposal}`)")
+    emit({"proposal": _pid(proposal), "eta": eta}, as_json, lambda: console.print(
+        f"queued; executable in {duration(eta - gov.sf.now())} (`starfish execute {proposal}`)"))  # fmt: skip
 
 
-def execute(proposal: str, rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None) -> None:
+def execute(
+    proposal: str, rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None, as_json: JsonOpt = False
+) -> None:
     """Execute a queued proposal once the timelock's delay has run (anyone may)."""
     from starfish_dao.chain.governance import Governance
 
     account = load_key(key_file)
     gov = Governance(client(rpc, deployments))
     gov.execute(account, _pid(proposal))
-    console.print(f"executed: {gov.state(_pid(proposal)).lower()}")
+    state = gov.state(_pid(proposal)).lower()
+    emit({"proposal": _pid(proposal), "state": state}, as_json, lambda: console.print(f"executed: {state}"))

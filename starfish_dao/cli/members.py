@@ -7,7 +7,18 @@ from typing import Annotated
 import typer
 
 from starfish_dao.cli import relayed
-from starfish_dao.cli.common import DeplOpt, KeyOpt, RelayOpt, RpcOpt, address, client, console, load_key
+from starfish_dao.cli.common import (
+    DeplOpt,
+    JsonOpt,
+    KeyOpt,
+    RelayOpt,
+    RpcOpt,
+    address,
+    client,
+    console,
+    emit,
+    load_key,
+)  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
@@ -16,24 +27,34 @@ def register(app: typer.Typer) -> None:
     app.command()(delegate)
 
 
-def join(rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None, relay: RelayOpt = None) -> None:
+def join(
+    rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None, relay: RelayOpt = None,
+    as_json: JsonOpt = False,
+) -> None:  # fmt: skip
     """Join: mint your soulbound membership (no approval; through a relay you need no ETH)."""
     account = load_key(key_file)
     if relay:
-        relayed.send(relay, account, "Join")
+        state = relayed.send(relay, account, "Join")
+        emit({"member": account.address, "tx": state["txHash"]}, as_json, lambda: None)
         return
     token_id = client(rpc, deployments).join(account)
-    console.print(f"joined: membership #{token_id}")
+    emit({"member": account.address, "membership": token_id}, as_json,
+         lambda: console.print(f"joined: membership #{token_id}"))  # fmt: skip
 
 
-def leave(rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None, relay: RelayOpt = None) -> None:
+def leave(
+    rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None, relay: RelayOpt = None,
+    as_json: JsonOpt = False,
+) -> None:  # fmt: skip
     """Leave: burn your membership. Your points and claims stay yours."""
     account = load_key(key_file)
     if relay:
-        relayed.send(relay, account, "Leave")
+        state = relayed.send(relay, account, "Leave")
+        emit({"member": account.address, "tx": state["txHash"]}, as_json, lambda: None)
         return
-    client(rpc, deployments).leave(account)
-    console.print("left; points and claims are kept")
+    receipt = client(rpc, deployments).leave(account)
+    emit({"member": account.address, "tx": receipt["transactionHash"]}, as_json,
+         lambda: console.print("left; points and claims are kept"))  # fmt: skip
 
 
 def delegate(
@@ -41,6 +62,7 @@ def delegate(
     rpc: RpcOpt = None,
     key_file: KeyOpt = None,
     deployments: DeplOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Lend your voice: your points vote through another member until you take them back."""
     from starfish_dao.chain.governance import Governance
@@ -49,5 +71,6 @@ def delegate(
     target = address(to, "the delegate")
     sf = client(rpc, deployments)
     Governance(sf).delegate(account, target)
-    console.print("your points vote for yourself again" if target == account.address
-                  else f"your points now vote through {target}")  # fmt: skip
+    emit({"member": account.address, "delegate": target}, as_json, lambda: console.print(
+        "your points vote for yourself again" if target == account.address
+        else f"your points now vote through {target}"))  # fmt: skip

@@ -44,6 +44,7 @@ def pay(
     rpc: RpcOpt = None,
     key_file: KeyOpt = None,
     deployments: DeplOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Pay revenue into the splitter (a customer's payment): AMOUNT ETH, or AMOUNT of TOKEN."""
     account = load_key(key_file)
@@ -54,7 +55,9 @@ def pay(
         sf.pay_token(account, token, wei)
     else:
         sf.pay_eth(account, wei)
-    console.print(f"paid {money(wei, token_symbol(token) if token else 'ETH', decimals=decimals)} into the splitter")
+    symbol = token_symbol(token) if token else "ETH"
+    emit({"paid": wei, "token": token or ETH}, as_json,
+         lambda: console.print(f"paid {money(wei, symbol, decimals=decimals)} into the splitter"))  # fmt: skip
 
 
 def claim(

@@ -157,6 +157,7 @@ def review(
     key_file: KeyOpt = None,
     deployments: DeplOpt = None,
     relay: RelayOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Rate a contribution; your review weighs your standing when it was submitted."""
     from starfish_dao.ipfs import open_store
@@ -170,20 +171,24 @@ def review(
             tmp = config.subdir("tmp") / "comment.txt"
             tmp.write_text(comment)
             comment_hex = RelayClient(relay[0]).upload(tmp)["cidHex"]
-        relayed.send(relay, account, "Review", contribution=contribution, stars=stars, commentCid=comment_hex)
+        state = relayed.send(relay, account, "Review", contribution=contribution, stars=stars, commentCid=comment_hex)
+        emit({"contribution": contribution, "stars": stars, "tx": state["txHash"]}, as_json, lambda: None)
         return
     sf = client(rpc, deployments)
     c = sf.contribution(contribution)
     if c["author"] == "0x" + "00" * 20:
         fail(f"there is no contribution #{contribution}", "`starfish todo` lists what is open to you")
+    weight = 0
     if c["status"] == "pending":
         weight, _ = sf.standing(account.address, c["snapshot"])
-        share = weight / c["quorumWeight"] if c["quorumWeight"] else 0
-        console.print(f"your weight on #{contribution}: {weight / POINT:,.4f} points of standing "
-                      f"({share:.0%} of the {c['quorumWeight'] / POINT:,.4f} it needs)")  # fmt: skip
+        if not as_json:
+            share = weight / c["quorumWeight"] if c["quorumWeight"] else 0
+            console.print(f"your weight on #{contribution}: {weight / POINT:,.4f} points of standing "
+                          f"({share:.0%} of the {c['quorumWeight'] / POINT:,.4f} it needs)")  # fmt: skip
     comment_cid = open_store().add_bytes(comment.encode()).bytes if comment else b""
     sf.review(account, contribution, stars, comment_cid)
-    console.print(f"reviewed #{contribution}: {stars} stars")
+    emit({"contribution": contribution, "stars": stars, "weight": weight}, as_json,
+         lambda: console.print(f"reviewed #{contribution}: {stars} stars"))  # fmt: skip
 
 
 def finalize(

@@ -133,6 +133,8 @@ class Checker:
         """Deadline and nonce (signed actions), then a simulation with the action's gas limit; over
         HTTP all three go to the node as one JSON-RPC batch."""
         signed = checked.signer is not None and checked.deadline is not None and checked.nonce is not None
+        if checked.kind == "Claim":
+            self._something_to_claim(checked)
         if self.rpc.url is None or not signed:
             if signed:
                 now = int(self.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
@@ -154,6 +156,15 @@ class Checker:
         self._deadline_and_nonce(checked, now, int(answers[1]["result"], 16) != 0)
         self._simulation_outcome(checked, answers[2])
         return checked
+
+    def _something_to_claim(self, checked: Checked) -> None:
+        """A claim of nothing would succeed on chain and change nothing: the relay pays no gas for it."""
+        member, token = checked.request["member"], checked.request["token"]
+        splitter = self.sf.splitter
+        calls = ViewCalls(self.rpc)
+        calls.add(splitter.address, list(splitter.abi), "claimable", member, token)  # type: ignore[arg-type]
+        if not int(calls.run()[0] or 0):
+            raise Refusal(422, "nothing_to_claim", f"{member} has nothing to claim in {token}: nothing is sent")
 
     def _deadline_and_nonce(self, checked: Checked, now: int, used: bool) -> None:
         if checked.deadline is not None and checked.deadline < now:

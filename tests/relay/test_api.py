@@ -173,6 +173,8 @@ def test_refusals(relay: RelayHarness) -> None:
     _refusal(c, b"{not json", 400, "malformed")
     _refusal(c, {"action": "Join", "typedData": body["typedData"], "signature": "0x12"}, 400, "malformed")
     _refusal(c, {"action": "Claim", "member": "0xnope"}, 400, "malformed")
+    # a claim of nothing would succeed on chain and change nothing: the relay pays no gas for it
+    _refusal(c, {"action": "Claim", "member": Account.create().address}, 422, "nothing_to_claim")
     _refusal(c, {"action": "Finalize", "contribution": -1}, 400, "malformed")
     answer = c.post("/v1/actions", content=b"{" + b" " * 70_000 + b"}")
     assert answer.status_code == 413
