@@ -21,6 +21,15 @@ bash scripts/brownie.sh --version >/dev/null
 # Slither (its own venv: it pins web3 7) for the static-analysis gate, tests/test_slither.py
 bash scripts/slither.sh --setup
 
+# a real browser for the page's tests (tests/relay/test_page.py): Debian's chromium, driven by the
+# Python playwright package (its own browser download cannot work offline)
+if [ ! -x "${STARFISH_CHROMIUM:-/usr/bin/chromium}" ]; then
+  echo "setup: installing chromium with apt-get (the page's browser tests)"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -49,6 +49,8 @@ def create_app(settings: RelaySettings | None = None, relay: Relay | None = None
             {"error": "malformed", "message": "the request does not match the API", "detail": errors}, 422
         )
 
-    for router in ROUTERS:
+    from starfish_dao.relay.page import page, views
+
+    for router in (*ROUTERS, views, page):
         app.include_router(router)
     return app

@@ -59,9 +59,12 @@ def get_info(relay: RelayDep) -> dict[str, Any]:
         "relayer": relay.account.address,
         "charter": {"parameters": params, "documentCid": "0x" + doc.hex(), "revenueTokens": tokens},
         "indexedBlock": relay.state.block,
+        "chainTime": relay.sf.now(),
         "healthy": relay.state.healthy and relay.submitter.healthy,
     }
 
+
+JS_SAFE = 2**53 - 1
 
 # ------------------------------------------------------------------- members
 
@@ -75,6 +78,7 @@ def _member(m: Model, address: str, now: int) -> dict[str, Any]:
         "member": bool(record and record.token_id),
         "tokenId": record.token_id if record else 0,
         "suspended": bool(record and record.suspended),
+        "joined": record.joined_at if record and record.token_id else None,
         "points": _str(m.points_of(address, now)),
         "claimable": {t: _str(m.claimable(address, t)) for t in m.all_tokens()},
         "claimed": {t: _str(m.claimed_by[(address, t)]) for t in m.all_tokens()},
@@ -163,8 +167,8 @@ def get_treasury(relay: RelayDep) -> dict[str, Any]:
             }
             for t in m.all_tokens()
         }
-        history = [e for e in relay.state.history if e["event"] == "RevenueReceived"]
-    return {"tokens": tokens, "revenue": history}
+        revenue = list(relay.state.revenue)
+    return {"tokens": tokens, "revenue": revenue}
 
 
 # ------------------------------------------------------------------- artifacts
@@ -226,7 +230,11 @@ def typed_data(body: TypedDataRequest, relay: RelayDep) -> dict[str, Any]:
     else:
         message["nonce"] = relay.sf.next_nonce(body.action, signer)
         message["deadline"] = relay.sf.now() + body.ttl
-    return {"typedData": relay.sf.typed_data_for(body.action, message)}
+    data = relay.sf.typed_data_for(body.action, message)
+    # integers beyond JavaScript's exact range (a proposal id) as decimal strings, which every EIP-712
+    # implementation accepts: a JSON number would be rounded by JSON.parse before a wallet signs it
+    data["message"] = {k: str(v) if isinstance(v, int) and v > JS_SAFE else v for k, v in data["message"].items()}
+    return {"typedData": data}
 
 
 @actions.post("", status_code=202, summary="Submit a signed action (or a finalize/claim); answers once it is on disk")

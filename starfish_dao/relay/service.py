@@ -88,7 +88,7 @@ class Relay:
         self.queue = Queue(settings.queue_path())
         self.checker = Checker(sf, self.account.address)
         self.submitter = Submitter(sf, self.queue, self.account, settings.resubmit_after)
-        self.state = ChainState(sf)
+        self.state = ChainState(sf, settings.verify_interval)
         self.by_signer = TokenBucket(settings.rate_per_signer, 5 * settings.rate_per_signer)
         self.by_ip = TokenBucket(settings.rate_per_ip, 5 * settings.rate_per_ip)
         self._keeper_stop = threading.Event()

@@ -32,6 +32,7 @@ class RelaySettings(BaseSettings):
     keeper_finalize: bool = False
     keeper_claim_threshold_wei: int | None = None  # sweep claims of members owed more than this
     ipfs_api: str | None = None
+    verify_interval: float = 30.0  # seconds between checks of every served number against the chain
 
     @field_validator("max_body_bytes", "max_upload_bytes", "gas_cap")
     @classmethod

@@ -36,9 +36,10 @@ def expected_roles(timelock: str, governor: str) -> dict[str, set[str]]:
     }
 
 
-def check_governance(sf: Starfish, model: Model, now: int) -> list[Check]:
+def check_governance(sf: Starfish, model: Model, now: int, block: int | str = "latest") -> list[Check]:
     d = sf.deployment
-    governance = str(sf.charter.functions.governance().call())
+    at: dict[str, Any] = {"block_identifier": block}
+    governance = str(sf.charter.functions.governance().call(**at))
     if not d.governed_by_members:
         return [
             Check(
@@ -69,10 +70,10 @@ def check_governance(sf: Starfish, model: Model, now: int) -> list[Check]:
     t = sf.contracts["timelock"].functions
     deployer = d.deployer
     if deployer:
-        held = [name for role, name in ROLE_NAMES.items() if t.hasRole(role, deployer).call()]
+        held = [name for role, name in ROLE_NAMES.items() if t.hasRole(role, deployer).call(**at)]
         checks.append(Check(f"deployer {deployer}", "holds no timelock role", held, [], "governance"))
-    guardian = str(g.proposalGuardian().call())
-    expiry = int(g.guardianExpiry().call())
+    guardian = str(g.proposalGuardian().call(**at))
+    expiry = int(g.guardianExpiry().call(**at))
     if guardian != ZERO:
         note = "expired: it can cancel nothing" if now > expiry else f"may cancel proposals until {expiry}"
         checks.append(
@@ -80,8 +81,8 @@ def check_governance(sf: Starfish, model: Model, now: int) -> list[Check]:
         )
     # every proposal: state and tally as the model derives them
     for pid, p in model.proposals.items():
-        state = PROPOSAL_STATES[int(g.state(pid).call())]
-        against, for_, abstain = (int(x) for x in g.proposalVotes(pid).call())
+        state = PROPOSAL_STATES[int(g.state(pid).call(**at))]
+        against, for_, abstain = (int(x) for x in g.proposalVotes(pid).call(**at))
         subject = f"proposal {_short(pid)}"
         checks.append(Check(subject, "state", state, model.proposal_state(pid, now), "governance"))
         checks.append(Check(subject, "votes (for, against, abstain)", (for_, against, abstain),

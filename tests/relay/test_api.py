@@ -263,5 +263,42 @@ def test_a_signed_vote_through_the_relay(relay: RelayHarness) -> None:
     assert sent.status_code == 202, sent.text
     assert relay.wait(sent.json()["id"])["status"] == "mined"
     assert dao.sf.contracts["governor"].functions.hasVoted(pid, dao["bo"].address).call()
+    # a proposal id is beyond JavaScript's exact integers: the typed data carries it as a string
+    assert body["typedData"]["message"]["proposalId"] == str(pid) and pid > 2**53  # type: ignore[index]
     again = relay.client.post("/v1/actions", json=relay.signed(dao["bo"], "Ballot", proposalId=str(pid), support=0))
     assert again.status_code == 422 and "GovernorAlreadyCastVote" in again.text
+
+
+def test_the_page_reads(relay: RelayHarness) -> None:
+    """What the page reads beyond the API: verification, member history, artifacts, the charter
+    document, proposals, and the page's own files (a fixed list: nothing else on disk)."""
+    dao, c, state = relay.dao, relay.client, relay.relay.state
+    state.refresh()
+    v = state.verify()
+    assert v["ok"] is True and v["checks"] > 20 and v["failures"] == []
+    served = c.get("/v1/verification").json()
+    assert served["ok"] and served["stale"] is False and served["block"] == state.block
+    state.verified_at -= 10 * state.verify_interval  # as if the checks had stopped running
+    assert c.get("/v1/verification").json()["stale"] is True
+
+    page = c.get("/")
+    assert page.status_code == 200 and '<main id="main"' in page.text
+    for asset in ("app.js", "style.css", "vendor/sha3-0.9.3.min.js"):
+        assert c.get(f"/page/{asset}").status_code == 200
+    for sneaky in ("../page.py", "index.html", "..%2Fpage.py", "vendor/sha3-LICENSE.txt"):
+        assert c.get(f"/page/{sneaky}").status_code == 404
+
+    ada = dao["ada"].address
+    history = c.get(f"/v1/members/{ada}/history").json()
+    assert history["address"] == ada and history["joined"] is not None and history["contributions"] == []
+    assert c.get("/v1/members/nobody/history").status_code == 400
+
+    doc = c.get("/v1/charter/document").json()
+    assert doc["text"] is None and doc["cid"].startswith("0x")  # not in this relay's store yet
+    uploaded = c.post("/v1/artifacts", files={"file": ("charter.md", b"# charter\n")}).json()
+    doc = c.get("/v1/charter/document").json()
+    assert doc == {"cid": uploaded["cid"], "text": "# charter\n"}
+    assert c.get(f"/v1/artifacts/{uploaded['cid']}").content == b"# charter\n"
+    assert c.get(f"/v1/artifacts/{cid_of(b'never uploaded')}").status_code == 404
+    assert c.get("/v1/artifacts/not-a-cid").status_code == 400
+    assert c.get("/v1/proposals").json() == []

@@ -1,0 +1,133 @@
+"""The community's page, served by the relay at `/`, and the reads it needs beyond the API's.
+
+The page is plain HTML, CSS and a little JavaScript from the package (no CDN, no build step), so it
+works offline on a coworking space's LAN. Every number it shows comes from the reference model,
+which the relay compares with the contracts' own views every `verify_interval` seconds; the page
+marks numbers as unverified when that comparison failed or is stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from starfish_dao.domain.errors import IPFSError
+from starfish_dao.domain.unixfs import CID
+from starfish_dao.relay.routers import RelayDep, _model, _str
+
+PAGE_DIR = Path(__file__).parent / "page"
+ASSETS = {
+    "app.js": "text/javascript",
+    "style.css": "text/css",
+    "vendor/sha3-0.9.3.min.js": "text/javascript",
+}
+
+page = APIRouter(tags=["page"])
+
+
+@page.get("/", response_class=HTMLResponse, include_in_schema=False)
+def index() -> HTMLResponse:
+    return HTMLResponse((PAGE_DIR / "index.html").read_text(), headers={"Cache-Control": "no-cache"})
+
+
+@page.get("/page/{asset:path}", include_in_schema=False)
+def asset(asset: str) -> FileResponse:
+    if asset not in ASSETS:  # a fixed list: nothing else on disk is ever served
+        raise HTTPException(404, {"error": "not_found", "message": f"no asset {asset}"})
+    return FileResponse(PAGE_DIR / asset, media_type=ASSETS[asset], headers={"Cache-Control": "no-cache"})
+
+
+views = APIRouter(prefix="/v1", tags=["info"])
+
+
+@views.get("/verification", summary="The last comparison of every served number with the contracts")
+def verification(relay: RelayDep) -> dict[str, Any]:
+    state = relay.state
+    age = time.monotonic() - state.verified_at if state.verified_at else None
+    # a check that has not run for three intervals (chain unreachable, check failing) is stale
+    stale = age is None or age > 3 * state.verify_interval
+    return {**state.verification, "interval": state.verify_interval, "indexedBlock": state.block,
+            "age": None if age is None else round(age, 1), "stale": stale}  # fmt: skip
+
+
+@views.get("/proposals", summary="Proposals: state, votes, quorum and what each call does")
+def proposals(relay: RelayDep) -> list[dict[str, Any]]:
+    from starfish_dao.verify.governance import proposal_calls
+
+    now = relay.sf.now()
+    with relay.state.lock:
+        m = _model(relay)
+        out = []
+        for pid, p in m.proposals.items():
+            out.append({
+                "id": str(pid), "proposer": p.proposer, "title": p.description.split("\n")[0],
+                "description": p.description, "state": m.proposal_state(pid, now),
+                "for": _str(p.votes[1]), "against": _str(p.votes[0]), "abstain": _str(p.votes[2]),
+                "quorum": _str(m.quorum_at(p.vote_start)) if p.vote_start < now else None,
+                "voteStart": p.vote_start, "voteEnd": p.vote_end, "eta": p.eta or None,
+                "voters": [{"voter": v, "support": s, "weight": _str(w), "reason": r}
+                           for v, (s, w, r) in p.voters.items()],
+                "calls": proposal_calls(relay.sf, p.targets, p.calldatas, p.values),
+            })  # fmt: skip
+    return out
+
+
+@views.get("/members/{address}/history", summary="One member's contributions, reviews and payouts")
+def member_history(address: str, relay: RelayDep) -> dict[str, Any]:
+    from starfish_dao.relay.actions import Refusal, _address
+
+    try:
+        who = _address(address, "address")
+    except Refusal as exc:
+        raise HTTPException(400, exc.body()) from None
+    with relay.state.lock:
+        m = _model(relay)
+        record = m.members.get(who)
+        contributions = [
+            {"id": c.id, "effort": c.effort, "status": c.status, "points": _str(c.points), "submitted": c.submitted_at}
+            for c in m.contributions.values() if c.author == who
+        ]  # fmt: skip
+        reviews = [
+            {"contribution": c.id, "stars": s, "weight": _str(w)}
+            for c in m.contributions.values() for r, s, w, _ in c.reviews if r == who
+        ]  # fmt: skip
+        paid = {t: _str(m.claimed_by[(who, t)]) for t in m.all_tokens()}
+    return {
+        "address": who,
+        "joined": record.joined_at if record else None,
+        "left": record.left_at if record else None,
+        "contributions": contributions,
+        "reviews": reviews,
+        "claimed": paid,
+    }
+
+
+@views.get("/artifacts/{cid}", summary="An artifact's bytes from the relay's IPFS store (verified against its CID)")
+async def artifact(cid: str, relay: RelayDep) -> Response:
+    try:
+        parsed = CID.parse(cid)
+    except ValueError as exc:
+        raise HTTPException(400, {"error": "malformed", "message": str(exc)}) from None
+    try:
+        data = await asyncio.to_thread(relay.store.cat, parsed)
+    except IPFSError as exc:
+        raise HTTPException(404, {"error": "not_found", "message": str(exc)}) from None
+    return Response(data, media_type="application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{cid}"'})  # fmt: skip
+
+
+@views.get("/charter/document", summary="The charter document (mission, norms), as text")
+async def charter_document(relay: RelayDep) -> dict[str, Any]:
+    with relay.state.lock:
+        raw = _model(relay).document_cid
+    try:
+        cid = CID.from_bytes(raw)
+        text = (await asyncio.to_thread(relay.store.cat, cid)).decode("utf-8", "replace")
+    except (ValueError, IPFSError) as exc:
+        return {"cid": "0x" + raw.hex(), "text": None, "error": str(exc)}
+    return {"cid": str(cid), "text": text}

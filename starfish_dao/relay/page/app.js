@@ -1,0 +1,479 @@
+// The community's page: plain JavaScript, no framework, no build step; the only dependency is the
+// vendored keccak-256 (js-sha3 0.9.3, MIT) for commitments and direct transactions.
+// Every number shown keeps its exact value in data-raw; it is marked "unverified" whenever the
+// relay's last comparison with the contracts failed or is stale.
+
+const ETH = "0x0000000000000000000000000000000000000000";
+const $ = (selector, root = document) => root.querySelector(selector);
+const state = { info: null, members: [], contributions: [], treasury: null, proposals: [], verification: null,
+                provider: null, account: null, chainOk: false };
+
+// ------------------------------------------------------------------ data
+
+async function api(path, options = {}) {
+  const init = { ...options, headers: { ...(options.headers || {}) } };
+  if (options.json !== undefined) {
+    init.method = init.method || "POST";
+    init.body = JSON.stringify(options.json);
+    init.headers["Content-Type"] = "application/json";
+  }
+  const response = await fetch(path, init);
+  let body = null;
+  try { body = await response.json(); } catch { body = null; }
+  if (!response.ok) {
+    const problem = body && (body.detail && body.detail.message ? body.detail : body);
+    const reason = problem && problem.detail && problem.detail.error ? ` (${problem.detail.error})` : "";
+    throw new Error((problem && (problem.message || problem.title)) ? problem.message + reason : `HTTP ${response.status}`);
+  }
+  return body;
+}
+
+async function load() {
+  const [info, members, contributions, treasury, proposals, verification] = await Promise.all([
+    api("/v1/info"), api("/v1/members"), api("/v1/contributions?limit=1000"), api("/v1/treasury"),
+    api("/v1/proposals"), api("/v1/verification"),
+  ]);
+  Object.assign(state, { info, members, contributions, treasury, proposals, verification });
+  state.clockOffset = info.chainTime - Math.floor(Date.now() / 1000);  // a dev chain may run ahead of the wall clock
+  showVerification();
+}
+
+function verified() {
+  const v = state.verification;
+  return Boolean(v && v.ok === true && !v.stale);
+}
+
+function showVerification() {
+  const badge = $("#verified");
+  const v = state.verification;
+  badge.className = "badge " + (verified() ? "ok" : "bad");
+  for (const n of document.querySelectorAll("span.n")) n.classList.toggle("unverified", !verified());
+  if (!v || v.ok === null) badge.textContent = "not checked against the contracts yet: numbers are unverified";
+  else if (!v.ok) badge.textContent = `NOT verified: ${v.failures.length} of ${v.checks} checks differ (block ${v.block})`;
+  else if (v.stale) badge.textContent = `unverified: the last check (block ${v.block}) is ${Math.round(v.age)} s old`;
+  else badge.textContent = `verified: ${v.checks} checks equal the contracts at block ${v.block} (${when(v.at)})`;
+}
+
+// ------------------------------------------------------------------ formatting
+
+function units(raw, decimals = 18, digits = 6) {
+  const value = BigInt(raw || "0");
+  const base = 10n ** BigInt(decimals);
+  const whole = value / base;
+  const frac = (value % base).toString().padStart(decimals, "0").slice(0, digits).replace(/0+$/, "");
+  return whole.toLocaleString("en-US") + (frac ? "." + frac : "");
+}
+const symbol = (token) => (token === ETH ? "ETH" : token.slice(0, 8) + "…");
+const short = (address) => address.slice(0, 6) + "…" + address.slice(-4);
+const esc = (text) => String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+function when(seconds) { return new Date(seconds * 1000).toISOString().replace("T", " ").slice(0, 16) + " UTC"; }
+function duration(seconds) {
+  const s = Math.max(0, Math.floor(seconds)); const d = Math.floor(s / 86400); const h = Math.floor((s % 86400) / 3600);
+  return d ? `${d} d ${h} h` : `${h} h ${Math.floor((s % 3600) / 60)} min`;
+}
+function num(raw, text, field) {
+  return `<span class="n${verified() ? "" : " unverified"}" data-field="${field || ""}" data-raw="${esc(raw)}">${esc(text)}</span>`;
+}
+const chainNow = () => Math.floor(Date.now() / 1000) + (state.clockOffset || 0);
+function shareOf(points, total) { return total === 0n ? "0" : (Number((BigInt(points) * 10000n) / total) / 100).toFixed(2); }
+
+// ------------------------------------------------------------------ pages
+
+const routes = {
+  "": overview, members: membersPage, member: memberPage, contributions: contributionsPage,
+  contribution: contributionPage, governance: governancePage, act: actPage,
+};
+
+let rendering = 0;
+async function render() {  // the latest navigation wins: a slow page never overwrites a newer one
+  const ticket = ++rendering;
+  const [name, arg] = location.hash.replace(/^#\/?/, "").split("/");
+  const main = $("#main");
+  let html;
+  try {
+    html = await (routes[name] || overview)(arg);
+  } catch (error) {
+    html = `<p class="error" role="alert">${esc(error.message)}</p>`;
+  }
+  if (ticket !== rendering) return;
+  main.innerHTML = html;
+  bindForms(main);
+  document.title = "Starfish DAO" + (name ? " — " + name : "");
+  main.dataset.route = routes[name] ? name : "";
+}
+
+async function overview() {
+  const t = state.treasury.tokens;
+  const cards = Object.entries(t).map(([token, b]) => `
+    <div class="card" data-token="${token}"><div>${symbol(token)} in the treasury</div>
+      <div class="value">${num(b.treasury, units(b.treasury), "treasury")}</div>
+      <div>undistributed ${num(b.undistributed, units(b.undistributed), "undistributed")}</div>
+      <div>received ${num(b.received, units(b.received), "received")}, paid out ${num(b.claimed, units(b.claimed), "claimed")}</div></div>`).join("");
+  const params = state.info.charter.parameters;
+  const rows = Object.entries(params).map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td class="num" data-param="${k}">${esc(v)}</td></tr>`).join("");
+  let document = "";
+  try {
+    const doc = await api("/v1/charter/document");
+    document = doc.text ? `<pre class="charter">${esc(doc.text)}</pre><p class="mono">${esc(doc.cid)}</p>` : `<p class="unverified">the charter document is not in this relay's IPFS store: <span class="mono">${esc(doc.cid)}</span></p>`;
+  } catch (error) { document = `<p class="error">${esc(error.message)}</p>`; }
+  const active = state.members.filter((m) => m.member);
+  return `<h2>Treasury and revenue</h2><div class="cards">${cards}</div>
+    <h2>Revenue over time</h2>${revenueChart()}
+    <h2>Members and their points</h2><p>${active.length} members; ${state.members.length} accounts that hold or held points.</p>
+    ${pointsChart()}
+    <h2>Charter</h2><div class="scroll"><table><caption class="skip">Charter parameters</caption><tbody>${rows}</tbody></table></div>
+    ${document}
+    <h2>Verification</h2>${verificationDetail()}`;
+}
+
+function verificationDetail() {
+  const v = state.verification;
+  if (!v || v.ok === null) return "<p>The relay has not compared its numbers with the contracts yet.</p>";
+  const failures = v.failures.map((f) => `<li class="mono">${esc(f)}</li>`).join("");
+  return `<p>Last run at block ${v.block} (${when(v.at)}), every ${v.interval} s: ${v.checks} checks,
+    ${v.ok ? "all equal to the contracts' own views." : "some differ:"}</p>${failures ? `<ul>${failures}</ul>` : ""}`;
+}
+
+function revenueChart() {
+  const history = state.treasury.revenue || [];
+  if (!history.length) return "<p>No revenue yet.</p>";
+  const series = {};
+  for (const e of history) {
+    (series[e.token] = series[e.token] || []).push([e.timestamp, BigInt(e.amount)]);
+  }
+  const t0 = history[0].timestamp; const t1 = Math.max(history[history.length - 1].timestamp, t0 + 1);
+  const width = 600; const height = 160; let paths = ""; let legend = ""; const colors = ["#0b5cad", "#a4420b", "#17622f", "#6b2fa4"];
+  Object.entries(series).forEach(([token, points], i) => {
+    let total = 0n; const cumulative = points.map(([t, a]) => [t, (total += a)]);
+    const max = Number(total) || 1; let d = `M 0 ${height}`;
+    for (const [t, c] of cumulative) {
+      const x = ((t - t0) / (t1 - t0)) * (width - 10) + 5; const y = height - (Number(c) / max) * (height - 10) - 5;
+      d += ` L ${x.toFixed(1)} ${y.toFixed(1)}`;
+    }
+    paths += `<path d="${d}" fill="none" stroke="${colors[i % 4]}" stroke-width="2"/>`;
+    legend += `<li><span style="color:${colors[i % 4]}" aria-hidden="true">■</span> ${symbol(token)}: ${units(total.toString())} received in ${points.length} payments</li>`;
+  });
+  return `<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="Cumulative revenue per token over time">${paths}</svg>
+    <ul>${legend}</ul><p>${when(t0)} to ${when(t1)}</p>`;
+}
+
+function pointsChart() {
+  const holders = state.members.filter((m) => BigInt(m.points) > 0n).sort((a, b) => (BigInt(b.points) > BigInt(a.points) ? 1 : -1));
+  const total = holders.reduce((s, m) => s + BigInt(m.points), 0n);
+  if (!holders.length) return "<p>Nobody holds points yet.</p>";
+  const rows = holders.slice(0, 20).map((m, i) => {
+    const share = Number(shareOf(m.points, total));
+    return `<g transform="translate(0 ${i * 22})"><rect class="bar" x="140" y="3" width="${(share * 4.4).toFixed(1)}" height="16"/>
+      <text x="0" y="16" font-size="12">${short(m.address)}</text><text x="${145 + share * 4.4}" y="16" font-size="12">${share}%</text></g>`;
+  }).join("");
+  return `<svg class="chart" viewBox="0 0 640 ${holders.slice(0, 20).length * 22 + 4}" role="img" aria-label="Share of all points per member">${rows}</svg>`;
+}
+
+function membersPage() {
+  const tokens = state.info.charter.revenueTokens;
+  const total = state.members.reduce((s, m) => s + BigInt(m.points), 0n);
+  const head = tokens.map((t) => `<th class="num" scope="col">claimed ${symbol(t)}</th><th class="num" scope="col">claimable ${symbol(t)}</th>`).join("");
+  const body = state.members.map((m) => {
+    const accepted = state.contributions.filter((c) => c.author === m.address && c.status === "accepted").length;
+    const money = tokens.map((t) => `<td class="num">${num(m.claimed[t] || "0", units(m.claimed[t] || "0"), "claimed:" + t)}</td>
+      <td class="num">${num(m.claimable[t] || "0", units(m.claimable[t] || "0"), "claimable:" + t)}</td>`).join("");
+    const status = m.suspended ? "suspended" : m.member ? "member" : "left";
+    return `<tr data-member="${m.address}"><td><a class="mono" href="#/member/${m.address}">${short(m.address)}</a></td>
+      <td>${status}</td><td>${m.joined ? when(m.joined).slice(0, 10) : "–"}</td><td class="num">${num(m.points, units(m.points, 18, 2), "points")}</td>
+      <td class="num">${shareOf(m.points, total)} %</td>${money}<td class="num">${accepted}</td></tr>`;
+  }).join("");
+  return `<h2>Members</h2><div class="scroll"><table><thead><tr><th scope="col">member</th><th scope="col">status</th><th scope="col">joined</th>
+    <th class="num" scope="col">points</th><th class="num" scope="col">share</th>${head}<th class="num" scope="col">accepted work</th></tr></thead>
+    <tbody>${body}</tbody></table></div>`;
+}
+
+async function memberPage(address) {
+  const [m, history] = await Promise.all([api(`/v1/members/${address}`), api(`/v1/members/${address}/history`)]);
+  const work = history.contributions.map((c) => `<li><a href="#/contribution/${c.id}">#${c.id}</a>: ${c.effort} min, ${c.status}, ${units(c.points, 18, 2)} points (${when(c.submitted)})</li>`).join("") || "<li>none</li>";
+  const reviews = history.reviews.map((r) => `<li><a href="#/contribution/${r.contribution}">#${r.contribution}</a>: ${r.stars} stars, weight ${units(r.weight, 18, 2)}</li>`).join("") || "<li>none</li>";
+  const money = Object.entries(m.claimable).map(([t, v]) => `<li>${symbol(t)}: claimable ${num(v, units(v), "claimable:" + t)}, paid ${num(m.claimed[t], units(m.claimed[t]), "claimed:" + t)}</li>`).join("");
+  return `<h2 class="mono">${esc(m.address)}</h2><p>${m.member ? "member" : "not a member"}${m.suspended ? ", suspended" : ""};
+    ${num(m.points, units(m.points, 18, 2), "points")} points${history.joined ? "; joined " + when(history.joined) : ""}.</p>
+    <h2>Pay</h2><ul>${money}</ul><h2>Contributions</h2><ul>${work}</ul><h2>Reviews given</h2><ul>${reviews}</ul>`;
+}
+
+function contributionsPage() {
+  const now = chainNow();
+  const rows = state.contributions.slice().reverse().map((c) => {
+    const left = c.status === "pending" ? (c.reviewDeadline > now ? `open, ${duration(c.reviewDeadline - now)} left` : "closed: finalize it") : c.status;
+    return `<tr data-contribution="${c.id}"><td><a href="#/contribution/${c.id}">#${c.id}</a></td><td class="mono">${short(c.author)}</td>
+      <td class="num">${c.effort} min</td><td>${left}</td><td class="num">${c.reviews.length}</td>
+      <td class="num">${units(c.weight, 18, 2)} / ${units(c.quorumWeight, 18, 2)}</td>
+      <td class="num">${c.median === null ? "–" : c.median}</td><td class="num">${num(c.points, units(c.points, 18, 2), "points")}</td></tr>`;
+  }).join("");
+  return `<h2>Contributions</h2><div class="scroll"><table><thead><tr><th scope="col">id</th><th scope="col">author</th>
+    <th class="num" scope="col">effort</th><th scope="col">status</th><th class="num" scope="col">reviews</th>
+    <th class="num" scope="col">standing / quorum</th><th class="num" scope="col">median</th><th class="num" scope="col">points</th></tr></thead>
+    <tbody>${rows || '<tr><td colspan="8">No work yet.</td></tr>'}</tbody></table></div>`;
+}
+
+async function contributionPage(id) {
+  const c = await api(`/v1/contributions/${id}`);
+  const reviews = await Promise.all(c.reviews.map(async (r) => {
+    let comment = "";
+    if (r.commentCid) {
+      try { comment = await (await fetch(`/v1/artifacts/${r.commentCid}`)).text(); } catch { comment = "(comment not retrievable)"; }
+    }
+    return `<li>${r.stars} stars from <span class="mono">${short(r.reviewer)}</span> (weight ${units(r.weight, 18, 2)})${comment ? ": " + esc(comment) : ""}</li>`;
+  }));
+  const tally = c.weights.map((w, s) => `<li>${s} stars: ${units(w, 18, 2)} points of standing</li>`).join("");
+  const now = chainNow();
+  const status = c.status === "pending" ? (c.reviewDeadline > now ? `open for review, ${duration(c.reviewDeadline - now)} left` : "window closed: anyone may finalize")
+    : c.status === "accepted" ? `accepted at a weighted median of ${c.median}: ${units(c.points, 18, 2)} points` : c.status;
+  return `<h2>Contribution #${c.id}</h2><p>by <a class="mono" href="#/member/${c.author}">${esc(c.author)}</a>, ${c.effort} minutes; ${esc(status)}.</p>
+    <p>Artifact <a class="mono" href="/v1/artifacts/${c.cid}" download>${esc(c.cid)}</a> (content sha256 <span class="mono">${esc(c.contentHash)}</span>)</p>
+    <h2>Weighted tally</h2><p>${c.reviews.length} of ${c.minReviewers} reviewers needed; standing ${units(c.weight, 18, 2)} of ${units(c.quorumWeight, 18, 2)} needed.</p>
+    <ul>${tally}</ul><h2>Reviews</h2><ul>${reviews.join("") || "<li>none yet</li>"}</ul>`;
+}
+
+function governancePage() {
+  const list = state.proposals.slice().reverse().map((p) => `<article data-proposal="${p.id}"><h3>${esc(p.title)} <small>(${p.state})</small></h3>
+    <p class="mono">id ${esc(p.id)}</p><p>for ${units(p.for, 18, 2)}, against ${units(p.against, 18, 2)}, abstain ${units(p.abstain, 18, 2)} points${p.quorum ? ` (quorum ${units(p.quorum, 18, 2)})` : ""};
+    voting ${p.state === "Pending" ? "opens " + when(p.voteStart) : "closes " + when(p.voteEnd)}.</p>
+    <ul>${p.calls.map((call) => `<li class="mono">${esc(call)}</li>`).join("")}</ul>
+    <ul>${p.voters.map((v) => `<li>${short(v.voter)}: ${["against", "for", "abstain"][v.support]} with ${units(v.weight, 18, 2)}${v.reason ? " — " + esc(v.reason) : ""}</li>`).join("")}</ul></article>`).join("");
+  return `<h2>Governance</h2><p>Members vote with their points at each proposal's snapshot; passed proposals wait in the timelock, then anyone executes them. To vote, go to <a href="#/act">Act</a>.</p>${list || "<p>No proposals yet.</p>"}`;
+}
+
+function actPage() {
+  const via = (name) => `<fieldset class="row"><legend>Send</legend>
+    <label><input type="radio" name="via" value="relay" checked> through the relay (no ETH needed)</label>
+    <label><input type="radio" name="via" value="direct"> directly (your wallet pays the gas)</label></fieldset>`;
+  const open = state.proposals.filter((p) => p.state === "Active");
+  return `<h2>Act with your wallet</h2>
+    <p>${state.account ? `Connected as <span class="mono" id="me">${state.account}</span>${state.chainOk ? "" : " — <strong class=\"error\">on another chain</strong>"}.` : "Connect a wallet first (the button at the top)."}
+    Before your wallet asks, this page shows what you will sign.</p>
+    <form data-action="join"><h3>Join</h3>${via()}<button type="submit">Join</button><p class="progress" aria-live="polite"></p></form>
+    <form data-action="contribute"><h3>Contribute work</h3>
+      <label>File <input type="file" name="file" required></label>
+      <label>Effort in minutes <input type="number" name="effort" min="1" required></label>${via()}
+      <button type="submit">Commit, upload and submit</button><p class="progress" aria-live="polite"></p></form>
+    <form data-action="review"><h3>Review</h3>
+      <label>Contribution <input type="number" name="contribution" min="1" required></label>
+      <label>Stars (3 = worth the minutes claimed) <select name="stars">${[0, 1, 2, 3, 4, 5].map((s) => `<option${s === 3 ? " selected" : ""}>${s}</option>`).join("")}</select></label>
+      <label>Comment <textarea name="comment" rows="2"></textarea></label>${via()}
+      <button type="submit">Review</button><p class="progress" aria-live="polite"></p></form>
+    <form data-action="finalize"><h3>Finalize (anyone may, once the window closed)</h3>
+      <label>Contribution <input type="number" name="contribution" min="1" required></label>${via()}
+      <button type="submit">Finalize</button><p class="progress" aria-live="polite"></p></form>
+    <form data-action="claim"><h3>Claim your pay</h3>
+      <label>Token <select name="token">${["0x0000000000000000000000000000000000000000", ...state.info.charter.revenueTokens.filter((t) => t !== ETH)].map((t) => `<option value="${t}">${symbol(t)}</option>`).join("")}</select></label>${via()}
+      <button type="submit">Claim</button><p class="progress" aria-live="polite"></p></form>
+    <form data-action="vote"><h3>Vote</h3>
+      <label>Proposal <select name="proposal">${open.map((p) => `<option value="${p.id}">${esc(p.title)}</option>`).join("") || "<option value=''>no vote is open</option>"}</select></label>
+      <label>Your vote <select name="support"><option value="1">for</option><option value="0">against</option><option value="2">abstain</option></select></label>${via()}
+      <button type="submit">Vote</button><p class="progress" aria-live="polite"></p></form>`;
+}
+
+function refreshVotes() {  // the one list on the Act page that live events change
+  const select = $("form[data-action=vote] select[name=proposal]");
+  if (!select || document.activeElement === select) return;
+  const open = state.proposals.filter((p) => p.state === "Active");
+  select.innerHTML = open.map((p) => `<option value="${p.id}">${esc(p.title)}</option>`).join("") || "<option value=''>no vote is open</option>";
+}
+
+// ------------------------------------------------------------------ wallet
+
+const providers = [];
+window.addEventListener("eip6963:announceProvider", (event) => providers.push(event.detail));
+window.dispatchEvent(new Event("eip6963:requestProvider"));
+
+async function connect() {
+  const provider = (providers[0] && providers[0].provider) || window.ethereum;
+  if (!provider) { $("#account").textContent = "no wallet found in this browser"; return; }
+  const [account] = await provider.request({ method: "eth_requestAccounts" });
+  const chain = parseInt(await provider.request({ method: "eth_chainId" }), 16);
+  Object.assign(state, { provider, account: account.toLowerCase(), chainOk: chain === state.info.chainId });
+  if (!state.chainOk) {
+    try {
+      await provider.request({ method: "wallet_switchEthereumChain", params: [{ chainId: "0x" + state.info.chainId.toString(16) }] });
+      state.chainOk = true;
+    } catch { /* the page says so */ }
+  }
+  $("#account").textContent = `${short(account)}${state.chainOk ? "" : ` — switch your wallet to chain ${state.info.chainId}`}`;
+  render();
+}
+
+function showSigning(form, typedData) {
+  const fields = Object.entries(typedData.message).map(([k, v]) => `<dt>${esc(k)}</dt><dd class="mono">${esc(v)}</dd>`).join("");
+  $(".progress", form).innerHTML = `<div class="signing"><p>Your wallet will ask you to sign <strong>${esc(typedData.primaryType)}</strong>
+    for ${esc(typedData.domain.name)} (chain ${typedData.domain.chainId}, contract <span class="mono">${esc(typedData.domain.verifyingContract)}</span>):</p><dl>${fields}</dl></div>`;
+}
+
+function progress(form, text, cls = "") {
+  const p = document.createElement("span");
+  p.className = cls; p.textContent = " " + text;
+  $(".progress", form).appendChild(p);
+}
+
+async function follow(form, id) {
+  progress(form, "accepted by the relay;");
+  for (let i = 0; i < 240; i++) {
+    const s = await api(`/v1/actions/${id}`);
+    if (s.status === "mined") { progress(form, `mined in block ${s.block}.`, "mined"); return s; }
+    if (s.status === "failed") { throw new Error(`failed on chain: ${s.error ? s.error.message || s.error.name : "reverted"}`); }
+    if (s.status === "sent" && i === 0) progress(form, "sent;");
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error("not mined in two minutes (the relay may be stuck): try again, or send it directly");
+}
+
+async function signAndRelay(form, action, fields) {
+  const { typedData } = await api("/v1/actions/typed-data", { json: { action, signer: state.account, fields } });
+  for (const [k, v] of Object.entries(fields)) {
+    if (String(typedData.message[k]).toLowerCase() !== String(v).toLowerCase()) throw new Error(`the relay changed ${k}: not signing`);
+  }
+  showSigning(form, typedData);
+  const signature = await state.provider.request({ method: "eth_signTypedData_v4", params: [state.account, JSON.stringify(typedData)] });
+  const sent = await api("/v1/actions", { json: { action, typedData, signature } });
+  return follow(form, sent.id);
+}
+
+async function relayUnsigned(form, body) {
+  const sent = await api("/v1/actions", { json: body });
+  return follow(form, sent.id);
+}
+
+// ABI encoding for the few direct calls the page makes
+const selector = (signature) => keccak256(signature).slice(0, 8);
+const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+const word = (h) => h.replace(/^0x/, "").padStart(64, "0");
+function encode(types, values) {
+  let head = ""; let tail = ""; const size = types.length * 32;
+  types.forEach((type, i) => {
+    const v = values[i];
+    if (type === "bytes") {
+      const data = String(v).replace(/^0x/, ""); const length = data.length / 2;
+      head += word((size + tail.length / 2).toString(16));
+      tail += word(length.toString(16)) + data.padEnd(Math.ceil(length / 32) * 64, "0");
+    } else if (type === "bytes32") { head += String(v).replace(/^0x/, "").padEnd(64, "0"); }
+    else { head += word(BigInt(v).toString(16)); }
+  });
+  return head + tail;
+}
+
+async function direct(form, role, signature, types, values) {
+  const to = state.info.contracts[role];
+  const data = "0x" + selector(signature) + encode(types, values);
+  progress(form, `your wallet sends ${signature.split("(")[0]} to ${role} ${short(to)};`);
+  const hash = await state.provider.request({ method: "eth_sendTransaction", params: [{ from: state.account, to, data }] });
+  for (let i = 0; i < 240; i++) {
+    const receipt = await state.provider.request({ method: "eth_getTransactionReceipt", params: [hash] });
+    if (receipt) {
+      if (parseInt(receipt.status, 16) !== 1) throw new Error(`the transaction ${hash} reverted`);
+      progress(form, `mined in block ${parseInt(receipt.blockNumber, 16)}.`, "mined"); return receipt;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`the transaction ${hash} was not mined in two minutes`);
+}
+
+async function sha256(bytes) { return "0x" + hex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))); }
+
+const ACTIONS = {
+  async join(form, via) {
+    return via === "relay" ? signAndRelay(form, "Join", {}) : direct(form, "membership", "join()", [], []);
+  },
+  async contribute(form, via) {
+    const file = form.elements.file.files[0]; const effort = Number(form.elements.effort.value);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const contentHash = await sha256(bytes);
+    const salt = "0x" + hex(crypto.getRandomValues(new Uint8Array(32)));
+    // the commitment reveals nothing: keccak256(abi.encode(author, contentHash, salt)), computed here
+    const commitment = "0x" + keccak256(hexToBytes(word(state.account) + contentHash.slice(2) + salt.slice(2)));
+    progress(form, "committing (nothing about the file is published yet);");
+    if (via === "relay") await relayUnsigned(form, { action: "Commit", commitment });
+    else await direct(form, "registry", "commit(bytes32)", ["bytes32"], [commitment]);
+    const upload = new FormData(); upload.append("file", file);
+    const pinned = await api("/v1/artifacts", { method: "POST", body: upload });
+    progress(form, `pinned as ${pinned.cid};`);
+    if (bytes.length <= 262144 && pinned.cidHex.slice(-64) !== contentHash.slice(2)) throw new Error("the relay pinned other bytes than your file");
+    const fields = { cid: pinned.cidHex, contentHash, salt, effort };
+    return via === "relay" ? signAndRelay(form, "Submit", fields)
+      : direct(form, "registry", "submit(bytes,bytes32,uint32,bytes32)", ["bytes", "bytes32", "uint32", "bytes32"], [pinned.cidHex, contentHash, effort, salt]);
+  },
+  async review(form, via) {
+    const contribution = Number(form.elements.contribution.value); const stars = Number(form.elements.stars.value);
+    let commentCid = "0x";
+    if (form.elements.comment.value.trim()) {
+      const upload = new FormData(); upload.append("file", new Blob([form.elements.comment.value]), "comment.txt");
+      commentCid = (await api("/v1/artifacts", { method: "POST", body: upload })).cidHex;
+    }
+    return via === "relay" ? signAndRelay(form, "Review", { contribution, stars, commentCid })
+      : direct(form, "registry", "review(uint256,uint8,bytes)", ["uint256", "uint8", "bytes"], [contribution, stars, commentCid]);
+  },
+  async finalize(form, via) {
+    const contribution = Number(form.elements.contribution.value);
+    return via === "relay" ? relayUnsigned(form, { action: "Finalize", contribution })
+      : direct(form, "registry", "finalize(uint256)", ["uint256"], [contribution]);
+  },
+  async claim(form, via) {
+    const token = form.elements.token.value;
+    return via === "relay" ? relayUnsigned(form, { action: "Claim", member: state.account, token })
+      : direct(form, "splitter", "claim(address,address)", ["address", "address"], [state.account, token]);
+  },
+  async vote(form, via) {
+    const proposalId = form.elements.proposal.value; const support = Number(form.elements.support.value);
+    if (!proposalId) throw new Error("no vote is open");
+    return via === "relay" ? signAndRelay(form, "Ballot", { proposalId, support })
+      : direct(form, "governor", "castVote(uint256,uint8)", ["uint256", "uint8"], [proposalId, support]);
+  },
+};
+
+function hexToBytes(h) { const out = new Uint8Array(h.length / 2); for (let i = 0; i < out.length; i++) out[i] = parseInt(h.substr(i * 2, 2), 16); return out; }
+
+function bindForms(root) {
+  for (const form of root.querySelectorAll("form[data-action]")) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const button = $("button[type=submit]", form);
+      $(".progress", form).textContent = "";
+      if (!state.account) { progress(form, "connect a wallet first.", "failed"); return; }
+      if (!state.chainOk) { progress(form, `switch your wallet to chain ${state.info.chainId} first.`, "failed"); return; }
+      button.disabled = true;
+      try {
+        await ACTIONS[form.dataset.action](form, form.elements.via ? form.elements.via.value : "relay");
+        await load();
+      } catch (error) {
+        progress(form, error.message || String(error), "failed");
+      } finally { button.disabled = false; }
+    });
+  }
+}
+
+// ------------------------------------------------------------------ live activity
+
+function listen() {
+  const source = new EventSource("/v1/events?replay=20");
+  let timer = null;
+  const onEvent = (event) => {
+    const e = JSON.parse(event.data);
+    const li = document.createElement("li");
+    li.textContent = `${e.event} (${e.contract}) at block ${e.block}`;
+    $("#activity").prepend(li);
+    clearTimeout(timer);
+    // new data everywhere, but the Act page is never redrawn under a member filling in a form
+    timer = setTimeout(async () => { await load(); if (!location.hash.startsWith("#/act")) render(); else refreshVotes(); }, 800);
+  };
+  for (const name of ["Joined", "Left", "Submitted", "Reviewed", "Finalized", "PointsAwarded", "RevenueReceived", "Claimed",
+    "ProposalCreated", "VoteCast", "ProposalQueued", "ProposalExecuted", "Suspended", "Reinstated", "Slashed", "TreasurySpent",
+    "Committed", "Superseded", "DelegateChanged", "ParameterChanged", "DocumentChanged", "RevenueTokenSet", "EthAccepted"]) {
+    source.addEventListener(name, onEvent);
+  }
+}
+
+async function start() {
+  $("#connect").addEventListener("click", () => connect().catch((e) => { $("#account").textContent = e.message; }));
+  await load();
+  window.addEventListener("hashchange", render);
+  await render();
+  listen();
+  setInterval(async () => { try { state.verification = await api("/v1/verification"); showVerification(); } catch { /* offline */ } }, 10000);
+}
+
+start().catch((error) => { $("#main").innerHTML = `<p class="error" role="alert">${esc(error.message)}</p>`; });
