@@ -107,6 +107,25 @@ def member_history(address: str, relay: RelayDep) -> dict[str, Any]:
     }
 
 
+@views.post("/decode-revert", summary="Names the contract error in revert data (for transactions sent by wallets)")
+def decode_revert(body: dict[str, Any]) -> dict[str, Any]:
+    from starfish_dao.chain.errors import decode_revert as decode
+
+    data = body.get("data")
+    if not isinstance(data, str) or not data.startswith("0x") or len(data) > 2 + 2 * 4096:
+        raise HTTPException(400, {"error": "malformed", "message": "data must be 0x-prefixed hex, at most 4096 bytes"})
+    try:
+        bytes.fromhex(data[2:])
+    except ValueError:
+        raise HTTPException(400, {"error": "malformed", "message": "data is not hex"}) from None
+    revert = decode(data)
+    return {
+        "error": revert.name or None,
+        "args": {k: str(v) for k, v in revert.error_args.items()},
+        "message": str(revert),
+    }
+
+
 @views.get("/artifacts/{cid}", summary="An artifact's bytes from the relay's IPFS store (verified against its CID)")
 async def artifact(cid: str, relay: RelayDep) -> Response:
     try:

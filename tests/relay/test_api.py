@@ -302,3 +302,9 @@ def test_the_page_reads(relay: RelayHarness) -> None:
     assert c.get(f"/v1/artifacts/{cid_of(b'never uploaded')}").status_code == 404
     assert c.get("/v1/artifacts/not-a-cid").status_code == 400
     assert c.get("/v1/proposals").json() == []
+    from eth_utils import keccak
+
+    data = "0x" + keccak(text="MembershipAlreadyMember(address)")[:4].hex() + "00" * 12 + ada[2:].lower()
+    named = c.post("/v1/decode-revert", json={"data": data}).json()
+    assert named["error"] == "MembershipAlreadyMember" and named["args"] == {"account": ada}
+    assert c.post("/v1/decode-revert", json={"data": "nonsense"}).status_code == 400

@@ -46,7 +46,7 @@ WALLET_SCRIPT = """
   const provider = {
     async request({ method, params }) {
       const answer = JSON.parse(await window.__testWallet(method, JSON.stringify(params || [])));
-      if (answer.error) { const error = new Error(answer.error.message); error.code = answer.error.code; throw error; }
+      if (answer.error) { const error = new Error(answer.error.message); error.code = answer.error.code; error.data = answer.error.data; throw error; }
       return answer.result;
     },
     on() {}, removeListener() {},
@@ -58,6 +58,12 @@ WALLET_SCRIPT = """
   announce();
 })();
 """
+
+
+class NodeError(Exception):
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(error.get("message"))
+        self.error = error
 
 
 @dataclass
@@ -73,13 +79,15 @@ class BrowserWallet:
     def __call__(self, method: str, params_json: str) -> str:
         try:
             return json.dumps({"result": self._answer(method, json.loads(params_json))})
+        except NodeError as exc:  # the node's own error (code, message, revert data), as wallets pass it on
+            return json.dumps({"error": exc.error})
         except Exception as exc:  # noqa: BLE001 - the page sees what a wallet would say
             return json.dumps({"error": {"code": -32603, "message": str(exc)}})
 
     def _rpc(self, method: str, params: list[Any]) -> Any:
         answer = requests.post(self.rpc, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).json()
         if "error" in answer:
-            raise RuntimeError(answer["error"]["message"])
+            raise NodeError(answer["error"])
         return answer["result"]
 
     def _answer(self, method: str, params: list[Any]) -> Any:
@@ -456,6 +464,14 @@ def test_every_action_is_reachable_by_keyboard_and_labelled(site: Site) -> None:
     page.focus("form[data-action=join] button[type=submit]")
     page.keyboard.press("Enter")
     page.wait_for_selector("form[data-action=join] .progress .failed")  # ada is already a member
+    assert "MembershipAlreadyMember" in page.locator("form[data-action=join] .progress").inner_text()
+    # sent directly, the doomed transaction is simulated and named before it costs any gas
+    page.check("form[data-action=join] input[name=via][value=direct]")
+    page.focus("form[data-action=join] button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("form[data-action=join] .progress .failed")
+    assert "would revert: MembershipAlreadyMember" in page.locator("form[data-action=join] .progress").inner_text()
+    assert site.wallet.sent == []
     assert page.locator("form[data-action=join] .progress").get_attribute("aria-live") == "polite"
 
 

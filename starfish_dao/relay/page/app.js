@@ -361,6 +361,11 @@ async function direct(form, role, signature, types, values) {
   const to = state.info.contracts[role];
   const data = "0x" + selector(signature) + encode(types, values);
   progress(form, `your wallet sends ${signature.split("(")[0]} to ${role} ${short(to)};`);
+  try {  // simulate first, so that a doomed transaction is named before it costs gas
+    await state.provider.request({ method: "eth_call", params: [{ from: state.account, to, data }, "latest"] });
+  } catch (error) {
+    throw new Error(`would revert: ${await revertReason(error)}`);
+  }
   const hash = await state.provider.request({ method: "eth_sendTransaction", params: [{ from: state.account, to, data }] });
   for (let i = 0; i < 240; i++) {
     const receipt = await state.provider.request({ method: "eth_getTransactionReceipt", params: [hash] });
@@ -371,6 +376,13 @@ async function direct(form, role, signature, types, values) {
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`the transaction ${hash} was not mined in two minutes`);
+}
+
+async function revertReason(error) {  // wallets put revert data in error.data, or error.data.data
+  let data = error && error.data;
+  if (data && typeof data === "object") data = data.data || data.originalError?.data;
+  if (typeof data !== "string" || !data.startsWith("0x") || data.length < 10) return error.message || String(error);
+  try { return (await api("/v1/decode-revert", { json: { data } })).message; } catch { return data; }
 }
 
 async function sha256(bytes) { return "0x" + hex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))); }
