@@ -18,12 +18,10 @@ from starfish_dao.domain.errors import ContractRevert
 def explain(exc: Any) -> str:
     """A relay's refusal in words (its contract error humanized when it names one)."""
     body = getattr(exc, "body", {}) or {}
-    raw = body.get("detail")
-    detail: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    name = detail.get("error")
+    name = body.get("contractError")
     if name:
-        return humanize(ContractRevert(str(name), dict(detail.get("args") or {})))
-    return str(body.get("message") or exc)
+        return humanize(ContractRevert(str(name), dict(body.get("args") or {})))
+    return str(body.get("detail") or exc)
 
 
 def send(urls: list[str], account: Any, action: str, **fields: Any) -> dict[str, Any]:

@@ -18,12 +18,11 @@ def relay_command(
     port: Annotated[int, typer.Option(help="port")] = 8645,
 ) -> None:
     """Run the relay (settings from STARFISH_RELAY_* variables; it refuses to start without a key)."""
-    import uvicorn
-
     from starfish_dao.relay.app import create_app
+    from starfish_dao.relay.http import serve
 
     app_ = create_app()
     relay = app_.state.relay
     console.print(f"relay for chain {relay.sf.deployment.chain_id} on http://{host}:{port} "
                   f"(relayer {relay.account.address}); OpenAPI at /docs, the community's page at /")  # fmt: skip
-    uvicorn.run(app_, host=host, port=port, log_level="info", access_log=True)
+    serve(app_, relay.settings, host, port)

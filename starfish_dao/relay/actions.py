@@ -22,6 +22,7 @@ from starfish_dao.chain.errors import decode_revert
 from starfish_dao.chain.rpc import RawRpc, ViewCalls
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.model import ETH
+from starfish_dao.relay.problems import Refusal
 
 SIGNED = ("Join", "Leave", "Submit", "Review", "ClaimTo", "Ballot")
 UNSIGNED = ("Commit", "Finalize", "Claim")
@@ -34,15 +35,16 @@ FINALIZE_GAS = 350_000  # plus 60,000 per listed revenue token (the award settle
 
 
 _NONCE_USED = function_signature_to_4byte_selector("nonceUsed(address,uint256)")
+_CLAIMABLE = function_signature_to_4byte_selector("claimable(address,address)")
 
 
-class Refusal(Exception):
-    def __init__(self, status: int, code: str, message: str, detail: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.detail = status, code, message, detail or {}
-
-    def body(self) -> dict[str, Any]:
-        return {"error": self.code, "message": self.message, **({"detail": self.detail} if self.detail else {})}
+def _eth_call(i: int, to: str, data: bytes) -> dict[str, Any]:
+    return {
+        "jsonrpc": "2.0",
+        "id": i,
+        "method": "eth_call",
+        "params": [{"to": to, "data": "0x" + data.hex()}, "latest"],
+    }
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Checked:
     gas: int
     deadline: int | None = None
     nonce: int | None = None
+    conflict_key: str | None = None  # actions with the same key are simulated one after the other
 
 
 def digest(request: dict[str, Any]) -> str:
@@ -125,46 +128,111 @@ class Checker:
         self.chain_id = sf.deployment.chain_id
         self._separators: dict[str, bytes] = {}
 
-    def check(self, body: Any) -> Checked:
+    def check(self, body: Any, in_flight: list[Any] | None = None) -> Checked:
         """Both phases: the request's own validity, then the chain's."""
-        return self.on_chain(self.parse(body))
+        return self.on_chain(self.parse(body), in_flight or [])
 
-    def on_chain(self, checked: Checked) -> Checked:
-        """Deadline and nonce (signed actions), then a simulation with the action's gas limit; over
-        HTTP all three go to the node as one JSON-RPC batch."""
-        signed = checked.signer is not None and checked.deadline is not None and checked.nonce is not None
-        if checked.kind == "Claim":
-            self._something_to_claim(checked)
-        if self.rpc.url is None or not signed:
-            if signed:
-                now = int(self.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
-                self._deadline_and_nonce(
-                    checked, now, self._nonce_used(checked.kind, str(checked.signer), int(checked.nonce or 0))
+    def on_chain(self, checked: Checked, in_flight: list[Any] | None = None) -> Checked:
+        outcome = self.on_chain_many([(checked, in_flight or [])])[0]
+        if isinstance(outcome, Refusal):
+            raise outcome
+        return outcome
+
+    def on_chain_many(self, items: list[tuple[Checked, list[Any]]]) -> list[Checked | Refusal]:
+        """The chain's view of many actions in one JSON-RPC batch: the latest block (deadlines), each
+        signed action's nonce, each claim's amount, and a simulation of each action with its gas
+        limit, run after the same signer's actions still in flight (`eth_simulateV1`), so that a
+        second conflicting action is refused before it costs gas."""
+        if self.rpc.url is None:
+            return [self._on_chain_in_process(c, f) for c, f in items]
+        payload: list[dict[str, Any]] = [
+            {"jsonrpc": "2.0", "id": 0, "method": "eth_getBlockByNumber", "params": ["latest", False]}
+        ]
+        slots: list[dict[str, int]] = []
+        for checked, in_flight in items:
+            slot: dict[str, int] = {}
+            if checked.signer is not None and checked.nonce is not None and checked.kind != "Ballot":
+                contract = self.sf.contracts[td.ACTION_DOMAINS[checked.kind][0]]
+                call = _NONCE_USED + encode(["address", "uint256"], [checked.signer, checked.nonce])
+                slot["nonce"] = len(payload)
+                payload.append(_eth_call(len(payload), contract.address, call))
+            if checked.kind == "Claim":
+                call = _CLAIMABLE + encode(
+                    ["address", "address"], [checked.request["member"], checked.request["token"]]
                 )
-            return self._simulate(checked)
-        contract = self.sf.contracts[td.ACTION_DOMAINS[checked.kind][0]]
-        nonce_call = "0x" + (_NONCE_USED + encode(["address", "uint256"], [checked.signer, checked.nonce])).hex()
-        answers = self.rpc._post([
-            {"jsonrpc": "2.0", "id": 0, "method": "eth_getBlockByNumber", "params": ["latest", False]},
-            {"jsonrpc": "2.0", "id": 1, "method": "eth_call",
-             "params": [{"to": contract.address, "data": nonce_call}, "latest"]},
-            {"jsonrpc": "2.0", "id": 2, "method": "eth_call", "params": [self._call_params(checked), "latest"]},
-        ])  # fmt: skip
-        if "error" in answers[0] or "error" in answers[1]:
-            raise OSError(f"the node refused a read: {answers[0].get('error') or answers[1].get('error')}")
+                slot["claimable"] = len(payload)
+                payload.append(_eth_call(len(payload), self.sf.splitter.address, call))
+            slot["simulate"] = len(payload)
+            if in_flight:
+                calls = [{"from": self.relayer, "to": a.request["_to"], "data": a.request["_data"],
+                          "gas": hex(int(a.request["_gas"]))} for a in in_flight]  # fmt: skip
+                calls.append(self._call_params(checked))
+                block_calls = {"blockStateCalls": [{"calls": calls}], "validation": False}
+                payload.append({"jsonrpc": "2.0", "id": len(payload), "method": "eth_simulateV1",
+                                "params": [block_calls, "latest"]})  # fmt: skip
+            else:
+                payload.append({"jsonrpc": "2.0", "id": len(payload), "method": "eth_call",
+                                "params": [self._call_params(checked), "latest"]})  # fmt: skip
+            slots.append(slot)
+        answers = self.rpc._post(payload)
+        if "error" in answers[0]:
+            raise OSError(f"the node refused a read: {answers[0]['error']}")
         now = int(answers[0]["result"]["timestamp"], 16)
-        self._deadline_and_nonce(checked, now, int(answers[1]["result"], 16) != 0)
-        self._simulation_outcome(checked, answers[2])
-        return checked
+        head = int(answers[0]["result"]["number"], 16)
+        out: list[Checked | Refusal] = []
+        for (checked, in_flight), slot in zip(items, slots, strict=True):
+            try:
+                used = False
+                if "nonce" in slot:
+                    answer = answers[slot["nonce"]]
+                    if "error" in answer:
+                        raise OSError(f"the node refused a read: {answer['error']}")
+                    used = int(answer["result"], 16) != 0
+                self._deadline_and_nonce(checked, now, used)
+                if "claimable" in slot:
+                    answer = answers[slot["claimable"]]
+                    if "error" in answer:
+                        raise OSError(f"the node refused a read: {answer['error']}")
+                    self._claim_amount(checked, int(answer["result"], 16), head)
+                answer = answers[slot["simulate"]]
+                if in_flight:
+                    self._simulation_after(checked, answer, len(in_flight))
+                else:
+                    self._simulation_outcome(checked, answer)
+                out.append(checked)
+            except Refusal as refusal:
+                out.append(refusal)
+        return out
 
-    def _something_to_claim(self, checked: Checked) -> None:
-        """A claim of nothing would succeed on chain and change nothing: the relay pays no gas for it."""
+    def _on_chain_in_process(self, checked: Checked, in_flight: list[Any]) -> Checked | Refusal:
+        """The same checks, one call at a time (an in-process py-evm chain has no JSON-RPC batches)."""
+        try:
+            if in_flight:
+                raise Refusal(409, "conflicts_with_pending", "an action of this signer is still pending: wait until "
+                              "it is mined (this chain cannot simulate one action after another)")  # fmt: skip
+            if checked.signer is not None and checked.deadline is not None and checked.nonce is not None:
+                now = int(self.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+                used = checked.kind != "Ballot" and self._nonce_used(checked.kind, checked.signer, checked.nonce)
+                self._deadline_and_nonce(checked, now, used)
+            if checked.kind == "Claim":
+                splitter = self.sf.splitter
+                calls = ViewCalls(self.rpc)
+                calls.add(splitter.address, list(splitter.abi), "claimable",  # type: ignore[arg-type]
+                          checked.request["member"], checked.request["token"])  # fmt: skip
+                head = int(self.rpc.request("eth_blockNumber", []), 16)
+                self._claim_amount(checked, int(calls.run()[0] or 0), head)
+            return self._simulate(checked)
+        except Refusal as refusal:
+            return refusal
+
+    def _claim_amount(self, checked: Checked, amount: int, block: int) -> None:
+        """A claim of nothing would succeed on chain and change nothing: the relay pays no gas for it.
+        A claim is keyed by what it would pay and when, so a member claims again once more is owed
+        (while one claim is in flight, asking again returns that one)."""
         member, token = checked.request["member"], checked.request["token"]
-        splitter = self.sf.splitter
-        calls = ViewCalls(self.rpc)
-        calls.add(splitter.address, list(splitter.abi), "claimable", member, token)  # type: ignore[arg-type]
-        if not int(calls.run()[0] or 0):
+        if amount == 0:
             raise Refusal(422, "nothing_to_claim", f"{member} has nothing to claim in {token}: nothing is sent")
+        checked.id = digest({**checked.request, "amount": amount, "block": block})
 
     def _deadline_and_nonce(self, checked: Checked, now: int, used: bool) -> None:
         if checked.deadline is not None and checked.deadline < now:
@@ -174,6 +242,31 @@ class Checker:
 
     def _call_params(self, checked: Checked) -> dict[str, str]:
         return {"from": self.relayer, "to": checked.to, "data": "0x" + checked.data.hex(), "gas": hex(checked.gas)}
+
+    def _simulation_after(self, checked: Checked, answer: dict[str, Any], earlier: int) -> None:
+        """The outcome of this action simulated after `earlier` pending ones of the same signer."""
+        if "error" in answer:
+            code = answer["error"].get("code")
+            message = str(answer["error"].get("message", ""))
+            if code == -32601 or "not supported" in message.lower() or "method not found" in message.lower():
+                raise Refusal(409, "conflicts_with_pending", "an action of this signer is still pending: wait until "
+                              "it is mined (this node cannot simulate one action after another)")  # fmt: skip
+            self._simulation_outcome(checked, answer)
+            return
+        calls = answer["result"][0]["calls"]
+        mine = calls[-1]
+        if int(str(mine.get("status", "0x0")), 16) == 1:
+            return
+        error = mine.get("error") or {}
+        data = error.get("data") or mine.get("returnData")
+        reason = str(decode_revert(data)) if isinstance(data, str) and len(data) >= 10 else error.get("message", "")
+        revert = decode_revert(data) if isinstance(data, str) and len(data) >= 10 else None
+        raise Refusal(
+            409, "conflicts_with_pending",
+            f"after the {earlier} pending action(s) of the same signer this one would revert: {reason}",
+            {"error": revert.name if revert else "", "args": {k: str(v) for k, v in revert.error_args.items()}
+             if revert else {}},
+        )  # fmt: skip
 
     def parse(self, body: Any) -> Checked:
         """Shape, domain and signature: everything that needs no chain."""
@@ -198,7 +291,8 @@ class Checker:
             token = _address(body.get("token", ETH), "token")
             request = {"action": action, "member": member, "token": token}
             call = self.sf.splitter.functions.claim(member, token)
-            return Checked(digest(request), action, None, request, *self._encode(call), GAS_LIMITS[action])
+            return Checked(digest(request), action, None, request, *self._encode(call), GAS_LIMITS[action],
+                           conflict_key=f"claim:{member}:{token}")  # fmt: skip
         known = ", ".join((*SIGNED, *UNSIGNED))
         raise Refusal(400, "unknown_action", f"unknown action {action!r}; known: {known}")
 
@@ -249,7 +343,7 @@ class Checker:
         request = {"action": action, "typedData": full, "signature": "0x" + signature.hex()}
         to, calldata = self._by_sig_calldata(action, message, signature)
         return Checked(digest(request), action, signer, request, to, calldata, GAS_LIMITS[action],
-                       message.get("deadline"), message["nonce"])  # fmt: skip
+                       message.get("deadline"), message["nonce"], f"signer:{signer}")  # fmt: skip
 
     def _by_sig_calldata(self, action: str, m: dict[str, Any], signature: bytes) -> tuple[str, bytes]:
         """The `...BySig` call, encoded with eth_abi directly (web3's contract objects cost ~3 ms)."""

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from starfish_dao import __version__
+from starfish_dao.relay.problems import Refusal, from_http_exception, problem, scrub
 from starfish_dao.relay.routers import ROUTERS
 from starfish_dao.relay.service import Relay
 from starfish_dao.relay.settings import RelaySettings, get_settings
+
+log = logging.getLogger("starfish.relay")
 
 
 def create_app(settings: RelaySettings | None = None, relay: Relay | None = None, start: bool = True) -> FastAPI:
@@ -38,16 +44,45 @@ def create_app(settings: RelaySettings | None = None, relay: Relay | None = None
         lifespan=lifespan,
     )
     app.state.relay = relay
-    if settings.cors_origins:
+    from starfish_dao.relay.http import BodyTooLarge, BodyTooSlow, Guard
+
+    app.add_middleware(Guard, settings=settings, relay=relay)
+    if settings.cors_origins:  # outside the guard: it answers the browser's preflight questions
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                           allow_headers=["*"])  # fmt: skip
+                           allow_headers=["Content-Type", "Authorization"])  # fmt: skip
+
+    @app.exception_handler(Refusal)
+    async def refused(_: Request, exc: Refusal) -> JSONResponse:
+        retry = exc.detail.get("retryAfter")
+        return problem(exc.status, exc.code, exc.message, exc.detail,
+                       {"Retry-After": str(retry)} if retry is not None else None)  # fmt: skip
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, message, extra = from_http_exception(exc.status_code, exc.detail)
+        return problem(exc.status_code, code, message, extra)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]} for e in exc.errors()]
-        return JSONResponse(
-            {"error": "malformed", "message": "the request does not match the API", "detail": errors}, 422
-        )
+        return problem(422, "malformed", "the request does not match the API", {"errors": errors})
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
+        return problem(413, "too_large", str(exc), headers={"Connection": "close"})
+
+    @app.exception_handler(BodyTooSlow)
+    async def too_slow(_: Request, exc: BodyTooSlow) -> JSONResponse:
+        return problem(408, "too_slow", str(exc), headers={"Connection": "close"})
+
+    @app.exception_handler(ClientDisconnect)
+    async def gone(_: Request, exc: ClientDisconnect) -> Response:
+        return Response(status_code=499)  # nobody reads it: the client hung up mid-request
+
+    @app.exception_handler(Exception)
+    async def internal(_: Request, exc: Exception) -> JSONResponse:
+        log.error("internal error: %s", scrub(f"{type(exc).__name__}: {exc}"))
+        return problem(500, "internal", "the relay failed on this request; it is logged")
 
     from starfish_dao.relay.page import page, views
 

@@ -14,16 +14,15 @@ from starfish_dao.domain.errors import StarfishError
 
 
 class RelayError(StarfishError, RuntimeError):
-    """The relay refused a request; `code` is its error code (e.g. would_revert, bad_signature)."""
+    """The relay refused a request. `body` is its RFC 9457 problem (`code` names the reason, e.g.
+    would_revert, bad_signature; `detail` says it in words; `contractError` and `args` name a
+    contract's custom error); `status` is the HTTP status, 0 when no relay answered."""
 
     def __init__(self, status: int, body: Any) -> None:
         self.status = status
-        self.body = body if isinstance(body, dict) else {"message": str(body)}
-        detail = self.body.get("detail")
-        if isinstance(detail, dict) and "error" in detail and "message" not in self.body:
-            self.body = detail
-        self.code = str(self.body.get("error", ""))
-        super().__init__(f"relay answered {status}: {self.body.get('message', self.body)}")
+        self.body = body if isinstance(body, dict) else {"detail": str(body)}
+        self.code = str(self.body.get("code", ""))
+        super().__init__(f"relay answered {status}: {self.body.get('detail', self.body)}")
 
 
 class RelayClient:
@@ -37,13 +36,13 @@ class RelayClient:
         try:
             response = self.session.request(method, f"{self.url}{path}", timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
-            raise RelayError(0, {"error": "unreachable", "message": f"no relay answers at {self.url}: {exc}"}) from exc
+            raise RelayError(0, {"code": "unreachable", "detail": f"no relay answers at {self.url}: {exc}"}) from exc
         try:
             body = response.json()
         except ValueError:
-            body = {"message": response.text}
+            body = {"detail": response.text}
         if response.status_code >= 400:
-            raise RelayError(response.status_code, body.get("detail", body) if isinstance(body, dict) else body)
+            raise RelayError(response.status_code, body)
         return body
 
     # reads
@@ -71,7 +70,7 @@ class RelayClient:
         message = data["message"]
         for name, value in fields.items():
             if str(message.get(name)).lower() != str(value).lower():
-                raise RelayError(0, {"error": "tampered", "message": f"the relay changed {name}: {message.get(name)}"})
+                raise RelayError(0, {"code": "tampered", "detail": f"the relay changed {name}: {message.get(name)}"})
         signature = account.sign_message(td.signable(data)).signature
         return self.send({"action": action, "typedData": data, "signature": "0x" + bytes(signature).hex()})
 

@@ -13,11 +13,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from starfish_dao.domain.errors import IPFSError
 from starfish_dao.domain.unixfs import CID
+from starfish_dao.relay.problems import Refusal
 from starfish_dao.relay.routers import RelayDep, _model, _str
 
 PAGE_DIR = Path(__file__).parent / "page"
@@ -38,7 +39,7 @@ def index() -> HTMLResponse:
 @page.get("/page/{asset:path}", include_in_schema=False)
 def asset(asset: str) -> FileResponse:
     if asset not in ASSETS:  # a fixed list: nothing else on disk is ever served
-        raise HTTPException(404, {"error": "not_found", "message": f"no asset {asset}"})
+        raise Refusal(404, "not_found", f"no asset {asset}")
     return FileResponse(PAGE_DIR / asset, media_type=ASSETS[asset], headers={"Cache-Control": "no-cache"})
 
 
@@ -79,12 +80,12 @@ def proposals(relay: RelayDep) -> list[dict[str, Any]]:
 
 @views.get("/members/{address}/history", summary="One member's contributions, reviews and payouts")
 def member_history(address: str, relay: RelayDep) -> dict[str, Any]:
-    from starfish_dao.relay.actions import Refusal, _address
+    from starfish_dao.relay.actions import _address
 
     try:
         who = _address(address, "address")
     except Refusal as exc:
-        raise HTTPException(400, exc.body()) from None
+        raise exc from None
     with relay.state.lock:
         m = _model(relay)
         record = m.members.get(who)
@@ -113,11 +114,11 @@ def decode_revert(body: dict[str, Any]) -> dict[str, Any]:
 
     data = body.get("data")
     if not isinstance(data, str) or not data.startswith("0x") or len(data) > 2 + 2 * 4096:
-        raise HTTPException(400, {"error": "malformed", "message": "data must be 0x-prefixed hex, at most 4096 bytes"})
+        raise Refusal(400, "malformed", "data must be 0x-prefixed hex, at most 4096 bytes")
     try:
         bytes.fromhex(data[2:])
     except ValueError:
-        raise HTTPException(400, {"error": "malformed", "message": "data is not hex"}) from None
+        raise Refusal(400, "malformed", "data is not hex") from None
     revert = decode(data)
     return {
         "error": revert.name or None,
@@ -131,11 +132,11 @@ async def artifact(cid: str, relay: RelayDep) -> Response:
     try:
         parsed = CID.parse(cid)
     except ValueError as exc:
-        raise HTTPException(400, {"error": "malformed", "message": str(exc)}) from None
+        raise Refusal(400, "malformed", str(exc)) from None
     try:
         data = await asyncio.to_thread(relay.store.cat, parsed)
     except IPFSError as exc:
-        raise HTTPException(404, {"error": "not_found", "message": str(exc)}) from None
+        raise Refusal(404, "not_found", str(exc)) from None
     return Response(data, media_type="application/octet-stream",
                     headers={"Content-Disposition": f'attachment; filename="{cid}"'})  # fmt: skip
 

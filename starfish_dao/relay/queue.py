@@ -1,16 +1,25 @@
 """The durable queue: an accepted action is on disk (SQLite WAL, fsync) before the relay answers 202.
 
-Rows move accepted -> sent -> mined | failed. Before a transaction is broadcast its raw bytes and
-hash are written here, so after a crash the very same transaction is rebroadcast (or found mined),
-never a second one: every action is submitted exactly once.
+Rows move accepted -> sent -> mined | failed, and a mined or failed row becomes final once its
+block is `confirmations` deep. A chain that rolls back (a reorg, a dev node restarted from an older
+state) moves rows whose transaction is no longer on chain back to sent, and the very same signed
+bytes are broadcast again. Before a transaction is broadcast its raw bytes and hash are written
+here, so after a crash the very same transaction is rebroadcast (or found mined), never a second
+one: every action is submitted exactly once.
+
+Writes are grouped: many accepted actions share one transaction and one fsync (`GroupCommit`), and
+the submitter writes a whole round of updates in one transaction.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,10 +42,26 @@ CREATE TABLE IF NOT EXISTS actions (
     updated REAL NOT NULL,
     sent_at REAL,
     hashes TEXT NOT NULL DEFAULT '[]',  -- every hash signed for this action (replacements included)
-    result TEXT                   -- what the mined action produced (a contribution's number, a claim's amount)
+    result TEXT,                  -- what the mined action produced (a contribution's number, a claim's amount)
+    block_hash TEXT,              -- the hash of the block it was mined in: a rollback changes or removes it
+    final INTEGER NOT NULL DEFAULT 0,   -- 1 once the block is `confirmations` deep
+    conflict_key TEXT,            -- actions with the same key are checked against each other
+    nonce INTEGER                 -- the signer's nonce in the signed action (reserved while in flight)
 );
 CREATE INDEX IF NOT EXISTS actions_status ON actions(status, created);
 """
+INDEXES = """
+CREATE INDEX IF NOT EXISTS actions_conflict ON actions(conflict_key, status);
+CREATE INDEX IF NOT EXISTS actions_unfinal ON actions(final, status);
+"""
+MIGRATIONS = {
+    "result": "ALTER TABLE actions ADD COLUMN result TEXT",
+    "block_hash": "ALTER TABLE actions ADD COLUMN block_hash TEXT",
+    "final": "ALTER TABLE actions ADD COLUMN final INTEGER NOT NULL DEFAULT 0",
+    "conflict_key": "ALTER TABLE actions ADD COLUMN conflict_key TEXT",
+    "nonce": "ALTER TABLE actions ADD COLUMN nonce INTEGER",
+}
+IN_FLIGHT = ("accepted", "sent")
 
 
 @dataclass
@@ -58,6 +83,10 @@ class Action:
     sent_at: float | None
     hashes: str = "[]"
     result: str | None = None
+    block_hash: str | None = None
+    final: int = 0
+    conflict_key: str | None = None
+    nonce: int | None = None
 
     @property
     def all_hashes(self) -> list[str]:
@@ -69,8 +98,10 @@ class Action:
             "action": self.kind,
             "signer": self.signer,
             "status": self.status,
+            "final": bool(self.final),
             "txHash": self.tx_hash,
             "block": self.block,
+            "blockHash": self.block_hash,
             "gasUsed": self.gas_used,
             "error": json.loads(self.error) if self.error else None,
             "result": json.loads(self.result) if self.result else None,
@@ -79,70 +110,250 @@ class Action:
         }
 
 
+@dataclass
+class NewAction:
+    id: str
+    kind: str
+    request: dict[str, Any]
+    signer: str | None
+    conflict_key: str | None = None
+    nonce: int | None = None
+
+
+COLUMNS = [
+    "id", "kind", "request", "signer", "status", "relayer_nonce", "raw_tx", "tx_hash", "block", "gas_used", "error",
+    "attempts", "created", "updated", "sent_at", "hashes", "result", "block_hash", "final", "conflict_key", "nonce",
+]  # fmt: skip
+SELECT = f"SELECT {', '.join(COLUMNS)} FROM actions"
+
+
 class Queue:
+    """One SQLite file shared by the accept path, the submitter and the readers. Each caller thread
+    gets its own connection (SQLite connections are not shared across threads here)."""
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")  # fsync the WAL on every commit
-        self._db.executescript(SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(actions)")}
-        if "result" not in columns:  # a queue written by an older relay
-            self._db.execute("ALTER TABLE actions ADD COLUMN result TEXT")
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        db = self._db()
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(SCHEMA)
+        columns = {row[1] for row in db.execute("PRAGMA table_info(actions)")}
+        for column, ddl in MIGRATIONS.items():
+            if column not in columns:  # a queue written by an older relay
+                db.execute(ddl)
+        db.executescript(INDEXES)
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=30)
+            db.execute("PRAGMA synchronous=FULL")  # fsync the WAL on every commit
+            db.execute("PRAGMA busy_timeout=30000")
+            self._local.db = db
+            with self._all_lock:
+                self._all.append(db)
+        return db
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        with self._all_lock:
+            for db in self._all:
+                with contextlib.suppress(sqlite3.Error):
+                    db.close()
+            self._all.clear()
+        self._local = threading.local()
 
-    def _row(self, row: tuple[Any, ...] | None) -> Action | None:
+    @staticmethod
+    def _row(row: tuple[Any, ...] | None) -> Action | None:
         if row is None:
             return None
         values = list(row)
         values[2] = json.loads(values[2])
         return Action(*values)
 
-    def accept(self, action_id: str, kind: str, request: dict[str, Any], signer: str | None) -> tuple[Action, bool]:
-        """Stores the action durably; returns it and whether it is new (False: posted before)."""
+    # ------------------------------------------------------------------ writes
+
+    def insert_many(self, rows: list[NewAction]) -> list[bool]:
+        """Stores `rows` in one transaction (one fsync); for each, whether it is new."""
         now = time.time()
-        with self._lock:
-            cur = self._db.execute(
-                "INSERT OR IGNORE INTO actions (id, kind, request, signer, status, created, updated) "
-                "VALUES (?, ?, ?, ?, 'accepted', ?, ?)",
-                (action_id, kind, json.dumps(request, sort_keys=True), signer, now, now),
-            )
-            new = cur.rowcount == 1
+        db = self._db()
+        created: list[bool] = []
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for r in rows:
+                cur = db.execute(
+                    "INSERT OR IGNORE INTO actions (id, kind, request, signer, status, created, updated, conflict_key,"
+                    " nonce) VALUES (?, ?, ?, ?, 'accepted', ?, ?, ?, ?)",
+                    (r.id, r.kind, json.dumps(r.request, sort_keys=True), r.signer, now, now, r.conflict_key, r.nonce),
+                )
+                created.append(cur.rowcount == 1)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return created
+
+    def accept(self, action_id: str, kind: str, request: dict[str, Any], signer: str | None) -> tuple[Action, bool]:
+        """Stores one action durably; returns it and whether it is new (False: posted before)."""
+        (new,) = self.insert_many([NewAction(action_id, kind, request, signer)])
         action = self.get(action_id)
         assert action is not None
         return action, new
 
+    def update(self, action_id: str, **fields: Any) -> None:
+        self.update_many([(action_id, fields)])
+
+    def update_many(self, changes: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """Applies every change in one transaction (one fsync)."""
+        changes = list(changes)
+        if not changes:
+            return
+        now = time.time()
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for action_id, fields in changes:
+                fields = {**fields, "updated": now}
+                columns = ", ".join(f"{k} = ?" for k in fields)
+                db.execute(f"UPDATE actions SET {columns} WHERE id = ?", (*fields.values(), action_id))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    # ------------------------------------------------------------------ reads
+
     def get(self, action_id: str) -> Action | None:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM actions WHERE id = ?", (action_id,)).fetchone()
-        return self._row(row)
+        return self._row(self._db().execute(f"{SELECT} WHERE id = ?", (action_id,)).fetchone())
 
     def by_status(self, *statuses: str, limit: int = 500) -> list[Action]:
         marks = ",".join("?" for _ in statuses)
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT * FROM actions WHERE status IN ({marks}) ORDER BY created, id LIMIT ?",
-                (*statuses, limit),
-            ).fetchall()
+        rows = (
+            self._db()
+            .execute(f"{SELECT} WHERE status IN ({marks}) ORDER BY created, id LIMIT ?", (*statuses, limit))
+            .fetchall()
+        )
         return [a for a in (self._row(r) for r in rows) if a is not None]
 
-    def update(self, action_id: str, **fields: Any) -> None:
-        fields["updated"] = time.time()
-        columns = ", ".join(f"{k} = ?" for k in fields)
-        with self._lock:
-            self._db.execute(f"UPDATE actions SET {columns} WHERE id = ?", (*fields.values(), action_id))
+    def in_flight(self, conflict_key: str) -> list[Action]:
+        """Accepted or sent actions with this conflict key, oldest first."""
+        rows = (
+            self._db()
+            .execute(
+                f"{SELECT} WHERE conflict_key = ? AND status IN ('accepted', 'sent') ORDER BY created, id",
+                (conflict_key,),
+            )
+            .fetchall()
+        )
+        return [a for a in (self._row(r) for r in rows) if a is not None]
+
+    def unfinal(self, limit: int = 5000) -> list[Action]:
+        """Mined or failed actions whose block is not yet deep enough to be final."""
+        rows = (
+            self._db()
+            .execute(
+                f"{SELECT} WHERE final = 0 AND status IN ('mined', 'failed') ORDER BY relayer_nonce LIMIT ?", (limit,)
+            )
+            .fetchall()
+        )
+        return [a for a in (self._row(r) for r in rows) if a is not None]
+
+    def landed_from(self, relayer_nonce: int) -> list[Action]:
+        """Mined or failed actions (final or not) whose relayer nonce is at least `relayer_nonce`."""
+        rows = (
+            self._db()
+            .execute(
+                f"{SELECT} WHERE relayer_nonce >= ? AND status IN ('mined', 'failed') ORDER BY relayer_nonce",
+                (relayer_nonce,),
+            )
+            .fetchall()
+        )
+        return [a for a in (self._row(r) for r in rows) if a is not None]
+
+    def sent_below(self, relayer_nonce: int) -> list[Action]:
+        """Sent actions whose relayer nonce the chain has used (mined, by this action or another)."""
+        rows = (
+            self._db()
+            .execute(f"{SELECT} WHERE status = 'sent' AND relayer_nonce < ? ORDER BY relayer_nonce", (relayer_nonce,))
+            .fetchall()
+        )
+        return [a for a in (self._row(r) for r in rows) if a is not None]
+
+    def sent_from(self, relayer_nonce: int) -> list[Action]:
+        """Sent actions not yet mined, from `relayer_nonce` up, in nonce order."""
+        rows = (
+            self._db()
+            .execute(f"{SELECT} WHERE status = 'sent' AND relayer_nonce >= ? ORDER BY relayer_nonce", (relayer_nonce,))
+            .fetchall()
+        )
+        return [a for a in (self._row(r) for r in rows) if a is not None]
+
+    def max_sent_nonce(self) -> int | None:
+        row = self._db().execute("SELECT MAX(relayer_nonce) FROM actions WHERE status = 'sent'").fetchone()
+        return None if row[0] is None else int(row[0])
 
     def counts(self) -> dict[str, int]:
-        with self._lock:
-            rows = self._db.execute("SELECT status, COUNT(*) FROM actions GROUP BY status").fetchall()
+        rows = self._db().execute("SELECT status, COUNT(*) FROM actions GROUP BY status").fetchall()
         return {status: count for status, count in rows}
 
     def max_relayer_nonce(self) -> int | None:
-        with self._lock:
-            row = self._db.execute("SELECT MAX(relayer_nonce) FROM actions").fetchone()
+        row = self._db().execute("SELECT MAX(relayer_nonce) FROM actions").fetchone()
         return None if row[0] is None else int(row[0])
+
+    def max_landed_nonce(self) -> int | None:
+        row = (
+            self._db().execute("SELECT MAX(relayer_nonce) FROM actions WHERE status IN ('mined', 'failed')").fetchone()
+        )
+        return None if row[0] is None else int(row[0])
+
+
+class GroupCommit:
+    """Accepted actions are written by one thread, as many per transaction as are waiting: one fsync
+    for a whole group instead of one per action. Each caller gets a future that resolves once its
+    row is on disk (and whether it was new)."""
+
+    def __init__(self, queue: Queue) -> None:
+        self.queue = queue
+        self._items: list[tuple[NewAction, concurrent.futures.Future[bool]]] = []
+        self._cv = threading.Condition()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
+        self._thread.start()
+        self.groups = 0
+        self.rows = 0
+
+    def submit(self, row: NewAction) -> concurrent.futures.Future[bool]:
+        future: concurrent.futures.Future[bool] = concurrent.futures.Future()
+        with self._cv:
+            if self._stop:
+                raise RuntimeError("the relay is stopping")
+            self._items.append((row, future))
+            self._cv.notify()
+        return future
+
+    def stop(self) -> None:
+        with self._cv:
+            self._stop = True
+            self._cv.notify()
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                while not self._items and not self._stop:
+                    self._cv.wait()
+                if not self._items and self._stop:
+                    return
+                items, self._items = self._items, []
+            try:
+                created = self.queue.insert_many([row for row, _ in items])
+            except BaseException as exc:  # noqa: BLE001 - every waiter hears why (disk full, ...)
+                for _, future in items:
+                    future.set_exception(exc)
+                continue
+            self.groups += 1
+            self.rows += len(items)
+            for (_, future), new in zip(items, created, strict=True):
+                future.set_result(new)

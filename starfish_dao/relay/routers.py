@@ -4,12 +4,12 @@ signed actions (or finalize/claim, which need no signature) checked before they 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator
+from json import loads as _loads  # exact big integers (orjson turns them into floats)
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -19,7 +19,8 @@ from starfish_dao.domain.charter import PARAMETER_KEYS
 from starfish_dao.domain.errors import ChainError, IPFSError
 from starfish_dao.domain.model import Model
 from starfish_dao.domain.unixfs import CID
-from starfish_dao.relay.actions import SIGNED, Refusal, _address, field_value
+from starfish_dao.relay.actions import SIGNED, _address, field_value
+from starfish_dao.relay.problems import Refusal
 from starfish_dao.relay.service import Relay
 
 
@@ -98,7 +99,7 @@ def get_member(address: str, relay: RelayDep) -> dict[str, Any]:
     try:
         checksum = _address(address, "address")
     except Refusal as exc:
-        raise HTTPException(400, exc.body()) from None
+        raise exc from None
     now = relay.sf.now()
     with relay.state.lock:
         return _member(_model(relay), checksum, now)
@@ -133,7 +134,7 @@ def _contribution(c: Any) -> dict[str, Any]:
 @contributions.get("", summary="Contributions with their reviews and status")
 def list_contributions(relay: RelayDep, offset: int = 0, limit: int = 100) -> list[dict[str, Any]]:
     if offset < 0 or not 1 <= limit <= 1000:
-        raise HTTPException(400, {"error": "malformed", "message": "offset >= 0 and 1 <= limit <= 1000"})
+        raise Refusal(400, "malformed", "offset >= 0 and 1 <= limit <= 1000")
     with relay.state.lock:
         items = list(_model(relay).contributions.values())[offset : offset + limit]
         return [_contribution(c) for c in items]
@@ -144,7 +145,7 @@ def get_contribution(contribution_id: int, relay: RelayDep) -> dict[str, Any]:
     with relay.state.lock:
         c = _model(relay).contributions.get(contribution_id)
         if c is None:
-            raise HTTPException(404, {"error": "not_found", "message": f"no contribution #{contribution_id}"})
+            raise Refusal(404, "not_found", f"no contribution #{contribution_id}")
         return _contribution(c)
 
 
@@ -176,16 +177,25 @@ def get_treasury(relay: RelayDep) -> dict[str, Any]:
 artifacts = APIRouter(prefix="/v1/artifacts", tags=["artifacts"])
 
 
-@artifacts.post("", status_code=201, summary="Upload and pin a file; returns its CID")
-async def upload(relay: RelayDep, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+@artifacts.post(
+    "", status_code=201, summary="Upload and pin a file (multipart field `file`); returns its CID",
+    openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": {
+        "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}}}}},
+)  # fmt: skip
+async def upload(request: Request, relay: RelayDep) -> dict[str, Any]:
     limit = relay.settings.max_upload_bytes
-    data = await file.read(limit + 1)
+    # parsed here, not by the framework: the size limit and the body timeout apply while it streams
+    async with request.form(max_files=1, max_fields=4, max_part_size=limit + 1) as form:
+        file = form.get("file")
+        if file is None or isinstance(file, str):
+            raise Refusal(400, "malformed", "send the file as the multipart field 'file'")
+        data = await file.read(limit + 1)
     if len(data) > limit:
-        raise HTTPException(413, {"error": "too_large", "message": f"files are limited to {limit} bytes"})
+        raise Refusal(413, "too_large", f"files are limited to {limit} bytes")
     try:
         cid = await asyncio.to_thread(relay.store.add_bytes, data)
     except IPFSError as exc:
-        raise HTTPException(503, {"error": "ipfs_unavailable", "message": str(exc)}) from exc
+        raise Refusal(503, "ipfs_unavailable", str(exc)) from exc
     return {"cid": str(cid), "cidHex": "0x" + cid.bytes.hex(), "size": len(data)}
 
 
@@ -203,32 +213,34 @@ class TypedDataRequest(BaseModel):
     ttl: int = Field(default=SIGNATURE_TTL, ge=60, le=30 * 86400, description="seconds the signature stays valid")
 
 
-@actions.post("/typed-data", summary="EIP-712 typed data for an action, with a fresh nonce and a deadline")
-def typed_data(body: TypedDataRequest, relay: RelayDep) -> dict[str, Any]:
+@actions.post("/typed-data", summary="EIP-712 typed data for an action, with an unused nonce and a deadline")
+def typed_data(body: TypedDataRequest, request: Request, relay: RelayDep) -> dict[str, Any]:
+    ip = client_ip(request)
+    if not relay.by_ip.allow(ip):
+        raise Refusal(429, "rate_limited", f"too many requests from {ip}", {"retryAfter": 1})
     if body.action not in SIGNED:
-        raise HTTPException(400, {"error": "unknown_action", "message": f"signed actions are {', '.join(SIGNED)}"})
-    try:
-        signer = _address(body.signer, "signer")
-        fields = dict(body.fields)
-        for f in td.ACTION_TYPES[body.action]:
-            name, typ = f["name"], f["type"]
-            if name in ("nonce", "deadline") or name == td.signer_field(body.action):
-                continue
-            if name == "generation" and name not in fields:  # the signer's membership state now
-                fields[name] = relay.sf.generation(signer)
-            if name not in fields:
-                raise Refusal(400, "malformed", f"{body.action} needs the field {name!r}")
-            fields[name] = field_value(fields[name], name, typ)
-        extra = set(fields) - {f["name"] for f in td.ACTION_TYPES[body.action]}
-        if extra:
-            raise Refusal(400, "malformed", f"unexpected fields {sorted(extra)}")
-    except Refusal as exc:
-        raise HTTPException(exc.status, exc.body()) from None
+        raise Refusal(400, "unknown_action", f"signed actions are {', '.join(SIGNED)}")
+    signer = _address(body.signer, "signer")
+    fields = dict(body.fields)
+    for f in td.ACTION_TYPES[body.action]:
+        name, typ = f["name"], f["type"]
+        if name in ("nonce", "deadline") or name == td.signer_field(body.action):
+            continue
+        if name == "generation" and name not in fields:  # the signer's membership state now
+            fields[name] = relay.sf.generation(signer)
+        if name not in fields:
+            raise Refusal(400, "malformed", f"{body.action} needs the field {name!r}")
+        fields[name] = field_value(fields[name], name, typ)
+    extra = set(fields) - {f["name"] for f in td.ACTION_TYPES[body.action]}
+    if extra:
+        raise Refusal(400, "malformed", f"unexpected fields {sorted(extra)}")
     message = {td.signer_field(body.action): signer, **fields}
     if body.action == "Ballot":  # the governor's own ballot: its sequential nonce, no deadline
         message["nonce"] = int(relay.sf.contracts["governor"].functions.nonces(signer).call())
     else:
-        message["nonce"] = relay.sf.next_nonce(body.action, signer)
+        # the lowest unused nonce, the same however often it is asked for (nobody can push a
+        # member's nonces into fresh, costlier bitmap words)
+        message["nonce"] = relay.free_nonce(body.action, signer)
         message["deadline"] = relay.sf.now() + body.ttl
     data = relay.sf.typed_data_for(body.action, message)
     # integers beyond JavaScript's exact range (a proposal id) as decimal strings, which every EIP-712
@@ -237,32 +249,32 @@ def typed_data(body: TypedDataRequest, relay: RelayDep) -> dict[str, Any]:
     return {"typedData": data}
 
 
-@actions.post("", status_code=202, summary="Submit a signed action (or a finalize/claim); answers once it is on disk")
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@actions.post(
+    "", status_code=202, summary="Submit a signed action (or a commit, finalize or claim); answers once it is on disk",
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}},
+)  # fmt: skip
 async def post_action(request: Request, relay: RelayDep) -> JSONResponse:
-    raw = await request.body()
-    if len(raw) > relay.settings.max_body_bytes:
-        raise HTTPException(
-            413, {"error": "too_large", "message": f"bodies are limited to {relay.settings.max_body_bytes} bytes"}
-        )
+    raw = await request.body()  # the Guard has limited its size and its time already
     try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise HTTPException(400, {"error": "malformed", "message": "the body is not JSON"}) from None
-    client = request.client.host if request.client else "unknown"
+        body = _loads(raw)
+    except ValueError:
+        raise Refusal(400, "malformed", "the body is not JSON") from None
     try:
-        action, new = await asyncio.to_thread(relay.accept, body, client)
-    except Refusal as exc:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        action, new = await relay.accept(body, client_ip(request))
     except (ChainError, OSError, ConnectionError) as exc:
-        return JSONResponse({"error": "chain_unavailable", "message": f"the chain cannot be reached: {exc}"}, 503)
+        raise Refusal(503, "chain_unavailable", f"the chain cannot be reached: {exc}") from None
     return JSONResponse({**action.public(), "duplicate": not new}, status_code=202 if new else 200)
 
 
-@actions.get("/{action_id}", summary="An action's state: accepted, sent, mined (tx, block) or failed (decoded error)")
+@actions.get("/{action_id}", summary="An action's state: accepted, sent, mined (tx, block, final) or failed")
 def get_action(action_id: str, relay: RelayDep) -> dict[str, Any]:
     action = relay.queue.get(action_id)
     if action is None:
-        raise HTTPException(404, {"error": "not_found", "message": f"no action {action_id}"})
+        raise Refusal(404, "not_found", f"no action {action_id}")
     return action.public()
 
 
@@ -272,26 +284,35 @@ events = APIRouter(prefix="/v1/events", tags=["events"])
 
 
 @events.get("", summary="Server-sent events of new on-chain activity")
-async def stream(request: Request, relay: RelayDep, replay: int = 0) -> StreamingResponse:
-    queue = relay.state.subscribe()
-    backlog = relay.state.history[-max(0, min(replay, 1000)) :] if replay else []
+async def stream(relay: RelayDep, replay: int = 0) -> StreamingResponse:
+    feed = relay.state.feed
+    if feed.subscribers >= relay.settings.max_sse_clients:
+        raise Refusal(503, "busy", f"this relay serves at most {relay.settings.max_sse_clients} event streams",
+                      {"retryAfter": 30})  # fmt: skip
+    cursor = feed.cursor_for_replay(replay) if replay > 0 else feed.seq
+    feed.subscribers += 1
 
     async def body() -> AsyncIterator[str]:
+        nonlocal cursor
         try:
-            for event in backlog:
-                yield f"event: {event['event']}\ndata: {json.dumps(event)}\n\n"
-            yield ": connected\n\n"
-            while not await request.is_disconnected():
+            backlog, cursor, _ = feed.since(cursor)  # the replay first, then live events
+            yield "".join(backlog) + ": connected\n\n"
+            while True:
+                waker = feed.waker()
+                texts, cursor, missed = feed.since(cursor)
+                if missed:
+                    yield "event: Gap\ndata: {}\n\n"  # this client fell behind: reload what it shows
+                if texts:
+                    yield "".join(texts)
+                    continue
                 try:
-                    event = await asyncio.wait_for(queue.get(), timeout=15)
+                    await asyncio.wait_for(waker.wait(), timeout=15)
                 except TimeoutError:
                     yield f": keep-alive {int(time.time())}\n\n"
-                    continue
-                yield f"event: {event['event']}\ndata: {json.dumps(event)}\n\n"
         finally:
-            relay.state.unsubscribe(queue)
+            feed.subscribers -= 1
 
-    return StreamingResponse(body(), media_type="text/event-stream")
+    return StreamingResponse(body(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
 
 ROUTERS = (info, members, contributions, treasury, artifacts, actions, events)

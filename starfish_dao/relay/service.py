@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
+import os
 import threading
 import time
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,12 +19,14 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from starfish_dao.chain.backends import connect
-from starfish_dao.chain.client import Starfish
+from starfish_dao.chain.client import Starfish, lowest_free_bit
 from starfish_dao.chain.deployment import Deployment
+from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.errors import ConfigError, KeyError_
 from starfish_dao.ipfs import ArtifactStore, open_store
-from starfish_dao.relay.actions import GAS_LIMITS, Checked, Checker, Refusal
-from starfish_dao.relay.queue import Action, Queue
+from starfish_dao.relay.actions import GAS_LIMITS, Checked, Checker
+from starfish_dao.relay.problems import Refusal, register_secret
+from starfish_dao.relay.queue import Action, GroupCommit, NewAction, Queue
 from starfish_dao.relay.settings import RelaySettings
 from starfish_dao.relay.state import ChainState
 from starfish_dao.relay.submitter import Submitter
@@ -51,29 +58,121 @@ def relayer_account(settings: RelaySettings) -> LocalAccount:
 
 @dataclass
 class TokenBucket:
+    """`rate` units a second, at most `burst` saved up, per key (an IP, a signer)."""
+
     rate: float
     burst: float
     tokens: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     stamps: dict[str, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def allow(self, key: str) -> bool:
+    def _level(self, key: str, now: float) -> float:
+        last = self.stamps.get(key)
+        return self.burst if last is None else min(self.burst, self.tokens[key] + (now - last) * self.rate)
+
+    def allow(self, key: str, cost: float = 1.0) -> bool:
         now = time.monotonic()
         with self.lock:
-            last = self.stamps.get(key)
-            level = self.burst if last is None else min(self.burst, self.tokens[key] + (now - last) * self.rate)
+            level = self._level(key, now)
             self.stamps[key] = now
-            if level < 1:
+            if level < cost:
                 self.tokens[key] = level
                 return False
-            self.tokens[key] = level - 1
+            self.tokens[key] = level - cost
+            if len(self.stamps) > 100_000:  # forget keys that are full again: memory stays bounded
+                full = [k for k, t in self.stamps.items() if self._level(k, now) >= self.burst]
+                for k in full:
+                    self.stamps.pop(k, None)
+                    self.tokens.pop(k, None)
             return True
+
+    def wait_for(self, key: str, cost: float) -> float:
+        """Seconds until `cost` is available for `key`."""
+        with self.lock:
+            level = self._level(key, time.monotonic())
+        return max(0.0, (cost - level) / self.rate) if self.rate > 0 else float("inf")
+
+
+class KeyedLocks:
+    """One asyncio lock per key, forgotten when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str | None) -> AsyncIterator[None]:
+        if key is None:
+            yield
+            return
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock_, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock_, users - 1)
+
+
+class CheckBatcher:
+    """The chain's checks of concurrent requests, sent to the node as one JSON-RPC batch by one
+    thread: while a batch is out, the next one gathers."""
+
+    def __init__(self, checker: Checker, limit: int = 256) -> None:
+        self.checker = checker
+        self.limit = limit
+        self._items: list[tuple[Checked, list[Action], concurrent.futures.Future[Checked | Refusal]]] = []
+        self._cv = threading.Condition()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="chain-checks", daemon=True)
+        self._thread.start()
+
+    def submit(self, checked: Checked, in_flight: list[Action]) -> concurrent.futures.Future[Checked | Refusal]:
+        future: concurrent.futures.Future[Checked | Refusal] = concurrent.futures.Future()
+        with self._cv:
+            self._items.append((checked, in_flight, future))
+            self._cv.notify()
+        return future
+
+    def stop(self) -> None:
+        with self._cv:
+            self._stop = True
+            self._cv.notify()
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                while not self._items and not self._stop:
+                    self._cv.wait()
+                if self._stop:
+                    for *_, future in self._items:
+                        future.set_exception(RuntimeError("the relay is stopping"))
+                    return
+                items, self._items = self._items[: self.limit], self._items[self.limit :]
+            try:
+                outcomes = self.checker.on_chain_many([(c, f) for c, f, _ in items])
+            except BaseException as exc:  # noqa: BLE001 - the node is down: every waiter hears it
+                for *_, future in items:
+                    future.set_exception(exc)
+                continue
+            for (*_, future), outcome in zip(items, outcomes, strict=True):
+                future.set_result(outcome)
 
 
 class Relay:
     def __init__(self, settings: RelaySettings, sf: Starfish | None = None, store: ArtifactStore | None = None) -> None:
         self.settings = settings
         self.account = relayer_account(settings)
+        register_secret(settings.rpc_url or os.environ.get("STARFISH_RPC_URL"))
+        register_secret(settings.ipfs_api)
+        if settings.upload_token is not None:
+            register_secret(settings.upload_token.get_secret_value())
         if max(GAS_LIMITS.values()) > settings.gas_cap:
             raise ConfigError(f"gas_cap {settings.gas_cap} is below what actions need ({max(GAS_LIMITS.values())})")
         if sf is None:
@@ -87,14 +186,24 @@ class Relay:
         self.store = store or open_store(settings.ipfs_api)
         self.queue = Queue(settings.queue_path())
         self.checker = Checker(sf, self.account.address)
-        self.submitter = Submitter(sf, self.queue, self.account, settings.resubmit_after)
+        self.submitter = Submitter(sf, self.queue, self.account, settings.resubmit_after, settings.confirmations)
         self.state = ChainState(sf, settings.verify_interval)
         self.by_signer = TokenBucket(settings.rate_per_signer, 5 * settings.rate_per_signer)
         self.by_ip = TokenBucket(settings.rate_per_ip, 5 * settings.rate_per_ip)
+        hour = 3600.0
+        self.gas_by_ip = TokenBucket(settings.gas_per_ip_per_hour / hour, settings.gas_per_ip_per_hour)
+        self.gas_by_signer = TokenBucket(settings.gas_per_signer_per_hour / hour, settings.gas_per_signer_per_hour)
+        self.upload_by_ip = TokenBucket(settings.upload_bytes_per_ip_per_hour / hour,
+                                        settings.upload_bytes_per_ip_per_hour)  # fmt: skip
+        self.locks = KeyedLocks()
+        self.commits: GroupCommit | None = None
+        self.checks: CheckBatcher | None = None
         self._keeper_stop = threading.Event()
         self._keeper: threading.Thread | None = None
 
     def start(self) -> None:
+        self.commits = GroupCommit(self.queue)
+        self.checks = CheckBatcher(Checker(self.sf, self.account.address))
         self.state.start(self.settings.poll_interval)
         self.submitter.start(self.settings.poll_interval)
         if self.settings.keeper_finalize or self.settings.keeper_claim_threshold_wei is not None:
@@ -103,24 +212,112 @@ class Relay:
 
     def stop(self) -> None:
         self._keeper_stop.set()
+        if self.checks is not None:
+            self.checks.stop()
+        if self.commits is not None:
+            self.commits.stop()
         self.submitter.stop()
         self.state.stop()
         self.queue.close()
 
-    def accept(self, body: Any, client_ip: str) -> tuple[Action, bool]:
-        if not self.by_ip.allow(client_ip):
-            raise Refusal(429, "rate_limited", f"too many requests from {client_ip}")
-        checked = self.checker.parse(body)
-        known = self.queue.get(checked.id)
-        if known is not None:  # posted before: the same answer, whatever the chain says now
-            return known, False
-        if checked.signer and not self.by_signer.allow(checked.signer):
-            raise Refusal(429, "rate_limited", f"too many actions signed by {checked.signer}")
-        return self._enqueue(self.checker.on_chain(checked))
+    # ------------------------------------------------------------------ accepting
 
-    def _enqueue(self, checked: Checked) -> tuple[Action, bool]:
+    async def accept(self, body: Any, client_ip: str) -> tuple[Action, bool]:
+        """Checks `body` and stores it durably; (the action, whether it is new). Refusals raise."""
+        if not self.by_ip.allow(client_ip):
+            raise Refusal(429, "rate_limited", f"too many requests from {client_ip}", {"retryAfter": 1})
+        checked = self.checker.parse(body)
+        if checked.kind != "Claim":
+            known = self.queue.get(checked.id)
+            if known is not None:  # posted before: the same answer, whatever the chain says now
+                return known, False
+        if checked.signer and not self.by_signer.allow(checked.signer):
+            raise Refusal(429, "rate_limited", f"too many actions signed by {checked.signer}", {"retryAfter": 1})
+        async with self.locks.hold(checked.conflict_key):
+            in_flight = self.queue.in_flight(checked.conflict_key) if checked.conflict_key else []
+            settled = self._before_chain(checked, in_flight)
+            if settled is not None:
+                return settled, False
+            if self.checks is None:  # not started (a test driving the relay by hand)
+                outcome: Checked | Refusal = self.checker.on_chain_many([(checked, in_flight)])[0]
+            else:
+                outcome = await asyncio.wrap_future(self.checks.submit(checked, in_flight))
+            if isinstance(outcome, Refusal):
+                raise outcome
+            if checked.kind == "Claim":
+                known = self.queue.get(checked.id)
+                if known is not None:
+                    return known, False
+            self._charge(checked, client_ip)
+            row = self._row(checked)
+            if self.commits is None:
+                (new,) = self.queue.insert_many([row])
+            else:
+                new = await asyncio.wrap_future(self.commits.submit(row))
+        action = self.queue.get(checked.id)
+        assert action is not None
+        return action, new
+
+    def accept_sync(self, body: Any) -> tuple[Action, bool]:
+        """The same checks for the relay's own keepers (no HTTP, no budgets)."""
+        checked = self.checker.parse(body)
+        in_flight = self.queue.in_flight(checked.conflict_key) if checked.conflict_key else []
+        settled = self._before_chain(checked, in_flight)
+        if settled is not None:
+            return settled, False
+        checked = self.checker.on_chain(checked, in_flight)
+        known = self.queue.get(checked.id)
+        if known is not None:
+            return known, False
+        (new,) = self.queue.insert_many([self._row(checked)])
+        action = self.queue.get(checked.id)
+        assert action is not None
+        return action, new
+
+    def _before_chain(self, checked: Checked, in_flight: list[Action]) -> Action | None:
+        """What the relay's own queue already says: a claim in flight is the answer to a second one;
+        a nonce reserved by a pending action of the same signer cannot be used twice."""
+        if checked.kind == "Claim" and in_flight:
+            return in_flight[0]
+        if checked.nonce is not None and checked.kind != "Ballot":
+            for other in in_flight:
+                if other.nonce == checked.nonce and other.request.get("_to") == checked.to:
+                    raise Refusal(409, "nonce_pending", f"nonce {checked.nonce} of {checked.signer} is reserved by the "
+                                  f"pending action {other.id}: ask for new typed data")  # fmt: skip
+        return None
+
+    def _charge(self, checked: Checked, client_ip: str) -> None:
+        """Gas budgets: what an IP, and what a signer, may have the relay spend per hour."""
+        if not self.gas_by_ip.allow(client_ip, checked.gas):
+            wait = self.gas_by_ip.wait_for(client_ip, checked.gas)
+            raise Refusal(429, "gas_budget", f"{client_ip} has used its gas budget; more in {wait:.0f} s",
+                          {"retryAfter": int(wait) + 1})  # fmt: skip
+        if checked.signer and not self.gas_by_signer.allow(checked.signer, checked.gas):
+            wait = self.gas_by_signer.wait_for(checked.signer, checked.gas)
+            raise Refusal(429, "gas_budget", f"{checked.signer} has used its gas budget; more in {wait:.0f} s",
+                          {"retryAfter": int(wait) + 1})  # fmt: skip
+
+    def _row(self, checked: Checked) -> NewAction:
         stored = {**checked.request, "_to": checked.to, "_data": "0x" + checked.data.hex(), "_gas": checked.gas}
-        return self.queue.accept(checked.id, checked.kind, stored, checked.signer)
+        return NewAction(checked.id, checked.kind, stored, checked.signer, checked.conflict_key, checked.nonce)
+
+    def free_nonce(self, action: str, signer: str) -> int:
+        """The lowest nonce that is neither used on chain nor reserved by a pending action of this
+        signer here. Asking twice gives the same nonce, so nobody can push a member's nonces into
+        fresh bitmap words (each costs the member's later action a cold write)."""
+        role = td.ACTION_DOMAINS[action][0]
+        contract = self.sf.contracts[role]
+        reserved = {a.nonce for a in self.queue.in_flight(f"signer:{signer}")
+                    if a.nonce is not None and a.request.get("_to") == contract.address}  # fmt: skip
+        word = 0
+        while True:
+            bitmap = int(contract.functions.nonceBitmap(signer, word).call())
+            bit = lowest_free_bit(bitmap, {n & 0xFF for n in reserved if n >> 8 == word})
+            if bit is not None:
+                return word << 8 | bit
+            word += 1
+
+    # ------------------------------------------------------------------ keepers
 
     def _keep(self) -> None:
         """Finalizes contributions whose window closed; sweeps claims above the threshold."""
@@ -144,12 +341,6 @@ class Relay:
 
     def _try(self, body: dict[str, Any]) -> None:
         try:
-            checked = self.checker.check(body)
+            self.accept_sync(body)
         except Refusal:
             return
-        existing = self.queue.get(checked.id)
-        if existing is None or existing.status in ("mined", "failed"):
-            # a claim can be due again later: give repeated keeper claims a fresh id
-            if existing is not None:
-                checked.id = checked.id + f"-{int(time.time())}"
-            self._enqueue(checked)

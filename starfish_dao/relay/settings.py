@@ -33,8 +33,30 @@ class RelaySettings(BaseSettings):
     keeper_claim_threshold_wei: int | None = None  # sweep claims of members owed more than this
     ipfs_api: str | None = None
     verify_interval: float = 30.0  # seconds between checks of every served number against the chain
+    confirmations: int = 3  # blocks deep before a mined action is final (a rollback above it is re-sent)
+    # budgets in gas, not only requests: what one IP, and one signer, may have the relay spend per hour
+    gas_per_ip_per_hour: int = 50_000_000
+    gas_per_signer_per_hour: int = 5_000_000
+    upload_bytes_per_ip_per_hour: int = 256 * 1024 * 1024
+    upload_token: SecretStr | None = None  # when set, uploads need "Authorization: Bearer <token>"
+    trusted_proxies: list[str] = []  # X-Forwarded-For is believed only from these addresses
+    header_timeout: float = 10.0  # seconds for a request's headers to arrive
+    body_timeout: float = 30.0  # seconds for a whole request body to arrive
+    max_connections: int = 2048  # open connections beyond this are closed at once
+    max_sse_clients: int = 1000
+    access_log: bool = False
 
-    @field_validator("max_body_bytes", "max_upload_bytes", "gas_cap")
+    @field_validator(
+        "max_body_bytes",
+        "max_upload_bytes",
+        "gas_cap",
+        "confirmations",
+        "gas_per_ip_per_hour",
+        "gas_per_signer_per_hour",
+        "upload_bytes_per_ip_per_hour",
+        "max_connections",
+        "max_sse_clients",
+    )
     @classmethod
     def _positive(cls, value: int) -> int:
         if value <= 0:

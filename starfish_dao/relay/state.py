@@ -1,12 +1,20 @@
 """The relay's view of the DAO: the reference model, kept current by polling logs, and a feed of
-new events for server-sent-event subscribers."""
+new events for server-sent-event subscribers.
+
+A chain that rolls back (a reorg, a dev node restarted from an older state) is noticed by the hash
+of the last block read: the model is then rebuilt from the deployment block. Events are serialized
+once and kept in one ring buffer that every subscriber reads from; a new batch wakes each event
+loop once, not each subscriber once per event.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
+from collections import deque
 from typing import Any
 
 from starfish_dao.chain.client import Starfish
@@ -25,29 +33,49 @@ class ChainState:
         self.model = Model()
         self.lock = threading.Lock()
         self.block = sf.deployment.deploy_block - 1
+        self.block_hash: str | None = None
         self.history: list[dict[str, Any]] = []  # recent events, for new subscribers
         self.revenue: list[dict[str, Any]] = []  # every payment in, for the page's chart
-        self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]] = set()
+        self.feed = Broadcast()
+        self.rebuilds = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.healthy = True
 
     def refresh(self) -> int:
-        head = int(self.sf.w3.eth.block_number)
+        w3 = self.sf.w3
+        head_block = w3.eth.get_block("latest")
+        head = int(head_block["number"])
+        if self.block >= self.sf.deployment.deploy_block:
+            seen = w3.eth.get_block(self.block) if head >= self.block else None
+            if seen is None or "0x" + bytes(seen["hash"]).hex() != self.block_hash:
+                self._rebuild(head)
         if head <= self.block:
             return 0
+        head_hash = "0x" + bytes(head_block["hash"]).hex()
         events = list(self.sf.logs(self.block + 1, head))
+        public = [_public(e) for e in events]
         with self.lock:
             self.model.apply_all(events)
-            self.block = head
-            self.history = (self.history + [_public(e) for e in events])[-1000:]
+            self.block, self.block_hash = head, head_hash
+            self.history = (self.history + public)[-1000:]
             self.revenue += [
                 {"token": e["args"]["token"], "amount": str(e["args"]["amount"]), "timestamp": e["timestamp"]}
                 for e in events if e["event"] == "RevenueReceived"
             ]  # fmt: skip
-        for event in events:
-            self._publish(_public(event))
+        self.feed.publish(public)
         return len(events)
+
+    def _rebuild(self, head: int) -> None:
+        """The chain rolled back under the model: start again from the deployment block."""
+        log.warning("the chain rolled back below block %s (now at %s): rebuilding the model", self.block, head)
+        with self.lock:
+            self.model = Model()
+            self.block, self.block_hash = self.sf.deployment.deploy_block - 1, None
+            self.history, self.revenue = [], []
+            self.rebuilds += 1
+        self.feed.publish([{"contract": "relay", "event": "Rollback", "args": {"to": str(head)}, "block": head,
+                            "logIndex": 0, "tx": None, "timestamp": None}])  # fmt: skip
 
     def start(self, interval: float = 0.5) -> None:
         self.refresh()
@@ -89,22 +117,59 @@ class ChainState:
         self.verified_at = time.monotonic()
         return self.verification
 
-    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
-        self._subscribers.add((asyncio.get_running_loop(), queue))
-        return queue
 
-    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
-        self._subscribers = {(loop, q) for loop, q in self._subscribers if q is not queue}
+class Broadcast:
+    """Events serialized once into a ring buffer; subscribers follow it with a cursor. Publishing
+    wakes each subscribed event loop once (one `call_soon_threadsafe`), whatever the number of
+    subscribers on it."""
 
-    def _publish(self, event: dict[str, Any]) -> None:
-        for loop, queue in list(self._subscribers):
-            loop.call_soon_threadsafe(_offer, queue, event)
+    def __init__(self, size: int = 1000) -> None:
+        self.buffer: deque[tuple[int, str]] = deque(maxlen=size)
+        self.seq = 0
+        self.subscribers = 0
+        self._lock = threading.Lock()
+        self._wakers: dict[asyncio.AbstractEventLoop, asyncio.Event] = {}
 
+    def publish(self, events: list[dict[str, Any]]) -> None:
+        if not events:
+            return
+        with self._lock:
+            for event in events:
+                self.seq += 1
+                self.buffer.append(
+                    (self.seq, f"event: {event['event']}\nid: {self.seq}\ndata: {json.dumps(event)}\n\n")
+                )
+            loops = list(self._wakers)
+        for loop in loops:
+            try:
+                loop.call_soon_threadsafe(self._wake, loop)
+            except RuntimeError:  # that loop is closed
+                self._wakers.pop(loop, None)
 
-def _offer(queue: asyncio.Queue[dict[str, Any]], event: dict[str, Any]) -> None:
-    if not queue.full():
-        queue.put_nowait(event)
+    def _wake(self, loop: asyncio.AbstractEventLoop) -> None:
+        old = self._wakers.get(loop)
+        self._wakers[loop] = asyncio.Event()
+        if old is not None:
+            old.set()
+
+    def waker(self) -> asyncio.Event:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            event = self._wakers.get(loop)
+            if event is None:
+                event = self._wakers[loop] = asyncio.Event()
+        return event
+
+    def since(self, cursor: int) -> tuple[list[str], int, bool]:
+        """(texts after `cursor`, the new cursor, whether some were missed: the buffer moved on)."""
+        with self._lock:
+            items = [(seq, text) for seq, text in self.buffer if seq > cursor]
+            missed = bool(self.buffer) and self.buffer[0][0] > cursor + 1 and cursor > 0
+            return [t for _, t in items], (items[-1][0] if items else max(cursor, 0)), missed
+
+    def cursor_for_replay(self, replay: int) -> int:
+        with self._lock:
+            return max(0, self.seq - max(0, min(replay, len(self.buffer))))
 
 
 def _public(event: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,13 @@ broadcast. After a crash, rows that were written but not mined are rebroadcast b
 the chain sees one transaction per action whatever happened in between. A transaction that is not
 mined in time is replaced (same nonce) with a higher fee. One action that fails on-chain is
 recorded with its decoded error and never holds up the others.
+
+The relayer's nonces say what is on chain: a transaction with nonce n is mined exactly when the
+account's mined nonce count exceeds n. So each round reads two numbers (mined and pending nonce
+counts) and looks at receipts only for what was newly mined. A mined action is final once its block
+is `confirmations` deep and still has the same hash. If the chain rolls back (a reorg, a node
+restarted from an older state), mined rows above the chain's nonce count go back to sent and their
+very bytes are broadcast again, which also fills the relayer's nonce gap.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from eth_utils.crypto import keccak
 from starfish_dao.chain.client import Starfish
 from starfish_dao.chain.errors import decode_revert
 from starfish_dao.chain.rpc import RawRpc
+from starfish_dao.domain.errors import ChainError
 from starfish_dao.relay.queue import Action, Queue
 
 log = logging.getLogger("starfish.relay")
@@ -37,17 +45,21 @@ _RESULTS = {
 
 
 class Submitter:
-    def __init__(self, sf: Starfish, queue: Queue, relayer: LocalAccount, resubmit_after: float = 30.0) -> None:
+    def __init__(self, sf: Starfish, queue: Queue, relayer: LocalAccount, resubmit_after: float = 30.0,
+                 confirmations: int = 3) -> None:  # fmt: skip
         self.sf = sf
         self.queue = queue
         self.relayer = relayer
         self.rpc = RawRpc(sf.w3)
         self.resubmit_after = resubmit_after
+        self.confirmations = confirmations
         self.chain_id = sf.deployment.chain_id
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._rebroadcast_at = 0.0
         self.healthy = True
         self.last_error = ""
+        self.rollbacks = 0  # rows found no longer on chain (and re-sent)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -77,25 +89,35 @@ class Submitter:
 
     def recover(self) -> None:
         """Rebroadcasts every transaction written before a crash and not yet mined (in nonce order)."""
-        for action in sorted(self.queue.by_status("sent", limit=100_000), key=lambda a: a.relayer_nonce or 0):
-            if action.raw_tx and self._receipt(action.tx_hash) is None:
-                self._broadcast([action.raw_tx])
+        try:
+            mined = self._nonce("latest")
+        except Exception as exc:  # noqa: BLE001 - the chain is down: the first round will do it
+            log.warning("submitter: cannot recover yet: %s", exc)
+            return
+        self._broadcast([a.raw_tx for a in self.queue.sent_from(mined) if a.raw_tx])
 
-    def _receipt(self, tx_hash: str | None) -> dict[str, Any] | None:
-        if not tx_hash:
-            return None
-        result: dict[str, Any] | None = self.rpc.request("eth_getTransactionReceipt", [tx_hash])
-        return result
+    def _nonce(self, block: str) -> int:
+        return int(self.rpc.request("eth_getTransactionCount", [self.relayer.address, block]), 16)
+
+    def _batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        """Results of several JSON-RPC calls (None where the node answered an error)."""
+        if not calls:
+            return []
+        if self.rpc.url is None:
+            out = []
+            for method, params in calls:
+                try:
+                    out.append(self.rpc.request(method, params))
+                except Exception:  # noqa: BLE001 - as a batch would: that one answer is missing
+                    out.append(None)
+            return out
+        payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)]
+        return [answer.get("result") for answer in self.rpc._post(payload)]
 
     def _fees(self) -> tuple[int, int]:
         block = self.rpc.request("eth_getBlockByNumber", ["latest", False])
         base = int(block.get("baseFeePerGas", "0x0"), 16)
         return 2 * base + TIP, TIP
-
-    def _next_nonce(self) -> int:
-        on_chain = int(self.rpc.request("eth_getTransactionCount", [self.relayer.address, "pending"]), 16)
-        recorded = self.queue.max_relayer_nonce()
-        return max(on_chain, 0 if recorded is None else recorded + 1)
 
     def _sign(self, action: Action, nonce: int, max_fee: int, tip: int) -> tuple[str, str]:
         tx = {
@@ -112,6 +134,8 @@ class Submitter:
         return "0x" + bytes(signed.raw_transaction).hex(), "0x" + bytes(signed.hash).hex()
 
     def _broadcast(self, raws: list[str]) -> None:
+        if not raws:
+            return
         if self.rpc.url is None:
             for raw in raws:
                 try:
@@ -128,81 +152,146 @@ class Submitter:
                 if "already" not in message.lower() and "nonce too low" not in message.lower():
                     log.warning("broadcast refused: %s", message)
 
-    def step(self, batch: int = 200) -> bool:
-        """One round: confirm what was sent, then send what was accepted. True if there was work."""
-        self._confirm()
+    def step(self, batch: int = 500) -> bool:
+        """One round: follow the chain (mined, final, rolled back), then send what was accepted.
+        True if there was work."""
+        _, mined, pending = self._reconcile()
         accepted = self.queue.by_status("accepted", limit=batch)
         if not accepted:
             return False
         max_fee, tip = self._fees()
-        nonce = self._next_nonce()
-        raws = []
+        recorded = self.queue.max_relayer_nonce()
+        nonce = max(pending, mined, 0 if recorded is None else recorded + 1)
+        raws, changes = [], []
+        now = time.time()
         for action in accepted:
             raw, tx_hash = self._sign(action, nonce, max_fee, tip)
-            # durable before broadcast: a crash from here on rebroadcasts these very bytes
-            self.queue.update(
-                action.id, status="sent", raw_tx=raw, tx_hash=tx_hash, relayer_nonce=nonce,
-                sent_at=time.time(), attempts=action.attempts + 1, hashes=json.dumps([tx_hash]),
-            )  # fmt: skip
+            changes.append((action.id, {"status": "sent", "raw_tx": raw, "tx_hash": tx_hash, "relayer_nonce": nonce,
+                                        "sent_at": now, "attempts": action.attempts + 1,
+                                        "hashes": json.dumps([tx_hash])}))  # fmt: skip
             raws.append(raw)
             nonce += 1
+        # durable before broadcast (one transaction, one fsync): a crash from here on rebroadcasts these bytes
+        self.queue.update_many(changes)
         self._broadcast(raws)
         return True
 
-    def _confirm(self) -> None:
-        sent = self.queue.by_status("sent", limit=1000)
-        if not sent:
-            return
-        # every hash ever signed for an action: a replaced transaction may be the one that was mined
-        lookups = [(a, h) for a in sent for h in (a.all_hashes or [str(a.tx_hash)])]
-        if self.rpc.url is not None:
-            payload = [
-                {"jsonrpc": "2.0", "id": i, "method": "eth_getTransactionReceipt", "params": [h]}
-                for i, (_, h) in enumerate(lookups)
-            ]
-            found = [answer.get("result") for answer in self.rpc._post(payload)]
-        else:
-            found = [self._receipt(h) for _, h in lookups]
-        by_action: dict[str, dict[str, Any]] = {}
-        for (action, tx_hash), receipt in zip(lookups, found, strict=True):
-            if receipt is not None:
-                by_action[action.id] = {**receipt, "_hash": tx_hash}
-        now = time.time()
-        for action in sent:
-            receipt = by_action.get(action.id)
+    def _reconcile(self) -> tuple[int, int, int]:
+        """Mined, failed, final, rolled back, stuck: the queue brought in line with the chain."""
+        head_hex, mined_hex, pending_hex = self._batch([
+            ("eth_blockNumber", []),
+            ("eth_getTransactionCount", [self.relayer.address, "latest"]),
+            ("eth_getTransactionCount", [self.relayer.address, "pending"]),
+        ])  # fmt: skip
+        if head_hex is None or mined_hex is None or pending_hex is None:
+            raise ChainError("the node did not answer the relayer's nonce")
+        head, mined, pending = int(head_hex, 16), int(mined_hex, 16), int(pending_hex, 16)
+        changes: list[tuple[str, dict[str, Any]]] = []
+        # 1. a landed row whose nonce the chain has not used is not on chain any more: send it again
+        for action in self.queue.landed_from(mined):
+            changes.append((action.id, _resend(action)))
+            log.warning("rollback: action %s (relayer nonce %s) is no longer on chain; sending it again",
+                        action.id, action.relayer_nonce)  # fmt: skip
+        self.rollbacks += len(changes)
+        # 2. landed rows not yet final: still in a block with the same hash? deep enough?
+        rolled = {c[0] for c in changes}
+        unfinal = [a for a in self.queue.unfinal() if a.id not in rolled]
+        blocks = sorted({int(a.block) for a in unfinal if a.block is not None and a.block <= head})
+        hashes = dict(zip(blocks, self._batch([("eth_getBlockByNumber", [hex(b), False]) for b in blocks]),
+                          strict=True))  # fmt: skip
+        moved: list[Action] = []
+        for action in unfinal:
+            block = hashes.get(int(action.block or -1))
+            if block is None or block.get("hash") != action.block_hash:
+                moved.append(action)  # reorganized: find where (or whether) it landed now
+            elif head - int(action.block or 0) + 1 >= self.confirmations:
+                changes.append((action.id, {"final": 1}))
+        # 3. sent rows whose nonce the chain used: mined (this action, or a replacement of it)
+        landed = self.queue.sent_below(mined) + moved
+        found = self._receipts(landed)
+        for action in landed:
+            receipt = found.get(action.id)
             if receipt is None:
-                if action.sent_at and now - action.sent_at > self.resubmit_after:
-                    self._replace(action)
+                if int(action.relayer_nonce or 0) < mined:  # the nonce went to a transaction this relay did not sign
+                    log.warning("relayer nonce %s was used by another transaction; action %s is signed again",
+                                action.relayer_nonce, action.id)  # fmt: skip
+                    changes.append((action.id, {"status": "accepted", "relayer_nonce": None, "raw_tx": None,
+                                                "tx_hash": None, "hashes": "[]", "sent_at": None}))  # fmt: skip
+                else:
+                    changes.append((action.id, _resend(action)))
+                    self.rollbacks += 1
                 continue
-            block = (
-                int(receipt["blockNumber"], 16) if isinstance(receipt["blockNumber"], str) else receipt["blockNumber"]
-            )
-            gas_used = int(receipt["gasUsed"], 16) if isinstance(receipt["gasUsed"], str) else receipt["gasUsed"]
-            status = int(receipt["status"], 16) if isinstance(receipt["status"], str) else receipt["status"]
-            mined_hash = receipt["_hash"]
-            if status == 1:
-                result = json.dumps(self._result(action, receipt)) if action.kind in _RESULTS else None
-                self.queue.update(action.id, status="mined", block=block, gas_used=gas_used, tx_hash=mined_hash,
-                                  result=result)  # fmt: skip
-            else:
-                error = self._why(action, block)
-                self.queue.update(action.id, status="failed", block=block, gas_used=gas_used, error=json.dumps(error),
-                                  tx_hash=mined_hash)  # fmt: skip
+            changes.append((action.id, self._landed(action, receipt, head)))
+        # 4. sent rows the node does not hold (a restarted node, a dropped transaction): broadcast again,
+        #    in nonce order, which fills any gap; a transaction stuck for too long gets a higher fee
+        self.queue.update_many(changes)
+        top = self.queue.max_sent_nonce()
+        now = time.time()
+        if top is not None and pending <= top and now - self._rebroadcast_at > 1.0:
+            self._rebroadcast_at = now
+            self._broadcast([a.raw_tx for a in self.queue.sent_from(mined) if a.raw_tx])
+        if top is not None:
+            for action in self.queue.sent_from(mined)[:16]:
+                if action.sent_at is not None and now - action.sent_at > self.resubmit_after:
+                    self._replace(action)
+        return head, mined, pending
+
+    def _receipts(self, actions: list[Action]) -> dict[str, dict[str, Any]]:
+        """The receipt of each action's transaction, by action id (every hash ever signed for it:
+        a replacement may be the one that was mined)."""
+        lookups = [(a, h) for a in actions for h in (a.all_hashes or [str(a.tx_hash)])]
+        answers = self._batch([("eth_getTransactionReceipt", [h]) for _, h in lookups])
+        found: dict[str, dict[str, Any]] = {}
+        for (action, tx_hash), receipt in zip(lookups, answers, strict=True):
+            if receipt is not None:
+                found[action.id] = {**receipt, "_hash": tx_hash}
+        return found
+
+    def _landed(self, action: Action, receipt: dict[str, Any], head: int) -> dict[str, Any]:
+        block = _int(receipt["blockNumber"])
+        fields: dict[str, Any] = {
+            "block": block, "block_hash": _hex(receipt["blockHash"]), "gas_used": _int(receipt["gasUsed"]),
+            "tx_hash": receipt["_hash"], "final": int(head - block + 1 >= self.confirmations),
+        }  # fmt: skip
+        if _int(receipt["status"]) == 1:
+            result = json.dumps(self._result(action, receipt)) if action.kind in _RESULTS else None
+            return {**fields, "status": "mined", "result": result, "error": None}
+        error = self._why(action, receipt)
+        return {**fields, "status": "failed", "error": json.dumps(error)}
 
     def _result(self, action: Action, receipt: dict[str, Any]) -> dict[str, Any]:
         """What a mined action produced, read from its receipt's logs."""
         topic, field = _RESULTS[action.kind]
-        for log in receipt.get("logs", []):
-            topics = [bytes.fromhex(str(t)[2:]) if isinstance(t, str) else bytes(t) for t in log.get("topics", [])]
+        for log_ in receipt.get("logs", []):
+            topics = [bytes.fromhex(str(t)[2:]) if isinstance(t, str) else bytes(t) for t in log_.get("topics", [])]
             if topics and topics[0] == topic:
                 if field == "contribution":
                     return {field: int.from_bytes(topics[1], "big")}
-                data = log["data"]
+                data = log_["data"]
                 raw = bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data)
                 return {field: int.from_bytes(raw[:32], "big")}
         return {}
 
-    def _why(self, action: Action, block: int) -> dict[str, Any]:
+    def _why(self, action: Action, receipt: dict[str, Any]) -> dict[str, Any]:
+        """Why a mined transaction reverted: its own trace (the revert data it returned, in its place
+        in its block); where the node has no tracer, a replay at the start of its block, said so."""
+        try:
+            trace = self.rpc._post([{"jsonrpc": "2.0", "id": 0, "method": "debug_traceTransaction",
+                                     "params": [receipt["_hash"], {"tracer": "callTracer"}]}])[0]  # fmt: skip
+        except Exception:  # noqa: BLE001 - no tracer: replay below
+            trace = {}
+        result = trace.get("result") or {}
+        output = result.get("output")
+        if isinstance(output, str) and len(output) >= 10:
+            return _named(decode_revert(output))
+        if result:
+            message = str(result.get("error") or "reverted without data")
+            if "out of gas" in message.lower():
+                message = f"out of gas (limit {int(action.request['_gas'])})"
+            return {"name": "", "message": message}
+        return self._replayed(action, _int(receipt["blockNumber"]))
+
+    def _replayed(self, action: Action, block: int) -> dict[str, Any]:
         params = {"from": self.relayer.address, "to": action.request["_to"], "data": action.request["_data"],
                   "gas": hex(int(action.request["_gas"]))}  # fmt: skip
         try:
@@ -216,13 +305,9 @@ class Submitter:
         if isinstance(data, dict):
             data = data.get("data")
         if isinstance(data, str) and len(data) >= 10:
-            revert = decode_revert(data)
-            return {
-                "name": revert.name,
-                "args": {k: str(v) for k, v in revert.error_args.items()},
-                "message": str(revert),
-            }
-        return {"name": "", "message": str(error.get("message", "reverted without data (out of gas?)"))}
+            return {**_named(decode_revert(data)), "replayed": "at the start of its block, without the transactions "
+                    "before it: the reason may differ"}  # fmt: skip
+        return {"name": "", "message": "reverted; the node offers no trace to say why"}
 
     def _replace(self, action: Action) -> None:
         """Same nonce, fees raised by a quarter (more than the 10 % nodes require to replace)."""
@@ -234,3 +319,21 @@ class Submitter:
         self.queue.update(action.id, raw_tx=raw, tx_hash=tx_hash, sent_at=time.time(), attempts=action.attempts + 1,
                           hashes=hashes)  # fmt: skip
         self._broadcast([raw])
+
+
+def _resend(action: Action) -> dict[str, Any]:
+    """Back to sent: its transaction is not on chain; the same bytes go out again."""
+    return {"status": "sent", "block": None, "block_hash": None, "gas_used": None, "final": 0, "result": None,
+            "error": None, "sent_at": time.time()}  # fmt: skip
+
+
+def _named(revert: Any) -> dict[str, Any]:
+    return {"name": revert.name, "args": {k: str(v) for k, v in revert.error_args.items()}, "message": str(revert)}
+
+
+def _int(value: Any) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
+def _hex(value: Any) -> str:
+    return value if isinstance(value, str) else "0x" + bytes(value).hex()

@@ -52,6 +52,8 @@ def relay_settings(tmp_path: Path, relayer: LocalAccount, **overrides: object) -
         "relayer_key": SecretStr(relayer.key.hex()),
         "db_path": tmp_path / "queue.sqlite3",
         "poll_interval": 0.05,
+        "gas_per_ip_per_hour": 10**12,  # the tests act from one address; test_budgets tests the budgets
+        "confirmations": 1,
         **overrides,
     }
     return RelaySettings(**values)  # type: ignore[arg-type]

@@ -120,13 +120,20 @@ def test_idempotent_by_request_digest(relay: RelayHarness) -> None:
     assert first.json()["id"] == again.json()["id"] and again.json()["duplicate"] is True
 
 
+JSON = {"Content-Type": "application/json"}
+
+
 def _refusal(c: TestClient, body: object, status: int, code: str) -> dict[str, object]:
-    answer = c.post("/v1/actions", json=body) if not isinstance(body, bytes) else c.post("/v1/actions", content=body)
+    if isinstance(body, bytes):
+        answer = c.post("/v1/actions", content=body, headers=JSON)
+    else:
+        answer = c.post("/v1/actions", json=body)
     assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
     data = answer.json()
-    if "error" not in data and isinstance(data.get("detail"), dict):  # an HTTPException's body
-        data = data["detail"]
-    assert data["error"] == code, data
+    # one shape for every refusal: RFC 9457 problem details
+    assert data["code"] == code and data["status"] == status and data["type"] == f"urn:starfish:relay:{code}", data
+    assert isinstance(data["title"], str) and isinstance(data["detail"], str)
     return dict(data)
 
 
@@ -141,10 +148,10 @@ def test_refusals(relay: RelayHarness) -> None:
     other_chain = json.loads(json.dumps(body))
     other_chain["typedData"]["domain"]["chainId"] += 1
     other_chain["signature"] = "0x" + bytes(zed.sign_message(td.signable(other_chain["typedData"])).signature).hex()
-    assert _refusal(c, other_chain, 422, "wrong_domain")["detail"]["field"] == "chainId"  # type: ignore[index]
+    assert _refusal(c, other_chain, 422, "wrong_domain")["field"] == "chainId"
     other_contract = json.loads(json.dumps(body))
     other_contract["typedData"]["domain"]["verifyingContract"] = dao.deployment.addresses["registry"]
-    assert _refusal(c, other_contract, 422, "wrong_domain")["detail"]["field"] == "verifyingContract"  # type: ignore[index]
+    assert _refusal(c, other_contract, 422, "wrong_domain")["field"] == "verifyingContract"
     # expired
     expired = relay.signed(zed, "Join")
     expired["typedData"]["message"]["deadline"] = dao.sf.now() - 10  # type: ignore[index]
@@ -164,9 +171,9 @@ def test_refusals(relay: RelayHarness) -> None:
     refused = _refusal(
         c, relay.signed(dao["dee"], "Review", contribution=cid_id, stars=5, commentCid="0x"), 422, "would_revert"
     )
-    assert refused["detail"]["error"] == "RegistrySelfReview"  # type: ignore[index]
+    assert refused["contractError"] == "RegistrySelfReview"
     refused = _refusal(c, {"action": "Finalize", "contribution": cid_id}, 422, "would_revert")
-    assert refused["detail"]["error"] == "RegistryReviewWindowOpen"  # type: ignore[index]
+    assert refused["contractError"] == "RegistryReviewWindowOpen"
     # malformed
     _refusal(c, {"action": "Transfer"}, 400, "unknown_action")
     _refusal(c, [1, 2], 400, "malformed")
@@ -176,8 +183,8 @@ def test_refusals(relay: RelayHarness) -> None:
     # a claim of nothing would succeed on chain and change nothing: the relay pays no gas for it
     _refusal(c, {"action": "Claim", "member": Account.create().address}, 422, "nothing_to_claim")
     _refusal(c, {"action": "Finalize", "contribution": -1}, 400, "malformed")
-    answer = c.post("/v1/actions", content=b"{" + b" " * 70_000 + b"}")
-    assert answer.status_code == 413
+    answer = c.post("/v1/actions", content=b"{" + b" " * 70_000 + b"}", headers=JSON)
+    assert answer.status_code == 413 and answer.json()["code"] == "too_large"
 
 
 def test_upload_limit(dao: Dao, tmp_path: Path) -> None:
@@ -201,7 +208,8 @@ def test_rate_limits(dao: Dao, tmp_path: Path) -> None:
         first = c.post("/v1/actions", json=harness.signed(eli, "Leave"))
         second = c.post("/v1/actions", json=harness.signed(eli, "Leave"))
         assert first.status_code == 202 and second.status_code == 429
-        assert second.json()["error"] == "rate_limited" and eli.address in second.json()["message"]
+        assert second.json()["code"] == "rate_limited" and eli.address in second.json()["detail"]
+        assert second.headers["Retry-After"] == "1"
     settings = relay_settings(tmp_path / "b", relayer, rate_per_signer=0.2, rate_per_ip=0.2)
     service = Relay(settings, sf=dao.sf, store=LocalStore(tmp_path / "s2"))
     with TestClient(create_app(settings, service, start=False)) as c:
@@ -233,16 +241,14 @@ def test_chain_down_answers_503_and_accepted_actions_wait(relay: RelayHarness) -
     assert accepted.status_code == 202
     time.sleep(0.5)
     assert c.get(f"/v1/actions/{accepted.json()['id']}").json()["status"] == "accepted"
-    checker_rpc = relay.relay.checker.rpc
+    assert relay.relay.checks is not None
+    checker_rpc = relay.relay.checks.checker.rpc
     checker_real = checker_rpc.url
-    checker_rpc.url = "http://127.0.0.1:9"
-    down = c.post(
-        "/v1/actions",
-        json=relay.signed(Account.create(), "Join")
-        if False
-        else {"action": "Claim", "member": relay.dao["ada"].address},
-    )
-    assert down.status_code == 503 and down.json()["error"] == "chain_unavailable"
+    checker_rpc.url = "http://127.0.0.1:9/v3/0123456789abcdef?apikey=SECRET-KEY-42"  # a node URL with its key
+    down = c.post("/v1/actions", json={"action": "Claim", "member": relay.dao["ada"].address})
+    assert down.status_code == 503 and down.json()["code"] == "chain_unavailable"
+    # defect 4: the message says what failed, never the node's URL or its key
+    assert "SECRET-KEY-42" not in down.text and "0123456789abcdef" not in down.text, down.text
     checker_rpc.url = checker_real
     submitter_rpc.url = real  # the chain returns: the waiting action goes out
     assert relay.wait(accepted.json()["id"])["status"] == "mined"

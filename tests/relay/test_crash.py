@@ -51,6 +51,7 @@ def test_kill_9_mid_submission_then_restart_mines_each_action_once(dao: Dao, tmp
         "STARFISH_RELAY_DB_PATH": str(tmp_path / "queue.sqlite3"),
         "STARFISH_RELAY_POLL_INTERVAL": "0.05",
         "STARFISH_RELAY_RATE_PER_IP": "100000",
+        "STARFISH_RELAY_GAS_PER_IP_PER_HOUR": str(10**12),
     }
     before = sf.membership.functions.memberCount().call()
     joiners = [Account.create() for _ in range(N)]

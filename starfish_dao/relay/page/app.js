@@ -20,10 +20,10 @@ async function api(path, options = {}) {
   const response = await fetch(path, init);
   let body = null;
   try { body = await response.json(); } catch { body = null; }
-  if (!response.ok) {
-    const problem = body && (body.detail && body.detail.message ? body.detail : body);
-    const reason = problem && problem.detail && problem.detail.error ? ` (${problem.detail.error})` : "";
-    throw new Error((problem && (problem.message || problem.title)) ? problem.message + reason : `HTTP ${response.status}`);
+  if (!response.ok) {  // RFC 9457 problem details: detail says what was wrong, code names it
+    const problem = body || {};
+    const reason = problem.contractError ? ` (${problem.contractError})` : problem.code ? ` (${problem.code})` : "";
+    throw new Error((typeof problem.detail === "string" ? problem.detail : problem.title || `HTTP ${response.status}`) + reason);
   }
   return body;
 }

@@ -1,0 +1,222 @@
+"""The relay's HTTP edge: what a service exposed to the internet needs before any route runs.
+
+- `Guard` (ASGI middleware): a foreign web page cannot post (an `Origin` that is neither the
+  relay's own nor configured is refused, and writes must be `application/json`, or
+  `multipart/form-data` for uploads, so a browser always asks first); uploads may need a token
+  and have a per-IP byte budget; bodies are limited *while they stream* (a `Content-Length` over
+  the limit is refused before a byte is read) and must arrive within `body_timeout`; a client
+  that hangs up mid-body ends its request quietly.
+- `GuardedHttpTools` (uvicorn protocol): headers must arrive within `header_timeout` (slow-loris
+  connections are closed), and connections beyond `max_connections` are closed at once, so file
+  descriptors cannot be exhausted.
+- `serve()`: uvicorn with these, `X-Forwarded-For` believed only from `trusted_proxies`, and every
+  log line scrubbed of secrets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from starfish_dao.relay.problems import ScrubFilter, problem_body
+from starfish_dao.relay.settings import RelaySettings
+
+log = logging.getLogger("starfish.relay")
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+UPLOAD_PATH = "/v1/artifacts"
+
+
+class BodyTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"bodies are limited to {limit} bytes")
+        self.limit = limit
+
+
+class BodyTooSlow(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the body did not arrive within {seconds:g} s")
+
+
+async def _answer(send: Send, status: int, code: str, message: str, extra: dict[str, Any] | None = None) -> None:
+    import json
+
+    body = json.dumps(problem_body(status, code, message, extra)).encode()
+    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
+               (b"connection", b"close")]  # fmt: skip
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class Guard:
+    def __init__(self, app: ASGIApp, settings: RelaySettings, relay: Any = None) -> None:
+        self.app = app
+        self.settings = settings
+        self.relay = relay
+        self.allowed = {o.rstrip("/").lower() for o in settings.cors_origins}
+
+    def _origin_ok(self, origin: str, host: str | None, scheme: str) -> bool:
+        origin = origin.rstrip("/").lower()
+        if origin in self.allowed or "*" in self.allowed:
+            return True
+        return host is not None and origin in (
+            f"http://{host.lower()}",
+            f"https://{host.lower()}",
+            f"{scheme}://{host}",
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in UNSAFE:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        origin = headers.get("origin")
+        if (
+            origin is not None
+            and origin != "null"
+            and not self._origin_ok(origin, headers.get("host"), scope["scheme"])
+        ):
+            await _answer(send, 403, "forbidden_origin", f"this relay does not accept writes from pages at {origin}; "
+                          "its operator lists allowed origins in STARFISH_RELAY_CORS_ORIGINS")  # fmt: skip
+            return
+        if origin == "null":  # sandboxed frames, file:// pages: never a member's own page
+            await _answer(send, 403, "forbidden_origin", "writes from an opaque origin are not accepted")
+            return
+        upload = scope["path"] == UPLOAD_PATH
+        media = headers.get("content-type", "").split(";")[0].strip().lower()
+        wanted = "multipart/form-data" if upload else "application/json"
+        if media != wanted:
+            await _answer(send, 415, "unsupported_media_type", f"send {wanted} (got {media or 'no content type'})")
+            return
+        limit = self.settings.max_upload_bytes if upload else self.settings.max_body_bytes
+        if upload:
+            limit += 64 * 1024  # room for the multipart envelope around the file
+            token = self.settings.upload_token
+            if token is not None and headers.get("authorization", "") != f"Bearer {token.get_secret_value()}":
+                await _answer(send, 401, "unauthorized", "uploads to this relay need Authorization: Bearer <token>")
+                return
+        declared = headers.get("content-length")
+        if declared is not None:
+            try:
+                size = int(declared)
+            except ValueError:
+                await _answer(send, 400, "malformed", "Content-Length is not a number")
+                return
+            if size > limit:
+                await _answer(send, 413, "too_large", f"bodies are limited to {limit} bytes (this one is {size})")
+                return
+        if upload and self.relay is not None:
+            ip = (scope.get("client") or ("unknown", 0))[0]
+            cost = int(declared) if declared is not None else limit
+            if not self.relay.upload_by_ip.allow(ip, cost):
+                wait = self.relay.upload_by_ip.wait_for(ip, cost)
+                await _answer(send, 429, "rate_limited", f"{ip} has uploaded its share for now; more in {wait:.0f} s",
+                              {"retryAfter": int(wait) + 1})  # fmt: skip
+                return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.body_timeout
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise BodyTooSlow(self.settings.body_timeout)
+            try:
+                message = await asyncio.wait_for(receive(), remaining)
+            except TimeoutError:
+                raise BodyTooSlow(self.settings.body_timeout) from None
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            elif message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            return message
+
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited, tracked)
+        except BodyTooLarge as exc:
+            if not started:
+                await _answer(send, 413, "too_large", str(exc))
+        except BodyTooSlow as exc:
+            if not started:
+                await _answer(send, 408, "too_slow", str(exc))
+        except ClientDisconnect:
+            return  # the client is gone: nothing to answer, nothing to log
+
+
+def guarded_protocol(settings: RelaySettings) -> type:
+    """uvicorn's httptools protocol with a header timeout and a connection cap."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class GuardedHttpTools(HttpToolsProtocol):  # type: ignore[misc]
+        header_timeout = settings.header_timeout
+        max_connections = settings.max_connections
+        refused = 0
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._header_timer: asyncio.TimerHandle | None = None
+            if len(self.connections) > self.max_connections:
+                GuardedHttpTools.refused += 1
+                if GuardedHttpTools.refused in (1, 100, 10_000):
+                    log.warning("connection cap: %s open connections; closing new ones (%s so far)",
+                                self.max_connections, GuardedHttpTools.refused)  # fmt: skip
+                transport.abort()
+                return
+            self._arm()
+
+        def _arm(self) -> None:
+            if self._header_timer is None:
+                self._header_timer = self.loop.call_later(self.header_timeout, self._too_slow)
+
+        def _too_slow(self) -> None:
+            self._header_timer = None
+            if not self.transport.is_closing():
+                self.transport.abort()
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._arm()
+
+        def on_headers_complete(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+            super().on_headers_complete()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            timer = getattr(self, "_header_timer", None)
+            if timer is not None:
+                timer.cancel()
+            super().connection_lost(exc)
+
+    return GuardedHttpTools
+
+
+def serve(app: Any, settings: RelaySettings, host: str, port: int) -> None:
+    import uvicorn
+
+    scrub = ScrubFilter()
+    for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access", "starfish.relay", "web3"):
+        logging.getLogger(name).addFilter(scrub)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="info", access_log=settings.access_log,
+        http=guarded_protocol(settings), loop="auto",
+        proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
+        limit_concurrency=settings.max_connections, timeout_keep_alive=5, backlog=2048,
+    )  # fmt: skip
+    for handler in logging.getLogger("uvicorn").handlers + logging.getLogger("uvicorn.error").handlers:
+        handler.addFilter(scrub)
+    uvicorn.Server(config).run()

@@ -1,0 +1,147 @@
+"""One error shape for every refusal: RFC 9457 problem details (`application/problem+json`).
+
+    {"type": "urn:starfish:relay:would_revert", "title": "The contract would revert", "status": 422,
+     "detail": "the contract would revert: RegistrySelfReview(...)", "code": "would_revert",
+     "contractError": "RegistrySelfReview", "args": {...}}
+
+`code` is the machine-readable reason (also the last part of `type`); other members depend on the
+code (`field`, `expected`, `got`, `retryAfter`, ...). Every message passes through `scrub`, so a
+node URL with an API key in it, or any other configured secret, never reaches a client or a log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi.responses import JSONResponse
+
+TITLES = {
+    "malformed": "The request is malformed",
+    "unknown_action": "Unknown action",
+    "bad_signature": "The signature does not match",
+    "wrong_domain": "Signed for another chain or contract",
+    "expired": "The signature expired",
+    "nonce_used": "The nonce is already used",
+    "nonce_pending": "The nonce is reserved by a pending action",
+    "conflicts_with_pending": "Conflicts with a pending action of the same signer",
+    "claim_pending": "A claim of the same member and token is pending",
+    "would_revert": "The contract would revert",
+    "gas_cap": "The action needs more gas than the relay allows",
+    "nothing_to_claim": "Nothing to claim",
+    "rate_limited": "Too many requests",
+    "gas_budget": "The gas budget is spent",
+    "too_large": "The body is too large",
+    "too_slow": "The body arrived too slowly",
+    "unsupported_media_type": "Unsupported content type",
+    "forbidden_origin": "Requests from this origin are not accepted",
+    "unauthorized": "An upload token is required",
+    "not_found": "Not found",
+    "method_not_allowed": "Method not allowed",
+    "chain_unavailable": "The chain cannot be reached",
+    "ipfs_unavailable": "The IPFS node cannot be reached",
+    "busy": "The relay is at capacity",
+    "internal": "Internal error",
+}
+_BY_STATUS = {400: "malformed", 404: "not_found", 405: "method_not_allowed", 413: "too_large", 422: "malformed",
+              429: "rate_limited", 503: "chain_unavailable"}  # fmt: skip
+
+
+class Refusal(Exception):
+    """A refused request: an HTTP status, a code and a message that says what was wrong."""
+
+    def __init__(self, status: int, code: str, message: str, detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.detail = status, code, message, detail or {}
+
+    def body(self) -> dict[str, Any]:
+        return problem_body(self.status, self.code, self.message, self.detail)
+
+
+# ------------------------------------------------------------------ secrets
+
+_SECRETS: set[str] = set()
+_URL_SECRET = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<userinfo>[^/@\s]+@)?(?P<rest>[^\s'\"]*)", re.I)
+
+
+_URLLIB_PATH = re.compile(r"(\burl: )\S+")
+_QUERY_SECRET = re.compile(r"(?i)([?&;](?:api[-_]?key|key|token|secret|access[-_]?token|auth|password)=)[^&\s'\"]+")
+
+
+def register_secret(value: str | None) -> None:
+    """A string (a node URL with a key in it, a token) that must never appear in a message. A URL's
+    path and query are registered too: a message may quote them without the host."""
+    if not value or len(value) < 6:
+        return
+    _SECRETS.add(value)
+    match = _URL_SECRET.match(value)
+    if match:
+        rest = match.group("rest")
+        host = re.split(r"[/?#]", rest, maxsplit=1)[0]
+        if len(rest) - len(host) >= 6:
+            _SECRETS.add(rest[len(host) :])
+
+
+def scrub(text: str) -> str:
+    """`text` with every registered secret, every URL's credentials, query string and path replaced."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "[redacted]")
+
+    def url(match: re.Match[str]) -> str:
+        rest = match.group("rest")
+        host = re.split(r"[/?#]", rest, maxsplit=1)[0]
+        tail = rest[len(host) :]
+        return match.group("scheme") + host + ("/[redacted]" if tail.strip("/") else "")
+
+    text = _URL_SECRET.sub(url, text)
+    text = _URLLIB_PATH.sub(r"\1[redacted]", text)  # urllib3 quotes the path and query alone
+    return _QUERY_SECRET.sub(r"\1[redacted]", text)
+
+
+class ScrubFilter(logging.Filter):
+    """Scrubs every log record of this process (the relay's, uvicorn's, web3's)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record: leave it to the handler
+            return True
+        clean = scrub(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+# ------------------------------------------------------------------ responses
+
+
+def problem_body(status: int, code: str, message: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"urn:starfish:relay:{code}",
+        "title": TITLES.get(code, code.replace("_", " ").capitalize()),
+        "status": status,
+        "detail": scrub(message),
+        "code": code,
+    }
+    for key, value in (extra or {}).items():
+        body["contractError" if key == "error" else key] = value
+    return body
+
+
+def problem(status: int, code: str, message: str, extra: dict[str, Any] | None = None,
+            headers: dict[str, str] | None = None) -> JSONResponse:  # fmt: skip
+    return JSONResponse(
+        problem_body(status, code, message, extra), status_code=status, headers=headers,
+        media_type="application/problem+json",
+    )  # fmt: skip
+
+
+def from_http_exception(status: int, detail: Any) -> tuple[str, str, dict[str, Any]]:
+    """(code, message, extra) for an HTTPException raised by the framework or by older code."""
+    if isinstance(detail, dict):
+        code = str(detail.get("error") or _BY_STATUS.get(status, "internal"))
+        message = str(detail.get("message") or code)
+        extra = {k: v for k, v in detail.items() if k not in ("error", "message")}
+        return code, message, extra
+    return _BY_STATUS.get(status, "internal"), str(detail), {}
