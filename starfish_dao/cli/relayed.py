@@ -11,7 +11,6 @@ from typing import Any
 
 from starfish_dao.cli.common import console, fail
 from starfish_dao.cli.errors import humanize
-from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.errors import ContractRevert
 
 
@@ -28,36 +27,35 @@ def send(urls: list[str], account: Any, action: str, **fields: Any) -> dict[str,
     """Signs `action` (unless it needs no signature) and has the first willing relay carry it out."""
     from starfish_dao.relay.client import RelayClient, RelayError
 
+    client = RelayClient(urls)
     body: dict[str, Any] | None = None
     unreachable: list[str] = []
-    for url in urls:
-        client = RelayClient(url)
+    for url in urls:  # the typed data, from the first relay that answers
+        client.url = url
         try:
-            if body is None:
-                if account is None:
-                    body = {"action": action, **fields}
-                else:
-                    data = client.typed_data(action, account.address, **fields)
-                    for name, value in fields.items():
-                        if str(data["message"].get(name)).lower() != str(value).lower():
-                            fail(f"the relay at {url} changed {name} in what you would sign: not signing")
-                    if data["message"].get(td.signer_field(action)) != account.address:
-                        fail(f"the relay at {url} named another signer: not signing")
-                    signature = account.sign_message(td.signable(data)).signature
-                    body = {"action": action, "typedData": data, "signature": "0x" + bytes(signature).hex()}
-            sent = client.send(body)
+            body = {"action": action, **fields} if account is None else client.signed_body(account, action, **fields)
+            break
         except RelayError as exc:
+            if exc.code == "tampered":
+                fail(f"the relay at {url} changed what you would sign ({exc.body['detail']}): not signing")
             if exc.status in (0, 429) or exc.status >= 500:
                 unreachable.append(f"{url}: {explain(exc)}")
                 continue
             fail(f"the relay refused the {action}: {explain(exc)}")
-        console.print(f"accepted by {url}: {sent['id']}")
-        state = client.wait(sent["id"])
-        if state["status"] == "mined":
-            console.print(f"mined in block {state['block']} (tx {state['txHash']}); the relay paid the gas")
-            return state
-        if state["status"] == "failed":
-            fail(f"the {action} failed on chain: {state.get('error')}")
-        unreachable.append(f"{url}: accepted but not mined in time")
-    fail("no relay carried the action out: " + "; ".join(unreachable),
-         "try another relay (--relay URL, repeatable) or send it yourself without --relay")  # fmt: skip
+    if body is None:
+        fail("no relay carried the action out (none answers): " + "; ".join(unreachable),
+             "try another relay (--relay URL, repeatable) or send it yourself without --relay")  # fmt: skip
+    try:
+        state = client.submit(body, on_accept=lambda url, sent: console.print(f"accepted by {url}: {sent['id']}"))
+    except RelayError as exc:
+        if exc.code == "no_relay":
+            fail(str(exc.body["detail"]),
+                 "try another relay (--relay URL, repeatable) or send it yourself without --relay")  # fmt: skip
+        fail(f"the relay refused the {action}: {explain(exc)}")
+    if state["status"] == "failed":
+        fail(f"the {action} failed on chain: {state.get('error')}")
+    if state.get("elsewhere"):
+        console.print("already on chain through an earlier relay (its nonce is used)")
+    else:
+        console.print(f"mined in block {state['block']} (tx {state['txHash']}); the relay paid the gas")
+    return state

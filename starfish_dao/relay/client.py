@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,17 @@ class RelayError(StarfishError, RuntimeError):
 
 
 class RelayClient:
-    def __init__(self, url: str, timeout: float = 30) -> None:
-        self.url = url.rstrip("/")
+    """One relay, or several: `RelayClient([url1, url2])`. Reads go to the current relay; `submit`
+    moves on to the next when one is down, refuses to serve (429, 5xx), hangs, or loses an action it
+    accepted. An action signed once is valid at any relay (the nonce is the member's own), and the
+    contract makes sure it takes effect at most once, so moving on never doubles anything."""
+
+    def __init__(self, url: str | Sequence[str], timeout: float = 30) -> None:
+        urls = [url] if isinstance(url, str) else list(url)
+        if not urls:
+            raise ValueError("at least one relay URL is needed")
+        self.urls = [u.rstrip("/") for u in urls]
+        self.url = self.urls[0]
         self.timeout = timeout
         self.session = requests.Session()
         self.session.trust_env = False
@@ -56,23 +66,29 @@ class RelayClient:
         return dict(self._json("GET", f"/v1/contributions/{contribution}"))
 
     # writes
-    def upload(self, path: Path) -> dict[str, Any]:
+    def upload(self, path: Path, token: str | None = None) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         with Path(path).open("rb") as f:
-            return dict(self._json("POST", "/v1/artifacts", files={"file": (Path(path).name, f)}))
+            return dict(self._json("POST", "/v1/artifacts", files={"file": (Path(path).name, f)}, headers=headers))
 
     def typed_data(self, action: str, signer: str, **fields: Any) -> dict[str, Any]:
         body = {"action": action, "signer": signer, "fields": fields}
         return dict(self._json("POST", "/v1/actions/typed-data", json=body)["typedData"])
 
-    def sign_and_send(self, account: LocalAccount, action: str, **fields: Any) -> dict[str, Any]:
-        """Asks the relay for the typed data, checks it is what was asked, signs it, sends it."""
+    def signed_body(self, account: LocalAccount, action: str, **fields: Any) -> dict[str, Any]:
+        """Asks the relay for the typed data, checks it is what was asked, and signs it."""
         data = self.typed_data(action, account.address, **fields)
         message = data["message"]
         for name, value in fields.items():
             if str(message.get(name)).lower() != str(value).lower():
                 raise RelayError(0, {"code": "tampered", "detail": f"the relay changed {name}: {message.get(name)}"})
+        if message.get(td.signer_field(action)) != account.address:
+            raise RelayError(0, {"code": "tampered", "detail": "the relay named another signer"})
         signature = account.sign_message(td.signable(data)).signature
-        return self.send({"action": action, "typedData": data, "signature": "0x" + bytes(signature).hex()})
+        return {"action": action, "typedData": data, "signature": "0x" + bytes(signature).hex()}
+
+    def sign_and_send(self, account: LocalAccount, action: str, **fields: Any) -> dict[str, Any]:
+        return self.send(self.signed_body(account, action, **fields))
 
     def send(self, body: dict[str, Any]) -> dict[str, Any]:
         return dict(self._json("POST", "/v1/actions", json=body))
@@ -91,10 +107,45 @@ class RelayClient:
         return dict(self._json("GET", f"/v1/actions/{action_id}"))
 
     def wait(self, action_id: str, timeout: float = 60) -> dict[str, Any]:
-        """Polls until the action is mined or failed."""
+        """Polls until the action is mined or failed (or `timeout` passes: its last state)."""
         deadline = time.monotonic() + timeout
         while True:
             state = self.action(action_id)
             if state["status"] in ("mined", "failed") or time.monotonic() > deadline:
                 return state
             time.sleep(0.1)
+
+    def submit(self, body: dict[str, Any], timeout: float = 120,
+               on_accept: Callable[[str, dict[str, Any]], None] | None = None) -> dict[str, Any]:  # fmt: skip
+        """Has the first willing relay carry `body` out and waits until it is mined or failed.
+
+        A relay that is unreachable, answers 408/429/5xx, dies or hangs after accepting, or does
+        not mine the action within `timeout`, is passed over: the next one gets the same body. A
+        refusal that is about the action itself (a bad signature, a revert) is raised at once. If a
+        later relay finds the nonce used, an earlier one put the action on chain: that is success."""
+        problems: list[str] = []
+        start = self.urls.index(self.url) if self.url in self.urls else 0
+        tried = False
+        for url in self.urls[start:] + self.urls[:start]:
+            self.url = url
+            try:
+                sent = self.send(body)
+            except RelayError as exc:
+                if tried and exc.code == "nonce_used":
+                    return {"status": "mined", "elsewhere": True, "relay": url}
+                if exc.status in (0, 408, 429) or exc.status >= 500:
+                    problems.append(f"{url}: {exc.body.get('detail', exc)}")
+                    continue
+                raise
+            tried = True
+            if on_accept is not None:
+                on_accept(url, sent)
+            try:
+                state = self.wait(sent["id"], timeout)
+            except RelayError as exc:
+                problems.append(f"{url} accepted it, then: {exc.body.get('detail', exc)}")
+                continue
+            if state["status"] in ("mined", "failed"):
+                return {**state, "relay": url}
+            problems.append(f"{url}: accepted but not mined within {timeout:g} s")
+        raise RelayError(0, {"code": "no_relay", "detail": "no relay carried the action out: " + "; ".join(problems)})

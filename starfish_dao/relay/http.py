@@ -209,14 +209,16 @@ def serve(app: Any, settings: RelaySettings, host: str, port: int) -> None:
     import uvicorn
 
     scrub = ScrubFilter()
-    for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access", "starfish.relay", "web3"):
-        logging.getLogger(name).addFilter(scrub)
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = uvicorn.Config(
         app, host=host, port=port, log_level="info", access_log=settings.access_log,
         http=guarded_protocol(settings), loop="auto",
         proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
         limit_concurrency=settings.max_connections, timeout_keep_alive=5, backlog=2048,
     )  # fmt: skip
-    for handler in logging.getLogger("uvicorn").handlers + logging.getLogger("uvicorn.error").handlers:
-        handler.addFilter(scrub)
+    for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        for handler in logging.getLogger(name).handlers:
+            handler.addFilter(scrub)  # every line, whoever logs it, is scrubbed of secrets
     uvicorn.Server(config).run()

@@ -35,13 +35,15 @@ log = logging.getLogger("starfish.relay")
 TIP = 10**9
 
 
-#: For these actions the status also tells the outcome: (the event's topic, the field it yields).
-_RESULTS = {
-    "Submit": (keccak(text="Submitted(uint256,address,bytes,bytes32,uint256,uint256,uint256,uint256,uint256)"),
-               "contribution"),
-    "Claim": (keccak(text="Claimed(address,address,uint256,address,address)"), "amount"),
-    "ClaimTo": (keccak(text="Claimed(address,address,uint256,address,address)"), "amount"),
-}  # fmt: skip
+#: For these actions the status also tells the outcome: (contract, event, the field it yields).
+_RESULTS = {"Submit": ("registry", "Submitted", "contribution"), "Claim": ("splitter", "Claimed", "amount"),
+            "ClaimTo": ("splitter", "Claimed", "amount")}  # fmt: skip
+
+
+def _topic(contract: Any, event: str) -> bytes:
+    """An event's topic, from the contract's own ABI (so that it follows the contracts)."""
+    item = next(i for i in contract.abi if i.get("type") == "event" and i["name"] == event)
+    return bytes(keccak(text=f"{event}({','.join(i['type'] for i in item['inputs'])})"))
 
 
 class Submitter:
@@ -261,7 +263,8 @@ class Submitter:
 
     def _result(self, action: Action, receipt: dict[str, Any]) -> dict[str, Any]:
         """What a mined action produced, read from its receipt's logs."""
-        topic, field = _RESULTS[action.kind]
+        role, event, field = _RESULTS[action.kind]
+        topic = _topic(self.sf.contracts[role], event)
         for log_ in receipt.get("logs", []):
             topics = [bytes.fromhex(str(t)[2:]) if isinstance(t, str) else bytes(t) for t in log_.get("topics", [])]
             if topics and topics[0] == topic:
