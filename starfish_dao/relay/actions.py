@@ -7,19 +7,19 @@ and a message that says what was wrong.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from eth_abi.abi import encode
-from eth_account import Account
 from eth_utils.abi import function_signature_to_4byte_selector
-from eth_utils.address import is_address, to_checksum_address
 
 from starfish_dao.chain.client import Starfish
 from starfish_dao.chain.errors import decode_revert
 from starfish_dao.chain.rpc import RawRpc, ViewCalls
+from starfish_dao.domain import fastabi as fast
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.model import ETH
 from starfish_dao.relay.problems import Refusal
@@ -36,6 +36,11 @@ FINALIZE_GAS = 350_000  # plus 60,000 per listed revenue token (the award settle
 
 _NONCE_USED = function_signature_to_4byte_selector("nonceUsed(address,uint256)")
 _CLAIMABLE = function_signature_to_4byte_selector("claimable(address,address)")
+
+
+@functools.lru_cache(maxsize=64)
+def _selector(signature: str) -> bytes:
+    return bytes(function_signature_to_4byte_selector(signature))
 
 
 def _eth_call(i: int, to: str, data: bytes) -> dict[str, Any]:
@@ -78,9 +83,9 @@ def _int(value: Any, field: str, bits: int = 256) -> int:
 
 
 def _address(value: Any, field: str) -> str:
-    if not isinstance(value, str) or not is_address(value):
+    if not fast.is_address(value):
         raise Refusal(400, "malformed", f"{field} must be a 20-byte hex address")
-    return to_checksum_address(value)
+    return fast.checksum(value)
 
 
 def _hexbytes(value: Any, field: str, limit: int = 128) -> bytes:
@@ -151,11 +156,8 @@ class Checker:
         slots: list[dict[str, int]] = []
         for checked, in_flight in items:
             slot: dict[str, int] = {}
-            if checked.signer is not None and checked.nonce is not None and checked.kind != "Ballot":
-                contract = self.sf.contracts[td.ACTION_DOMAINS[checked.kind][0]]
-                call = _NONCE_USED + encode(["address", "uint256"], [checked.signer, checked.nonce])
-                slot["nonce"] = len(payload)
-                payload.append(_eth_call(len(payload), contract.address, call))
+            # a used nonce or an expired signature makes the simulation revert with the contract's own
+            # NonceAlreadyUsed / SignatureExpired: no separate read per action
             if checked.kind == "Claim":
                 call = _CLAIMABLE + encode(
                     ["address", "address"], [checked.request["member"], checked.request["token"]]
@@ -182,13 +184,7 @@ class Checker:
         out: list[Checked | Refusal] = []
         for (checked, in_flight), slot in zip(items, slots, strict=True):
             try:
-                used = False
-                if "nonce" in slot:
-                    answer = answers[slot["nonce"]]
-                    if "error" in answer:
-                        raise OSError(f"the node refused a read: {answer['error']}")
-                    used = int(answer["result"], 16) != 0
-                self._deadline_and_nonce(checked, now, used)
+                self._deadline_and_nonce(checked, now, False)
                 if "claimable" in slot:
                     answer = answers[slot["claimable"]]
                     if "error" in answer:
@@ -318,8 +314,8 @@ class Checker:
             raise Refusal(400, "malformed", "typedData.domain is required")
         for key, want in expected.items():
             got = domain.get(key)
-            if key == "verifyingContract" and isinstance(got, str) and is_address(got):
-                got = to_checksum_address(got)
+            if key == "verifyingContract" and isinstance(got, str) and fast.is_address(got):
+                got = fast.checksum(got)
             if key == "chainId" and isinstance(got, str):
                 got = _int(got, "domain.chainId")
             if got != want:
@@ -333,8 +329,9 @@ class Checker:
         separator = self._separators.get(action)
         if separator is None:
             separator = self._separators[action] = td.domain_separator(domain_obj)
+        signed_digest = td.digest(action, separator, message)
         try:
-            recovered = Account._recover_hash(td.digest(action, separator, message), signature=signature)
+            recovered = fast.recover(signed_digest, signature)
         except Exception:  # noqa: BLE001 - any malformed signature
             raise Refusal(422, "bad_signature", "the signature cannot be recovered") from None
         if recovered != signer:
@@ -342,7 +339,10 @@ class Checker:
                           {"recovered": recovered, "claimed": signer})  # fmt: skip
         request = {"action": action, "typedData": full, "signature": "0x" + signature.hex()}
         to, calldata = self._by_sig_calldata(action, message, signature)
-        return Checked(digest(request), action, signer, request, to, calldata, GAS_LIMITS[action],
+        # the id: the action, what was signed (the EIP-712 digest covers every field and the domain)
+        # and the signature; the same request always gets the same id
+        action_id = "0x" + hashlib.sha256(action.encode() + signed_digest + signature).hexdigest()
+        return Checked(action_id, action, signer, request, to, calldata, GAS_LIMITS[action],
                        message.get("deadline"), message["nonce"], f"signer:{signer}")  # fmt: skip
 
     def _by_sig_calldata(self, action: str, m: dict[str, Any], signature: bytes) -> tuple[str, bytes]:
@@ -369,9 +369,9 @@ class Checker:
             name, types = "reviewBySig", ["address", "uint256", "uint8", "bytes", "uint256", "uint256", "bytes"]
             values = [m["reviewer"], m["contribution"], m["stars"], hexb(m["commentCid"]), m["nonce"], m["deadline"],
                       signature]  # fmt: skip
-        selector = function_signature_to_4byte_selector(f"{name}({','.join(types)})")
+        selector = _selector(f"{name}({','.join(types)})")
         role = td.ACTION_DOMAINS[action][0]
-        return self.sf.deployment.addresses[role], selector + encode(types, values)
+        return self.sf.deployment.addresses[role], selector + fast.encode(types, values)
 
     def _nonce_used(self, action: str, signer: str, nonce: int) -> bool:
         contract = self.sf.contracts[td.ACTION_DOMAINS[action][0]]
@@ -410,6 +410,12 @@ class Checker:
         if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
             revert = decode_revert(data)
             args = {k: str(v) for k, v in revert.error_args.items()}
+            if revert.name == "NonceAlreadyUsed":
+                raise Refusal(409, "nonce_used", f"nonce {checked.nonce} of {checked.signer} is already used",
+                              {"error": revert.name, "args": args})  # fmt: skip
+            if revert.name == "SignatureExpired":
+                raise Refusal(422, "expired", f"the signature expired at {checked.deadline}",
+                              {"error": revert.name, "args": args})  # fmt: skip
             raise Refusal(
                 422, "would_revert", f"the contract would revert: {revert}", {"error": revert.name, "args": args}
             )

@@ -24,7 +24,7 @@ from starfish_dao.relay.problems import Refusal
 from starfish_dao.relay.service import Relay
 
 
-def get_relay(request: Request) -> Relay:
+async def get_relay(request: Request) -> Relay:  # async: no thread hop per request
     relay: Relay = request.app.state.relay
     return relay
 
@@ -61,7 +61,7 @@ def get_info(relay: RelayDep) -> dict[str, Any]:
         "charter": {"parameters": params, "documentCid": "0x" + doc.hex(), "revenueTokens": tokens},
         "indexedBlock": relay.state.block,
         "chainTime": relay.sf.now(),
-        "healthy": relay.state.healthy and relay.submitter.healthy,
+        "healthy": relay.state.healthy and relay.submitter_healthy,
     }
 
 

@@ -29,7 +29,7 @@ from starfish_dao.relay.problems import Refusal, register_secret
 from starfish_dao.relay.queue import Action, GroupCommit, NewAction, Queue
 from starfish_dao.relay.settings import RelaySettings
 from starfish_dao.relay.state import ChainState
-from starfish_dao.relay.submitter import Submitter
+from starfish_dao.relay.submitter import Submitter, SubmitterProcess
 
 
 def relayer_account(settings: RelaySettings) -> LocalAccount:
@@ -123,14 +123,17 @@ class CheckBatcher:
     """The chain's checks of concurrent requests, sent to the node as one JSON-RPC batch by one
     thread: while a batch is out, the next one gathers."""
 
-    def __init__(self, checker: Checker, limit: int = 256) -> None:
-        self.checker = checker
+    def __init__(self, checkers: list[Checker], limit: int = 256) -> None:
+        self.checkers = checkers
         self.limit = limit
         self._items: list[tuple[Checked, list[Action], concurrent.futures.Future[Checked | Refusal]]] = []
         self._cv = threading.Condition()
         self._stop = False
-        self._thread = threading.Thread(target=self._run, name="chain-checks", daemon=True)
-        self._thread.start()
+        # two batches in flight: a request that arrives just after one left waits for half a round trip
+        self._threads = [threading.Thread(target=self._run, args=(c,), name=f"chain-checks-{i}", daemon=True)
+                         for i, c in enumerate(checkers)]  # fmt: skip
+        for thread in self._threads:
+            thread.start()
 
     def submit(self, checked: Checked, in_flight: list[Action]) -> concurrent.futures.Future[Checked | Refusal]:
         future: concurrent.futures.Future[Checked | Refusal] = concurrent.futures.Future()
@@ -142,10 +145,11 @@ class CheckBatcher:
     def stop(self) -> None:
         with self._cv:
             self._stop = True
-            self._cv.notify()
-        self._thread.join(10)
+            self._cv.notify_all()
+        for thread in self._threads:
+            thread.join(10)
 
-    def _run(self) -> None:
+    def _run(self, checker: Checker) -> None:
         while True:
             with self._cv:
                 while not self._items and not self._stop:
@@ -153,10 +157,11 @@ class CheckBatcher:
                 if self._stop:
                     for *_, future in self._items:
                         future.set_exception(RuntimeError("the relay is stopping"))
+                    self._items = []
                     return
                 items, self._items = self._items[: self.limit], self._items[self.limit :]
             try:
-                outcomes = self.checker.on_chain_many([(c, f) for c, f, _ in items])
+                outcomes = checker.on_chain_many([(c, f) for c, f, _ in items])
             except BaseException as exc:  # noqa: BLE001 - the node is down: every waiter hears it
                 for *_, future in items:
                     future.set_exception(exc)
@@ -187,6 +192,7 @@ class Relay:
         self.queue = Queue(settings.queue_path())
         self.checker = Checker(sf, self.account.address)
         self.submitter = Submitter(sf, self.queue, self.account, settings.resubmit_after, settings.confirmations)
+        self.submitter_process: SubmitterProcess | None = None
         self.state = ChainState(sf, settings.verify_interval)
         self.by_signer = TokenBucket(settings.rate_per_signer, 5 * settings.rate_per_signer)
         self.by_ip = TokenBucket(settings.rate_per_ip, 5 * settings.rate_per_ip)
@@ -203,12 +209,30 @@ class Relay:
 
     def start(self) -> None:
         self.commits = GroupCommit(self.queue)
-        self.checks = CheckBatcher(Checker(self.sf, self.account.address))
-        self.state.start(self.settings.poll_interval)
-        self.submitter.start(self.settings.poll_interval)
+        self.checks = CheckBatcher([Checker(self.sf, self.account.address) for _ in range(2)])
+        self.state.start(self.settings.state_interval)
+        url = getattr(self.sf.w3.provider, "endpoint_uri", None)
+        if self.settings.submitter_process and url:
+            path = self.settings.queue_path()
+            self.submitter_process = SubmitterProcess(
+                {"rpc_url": str(url), "deployment": self.sf.deployment.to_json(), "queue": str(path),
+                 "key": self.account.key.hex(), "resubmit_after": self.settings.resubmit_after,
+                 "confirmations": self.settings.confirmations, "interval": self.settings.poll_interval,
+                 "lock_file": str(path) + ".submitter.lock", "status_file": str(path) + ".submitter.json"},
+                Path(str(path) + ".submitter.json"),
+            )  # fmt: skip
+            self.submitter_process.start()
+        else:
+            self.submitter.start(self.settings.poll_interval)
         if self.settings.keeper_finalize or self.settings.keeper_claim_threshold_wei is not None:
             self._keeper = threading.Thread(target=self._keep, name="keeper", daemon=True)
             self._keeper.start()
+
+    @property
+    def submitter_healthy(self) -> bool:
+        if self.submitter_process is not None:
+            return self.submitter_process.healthy
+        return self.submitter.healthy
 
     def stop(self) -> None:
         self._keeper_stop.set()
@@ -216,6 +240,8 @@ class Relay:
             self.checks.stop()
         if self.commits is not None:
             self.commits.stop()
+        if self.submitter_process is not None:
+            self.submitter_process.stop()
         self.submitter.stop()
         self.state.stop()
         self.queue.close()

@@ -27,7 +27,9 @@ class RelaySettings(BaseSettings):
     gas_cap: int = 1_000_000
     signature_ttl: int = 3600
     cors_origins: list[str] = []
-    poll_interval: float = 0.2
+    poll_interval: float = 0.2  # the submitter's pause when it has nothing to do
+    state_interval: float = 0.25  # seconds between reads of new blocks for the served numbers and events
+    submitter_process: bool = True  # sign and send in a process of its own (a thread on an in-process chain)
     resubmit_after: float = 30.0  # seconds before a stuck transaction is replaced with a higher fee
     keeper_finalize: bool = False
     keeper_claim_threshold_wei: int | None = None  # sweep claims of members owed more than this

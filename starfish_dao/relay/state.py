@@ -18,6 +18,7 @@ from collections import deque
 from typing import Any
 
 from starfish_dao.chain.client import Starfish
+from starfish_dao.chain.rpc import RawRpc
 from starfish_dao.domain.model import Model
 
 log = logging.getLogger("starfish.relay")
@@ -26,6 +27,7 @@ log = logging.getLogger("starfish.relay")
 class ChainState:
     def __init__(self, sf: Starfish, verify_interval: float = 30.0) -> None:
         self.sf = sf
+        self.rpc = RawRpc(sf.w3)
         self.verify_interval = verify_interval
         self.verification: dict[str, Any] = {"ok": None, "checks": 0, "failures": [], "at": None, "block": None}
         self._started_check = 0.0
@@ -43,16 +45,22 @@ class ChainState:
         self.healthy = True
 
     def refresh(self) -> int:
-        w3 = self.sf.w3
-        head_block = w3.eth.get_block("latest")
-        head = int(head_block["number"])
-        if self.block >= self.sf.deployment.deploy_block:
-            seen = w3.eth.get_block(self.block) if head >= self.block else None
-            if seen is None or "0x" + bytes(seen["hash"]).hex() != self.block_hash:
-                self._rebuild(head)
+        watching = self.block >= self.sf.deployment.deploy_block
+        calls = [("eth_getBlockByNumber", ["latest", False])]
+        if watching:
+            calls.append(("eth_getBlockByNumber", [hex(self.block), False]))
+        if self.rpc.url is None:
+            answers = [self.rpc.request(m, p) for m, p in calls]
+        else:
+            payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)]
+            answers = [a.get("result") for a in self.rpc._post(payload)]
+        head_block = answers[0]
+        head = _num(head_block["number"])
+        if watching and (answers[1] is None or _hash(answers[1]["hash"]) != self.block_hash):
+            self._rebuild(head)
         if head <= self.block:
             return 0
-        head_hash = "0x" + bytes(head_block["hash"]).hex()
+        head_hash = _hash(head_block["hash"])
         events = list(self.sf.logs(self.block + 1, head))
         public = [_public(e) for e in events]
         with self.lock:
@@ -191,3 +199,11 @@ def _public(event: dict[str, Any]) -> dict[str, Any]:
         "tx": event["tx"],
         "timestamp": event["timestamp"],
     }
+
+
+def _num(value: Any) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
+def _hash(value: Any) -> str:
+    return value if isinstance(value, str) else "0x" + bytes(value).hex()

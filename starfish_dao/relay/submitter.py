@@ -16,10 +16,15 @@ very bytes are broadcast again, which also fills the relayer's nonce gap.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -28,6 +33,7 @@ from eth_utils.crypto import keccak
 from starfish_dao.chain.client import Starfish
 from starfish_dao.chain.errors import decode_revert
 from starfish_dao.chain.rpc import RawRpc
+from starfish_dao.domain import fastabi
 from starfish_dao.domain.errors import ChainError
 from starfish_dao.relay.queue import Action, Queue
 
@@ -122,18 +128,11 @@ class Submitter:
         return 2 * base + TIP, TIP
 
     def _sign(self, action: Action, nonce: int, max_fee: int, tip: int) -> tuple[str, str]:
-        tx = {
-            "to": action.request["_to"],
-            "data": action.request["_data"],
-            "gas": int(action.request["_gas"]),
-            "nonce": nonce,
-            "chainId": self.chain_id,
-            "maxFeePerGas": max_fee,
-            "maxPriorityFeePerGas": tip,
-            "value": 0,
-        }
-        signed = self.relayer.sign_transaction(tx)
-        return "0x" + bytes(signed.raw_transaction).hex(), "0x" + bytes(signed.hash).hex()
+        raw, tx_hash = fastabi.sign_eip1559(
+            bytes(self.relayer.key), self.chain_id, nonce, tip, max_fee, int(action.request["_gas"]),
+            action.request["_to"], 0, bytes.fromhex(action.request["_data"][2:]),
+        )  # fmt: skip
+        return "0x" + raw.hex(), "0x" + tx_hash.hex()
 
     def _broadcast(self, raws: list[str]) -> None:
         if not raws:
@@ -340,3 +339,117 @@ def _int(value: Any) -> int:
 
 def _hex(value: Any) -> str:
     return value if isinstance(value, str) else "0x" + bytes(value).hex()
+
+
+# ---------------------------------------------------------------- its own process
+
+
+class SubmitterProcess:
+    """The submitter in a process of its own, so that signing and following the chain never hold
+    the accepting process's interpreter lock. Its settings (the key among them) go over a pipe, never
+    the command line or the environment; the pipe also tells it when the relay is gone (end of
+    file), so an orphan never outlives its relay. A lock file makes sure that only one submitter
+    works on a queue, whatever crashed before."""
+
+    def __init__(self, config: dict[str, Any], status_file: Path) -> None:
+        self.config = config
+        self.status_file = status_file
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.status_file.unlink(missing_ok=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "starfish_dao.relay.submitter"], stdin=subprocess.PIPE, stdout=None, stderr=None
+        )
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(self.config).encode() + b"\n")
+        self.proc.stdin.flush()  # kept open: its end of file is the relay's end
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    @property
+    def healthy(self) -> bool:
+        try:
+            status = json.loads(self.status_file.read_text())
+        except (OSError, ValueError):
+            return self.proc is not None and self.proc.poll() is None  # starting up
+        return bool(status.get("healthy")) and time.time() - float(status.get("at", 0)) < 30
+
+    @property
+    def last_error(self) -> str:
+        try:
+            return str(json.loads(self.status_file.read_text()).get("error", ""))
+        except (OSError, ValueError):
+            return ""
+
+
+def _child() -> None:
+    """The submitter process: settings from stdin; runs until stdin closes (the relay is gone)."""
+    import fcntl
+
+    from eth_account import Account
+
+    from starfish_dao.chain.backends import connect
+    from starfish_dao.chain.client import Starfish
+    from starfish_dao.chain.deployment import Deployment
+    from starfish_dao.relay.problems import ScrubFilter, register_secret
+
+    config = json.loads(sys.stdin.readline())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s submitter: %(message)s")
+    register_secret(config.get("rpc_url"))
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(ScrubFilter())
+    lock = open(config["lock_file"], "w")  # noqa: SIM115 - held for the life of the process
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:  # the submitter of a relay that just crashed is still on its way out
+            time.sleep(0.1)
+    backend = connect(config.get("rpc_url"))
+    sf = Starfish(backend.w3, Deployment.from_json(config["deployment"]))
+    queue = Queue(Path(config["queue"]))
+    submitter = Submitter(sf, queue, Account.from_key(config["key"]), config["resubmit_after"],
+                          config["confirmations"])  # fmt: skip
+    del config["key"]
+    status = Path(config["status_file"])
+
+    def watch_parent() -> None:
+        sys.stdin.read()  # returns at end of file: the relay closed the pipe, or died
+        submitter._stop.set()
+
+    threading.Thread(target=watch_parent, name="parent-watch", daemon=True).start()
+    submitter.recover()
+    interval = float(config["interval"])
+    while not submitter._stop.is_set():
+        try:
+            busy = submitter.step()
+            submitter.healthy, submitter.last_error = True, ""
+        except Exception as exc:  # noqa: BLE001 - chain down: keep the queue, retry
+            submitter.healthy, submitter.last_error = False, str(exc)
+            log.warning("%s", exc)
+            busy = False
+        now = time.time()
+        if now - getattr(submitter, "_status_at", 0.0) > 1.0:
+            submitter._status_at = now  # type: ignore[attr-defined]
+            tmp = status.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"pid": os.getpid(), "healthy": submitter.healthy, "at": now,
+                                       "error": submitter.last_error, "rollbacks": submitter.rollbacks}))  # fmt: skip
+            tmp.replace(status)
+        if not busy:
+            submitter._stop.wait(interval)
+    queue.close()
+
+
+if __name__ == "__main__":
+    _child()

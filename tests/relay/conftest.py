@@ -54,6 +54,8 @@ def relay_settings(tmp_path: Path, relayer: LocalAccount, **overrides: object) -
         "poll_interval": 0.05,
         "gas_per_ip_per_hour": 10**12,  # the tests act from one address; test_budgets tests the budgets
         "confirmations": 1,
+        "state_interval": 0.05,
+        "submitter_process": False,  # a thread: tests reach into it (its RPC, its resubmit delay)
         **overrides,
     }
     return RelaySettings(**values)  # type: ignore[arg-type]

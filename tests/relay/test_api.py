@@ -242,14 +242,16 @@ def test_chain_down_answers_503_and_accepted_actions_wait(relay: RelayHarness) -
     time.sleep(0.5)
     assert c.get(f"/v1/actions/{accepted.json()['id']}").json()["status"] == "accepted"
     assert relay.relay.checks is not None
-    checker_rpc = relay.relay.checks.checker.rpc
-    checker_real = checker_rpc.url
-    checker_rpc.url = "http://127.0.0.1:9/v3/0123456789abcdef?apikey=SECRET-KEY-42"  # a node URL with its key
+    checkers = [c.rpc for c in relay.relay.checks.checkers]
+    checker_real = checkers[0].url
+    for rpc in checkers:
+        rpc.url = "http://127.0.0.1:9/v3/0123456789abcdef?apikey=SECRET-KEY-42"  # a node URL with its key
     down = c.post("/v1/actions", json={"action": "Claim", "member": relay.dao["ada"].address})
     assert down.status_code == 503 and down.json()["code"] == "chain_unavailable"
     # defect 4: the message says what failed, never the node's URL or its key
     assert "SECRET-KEY-42" not in down.text and "0123456789abcdef" not in down.text, down.text
-    checker_rpc.url = checker_real
+    for rpc in checkers:
+        rpc.url = checker_real
     submitter_rpc.url = real  # the chain returns: the waiting action goes out
     assert relay.wait(accepted.json()["id"])["status"] == "mined"
 

@@ -107,6 +107,25 @@ def signed(sf: Any, account: LocalAccount, action: str, **fields: Any) -> dict[s
     return {"action": action, "typedData": signed_action.typed_data, "signature": "0x" + signed_action.signature.hex()}
 
 
+def _descendants(root: int) -> list[int]:
+    """``root`` and every process below it (read from /proc)."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            parents.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(parents.get(pid, []))
+    return found
+
+
 def relayer_nonce(dao: Dao, relay: Running) -> int:
     return int(dao.sf.w3.eth.get_transaction_count(relay.relayer.address))
 
@@ -248,10 +267,20 @@ def test_a_node_restarted_from_an_older_state_loses_nothing_the_relay_accepted(t
         for action_id in ids:
             assert relay.wait(action_id)["status"] == "mined"
         # the node dies without saving and comes back from the older dump: 20 joins are gone
-        node.kill()
-        node.wait(10)
-        node = _anvil(port, state, old, tmp_path / "anvil.log")
-        members = dao.sf.membership.functions.memberCount().call()
+        # the relay (and its submitter process) is paused while we look, so that it cannot
+        # re-send before the loss is seen
+        family = _descendants(relay.proc.pid)
+        for pid in family:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            node.kill()
+            node.wait(10)
+            node = _anvil(port, state, old, tmp_path / "anvil.log")
+            members = dao.sf.membership.functions.memberCount().call()
+        finally:
+            for pid in family:
+                os.kill(pid, signal.SIGCONT)
+        assert len(family) == 2  # the relay and its submitter
         assert members == 5 + 5  # the five founders' and members' joins, and the first five
         # the relay notices (its mined rows are above the chain's nonce), sends the same bytes
         # again, and the chain ends with every accepted action on it exactly once
