@@ -1,6 +1,6 @@
 """Relay throughput on loopback, each figure next to its baseline measured in the same run.
 
-    .venv/bin/python benchmarks/relay_bench.py [--n 2000] [--clients 2] [--threads 8]
+    .venv/bin/python benchmarks/relay_bench.py [--n 2000] [--paced 1000] [--clients 2] [--threads 8]
 
 Starts anvil and a deployment, and measures with the same load generator (separate processes,
 keep-alive connections, pre-encoded bodies):
@@ -9,7 +9,10 @@ keep-alive connections, pre-encoded bodies):
   FastAPI endpoint served the same way (same uvicorn, protocol and settings);
 - latency at 200 actions/s offered (open loop: requests leave on a fixed schedule), p50/p99;
 - mined/s end to end (first accept to last mined), against raw anvil taking the same `joinBySig`
-  transactions signed by one account and sent in batches.
+  transactions signed by one account, at most `--window` in its pool at once.
+
+Each measurement starts from its own fresh anvil node and deployment: anvil slows as its chain
+grows, so a phase must not inherit the blocks of the one before.
 
 It prints a table of figures, baselines and ratios. Bounded in count and time.
 """
@@ -125,114 +128,176 @@ def _wait_http(url: str) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+class Stage:
+    """A fresh anvil node and deployment (and optionally a relay) for one measurement: anvil slows
+    as its chain grows (each block keeps state in memory), so every figure and its baseline start
+    from the same young chain instead of inheriting the previous phase's thousands of blocks."""
+
+    def __init__(self, home: Path, relay: bool) -> None:
+        self.home = home
+        home.mkdir(parents=True)
+        os.environ["STARFISH_HOME"] = str(home)
+        self.node = AnvilNode(home / "anvil", persist=False, extra_args=("--prune-history", "256")).start()
+        self.relay: subprocess.Popen[bytes] | None = None
+        try:
+            self.chain = RpcBackend(self.node.url, node=self.node)
+            self.dao = deploy_dao(self.chain)
+            self.sf = self.dao.sf
+            if relay:
+                self._start_relay()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start_relay(self) -> None:
+        manifest = self.dao.deployment.save(self.home / "deployments")
+        relayer = Account.create()
+        self.chain.fund(relayer.address, 10_000 * ETHER)
+        self.port = free_port()
+        env = {**os.environ, "STARFISH_RPC_URL": self.node.url, "STARFISH_RELAY_DEPLOYMENT": str(manifest),
+               "STARFISH_RELAY_RELAYER_KEY": relayer.key.hex(), "STARFISH_RELAY_POLL_INTERVAL": "0.02",
+               "STARFISH_RELAY_RATE_PER_IP": "1000000", "STARFISH_RELAY_GAS_PER_IP_PER_HOUR": str(10**15),
+               "STARFISH_RELAY_DB_PATH": str(self.home / "q.sqlite3"), "STARFISH_RELAY_CONFIRMATIONS": "1"}  # fmt: skip
+        self.relay = subprocess.Popen([sys.executable, "-m", "starfish_dao.cli", "relay", "--port", str(self.port)],
+                                      env=env, stdout=subprocess.DEVNULL,
+                                      stderr=(self.home / "relay.log").open("wb"))  # fmt: skip
+        _wait_http(f"http://127.0.0.1:{self.port}/v1/info")
+        for _ in range(300):  # until its first comparison with the contracts has run
+            if requests.get(f"http://127.0.0.1:{self.port}/v1/verification", timeout=5).json().get("ok") is not None:
+                break
+            time.sleep(0.1)
+
+    def joins(self, n: int) -> list[dict[str, Any]]:
+        out = []
+        for _ in range(n):
+            account = Account.create()
+            data = self.sf.typed_data_for("Join", {"member": account.address, "generation": 0, "nonce": 0,
+                                                   "deadline": 2**255})  # fmt: skip
+            sig = account.sign_message(td.signable(data)).signature
+            out.append({"action": "Join", "typedData": data, "signature": "0x" + bytes(sig).hex()})
+        return out
+
+    def members(self) -> int:
+        return int(self.sf.membership.functions.memberCount().call())
+
+    def wait_members(self, target: int, limit: float = 900) -> None:
+        deadline = time.monotonic() + limit
+        while self.members() < target:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{target - self.members()} joins not mined after {limit:.0f} s")
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        if self.relay is not None and self.relay.poll() is None:
+            self.relay.terminate()
+            try:
+                self.relay.wait(20)
+            except subprocess.TimeoutExpired:
+                self.relay.kill()
+        self.node.stop()
+
+
+def raw_anvil_rate(stage: Stage, bodies: list[dict[str, Any]], window: int) -> float:
+    """The same joinBySig transactions signed by one funded account and sent straight to anvil,
+    at most `window` waiting in its pool at once (the relay's max_in_flight); mined per second."""
+    sender = Account.create()
+    stage.chain.fund(sender.address, 10_000 * ETHER)
+    membership = stage.sf.membership
+    raws = []
+    for nonce, body in enumerate(bodies):
+        m = body["typedData"]["message"]
+        call = membership.functions.joinBySig(m["member"], m["generation"], m["nonce"], m["deadline"],
+                                              bytes.fromhex(body["signature"][2:]))  # fmt: skip
+        tx = call.build_transaction({"from": sender.address, "nonce": nonce, "gas": 200_000, "chainId": 31337,
+                                     "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 10**9})  # fmt: skip
+        raws.append("0x" + bytes(sender.sign_transaction(tx).raw_transaction).hex())
+    base = stage.members()
+    session = requests.Session()
+    sent = 0
+    t0 = time.perf_counter()
+    while True:
+        mined = stage.members() - base
+        if mined >= len(raws):
+            break
+        room = min(len(raws), mined + window) - sent
+        if room > 0:
+            payload = [{"jsonrpc": "2.0", "id": j, "method": "eth_sendRawTransaction", "params": [r]}
+                       for j, r in enumerate(raws[sent : sent + room])]  # fmt: skip
+            session.post(stage.node.url, json=payload, timeout=120).raise_for_status()
+            sent += room
+        else:
+            time.sleep(0.002)
+    return len(raws) / (time.perf_counter() - t0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=2000, help="actions for the saturation run")
+    parser.add_argument("--n", type=int, default=2000, help="actions for the saturation and end-to-end runs")
     parser.add_argument("--paced", type=int, default=1000, help="actions for the 200/s run")
     parser.add_argument("--clients", type=int, default=2, help="load-generator processes")
-    parser.add_argument("--threads", type=int, default=8, help="connections per load-generator process")
+    parser.add_argument("--threads", type=int, default=32,
+                        help="connections per load-generator process at saturation (enough to keep the relay's "
+                             "batches full; the 200/s run uses 8)")  # fmt: skip
+    parser.add_argument("--window", type=int, default=64, help="raw baseline: transactions in anvil's pool at once")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="starfish-relay-bench-"))
-    os.environ["STARFISH_HOME"] = str(home)
-    # anvil keeps a copy of the whole state for every block by default: thousands of members times
-    # thousands of blocks grew it past 24 GiB and slowed every call; like a production node, it
-    # keeps the recent states only (the same node serves the relay and the raw baseline)
-    node = AnvilNode(home / "anvil", persist=False, extra_args=("--prune-history", "256")).start()
-    procs: list[subprocess.Popen[bytes]] = []
+
+    def stage(name: str, relay: bool) -> Stage:
+        print(f"{name}: a fresh anvil and deployment{' and relay' if relay else ''}...", file=sys.stderr)
+        return Stage(home / name, relay)
+
+    # baseline 1: a trivial endpoint, served the same way, fed the same bodies
+    s = stage("trivial", relay=False)
     try:
-        chain = RpcBackend(node.url, node=node)
-        dao = deploy_dao(chain)
-        sf = dao.sf
-
-        def joins(n: int) -> list[dict[str, Any]]:
-            out = []
-            for _ in range(n):
-                account = Account.create()
-                data = sf.typed_data_for("Join", {"member": account.address, "generation": 0, "nonce": 0,
-                                                  "deadline": 2**255})  # fmt: skip
-                sig = account.sign_message(td.signable(data)).signature
-                out.append({"action": "Join", "typedData": data, "signature": "0x" + bytes(sig).hex()})
-            return out
-
-        print(f"signing {args.n + args.paced + args.n} Joins from fresh keys...", file=sys.stderr)
-        saturate, paced, raw_joins = joins(args.n), joins(args.paced), joins(args.n)
+        saturate = s.joins(args.n)
         encode = [json.dumps(b).encode() for b in saturate]
-
-        # baseline 1: a trivial endpoint, served the same way
         port = free_port()
         trivial = subprocess.Popen([sys.executable, "-c", TRIVIAL, str(port)], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)  # fmt: skip
-        procs.append(trivial)
-        _wait_http(f"http://127.0.0.1:{port}/docs")
-        base = load(port, encode, args.clients, args.threads)
-        trivial.kill()
-
-        # the relay
-        manifest = dao.deployment.save(home / "deployments")
-        relayer = Account.create()
-        chain.fund(relayer.address, 10_000 * ETHER)
-        port = free_port()
-        env = {**os.environ, "STARFISH_RPC_URL": node.url, "STARFISH_RELAY_DEPLOYMENT": str(manifest),
-               "STARFISH_RELAY_RELAYER_KEY": relayer.key.hex(), "STARFISH_RELAY_POLL_INTERVAL": "0.02",
-               "STARFISH_RELAY_RATE_PER_IP": "1000000", "STARFISH_RELAY_GAS_PER_IP_PER_HOUR": str(10**15),
-               "STARFISH_RELAY_DB_PATH": str(home / "q.sqlite3"), "STARFISH_RELAY_CONFIRMATIONS": "1"}  # fmt: skip
-        relay = subprocess.Popen([sys.executable, "-m", "starfish_dao.cli", "relay", "--port", str(port)], env=env,
-                                 stdout=subprocess.DEVNULL, stderr=(home / "relay.log").open("wb"))  # fmt: skip
-        procs.append(relay)
-        _wait_http(f"http://127.0.0.1:{port}/v1/info")
-        for _ in range(300):  # until its first comparison with the contracts has run
-            if requests.get(f"http://127.0.0.1:{port}/v1/verification", timeout=5).json().get("ok") is not None:
-                break
-            time.sleep(0.1)
-        deadline = time.monotonic() + 900
-        # latency at a steady 200 actions/s (open loop), on a young chain
-        members = sf.membership.functions.memberCount().call()
-        paced_run = load(port, [json.dumps(b).encode() for b in paced], args.clients, args.threads, rate=200.0)
-        while time.monotonic() < deadline and sf.membership.functions.memberCount().call() < members + args.paced:
-            time.sleep(0.05)
-        # accepted/s at saturation
-        members = sf.membership.functions.memberCount().call()
-        sat = load(port, encode, args.clients, args.threads)
-        while time.monotonic() < deadline and sf.membership.functions.memberCount().call() < members + args.n:
-            time.sleep(0.05)
-
-        # mined/s end to end: a fresh batch, from the first request to the last Joined
-        burst = joins(args.n)
-        members = sf.membership.functions.memberCount().call()
-        t0 = time.perf_counter()
-        accept_run = load(port, [json.dumps(b).encode() for b in burst], args.clients, args.threads)
-        while time.monotonic() < deadline and sf.membership.functions.memberCount().call() < members + args.n:
-            time.sleep(0.02)
-        end_to_end = args.n / (time.perf_counter() - t0)
-        relay.terminate()
-        relay.wait(20)
-
-        # baseline 2: raw anvil taking the same joinBySig transactions from one funded account
-        sender = Account.create()
-        chain.fund(sender.address, 10_000 * ETHER)
-        raws = []
-        for nonce, body in enumerate(raw_joins):
-            m = body["typedData"]["message"]
-            call = sf.membership.functions.joinBySig(m["member"], m["generation"], m["nonce"], m["deadline"],
-                                                     bytes.fromhex(body["signature"][2:]))  # fmt: skip
-            tx = call.build_transaction({"from": sender.address, "nonce": nonce, "gas": 200_000, "chainId": 31337,
-                                         "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 10**9})  # fmt: skip
-            raws.append("0x" + bytes(sender.sign_transaction(tx).raw_transaction).hex())
-        members = sf.membership.functions.memberCount().call()
-        session = requests.Session()
-        t0 = time.perf_counter()
-        for i in range(0, len(raws), 200):
-            payload = [{"jsonrpc": "2.0", "id": j, "method": "eth_sendRawTransaction", "params": [r]}
-                       for j, r in enumerate(raws[i : i + 200])]  # fmt: skip
-            session.post(node.url, json=payload, timeout=120).raise_for_status()
-        while sf.membership.functions.memberCount().call() < members + len(raws):
-            time.sleep(0.01)
-        anvil_rate = len(raws) / (time.perf_counter() - t0)
+        try:
+            _wait_http(f"http://127.0.0.1:{port}/docs")
+            base = load(port, encode, args.clients, args.threads)
+        finally:
+            trivial.kill()
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-        node.stop()
+        s.close()
+
+    # latency at a steady 200 actions/s (open loop)
+    s = stage("paced", relay=True)
+    try:
+        members = s.members()
+        paced_run = load(s.port, [json.dumps(b).encode() for b in s.joins(args.paced)], args.clients, 8, rate=200.0)
+        s.wait_members(members + args.paced)
+    finally:
+        s.close()
+
+    # accepted/s at saturation
+    s = stage("saturation", relay=True)
+    try:
+        members = s.members()
+        sat = load(s.port, [json.dumps(b).encode() for b in s.joins(args.n)], args.clients, args.threads)
+        s.wait_members(members + args.n)
+    finally:
+        s.close()
+
+    # mined/s end to end: from the first request to the last Joined
+    s = stage("end-to-end", relay=True)
+    try:
+        bodies = [json.dumps(b).encode() for b in s.joins(args.n)]
+        members = s.members()
+        t0 = time.perf_counter()
+        accept_run = load(s.port, bodies, args.clients, args.threads)
+        s.wait_members(members + args.n)
+        end_to_end = args.n / (time.perf_counter() - t0)
+    finally:
+        s.close()
+
+    # baseline 2: raw anvil taking the same kind of joinBySig transactions from one funded account
+    s = stage("raw-anvil", relay=False)
+    try:
+        anvil_rate = raw_anvil_rate(s, s.joins(args.n), args.window)
+    finally:
+        s.close()
 
     def ms(x: float) -> str:
         return f"{x * 1000:.1f} ms"
@@ -248,7 +313,8 @@ def main() -> None:
         f"{ms(base['p99'])} | | |"
     )
     print(
-        f"| latency at 200/s offered p50 / p99 ({args.paced:,} Joins) | {ms(paced_run['p50'])} / "
+        f"| latency at 200/s offered p50 / p99 ({args.paced:,} Joins, {args.clients} × 8 connections) | "
+        f"{ms(paced_run['p50'])} / "
         f"{ms(paced_run['p99'])} | | | p99 ≤ 50 ms |"
     )
     print(

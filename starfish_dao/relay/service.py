@@ -191,7 +191,9 @@ class Relay:
         self.store = store or open_store(settings.ipfs_api)
         self.queue = Queue(settings.queue_path())
         self.checker = Checker(sf, self.account.address)
-        self.submitter = Submitter(sf, self.queue, self.account, settings.resubmit_after, settings.confirmations)
+        self.submitter = Submitter(
+            sf, self.queue, self.account, settings.resubmit_after, settings.confirmations, settings.max_in_flight
+        )
         self.submitter_process: SubmitterProcess | None = None
         self.state = ChainState(sf, settings.verify_interval)
         self.by_signer = TokenBucket(settings.rate_per_signer, 5 * settings.rate_per_signer)
@@ -217,7 +219,9 @@ class Relay:
             self.submitter_process = SubmitterProcess(
                 {"rpc_url": str(url), "deployment": self.sf.deployment.to_json(), "queue": str(path),
                  "key": self.account.key.hex(), "resubmit_after": self.settings.resubmit_after,
-                 "confirmations": self.settings.confirmations, "interval": self.settings.poll_interval,
+                 "confirmations": self.settings.confirmations,
+                 "max_in_flight": self.settings.max_in_flight, "nice": self.settings.submitter_nice,
+                 "interval": self.settings.poll_interval,
                  "lock_file": str(path) + ".submitter.lock", "status_file": str(path) + ".submitter.json"},
                 Path(str(path) + ".submitter.json"),
             )  # fmt: skip

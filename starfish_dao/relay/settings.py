@@ -30,6 +30,8 @@ class RelaySettings(BaseSettings):
     poll_interval: float = 0.2  # the submitter's pause when it has nothing to do
     state_interval: float = 0.25  # seconds between reads of new blocks for the served numbers and events
     submitter_process: bool = True  # sign and send in a process of its own (a thread on an in-process chain)
+    submitter_nice: int = 0  # the submitter process's niceness (raise it to favour accepting on a shared machine)
+    max_in_flight: int = 64  # the relayer's transactions waiting in the node's pool at most
     resubmit_after: float = 30.0  # seconds before a stuck transaction is replaced with a higher fee
     keeper_finalize: bool = False
     keeper_claim_threshold_wei: int | None = None  # sweep claims of members owed more than this

@@ -54,13 +54,14 @@ def _topic(contract: Any, event: str) -> bytes:
 
 class Submitter:
     def __init__(self, sf: Starfish, queue: Queue, relayer: LocalAccount, resubmit_after: float = 30.0,
-                 confirmations: int = 3) -> None:  # fmt: skip
+                 confirmations: int = 3, max_in_flight: int = 64) -> None:  # fmt: skip
         self.sf = sf
         self.queue = queue
         self.relayer = relayer
         self.rpc = RawRpc(sf.w3)
         self.resubmit_after = resubmit_after
         self.confirmations = confirmations
+        self.max_in_flight = max_in_flight
         self.chain_id = sf.deployment.chain_id
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -157,7 +158,13 @@ class Submitter:
         """One round: follow the chain (mined, final, rolled back), then send what was accepted.
         True if there was work."""
         _, mined, pending = self._reconcile()
-        accepted = self.queue.by_status("accepted", limit=batch)
+        # at most max_in_flight transactions of the relayer wait in the node's pool: a node keeps only
+        # a few per sender (geth: 16 executable before eviction under pressure), and anvil's automine
+        # slows with the pool's length; the rest wait here, already durable
+        room = self.max_in_flight - max(pending - mined, 0)
+        if room <= 0:
+            return False
+        accepted = self.queue.by_status("accepted", limit=min(batch, room))
         if not accepted:
             return False
         max_fee, tip = self._fees()
@@ -405,6 +412,8 @@ def _child() -> None:
     from starfish_dao.relay.problems import ScrubFilter, register_secret
 
     config = json.loads(sys.stdin.readline())
+    if config.get("nice"):
+        os.nice(int(config["nice"]))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s submitter: %(message)s")
     register_secret(config.get("rpc_url"))
     for handler in logging.getLogger().handlers:
@@ -420,7 +429,7 @@ def _child() -> None:
     sf = Starfish(backend.w3, Deployment.from_json(config["deployment"]))
     queue = Queue(Path(config["queue"]))
     submitter = Submitter(sf, queue, Account.from_key(config["key"]), config["resubmit_after"],
-                          config["confirmations"])  # fmt: skip
+                          config["confirmations"], config.get("max_in_flight", 64))  # fmt: skip
     del config["key"]
     status = Path(config["status_file"])
 

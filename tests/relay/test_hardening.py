@@ -310,6 +310,47 @@ def test_a_node_restarted_from_an_older_state_loses_nothing_the_relay_accepted(t
         node.kill()
 
 
+def test_the_relayer_keeps_at_most_max_in_flight_transactions_in_the_pool(dao: Dao, tmp_path: Path) -> None:
+    """A node keeps only a few transactions per sender (and anvil slows with a long pool): with
+    automine off, ten accepted actions put only MAX_IN_FLIGHT in the pool; the rest follow as
+    blocks are mined, all of them, each once."""
+    relay = start_relay(dao, tmp_path, max_in_flight="4")
+    rpc = dao.sf.w3.provider.make_request
+    rpc("evm_setAutomine", [False])
+    try:
+        ids = []
+        for _ in range(10):
+            answer = requests.post(f"{relay.url}/v1/actions", json=signed(dao.sf, Account.create(), "Join"), timeout=10)
+            assert answer.status_code == 202, answer.text
+            ids.append(answer.json()["id"])
+        address = relay.relayer.address
+
+        def in_pool() -> int:
+            eth = dao.sf.w3.eth
+            return int(eth.get_transaction_count(address, "pending")) - int(eth.get_transaction_count(address))
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and in_pool() < 4:
+            time.sleep(0.05)
+        time.sleep(1)  # time for the submitter to (wrongly) send more
+        assert in_pool() == 4
+        statuses = [requests.get(f"{relay.url}/v1/actions/{i}", timeout=10).json()["status"] for i in ids]
+        assert statuses.count("sent") == 4 and statuses.count("accepted") == 6, statuses
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and relayer_nonce(dao, relay) < 10:
+            assert in_pool() <= 4
+            rpc("evm_mine", [])
+            time.sleep(0.1)
+        rpc("evm_mine", [])
+    finally:
+        rpc("evm_setAutomine", [True])
+    try:
+        assert relayer_nonce(dao, relay) == 10
+        assert all(relay.wait(i)["status"] == "mined" for i in ids)
+    finally:
+        relay.stop()
+
+
 # ---------------------------------------------------------------- 6, 8: size, time and connections
 
 
