@@ -13,7 +13,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from starfish_dao.chain.client import SIGNATURE_TTL
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.charter import PARAMETER_KEYS
 from starfish_dao.domain.errors import ChainError, IPFSError
@@ -205,12 +204,15 @@ actions = APIRouter(prefix="/v1/actions", tags=["actions"])
 
 
 class TypedDataRequest(BaseModel):
-    action: str = Field(description="Join, Leave, Submit or Review")
+    action: str = Field(description="Join, Leave, Submit, Review, ClaimTo or Ballot")
     signer: str = Field(description="the member who will sign")
     fields: dict[str, Any] = Field(
         default_factory=dict, description="the action's own fields (e.g. contribution, stars)"
     )
-    ttl: int = Field(default=SIGNATURE_TTL, ge=60, le=30 * 86400, description="seconds the signature stays valid")
+    ttl: int | None = Field(
+        default=None, ge=60, le=30 * 86400,
+        description="seconds the signature stays valid (default: the relay's SIGNATURE_TTL)",
+    )  # fmt: skip
 
 
 @actions.post("/typed-data", summary="EIP-712 typed data for an action, with an unused nonce and a deadline")
@@ -241,7 +243,7 @@ def typed_data(body: TypedDataRequest, request: Request, relay: RelayDep) -> dic
         # the lowest unused nonce, the same however often it is asked for (nobody can push a
         # member's nonces into fresh, costlier bitmap words)
         message["nonce"] = relay.free_nonce(body.action, signer)
-        message["deadline"] = relay.sf.now() + body.ttl
+        message["deadline"] = relay.sf.now() + (body.ttl if body.ttl is not None else relay.settings.signature_ttl)
     data = relay.sf.typed_data_for(body.action, message)
     # integers beyond JavaScript's exact range (a proposal id) as decimal strings, which every EIP-712
     # implementation accepts: a JSON number would be rounded by JSON.parse before a wallet signs it

@@ -306,7 +306,11 @@ class Relay:
 
     def _before_chain(self, checked: Checked, in_flight: list[Action]) -> Action | None:
         """What the relay's own queue already says: a claim in flight is the answer to a second one;
-        a nonce reserved by a pending action of the same signer cannot be used twice."""
+        a nonce reserved by a pending action of the same signer cannot be used twice; no single action
+        above the gas cap (a Finalize grows with the listed revenue tokens)."""
+        if checked.gas > self.settings.gas_cap:
+            raise Refusal(422, "gas_cap", f"the action may need {checked.gas:,} gas, more than this relay pays for "
+                          f"one action ({self.settings.gas_cap:,}): send it directly")  # fmt: skip
         if checked.kind == "Claim" and in_flight:
             return in_flight[0]
         if checked.nonce is not None and checked.kind != "Ballot":

@@ -145,6 +145,7 @@ def test_claims_of_nothing_and_finalizes_of_nothing_cost_the_relay_nothing(dao: 
     finalized = requests.post(f"{relay.url}/v1/actions", json={"action": "Finalize", "contribution": 999}, timeout=10)
     assert finalized.status_code == 422 and finalized.json()["code"] == "would_revert"
     assert relayer_nonce(dao, relay) == 0  # not one transaction was sent
+    assert dao.sf.w3.eth.get_balance(relay.relayer.address) == 100 * ETHER  # nor a wei of gas spent
 
 
 def test_conflicting_actions_of_one_signer_are_refused_before_they_cost_gas(dao: Dao, relay: Running) -> None:
@@ -218,6 +219,76 @@ def test_gas_budgets_per_ip_and_per_signer(dao: Dao, tmp_path: Path) -> None:
         assert int(answer.headers["Retry-After"]) > 0
     finally:
         relay.stop()
+
+
+def test_a_signers_gas_budget_holds_whatever_ip_it_comes_from(dao: Dao, tmp_path: Path) -> None:
+    """One signer may have the relay spend GAS_PER_SIGNER_PER_HOUR: a Join (200,000) fits in
+    300,000, the same member's Leave (150,000) does not; another signer is not held back."""
+    relay = start_relay(dao, tmp_path, gas_per_signer_per_hour="300000")
+    try:
+        member = Account.create()
+        joined = requests.post(f"{relay.url}/v1/actions", json=signed(dao.sf, member, "Join"), timeout=10)
+        assert joined.status_code == 202, joined.text
+        assert relay.wait(joined.json()["id"])["status"] == "mined"
+        dao.chain.increase_time(1)
+        leave = requests.post(f"{relay.url}/v1/actions", json=signed(dao.sf, member, "Leave"), timeout=10)
+        assert leave.status_code == 429 and leave.json()["code"] == "gas_budget", leave.text
+        assert member.address in leave.json()["detail"]
+        other = requests.post(f"{relay.url}/v1/actions", json=signed(dao.sf, Account.create(), "Join"), timeout=10)
+        assert other.status_code == 202, other.text
+    finally:
+        relay.stop()
+
+
+def test_no_single_action_above_the_gas_cap_and_signatures_live_signature_ttl(dao: Dao, tmp_path: Path) -> None:
+    """A Finalize may need 350,000 + 60,000 per listed token: above GAS_CAP it is refused before any
+    simulation; typed data is valid for SIGNATURE_TTL unless the client asks otherwise."""
+    relay = start_relay(dao, tmp_path, gas_cap="300000", signature_ttl="7200")
+    try:
+        answer = requests.post(f"{relay.url}/v1/actions", json={"action": "Finalize", "contribution": 1}, timeout=10)
+        assert answer.status_code == 422 and answer.json()["code"] == "gas_cap", answer.text
+        assert "300,000" in answer.json()["detail"]
+        ada = dao["ada"].address
+
+        def deadline(**extra: Any) -> int:
+            body = {"action": "Leave", "signer": ada, **extra}
+            typed = requests.post(f"{relay.url}/v1/actions/typed-data", json=body, timeout=10)
+            assert typed.status_code == 200, typed.text
+            return int(typed.json()["typedData"]["message"]["deadline"])
+
+        assert abs(deadline() - dao.sf.now() - 7200) <= 5
+        assert abs(deadline(ttl=600) - dao.sf.now() - 600) <= 5
+    finally:
+        relay.stop()
+
+
+def test_secrets_in_the_node_url_never_reach_the_log_or_an_answer(dao: Dao, tmp_path: Path) -> None:
+    """The node's URL carries its API key: when the node goes away the relay and its submitter log
+    and answer what failed, never the key."""
+    port = free_port()
+    node = _anvil(port, tmp_path / "state.json", None, tmp_path / "anvil.log")
+    relay: Running | None = None
+    try:
+        url = f"http://127.0.0.1:{port}/?apikey=SECRET-KEY-42"
+        own = deploy_dao(RpcBackend(url))
+        relay = start_relay(own, tmp_path, rpc=url)
+        joined = requests.post(f"{relay.url}/v1/actions", json=signed(own.sf, Account.create(), "Join"), timeout=10)
+        assert relay.wait(joined.json()["id"])["status"] == "mined"
+        node.kill()
+        node.wait(10)
+        down = requests.post(f"{relay.url}/v1/actions", json={"action": "Claim", "member": own["ada"].address},
+                             timeout=30)  # fmt: skip
+        assert down.status_code == 503 and down.json()["code"] == "chain_unavailable", down.text
+        time.sleep(2)  # the submitter and the state poller fail a few times meanwhile
+        log = relay.log.read_text()
+        assert "SECRET-KEY-42" not in down.text
+        # both processes logged what failed, with the URL's path and query replaced
+        assert "submitter: " in log and "state refresh: " in log and "[redacted]" in log
+        assert "SECRET-KEY-42" not in log and "apikey" not in log
+    finally:
+        if relay is not None:
+            relay.stop()
+        node.kill()
 
 
 # ---------------------------------------------------------------- 5: a chain that rolls back
