@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +65,16 @@ class Checked:
     deadline: int | None = None
     nonce: int | None = None
     conflict_key: str | None = None  # actions with the same key are simulated one after the other
+
+
+def claim_of(checked: Checked) -> tuple[str, str] | None:
+    """(member, token) of a Claim or a ClaimTo, else None."""
+    if checked.kind == "Claim":
+        return checked.request["member"], checked.request["token"]
+    if checked.kind == "ClaimTo":
+        message = checked.request["typedData"]["message"]
+        return fast.checksum(str(message["member"])), fast.checksum(str(message["token"]))
+    return None
 
 
 def digest(request: dict[str, Any]) -> str:
@@ -125,9 +136,20 @@ def _message(action: str, message: Any) -> dict[str, Any]:
     return {f["name"]: field_value(message[f["name"]], f["name"], f["type"]) for f in td.ACTION_TYPES[action]}
 
 
+#: Signed actions are simulated as if mined this many seconds after the chain's time (so that an
+#: action valid now but not by the time it is mined is refused before it costs gas).
+SIMULATE_AHEAD = 60
+#: The time-critical conditions of signed actions only run out (a signature's deadline, a review
+#: window, a reveal window); the Governor's ballot also waits for its vote to open, so it is
+#: simulated at the chain's time.
+_AHEAD_KINDS = frozenset(SIGNED) - {"Ballot"}
+
+
 class Checker:
-    def __init__(self, sf: Starfish, relayer: str) -> None:
+    def __init__(self, sf: Starfish, relayer: str, ahead: int = SIMULATE_AHEAD) -> None:
         self.sf = sf
+        self.ahead = ahead
+        self._chain_time = 0  # the latest block's time at the previous check
         self.rpc = RawRpc(sf.w3)
         self.relayer = relayer
         self.chain_id = sf.deployment.chain_id
@@ -150,6 +172,15 @@ class Checker:
         second conflicting action is refused before it costs gas."""
         if self.rpc.url is None:
             return [self._on_chain_in_process(c, f) for c, f in items]
+        # when the action is mined: the next block comes at the chain's time or the wall clock,
+        # whichever is later (an idle dev chain's latest block may be hours old)
+        at = max(self._chain_time, int(time.time())) + self.ahead
+        outcome = self._on_chain_batch(items, at)
+        if outcome is None:  # the chain's clock jumped past the estimate: again, with its time
+            outcome = self._on_chain_batch(items, max(self._chain_time, int(time.time())) + self.ahead)
+        return outcome or []
+
+    def _on_chain_batch(self, items: list[tuple[Checked, list[Any]]], at: int) -> list[Checked | Refusal] | None:
         payload: list[dict[str, Any]] = [
             {"jsonrpc": "2.0", "id": 0, "method": "eth_getBlockByNumber", "params": ["latest", False]}
         ]
@@ -158,33 +189,57 @@ class Checker:
             slot: dict[str, int] = {}
             # a used nonce or an expired signature makes the simulation revert with the contract's own
             # NonceAlreadyUsed / SignatureExpired: no separate read per action
-            if checked.kind == "Claim":
-                call = _CLAIMABLE + encode(
-                    ["address", "address"], [checked.request["member"], checked.request["token"]]
-                )
+            claim = claim_of(checked)
+            if claim is not None:
+                call = _CLAIMABLE + encode(["address", "address"], list(claim))
                 slot["claimable"] = len(payload)
                 payload.append(_eth_call(len(payload), self.sf.splitter.address, call))
+            if checked.signer is not None:
+                # a signer with code (a contract, or an EIP-7702 delegation) is checked on chain by
+                # ERC-1271, whose answer can depend on the transaction itself (gas price, origin):
+                # what the simulation saw is no promise, so the relay does not pay for it
+                slot["code"] = len(payload)
+                payload.append({"jsonrpc": "2.0", "id": len(payload), "method": "eth_getCode",
+                                "params": [checked.signer, "latest"]})  # fmt: skip
+            ahead = checked.kind in _AHEAD_KINDS
             slot["simulate"] = len(payload)
             if in_flight:
                 calls = [{"from": self.relayer, "to": a.request["_to"], "data": a.request["_data"],
                           "gas": hex(int(a.request["_gas"]))} for a in in_flight]  # fmt: skip
                 calls.append(self._call_params(checked))
-                block_calls = {"blockStateCalls": [{"calls": calls}], "validation": False}
+                block: dict[str, Any] = {"calls": calls}
+                if ahead:
+                    block["blockOverrides"] = {"time": hex(at)}
+                block_calls = {"blockStateCalls": [block], "validation": False}
                 payload.append({"jsonrpc": "2.0", "id": len(payload), "method": "eth_simulateV1",
                                 "params": [block_calls, "latest"]})  # fmt: skip
             else:
-                payload.append({"jsonrpc": "2.0", "id": len(payload), "method": "eth_call",
-                                "params": [self._call_params(checked), "latest"]})  # fmt: skip
+                params: list[Any] = [self._call_params(checked), "latest"]
+                if ahead:
+                    params += [{}, {"time": hex(at)}]
+                payload.append({"jsonrpc": "2.0", "id": len(payload), "method": "eth_call", "params": params})
             slots.append(slot)
         answers = self.rpc._post(payload)
         if "error" in answers[0]:
             raise OSError(f"the node refused a read: {answers[0]['error']}")
         now = int(answers[0]["result"]["timestamp"], 16)
         head = int(answers[0]["result"]["number"], 16)
+        self._chain_time = now
+        if at < now + self.ahead:
+            return None
         out: list[Checked | Refusal] = []
         for (checked, in_flight), slot in zip(items, slots, strict=True):
             try:
-                self._deadline_and_nonce(checked, now, False)
+                self._deadline_and_nonce(checked, at if checked.kind in _AHEAD_KINDS else now, False)
+                if "code" in slot:
+                    answer = answers[slot["code"]]
+                    if "error" in answer:
+                        raise OSError(f"the node refused a read: {answer['error']}")
+                    if str(answer["result"]) not in ("0x", "0x0", ""):
+                        raise Refusal(422, "contract_signer", f"{checked.signer} has code (a contract or an EIP-7702 "
+                                      "delegation): its signature is checked by the contract at mining time and "
+                                      "can depend on the transaction, so this relay does not pay for it; send it "
+                                      "directly")  # fmt: skip
                 if "claimable" in slot:
                     answer = answers[slot["claimable"]]
                     if "error" in answer:
@@ -210,11 +265,11 @@ class Checker:
                 now = int(self.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
                 used = checked.kind != "Ballot" and self._nonce_used(checked.kind, checked.signer, checked.nonce)
                 self._deadline_and_nonce(checked, now, used)
-            if checked.kind == "Claim":
+            claim = claim_of(checked)
+            if claim is not None:
                 splitter = self.sf.splitter
                 calls = ViewCalls(self.rpc)
-                calls.add(splitter.address, list(splitter.abi), "claimable",  # type: ignore[arg-type]
-                          checked.request["member"], checked.request["token"])  # fmt: skip
+                calls.add(splitter.address, list(splitter.abi), "claimable", *claim)  # type: ignore[arg-type]
                 head = int(self.rpc.request("eth_blockNumber", []), 16)
                 self._claim_amount(checked, int(calls.run()[0] or 0), head)
             return self._simulate(checked)
@@ -225,14 +280,19 @@ class Checker:
         """A claim of nothing would succeed on chain and change nothing: the relay pays no gas for it.
         A claim is keyed by what it would pay and when, so a member claims again once more is owed
         (while one claim is in flight, asking again returns that one)."""
-        member, token = checked.request["member"], checked.request["token"]
+        claim = claim_of(checked)
+        assert claim is not None
+        member, token = claim
         if amount == 0:
             raise Refusal(422, "nothing_to_claim", f"{member} has nothing to claim in {token}: nothing is sent")
-        checked.id = digest({**checked.request, "amount": amount, "block": block})
+        if checked.kind == "Claim":  # a signed ClaimTo keeps the id of its signature
+            checked.id = digest({**checked.request, "amount": amount, "block": block})
 
     def _deadline_and_nonce(self, checked: Checked, now: int, used: bool) -> None:
         if checked.deadline is not None and checked.deadline < now:
-            raise Refusal(422, "expired", f"the signature expired at {checked.deadline} (chain time {now})")
+            raise Refusal(422, "expired", f"the signature expires at {checked.deadline}, before the relay can be sure "
+                          f"to have it mined (by {now}, {self.ahead} s from the chain's time): sign with a later "
+                          "deadline")  # fmt: skip
         if used:
             raise Refusal(409, "nonce_used", f"nonce {checked.nonce} of {checked.signer} is already used")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import json
 import os
 import threading
@@ -24,7 +25,7 @@ from starfish_dao.chain.deployment import Deployment
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.errors import ConfigError, KeyError_
 from starfish_dao.ipfs import ArtifactStore, open_store
-from starfish_dao.relay.actions import GAS_LIMITS, Checked, Checker
+from starfish_dao.relay.actions import GAS_LIMITS, Checked, Checker, claim_of
 from starfish_dao.relay.problems import Refusal, register_secret
 from starfish_dao.relay.queue import Action, GroupCommit, NewAction, Queue
 from starfish_dao.relay.settings import RelaySettings
@@ -190,7 +191,7 @@ class Relay:
         self.sf = sf
         self.store = store or open_store(settings.ipfs_api)
         self.queue = Queue(settings.queue_path())
-        self.checker = Checker(sf, self.account.address)
+        self.checker = Checker(sf, self.account.address, settings.simulate_ahead)
         self.submitter = Submitter(
             sf, self.queue, self.account, settings.resubmit_after, settings.confirmations, settings.max_in_flight
         )
@@ -211,7 +212,9 @@ class Relay:
 
     def start(self) -> None:
         self.commits = GroupCommit(self.queue)
-        self.checks = CheckBatcher([Checker(self.sf, self.account.address) for _ in range(2)])
+        self.checks = CheckBatcher(
+            [Checker(self.sf, self.account.address, self.settings.simulate_ahead) for _ in range(2)]
+        )
         self.state.start(self.settings.state_interval)
         url = getattr(self.sf.w3.provider, "endpoint_uri", None)
         if self.settings.submitter_process and url:
@@ -263,8 +266,14 @@ class Relay:
                 return known, False
         if checked.signer and not self.by_signer.allow(checked.signer):
             raise Refusal(429, "rate_limited", f"too many actions signed by {checked.signer}", {"retryAfter": 1})
-        async with self.locks.hold(checked.conflict_key):
+        claim = claim_of(checked)
+        wanted = {checked.conflict_key} | ({f"signer:{claim[0]}", f"claim:{claim[0]}:{claim[1]}"} if claim else set())
+        keys = sorted(k for k in wanted if k)  # one order: no deadlock
+        async with contextlib.AsyncExitStack() as held:
+            for key in keys:
+                await held.enter_async_context(self.locks.hold(key))
             in_flight = self.queue.in_flight(checked.conflict_key) if checked.conflict_key else []
+            self._one_claim_at_a_time(checked)
             settled = self._before_chain(checked, in_flight)
             if settled is not None:
                 return settled, False
@@ -303,6 +312,23 @@ class Relay:
         action = self.queue.get(checked.id)
         assert action is not None
         return action, new
+
+    def _one_claim_at_a_time(self, checked: Checked) -> None:
+        """A Claim (anyone's, unsigned) and a ClaimTo (the member's) of one member and token: while one
+        is in flight the other would pay nothing, so it is refused (a claim's id is the answer to a
+        second identical claim)."""
+        claim = claim_of(checked)
+        if claim is None:
+            return
+        member, token = claim
+        if checked.kind == "Claim":  # the member's own ClaimTo of this token, in flight?
+            others = [a for a in self.queue.in_flight(f"signer:{member}") if a.kind == "ClaimTo"
+                      and str(a.request["typedData"]["message"]["token"]).lower() == token.lower()]  # fmt: skip
+        else:
+            others = self.queue.in_flight(f"claim:{member}:{token}")
+        if others:
+            raise Refusal(409, "claim_pending", f"a {others[0].kind} of {member} in {token} is pending "
+                          f"({others[0].id}): it pays what is owed", {"pending": others[0].id})  # fmt: skip
 
     def _before_chain(self, checked: Checked, in_flight: list[Action]) -> Action | None:
         """What the relay's own queue already says: a claim in flight is the answer to a second one;

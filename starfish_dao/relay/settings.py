@@ -31,6 +31,7 @@ class RelaySettings(BaseSettings):
     state_interval: float = 0.25  # seconds between reads of new blocks for the served numbers and events
     submitter_process: bool = True  # sign and send in a process of its own (a thread on an in-process chain)
     submitter_nice: int = 0  # the submitter process's niceness (raise it to favour accepting on a shared machine)
+    simulate_ahead: int = 60  # signed actions are simulated as if mined this many seconds from now
     max_in_flight: int = 64  # the relayer's transactions waiting in the node's pool at most
     resubmit_after: float = 30.0  # seconds before a stuck transaction is replaced with a higher fee
     keeper_finalize: bool = False

@@ -291,6 +291,92 @@ def test_secrets_in_the_node_url_never_reach_the_log_or_an_answer(dao: Dao, tmp_
         node.kill()
 
 
+# ---------------------------------------------------------------- found by an attacker after the fixes
+
+
+def _reverted(dao: Dao, relay: Running) -> int:
+    """How many of the relayer's mined transactions reverted."""
+    count = 0
+    for number in range(int(dao.sf.w3.eth.block_number) + 1):
+        block = dao.sf.w3.eth.get_block(number, full_transactions=True)
+        for tx in block["transactions"]:
+            if tx["from"] == relay.relayer.address:
+                count += int(dao.sf.w3.eth.get_transaction_receipt(tx["hash"])["status"]) == 0
+    return count
+
+
+def test_a_signature_that_expires_before_it_can_be_mined_costs_nothing(dao: Dao, relay: Running) -> None:
+    """A deadline at the latest block's time passes a check at that time and reverts in the next
+    block (20 of 20 did, 535,190 gas): the relay checks and simulates at the time it will mine."""
+    latest = int(dao.sf.w3.eth.get_block("latest")["timestamp"])
+    for deadline in (latest, latest + 1, latest + 30):
+        answer = requests.post(f"{relay.url}/v1/actions", timeout=10,
+                               json=signed(dao.sf, Account.create(), "Join", deadline=deadline))  # fmt: skip
+        assert answer.status_code == 422 and answer.json()["code"] == "expired", answer.text
+    later = max(latest, int(time.time())) + 600
+    ok = requests.post(f"{relay.url}/v1/actions", json=signed(dao.sf, Account.create(), "Join", deadline=later),
+                       timeout=10)  # fmt: skip
+    assert ok.status_code == 202, ok.text
+    assert relay.wait(ok.json()["id"])["status"] == "mined"
+    assert relayer_nonce(dao, relay) == 1 and _reverted(dao, relay) == 0
+
+
+def test_a_signer_with_code_cannot_make_the_relay_pay_for_a_revert(dao: Dao, relay: Running) -> None:
+    """An EOA delegated (EIP-7702) to code whose isValidSignature answers yes only when the gas price
+    is 0 passes every simulation and reverts in every real transaction: the relay does not relay
+    for a signer with code."""
+    w3 = dao.sf.w3
+    attacker = Account.create()
+    dao.chain.fund(attacker.address, ETHER)
+
+    def send(tx: dict[str, Any]) -> Any:
+        tx.update(chainId=31337, nonce=w3.eth.get_transaction_count(attacker.address), maxFeePerGas=2 * 10**9,
+                  maxPriorityFeePerGas=10**9, gas=tx.get("gas", 300_000))  # fmt: skip
+        raw = attacker.sign_transaction(tx).raw_transaction
+        return w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(raw))
+
+    runtime = bytes.fromhex("631626ba7e60e01b3a150260005260206000f3")  # magic value iff tx.gasprice == 0
+    init = bytes.fromhex(f"60{len(runtime):02x}80600b6000396000f3") + runtime
+    delegate = send({"data": "0x" + init.hex(), "value": 0}).contractAddress
+    signer = Account.create()
+    authorization = signer.sign_authorization({"chainId": 31337, "address": delegate, "nonce": 0})
+    assert send({"to": attacker.address, "value": 0, "authorizationList": [authorization], "gas": 100_000}).status == 1
+    assert len(w3.eth.get_code(signer.address)) > 0
+    for _ in range(3):
+        answer = requests.post(f"{relay.url}/v1/actions", json=signed(dao.sf, signer, "Join"), timeout=10)
+        assert answer.status_code == 422 and answer.json()["code"] == "contract_signer", answer.text
+    assert relayer_nonce(dao, relay) == 0
+
+
+def test_a_claim_and_the_members_claim_to_are_never_both_sent(dao: Dao, relay: Running) -> None:
+    """Anyone's unsigned Claim and the member's signed ClaimTo of the same token: whichever comes
+    second would pay nothing, so it is refused; a ClaimTo of nothing is refused too."""
+    from starfish_dao.domain.model import ETH
+
+    dao.sf.pay_eth(dao["zed"], ETHER)
+    ada, bo = dao["ada"], dao["bo"]
+    claim_to = requests.post(f"{relay.url}/v1/actions", timeout=10,
+                             json=signed(dao.sf, ada, "ClaimTo", token=ETH, to=ada.address))  # fmt: skip
+    claim = requests.post(f"{relay.url}/v1/actions", json={"action": "Claim", "member": ada.address}, timeout=10)
+    assert claim_to.status_code == 202, claim_to.text
+    assert claim.status_code == 409 and claim.json()["code"] == "claim_pending", claim.text
+    # the other order, for another member
+    claim = requests.post(f"{relay.url}/v1/actions", json={"action": "Claim", "member": bo.address}, timeout=10)
+    claim_to = requests.post(f"{relay.url}/v1/actions", timeout=10,
+                             json=signed(dao.sf, bo, "ClaimTo", token=ETH, to=bo.address))  # fmt: skip
+    assert claim.status_code == 202, claim.text
+    assert claim_to.status_code == 409 and claim_to.json()["code"] == "claim_pending", claim_to.text
+    assert relay.wait(claim.json()["id"])["status"] == "mined"
+    # once paid, a ClaimTo of nothing costs the relay nothing
+    nothing = requests.post(f"{relay.url}/v1/actions", timeout=10,
+                            json=signed(dao.sf, bo, "ClaimTo", token=ETH, to=bo.address))  # fmt: skip
+    assert nothing.status_code == 422 and nothing.json()["code"] == "nothing_to_claim", nothing.text
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and relayer_nonce(dao, relay) < 2:
+        time.sleep(0.05)
+    assert relayer_nonce(dao, relay) == 2 and _reverted(dao, relay) == 0
+
+
 # ---------------------------------------------------------------- 5: a chain that rolls back
 
 
