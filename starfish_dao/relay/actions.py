@@ -37,6 +37,7 @@ FINALIZE_GAS = 350_000  # plus 60,000 per listed revenue token (the award settle
 
 _NONCE_USED = function_signature_to_4byte_selector("nonceUsed(address,uint256)")
 _CLAIMABLE = function_signature_to_4byte_selector("claimable(address,address)")
+_PROPOSAL_DEADLINE = function_signature_to_4byte_selector("proposalDeadline(uint256)")
 
 
 @functools.lru_cache(maxsize=64)
@@ -75,6 +76,15 @@ def claim_of(checked: Checked) -> tuple[str, str] | None:
         message = checked.request["typedData"]["message"]
         return fast.checksum(str(message["member"])), fast.checksum(str(message["token"]))
     return None
+
+
+def content_of(item: Any) -> str | None:
+    """The content hash a Submit reveals (a checked action or a queued one), lower-case hex; else None."""
+    if item.kind != "Submit":
+        return None
+    value = item.request["typedData"]["message"]["contentHash"]
+    text = value.hex() if isinstance(value, bytes) else str(value)
+    return text.lower().removeprefix("0x")
 
 
 def digest(request: dict[str, Any]) -> str:
@@ -194,6 +204,12 @@ class Checker:
                 call = _CLAIMABLE + encode(["address", "address"], list(claim))
                 slot["claimable"] = len(payload)
                 payload.append(_eth_call(len(payload), self.sf.splitter.address, call))
+            if checked.kind == "Ballot":  # the vote must still be open when the ballot is mined
+                call = _PROPOSAL_DEADLINE + encode(
+                    ["uint256"], [int(checked.request["typedData"]["message"]["proposalId"])]
+                )
+                slot["vote_ends"] = len(payload)
+                payload.append(_eth_call(len(payload), self.sf.contracts["governor"].address, call))
             if checked.signer is not None:
                 # a signer with code (a contract, or an EIP-7702 delegation) is checked on chain by
                 # ERC-1271, whose answer can depend on the transaction itself (gas price, origin):
@@ -240,6 +256,14 @@ class Checker:
                                       "delegation): its signature is checked by the contract at mining time and "
                                       "can depend on the transaction, so this relay does not pay for it; send it "
                                       "directly")  # fmt: skip
+                if "vote_ends" in slot:
+                    answer = answers[slot["vote_ends"]]
+                    if "error" in answer:
+                        raise OSError(f"the node refused a read: {answer['error']}")
+                    ends = int(answer["result"], 16)
+                    if ends and ends < at:
+                        raise Refusal(422, "expired", f"voting ends at {ends}, before the relay can be sure to have "
+                                      f"the ballot mined (by {at}, {self.ahead} s from the chain's time)")  # fmt: skip
                 if "claimable" in slot:
                     answer = answers[slot["claimable"]]
                     if "error" in answer:
@@ -319,7 +343,8 @@ class Checker:
         revert = decode_revert(data) if isinstance(data, str) and len(data) >= 10 else None
         raise Refusal(
             409, "conflicts_with_pending",
-            f"after the {earlier} pending action(s) of the same signer this one would revert: {reason}",
+            f"after the {earlier} pending action(s) of the same signer (or revealing the same content) this one "
+            f"would revert: {reason}",
             {"error": revert.name if revert else "", "args": {k: str(v) for k, v in revert.error_args.items()}
              if revert else {}},
         )  # fmt: skip
@@ -440,9 +465,13 @@ class Checker:
         return bool(calls.run()[0])
 
     def _token_count(self) -> int:
-        if not hasattr(self, "_tokens"):
+        """Listed revenue tokens (a Finalize settles each), read again every 10 s: governance can list
+        one at any time, and a stale count would make the simulation run out of gas."""
+        now = time.monotonic()
+        if now - getattr(self, "_tokens_at", -1e9) > 10:
             self._tokens = len(self.sf.charter.functions.revenueTokens().call())
-        return self._tokens
+            self._tokens_at = now
+        return int(self._tokens)
 
     def _simulate(self, checked: Checked) -> Checked:
         params = {"from": self.relayer, "to": checked.to, "data": "0x" + checked.data.hex(), "gas": hex(checked.gas)}

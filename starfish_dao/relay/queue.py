@@ -249,6 +249,15 @@ class Queue:
         )
         return [a for a in (self._row(r) for r in rows) if a is not None]
 
+    def in_flight_of_kind(self, kind: str) -> list[Action]:
+        """Accepted or sent actions of one kind, oldest first."""
+        rows = (
+            self._db()
+            .execute(f"{SELECT} WHERE status IN ('accepted', 'sent') AND kind = ? ORDER BY created, id", (kind,))
+            .fetchall()
+        )
+        return [a for a in (self._row(r) for r in rows) if a is not None]
+
     def unfinal(self, limit: int = 5000) -> list[Action]:
         """Mined or failed actions whose block is not yet deep enough to be final."""
         rows = (

@@ -25,7 +25,7 @@ from starfish_dao.chain.deployment import Deployment
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.errors import ConfigError, KeyError_
 from starfish_dao.ipfs import ArtifactStore, open_store
-from starfish_dao.relay.actions import GAS_LIMITS, Checked, Checker, claim_of
+from starfish_dao.relay.actions import GAS_LIMITS, Checked, Checker, claim_of, content_of
 from starfish_dao.relay.problems import Refusal, register_secret
 from starfish_dao.relay.queue import Action, GroupCommit, NewAction, Queue
 from starfish_dao.relay.settings import RelaySettings
@@ -267,12 +267,23 @@ class Relay:
         if checked.signer and not self.by_signer.allow(checked.signer):
             raise Refusal(429, "rate_limited", f"too many actions signed by {checked.signer}", {"retryAfter": 1})
         claim = claim_of(checked)
+        content = content_of(checked)
         wanted = {checked.conflict_key} | ({f"signer:{claim[0]}", f"claim:{claim[0]}:{claim[1]}"} if claim else set())
+        if content is not None:
+            wanted.add(f"content:{content}")
         keys = sorted(k for k in wanted if k)  # one order: no deadlock
         async with contextlib.AsyncExitStack() as held:
             for key in keys:
                 await held.enter_async_context(self.locks.hold(key))
             in_flight = self.queue.in_flight(checked.conflict_key) if checked.conflict_key else []
+            if content is not None:
+                # other authors' reveals of the same content: only the earliest commitment's succeeds,
+                # so this one is simulated after them too
+                mine = {a.id for a in in_flight}
+                same = [
+                    a for a in self.queue.in_flight_of_kind("Submit") if a.id not in mine and content_of(a) == content
+                ]
+                in_flight = sorted(in_flight + same, key=lambda a: (a.created, a.id))
             self._one_claim_at_a_time(checked)
             settled = self._before_chain(checked, in_flight)
             if settled is not None:
@@ -341,7 +352,8 @@ class Relay:
             return in_flight[0]
         if checked.nonce is not None and checked.kind != "Ballot":
             for other in in_flight:
-                if other.nonce == checked.nonce and other.request.get("_to") == checked.to:
+                if (other.signer == checked.signer and other.nonce == checked.nonce
+                        and other.request.get("_to") == checked.to):  # fmt: skip
                     raise Refusal(409, "nonce_pending", f"nonce {checked.nonce} of {checked.signer} is reserved by the "
                                   f"pending action {other.id}: ask for new typed data")  # fmt: skip
         return None

@@ -377,6 +377,56 @@ def test_a_claim_and_the_members_claim_to_are_never_both_sent(dao: Dao, relay: R
     assert relayer_nonce(dao, relay) == 2 and _reverted(dao, relay) == 0
 
 
+def test_reveals_of_one_content_by_several_authors_cost_one_transaction(dao: Dao, relay: Running) -> None:
+    """Six members who committed to the same content reveal at once: only the earliest commitment's
+    reveal can succeed (3 of 4 accepted reverted before), so each is simulated after the others in
+    flight and the rest are refused before they cost gas."""
+    import secrets
+
+    from starfish_dao.domain.commitment import commitment, new_salt
+
+    authors = [Account.create() for _ in range(6)]
+    for author in authors:
+        joined = requests.post(f"{relay.url}/v1/actions", json=signed(dao.sf, author, "Join"), timeout=10)
+        assert relay.wait(joined.json()["id"])["status"] == "mined"
+    content = secrets.token_bytes(32)
+    salts = [new_salt() for _ in authors]
+    for author, salt in zip(authors, salts, strict=True):  # in order: the first is the earliest
+        body = {"action": "Commit", "commitment": "0x" + commitment(author.address, content, salt).hex()}
+        committed = requests.post(f"{relay.url}/v1/actions", json=body, timeout=10)
+        assert relay.wait(committed.json()["id"])["status"] == "mined"
+    dao.chain.increase_time(1)
+    bodies = [
+        signed(dao.sf, author, "Submit", cid="0x01551220" + secrets.token_hex(32), effort=60,
+               contentHash="0x" + content.hex(), salt="0x" + salt.hex())
+        for author, salt in zip(authors, salts, strict=True)
+    ]  # fmt: skip
+    before = relayer_nonce(dao, relay)
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda b: requests.post(f"{relay.url}/v1/actions", json=b, timeout=30), bodies))
+    accepted = [a for a in answers if a.status_code == 202]
+    assert len(accepted) == 1, [(a.status_code, a.json().get("code")) for a in answers]
+    assert relay.wait(accepted[0].json()["id"])["status"] == "mined"
+    assert relayer_nonce(dao, relay) == before + 1 and _reverted(dao, relay) == 0
+
+
+def test_a_ballot_that_would_arrive_after_the_vote_ends_costs_nothing(dao: Dao, relay: Running) -> None:
+    """Ballots posted while the latest block sits at the vote's last second passed the check and all
+    reverted when mined (5 of 5): the vote must still be open when the relay can mine them."""
+    from starfish_dao.chain.governance import Governance, governor_setting
+
+    governance = Governance(dao.sf)
+    proposal = governance.propose(dao["ada"], governor_setting("votingDelay", str(2 * 3600)), "a test")
+    end = int(governance.governor.functions.proposalDeadline(proposal).call())
+    dao.sf.w3.provider.make_request("evm_setNextBlockTimestamp", [end])  # type: ignore[arg-type]
+    dao.sf.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    for name in ("ada", "bo", "cy"):
+        body = signed(dao.sf, dao[name], "Ballot", proposalId=proposal, support=1)
+        answer = requests.post(f"{relay.url}/v1/actions", json=body, timeout=10)
+        assert answer.status_code == 422 and answer.json()["code"] == "expired", answer.text
+    assert relayer_nonce(dao, relay) == 0
+
+
 # ---------------------------------------------------------------- 5: a chain that rolls back
 
 
