@@ -267,7 +267,7 @@ class Relay:
         if checked.signer and not self.by_signer.allow(checked.signer):
             raise Refusal(429, "rate_limited", f"too many actions signed by {checked.signer}", {"retryAfter": 1})
         claim = claim_of(checked)
-        content = content_of(checked)
+        content = content_of(checked) or self._content_reviewed(checked)
         wanted = {checked.conflict_key} | ({f"signer:{claim[0]}", f"claim:{claim[0]}:{claim[1]}"} if claim else set())
         if content is not None:
             wanted.add(f"content:{content}")
@@ -323,6 +323,19 @@ class Relay:
         action = self.queue.get(checked.id)
         assert action is not None
         return action, new
+
+    def _content_reviewed(self, checked: Checked) -> str | None:
+        """The content of the contribution a Review or Finalize is about, as the relay's model knows
+        it: a reveal of the same content in flight (an earlier commitment) supersedes that
+        contribution, so the Review or Finalize is simulated after it."""
+        if checked.kind == "Review":
+            number = checked.request["typedData"]["message"]["contribution"]
+        elif checked.kind == "Finalize":
+            number = checked.request["contribution"]
+        else:
+            return None
+        contribution = self.state.model.contributions.get(int(number))
+        return None if contribution is None else contribution.content_hash.hex().lower()
 
     def _one_claim_at_a_time(self, checked: Checked) -> None:
         """A Claim (anyone's, unsigned) and a ClaimTo (the member's) of one member and token: while one

@@ -410,6 +410,62 @@ def test_reveals_of_one_content_by_several_authors_cost_one_transaction(dao: Dao
     assert relayer_nonce(dao, relay) == before + 1 and _reverted(dao, relay) == 0
 
 
+def test_reviews_of_a_contribution_being_superseded_are_refused_not_paid_for(dao: Dao, relay: Running) -> None:
+    """C reveals content that X committed to earlier; while X's reveal is in flight (it supersedes
+    C's contribution), Reviews of C's contribution would revert (3 did, 182,202 gas): they are
+    simulated after X's reveal and refused."""
+    import secrets
+
+    from starfish_dao.domain.commitment import commitment, new_salt
+
+    x, c = Account.create(), Account.create()
+    for author in (x, c):
+        joined = requests.post(f"{relay.url}/v1/actions", json=signed(dao.sf, author, "Join"), timeout=10)
+        assert relay.wait(joined.json()["id"])["status"] == "mined"
+    content, salts = secrets.token_bytes(32), {x.address: new_salt(), c.address: new_salt()}
+    for author in (x, c):  # X commits first
+        body = {
+            "action": "Commit",
+            "commitment": "0x" + commitment(author.address, content, salts[author.address]).hex(),
+        }
+        assert (
+            relay.wait(requests.post(f"{relay.url}/v1/actions", json=body, timeout=10).json()["id"])["status"]
+            == "mined"
+        )
+    dao.chain.increase_time(1)
+
+    def reveal(author: LocalAccount) -> dict[str, Any]:
+        return signed(dao.sf, author, "Submit", cid="0x01551220" + secrets.token_hex(32), effort=60,
+                      contentHash="0x" + content.hex(), salt="0x" + salts[author.address].hex())  # fmt: skip
+
+    assert (
+        relay.wait(requests.post(f"{relay.url}/v1/actions", json=reveal(c), timeout=10).json()["id"])["status"]
+        == "mined"
+    )
+    number = int(dao.sf.registry.functions.contributionCount().call())
+    deadline = time.monotonic() + 30  # the relay's model has C's contribution
+    while (
+        time.monotonic() < deadline
+        and requests.get(f"{relay.url}/v1/contributions/{number}", timeout=10).status_code != 200
+    ):
+        time.sleep(0.1)
+    rpc = dao.sf.w3.provider.make_request
+    rpc("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        superseding = requests.post(f"{relay.url}/v1/actions", json=reveal(x), timeout=10)
+        assert superseding.status_code == 202, superseding.text
+        before = relayer_nonce(dao, relay)
+        for name in ("ada", "bo", "cy"):
+            body = signed(dao.sf, dao[name], "Review", contribution=number, stars=5, commentCid="0x")
+            review = requests.post(f"{relay.url}/v1/actions", json=body, timeout=10)
+            assert review.status_code == 409 and review.json()["code"] == "conflicts_with_pending", review.text
+    finally:
+        rpc("evm_setAutomine", [True])  # type: ignore[arg-type]
+        rpc("evm_mine", [])  # type: ignore[arg-type]
+    assert relay.wait(superseding.json()["id"])["status"] == "mined"
+    assert relayer_nonce(dao, relay) == before + 1 and _reverted(dao, relay) == 0  # the reveal, no Review
+
+
 def test_a_ballot_that_would_arrive_after_the_vote_ends_costs_nothing(dao: Dao, relay: Running) -> None:
     """Ballots posted while the latest block sits at the vote's last second passed the check and all
     reverted when mined (5 of 5): the vote must still be open when the relay can mine them."""
