@@ -411,6 +411,7 @@ def _child() -> None:
     from starfish_dao.chain.deployment import Deployment
     from starfish_dao.relay.problems import ScrubFilter, register_secret
 
+    _die_with_parent()
     config = json.loads(sys.stdin.readline())
     if config.get("nice"):
         os.nice(int(config["nice"]))
@@ -458,6 +459,22 @@ def _child() -> None:
         if not busy:
             submitter._stop.wait(interval)
     queue.close()
+
+
+def _die_with_parent() -> None:
+    """On Linux the kernel kills this process the moment its relay dies (even by kill -9), as it
+    would a thread: an orphan must not go on sending what another relay may already carry. The
+    queue makes this safe: whatever was sent or not is reconciled by the next submitter."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the relay died before the request took effect
+        os._exit(0)
 
 
 if __name__ == "__main__":
