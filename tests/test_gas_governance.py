@@ -19,5 +19,8 @@ def test_governance_gas_is_measured_next_to_a_plain_governor() -> None:
     assert n1 == 1 and n200 >= 200 and g1 <= g10 <= g200
     # a binary search: each tenfold history adds a few storage reads; a scan would add 2,100 gas per entry
     assert g200 - g1 < 30_000 < 2_100 * (n200 - n1)
-    assert latest200 == latest1  # the newest checkpoint is found first, whatever the history
+    # the newest checkpoint is found first, whatever the history: the same execution gas; only the
+    # calldata differs (another address and timepoint: 12 gas for each zero byte that is not, so a
+    # run saw 36,487 against 36,499), where a search would add thousands
+    assert abs(latest200 - latest1) < 200
     assert "| propose |" in gas_governance.render(m)
