@@ -53,7 +53,12 @@ CREATE INDEX IF NOT EXISTS actions_status ON actions(status, created);
 INDEXES = """
 CREATE INDEX IF NOT EXISTS actions_conflict ON actions(conflict_key, status);
 CREATE INDEX IF NOT EXISTS actions_unfinal ON actions(final, status);
+CREATE INDEX IF NOT EXISTS actions_relayer_nonce ON actions(relayer_nonce, status);
 """
+_LATEST_LANDED = (
+    "SELECT relayer_nonce FROM actions WHERE relayer_nonce IS NOT NULL AND +status IN ('mined', 'failed') "
+    "ORDER BY relayer_nonce DESC LIMIT 1"
+)
 MIGRATIONS = {
     "result": "ALTER TABLE actions ADD COLUMN result TEXT",
     "block_hash": "ALTER TABLE actions ADD COLUMN block_hash TEXT",
@@ -274,7 +279,9 @@ class Queue:
         rows = (
             self._db()
             .execute(
-                f"{SELECT} WHERE relayer_nonce >= ? AND status IN ('mined', 'failed') ORDER BY relayer_nonce",
+                # `+status`: walk the relayer-nonce index from the chain's nonce up (the status index
+                # would visit every mined row the relay ever sent)
+                f"{SELECT} WHERE relayer_nonce >= ? AND +status IN ('mined', 'failed') ORDER BY relayer_nonce",
                 (relayer_nonce,),
             )
             .fetchall()
@@ -312,10 +319,8 @@ class Queue:
         return None if row[0] is None else int(row[0])
 
     def max_landed_nonce(self) -> int | None:
-        row = (
-            self._db().execute("SELECT MAX(relayer_nonce) FROM actions WHERE status IN ('mined', 'failed')").fetchone()
-        )
-        return None if row[0] is None else int(row[0])
+        row = self._db().execute(_LATEST_LANDED).fetchone()
+        return None if row is None else int(row[0])
 
 
 class GroupCommit:
