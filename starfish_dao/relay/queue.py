@@ -7,13 +7,13 @@ bytes are broadcast again. Before a transaction is broadcast its raw bytes and h
 here, so after a crash the very same transaction is rebroadcast (or found mined), never a second
 one: every action is submitted exactly once.
 
-Writes are grouped: many accepted actions share one transaction and one fsync (`GroupCommit`), and
-the submitter writes a whole round of updates in one transaction.
+Writes are grouped: many accepted actions share one transaction and one fsync (a
+`relay.batching.Batcher` over `insert_many`), and the submitter writes a whole round of updates in
+one transaction.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import json
 import sqlite3
@@ -321,53 +321,3 @@ class Queue:
     def max_landed_nonce(self) -> int | None:
         row = self._db().execute(_LATEST_LANDED).fetchone()
         return None if row is None else int(row[0])
-
-
-class GroupCommit:
-    """Accepted actions are written by one thread, as many per transaction as are waiting: one fsync
-    for a whole group instead of one per action. Each caller gets a future that resolves once its
-    row is on disk (and whether it was new)."""
-
-    def __init__(self, queue: Queue) -> None:
-        self.queue = queue
-        self._items: list[tuple[NewAction, concurrent.futures.Future[bool]]] = []
-        self._cv = threading.Condition()
-        self._stop = False
-        self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
-        self._thread.start()
-        self.groups = 0
-        self.rows = 0
-
-    def submit(self, row: NewAction) -> concurrent.futures.Future[bool]:
-        future: concurrent.futures.Future[bool] = concurrent.futures.Future()
-        with self._cv:
-            if self._stop:
-                raise RuntimeError("the relay is stopping")
-            self._items.append((row, future))
-            self._cv.notify()
-        return future
-
-    def stop(self) -> None:
-        with self._cv:
-            self._stop = True
-            self._cv.notify()
-        self._thread.join(10)
-
-    def _run(self) -> None:
-        while True:
-            with self._cv:
-                while not self._items and not self._stop:
-                    self._cv.wait()
-                if not self._items and self._stop:
-                    return
-                items, self._items = self._items, []
-            try:
-                created = self.queue.insert_many([row for row, _ in items])
-            except BaseException as exc:  # noqa: BLE001 - every waiter hears why (disk full, ...)
-                for _, future in items:
-                    future.set_exception(exc)
-                continue
-            self.groups += 1
-            self.rows += len(items)
-            for (_, future), new in zip(items, created, strict=True):
-                future.set_result(new)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import json
 import os
@@ -26,8 +25,9 @@ from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.errors import ConfigError, KeyError_
 from starfish_dao.ipfs import ArtifactStore, open_store
 from starfish_dao.relay.actions import GAS_LIMITS, Checked, Checker, claim_of, content_of
+from starfish_dao.relay.batching import Batcher
 from starfish_dao.relay.problems import Refusal, register_secret
-from starfish_dao.relay.queue import Action, GroupCommit, NewAction, Queue
+from starfish_dao.relay.queue import Action, NewAction, Queue
 from starfish_dao.relay.settings import RelaySettings
 from starfish_dao.relay.state import ChainState
 from starfish_dao.relay.submitter import Submitter, SubmitterProcess
@@ -120,57 +120,6 @@ class KeyedLocks:
                 self._locks[key] = (lock_, users - 1)
 
 
-class CheckBatcher:
-    """The chain's checks of concurrent requests, sent to the node as one JSON-RPC batch by one
-    thread: while a batch is out, the next one gathers."""
-
-    def __init__(self, checkers: list[Checker], limit: int = 256) -> None:
-        self.checkers = checkers
-        self.limit = limit
-        self._items: list[tuple[Checked, list[Action], concurrent.futures.Future[Checked | Refusal]]] = []
-        self._cv = threading.Condition()
-        self._stop = False
-        # two batches in flight: a request that arrives just after one left waits for half a round trip
-        self._threads = [threading.Thread(target=self._run, args=(c,), name=f"chain-checks-{i}", daemon=True)
-                         for i, c in enumerate(checkers)]  # fmt: skip
-        for thread in self._threads:
-            thread.start()
-
-    def submit(self, checked: Checked, in_flight: list[Action]) -> concurrent.futures.Future[Checked | Refusal]:
-        future: concurrent.futures.Future[Checked | Refusal] = concurrent.futures.Future()
-        with self._cv:
-            self._items.append((checked, in_flight, future))
-            self._cv.notify()
-        return future
-
-    def stop(self) -> None:
-        with self._cv:
-            self._stop = True
-            self._cv.notify_all()
-        for thread in self._threads:
-            thread.join(10)
-
-    def _run(self, checker: Checker) -> None:
-        while True:
-            with self._cv:
-                while not self._items and not self._stop:
-                    self._cv.wait()
-                if self._stop:
-                    for *_, future in self._items:
-                        future.set_exception(RuntimeError("the relay is stopping"))
-                    self._items = []
-                    return
-                items, self._items = self._items[: self.limit], self._items[self.limit :]
-            try:
-                outcomes = checker.on_chain_many([(c, f) for c, f, _ in items])
-            except BaseException as exc:  # noqa: BLE001 - the node is down: every waiter hears it
-                for *_, future in items:
-                    future.set_exception(exc)
-                continue
-            for (*_, future), outcome in zip(items, outcomes, strict=True):
-                future.set_result(outcome)
-
-
 class Relay:
     def __init__(self, settings: RelaySettings, sf: Starfish | None = None, store: ArtifactStore | None = None) -> None:
         self.settings = settings
@@ -205,16 +154,17 @@ class Relay:
         self.upload_by_ip = TokenBucket(settings.upload_bytes_per_ip_per_hour / hour,
                                         settings.upload_bytes_per_ip_per_hour)  # fmt: skip
         self.locks = KeyedLocks()
-        self.commits: GroupCommit | None = None
-        self.checks: CheckBatcher | None = None
+        # one fsync for every accepted row waiting; two JSON-RPC batches of chain checks in flight
+        self.commits: Batcher[NewAction, bool] | None = None
+        self.checkers: list[Checker] = []
+        self.checks: Batcher[tuple[Checked, list[Action]], Checked | Refusal] | None = None
         self._keeper_stop = threading.Event()
         self._keeper: threading.Thread | None = None
 
     def start(self) -> None:
-        self.commits = GroupCommit(self.queue)
-        self.checks = CheckBatcher(
-            [Checker(self.sf, self.account.address, self.settings.simulate_ahead) for _ in range(2)]
-        )
+        self.commits = Batcher([self.queue.insert_many], "group-commit", drain=True)
+        self.checkers = [Checker(self.sf, self.account.address, self.settings.simulate_ahead) for _ in range(2)]
+        self.checks = Batcher([c.on_chain_many for c in self.checkers], "chain-checks", limit=256)
         self.state.start(self.settings.state_interval)
         url = getattr(self.sf.w3.provider, "endpoint_uri", None)
         if self.settings.submitter_process and url:
@@ -291,7 +241,7 @@ class Relay:
             if self.checks is None:  # not started (a test driving the relay by hand)
                 outcome: Checked | Refusal = self.checker.on_chain_many([(checked, in_flight)])[0]
             else:
-                outcome = await asyncio.wrap_future(self.checks.submit(checked, in_flight))
+                outcome = await asyncio.wrap_future(self.checks.submit((checked, in_flight)))
             if isinstance(outcome, Refusal):
                 raise outcome
             if checked.kind == "Claim":

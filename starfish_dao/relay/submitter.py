@@ -82,16 +82,20 @@ class Submitter:
         if self._thread:
             self._thread.join(10)
 
+    def guarded_step(self) -> bool:
+        """One step; a failure (the chain down) is recorded, logged and retried later, the queue kept."""
+        try:
+            busy = self.step()
+            self.healthy, self.last_error = True, ""
+            return busy
+        except Exception as exc:  # noqa: BLE001 - chain down: keep the queue, retry
+            self.healthy, self.last_error = False, str(exc)
+            log.warning("%s", exc)  # the submitter's own process prefixes "submitter:"
+            return False
+
     def _run(self, interval: float) -> None:
         while not self._stop.is_set():
-            try:
-                busy = self.step()
-                self.healthy, self.last_error = True, ""
-            except Exception as exc:  # noqa: BLE001 - chain down: keep the queue, retry
-                self.healthy, self.last_error = False, str(exc)
-                log.warning("submitter: %s", exc)
-                busy = False
-            if not busy:
+            if not self.guarded_step():
                 self._stop.wait(interval)
 
     # ---------------------------------------------------------------- work
@@ -441,17 +445,12 @@ def _child() -> None:
     threading.Thread(target=watch_parent, name="parent-watch", daemon=True).start()
     submitter.recover()
     interval = float(config["interval"])
+    status_at = 0.0
     while not submitter._stop.is_set():
-        try:
-            busy = submitter.step()
-            submitter.healthy, submitter.last_error = True, ""
-        except Exception as exc:  # noqa: BLE001 - chain down: keep the queue, retry
-            submitter.healthy, submitter.last_error = False, str(exc)
-            log.warning("%s", exc)
-            busy = False
+        busy = submitter.guarded_step()
         now = time.time()
-        if now - getattr(submitter, "_status_at", 0.0) > 1.0:
-            submitter._status_at = now  # type: ignore[attr-defined]
+        if now - status_at > 1.0:
+            status_at = now
             tmp = status.with_suffix(".tmp")
             tmp.write_text(json.dumps({"pid": os.getpid(), "healthy": submitter.healthy, "at": now,
                                        "error": submitter.last_error, "rollbacks": submitter.rollbacks}))  # fmt: skip

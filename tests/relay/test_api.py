@@ -242,7 +242,7 @@ def test_chain_down_answers_503_and_accepted_actions_wait(relay: RelayHarness) -
     time.sleep(0.5)
     assert c.get(f"/v1/actions/{accepted.json()['id']}").json()["status"] == "accepted"
     assert relay.relay.checks is not None
-    checkers = [c.rpc for c in relay.relay.checks.checkers]
+    checkers = [c.rpc for c in relay.relay.checkers]
     checker_real = checkers[0].url
     for rpc in checkers:
         rpc.url = "http://127.0.0.1:9/v3/0123456789abcdef?apikey=SECRET-KEY-42"  # a node URL with its key
