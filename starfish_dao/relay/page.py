@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from starfish_dao.domain.errors import IPFSError
 from starfish_dao.domain.unixfs import CID
+from starfish_dao.relay.actions import _address
 from starfish_dao.relay.problems import Refusal
 from starfish_dao.relay.routers import RelayDep, _model, _str
 
@@ -80,12 +81,7 @@ def proposals(relay: RelayDep) -> list[dict[str, Any]]:
 
 @views.get("/members/{address}/history", summary="One member's contributions, reviews and payouts")
 def member_history(address: str, relay: RelayDep) -> dict[str, Any]:
-    from starfish_dao.relay.actions import _address
-
-    try:
-        who = _address(address, "address")
-    except Refusal as exc:
-        raise exc from None
+    who = _address(address, "address")
     with relay.state.lock:
         m = _model(relay)
         record = m.members.get(who)
