@@ -290,8 +290,8 @@ def test_secrets_in_the_node_url_never_reach_the_log_or_an_answer(dao: Dao, tmp_
         time.sleep(2)  # the submitter and the state poller fail a few times meanwhile
         log = relay.log.read_text()
         assert "SECRET-KEY-42" not in down.text
-        # both processes logged what failed, with the URL's path and query replaced
-        assert "submitter: " in log and "state refresh: " in log and "[redacted]" in log
+        # both processes logged what failed (host and port, never the URL's path or query)
+        assert "submitter: " in log and "state refresh: " in log and "connection failed" in log
         assert "SECRET-KEY-42" not in log and "apikey" not in log
     finally:
         if relay is not None:
@@ -885,3 +885,17 @@ def test_two_relays_one_killed_mid_stream_nothing_lost_or_doubled(dao: Dao, tmp_
     finally:
         first.stop()
         second.stop()
+
+
+def test_scrub_removes_what_a_url_carries_from_any_message() -> None:
+    """web3 and urllib3 put the node's URL in their errors (the relay's own JSON-RPC errors name only
+    host and port): every log line and answer passes through `scrub`."""
+    from starfish_dao.relay.problems import scrub
+
+    urllib3 = ("HTTPConnectionPool(host='node.example', port=8545): Max retries exceeded with url: "
+               "/v3/0123456789abcdef?apikey=SECRET-KEY-42 (Caused by NewConnectionError)")  # fmt: skip
+    web3 = "Could not connect to https://user:pw@node.example/v3/0123456789abcdef?apikey=SECRET-KEY-42"
+    for text in (urllib3, web3):
+        clean = scrub(text)
+        assert "[redacted]" in clean and "node.example" in clean, clean
+        assert "SECRET-KEY-42" not in clean and "0123456789abcdef" not in clean and "pw@" not in clean, clean
