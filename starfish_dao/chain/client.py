@@ -302,12 +302,19 @@ class Starfish:
     # ----------------------------------------------------------------- events
 
     def _decoders(self) -> dict[tuple[str, bytes], EventDecoder]:
+        """One decoder per (address, topic), built once per set of contracts (a poller reads logs
+        many times a second)."""
+        key = tuple((role, c.address) for role, c in self.contracts.items())
+        cached: tuple[Any, dict[tuple[str, bytes], EventDecoder]] | None = getattr(self, "_decoder_table", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
         table: dict[tuple[str, bytes], EventDecoder] = {}
         for role, contract in self.contracts.items():
             for item in contract.abi:
                 if item.get("type") == "event":
                     decoder = EventDecoder(role, dict(item))
                     table[(contract.address.lower(), decoder.topic)] = decoder
+        self._decoder_table = (key, table)
         return table
 
     def logs(
@@ -371,6 +378,8 @@ class EventDecoder:
         self.plain_names = [i["name"] for i in abi["inputs"] if not i["indexed"]]
         self.plain_types = [i["type"] for i in abi["inputs"] if not i["indexed"]]
         self.order = [i["name"] for i in abi["inputs"]]
+        # events of one-word values (most of them) are read word by word, without eth_abi's layers
+        self.static = all(_static_word(t) for t in self.plain_types)
 
     def decode(self, topics: list[bytes], data: bytes) -> dict[str, Any]:
         args: dict[str, Any] = {}
@@ -383,6 +392,13 @@ class EventDecoder:
                 args[name] = int.from_bytes(topic, "big", signed=typ.startswith("int"))
             else:
                 args[name] = topic
+        if self.static and len(data) == 32 * len(self.plain_types):
+            try:
+                for i, (name, typ) in enumerate(zip(self.plain_names, self.plain_types, strict=True)):
+                    args[name] = _word(typ, data[32 * i : 32 * i + 32])
+                return {name: args[name] for name in self.order}
+            except ValueError:
+                pass  # malformed: eth_abi below says how
         for name, typ, value in zip(self.plain_names, self.plain_types, decode(self.plain_types, data), strict=True):
             if typ == "address":
                 value = _checksum(bytes.fromhex(value[2:]))
@@ -390,6 +406,32 @@ class EventDecoder:
                 value = [_checksum(bytes.fromhex(v[2:])) for v in value]
             args[name] = value
         return {name: args[name] for name in self.order}
+
+
+def _static_word(typ: str) -> bool:
+    return typ in ("address", "bool", "bytes32") or (
+        (typ.startswith("uint") or typ.startswith("int")) and not typ.endswith("]")
+    )
+
+
+def _word(typ: str, word: bytes) -> Any:
+    """One ABI word of a static type, as eth_abi (with checksummed addresses) decodes it."""
+    if typ == "address":
+        if any(word[:12]):
+            raise ValueError("an address word with high bytes set")
+        return _checksum(word[12:])
+    if typ == "bool":
+        if any(word[:31]) or word[31] > 1:
+            raise ValueError("a bool word that is neither 0 nor 1")
+        return word[31] == 1
+    if typ == "bytes32":
+        return word
+    signed = typ.startswith("int")
+    bits = int(typ[4 if signed is False else 3 :] or 256)
+    value = int.from_bytes(word, "big", signed=signed)
+    if not (-(2 ** (bits - 1)) <= value < 2 ** (bits - 1) if signed else value < 2**bits):
+        raise ValueError(f"{value} does not fit {typ}")
+    return value
 
 
 def _bytes(value: Any) -> bytes:

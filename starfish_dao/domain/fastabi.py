@@ -5,6 +5,7 @@ tests/domain/test_fastabi.py."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -74,15 +75,40 @@ def recover(message_hash: bytes, signature: bytes) -> str:
     return checksum("0x" + keccak(public.format(compressed=False)[1:])[-20:].hex())
 
 
+def _rlp(item: int | bytes | list[Any]) -> bytes:
+    """RLP of unsigned integers, byte strings and lists of them (what a transaction holds)."""
+    if isinstance(item, list):
+        payload = b"".join(_rlp(i) for i in item)
+        return _rlp_length(len(payload), 0xC0) + payload
+    if isinstance(item, int):
+        if item < 0:
+            raise ValueError("RLP integers are unsigned")
+        item = item.to_bytes((item.bit_length() + 7) // 8, "big")
+    if len(item) == 1 and item[0] < 0x80:
+        return item
+    return _rlp_length(len(item), 0x80) + item
+
+
+def _rlp_length(length: int, offset: int) -> bytes:
+    if length < 56:
+        return bytes([offset + length])
+    encoded = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([offset + 55 + len(encoded)]) + encoded
+
+
+@functools.lru_cache(maxsize=8)
+def _private_key(secret: bytes) -> Any:
+    from coincurve import PrivateKey
+
+    return PrivateKey(secret)  # deriving its public key costs more than the signature itself
+
+
 def sign_eip1559(private_key: bytes, chain_id: int, nonce: int, max_priority_fee: int, max_fee: int, gas: int,
                  to: str, value: int, data: bytes) -> tuple[bytes, bytes]:  # fmt: skip
     """A signed EIP-1559 transaction: (raw bytes, hash). The same bytes as eth-account's
     `sign_transaction` (RFC 6979 nonces, low s), in a fraction of the time."""
-    import rlp
-    from coincurve import PrivateKey
-
-    fields = [chain_id, nonce, max_priority_fee, max_fee, gas, bytes.fromhex(to[2:]), value, data, []]
-    signature = PrivateKey(private_key).sign_recoverable(keccak(b"\x02" + rlp.encode(fields)), hasher=None)
+    fields: list[Any] = [chain_id, nonce, max_priority_fee, max_fee, gas, bytes.fromhex(to[2:]), value, data, []]
+    signature = _private_key(bytes(private_key)).sign_recoverable(keccak(b"\x02" + _rlp(fields)), hasher=None)
     r, s, parity = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:64], "big"), signature[64]
-    raw = b"\x02" + rlp.encode([*fields, parity, r, s])
+    raw = b"\x02" + _rlp([*fields, parity, r, s])
     return raw, keccak(raw)

@@ -297,11 +297,14 @@ class Queue:
         )
         return [a for a in (self._row(r) for r in rows) if a is not None]
 
-    def sent_from(self, relayer_nonce: int) -> list[Action]:
-        """Sent actions not yet mined, from `relayer_nonce` up, in nonce order."""
+    def sent_from(self, relayer_nonce: int, limit: int = -1) -> list[Action]:
+        """Sent actions not yet mined, from `relayer_nonce` up, in nonce order (at most `limit`)."""
         rows = (
             self._db()
-            .execute(f"{SELECT} WHERE status = 'sent' AND relayer_nonce >= ? ORDER BY relayer_nonce", (relayer_nonce,))
+            .execute(
+                f"{SELECT} WHERE status = 'sent' AND relayer_nonce >= ? ORDER BY relayer_nonce LIMIT ?",
+                (relayer_nonce, limit),
+            )
             .fetchall()
         )
         return [a for a in (self._row(r) for r in rows) if a is not None]

@@ -66,6 +66,10 @@ class Submitter:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._rebroadcast_at = 0.0
+        self._base_fee = 0
+        # after a round that sent, a short pause lets more accepted actions gather: one round trip,
+        # one fsync and (on an automining node) one block carry several, for at most this delay
+        self.linger = 0.01
         self.healthy = True
         self.last_error = ""
         self.rollbacks = 0  # rows found no longer on chain (and re-sent)
@@ -95,8 +99,7 @@ class Submitter:
 
     def _run(self, interval: float) -> None:
         while not self._stop.is_set():
-            if not self.guarded_step():
-                self._stop.wait(interval)
+            self._stop.wait(min(interval, self.linger) if self.guarded_step() else interval)
 
     # ---------------------------------------------------------------- work
 
@@ -171,7 +174,7 @@ class Submitter:
         accepted = self.queue.by_status("accepted", limit=min(batch, room))
         if not accepted:
             return False
-        max_fee, tip = self._fees()
+        max_fee, tip = 2 * self._base_fee + TIP, TIP  # the latest block's base fee, read by _reconcile
         recorded = self.queue.max_relayer_nonce()
         nonce = max(pending, mined, 0 if recorded is None else recorded + 1)
         raws, changes = [], []
@@ -190,14 +193,15 @@ class Submitter:
 
     def _reconcile(self) -> tuple[int, int, int]:
         """Mined, failed, final, rolled back, stuck: the queue brought in line with the chain."""
-        head_hex, mined_hex, pending_hex = self._batch([
-            ("eth_blockNumber", []),
+        latest, mined_hex, pending_hex = self._batch([
+            ("eth_getBlockByNumber", ["latest", False]),
             ("eth_getTransactionCount", [self.relayer.address, "latest"]),
             ("eth_getTransactionCount", [self.relayer.address, "pending"]),
         ])  # fmt: skip
-        if head_hex is None or mined_hex is None or pending_hex is None:
+        if latest is None or mined_hex is None or pending_hex is None:
             raise ChainError("the node did not answer the relayer's nonce")
-        head, mined, pending = int(head_hex, 16), int(mined_hex, 16), int(pending_hex, 16)
+        head, mined, pending = int(latest["number"], 16), int(mined_hex, 16), int(pending_hex, 16)
+        self._base_fee = int(latest.get("baseFeePerGas", "0x0"), 16)
         changes: list[tuple[str, dict[str, Any]]] = []
         # 1. a landed row whose nonce the chain has not used is not on chain any more: send it again
         for action in self.queue.landed_from(mined):
@@ -243,7 +247,7 @@ class Submitter:
             self._rebroadcast_at = now
             self._broadcast([a.raw_tx for a in self.queue.sent_from(mined) if a.raw_tx])
         if top is not None:
-            for action in self.queue.sent_from(mined)[:16]:
+            for action in self.queue.sent_from(mined, limit=16):
                 if action.sent_at is not None and now - action.sent_at > self.resubmit_after:
                     self._replace(action)
         return head, mined, pending
@@ -455,8 +459,7 @@ def _child() -> None:
             tmp.write_text(json.dumps({"pid": os.getpid(), "healthy": submitter.healthy, "at": now,
                                        "error": submitter.last_error, "rollbacks": submitter.rollbacks}))  # fmt: skip
             tmp.replace(status)
-        if not busy:
-            submitter._stop.wait(interval)
+        submitter._stop.wait(min(interval, submitter.linger) if busy else interval)
     queue.close()
 
 

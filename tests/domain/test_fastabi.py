@@ -72,3 +72,26 @@ def test_signed_transaction_matches_eth_account(nonce: int, tip: int, fee: int, 
     expected = account.sign_transaction(tx)
     raw, tx_hash = fastabi.sign_eip1559(account.key, chain_id, nonce, tip, fee, gas, to, value, data)
     assert raw == bytes(expected.raw_transaction) and tx_hash == bytes(expected.hash)
+
+
+_RLP_ITEMS = st.recursive(
+    st.integers(0, 2**256) | st.binary(max_size=80),
+    lambda children: st.lists(children, max_size=6),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=200)
+@given(_RLP_ITEMS)
+def test_rlp_matches_the_rlp_library(item: object) -> None:
+    """The signer's own RLP (integers, bytes, nested lists; long strings and lists included)."""
+    import rlp
+
+    assert fastabi._rlp(item) == rlp.encode(item)  # type: ignore[arg-type]
+
+
+def test_rlp_refuses_negative_integers() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="unsigned"):
+        fastabi._rlp(-1)
