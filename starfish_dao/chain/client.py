@@ -22,6 +22,7 @@ from starfish_dao.chain.tx import send
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.commitment import commitment, new_salt
 from starfish_dao.domain.errors import ChainError
+from starfish_dao.domain.fastabi import checksum
 from starfish_dao.domain.model import ETH, STATUSES
 from starfish_dao.domain.unixfs import CID, RAW
 
@@ -363,7 +364,7 @@ _CHECKSUMS: dict[bytes, str] = {}
 def _checksum(raw20: bytes) -> str:
     address = _CHECKSUMS.get(raw20)
     if address is None:
-        address = _CHECKSUMS[raw20] = to_checksum_address(raw20)
+        address = _CHECKSUMS[raw20] = checksum("0x" + raw20.hex())
     return address
 
 

@@ -8,9 +8,11 @@ speaks JSON-RPC directly where the provider is HTTP, and falls back to web3 else
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
-import http.client
 import json
+import socket
+import ssl
 import threading
 import urllib.parse
 from collections.abc import Sequence
@@ -31,11 +33,86 @@ def _hex(value: int) -> str:
     return hex(value)
 
 
+class _Closed(ConnectionError):
+    """The node closed a kept-alive connection (before answering)."""
+
+
+class _Connection:
+    """One HTTP/1.1 connection: a request out, a response in (Content-Length, chunked, or to the
+    end of the stream). Only what a JSON-RPC node speaks; headers are read line by line."""
+
+    def __init__(self, host: str, port: int, https: bool, timeout: float) -> None:
+        sock = socket.create_connection((host, port), timeout=timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if https:
+            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+        self.sock = sock
+        self.reader = sock.makefile("rb", buffering=65536)
+        self.reused = False
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.reader.close()
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+    def exchange(self, head: bytes, body: bytes) -> tuple[int, str, bytes, bool]:
+        """(status, reason, body, whether the connection stays open)."""
+        self.sock.sendall(head + body)
+        line = self.reader.readline(65537)
+        if not line:
+            raise _Closed("the node closed the connection")
+        parts = line.split(None, 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
+            raise ConnectionError("the node did not answer HTTP")
+        status = int(parts[1])
+        reason = parts[2].strip().decode("latin-1") if len(parts) > 2 else ""
+        length: int | None = None
+        chunked = False
+        keep = parts[0] != b"HTTP/1.0"
+        for _ in range(200):
+            header = self.reader.readline(65537)
+            if header in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = header.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding":
+                chunked = b"chunked" in value.lower()
+            elif name == b"connection":
+                keep = value.strip().lower() != b"close"
+        else:
+            raise ConnectionError("the node's answer has too many headers")
+        if chunked:
+            pieces = []
+            while True:
+                size = int(self.reader.readline(1026).split(b";")[0], 16)
+                if size == 0:
+                    while self.reader.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    break
+                pieces.append(self._exactly(size))
+                self.reader.readline(3)
+            data = b"".join(pieces)
+        elif length is not None:
+            data = self._exactly(length)
+        else:
+            data, keep = self.reader.read(), False
+        return status, reason, data, keep
+
+    def _exactly(self, size: int) -> bytes:
+        data: bytes = self.reader.read(size)
+        if len(data) != size:
+            raise ConnectionError("the node's answer was cut short")
+        return data
+
+
 class Transport:
-    """JSON over HTTP POST to one URL on a kept-alive connection per thread: http.client, not
-    requests, because requests spends ~0.5 ms of CPU per call (sessions, adapters, hooks, cookie
-    merging) against ~0.13 ms here, and the relay's checks and submitter make hundreds of calls a
-    second. Errors never carry the URL (an RPC URL often holds an API key)."""
+    """JSON over HTTP POST to one URL on a kept-alive connection per thread. Not requests (~0.5 ms
+    of CPU per call: sessions, adapters, hooks, cookie merging) nor http.client (~0.13 ms, most of
+    it parsing headers with the email package): the relay's checks and submitter make hundreds of
+    calls a second. Errors never carry the URL (an RPC URL often holds an API key)."""
 
     def __init__(self, url: str, timeout: float = 120.0) -> None:
         parts = urllib.parse.urlsplit(url)
@@ -44,45 +121,45 @@ class Transport:
         self.https = parts.scheme == "https"
         self.host = parts.hostname
         self.port = parts.port or (443 if self.https else 80)
-        self.path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self.timeout = timeout
-        self.headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        host = self.host if ":" not in self.host else f"[{self.host}]"
+        lines = [f"POST {path} HTTP/1.1", f"Host: {host}:{self.port}", "Content-Type: application/json",
+                 "Accept: application/json", "User-Agent: starfish-dao"]  # fmt: skip
         if parts.username is not None:
             userinfo = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
-            self.headers["Authorization"] = "Basic " + base64.b64encode(userinfo.encode()).decode()
+            lines.append("Authorization: Basic " + base64.b64encode(userinfo.encode()).decode())
+        self._head = ("\r\n".join(lines) + "\r\nContent-Length: ").encode()
         self._local = threading.local()
-
-    def _connection(self) -> http.client.HTTPConnection:
-        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            kind = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
-            conn = kind(self.host, self.port, timeout=self.timeout)
-            self._local.conn = conn
-        return conn
 
     def post(self, payload: Any) -> Any:
         body = json.dumps(payload, separators=(",", ":")).encode()
+        head = self._head + str(len(body)).encode() + b"\r\n\r\n"
         for attempt in (0, 1):
-            conn = self._connection()
+            conn: _Connection | None = getattr(self._local, "conn", None)
             try:
-                conn.request("POST", self.path, body, self.headers)
-                response = conn.getresponse()
-                data = response.read()
-            except (OSError, http.client.HTTPException) as exc:
-                conn.close()
+                if conn is None:
+                    conn = self._local.conn = _Connection(self.host, self.port, self.https, self.timeout)
+                reused = conn.reused
+                status, reason, data, keep = conn.exchange(head, body)
+            except (OSError, ValueError) as exc:
+                if conn is not None:
+                    conn.close()
                 self._local.conn = None
                 # a kept-alive connection the node closed while idle: once more on a fresh one
                 # (JSON-RPC reads and sendRawTransaction are safe to repeat)
-                if attempt == 0 and isinstance(exc, http.client.RemoteDisconnected | ConnectionResetError
-                                                     | BrokenPipeError):  # fmt: skip
+                if attempt == 0 and conn is not None and reused and isinstance(exc, _Closed | ConnectionResetError
+                                                                                 | BrokenPipeError):  # fmt: skip
                     continue
                 kind = "timed out" if isinstance(exc, TimeoutError) else "connection failed"
                 raise ConnectionError(f"JSON-RPC {kind} ({self.host}:{self.port}): {type(exc).__name__}") from None
-            if response.status != 200:
-                if response.will_close:
-                    conn.close()
-                    self._local.conn = None
-                raise ChainError(f"the node answered HTTP {response.status} {response.reason}")
+            if keep:
+                conn.reused = True
+            else:
+                conn.close()
+                self._local.conn = None
+            if status != 200:
+                raise ChainError(f"the node answered HTTP {status} {reason}")
             return json.loads(data)
         raise AssertionError("unreachable")
 

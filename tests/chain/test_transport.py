@@ -1,0 +1,153 @@
+"""The JSON-RPC transport against servers that answer every way HTTP allows: Content-Length,
+chunked, HTTP/1.0 to the end of the stream, an error status, and a kept-alive connection that the
+server closes while idle (sent once more on a fresh one). Its errors never carry the URL."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from starfish_dao.chain.rpc import Transport
+from starfish_dao.domain.errors import ChainError
+
+Answer = Callable[[bytes, int], bytes]  # (request body, index of the request on its connection) -> raw response
+
+
+def _serve(answer: Answer, close_after: int | None = None) -> tuple[int, list[bytes], Callable[[], None]]:
+    """A one-thread HTTP server on loopback; returns its port, the raw requests it saw, and a stop."""
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    seen: list[bytes] = []
+    stop = threading.Event()
+
+    def handle(conn: socket.socket) -> None:
+        reader = conn.makefile("rb")
+        index = 0
+        while not stop.is_set():
+            head = b""
+            while not head.endswith(b"\r\n\r\n"):
+                line = reader.readline()
+                if not line:
+                    return
+                head += line
+            length = int(next(h for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")).split(b":")[1])
+            body = reader.read(length)
+            seen.append(head + body)
+            conn.sendall(answer(body, index))
+            index += 1
+            if close_after is not None and index >= close_after:
+                conn.close()
+                return
+
+    def loop() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:  # closed by the test's end
+                return
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=loop, daemon=True).start()
+
+    def close() -> None:
+        stop.set()
+        server.close()
+
+    return port, seen, close
+
+
+@pytest.fixture
+def served() -> Iterator[Callable[..., tuple[int, list[bytes]]]]:
+    stops: list[Callable[[], None]] = []
+
+    def start(answer: Answer, close_after: int | None = None) -> tuple[int, list[bytes]]:
+        port, seen, close = _serve(answer, close_after)
+        stops.append(close)
+        return port, seen
+
+    yield start
+    for close in stops:
+        close()
+
+
+def _echo(body: bytes) -> bytes:
+    request = json.loads(body)
+    return json.dumps([{"jsonrpc": "2.0", "id": r["id"], "result": r["method"]} for r in request]).encode()
+
+
+def _length(body: bytes, _: int) -> bytes:
+    data = _echo(body)
+    return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(data), data)
+
+
+def _chunked(body: bytes, _: int) -> bytes:
+    data = _echo(body)
+    chunks = b"".join(b"%x;ext=1\r\n%s\r\n" % (len(data[i : i + 7]), data[i : i + 7]) for i in range(0, len(data), 7))
+    return b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\nX-Trailer: 1\r\n\r\n"
+
+
+def _http10(body: bytes, _: int) -> bytes:
+    return b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + _echo(body)
+
+
+CALL = [{"jsonrpc": "2.0", "id": 0, "method": "eth_chainId", "params": []},
+        {"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}]  # fmt: skip
+
+
+@pytest.mark.parametrize("answer", [_length, _chunked, _http10], ids=["content-length", "chunked", "http/1.0"])
+def test_every_framing_of_an_answer_is_read(served: Callable[..., tuple[int, list[bytes]]], answer: Answer) -> None:
+    port, seen = served(answer, 1 if answer is _http10 else None)
+    transport = Transport(f"http://user:pa%20ss@127.0.0.1:{port}/v3/key?apikey=SECRET")
+    for _ in range(3):
+        assert [a["result"] for a in transport.post(CALL)] == ["eth_chainId", "eth_blockNumber"]
+    first = seen[0].decode()
+    assert first.startswith("POST /v3/key?apikey=SECRET HTTP/1.1\r\n"), first
+    assert "Authorization: Basic dXNlcjpwYSBzczo=" not in first  # the password is decoded before encoding
+    assert "Authorization: Basic dXNlcjpwYSBzcw==" in first  # base64("user:pa ss")
+    assert len(seen) == 3
+
+
+def test_a_connection_the_node_closed_while_idle_is_opened_again(
+    served: Callable[..., tuple[int, list[bytes]]],
+) -> None:
+    port, seen = served(_length, close_after=1)  # the server closes after each answer, without saying so
+    transport = Transport(f"http://127.0.0.1:{port}/")
+    for _ in range(4):
+        assert transport.post(CALL)[1]["result"] == "eth_blockNumber"
+    assert len(seen) == 4  # each sent once: the stale connection failed before the request was read
+
+
+def test_an_error_status_and_a_dead_node_name_host_and_port_never_the_url(
+    served: Callable[..., tuple[int, list[bytes]]],
+) -> None:
+    port, _ = served(lambda body, _: b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy")
+    with pytest.raises(ChainError, match="HTTP 503 Service Unavailable") as refused:
+        Transport(f"http://127.0.0.1:{port}/v3/0123456789abcdef?apikey=SECRET").post(CALL)
+    assert "SECRET" not in str(refused.value) and "0123456789abcdef" not in str(refused.value)
+    dead = socket.create_server(("127.0.0.1", 0))
+    dead_port = dead.getsockname()[1]
+    dead.close()
+    with pytest.raises(ConnectionError, match=f"connection failed \\(127.0.0.1:{dead_port}\\)") as down:
+        Transport(f"http://127.0.0.1:{dead_port}/?apikey=SECRET").post(CALL)
+    assert "SECRET" not in str(down.value)
+
+
+def test_an_answer_cut_short_is_an_error_not_a_truncated_result(
+    served: Callable[..., tuple[int, list[bytes]]],
+) -> None:
+    port, _ = served(lambda body, _: b'HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n[{"id":0}]', close_after=1)
+    with pytest.raises(ConnectionError, match="connection failed"):
+        Transport(f"http://127.0.0.1:{port}/").post(CALL)
+
+
+def test_urls_that_are_not_http_are_refused() -> None:
+    for url in ("ws://127.0.0.1:8545", "ftp://x", "http://"):
+        with pytest.raises(ValueError, match="http:// or https://"):
+            Transport(url)
