@@ -187,6 +187,22 @@ class Stage:
                 raise RuntimeError(f"{target - self.members()} joins not mined after {limit:.0f} s")
             time.sleep(0.02)
 
+    def outcomes(self, limit: float = 60) -> dict[str, int]:
+        """The relay's own account of its actions once every one has landed: a relay that pays only
+        for what succeeds has no failed row (a failed one cost gas for nothing)."""
+        import sqlite3
+
+        deadline = time.monotonic() + limit
+        while True:
+            db = sqlite3.connect(self.home / "q.sqlite3")
+            try:
+                counts = dict(db.execute("SELECT status, COUNT(*) FROM actions GROUP BY status").fetchall())
+            finally:
+                db.close()
+            if (not counts.get("accepted") and not counts.get("sent")) or time.monotonic() > deadline:
+                return counts
+            time.sleep(0.1)
+
     def close(self) -> None:
         if self.relay is not None and self.relay.poll() is None:
             self.relay.terminate()
@@ -268,6 +284,7 @@ def main() -> None:
         members = s.members()
         paced_run = load(s.port, [json.dumps(b).encode() for b in s.joins(args.paced)], args.clients, 8, rate=200.0)
         s.wait_members(members + args.paced)
+        landed = {"paced": s.outcomes()}
     finally:
         s.close()
 
@@ -277,6 +294,7 @@ def main() -> None:
         members = s.members()
         sat = load(s.port, [json.dumps(b).encode() for b in s.joins(args.n)], args.clients, args.threads)
         s.wait_members(members + args.n)
+        landed["saturation"] = s.outcomes()
     finally:
         s.close()
 
@@ -289,6 +307,7 @@ def main() -> None:
         accept_run = load(s.port, bodies, args.clients, args.threads)
         s.wait_members(members + args.n)
         end_to_end = args.n / (time.perf_counter() - t0)
+        landed["end-to-end"] = s.outcomes()
     finally:
         s.close()
 
@@ -327,6 +346,7 @@ def main() -> None:
         f"baseline {base['statuses']}",
         file=sys.stderr,
     )
+    print(f"on chain, by the relay's queue (failed = gas paid for nothing): {landed}")
 
 
 if __name__ == "__main__":
