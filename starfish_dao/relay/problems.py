@@ -145,3 +145,15 @@ def from_http_exception(status: int, detail: Any) -> tuple[str, str, dict[str, A
         extra = {k: v for k, v in detail.items() if k not in ("error", "message")}
         return code, message, extra
     return _BY_STATUS.get(status, "internal"), str(detail), {}
+
+
+def scrub_uncaught() -> None:
+    """An uncaught exception's traceback (which bypasses logging) is scrubbed too: a child process
+    that fails to reach its node must not print the node's URL."""
+    import sys
+    import traceback
+
+    def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        sys.stderr.write(scrub("".join(traceback.format_exception(kind, value, tb))))
+
+    sys.excepthook = hook

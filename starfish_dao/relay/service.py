@@ -31,6 +31,7 @@ from starfish_dao.relay.queue import Action, NewAction, Queue
 from starfish_dao.relay.settings import RelaySettings
 from starfish_dao.relay.state import ChainState
 from starfish_dao.relay.submitter import Submitter, SubmitterProcess
+from starfish_dao.relay.verifier import VerifierProcess
 
 
 def relayer_account(settings: RelaySettings) -> LocalAccount:
@@ -165,8 +166,13 @@ class Relay:
         self.commits = Batcher([self.queue.insert_many], "group-commit", drain=True)
         self.checkers = [Checker(self.sf, self.account.address, self.settings.simulate_ahead) for _ in range(2)]
         self.checks = Batcher([c.on_chain_many for c in self.checkers], "chain-checks", limit=256)
-        self.state.start(self.settings.state_interval)
         url = getattr(self.sf.w3.provider, "endpoint_uri", None)
+        if self.settings.verifier_process and url:
+            self.state.remote = VerifierProcess(
+                {"rpc_url": str(url), "deployment": self.sf.deployment.to_json()}, self.state.verified
+            )
+            self.state.remote.start()
+        self.state.start(self.settings.state_interval)
         if self.settings.submitter_process and url:
             path = self.settings.queue_path()
             self.submitter_process = SubmitterProcess(

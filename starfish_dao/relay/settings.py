@@ -37,6 +37,7 @@ class RelaySettings(BaseSettings):
     keeper_finalize: bool = False
     keeper_claim_threshold_wei: int | None = None  # sweep claims of members owed more than this
     ipfs_api: str | None = None
+    verifier_process: bool = True  # compare in a process of its own, not in the accepting one
     verify_interval: float = 30.0  # seconds between checks of every served number against the chain
     confirmations: int = 3  # blocks deep before a mined action is final (a rollback above it is re-sent)
     # budgets in gas, not only requests: what one IP, and one signer, may have the relay spend per hour

@@ -20,6 +20,8 @@ from typing import Any
 from starfish_dao.chain.client import Starfish
 from starfish_dao.chain.rpc import RawRpc
 from starfish_dao.domain.model import Model
+from starfish_dao.relay.problems import scrub
+from starfish_dao.relay.verifier import VerifierProcess, compare_all
 
 log = logging.getLogger("starfish.relay")
 
@@ -43,6 +45,8 @@ class ChainState:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.healthy = True
+        # set by the relay: the comparison runs in a process of its own (relay/verifier.py)
+        self.remote: VerifierProcess | None = None
 
     def refresh(self) -> int:
         watching = self.block >= self.sf.deployment.deploy_block
@@ -94,6 +98,8 @@ class ChainState:
         self._stop.set()
         if self._thread:
             self._thread.join(5)
+        if self.remote is not None:
+            self.remote.stop()
 
     def _run(self, interval: float) -> None:
         while not self._stop.wait(interval):
@@ -101,27 +107,29 @@ class ChainState:
                 self.refresh()
                 self.healthy = True
                 if time.monotonic() - self._started_check >= self.verify_interval:
-                    self.verify()
+                    if self.remote is None:
+                        self.verify()
+                    elif self.remote.submit(self.block, self.model):  # a snapshot of what is served now
+                        self._started_check = time.monotonic()
             except Exception as exc:  # noqa: BLE001 - chain down: serve the last known state
                 self.healthy = False
                 log.warning("state refresh: %s", exc)
 
     def verify(self) -> dict[str, Any]:
         """Every number the relay serves, compared with the contracts' own views (what `starfish
-        verify` checks for state, money and governance), at the block the model has read."""
-        from starfish_dao.verify.governance import check_governance
-        from starfish_dao.verify.state import compare
-
+        verify` checks for state, money and governance), at the block the model has read; here, in
+        this process (the relay's own runs in its verifier process)."""
         self._started_check = time.monotonic()
         # no lock: only this thread (refresh) changes the model, and readers only read it, so the
         # API keeps answering while the contracts are queried
-        block = self.block
-        checks = compare(self.sf, self.model, block)
-        now = int(self.sf.w3.eth.get_block(block)["timestamp"])
-        checks += check_governance(self.sf, self.model, now, block)
-        failures = [str(c) for c in checks if not c.ok]
-        self.verification = {"ok": not failures, "checks": len(checks), "failures": failures[:50], "at": now,
-                             "block": block}  # fmt: skip
+        return self.verified(compare_all(self.sf, self.model, self.block))
+
+    def verified(self, result: dict[str, Any]) -> dict[str, Any]:
+        """Records an outcome (from `verify`, or from the verifier process)."""
+        if "error" in result:  # the chain could not be read: the last outcome stands, and ages
+            log.warning("verification: %s", scrub(str(result["error"])))
+            return self.verification
+        self.verification = result
         self.verified_at = time.monotonic()
         return self.verification
 

@@ -428,7 +428,7 @@ def _child() -> None:
     from starfish_dao.chain.backends import connect
     from starfish_dao.chain.client import Starfish
     from starfish_dao.chain.deployment import Deployment
-    from starfish_dao.relay.problems import ScrubFilter, register_secret
+    from starfish_dao.relay.problems import ScrubFilter, register_secret, scrub_uncaught
 
     _die_with_parent()
     config = json.loads(sys.stdin.readline())
@@ -436,6 +436,7 @@ def _child() -> None:
         os.nice(int(config["nice"]))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s submitter: %(message)s")
     register_secret(config.get("rpc_url"))
+    scrub_uncaught()
     for handler in logging.getLogger().handlers:
         handler.addFilter(ScrubFilter())
     lock = open(config["lock_file"], "w")  # noqa: SIM115 - held for the life of the process

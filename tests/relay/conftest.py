@@ -56,6 +56,7 @@ def relay_settings(tmp_path: Path, relayer: LocalAccount, **overrides: object) -
         "confirmations": 1,
         "state_interval": 0.05,
         "submitter_process": False,  # a thread: tests reach into it (its RPC, its resubmit delay)
+        "verifier_process": False,  # tests call state.verify() themselves; test_verifier runs the process
         **overrides,
     }
     return RelaySettings(**values)  # type: ignore[arg-type]

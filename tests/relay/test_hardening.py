@@ -554,7 +554,7 @@ def test_a_node_restarted_from_an_older_state_loses_nothing_the_relay_accepted(t
         finally:
             for pid in family:
                 os.kill(pid, signal.SIGCONT)
-        assert len(family) == 2  # the relay and its submitter
+        assert len(family) == 3  # the relay, its submitter and its verifier
         assert members == 5 + 5  # the five founders' and members' joins, and the first five
         # the relay notices (its mined rows are above the chain's nonce), sends the same bytes
         # again, and the chain ends with every accepted action on it exactly once
@@ -862,8 +862,9 @@ def test_two_relays_one_killed_mid_stream_nothing_lost_or_doubled(dao: Dao, tmp_
             results.append(client.submit(body, timeout=30))
             time.sleep(0.02)
         assert killed.is_set()
-        # its submitter died with it (an orphan would go on sending what the second relay carries)
-        assert len(family) == 2
+        # its submitter and verifier died with it (an orphan submitter would go on sending what the
+        # second relay carries)
+        assert len(family) == 3
         for pid in family[1:]:
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline and _alive(pid):
