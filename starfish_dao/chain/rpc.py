@@ -27,13 +27,18 @@ from web3.providers import HTTPProvider
 from starfish_dao.domain.errors import ChainError
 
 BATCH = 1000
+MAX_ANSWER = 512 * 1024 * 1024  # bytes: far above any batch of logs or calls this toolkit asks for
 
 
 def _hex(value: int) -> str:
     return hex(value)
 
 
-class _Closed(ConnectionError):
+class _BadAnswer(ConnectionError):
+    """What the node sent is not a usable HTTP answer (said in the error: it holds no URL)."""
+
+
+class _Closed(_BadAnswer):
     """The node closed a kept-alive connection (before answering)."""
 
 
@@ -64,7 +69,7 @@ class _Connection:
             raise _Closed("the node closed the connection")
         parts = line.split(None, 2)
         if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
-            raise ConnectionError("the node did not answer HTTP")
+            raise _BadAnswer("the node did not answer HTTP")
         status = int(parts[1])
         reason = parts[2].strip().decode("latin-1") if len(parts) > 2 else ""
         length: int | None = None
@@ -83,7 +88,7 @@ class _Connection:
             elif name == b"connection":
                 keep = value.strip().lower() != b"close"
         else:
-            raise ConnectionError("the node's answer has too many headers")
+            raise _BadAnswer("the node's answer has too many headers")
         if chunked:
             pieces = []
             while True:
@@ -98,13 +103,17 @@ class _Connection:
         elif length is not None:
             data = self._exactly(length)
         else:
-            data, keep = self.reader.read(), False
+            data, keep = self.reader.read(MAX_ANSWER + 1), False
+            if len(data) > MAX_ANSWER:
+                raise _BadAnswer(f"the node's answer is larger than {MAX_ANSWER} bytes")
         return status, reason, data, keep
 
     def _exactly(self, size: int) -> bytes:
+        if size > MAX_ANSWER:  # read() allocates what it is told: a hostile length must not be believed
+            raise _BadAnswer(f"the node's answer is larger than {MAX_ANSWER} bytes")
         data: bytes = self.reader.read(size)
         if len(data) != size:
-            raise ConnectionError("the node's answer was cut short")
+            raise _BadAnswer("the node's answer was cut short")
         return data
 
 
@@ -152,7 +161,8 @@ class Transport:
                                                                                  | BrokenPipeError):  # fmt: skip
                     continue
                 kind = "timed out" if isinstance(exc, TimeoutError) else "connection failed"
-                raise ConnectionError(f"JSON-RPC {kind} ({self.host}:{self.port}): {type(exc).__name__}") from None
+                why = str(exc) if isinstance(exc, _BadAnswer) else type(exc).__name__
+                raise ConnectionError(f"JSON-RPC {kind} ({self.host}:{self.port}): {why}") from None
             if keep:
                 conn.reused = True
             else:
