@@ -117,8 +117,9 @@ class Submitter:
     def _nonce(self, block: str) -> int:
         return int(self.rpc.request("eth_getTransactionCount", [self.relayer.address, block]), 16)
 
-    def _batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
-        """Results of several JSON-RPC calls (None where the node answered an error)."""
+    def _batch(self, calls: list[tuple[str, list[Any]]], errors: Any = None) -> list[Any]:
+        """Results of several JSON-RPC calls (`errors`, None by default, where the node answered an
+        error: a null result and a refused call are not the same answer)."""
         if not calls:
             return []
         if self.rpc.url is None:
@@ -127,10 +128,10 @@ class Submitter:
                 try:
                     out.append(self.rpc.request(method, params))
                 except Exception:  # noqa: BLE001 - as a batch would: that one answer is missing
-                    out.append(None)
+                    out.append(errors)
             return out
         payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)]
-        return [answer.get("result") for answer in self.rpc._post(payload)]
+        return [errors if "error" in answer else answer.get("result") for answer in self.rpc._post(payload)]
 
     def _fees(self) -> tuple[int, int]:
         block = self.rpc.request("eth_getBlockByNumber", ["latest", False])
@@ -185,7 +186,7 @@ class Submitter:
             raw, tx_hash = self._sign(action, nonce, max_fee, tip)
             changes.append((action.id, {"status": "sent", "raw_tx": raw, "tx_hash": tx_hash, "relayer_nonce": nonce,
                                         "sent_at": now, "attempts": action.attempts + 1,
-                                        "hashes": json.dumps([tx_hash])}))  # fmt: skip
+                                        "hashes": json.dumps([*action.all_hashes, tx_hash])}))  # fmt: skip
             raws.append(raw)
             nonce += 1
         # durable before broadcast (one transaction, one fsync): a crash from here on rebroadcasts these bytes
@@ -228,7 +229,11 @@ class Submitter:
         landed = self.queue.sent_below(mined) + moved
         found = self._receipts(landed)
         clock = time.monotonic()
+        # the grace restarts whenever a row leaves this set (a rollback put its nonce back)
+        self._missing = {k: v for k, v in self._missing.items() if k in {a.id for a in landed}}
         for action in landed:
+            if action.id in found and found[action.id] is None:
+                continue  # the node refused the lookup: no answer, so no conclusion, and no clock
             receipt = found.get(action.id)
             if receipt is None:
                 # a node may count a nonce as used a moment before it serves the receipt (anvil does,
@@ -239,10 +244,7 @@ class Submitter:
                     continue
                 del self._missing[action.id]
                 if int(action.relayer_nonce or 0) < mined:  # the nonce went to a transaction this relay did not sign
-                    log.warning("relayer nonce %s was used by another transaction; action %s is signed again",
-                                action.relayer_nonce, action.id)  # fmt: skip
-                    changes.append((action.id, {"status": "accepted", "relayer_nonce": None, "raw_tx": None,
-                                                "tx_hash": None, "hashes": "[]", "sent_at": None}))  # fmt: skip
+                    changes.append((action.id, self._taken(action)))
                 else:
                     changes.append((action.id, _resend(action)))
                     self.rollbacks += 1
@@ -263,16 +265,44 @@ class Submitter:
                     self._replace(action)
         return head, mined, pending
 
-    def _receipts(self, actions: list[Action]) -> dict[str, dict[str, Any]]:
+    def _receipts(self, actions: list[Action]) -> dict[str, dict[str, Any] | None]:
         """The receipt of each action's transaction, by action id (every hash ever signed for it:
-        a replacement may be the one that was mined)."""
+        a replacement may be the one that was mined); None where the node refused a lookup (a
+        rate limit is not an answer), absent where it has no receipt."""
         lookups = [(a, h) for a in actions for h in (a.all_hashes or [str(a.tx_hash)])]
-        answers = self._batch([("eth_getTransactionReceipt", [h]) for _, h in lookups])
-        found: dict[str, dict[str, Any]] = {}
+        refused = object()
+        answers = self._batch([("eth_getTransactionReceipt", [h]) for _, h in lookups], errors=refused)
+        found: dict[str, dict[str, Any] | None] = {}
         for (action, tx_hash), receipt in zip(lookups, answers, strict=True):
-            if receipt is not None:
+            if receipt is refused:
+                found.setdefault(action.id, None)
+            elif receipt is not None:
                 found[action.id] = {**receipt, "_hash": tx_hash}
         return found
+
+    def _taken(self, action: Action) -> dict[str, Any]:
+        """The action's relayer nonce was used, and none of its transactions has a receipt: another
+        transaction took the nonce. The action is signed again only if it would still succeed (it
+        is simulated first: if its own transaction landed after all, or someone carried it, a
+        second one would revert and cost gas for nothing); otherwise it is failed, with the reason,
+        and nothing is sent. Every hash signed for it is kept."""
+        params = {"from": self.relayer.address, "to": action.request["_to"], "data": action.request["_data"],
+                  "gas": hex(int(action.request["_gas"]))}  # fmt: skip
+        answer = self.rpc._post([{"jsonrpc": "2.0", "id": 0, "method": "eth_call", "params": [params, "latest"]}])[0]
+        if "error" not in answer:
+            log.warning("relayer nonce %s was used by another transaction; action %s is signed again",
+                        action.relayer_nonce, action.id)  # fmt: skip
+            return {"status": "accepted", "relayer_nonce": None, "raw_tx": None, "tx_hash": None, "sent_at": None}
+        data = (answer["error"] or {}).get("data")
+        if isinstance(data, dict):
+            data = data.get("data")
+        reason = _named(decode_revert(data)) if isinstance(data, str) and len(data) >= 10 else {"name": ""}
+        log.warning("relayer nonce %s was used and action %s has no receipt; it would now revert (%s): not sent "
+                    "again", action.relayer_nonce, action.id, reason.get("name") or "no reason")  # fmt: skip
+        return {"status": "failed", "final": 1, "error": json.dumps({
+            **reason, "message": f"its relayer nonce {action.relayer_nonce} was used but no receipt of its "
+            f"transactions was found; sent again it would revert ({reason.get('message') or 'no reason'}), "
+            "so it was not sent again: it may have been carried by another transaction"})}  # fmt: skip
 
     def _landed(self, action: Action, receipt: dict[str, Any], head: int) -> dict[str, Any]:
         block = _int(receipt["blockNumber"])

@@ -63,3 +63,74 @@ def test_a_nonce_another_transaction_took_is_signed_again_after_the_grace(relay:
     assert state["status"] == "mined", state
     row = relay.relay.queue.get(answer["id"])
     assert row is not None and row.relayer_nonce == taken + 1 and dropped
+
+
+def test_a_rollback_restarts_the_grace(relay: RelayHarness) -> None:
+    """Found by an attacker session: the grace's clock was never reset, so an action whose nonce a
+    rollback put back, mined again with the same one-round receipt lag, was signed again at once."""
+    submitter = relay.relay.submitter
+    w3 = relay.dao.sf.w3
+    real = submitter._receipts
+    hide = {"on": True}
+
+    def lagging(actions: list[Any]) -> dict[str, dict[str, Any] | None]:
+        found = real(actions)
+        return {} if hide["on"] else found
+
+    submitter._receipts = lagging  # type: ignore[method-assign]
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    before = _sent_count(relay)
+    action_id = relay.client.post("/v1/actions", json=relay.signed(Account.create(), "Join")).json()["id"]
+    deadline = time.monotonic() + 10
+    while action_id not in submitter._missing:  # mined, its receipt lagging: the grace has started
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]  # the node goes back
+    hide["on"] = False
+    time.sleep(submitter.missing_grace + 1)  # longer than the grace, the action not on chain meanwhile
+    hide["on"] = True  # mined again, with the same one-round receipt lag
+    w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    time.sleep(0.3)
+    hide["on"] = False
+    state = relay.wait(action_id)
+    assert state["status"] == "mined", state
+    assert _sent_count(relay) - before == 1  # the same transaction, once
+
+
+def test_refused_receipt_lookups_are_no_answer(relay: RelayHarness) -> None:
+    """Found by an attacker session: a node that rate-limits receipt lookups item by item (HTTP 200,
+    an error per item) for longer than the grace looked like 'another transaction took the nonce'."""
+    submitter = relay.relay.submitter
+    post = submitter.rpc._post
+    until = time.monotonic() + submitter.missing_grace + 1.5
+
+    def limited(payload: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        answers = post(payload)
+        if time.monotonic() < until:
+            answers = [{"jsonrpc": "2.0", "id": a["id"], "error": {"code": 429, "message": "rate limited"}}
+                       if p["method"] == "eth_getTransactionReceipt" else a
+                       for p, a in zip(payload, answers, strict=True)]  # fmt: skip
+        return answers
+
+    submitter.rpc._post = limited  # type: ignore[method-assign]
+    before = _sent_count(relay)
+    action_id = relay.client.post("/v1/actions", json=relay.signed(Account.create(), "Join")).json()["id"]
+    state = relay.wait(action_id, timeout=60)
+    assert state["status"] == "mined", state
+    assert _sent_count(relay) - before == 1
+
+
+def test_an_action_that_would_revert_is_not_sent_again_without_its_receipt(relay: RelayHarness) -> None:
+    """When no receipt turns up within the grace but the action would now revert (its own
+    transaction landed after all, or someone carried it), nothing is sent again: failed, with why."""
+    submitter = relay.relay.submitter
+    submitter.missing_grace = 0.5
+    submitter._receipts = lambda actions: {}  # type: ignore[method-assign]  # a node that never serves them
+    before = _sent_count(relay)
+    action_id = relay.client.post("/v1/actions", json=relay.signed(Account.create(), "Join")).json()["id"]
+    state = relay.wait(action_id)
+    assert state["status"] == "failed", state
+    assert state["error"]["name"] == "NonceAlreadyUsed" and "not sent again" in state["error"]["message"], state
+    assert _sent_count(relay) - before == 1  # the one transaction that did land; no second one
