@@ -14,6 +14,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 import urllib.parse
 from collections.abc import Sequence
 from typing import Any
@@ -44,7 +45,10 @@ class _Closed(_BadAnswer):
 
 class _Connection:
     """One HTTP/1.1 connection: a request out, a response in (Content-Length, chunked, or to the
-    end of the stream). Only what a JSON-RPC node speaks; headers are read line by line."""
+    end of the stream; interim 1xx answers skipped). Only what a JSON-RPC node speaks. The whole
+    exchange has one deadline (a node that drips a byte at a time cannot hold a thread for ever),
+    and bytes left over after an answer close the connection (they cannot become the next
+    request's answer)."""
 
     def __init__(self, host: str, port: int, https: bool, timeout: float) -> None:
         sock = socket.create_connection((host, port), timeout=timeout)
@@ -52,69 +56,111 @@ class _Connection:
         if https:
             sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
         self.sock = sock
-        self.reader = sock.makefile("rb", buffering=65536)
+        self.buf = bytearray()
         self.reused = False
+        self._deadline = 0.0
+        self._got = False  # any byte of this answer yet (a close before one is a stale connection)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
-            self.reader.close()
-        with contextlib.suppress(OSError):
             self.sock.close()
 
-    def exchange(self, head: bytes, body: bytes) -> tuple[int, str, bytes, bool]:
-        """(status, reason, body, whether the connection stays open)."""
-        self.sock.sendall(head + body)
-        line = self.reader.readline(65537)
-        if not line:
-            raise _Closed("the node closed the connection")
+    def _fill(self) -> None:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the node's answer took too long")
+        self.sock.settimeout(left)
+        chunk = self.sock.recv(262144)
+        if not chunk:
+            if not self._got:
+                raise _Closed("the node closed the connection")
+            raise _BadAnswer("the node's answer was cut short")
+        self._got = True
+        self.buf += chunk
+
+    def _line(self, limit: int = 65536) -> bytes:
+        while True:
+            end = self.buf.find(b"\n")
+            if end >= 0:
+                line = bytes(self.buf[: end + 1])
+                del self.buf[: end + 1]
+                return line
+            if len(self.buf) > limit:
+                raise _BadAnswer("the node's answer has a header line that does not end")
+            self._fill()
+
+    def _exactly(self, size: int) -> bytes:
+        if size > MAX_ANSWER:  # a hostile length must not be believed
+            raise _BadAnswer(f"the node's answer is larger than {MAX_ANSWER} bytes")
+        while len(self.buf) < size:
+            self._fill()
+        data = bytes(self.buf[:size])
+        del self.buf[:size]
+        return data
+
+    def _head(self) -> tuple[int, str, dict[bytes, bytes]]:
+        line = self._line()
         parts = line.split(None, 2)
-        if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
             raise _BadAnswer("the node did not answer HTTP")
         status = int(parts[1])
         reason = parts[2].strip().decode("latin-1") if len(parts) > 2 else ""
-        length: int | None = None
-        chunked = False
-        keep = parts[0] != b"HTTP/1.0"
+        headers: dict[bytes, bytes] = {b":version": parts[0]}
         for _ in range(200):
-            header = self.reader.readline(65537)
-            if header in (b"\r\n", b"\n", b""):
-                break
+            header = self._line()
+            if header in (b"\r\n", b"\n"):
+                return status, reason, headers
             name, _, value = header.partition(b":")
-            name = name.strip().lower()
-            if name == b"content-length":
-                length = int(value)
-            elif name == b"transfer-encoding":
-                chunked = b"chunked" in value.lower()
-            elif name == b"connection":
-                keep = value.strip().lower() != b"close"
-        else:
-            raise _BadAnswer("the node's answer has too many headers")
-        if chunked:
-            pieces = []
+            headers[name.strip().lower()] = value.strip()
+        raise _BadAnswer("the node's answer has too many headers")
+
+    def exchange(self, head: bytes, body: bytes, timeout: float) -> tuple[int, str, bytes, bool]:
+        """(status, reason, body, whether the connection stays open)."""
+        self._deadline = time.monotonic() + timeout
+        self._got = False
+        self.sock.settimeout(timeout)
+        self.sock.sendall(head + body)
+        status, reason, headers = self._head()
+        while 100 <= status < 200:  # 100 Continue and the like: the answer follows
+            status, reason, headers = self._head()
+        keep = headers[b":version"] != b"HTTP/1.0" and headers.get(b"connection", b"").lower() != b"close"
+        length = headers.get(b"content-length")
+        if status in (204, 304):
+            data = b""
+        elif b"chunked" in headers.get(b"transfer-encoding", b"").lower():
+            pieces, total = [], 0
             while True:
-                size = int(self.reader.readline(1026).split(b";")[0], 16)
+                size_text = self._line(1024).split(b";")[0].strip()
+                if not size_text or any(c not in b"0123456789abcdefABCDEF" for c in size_text):
+                    raise _BadAnswer("the node's answer has a malformed chunk")
+                size = int(size_text, 16)
                 if size == 0:
-                    while self.reader.readline(65537) not in (b"\r\n", b"\n", b""):
+                    while self._line() not in (b"\r\n", b"\n"):
                         pass  # trailers
                     break
-                pieces.append(self._exactly(size))
-                self.reader.readline(3)
+                total += size
+                pieces.append(self._exactly(size if total <= MAX_ANSWER else MAX_ANSWER + 1))
+                self._line(2)
             data = b"".join(pieces)
         elif length is not None:
-            data = self._exactly(length)
-        else:
-            data, keep = self.reader.read(MAX_ANSWER + 1), False
-            if len(data) > MAX_ANSWER:
+            if not length.isdigit():
+                raise _BadAnswer("the node's answer has a malformed Content-Length")
+            data = self._exactly(int(length))
+        else:  # to the end of the stream
+            keep = False
+            try:
+                while len(self.buf) <= MAX_ANSWER:
+                    self._fill()
+            except _BadAnswer as exc:  # the end, which is the point
+                if isinstance(exc, _Closed):
+                    raise
+            if len(self.buf) > MAX_ANSWER:
                 raise _BadAnswer(f"the node's answer is larger than {MAX_ANSWER} bytes")
+            data = bytes(self.buf)
+            self.buf.clear()
+        if self.buf:  # more than it announced: never read as the next request's answer
+            keep = False
         return status, reason, data, keep
-
-    def _exactly(self, size: int) -> bytes:
-        if size > MAX_ANSWER:  # read() allocates what it is told: a hostile length must not be believed
-            raise _BadAnswer(f"the node's answer is larger than {MAX_ANSWER} bytes")
-        data: bytes = self.reader.read(size)
-        if len(data) != size:
-            raise _BadAnswer("the node's answer was cut short")
-        return data
 
 
 class Transport:
@@ -150,7 +196,7 @@ class Transport:
                 if conn is None:
                     conn = self._local.conn = _Connection(self.host, self.port, self.https, self.timeout)
                 reused = conn.reused
-                status, reason, data, keep = conn.exchange(head, body)
+                status, reason, data, keep = conn.exchange(head, body, self.timeout)
             except (OSError, ValueError) as exc:
                 if conn is not None:
                     conn.close()
@@ -194,7 +240,14 @@ class RawRpc:
         answers = self.transport.post(payload)
         if isinstance(answers, dict):  # some nodes answer a whole batch with one error
             raise ChainError(f"JSON-RPC batch refused: {answers.get('error')}")
-        return sorted(answers, key=lambda a: a["id"])
+        try:
+            ordered = sorted(answers, key=lambda a: a["id"])
+        except (TypeError, KeyError):
+            ordered = None
+        if ordered is None or [a["id"] for a in ordered] != sorted(r["id"] for r in payload):
+            # not the answers to these requests: never read one call's result as another's
+            raise ChainError(f"the node's answers do not match the {len(payload)} requests sent")
+        return ordered
 
     def request(self, method: str, params: list[Any]) -> Any:
         if self.url is None:

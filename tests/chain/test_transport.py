@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -37,7 +38,16 @@ def _serve(answer: Answer, close_after: int | None = None) -> tuple[int, list[by
             length = int(next(h for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")).split(b":")[1])
             body = reader.read(length)
             seen.append(head + body)
-            conn.sendall(answer(body, index))
+            out = answer(body, index)
+            try:
+                if isinstance(out, list):  # a node that drips its answer
+                    for piece in out:
+                        conn.sendall(piece)
+                        time.sleep(0.05)
+                else:
+                    conn.sendall(out)
+            except OSError:
+                return
             index += 1
             if close_after is not None and index >= close_after:
                 conn.close()
@@ -158,3 +168,68 @@ def test_a_length_larger_than_any_answer_is_not_believed(served: Callable[..., t
     port, _ = served(lambda body, _: b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999\r\n\r\n[]", close_after=1)
     with pytest.raises(ConnectionError, match="larger than"):
         Transport(f"http://127.0.0.1:{port}/").post(CALL)
+
+
+def test_bytes_beyond_the_announced_length_never_answer_the_next_request(
+    served: Callable[..., tuple[int, list[bytes]]],
+) -> None:
+    """Found by an attacker session: extra bytes stayed in the kept-alive buffer and became the
+    answer to the next request."""
+    smuggled = b'HTTP/1.1 200 OK\r\nContent-Length: 33\r\n\r\n[{"jsonrpc":"2.0","id":0,"result":"0xSMUGGLED"}]'
+
+    def answer(body: bytes, index: int) -> bytes:
+        return _length(body, index) + (smuggled if index == 0 else b"")
+
+    port, seen = served(answer)
+    transport = Transport(f"http://127.0.0.1:{port}/")
+    for _ in range(3):
+        assert transport.post(CALL)[0]["result"] == "eth_chainId"
+    assert len(seen) == 3
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n[]", "malformed Content-Length"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n[]\r\n0\r\n\r\n", "malformed chunk"),
+        (b"HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\n[]", "did not answer HTTP"),
+    ],
+    ids=["negative-length", "negative-chunk", "bad-status"],
+)
+def test_malformed_framing_is_refused_not_believed(
+    served: Callable[..., tuple[int, list[bytes]]], raw: bytes, why: str
+) -> None:
+    """Found by an attacker session: a length of -1 read to the end of the stream, past the cap."""
+    port, _ = served(lambda body, _: raw, close_after=1)
+    with pytest.raises(ConnectionError, match=why):
+        Transport(f"http://127.0.0.1:{port}/").post(CALL)
+
+
+def test_an_interim_answer_is_skipped(served: Callable[..., tuple[int, list[bytes]]]) -> None:
+    port, _ = served(lambda body, i: b"HTTP/1.1 100 Continue\r\n\r\n" + _length(body, i))
+    assert Transport(f"http://127.0.0.1:{port}/", timeout=3).post(CALL)[1]["result"] == "eth_blockNumber"
+
+
+def test_a_node_that_drips_its_answer_times_out_as_a_whole(served: Callable[..., tuple[int, list[bytes]]]) -> None:
+    """Found by an attacker session: the timeout applied to each read, so a byte every 0.05 s kept
+    a thread for as long as the node liked."""
+    port, _ = served(lambda body, i: [bytes([b]) for b in _length(body, i)])
+    started = time.monotonic()
+    with pytest.raises(ConnectionError, match="timed out"):
+        Transport(f"http://127.0.0.1:{port}/", timeout=0.5).post(CALL)
+    assert time.monotonic() - started < 2
+
+
+def test_answers_that_are_not_to_these_requests_are_refused(served: Callable[..., tuple[int, list[bytes]]]) -> None:
+    from web3 import HTTPProvider, Web3
+
+    from starfish_dao.chain.rpc import RawRpc
+
+    def wrong_ids(body: bytes, _: int) -> bytes:
+        data = json.dumps([{"jsonrpc": "2.0", "id": 7, "result": "0x1"}, {"jsonrpc": "2.0", "id": 8, "result": "0x2"}])
+        return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(data), data.encode())
+
+    port, _ = served(wrong_ids)
+    rpc = RawRpc(Web3(HTTPProvider(f"http://127.0.0.1:{port}/")))
+    with pytest.raises(ChainError, match="do not match"):
+        rpc._post(CALL)
