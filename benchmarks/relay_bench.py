@@ -281,36 +281,29 @@ def main() -> None:
     finally:
         s.close()
 
-    # latency at a steady 200 actions/s (open loop)
-    s = stage("paced", relay=True)
-    try:
-        members = s.members()
-        paced_run = load(s.port, [json.dumps(b).encode() for b in s.joins(args.paced)], args.clients, 8, rate=200.0)
-        s.wait_members(members + args.paced)
-        landed = {"paced": s.outcomes()}
-    finally:
-        s.close()
+    landed: dict[str, dict[str, int]] = {}
 
+    def relay_phase(name: str, n: int, threads: int, rate: float = 0.0,
+                    env: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
+        """`n` Joins on a fresh stage, until all are mined; the load's figures."""
+        s = stage(name, relay=True, env=env)
+        try:
+            members = s.members()
+            run = load(s.port, [json.dumps(b).encode() for b in s.joins(n)], args.clients, threads, rate=rate)
+            s.wait_members(members + n)
+            landed[name] = s.outcomes()
+            return run
+        finally:
+            s.close()
+
+    # latency at a steady 200 actions/s (open loop)
+    paced_run = relay_phase("paced", args.paced, 8, rate=200.0)
     # the same while the relay compares every served number with the contracts (in its verifier
     # process) every 2.5 s: twelve times its default rate, so that the 5-second window holds two
-    s = stage("paced-verifying", relay=True, env={"STARFISH_RELAY_VERIFY_INTERVAL": "2.5"})
-    try:
-        members = s.members()
-        verifying = load(s.port, [json.dumps(b).encode() for b in s.joins(args.paced)], args.clients, 8, rate=200.0)
-        s.wait_members(members + args.paced)
-        landed["paced-verifying"] = s.outcomes()
-    finally:
-        s.close()
-
+    verifying = relay_phase("paced-verifying", args.paced, 8, rate=200.0,
+                            env={"STARFISH_RELAY_VERIFY_INTERVAL": "2.5"})  # fmt: skip
     # accepted/s at saturation
-    s = stage("saturation", relay=True)
-    try:
-        members = s.members()
-        sat = load(s.port, [json.dumps(b).encode() for b in s.joins(args.n)], args.clients, args.threads)
-        s.wait_members(members + args.n)
-        landed["saturation"] = s.outcomes()
-    finally:
-        s.close()
+    sat = relay_phase("saturation", args.n, args.threads)
 
     # mined/s end to end: from the first request to the last Joined
     s = stage("end-to-end", relay=True)

@@ -16,7 +16,6 @@ very bytes are broadcast again, which also fills the relayer's nonce gap.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -35,6 +34,7 @@ from starfish_dao.chain.errors import decode_revert
 from starfish_dao.chain.rpc import RawRpc
 from starfish_dao.domain import fastabi
 from starfish_dao.domain.errors import ChainError
+from starfish_dao.relay import child
 from starfish_dao.relay.queue import Action, Queue
 
 log = logging.getLogger("starfish.relay")
@@ -230,7 +230,8 @@ class Submitter:
         found = self._receipts(landed)
         clock = time.monotonic()
         # the grace restarts whenever a row leaves this set (a rollback put its nonce back)
-        self._missing = {k: v for k, v in self._missing.items() if k in {a.id for a in landed}}
+        ids = {a.id for a in landed}
+        self._missing = {k: v for k, v in self._missing.items() if k in ids}
         for action in landed:
             if action.id in found and found[action.id] is None:
                 continue  # the node refused the lookup: no answer, so no conclusion, and no clock
@@ -286,17 +287,12 @@ class Submitter:
         is simulated first: if its own transaction landed after all, or someone carried it, a
         second one would revert and cost gas for nothing); otherwise it is failed, with the reason,
         and nothing is sent. Every hash signed for it is kept."""
-        params = {"from": self.relayer.address, "to": action.request["_to"], "data": action.request["_data"],
-                  "gas": hex(int(action.request["_gas"]))}  # fmt: skip
-        answer = self.rpc._post([{"jsonrpc": "2.0", "id": 0, "method": "eth_call", "params": [params, "latest"]}])[0]
-        if "error" not in answer:
+        reverts, data = self._call(action, "latest")
+        if not reverts:
             log.warning("relayer nonce %s was used by another transaction; action %s is signed again",
                         action.relayer_nonce, action.id)  # fmt: skip
             return {"status": "accepted", "relayer_nonce": None, "raw_tx": None, "tx_hash": None, "sent_at": None}
-        data = (answer["error"] or {}).get("data")
-        if isinstance(data, dict):
-            data = data.get("data")
-        reason = _named(decode_revert(data)) if isinstance(data, str) and len(data) >= 10 else {"name": ""}
+        reason = _named(decode_revert(data)) if data is not None else {"name": ""}
         log.warning("relayer nonce %s was used and action %s has no receipt; it would now revert (%s): not sent "
                     "again", action.relayer_nonce, action.id, reason.get("name") or "no reason")  # fmt: skip
         return {"status": "failed", "final": 1, "error": json.dumps({
@@ -349,20 +345,25 @@ class Submitter:
             return {"name": "", "message": message}
         return self._replayed(action, _int(receipt["blockNumber"]))
 
-    def _replayed(self, action: Action, block: int) -> dict[str, Any]:
+    def _call(self, action: Action, block: str) -> tuple[bool, str | None]:
+        """The action's transaction as an `eth_call` from the relayer at `block`: (whether it
+        reverts, its revert data when the node gives it)."""
         params = {"from": self.relayer.address, "to": action.request["_to"], "data": action.request["_data"],
                   "gas": hex(int(action.request["_gas"]))}  # fmt: skip
-        try:
-            answer = self.rpc._post(
-                [{"jsonrpc": "2.0", "id": 0, "method": "eth_call", "params": [params, hex(block - 1)]}]
-            )
-        except Exception as exc:  # noqa: BLE001
-            return {"name": "", "message": f"reverted (reason unavailable: {exc})"}
-        error = answer[0].get("error") or {}
-        data = error.get("data")
+        answer = self.rpc._post([{"jsonrpc": "2.0", "id": 0, "method": "eth_call", "params": [params, block]}])[0]
+        if "error" not in answer:
+            return False, None
+        data = (answer["error"] or {}).get("data")
         if isinstance(data, dict):
             data = data.get("data")
-        if isinstance(data, str) and len(data) >= 10:
+        return True, data if isinstance(data, str) and len(data) >= 10 else None
+
+    def _replayed(self, action: Action, block: int) -> dict[str, Any]:
+        try:
+            _, data = self._call(action, hex(block - 1))
+        except Exception as exc:  # noqa: BLE001
+            return {"name": "", "message": f"reverted (reason unavailable: {exc})"}
+        if data is not None:
             return {**_named(decode_revert(data)), "replayed": "at the start of its block, without the transactions "
                     "before it: the reason may differ"}  # fmt: skip
         return {"name": "", "message": "reverted; the node offers no trace to say why"}
@@ -414,24 +415,11 @@ class SubmitterProcess:
 
     def start(self) -> None:
         self.status_file.unlink(missing_ok=True)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "starfish_dao.relay.submitter"], stdin=subprocess.PIPE, stdout=None, stderr=None
-        )
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps(self.config).encode() + b"\n")
-        self.proc.stdin.flush()  # kept open: its end of file is the relay's end
+        self.proc = child.spawn("starfish_dao.relay.submitter", self.config)
 
     def stop(self) -> None:
-        if self.proc is None:
-            return
-        if self.proc.stdin is not None:
-            with contextlib.suppress(OSError):
-                self.proc.stdin.close()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        if self.proc is not None:
+            child.stop(self.proc, 15)
 
     @property
     def healthy(self) -> bool:
@@ -458,17 +446,8 @@ def _child() -> None:
     from starfish_dao.chain.backends import connect
     from starfish_dao.chain.client import Starfish
     from starfish_dao.chain.deployment import Deployment
-    from starfish_dao.relay.problems import ScrubFilter, register_secret, scrub_uncaught
 
-    _die_with_parent()
-    config = json.loads(sys.stdin.readline())
-    if config.get("nice"):
-        os.nice(int(config["nice"]))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s submitter: %(message)s")
-    register_secret(config.get("rpc_url"))
-    scrub_uncaught()
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(ScrubFilter())
+    config = child.setup("submitter")
     lock = open(config["lock_file"], "w")  # noqa: SIM115 - held for the life of the process
     while True:
         try:
@@ -503,22 +482,6 @@ def _child() -> None:
             tmp.replace(status)
         submitter._stop.wait(min(interval, submitter.linger) if busy else interval)
     queue.close()
-
-
-def _die_with_parent() -> None:
-    """On Linux the kernel kills this process the moment its relay dies (even by kill -9), as it
-    would a thread: an orphan must not go on sending what another relay may already carry. The
-    queue makes this safe: whatever was sent or not is reconciled by the next submitter."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-    import signal
-
-    parent = os.getppid()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the relay died before the request took effect
-        os._exit(0)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from starfish_dao.relay import child
+
 log = logging.getLogger("starfish.relay")
 
 
@@ -56,11 +58,7 @@ class VerifierProcess:
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "starfish_dao.relay.verifier"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=None)  # fmt: skip
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps(self.config).encode() + b"\n")
-        self.proc.stdin.flush()
+        self.proc = child.spawn("starfish_dao.relay.verifier", self.config, stdout=subprocess.PIPE)
         threading.Thread(target=self._read, args=(self.proc,), name="verifier-reader", daemon=True).start()
 
     def submit(self, block: int, model: Any) -> bool:
@@ -111,38 +109,19 @@ class VerifierProcess:
 
     def stop(self) -> None:
         with self._lock:
-            if self.proc is None:
-                return
-            if self.proc.stdin is not None:
-                with contextlib.suppress(OSError):
-                    self.proc.stdin.close()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            if self.proc is not None:
+                child.stop(self.proc, 10)
             self.proc = None
 
 
 def _child() -> None:
-    import os
-
     from starfish_dao.chain.backends import connect
     from starfish_dao.chain.client import Starfish
     from starfish_dao.chain.deployment import Deployment
-    from starfish_dao.relay.problems import ScrubFilter, register_secret, scrub, scrub_uncaught
-    from starfish_dao.relay.submitter import _die_with_parent
+    from starfish_dao.relay.problems import scrub
 
-    _die_with_parent()
+    config = child.setup("verifier")  # niced: the accepting process comes first on a shared machine
     source = sys.stdin.buffer
-    config = json.loads(source.readline())
-    if config.get("nice"):
-        os.nice(int(config["nice"]))  # the accepting process comes first on a shared machine
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s verifier: %(message)s")
-    register_secret(config.get("rpc_url"))
-    scrub_uncaught()
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(ScrubFilter())
     sf: Starfish | None = None
     out = sys.stdout.buffer
     while True:
