@@ -188,20 +188,27 @@ class Broadcast:
             return max(0, self.seq - max(0, min(replay, len(self.buffer))))
 
 
+def _json_safe(value: Any) -> Any:
+    """An event argument as JSON: bytes as 0x-hex, integers as decimal strings (beyond JavaScript's
+    exact range), lists and tuples (a proposal's targets, values and calldatas) element by element."""
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    return value
+
+
 def _public(event: dict[str, Any]) -> dict[str, Any]:
     return {
         "contract": event["contract"],
         "event": event["event"],
-        "args": {
-            k: (
-                "0x" + v.hex()
-                if isinstance(v, bytes)
-                else str(v)
-                if isinstance(v, int) and not isinstance(v, bool)
-                else v
-            )
-            for k, v in event["args"].items()
-        },
+        "args": {k: _json_safe(v) for k, v in event["args"].items()},
         "block": event["block"],
         "logIndex": event["log_index"],
         "tx": event["tx"],
