@@ -13,9 +13,6 @@ contract Charter is ICharter {
     ///      every listed token when it awards points, so the list must stay a handful. Delisting frees
     ///      the slot.
     uint256 public constant MAX_REVENUE_TOKENS = 8;
-    /// @dev At most this many delistings in the charter's life: a member touched after a long
-    ///      absence settles each token delisted meanwhile, once.
-    uint256 public constant MAX_RETIREMENTS = 64;
     uint256 private constant _MAX_DOCUMENT_LENGTH = 128;
     /// @notice The shortest half-life, in seconds (`halfLife * epochLength`), when points decay at all.
     ///         Reviews weigh standing, so a community whose standing had all decayed could no longer
@@ -147,6 +144,16 @@ contract Charter is ICharter {
         }
         for (uint256 i; i < since; ++i) {
             tokens[listed + i] = _retired[retiredSeen + i];
+        }
+    }
+
+    /// @inheritdoc ICharter
+    function retiredRange(uint256 from, uint256 count) external view returns (RevenueToken[] memory tokens) {
+        uint256 total = _retired.length;
+        uint256 end = from >= total ? from : (count > total - from ? total : from + count);
+        tokens = new RevenueToken[](end - from);
+        for (uint256 i = from; i < end; ++i) {
+            tokens[i - from] = _retired[i];
         }
     }
 
@@ -297,7 +304,6 @@ contract Charter is ICharter {
             _slots[token] = _tokens.length;
             ++_incarnations[token];
         } else if (!allowed && slot != 0) {
-            if (_retired.length == MAX_RETIREMENTS) revert CharterInvalidRevenueToken(token);
             address last = _tokens[_tokens.length - 1];
             _tokens[slot - 1] = last;
             _slots[last] = slot;

@@ -297,17 +297,24 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         uint256 bits = _reviewed[reviewer][id >> 8];
         if (bits & bit != 0) revert RegistryAlreadyReviewed(reviewer, id);
         if (!_membership.isActive(reviewer)) revert RegistryNotActiveMember(reviewer);
-        uint256 weight = _weigh(reviewer, c.snapshot, uint256(c.effort) * stars);
+        uint256 weight = _weigh(reviewer, c.snapshot, c.quorumWeight, uint256(c.effort) * stars);
         _reviewed[reviewer][id >> 8] = bits | bit;
         _tallies[id].add(stars, weight);
         emit Reviewed(id, reviewer, stars, weight, commentCid);
     }
 
     /// @dev The reviewer's standing at `snapshot` (their review's weight), after checking it may
-    ///      review at all and spending `starMinutes` of its budget.
-    function _weigh(address reviewer, uint256 snapshot, uint256 starMinutes) private returns (uint256 weight) {
+    ///      review at all and spending `starMinutes` of its budget. The standing needed is
+    ///      `minReviewerStanding`, or the contribution's quorum weight if that is less: a community
+    ///      whose points have decayed for years below the setting can still judge work. Never 0:
+    ///      an address without standing never reviews.
+    function _weigh(address reviewer, uint256 snapshot, uint256 quorumWeight, uint256 starMinutes)
+        private
+        returns (uint256 weight)
+    {
         weight = _splitter.pointsAt(reviewer, snapshot);
         (uint256 epoch, uint256 minStanding, uint256 budgetBps) = _charter.reviewRules();
+        if (quorumWeight < minStanding) minStanding = quorumWeight;
         if (weight == 0 || weight < minStanding) revert RegistryInsufficientStanding(reviewer, weight, minStanding);
         if (starMinutes != 0) _spendBudget(reviewer, epoch, starMinutes, weight, budgetBps);
     }

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {ICharter} from "./interfaces/ICharter.sol";
 import {IMembership} from "./interfaces/IMembership.sol";
+import {IPayoutSplitter} from "./interfaces/IPayoutSplitter.sol";
 import {SignedActions} from "./SignedActions.sol";
 
 /// @title Soulbound membership: anyone may join, anyone may leave, governance may suspend.
@@ -27,13 +28,19 @@ contract Membership is ERC721, SignedActions, IMembership {
     }
 
     ICharter private immutable _charter;
+    /// @dev told of every suspension, so that a suspended member's points vote for nobody
+    IPayoutSplitter private immutable _splitter;
     mapping(address account => Record record) private _records;
     uint64 private _lastTokenId;
     uint64 private _count;
 
     /// @dev Nobody is a member at deployment, founders included: everyone joins the same way.
-    constructor(ICharter charter_) ERC721("Starfish Member", "STAR") SignedActions("Starfish Membership", "1") {
+    constructor(ICharter charter_, IPayoutSplitter splitter_)
+        ERC721("Starfish Member", "STAR")
+        SignedActions("Starfish Membership", "1")
+    {
         _charter = charter_;
+        _splitter = splitter_;
     }
 
     // ----------------------------------------------------------------- actions
@@ -179,5 +186,6 @@ contract Membership is ERC721, SignedActions, IMembership {
         Record storage r = _records[account];
         if (r.suspended == suspended) revert MembershipSuspensionUnchanged(account, suspended);
         r.suspended = suspended;
+        _splitter.suspensionChanged(account, suspended);
     }
 }

@@ -35,6 +35,10 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     // keccak256("ClaimTo(address member,address token,address to,uint256 nonce,uint256 deadline)")
     bytes32 public constant CLAIM_TO_TYPEHASH =
         keccak256("ClaimTo(address member,address token,address to,uint256 nonce,uint256 deadline)");
+    // keccak256("ClaimIncarnationTo(address member,address token,uint256 incarnation,address to,uint256 nonce,uint256 deadline)")
+    bytes32 public constant CLAIM_INCARNATION_TO_TYPEHASH = keccak256(
+        "ClaimIncarnationTo(address member,address token,uint256 incarnation,address to,uint256 nonce,uint256 deadline)"
+    );
     // keccak256("Delegation(address delegatee,uint256 nonce,uint256 expiry)")
     bytes32 public constant DELEGATION_TYPEHASH = keccak256("Delegation(address delegatee,uint256 nonce,uint256 expiry)");
     /// @dev Credited points stay below 2^192, so a group weighs nothing 6 eras (192 bits) later.
@@ -91,6 +95,8 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     /// @dev the credited points that vote for an account: its own, unless delegated, plus those
     ///      delegated to it, summed (and shifted as one sum at era changes)
     mapping(address account => Checkpoint[] votes) private _votes;
+    /// @dev suspended holders: their points vote for nobody until reinstated
+    mapping(address holder => bool suspended) private _muted;
 
     /// @param founders receive `genesisPoints` (18 decimals) each, visible as `PointsAwarded(.., 0, ..)`.
     constructor(
@@ -107,7 +113,8 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         (uint256 era_, uint256 offset) = Decay.split(charter_.currentHalvings());
         _firstEra = era_;
         for (uint256 i; i < founders.length; ++i) {
-            _credit(founders[i], 0, genesisPoints[i], era_, offset);
+            (ICharter.RevenueToken[] memory tokens,, uint256 retiredCount) = _settleList(founders[i]);
+            _credit(founders[i], 0, genesisPoints[i], era_, offset, tokens, retiredCount);
         }
     }
 
@@ -154,9 +161,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         nonReentrant
         returns (uint256)
     {
-        if (token == _ETH ? incarnation != 0 : incarnation == 0 || incarnation > _charter.incarnation(token)) {
-            revert SplitterTokenNotAllowed(token);
-        }
+        _requireIncarnation(token, incarnation);
         return _claim(member, token, member, incarnation);
     }
 
@@ -177,6 +182,29 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         bytes32 structHash = keccak256(abi.encode(CLAIM_TO_TYPEHASH, member, token, to, nonce, deadline));
         _verifySigned(member, structHash, nonce, deadline, signature);
         return _claim(member, token, to, _incarnationOf(token));
+    }
+
+    /// @inheritdoc IPayoutSplitter
+    function claimIncarnationTo(address token, uint256 incarnation, address to) external nonReentrant returns (uint256) {
+        _requireIncarnation(token, incarnation);
+        return _claim(msg.sender, token, to, incarnation);
+    }
+
+    /// @inheritdoc IPayoutSplitter
+    function claimIncarnationToBySig(
+        address member,
+        address token,
+        uint256 incarnation,
+        address to,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external nonReentrant returns (uint256) {
+        bytes32 structHash =
+            keccak256(abi.encode(CLAIM_INCARNATION_TO_TYPEHASH, member, token, incarnation, to, nonce, deadline));
+        _verifySigned(member, structHash, nonce, deadline, signature);
+        _requireIncarnation(token, incarnation);
+        return _claim(member, token, to, incarnation);
     }
 
     /// @inheritdoc IPayoutSplitter
@@ -211,25 +239,56 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     /// @inheritdoc IPayoutSplitter
     function award(address member, uint256 contributionId, uint256 points) external nonReentrant {
         if (msg.sender != _registry) revert SplitterOnlyRegistry(msg.sender);
-        _sync(_ETH); // ETH that arrived before these points is revenue of the points that existed then
+        (ICharter.RevenueToken[] memory tokens, uint256 listed, uint256 retiredCount) = _settleList(member);
+        _syncListed(tokens, listed);
         (uint256 era_, uint256 offset) = Decay.split(_charter.currentHalvings());
-        _credit(member, contributionId, points, era_, offset);
+        _credit(member, contributionId, points, era_, offset, tokens, retiredCount);
+    }
+
+    /// @inheritdoc IPayoutSplitter
+    function settleRetired(address member, uint256 max) external nonReentrant returns (uint256 settled) {
+        Account memory a = _accounts[member];
+        uint256 seen = a.retiredSeen;
+        ICharter.RevenueToken[] memory tokens = _charter.retiredRange(seen, max);
+        settled = tokens.length;
+        if (settled == 0) return 0;
+        // retired books take no more revenue: settling them into the account's own group is final
+        if (a.credited != 0) {
+            for (uint256 i; i < settled; ++i) {
+                _settleInto(member, _key(tokens[i].token, tokens[i].incarnation), a, a.era);
+            }
+        }
+        _accounts[member].retiredSeen = uint32(seen + settled);
+        emit RetiredSettled(member, seen + settled);
+    }
+
+    /// @inheritdoc IPayoutSplitter
+    function suspensionChanged(address holder, bool suspended) external nonReentrant {
+        if (msg.sender != address(_membership)) revert SplitterOnlyMembership(msg.sender);
+        _muted[holder] = suspended;
+        uint256 era_ = _charter.currentHalvings() / ERA_HALVINGS;
+        Account memory a = _accounts[holder];
+        uint256 credited = Decay.shift(a.credited, era_ - a.era);
+        if (credited == 0) return;
+        if (suspended) _changeVotes(delegates(holder), credited, 0, era_, block.timestamp);
+        else _changeVotes(delegates(holder), 0, credited, era_, block.timestamp);
     }
 
     /// @inheritdoc IPayoutSplitter
     function slash(address member, uint256 bps) external nonReentrant {
         if (msg.sender != _charter.governance()) revert SplitterUnauthorized(msg.sender);
         if (bps == 0 || bps > _BPS) revert SplitterInvalidAmount(bps);
-        _sync(_ETH);
+        (ICharter.RevenueToken[] memory tokens, uint256 listed, uint256 retiredCount) = _settleList(member);
+        _syncListed(tokens, listed);
         (uint256 era_, uint256 offset) = Decay.split(_charter.currentHalvings());
-        (uint256 before, uint256 seen) = _touch(member, era_);
+        (uint256 before, uint256 seen) = _touch(member, era_, tokens, retiredCount);
         uint256 cut = (before * bps) / _BPS;
         uint256 credited = before - cut;
         // Cannot underflow: the group's total includes this account's credited points.
         _groupTotals[era_] -= cut;
         _accounts[member] = Account(uint192(credited), uint32(era_), uint32(seen));
         _checkpoint(member, credited, era_, block.timestamp);
-        _changeVotes(delegates(member), before, credited, era_, block.timestamp);
+        if (!_muted[member]) _changeVotes(delegates(member), before, credited, era_, block.timestamp);
         emit Slashed(member, bps, cut >> offset);
     }
 
@@ -414,6 +473,37 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         return token == _ETH ? 0 : _charter.incarnation(token);
     }
 
+    function _requireIncarnation(address token, uint256 incarnation) private view {
+        if (token == _ETH ? incarnation != 0 : incarnation == 0 || incarnation > _charter.incarnation(token)) {
+            revert SplitterTokenNotAllowed(token);
+        }
+    }
+
+    /// @dev The books a touch of `member` settles: every listed token (the first `listed`), then every
+    ///      incarnation retired since the account last settled, and how many retirements there are.
+    ///      An account without credited points has nothing to settle in retired books (they take no
+    ///      more revenue): it skips them all, so a newcomer's first award costs the same whatever the
+    ///      token history.
+    function _settleList(address member)
+        private
+        view
+        returns (ICharter.RevenueToken[] memory tokens, uint256 listed, uint256 retiredCount)
+    {
+        Account memory a = _accounts[member];
+        uint256 seen = a.credited == 0 ? type(uint256).max : a.retiredSeen;
+        (tokens, retiredCount) = _charter.settleList(seen);
+        listed = tokens.length - (retiredCount > seen ? retiredCount - seen : 0);
+    }
+
+    /// @dev Accounts what arrived plainly in ETH and in every listed token before points change, so it
+    ///      is revenue of the points that existed when it arrived.
+    function _syncListed(ICharter.RevenueToken[] memory tokens, uint256 listed) private {
+        _sync(_ETH);
+        for (uint256 i; i < listed; ++i) {
+            _sync(tokens[i].token);
+        }
+    }
+
     function _sync(address token) private returns (uint256 amount) {
         uint256 balance = token == _ETH ? address(this).balance : IERC20(token).balanceOf(address(this));
         uint256 tracked_ = _books[token].tracked;
@@ -479,15 +569,23 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     /// @dev Adds `points` (shifted by the halvings within the era) to `member`, after settling them.
     ///      Genesis points (contribution 0, at deployment) count as held since time 0, so that the
     ///      founders can review the very first contributions, even those of the deployment's second.
-    function _credit(address member, uint256 contributionId, uint256 points, uint256 era_, uint256 offset) private {
+    function _credit(
+        address member,
+        uint256 contributionId,
+        uint256 points,
+        uint256 era_,
+        uint256 offset,
+        ICharter.RevenueToken[] memory tokens,
+        uint256 retiredCount
+    ) private {
         uint256 added = points << offset;
-        (uint256 before, uint256 seen) = _touch(member, era_);
+        (uint256 before, uint256 seen) = _touch(member, era_, tokens, retiredCount);
         uint256 credited = before + added;
         _groupTotals[era_] = _toUint192(_groupTotals[era_] + added);
         _accounts[member] = Account(_toUint192(credited), uint32(era_), uint32(seen));
         uint256 time = contributionId == 0 ? 0 : block.timestamp;
         _checkpoint(member, credited, era_, time);
-        _changeVotes(delegates(member), before, credited, era_, time);
+        if (!_muted[member]) _changeVotes(delegates(member), before, credited, era_, time);
         emit PointsAwarded(member, contributionId, points);
     }
 
@@ -496,11 +594,13 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     ///      passed (the fraction shifted off leaves the member and the total alike), into the new one.
     ///      Returns the credited points in `era_` and the delistings now settled; the caller writes
     ///      the account.
-    function _touch(address member, uint256 era_) private returns (uint256 credited, uint256 retiredSeen_) {
+    function _touch(address member, uint256 era_, ICharter.RevenueToken[] memory tokens, uint256 retiredCount)
+        private
+        returns (uint256 credited, uint256 retiredSeen_)
+    {
         Account memory a = _accounts[member];
+        retiredSeen_ = retiredCount;
         _settleInto(member, 0, a, era_);
-        ICharter.RevenueToken[] memory tokens;
-        (tokens, retiredSeen_) = _charter.settleList(a.retiredSeen);
         for (uint256 i; i < tokens.length; ++i) {
             _settleInto(member, _key(tokens[i].token, tokens[i].incarnation), a, era_);
         }
@@ -570,6 +670,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     /// @dev `holder` lends its voice to `delegatee` (an active member; itself or 0 to take it back):
     ///      its credited points, brought to the current era, move from one vote tally to the other.
     function _delegate(address holder, address delegatee) private {
+        if (_muted[holder]) revert SplitterSuspendedHolder(holder);
         if (delegatee == address(0)) delegatee = holder;
         if (delegatee != holder && !_membership.isActive(delegatee)) revert SplitterInvalidDelegate(delegatee);
         address previous = delegates(holder);

@@ -39,6 +39,10 @@ contract StarfishGovernor is
     /// @notice Bounds of the quorum, in percent of all points at the snapshot.
     uint256 public constant QUORUM_MIN = 5;
     uint256 public constant QUORUM_MAX = 80;
+    /// @notice The share of all standing (basis points) that is always enough to propose, whatever
+    ///         the setting: a community whose points have decayed for years below the setting can
+    ///         still propose. Never below one unit, so an address without standing never proposes.
+    uint256 public constant PROPOSAL_THRESHOLD_SHARE_BPS = 100;
     /// @notice The longest a guardian may be given at deployment.
     uint256 public constant GUARDIAN_MAX_TERM = 365 days;
 
@@ -50,6 +54,8 @@ contract StarfishGovernor is
     error GovernorSettingOutOfBounds(string setting, uint256 value, uint256 min, uint256 max);
     /// @notice Thrown when a suspended member casts a vote.
     error GovernorSuspendedVoter(address voter);
+    /// @notice Thrown when a suspended member proposes.
+    error GovernorSuspendedProposer(address proposer);
     /// @notice Thrown when the guardian's term is longer than GUARDIAN_MAX_TERM.
     error GovernorGuardianTermTooLong(uint256 expiry);
     /// @notice Thrown on any attempt to appoint a guardian after deployment.
@@ -117,8 +123,9 @@ contract StarfishGovernor is
 
     // ----------------------------------------------------------------- rules
 
-    /// @dev Suspended members do not vote (their own points; what they lent a delegate before the
-    ///      suspension stays lent until governance slashes it).
+    /// @dev Suspended members do not vote. Their points do not vote through anyone either: the
+    ///      splitter takes them out of their delegate's votes at the suspension, and a suspended
+    ///      member cannot delegate.
     function _castVote(uint256 proposalId, address account, uint8 support, string memory reason, bytes memory params)
         internal
         override
@@ -126,6 +133,17 @@ contract StarfishGovernor is
     {
         if (_membership.isSuspended(account)) revert GovernorSuspendedVoter(account);
         return super._castVote(proposalId, account, support, reason, params);
+    }
+
+    /// @dev Suspended members do not propose.
+    function propose(
+        address[] memory targets,
+        uint256[] memory values,
+        bytes[] memory calldatas,
+        string memory description
+    ) public override returns (uint256) {
+        if (_membership.isSuspended(_msgSender())) revert GovernorSuspendedProposer(_msgSender());
+        return super.propose(targets, values, calldatas, description);
     }
 
     /// @dev The guardian cancels any proposal, at any stage, until its expiry; a proposer cancels
@@ -155,7 +173,17 @@ contract StarfishGovernor is
         return super.votingPeriod();
     }
 
+    /// @notice The votes needed to propose: the setting, or PROPOSAL_THRESHOLD_SHARE_BPS of all
+    ///         standing a second ago if that is less (at least one unit).
     function proposalThreshold() public view override(Governor, GovernorSettings) returns (uint256) {
+        uint256 setting = super.proposalThreshold();
+        uint256 share = (token().getPastTotalSupply(clock() - 1) * PROPOSAL_THRESHOLD_SHARE_BPS) / 10_000;
+        if (share == 0) share = 1;
+        return share < setting ? share : setting;
+    }
+
+    /// @notice The threshold as the members set it (`proposalThreshold()` may be lower).
+    function proposalThresholdSetting() external view returns (uint256) {
         return super.proposalThreshold();
     }
 

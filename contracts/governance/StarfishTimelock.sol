@@ -9,7 +9,10 @@ import {TimelockController} from "@openzeppelin/contracts/governance/TimelockCon
 ///         Every passed proposal waits `getMinDelay()` here before it can run, so members who
 ///         disagree can claim their pay (or leave) before it takes effect.
 contract StarfishTimelock is TimelockController {
-    /// @notice The shortest and longest delay the timelock accepts at deployment.
+    /// @notice The shortest and longest delay the timelock accepts, at deployment and at every
+    ///         `updateDelay` (the same bounds as the governor's settings in the toolkit): a delay of 0
+    ///         would remove the members' exit window, and a huge one would make every `queue`
+    ///         overflow and freeze governance for ever.
     uint256 public constant MIN_DELAY_FLOOR = 1 hours;
     uint256 public constant MIN_DELAY_CEILING = 30 days;
 
@@ -23,6 +26,15 @@ contract StarfishTimelock is TimelockController {
         if (minDelay < MIN_DELAY_FLOOR || minDelay > MIN_DELAY_CEILING) {
             revert TimelockDelayOutOfBounds(minDelay, MIN_DELAY_FLOOR, MIN_DELAY_CEILING);
         }
+    }
+
+    /// @dev Only the timelock itself (a passed proposal) may call it, as in OpenZeppelin; the new
+    ///      delay must lie within the same bounds as at deployment.
+    function updateDelay(uint256 newDelay) public override {
+        if (newDelay < MIN_DELAY_FLOOR || newDelay > MIN_DELAY_CEILING) {
+            revert TimelockDelayOutOfBounds(newDelay, MIN_DELAY_FLOOR, MIN_DELAY_CEILING);
+        }
+        super.updateDelay(newDelay);
     }
 
     function _one(address account) private pure returns (address[] memory list) {

@@ -61,8 +61,7 @@ interface ICharter {
     error CharterDecayTooFast(uint256 halfLifeSeconds, uint256 minimum);
     /// @notice Thrown when the charter document CID is empty or longer than 128 bytes.
     error CharterInvalidDocument(uint256 length);
-    /// @notice Thrown when a revenue token is the zero address, eight are listed already, or the
-    ///         charter has seen its 64 delistings.
+    /// @notice Thrown when a revenue token is the zero address or eight are listed already.
     error CharterInvalidRevenueToken(address token);
     /// @notice Thrown when the new governance address is the zero address.
     error CharterInvalidGovernance(address governance);
@@ -104,6 +103,8 @@ interface ICharter {
     /// @notice What the splitter settles when it touches an account that has seen `retiredSeen`
     ///         delistings: every listed token, then every incarnation retired since; and the count.
     function settleList(uint256 retiredSeen) external view returns (RevenueToken[] memory tokens, uint256 retiredCount);
+    /// @notice `count` delistings from the `from`-th (0-based), fewer at the end of the list.
+    function retiredRange(uint256 from, uint256 count) external view returns (RevenueToken[] memory tokens);
     /// @notice The epoch `block.timestamp` falls in.
     function currentEpoch() external view returns (uint256);
     /// @notice How many times points have halved since deployment (monotonic).

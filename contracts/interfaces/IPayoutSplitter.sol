@@ -40,6 +40,10 @@ interface IPayoutSplitter is IERC5805 {
     error ERC5805FutureLookup(uint256 timepoint, uint48 clock);
     /// @notice Thrown when delegating to an address that is not an active member.
     error SplitterInvalidDelegate(address delegatee);
+    /// @notice Thrown when someone other than the membership reports a suspension.
+    error SplitterOnlyMembership(address caller);
+    /// @notice Thrown when a suspended member delegates: their points vote for nobody until reinstated.
+    error SplitterSuspendedHolder(address holder);
 
     /// @notice Emitted when `member` is awarded `points` (18 decimals); `contribution` is 0 for genesis.
     event PointsAwarded(address indexed member, uint256 indexed contribution, uint256 points);
@@ -60,6 +64,8 @@ interface IPayoutSplitter is IERC5805 {
     event TreasurySpent(address indexed token, address indexed to, uint256 amount);
     /// @notice Emitted when governance moves out a token the splitter does not account for.
     event Rescued(address indexed token, address indexed to, uint256 amount);
+    /// @notice Emitted when delistings `member`'s books had not seen were settled without an award.
+    event RetiredSettled(address indexed member, uint256 retiredSeen);
 
     /// @notice Pays `amount` of an allowed ERC-20 (pulled with transferFrom; the balance delta counts),
     ///         or of ETH (`token` 0, sent along as `msg.value`), accounted at once.
@@ -84,6 +90,26 @@ interface IPayoutSplitter is IERC5805 {
         uint256 deadline,
         bytes calldata signature
     ) external returns (uint256 amount);
+    /// @notice Pays the caller's claim in an earlier incarnation of `token` to `to`.
+    function claimIncarnationTo(address token, uint256 incarnation, address to) external returns (uint256 amount);
+    /// @notice Pays `member`'s claim in an incarnation of `token` to `to`; `member` signed
+    ///         `ClaimIncarnationTo(address member,address token,uint256 incarnation,address to,uint256 nonce,uint256 deadline)`.
+    function claimIncarnationToBySig(
+        address member,
+        address token,
+        uint256 incarnation,
+        address to,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external returns (uint256 amount);
+    /// @notice Settles up to `max` of the delistings `member`'s books have not seen (anyone may call
+    ///         it): an account untouched through many delistings is caught up in pieces, so that its
+    ///         next award or slash stays within a block. Returns how many were settled.
+    function settleRetired(address member, uint256 max) external returns (uint256 settled);
+    /// @notice The membership reports that `holder` was suspended or reinstated: a suspended
+    ///         member's points vote for nobody (not for them, not for their delegate). Membership only.
+    function suspensionChanged(address holder, bool suspended) external;
     /// @notice Awards points. Only the contribution registry.
     function award(address member, uint256 contributionId, uint256 points) external;
     /// @notice Cuts `bps` basis points of `member`'s points. Governance only.

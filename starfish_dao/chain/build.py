@@ -50,8 +50,12 @@ class BuildResult:
     written: list[Path]
 
 
+#: Foundry's tests (forge and halmos, `scripts/forge.sh`) import forge-std: not part of the artifacts.
+FORGE_TESTS = Path("test") / "forge"
+
+
 def _sources(root: Path) -> Iterator[Path]:
-    yield from sorted(root.rglob("*.sol"))
+    yield from sorted(p for p in root.rglob("*.sol") if not p.relative_to(root).is_relative_to(FORGE_TESTS))
 
 
 def standard_json_input(contracts_dir: Path = CONTRACTS_DIR) -> dict[str, object]:

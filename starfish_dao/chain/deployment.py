@@ -209,7 +209,7 @@ def deploy(
     charter, first_block = _deploy_one(
         w3, account, "Charter", governance, p.as_tuple(), cfg.document_cid, list(cfg.revenue_tokens)
     )
-    membership, _ = _deploy_one(w3, account, "Membership", charter)
+    membership, _ = _deploy_one(w3, account, "Membership", charter, predicted["splitter"])
     splitter, _ = _deploy_one(
         w3, account, "PayoutSplitter", charter, predicted["registry"], membership, founders, points,
         artifact=overrides.get("PayoutSplitter"),

@@ -30,6 +30,8 @@ BPS = 10_000
 POINT = 10**18
 POINTS_PER_MINUTE = 10**18
 REVEAL_WINDOW = 24 * 3600
+TIMELOCK_DELAY_BOUNDS = (3600, 30 * 24 * 3600)  # `StarfishTimelock.MIN_DELAY_FLOOR` and `MIN_DELAY_CEILING`
+PROPOSAL_THRESHOLD_SHARE_BPS = 100  # `StarfishGovernor`: a share of all standing is always enough to propose
 UINT128_MAX = 2**128 - 1
 
 PENDING, ACCEPTED, REJECTED, SUPERSEDED = "pending", "accepted", "rejected", "superseded"
@@ -335,9 +337,25 @@ class Model:
 
     def _on_suspended(self, a: dict[str, Any]) -> None:
         self._member(a["account"]).suspended = True
+        self._suspension_votes(a["account"], suspended=True)
 
     def _on_reinstated(self, a: dict[str, Any]) -> None:
         self._member(a["account"]).suspended = False
+        self._suspension_votes(a["account"], suspended=False)
+
+    def _muted(self, holder: str) -> bool:
+        m = self.members.get(holder)
+        return m is not None and m.suspended
+
+    def _suspension_votes(self, holder: str, suspended: bool) -> None:
+        """`PayoutSplitter.suspensionChanged`: a suspended member's points leave their delegate's votes
+        (their own, unless delegated) and come back at reinstatement."""
+        era, _ = self._split()
+        credited, group = self.accounts.get(holder, (0, 0))
+        credited = shift(credited, era - group)
+        if credited:
+            removed, added = (credited, 0) if suspended else (0, credited)
+            self._change_votes(self.delegates(holder), removed, added, era, self.now)
 
     # registry ---------------------------------------------------------
 
@@ -488,7 +506,8 @@ class Model:
         self.awarded[member] += points
         time = self.now if contribution else 0  # genesis: held since time 0
         self._checkpoint(member, credited, era, time)
-        self._change_votes(self.delegates(member), before, credited, era, time)
+        if not self._muted(member):
+            self._change_votes(self.delegates(member), before, credited, era, time)
 
     def _on_slashed(self, a: dict[str, Any]) -> None:
         member, bps = a["member"], int(a["bps"])
@@ -501,7 +520,8 @@ class Model:
         self.slashed[member] += cut >> offset
         self._check(f"points cut from {member}", int(a["pointsCut"]), cut >> offset)
         self._checkpoint(member, credited, era, self.now)
-        self._change_votes(self.delegates(member), before, credited, era, self.now)
+        if not self._muted(member):
+            self._change_votes(self.delegates(member), before, credited, era, self.now)
 
     def _on_eth_accepted(self, a: dict[str, Any]) -> None:
         self.accepted_eth += int(a["amount"])
@@ -556,6 +576,10 @@ class Model:
         self.treasury[token] -= amount
         self.tracked[token] -= amount
         self.spent[token] += amount
+
+    def _on_retired_settled(self, a: dict[str, Any]) -> None:
+        """`PayoutSplitter.settleRetired`: books that take no more revenue settled early; what each
+        member is owed in them does not change, so the model has nothing to do."""
 
     def _on_rescued(self, a: dict[str, Any]) -> None:
         self.rescued[a["token"]] += int(a["amount"])
@@ -613,7 +637,9 @@ class Model:
         )  # fmt: skip
         self._check(f"proposal {pid} snapshot", int(a["voteStart"]), self.now + self.voting_delay)
         self._check(f"proposal {pid} deadline", int(a["voteEnd"]), self.now + self.voting_delay + self.voting_period)
-        if self.votes_at(a["proposer"], self.now - 1) < self.proposal_threshold:
+        if self._muted(a["proposer"]):
+            self.discrepancies.append(f"proposal {pid} by {a['proposer']}, who is suspended")
+        if self.votes_at(a["proposer"], self.now - 1) < self.effective_threshold(self.now):
             self.discrepancies.append(f"proposal {pid} by {a['proposer']}, who is below the threshold")
 
     def _on_vote_cast(self, a: dict[str, Any]) -> None:
@@ -656,6 +682,12 @@ class Model:
     def _on_quorum(self, a: dict[str, Any]) -> None:
         self.quorum_history.append((self.now, int(a["newQuorumNumerator"])))
 
+    def effective_threshold(self, now: int) -> int:
+        """`StarfishGovernor.proposalThreshold`: the setting, or a share of all standing a second ago if
+        that is less, never below one unit."""
+        share = max(1, self.total_points_at(now - 1) * PROPOSAL_THRESHOLD_SHARE_BPS // BPS)
+        return min(self.proposal_threshold, share)
+
     def quorum_at(self, time: int) -> int:
         """`GovernorVotesQuorumFraction.quorum`: that share of all points at `time`."""
         numerator = 0
@@ -691,7 +723,11 @@ class Model:
         self.role_log.append(("revoked", bytes(a["role"]), a["account"], a["sender"]))
 
     def _on_min_delay(self, a: dict[str, Any]) -> None:
+        """`StarfishTimelock`: its delay stays within the bounds it was deployed with."""
         self.timelock_delay = int(a["newDuration"])
+        low, high = TIMELOCK_DELAY_BOUNDS
+        if not low <= self.timelock_delay <= high:
+            self.discrepancies.append(f"timelock delay set to {self.timelock_delay}, outside [{low}, {high}]")
 
     _HANDLERS: ClassVar[dict[str, Callable[[Model, dict[str, Any]], None]]] = {
         "charter.GovernanceTransferred": _on_governance,
@@ -714,6 +750,7 @@ class Model:
         "splitter.Claimed": _on_claimed,
         "splitter.TreasurySpent": _on_spent,
         "splitter.Rescued": _on_rescued,
+        "splitter.RetiredSettled": _on_retired_settled,
         "splitter.DelegateChanged": _on_delegate_changed,
         "governor.ProposalCreated": _on_proposal_created,
         "governor.VoteCast": _on_vote_cast,

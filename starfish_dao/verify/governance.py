@@ -14,7 +14,7 @@ from typing import Any
 from eth_utils.crypto import keccak
 
 from starfish_dao.chain.client import Starfish
-from starfish_dao.domain.model import PROPOSAL_STATES, Model
+from starfish_dao.domain.model import PROPOSAL_STATES, TIMELOCK_DELAY_BOUNDS, Model
 from starfish_dao.verify.state import Check
 
 ZERO = "0x" + "00" * 20
@@ -72,6 +72,15 @@ def check_governance(sf: Starfish, model: Model, now: int, block: int | str = "l
     if deployer:
         held = [name for role, name in ROLE_NAMES.items() if t.hasRole(role, deployer).call(**at)]
         checks.append(Check(f"deployer {deployer}", "holds no timelock role", held, [], "governance"))
+    # the members' exit window: the delay stays within the bounds the toolkit's settings have
+    delay = int(t.getMinDelay().call(**at))
+    low, high = TIMELOCK_DELAY_BOUNDS
+    within = low <= delay <= high
+    checks.append(
+        Check(f"timelock {timelock}", f"delay within [{low}, {high}] s", within, True, "governance",
+              f"{delay} s; the model derives {model.timelock_delay} s")
+    )  # fmt: skip
+    checks.append(Check(f"timelock {timelock}", "delay as the events say", delay, model.timelock_delay, "governance"))
     guardian = str(g.proposalGuardian().call(**at))
     expiry = int(g.guardianExpiry().call(**at))
     if guardian != ZERO:

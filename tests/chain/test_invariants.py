@@ -224,6 +224,10 @@ class Machine(RuleBasedStateMachine):
         m = self._member(who)
         return bool(m and m.active)
 
+    def _suspended(self, who: str) -> bool:
+        m = self._member(who)
+        return bool(m and m.suspended)
+
     def _is_member(self, who: str) -> bool:
         m = self._member(who)
         return bool(m and m.token_id)
@@ -270,7 +274,7 @@ class Machine(RuleBasedStateMachine):
                 and a != c.author
                 and all(r != a for r, _, _, _ in c.reviews)
                 and weight != 0
-                and weight >= self.model.params.min_reviewer_standing
+                and weight >= min(self.model.params.min_reviewer_standing, c.quorum_weight)
             ):
                 out.append(name)
         return out
@@ -439,7 +443,7 @@ class Machine(RuleBasedStateMachine):
                 return "RegistryAlreadyReviewed"
             if not self._active(who):
                 return "RegistryNotActiveMember"
-            if weight == 0 or weight < p.min_reviewer_standing:
+            if weight == 0 or weight < min(p.min_reviewer_standing, c.quorum_weight):
                 return "RegistryInsufficientStanding"
             spent = self.model.budget_spent.get((reviewer, self.model.epoch_at(now)), 0) + c.effort * stars
             if stars and spent * POINT * 10_000 > weight * p.review_budget_bps * 3:
@@ -715,8 +719,10 @@ class Machine(RuleBasedStateMachine):
         gov = self._gov()
         expected = self._predict(
             lambda now: (
-                "GovernorInsufficientProposerVotes"
-                if self.model.votes_at(self.address[who], now - 1) < self.model.proposal_threshold
+                "GovernorSuspendedProposer"
+                if self._suspended(who)
+                else "GovernorInsufficientProposerVotes"
+                if self.model.votes_at(self.address[who], now - 1) < self.model.effective_threshold(now)
                 else None
             )
         )
@@ -827,8 +833,10 @@ class Machine(RuleBasedStateMachine):
         """A member lends their voice (to an active member; to themselves to take it back)."""
         target = self.address[to]
         fine = to == who or self._active(to)
+        # a suspended member's points vote for nobody: they cannot lend them either
+        outcome = "SplitterSuspendedHolder" if self._suspended(who) else None if fine else "SplitterInvalidDelegate"
         fn = self.sf.splitter.functions.delegate(target)
-        self._expect({None if fine else "SplitterInvalidDelegate"}, "delegate", lambda: self._act(who, fn))
+        self._expect({outcome}, "delegate", lambda: self._act(who, fn))
 
     # ------------------------------------------------------------------ economic attackers
 
