@@ -118,6 +118,19 @@ class Starfish:
         """Posts a commitment (anyone may; only its author can reveal it)."""
         return self._send(sender, self.registry.functions.commit(commitment))
 
+    def commit_once(self, sender: LocalAccount, commitment: bytes) -> None:
+        """Posts a commitment unless it is on chain already. Someone who copies a pending commitment
+        from the mempool and posts it first makes the author's own `commit` revert
+        (`RegistryAlreadyCommitted`): the commitment is still the author's (only they can reveal it),
+        so the submission carries on."""
+        if self.is_committed(commitment):
+            return
+        try:
+            self.commit(sender, commitment)
+        except Exception:  # re-raised unless a copy of it was mined first
+            if not self.is_committed(commitment):
+                raise
+
     def reveal(self, account: LocalAccount, cid: bytes, content_hash: bytes, effort: int, salt: bytes) -> int:
         """Reveals `account`'s committed artifact: the contribution's id."""
         receipt = self._send(account, self.registry.functions.submit(cid, content_hash, effort, salt))
@@ -135,7 +148,7 @@ class Starfish:
         `content_hash`, the CID must be a single raw block (its digest is the content's sha256)."""
         content_hash = raw_content_hash(cid) if content_hash is None else content_hash
         salt = new_salt() if salt is None else salt
-        self.commit(account, commitment(account.address, content_hash, salt))
+        self.commit_once(account, commitment(account.address, content_hash, salt))
         return self.reveal(account, cid, content_hash, effort, salt)
 
     def review(self, account: LocalAccount, contribution: int, stars: int, comment_cid: bytes = b"") -> Any:
@@ -171,6 +184,11 @@ class Starfish:
         receipt = self._send(member, self.splitter.functions.claimTo(token, to))
         return self._claimed_amount(receipt)
 
+    def claim_incarnation_to(self, member: LocalAccount, token: str, incarnation: int, to: str) -> int:
+        """Pays `member`'s claim in an earlier incarnation of `token` to another address `to`."""
+        receipt = self._send(member, self.splitter.functions.claimIncarnationTo(token, incarnation, to))
+        return self._claimed_amount(receipt)
+
     def _claimed_amount(self, receipt: Any) -> int:
         logs = self.splitter.events.Claimed().process_receipt(receipt, errors=DISCARD)
         return int(logs[0]["args"]["amount"]) if logs else 0
@@ -191,7 +209,8 @@ class Starfish:
         if action in ("Join", "Leave") and "generation" not in message:
             message["generation"] = self.generation(account.address)
         if action == "Submit":
-            message.setdefault("contentHash", raw_content_hash(_bytes(message["cid"])))
+            if "contentHash" not in message:  # only then must the CID be a raw block (a CIDv0 is not)
+                message["contentHash"] = raw_content_hash(_bytes(message["cid"]))
             message.setdefault("salt", new_salt())
         if action == "Ballot":  # the governor's own ballot: a sequential nonce, no deadline
             message.setdefault("nonce", int(self.contracts["governor"].functions.nonces(account.address).call()))
@@ -240,6 +259,10 @@ class Starfish:
         if signed.action == "ClaimTo":
             return self.splitter.functions.claimToBySig(
                 m["member"], m["token"], m["to"], m["nonce"], m["deadline"], sig
+            )
+        if signed.action == "ClaimIncarnationTo":
+            return self.splitter.functions.claimIncarnationToBySig(
+                m["member"], m["token"], m["incarnation"], m["to"], m["nonce"], m["deadline"], sig
             )
         if signed.action == "Ballot":
             return self.contracts["governor"].functions.castVoteBySig(m["proposalId"], m["support"], m["voter"], sig)

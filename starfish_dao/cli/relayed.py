@@ -23,8 +23,10 @@ def explain(exc: Any) -> str:
     return str(body.get("detail") or exc)
 
 
-def send(urls: list[str], account: Any, action: str, **fields: Any) -> dict[str, Any]:
-    """Signs `action` (unless it needs no signature) and has the first willing relay carry it out."""
+def send(urls: list[str], account: Any, action: str, tolerate: str | None = None, **fields: Any) -> dict[str, Any]:
+    """Signs `action` (unless it needs no signature) and has the first willing relay carry it out.
+    A refusal or failure naming the error `tolerate` means the action's effect is already on chain
+    (a copied commitment, say): `{"status": "already"}` is returned instead of failing."""
     from starfish_dao.relay.client import RelayClient, RelayError
 
     client = RelayClient(urls)
@@ -51,8 +53,12 @@ def send(urls: list[str], account: Any, action: str, **fields: Any) -> dict[str,
         if exc.code == "no_relay":
             fail(str(exc.body["detail"]),
                  "try another relay (--relay URL, repeatable) or send it yourself without --relay")  # fmt: skip
+        if tolerate and tolerate in explain(exc):
+            return {"status": "already", "block": None}
         fail(f"the relay refused the {action}: {explain(exc)}")
     if state["status"] == "failed":
+        if tolerate and tolerate in str(state.get("error")):
+            return {"status": "already", "block": None}
         fail(f"the {action} failed on chain: {state.get('error')}")
     if state.get("elsewhere"):
         console.print("already on chain through an earlier relay (its nonce is used)")

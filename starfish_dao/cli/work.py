@@ -77,8 +77,14 @@ def contribute(
     if relay:
         from starfish_dao.relay.client import RelayClient
 
-        state = relayed.send(relay, None, "Commit", commitment="0x" + committed.hex())
-        console.print(f"committed (block {state['block']}); now pinning and revealing")
+        # someone who copied the commitment from the mempool posted it first: it is ours all the same
+        # (only its author can reveal it), so carry on
+        state = relayed.send(relay, None, "Commit", tolerate="RegistryAlreadyCommitted",
+                             commitment="0x" + committed.hex())  # fmt: skip
+        if state["status"] == "already":
+            console.print("the commitment was already on chain (posted by someone else); now pinning and revealing")
+        else:
+            console.print(f"committed (block {state['block']}); now pinning and revealing")
         uploaded = RelayClient(relay[0]).upload(file)
         if CID.parse(uploaded["cid"]) != cid:
             fail(f"the relay pinned {uploaded['cid']}, not the CID of {file} ({cid})")
@@ -96,7 +102,7 @@ def contribute(
         return
     sf = client(rpc, deployments)
     _precheck_submission(sf, account.address, digest, effort)
-    sf.commit(account, committed)
+    sf.commit_once(account, committed)
     store = open_store(ipfs_api)
     pinned = None
     try:

@@ -59,6 +59,15 @@ ACTION_TYPES: dict[str, list[dict[str, str]]] = {
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
     ],
+    # pay earned in an earlier incarnation of a token (listed before a delisting), to another address
+    "ClaimIncarnationTo": [
+        {"name": "member", "type": "address"},
+        {"name": "token", "type": "address"},
+        {"name": "incarnation", "type": "uint256"},
+        {"name": "to", "type": "address"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ],
     # OpenZeppelin Governor's own ballot (its nonces are sequential, per voter; it has no deadline)
     "Ballot": [
         {"name": "proposalId", "type": "uint256"},
@@ -75,6 +84,7 @@ ACTION_DOMAINS: dict[str, tuple[str, str, str]] = {
     "Submit": ("registry", "Starfish Contributions", "1"),
     "Review": ("registry", "Starfish Contributions", "1"),
     "ClaimTo": ("splitter", "Starfish Splitter", "1"),
+    "ClaimIncarnationTo": ("splitter", "Starfish Splitter", "1"),
     "Ballot": ("governor", "Starfish Governor", "1"),
 }
 

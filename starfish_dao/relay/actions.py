@@ -25,11 +25,12 @@ from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.model import ETH
 from starfish_dao.relay.problems import Refusal
 
-SIGNED = ("Join", "Leave", "Submit", "Review", "ClaimTo", "Ballot")
+SIGNED = ("Join", "Leave", "Submit", "Review", "ClaimTo", "ClaimIncarnationTo", "Ballot")
 UNSIGNED = ("Commit", "Finalize", "Claim")
 #: Gas each action may use; the simulation runs with this limit, so an action that needs more is refused.
 GAS_LIMITS = {
     "Join": 200_000, "Leave": 150_000, "Submit": 300_000, "Review": 250_000, "Claim": 200_000, "ClaimTo": 220_000,
+    "ClaimIncarnationTo": 220_000,
     "Commit": 100_000, "Ballot": 250_000,
 }  # fmt: skip
 FINALIZE_GAS = 350_000  # plus 60,000 per listed revenue token (the award settles each)
@@ -450,6 +451,10 @@ class Checker:
         elif action == "ClaimTo":
             name, types = "claimToBySig", ["address", "address", "address", "uint256", "uint256", "bytes"]
             values = [m["member"], m["token"], m["to"], m["nonce"], m["deadline"], signature]
+        elif action == "ClaimIncarnationTo":
+            name = "claimIncarnationToBySig"
+            types = ["address", "address", "uint256", "address", "uint256", "uint256", "bytes"]
+            values = [m["member"], m["token"], m["incarnation"], m["to"], m["nonce"], m["deadline"], signature]
         else:
             name, types = "reviewBySig", ["address", "uint256", "uint8", "bytes", "uint256", "uint256", "bytes"]
             values = [m["reviewer"], m["contribution"], m["stars"], hexb(m["commentCid"]), m["nonce"], m["deadline"],

@@ -204,7 +204,7 @@ actions = APIRouter(prefix="/v1/actions", tags=["actions"])
 
 
 class TypedDataRequest(BaseModel):
-    action: str = Field(description="Join, Leave, Submit, Review, ClaimTo or Ballot")
+    action: str = Field(description="Join, Leave, Submit, Review, ClaimTo, ClaimIncarnationTo or Ballot")
     signer: str = Field(description="the member who will sign")
     fields: dict[str, Any] = Field(
         default_factory=dict, description="the action's own fields (e.g. contribution, stars)"

@@ -43,7 +43,8 @@ TIP = 10**9
 
 #: For these actions the status also tells the outcome: (contract, event, the field it yields).
 _RESULTS = {"Submit": ("registry", "Submitted", "contribution"), "Claim": ("splitter", "Claimed", "amount"),
-            "ClaimTo": ("splitter", "Claimed", "amount")}  # fmt: skip
+            "ClaimTo": ("splitter", "Claimed", "amount"),
+            "ClaimIncarnationTo": ("splitter", "Claimed", "amount")}  # fmt: skip
 
 
 def _topic(contract: Any, event: str) -> bytes:
