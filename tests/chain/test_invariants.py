@@ -1158,7 +1158,9 @@ def test_no_sequence_of_actions_breaks_the_invariants(arena: Arena, shard: int) 
         "routed around the relay: ok",
         "claim to another address: ok",
         "send ETH (2,300-gas stipend): ok",
-        "charter parameter: CharterDecayTooFast",
+        # (CharterDecayTooFast is no longer reached by this seed's run since the rules' outcomes changed
+        # with issue 21; tests/chain/test_charter.py::test_points_may_not_halve_faster_than_every_30_days
+        # checks it directly)
         "propose: ok",
         "vote: ok",
         "vote: GovernorAlreadyCastVote",
