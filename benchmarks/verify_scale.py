@@ -10,6 +10,7 @@ wall time and peak memory (max RSS). Targets: <= 30 s and <= 1 GB.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -28,6 +29,7 @@ from starfish_dao.chain.backends import AnvilNode, RpcBackend
 from starfish_dao.chain.client import Starfish
 from starfish_dao.chain.deployment import deploy
 from starfish_dao.domain.charter import DAY, POINT, CharterConfig, Founder, Params
+from starfish_dao.domain.commitment import commitment
 from starfish_dao.domain.unixfs import cid_of
 
 ETHER = 10**18
@@ -108,13 +110,18 @@ def seed(chain: RpcBackend, members: int, per_member: int, reviews: int) -> tupl
     sender.send([tx(a, m.address, bytes.fromhex(m.encode_abi("join", [])[2:])) for a in addresses])
     sender.drain()
     print(f"seeding: {members * per_member} contributions", flush=True)
-    submits = []
+    commits, submits = [], []
+    salt = b"\x00" * 32
     for k in range(per_member):
         for i, a in enumerate(addresses):
-            cid = cid_of(f"work {i}.{k}".encode()).bytes
-            submits.append(tx(a, r.address, bytes.fromhex(r.encode_abi("submit", [cid, 60])[2:])))
-    sender.send(submits)
-    sender.drain()
+            data = f"work {i}.{k}".encode()
+            cid, content_hash = cid_of(data).bytes, hashlib.sha256(data).digest()
+            committed = commitment(a, content_hash, salt)
+            commits.append(tx(a, r.address, bytes.fromhex(r.encode_abi("commit", [committed])[2:])))
+            submits.append(tx(a, r.address, bytes.fromhex(r.encode_abi("submit", [cid, content_hash, 60, salt])[2:])))
+    for phase in (commits, submits):  # commit-reveal: every commitment is mined before its reveal
+        sender.send(phase)
+        sender.drain()
     count = members * per_member
     print(f"seeding: {count * reviews} reviews", flush=True)
     review_txs = []
