@@ -189,7 +189,10 @@ class Checker:
         outcome = self._on_chain_batch(items, at)
         if outcome is None:  # the chain's clock jumped past the estimate: again, with its time
             outcome = self._on_chain_batch(items, max(self._chain_time, int(time.time())) + self.ahead)
-        return outcome or []
+        if outcome is None:  # still moving (a dev chain pushed by evm_increaseTime): say so, never hang
+            refusal = Refusal(503, "chain_clock_moving", "the chain's clock moved during the check: send it again")
+            return [refusal for _ in items]
+        return outcome
 
     def _on_chain_batch(self, items: list[tuple[Checked, list[Any]]], at: int) -> list[Checked | Refusal] | None:
         payload: list[dict[str, Any]] = [

@@ -15,7 +15,9 @@ R = TypeVar("R")
 
 class Batcher(Generic[T, R]):
     """Each worker is a function from a batch of items to their results, in order; one thread per
-    worker, so two workers keep two batches in flight. On stop, waiting items are handled
+    worker, so two workers keep two batches in flight. Every item's future is answered, with a
+    result or an error, whatever the worker does: a worker that raises, or answers with the wrong
+    number of results, fails that batch and goes on with the next. On stop, waiting items are handled
     (`drain`) or told that the relay is stopping; later submissions are refused."""
 
     def __init__(self, workers: list[Callable[[list[T]], list[R]]], name: str, limit: int = 100_000,
@@ -61,6 +63,8 @@ class Batcher(Generic[T, R]):
                 batch, self._waiting = self._waiting[: self.limit], self._waiting[self.limit :]
             try:
                 results = work([item for item, _ in batch])
+                if len(results) != len(batch):  # a worker's bug must not silence its waiters
+                    raise RuntimeError(f"{len(results)} results for a batch of {len(batch)}")
             except BaseException as exc:  # noqa: BLE001 - every waiter hears why (node down, disk full)
                 for _, future in batch:
                     future.set_exception(exc)

@@ -1,0 +1,67 @@
+"""The batching workers never leave a request unanswered (issue 24, finding 1): a chain check that came
+back with no answers once killed its thread, and every later POST /v1/actions waited for ever."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from starfish_dao.relay.batching import Batcher
+from starfish_dao.relay.problems import Refusal
+from tests.relay.conftest import RelayHarness
+
+
+def test_a_worker_that_answers_too_few_results_fails_its_batch_and_lives_on() -> None:
+    calls = {"n": 0}
+    release = threading.Event()
+
+    def work(items: list[int]) -> list[int]:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            release.wait(5)  # hold the first batch so that both items land in it
+            return []  # the bug: no answers (on_chain_many once returned [] after a clock jump)
+        return [i * 2 for i in items]
+
+    batcher: Batcher[int, int] = Batcher([work], "test", limit=10)
+    try:
+        first = batcher.submit(1)
+        release.set()
+        with pytest.raises(RuntimeError, match="0 results for a batch of 1"):
+            first.result(timeout=5)
+        assert batcher.submit(21).result(timeout=5) == 42  # the thread is alive and answers
+        assert all(t.is_alive() for t in batcher._threads)
+    finally:
+        batcher.stop()
+
+
+def test_a_worker_that_raises_fails_its_batch_and_lives_on() -> None:
+    calls = {"n": 0}
+
+    def work(items: list[int]) -> list[int]:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ConnectionError("node down")
+        return items
+
+    batcher: Batcher[int, int] = Batcher([work], "test")
+    try:
+        with pytest.raises(ConnectionError):
+            batcher.submit(1).result(timeout=5)
+        assert batcher.submit(7).result(timeout=5) == 7
+    finally:
+        batcher.stop()
+
+
+def test_a_chain_clock_that_keeps_moving_gets_a_refusal_for_every_action(
+    relay: RelayHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checker = relay.relay.checkers[0]
+    # both attempts find the chain's time past the one they simulated at (a fault anvil gives only by
+    # racing evm_increaseTime against the check)
+    monkeypatch.setattr(checker, "_on_chain_batch", lambda items, at: None)
+    items: list[Any] = [(object(), []), (object(), [])]
+    answers = checker.on_chain_many(items)
+    assert len(answers) == 2
+    assert all(isinstance(a, Refusal) and a.status == 503 and a.code == "chain_clock_moving" for a in answers)
