@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from eth_utils.address import is_address, to_checksum_address
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3.logs import DISCARD
 
 from starfish_dao.chain.client import Starfish
+from starfish_dao.domain.address import checked_address
 from starfish_dao.domain.charter import PARAMETER_KEYS
 from starfish_dao.domain.errors import ConfigError
 from starfish_dao.domain.model import ETH
@@ -41,9 +42,7 @@ class Call:
 
 
 def _address(text: str, what: str) -> str:
-    if not isinstance(text, str) or not is_address(text):
-        raise ConfigError(f"{what} must be a 0x address (20 bytes of hex), got {text!r}")
-    return to_checksum_address(text)
+    return checked_address(text, what)
 
 
 def _token(text: str) -> str:

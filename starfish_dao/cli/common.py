@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from eth_utils.address import is_address, is_checksum_address, to_checksum_address
 from rich.console import Console
 
-from starfish_dao.domain.errors import StarfishError
+from starfish_dao.domain.errors import ConfigError, StarfishError
 from starfish_dao.domain.model import ETH
 from starfish_dao.jsonout import jsonable
 
@@ -72,16 +71,13 @@ def fail(message: str, hint: str = "") -> NoReturn:
 
 
 def address(text: str, what: str = "the address") -> str:
-    """A checksummed address from any-case hex; a mixed-case one must carry a valid checksum."""
-    text = text.strip()
-    if not text.startswith("0x") or len(text) != 42 or not is_address(text.lower()):
-        fail(f"{what} {text!r} is not an address: it must be 0x and 40 hex digits")
-    mixed = text[2:] != text[2:].lower() and text[2:] != text[2:].upper()
-    if mixed and not is_checksum_address(text):
-        fail(
-            f"{what} {text} has a wrong checksum (a typo?); the checksummed form is {to_checksum_address(text.lower())}"
-        )
-    return to_checksum_address(text.lower())
+    """A checksummed address (the one rule: `domain/address.py`); a refusal names what was wrong."""
+    from starfish_dao.domain.address import checked_address
+
+    try:
+        return checked_address(text.strip(), what)
+    except ConfigError as exc:
+        fail(str(exc))
 
 
 def to_wei(amount: str, decimals: int = 18, what: str = "the amount") -> int:

@@ -22,6 +22,7 @@ from starfish_dao.chain.errors import decode_revert
 from starfish_dao.chain.rpc import RawRpc, ViewCalls
 from starfish_dao.domain import fastabi as fast
 from starfish_dao.domain import typed_data as td
+from starfish_dao.domain.address import address_problem
 from starfish_dao.domain.model import ETH
 from starfish_dao.relay.problems import Refusal
 
@@ -105,8 +106,9 @@ def _int(value: Any, field: str, bits: int = 256) -> int:
 
 
 def _address(value: Any, field: str) -> str:
-    if not fast.is_address(value):
-        raise Refusal(400, "malformed", f"{field} must be a 20-byte hex address")
+    problem = address_problem(value)
+    if problem is not None:
+        raise Refusal(400, "malformed", f"{field} {problem}")
     return fast.checksum(value)
 
 
