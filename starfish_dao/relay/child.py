@@ -14,9 +14,23 @@ import sys
 from typing import Any
 
 
+def child_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The relay's environment less its settings and secrets: a child gets what it needs on stdin,
+    so the relayer key (`STARFISH_RELAY_RELAYER_KEY`), the keystore password and any other secret
+    never show in `/proc/<child>/environ`."""
+    environ = dict(os.environ if environ is None else environ)
+    return {
+        name: value for name, value in environ.items()
+        if not name.startswith("STARFISH_RELAY_")
+        and not (name.startswith("STARFISH_") and any(w in name for w in ("KEY", "PASSWORD", "TOKEN", "SECRET")))
+    }  # fmt: skip
+
+
 def spawn(module: str, config: dict[str, Any], stdout: int | None = None) -> subprocess.Popen[bytes]:
     """`python -m module` with `config` as its first line of stdin; stdin is kept open."""
-    proc = subprocess.Popen([sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=stdout, stderr=None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=stdout, stderr=None, env=child_environment()
+    )
     assert proc.stdin is not None
     proc.stdin.write(json.dumps(config).encode() + b"\n")
     proc.stdin.flush()
