@@ -25,6 +25,7 @@ from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.address import address_problem
 from starfish_dao.domain.model import ETH
 from starfish_dao.relay.problems import Refusal
+from starfish_dao.relay.submitter import TIP
 
 SIGNED = ("Join", "Leave", "Submit", "Review", "ClaimTo", "ClaimIncarnationTo", "Ballot")
 UNSIGNED = ("Commit", "Finalize", "Claim")
@@ -241,6 +242,9 @@ class Checker:
                     params += [{}, {"time": hex(at)}]
                 payload.append({"jsonrpc": "2.0", "id": len(payload), "method": "eth_call", "params": params})
             slots.append(slot)
+        balance_slot = len(payload)  # can the relayer pay for what it accepts?
+        payload.append({"jsonrpc": "2.0", "id": balance_slot, "method": "eth_getBalance",
+                        "params": [self.relayer, "latest"]})  # fmt: skip
         answers = self.rpc._post(payload)
         if "error" in answers[0]:
             raise OSError(f"the node refused a read: {answers[0]['error']}")
@@ -249,9 +253,17 @@ class Checker:
         self._chain_time = now
         if at < now + self.ahead:
             return None
+        # what the submitter will offer per gas (twice the base fee plus its tip), against the balance
+        price = 2 * int(answers[0]["result"].get("baseFeePerGas", "0x0"), 16) + TIP
+        balance = int(answers[balance_slot].get("result", "0x0"), 16) if "error" not in answers[balance_slot] else None
         out: list[Checked | Refusal] = []
         for (checked, in_flight), slot in zip(items, slots, strict=True):
             try:
+                if balance is not None and balance < checked.gas * price:
+                    raise Refusal(503, "relayer_out_of_funds", f"this relay's relayer ({self.relayer}) holds "
+                                  f"{balance} wei, less than the {checked.gas * price} wei this action may cost: "
+                                  "nothing was accepted; send it directly or through another relay (the relay's "
+                                  "operator funds the relayer)")  # fmt: skip
                 self._deadline_and_nonce(checked, at if checked.kind in _AHEAD_KINDS else now, False)
                 if "code" in slot:
                     answer = answers[slot["code"]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import threading
 import time
@@ -26,12 +27,14 @@ from starfish_dao.domain.errors import ConfigError, KeyError_
 from starfish_dao.ipfs import ArtifactStore, open_store
 from starfish_dao.relay.actions import GAS_LIMITS, Checked, Checker, claim_of, content_of
 from starfish_dao.relay.batching import Batcher
-from starfish_dao.relay.problems import Refusal, register_secret
+from starfish_dao.relay.problems import Refusal, register_secret, scrub
 from starfish_dao.relay.queue import Action, NewAction, Queue
 from starfish_dao.relay.settings import RelaySettings
 from starfish_dao.relay.state import ChainState
 from starfish_dao.relay.submitter import Submitter, SubmitterProcess
 from starfish_dao.relay.verifier import VerifierProcess
+
+log = logging.getLogger("starfish.relay")
 
 
 def relayer_account(settings: RelaySettings) -> LocalAccount:
@@ -163,6 +166,7 @@ class Relay:
         self._keeper: threading.Thread | None = None
 
     def start(self) -> None:
+        self._warn_if_unfunded()
         self.commits = Batcher([self.queue.insert_many], "group-commit", drain=True)
         self.checkers = [Checker(self.sf, self.account.address, self.settings.simulate_ahead) for _ in range(2)]
         self.checks = Batcher([c.on_chain_many for c in self.checkers], "chain-checks", limit=256)
@@ -190,6 +194,25 @@ class Relay:
         if self.settings.keeper_finalize or self.settings.keeper_claim_threshold_wei is not None:
             self._keeper = threading.Thread(target=self._keep, name="keeper", daemon=True)
             self._keeper.start()
+
+    def _warn_if_unfunded(self) -> None:
+        """Says so, loudly, when the relayer cannot pay for one action at the gas cap: every action
+        would then be refused (`relayer_out_of_funds`) until the operator funds it."""
+        from starfish_dao.relay.submitter import TIP
+
+        try:
+            balance = int(self.sf.w3.eth.get_balance(self.account.address))
+            base = int(self.sf.w3.eth.get_block("latest").get("baseFeePerGas", 0))
+        except Exception as exc:  # noqa: BLE001 - the node may be down at start: the checks will tell later
+            log.warning("could not read the relayer's balance at start: %s", scrub(str(exc)))
+            return
+        need = self.settings.gas_cap * (2 * base + TIP)
+        if balance < need:
+            log.warning(
+                "THE RELAYER %s HOLDS %s wei, LESS THAN ONE ACTION AT THE GAS CAP MAY COST (%s wei): every action "
+                "will be refused as relayer_out_of_funds until it is funded (send it ETH; on a dev chain: "
+                "starfish node fund %s)", self.account.address, balance, need, self.account.address,
+            )  # fmt: skip
 
     @property
     def submitter_healthy(self) -> bool:
