@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -24,8 +26,12 @@ from starfish_dao.domain import fastabi as fast
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.address import address_problem
 from starfish_dao.domain.model import ETH
-from starfish_dao.relay.problems import Refusal
+from starfish_dao.relay.problems import Refusal, scrub
 from starfish_dao.relay.submitter import TIP
+
+log = logging.getLogger("starfish.relay")
+#: `Charter.MAX_REVENUE_TOKENS`: the most a Finalize can settle besides ETH
+MAX_REVENUE_TOKENS = 8
 
 SIGNED = ("Join", "Leave", "Submit", "Review", "ClaimTo", "ClaimIncarnationTo", "Ballot")
 UNSIGNED = ("Commit", "Finalize", "Claim")
@@ -168,6 +174,9 @@ class Checker:
         self.relayer = relayer
         self.chain_id = sf.deployment.chain_id
         self._separators: dict[str, bytes] = {}
+        self._tokens = MAX_REVENUE_TOKENS  # until the first read: never too few
+        self._tokens_at = -1e9
+        self._tokens_reading = threading.Event()
 
     def check(self, body: Any, in_flight: list[Any] | None = None) -> Checked:
         """Both phases: the request's own validity, then the chain's."""
@@ -488,12 +497,23 @@ class Checker:
 
     def _token_count(self) -> int:
         """Listed revenue tokens (a Finalize settles each), read again every 10 s: governance can list
-        one at any time, and a stale count would make the simulation run out of gas."""
-        now = time.monotonic()
-        if now - getattr(self, "_tokens_at", -1e9) > 10:
+        one at any time, and a stale count would make the simulation run out of gas. The read runs in
+        a thread of its own: this is called on the event loop, which must never wait on the node
+        (a stalled node once held every request of every client for 42 s). Until the first read
+        answers, the most the charter allows is assumed."""
+        if time.monotonic() - self._tokens_at > 10 and not self._tokens_reading.is_set():
+            self._tokens_reading.set()
+            threading.Thread(target=self._read_token_count, name="token-count", daemon=True).start()
+        return self._tokens
+
+    def _read_token_count(self) -> None:
+        try:
             self._tokens = len(self.sf.charter.functions.revenueTokens().call())
-            self._tokens_at = now
-        return int(self._tokens)
+            self._tokens_at = time.monotonic()
+        except Exception as exc:  # noqa: BLE001 - the node is down: keep the last count, try again later
+            log.warning("reading the revenue tokens: %s", scrub(str(exc)))
+        finally:
+            self._tokens_reading.clear()
 
     def _simulate(self, checked: Checked) -> Checked:
         params = {"from": self.relayer, "to": checked.to, "data": "0x" + checked.data.hex(), "gas": hex(checked.gas)}

@@ -65,3 +65,31 @@ def test_a_chain_clock_that_keeps_moving_gets_a_refusal_for_every_action(
     answers = checker.on_chain_many(items)
     assert len(answers) == 2
     assert all(isinstance(a, Refusal) and a.status == 503 and a.code == "chain_clock_moving" for a in answers)
+
+
+def test_a_finalize_is_parsed_while_the_node_is_stalled(relay: RelayHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 24, finding 3: the revenue-token count behind a Finalize's gas was read on the event loop;
+    with the node stalled every request of every client waited. Now the read runs beside it."""
+    import time
+
+    from starfish_dao.relay.actions import FINALIZE_GAS
+
+    checker = relay.relay.checkers[0]
+    gate = threading.Event()
+
+    class Stalled:  # a node that answers only when the test lets it
+        def call(self) -> list[str]:
+            gate.wait(30)
+            return ["0x" + "11" * 20, "0x" + "22" * 20, "0x" + "33" * 20]
+
+    monkeypatch.setattr(checker.sf.charter.functions, "revenueTokens", lambda: Stalled())
+    monkeypatch.setattr(checker, "_tokens_at", -1e9)  # the count is due for a read
+    before = checker._tokens
+    checked = checker.parse({"action": "Finalize", "contribution": 1})  # returns while the read waits
+    assert not gate.is_set()
+    assert checked.gas == FINALIZE_GAS + 60_000 * before
+    gate.set()
+    deadline = time.monotonic() + 10
+    while checker._tokens != 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert checker.parse({"action": "Finalize", "contribution": 1}).gas == FINALIZE_GAS + 60_000 * 3
