@@ -58,16 +58,25 @@ class Guard:
         self.settings = settings
         self.relay = relay
         self.allowed = {o.rstrip("/").lower() for o in settings.cors_origins}
+        self.hosts = {h.lower() for h in settings.hosts}
 
     def _origin_ok(self, origin: str, host: str | None, scheme: str) -> bool:
         origin = origin.rstrip("/").lower()
         if origin in self.allowed or "*" in self.allowed:
             return True
-        return host is not None and origin in (
-            f"http://{host.lower()}",
-            f"https://{host.lower()}",
-            f"{scheme}://{host}",
-        )
+        # the relay's own page: the same origin, and a Host the relay is known by. A name rebound to
+        # the relay's address (DNS rebinding) also sends Origin == http://<Host>, but its Host is a
+        # name the operator never listed
+        if host is None or not self._known_host(host):
+            return False
+        return origin in (f"http://{host.lower()}", f"https://{host.lower()}", f"{scheme}://{host}")
+
+    def _known_host(self, host: str) -> bool:
+        name = host.lower()
+        name = name[1 : name.index("]")] if name.startswith("[") and "]" in name else name.rsplit(":", 1)[0]
+        if name in self.hosts or name == "localhost" or name == "::1":
+            return True
+        return name.startswith("127.") and name.replace(".", "").isdigit()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in UNSAFE:

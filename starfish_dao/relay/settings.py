@@ -27,6 +27,9 @@ class RelaySettings(BaseSettings):
     gas_cap: int = 1_000_000
     signature_ttl: int = 3600
     cors_origins: list[str] = []
+    # names the relay is served under besides loopback (its own page posts from them); a page whose
+    # Host header names anything else is refused, so DNS rebinding cannot pass as the relay's page
+    hosts: list[str] = []
     poll_interval: float = 0.2  # the submitter's pause when it has nothing to do
     state_interval: float = 0.25  # seconds between reads of new blocks for the served numbers and events
     submitter_process: bool = True  # sign and send in a process of its own (a thread on an in-process chain)

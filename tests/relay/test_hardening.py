@@ -803,6 +803,29 @@ def test_a_foreign_page_cannot_make_a_visitors_browser_post(dao: Dao, relay: Run
     assert relayer_nonce(dao, relay) == 0
 
 
+def test_dns_rebinding_does_not_pass_as_the_relays_own_page(dao: Dao, relay: Running) -> None:
+    """Issue 24, finding 6: a page on rebind.example, its name rebound to the relay's address, sends
+    Origin http://rebind.example:PORT with Host rebind.example:PORT: same origin, once accepted."""
+    port = relay.url.rsplit(":", 1)[1]
+    body = {"action": "Claim", "member": dao["ada"].address}
+    headers = {"Host": f"rebind.example:{port}", "Origin": f"http://rebind.example:{port}"}
+    rebound = requests.post(f"{relay.url}/v1/actions", json=body, timeout=10, headers=headers)
+    assert rebound.status_code == 403 and rebound.json()["code"] == "forbidden_origin"
+    assert relayer_nonce(dao, relay) == 0
+
+
+def test_a_listed_host_is_the_relays_own_page() -> None:
+    from starfish_dao.relay.http import Guard
+    from starfish_dao.relay.settings import RelaySettings
+
+    guard = Guard(None, RelaySettings(hosts=["relay.example.org"]))  # type: ignore[arg-type]
+    assert guard._origin_ok("https://relay.example.org", "relay.example.org", "http")
+    assert guard._origin_ok("http://127.0.0.1:8645", "127.0.0.1:8645", "http")
+    assert guard._origin_ok("http://[::1]:8645", "[::1]:8645", "http")
+    assert not guard._origin_ok("http://rebind.example", "rebind.example", "http")
+    assert not guard._origin_ok("http://127.0.0.1.rebind.example", "127.0.0.1.rebind.example", "http")
+
+
 # ---------------------------------------------------------------- 11: why it failed
 
 
