@@ -271,8 +271,8 @@ class Starfish:
     def submit_signed(self, sender: LocalAccount, signed: SignedAction) -> Any:
         """Sends a signed action from `sender`, who pays the gas; it acts for the signer. A Submit's
         commitment is posted first if nobody has posted it yet."""
-        if signed.action == "Submit" and not self.is_committed(signed.commitment):
-            self.commit(sender, signed.commitment)
+        if signed.action == "Submit":
+            self.commit_once(sender, signed.commitment)
         return self._send(sender, self.by_sig_call(signed))
 
     def is_committed(self, commitment_: bytes) -> bool:
