@@ -26,6 +26,9 @@ with open("build/slither-input.json", "w") as f:
     json.dump(spec, f)
 PY
 rm -f build/slither.json
+# crytic-compile asks `forge config` whenever a foundry.toml is present (scripts/forge.sh's), even with
+# the solc-json framework forced: the npm forge must be on PATH
+export PATH="$PWD/node_modules/.bin:$PATH"
 # slither exits non-zero whenever it reports anything; the triage below decides
 .venv-slither/bin/slither build/slither-input.json --compile-force-framework solc-json --solc bin/solc \
   --solc-disable-warnings --filter-paths "node_modules|contracts/test" --json build/slither.json \
