@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from starfish_dao import __version__
-from starfish_dao.relay.problems import Refusal, from_http_exception, problem, scrub
+from starfish_dao.relay.problems import CHAIN_DOWN, Refusal, chain_down, from_http_exception, problem, scrub
 from starfish_dao.relay.routers import ROUTERS
 from starfish_dao.relay.service import Relay
 from starfish_dao.relay.settings import RelaySettings, get_settings
@@ -56,6 +56,12 @@ def create_app(settings: RelaySettings | None = None, relay: Relay | None = None
         retry = exc.detail.get("retryAfter")
         return problem(exc.status, exc.code, exc.message, exc.detail,
                        {"Retry-After": str(retry)} if retry is not None else None)  # fmt: skip
+
+    async def unreachable(request: Request, exc: Exception) -> JSONResponse:
+        return await refused(request, chain_down(exc))
+
+    for kind in CHAIN_DOWN:  # answered here, so the framework neither re-raises nor logs a traceback
+        app.add_exception_handler(kind, unreachable)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -174,8 +174,7 @@ class Guard:
         documented by the FastAPI route of the same path in the OpenAPI schema."""
         import json
 
-        from starfish_dao.domain.errors import ChainError
-        from starfish_dao.relay.problems import Refusal, scrub
+        from starfish_dao.relay.problems import CHAIN_DOWN, Refusal, chain_down, scrub
 
         body = bytearray()
         while True:
@@ -192,8 +191,8 @@ class Guard:
                 raise Refusal(400, "malformed", "the body is not JSON") from None
             try:
                 action, new = await self.relay.accept(request, client)
-            except (ChainError, OSError, ConnectionError) as exc:
-                raise Refusal(503, "chain_unavailable", f"the chain cannot be reached: {exc}") from None
+            except CHAIN_DOWN as exc:
+                raise chain_down(exc) from None
             status, payload, media = (
                 (202 if new else 200),
                 {**action.public(), "duplicate": not new},

@@ -16,6 +16,11 @@ import re
 from typing import Any
 
 from fastapi.responses import JSONResponse
+from web3.exceptions import ProviderConnectionError
+
+from starfish_dao.domain.errors import ChainError
+
+log = logging.getLogger("starfish.relay")
 
 TITLES = {
     "malformed": "The request is malformed",
@@ -59,6 +64,26 @@ class Refusal(Exception):
         return problem_body(self.status, self.code, self.message, self.detail)
 
 
+# What reading or asking the node raises when it is down, stalled or answers nonsense: every
+# route answers it 503 chain_unavailable (never 500, never a traceback in the log)
+CHAIN_DOWN: tuple[type[Exception], ...] = (ChainError, OSError, ProviderConnectionError)
+_outage = {"logged": 0.0, "since": 0}
+
+
+def chain_down(exc: Exception) -> Refusal:
+    """The 503 for a node that cannot be reached, and one scrubbed log line (at most one every 10 s,
+    with how many requests it failed meanwhile: an outage under load must not flood the log)."""
+    import time
+
+    now = time.monotonic()
+    _outage["since"] += 1
+    if now - _outage["logged"] >= 10:
+        log.warning("the chain cannot be reached (%s requests answered 503 since the last line): %s",
+                    _outage["since"], scrub(f"{type(exc).__name__}: {exc}"))  # fmt: skip
+        _outage["logged"], _outage["since"] = now, 0
+    return Refusal(503, "chain_unavailable", "the chain cannot be reached; try again shortly", {"retryAfter": 5})
+
+
 # ------------------------------------------------------------------ secrets
 
 _SECRETS: set[str] = set()
@@ -77,6 +102,10 @@ def register_secret(value: str | None) -> None:
     _SECRETS.add(value)
     match = _URL_SECRET.match(value)
     if match:
+        userinfo = (match.group("userinfo") or "").rstrip("@")
+        for part in (userinfo, userinfo.partition(":")[2]):  # user:password@, and the password alone
+            if len(part) >= 6:
+                _SECRETS.add(part)
         rest = match.group("rest")
         host = re.split(r"[/?#]", rest, maxsplit=1)[0]
         if len(rest) - len(host) >= 6:
@@ -100,7 +129,11 @@ def scrub(text: str) -> str:
 
 
 class ScrubFilter(logging.Filter):
-    """Scrubs every log record of this process (the relay's, uvicorn's, web3's)."""
+    """Scrubs every log record of this process (the relay's, uvicorn's, web3's): its message, and
+    the traceback and stack it carries (uvicorn logs an ASGI application's exception with
+    `exc_info`, whose text quotes the node URL a connection error names)."""
+
+    _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -110,6 +143,13 @@ class ScrubFilter(logging.Filter):
         clean = scrub(message)
         if clean != message:
             record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            # formatted once here; every formatter uses exc_text when it is set
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
         return True
 
 

@@ -15,11 +15,11 @@ from pydantic import BaseModel, Field
 
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.charter import PARAMETER_KEYS
-from starfish_dao.domain.errors import ChainError, IPFSError
+from starfish_dao.domain.errors import IPFSError
 from starfish_dao.domain.model import Model
 from starfish_dao.domain.unixfs import CID
 from starfish_dao.relay.actions import SIGNED, _address, field_value
-from starfish_dao.relay.problems import Refusal
+from starfish_dao.relay.problems import CHAIN_DOWN, Refusal, chain_down
 from starfish_dao.relay.service import Relay
 
 
@@ -267,8 +267,8 @@ async def post_action(request: Request, relay: RelayDep) -> JSONResponse:
         raise Refusal(400, "malformed", "the body is not JSON") from None
     try:
         action, new = await relay.accept(body, client_ip(request))
-    except (ChainError, OSError, ConnectionError) as exc:
-        raise Refusal(503, "chain_unavailable", f"the chain cannot be reached: {exc}") from None
+    except CHAIN_DOWN as exc:
+        raise chain_down(exc) from None
     return JSONResponse({**action.public(), "duplicate": not new}, status_code=202 if new else 200)
 
 
