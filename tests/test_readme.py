@@ -28,7 +28,7 @@ def test_the_three_founders_story_runs_as_written(tmp_path: Path) -> None:
     assert run.returncode == 0, out[-6000:]
     assert "accepted: weighted median 4, 320 points" in out
     assert "verified" in out and "0 failed" in out
-    assert "executed: executed" in out
+    assert "(Hosting bill) is executed: its 1 call ran" in out
     # and the library snippet, on the same community
     code = _block("library")
     env["STARFISH_HOME"] = str(tmp_path / "coworking")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -113,6 +113,34 @@ def duration(seconds: int) -> str:
     if hours:
         return f"{hours} h {rest // 60} min"
     return f"{rest // 60} min" if rest >= 60 else f"{rest} s"
+
+
+def short_id(proposal: int) -> str:
+    """A proposal's short form, what the CLI prints: the first 8 of the 64 hex digits of its id."""
+    return f"{int(proposal):064x}"[:8]
+
+
+def match_proposal(text: str, known: Iterable[int]) -> int:
+    """The one proposal among `known` that `text` names: its id in full (decimal or 0x hex), or the
+    start of its short form (hex, with or without 0x) or of its decimal id. None or several: a refusal."""
+    given = text.strip().lower()
+    hexdigits = given.removeprefix("0x")
+    if not given or not all(c in "0123456789abcdef" for c in hexdigits):
+        fail(f"{text!r} is not a proposal id", "give its short id (8 hex digits, as `starfish proposals` prints it)")
+    ids = list(dict.fromkeys(int(p) for p in known))
+    found = [p for p in ids if f"{p:064x}".startswith(hexdigits)]
+    if given.isdigit():
+        found += [p for p in ids if str(p).startswith(given) and p not in found]
+        if int(given) in ids:
+            return int(given)
+    if given.startswith("0x") and int(hexdigits or "0", 16) in ids and len(hexdigits) > 8:
+        return int(hexdigits, 16)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        fail(f"no proposal starts with {text.strip()}", "`starfish proposals` lists them with their short ids")
+    fail(f"{text.strip()} is ambiguous: it starts proposals " + ", ".join(short_id(p) for p in found),
+         "give more digits (`starfish proposals` lists them)")  # fmt: skip
 
 
 def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from starfish_dao.cli.common import duration
+from starfish_dao.cli.common import duration, short_id
 from starfish_dao.domain.errors import ContractRevert
 
 STATUS = {0: "unknown", 1: "pending", 2: "accepted", 3: "rejected", 4: "superseded by an earlier commitment"}
@@ -127,7 +127,8 @@ MESSAGES: dict[str, Callable[[dict[str, Any], int], str]] = {
     ),
     "GovernorAlreadyCastVote": lambda a, _: f"{a['voter']} already voted on this proposal",
     "GovernorUnexpectedProposalState": lambda a, _: (
-        f"the proposal is {PROPOSAL_STATES[int(a['current'])]}: that is not possible now"
+        f"proposal {short_id(a['proposalId'])} is {PROPOSAL_STATES[int(a['current'])]}, so this cannot be done now "
+        f"(`starfish proposals` shows each proposal's state and what comes next)"
     ),
     "GovernorSuspendedVoter": lambda a, _: f"{a['voter']} is suspended and cannot vote",
     "GovernorSettingOutOfBounds": lambda a, _: f"{a['setting']} {a['value']} is outside [{a['min']}, {a['max']}]",

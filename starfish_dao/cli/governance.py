@@ -22,6 +22,8 @@ from starfish_dao.cli.common import (
     emit,
     fail,
     load_key,
+    match_proposal,
+    short_id,
     to_wei,
 )  # fmt: skip
 
@@ -81,6 +83,9 @@ def propose(
     deployments: DeplOpt = None,
     ipfs_api: IpfsOpt = None,
     as_json: JsonOpt = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="print only the proposal's short id (for scripts: ID=$(...))")
+    ] = False,
 ) -> None:
     """Propose a change; members vote on it."""
     from starfish_dao.chain.governance import Governance
@@ -96,20 +101,30 @@ def propose(
         if not description.is_file():
             fail(f"no such file: {description}")
         body = f"# {title}\n\n{description.read_text()}"
-    cid = open_store(ipfs_api).add_bytes(body.encode())  # the text anyone can fetch and check
-    text = f"{title}\n\nipfs://{cid}"
+    from starfish_dao.domain.unixfs import cid_of
+
+    text = f"{title}\n\nipfs://{cid_of(body.encode())}"  # the text anyone can fetch and check
     gov = Governance(sf)
+    twin = gov.proposal_id(calls, text)
+    if int(gov.governor.functions.proposalSnapshot(twin).call()):
+        fail(f"this is a duplicate of proposal {short_id(twin)} ({gov.state(twin).lower()}): the same changes "
+             "with the same title and text", f"`starfish proposals` shows it (`starfish vote {short_id(twin)} for` "
+             "to support it); to propose it again, change the --title")  # fmt: skip
+    open_store(ipfs_api).add_bytes(body.encode())
     pid = gov.propose(account, calls, text)
     g = gov.governor.functions
     start, end = int(g.proposalSnapshot(pid).call()), int(g.proposalDeadline(pid).call())
     now = sf.now()
-    emit({"proposal": pid, "voteStart": start, "voteEnd": end}, as_json, lambda: console.print(
-        f"proposal {pid}\n  voting opens in {duration(start - now)} and runs {duration(end - start)}; "
-        f"`starfish vote {pid} for`"))  # fmt: skip
+    if quiet:
+        print(short_id(pid))
+        return
+    emit({"proposal": pid, "short": short_id(pid), "voteStart": start, "voteEnd": end}, as_json, lambda: console.print(
+        f"proposal {short_id(pid)}: {title}\n  voting opens in {duration(start - now)} and runs "
+        f"{duration(end - start)}; `starfish vote {short_id(pid)} for`"))  # fmt: skip
 
 
 def vote(
-    proposal: Annotated[str, typer.Argument(help="the proposal id")],
+    proposal: Annotated[str, typer.Argument(help="the proposal's short id (or its full id)")],
     support: Annotated[str, typer.Argument(help="for, against or abstain")],
     reason: Annotated[str, typer.Option(metavar="TEXT", help="why (recorded on-chain)")] = "",
     rpc: RpcOpt = None,
@@ -123,22 +138,38 @@ def vote(
 
     if support not in SUPPORT:
         fail(f"vote for, against or abstain, not {support!r}")
-    pid = _pid(proposal)
     account = load_key(key_file)
     if relay:
+        pid = _relayed_pid(relay, proposal)
         state = relayed.send(relay, account, "Ballot", proposalId=str(pid), support=SUPPORT[support])
         emit({"proposal": pid, "support": support, "tx": state["txHash"]}, as_json, lambda: None)
         return
-    weight = Governance(client(rpc, deployments)).vote(account, pid, support, reason)
+    sf = client(rpc, deployments)
+    pid = _pid(sf, proposal)
+    weight = Governance(sf).vote(account, pid, support, reason)
     emit({"proposal": pid, "support": support, "weight": weight}, as_json,
-         lambda: console.print(f"voted {support} with {weight / 10**18:,.4f} points of standing"))  # fmt: skip
+         lambda: console.print(f"voted {support} on proposal {short_id(pid)} with {weight / 10**18:,.4f} "
+                               "points of standing"))  # fmt: skip
 
 
-def _pid(text: str) -> int:
+def proposal_ids(sf: Any) -> list[int]:
+    """Every proposal ever made on this DAO's governor (its ProposalCreated events)."""
+    return [int(e["args"]["proposalId"]) for e in sf.logs() if e["event"] == "ProposalCreated"]
+
+
+def _pid(sf: Any, text: str) -> int:
+    """The proposal `text` names: a full id, or a unique start of its short id (see `match_proposal`)."""
+    return match_proposal(text, proposal_ids(sf))
+
+
+def _relayed_pid(relay: list[str], text: str) -> int:
+    from starfish_dao.relay.client import RelayClient, RelayError
+
     try:
-        return int(text, 0)
-    except ValueError:
-        fail(f"{text!r} is not a proposal id (a number; `starfish proposals` lists them)")
+        known = [int(p["id"]) for p in RelayClient(relay)._json("GET", "/v1/proposals")]
+    except RelayError as exc:
+        fail(f"cannot list the proposals at {relay[0]}: {relayed.explain(exc)}")
+    return match_proposal(text, known)
 
 
 def proposals(rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonOpt = False) -> None:
@@ -164,7 +195,7 @@ def proposals(rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonOpt 
         if not rows:
             console.print("no proposals yet: `starfish propose -h`")
         for r in rows:
-            console.print(f"[bold]{r['title']}[/] ({r['state']})\n  id {r['id']}\n  by {r['proposer']}")
+            console.print(f"[bold]{r['title']}[/] ({r['state']})\n  id {short_id(r['id'])}\n  by {r['proposer']}")
             quorum = f" of a quorum of {r['quorum'] / 1e18:,.2f}" if r["quorum"] is not None else ""
             console.print(f"  for {r['for'] / 1e18:,.2f}, against {r['against'] / 1e18:,.2f}, abstain "
                           f"{r['abstain'] / 1e18:,.2f} points{quorum}")  # fmt: skip
@@ -184,27 +215,46 @@ def proposals(rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonOpt 
 
 
 def queue(
-    proposal: str, rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None, as_json: JsonOpt = False
-) -> None:
+    proposal: Annotated[str, typer.Argument(help="the proposal's short id (or its full id)")],
+    rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None, as_json: JsonOpt = False,
+) -> None:  # fmt: skip
     """Queue a passed proposal in the timelock (anyone may)."""
     from starfish_dao.chain.governance import Governance
 
     account = load_key(key_file)
-    gov = Governance(client(rpc, deployments))
-    gov.queue(account, _pid(proposal))
-    eta = int(gov.governor.functions.proposalEta(_pid(proposal)).call())
-    emit({"proposal": _pid(proposal), "eta": eta}, as_json, lambda: console.print(
-        f"queued; executable in {duration(eta - gov.sf.now())} (`starfish execute {proposal}`)"))  # fmt: skip
+    sf = client(rpc, deployments)
+    pid = _pid(sf, proposal)
+    gov = Governance(sf)
+    gov.queue(account, pid)
+    eta = int(gov.governor.functions.proposalEta(pid).call())
+    emit({"proposal": pid, "eta": eta}, as_json, lambda: console.print(
+        f"proposal {short_id(pid)} queued; executable in {duration(eta - gov.sf.now())} "
+        f"(`starfish execute {short_id(pid)}`)"))  # fmt: skip
 
 
 def execute(
-    proposal: str, rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None, as_json: JsonOpt = False
-) -> None:
+    proposal: Annotated[str, typer.Argument(help="the proposal's short id (or its full id)")],
+    rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None, as_json: JsonOpt = False,
+) -> None:  # fmt: skip
     """Execute a queued proposal once the timelock's delay has run (anyone may)."""
     from starfish_dao.chain.governance import Governance
+    from starfish_dao.verify.governance import proposal_calls
 
     account = load_key(key_file)
-    gov = Governance(client(rpc, deployments))
-    gov.execute(account, _pid(proposal))
-    state = gov.state(_pid(proposal)).lower()
-    emit({"proposal": _pid(proposal), "state": state}, as_json, lambda: console.print(f"executed: {state}"))
+    sf = client(rpc, deployments)
+    pid = _pid(sf, proposal)
+    gov = Governance(sf)
+    created = gov.created(pid)
+    gov.execute(account, pid, created)
+    state = gov.state(pid).lower()
+    title = str(created["description"]).split("\n")[0]
+    calls = proposal_calls(sf, list(created["targets"]), [bytes(c) for c in created["calldatas"]],
+                           [int(v) for v in created["values"]])  # fmt: skip
+
+    def human() -> None:
+        ran = f"its {len(calls)} call ran" if len(calls) == 1 else f"its {len(calls)} calls ran"
+        console.print(f"proposal {short_id(pid)} ({title}) is {state}: {ran}")
+        for call in calls:
+            console.print(f"  -> {call}")
+
+    emit({"proposal": pid, "state": state}, as_json, human)
