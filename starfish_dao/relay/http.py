@@ -274,6 +274,9 @@ def serve(app: Any, settings: RelaySettings, host: str, port: int) -> None:
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from starfish_dao.relay.limits import fit_descriptors
+
+    settings = fit_descriptors(settings)  # the descriptor limit raised for the cap, or the cap lowered
     config = uvicorn.Config(
         app, host=host, port=port, log_level="info", access_log=settings.access_log,
         http=guarded_protocol(settings), loop="auto",

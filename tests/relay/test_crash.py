@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -20,10 +21,11 @@ from tests.conftest import ETHER, Dao
 N = 300
 
 
-def _start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+def _start(env: dict[str, str], port: int, log: Path,
+           preexec_fn: Callable[[], object] | None = None) -> subprocess.Popen[bytes]:  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, "-m", "starfish_dao.cli", "relay", "--port", str(port)],
-        env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, preexec_fn=preexec_fn,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -71,7 +71,8 @@ class Running:
         raise AssertionError(f"{action_id} still {state['status']}")
 
 
-def start_relay(dao: Dao, tmp: Path, name: str = "relay", rpc: str | None = None, **settings: str) -> Running:
+def start_relay(dao: Dao, tmp: Path, name: str = "relay", rpc: str | None = None,
+                preexec_fn: Any = None, **settings: str) -> Running:  # fmt: skip
     relayer = Account.create()
     dao.chain.fund(relayer.address, 100 * ETHER)
     port = free_port()
@@ -90,7 +91,7 @@ def start_relay(dao: Dao, tmp: Path, name: str = "relay", rpc: str | None = None
         **{f"STARFISH_RELAY_{k.upper()}": v for k, v in settings.items()},
     }
     log = tmp / f"{name}.log"
-    return Running(f"http://127.0.0.1:{port}", port, _start(env, port, log), log, relayer)
+    return Running(f"http://127.0.0.1:{port}", port, _start(env, port, log, preexec_fn), log, relayer)
 
 
 @pytest.fixture()
