@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -110,3 +113,101 @@ def test_a_prefix_matches_one_proposal_or_says_why_not() -> None:
         match_proposal("77", [a, b])
     with pytest.raises(CliError, match="not a proposal id"):
         match_proposal("hosting", [a, b])
+
+
+def _interrupt_when(proc: subprocess.Popen[str], ready: Callable[[], bool]) -> tuple[str, str]:
+    deadline = time.monotonic() + 60
+    while not ready():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    return proc.communicate(timeout=60)
+
+
+def _pool_size(dao: Dao) -> int:
+    return int(dao.chain._dev("txpool_status", [])["pending"], 16)
+
+
+def test_ctrl_c_says_whether_the_transaction_was_sent_and_how_to_check(dao: Dao, env: dict[str, str]) -> None:
+    environment = {**{k: v for k, v in os.environ.items() if not k.startswith("STARFISH_")}, **env}
+    dao.chain._dev("evm_setAutomine", [False])
+    try:
+        proc = subprocess.Popen([*STARFISH, "pay", "1", *_d(env)], env=environment, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        out, err = _interrupt_when(proc, lambda: _pool_size(dao) > 0)
+        assert proc.returncode == 130, out + err
+        assert "Traceback" not in err and "Aborted" not in err, err
+        tx = re.search(r"0x[0-9a-f]{64}", err)
+        assert tx, err
+        assert "sent" in err and "not mined yet" in err and f"starfish tx {tx.group(0)}" in err, err
+        waiting = _run(["tx", tx.group(0)], env)
+        assert waiting.returncode == 0 and "waiting to be mined" in waiting.stdout, waiting.stdout + waiting.stderr
+        dao.chain._dev("evm_mine", [])
+    finally:
+        dao.chain._dev("evm_setAutomine", [True])
+    shown = _run(["tx", tx.group(0)], env)
+    assert shown.returncode == 0 and "mined in block" in shown.stdout and "succeeded" in shown.stdout, shown.stdout
+
+
+def test_ctrl_c_before_anything_is_sent_says_nothing_happened() -> None:
+    from starfish_dao.cli.common import SENT, interrupted_report
+
+    SENT.clear()
+    assert interrupted_report() == ["nothing was sent: nothing happened on chain"]
+
+
+def test_a_chain_command_that_starts_a_node_says_so(tmp_path: Path) -> None:
+    env = {"STARFISH_HOME": str(tmp_path)}
+    try:
+        first = _run(["account", "balance", "0x000000000000000000000000000000000000dEaD"], env)
+        assert first.returncode == 0, first.stderr
+        lines = [line for line in first.stderr.splitlines() if "anvil" in line]
+        assert len(lines) == 1, first.stderr
+        assert "started a local anvil node at http://127.0.0.1:" in lines[0] and "starfish node stop" in lines[0]
+        assert str(tmp_path) in lines[0]
+        again = _run(["account", "balance", "0x000000000000000000000000000000000000dEaD"], env)
+        assert again.returncode == 0 and "started" not in again.stderr, again.stderr  # already running: silent
+    finally:
+        _run(["node", "stop"], env)
+
+
+def test_ctrl_c_during_a_relayed_action_says_how_to_follow_it(dao: Dao, env: dict[str, str], tmp_path: Path) -> None:
+    from eth_account import Account
+
+    from starfish_dao.chain.backends import free_port
+    from tests.relay.test_crash import _start
+
+    relayer, newcomer = Account.create(), Account.create()
+    dao.chain.fund(relayer.address, 10 * 10**18)
+    port = free_port()
+    base = {**{k: v for k, v in os.environ.items() if not k.startswith("STARFISH_")}, **env}
+    relay = _start({**base, "STARFISH_RELAY_DEPLOYMENT": str(Path(env["DEPLOYMENTS"]) / "31337.json"),
+                    "STARFISH_RELAY_RELAYER_KEY": relayer.key.hex(), "STARFISH_RELAY_DB_PATH": str(tmp_path / "q.db"),
+                    "STARFISH_RELAY_POLL_INTERVAL": "0.05", "STARFISH_RELAY_CONFIRMATIONS": "1"},
+                   port, tmp_path / "relay.log")  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        dao.chain._dev("evm_setAutomine", [False])
+        try:
+            proc = subprocess.Popen([*STARFISH, "join", "--relay", url], text=True, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, env={**base, "STARFISH_PRIVATE_KEY": newcomer.key.hex()})  # fmt: skip
+            out, err = _interrupt_when(proc, lambda: _pool_size(dao) > 0)
+            assert proc.returncode == 130 and "Traceback" not in err, out + err
+            found = re.search(rf"accepted it as action (\S+) \(sent, tx 0x[0-9a-f]{{64}}\)", err)
+            assert found, err
+            follow = f"starfish action {found.group(1)} --relay {url}"
+            assert "may be mined later" in err and follow in err, err
+            waiting = _run(["action", found.group(1), "--relay", url], env)
+            assert waiting.returncode == 0 and "not mined yet" in waiting.stdout, waiting.stdout + waiting.stderr
+            dao.chain._dev("evm_mine", [])
+        finally:
+            dao.chain._dev("evm_setAutomine", [True])
+        deadline = time.monotonic() + 30
+        while "was mined" not in (shown := _run(["action", found.group(1), "--relay", url], env)).stdout:
+            assert time.monotonic() < deadline, shown.stdout + shown.stderr
+            time.sleep(0.5)
+        assert dao.sf.is_active(newcomer.address)
+    finally:
+        relay.kill()
+        relay.wait()

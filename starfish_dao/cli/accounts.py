@@ -89,8 +89,8 @@ def account_balance(
     as_json: JsonOpt = False,
 ) -> None:
     """An account's ETH balance on the chain."""
-    from starfish_dao.chain.backends import connect
+    from starfish_dao.cli.common import chain
 
     target = address(who, "the account")
-    wei = int(connect(rpc).w3.eth.get_balance(target))  # type: ignore[arg-type]
+    wei = int(chain(rpc).w3.eth.get_balance(target))  # type: ignore[arg-type]
     emit({"address": target, "wei": wei}, as_json, lambda: console.print(f"{target}: {money(wei)}"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 from typing import Annotated
@@ -45,9 +46,9 @@ def _root(
 
 
 def _register() -> None:
-    from starfish_dao.cli import accounts, governance, ipfs, members, money, node, serve, setup, verify, work
+    from starfish_dao.cli import accounts, governance, ipfs, members, money, node, serve, setup, track, verify, work
 
-    for module in (setup, node, accounts, members, work, money, governance, verify, serve, ipfs):
+    for module in (setup, node, accounts, members, work, money, governance, verify, track, serve, ipfs):
         module.register(app)
 
 
@@ -71,12 +72,40 @@ def _explain(exc: BaseException) -> str:
     return f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)"
 
 
+def _interrupted(exc: BaseException | None) -> bool:
+    """Typer turns Ctrl-C into a silent exit 130: is a KeyboardInterrupt behind this exit?"""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _report_interrupt() -> None:
+    """Ctrl-C: say whether the action happened (sent? mined? its tx), and how to check it later."""
+    from starfish_dao.cli.common import SENT, interrupted_report
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # a second Ctrl-C ends at once
+    if not SENT.connected and not SENT.posting:
+        err.print("interrupted")
+        return
+    err.print("interrupted:", highlight=False)
+    for line in interrupted_report():
+        err.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+
+
 def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        err.print("interrupted")
+        _report_interrupt()
         sys.exit(130)
+    except SystemExit as exc:
+        if _interrupted(exc):
+            _report_interrupt()
+            sys.exit(130)
+        raise
     except Exception as exc:  # noqa: BLE001 - every failure gets one line; --debug shows the rest
         if os.environ.get("STARFISH_DEBUG", "") not in ("", "0"):
             traceback.print_exc()

@@ -151,14 +151,131 @@ def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
         human()
 
 
+class Sent:
+    """What this command sent, so that Ctrl-C can say whether the action happened."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.connected = False  # a chain or a relay was reached
+        self.txs: list[tuple[str, str | None]] = []  # (tx hash, the node's URL) in the order sent
+        self.rpc_hint = ""  # ` --rpc URL` when the node was named on the command line
+        self.posting: str | None = None  # the relay an action is being posted to
+        self.relayed: list[tuple[str, str]] = []  # (relay URL, action id) accepted
+
+
+SENT = Sent()
+
+
+def _track(w3: Any) -> None:
+    """Records the hash of every raw transaction before it is sent (the hash is that of its bytes)."""
+    from eth_utils.crypto import keccak
+    from hexbytes import HexBytes
+    from web3.middleware.base import Web3Middleware
+
+    url = getattr(w3.provider, "endpoint_uri", None)
+
+    class TrackSent(Web3Middleware):
+        def request_processor(self, method: Any, params: Any) -> Any:
+            if method == "eth_sendRawTransaction":
+                SENT.txs.append(("0x" + keccak(HexBytes(params[0])).hex(), str(url) if url else None))
+            return method, params
+
+    w3.middleware_onion.add(TrackSent, name="starfish-track-sent")
+    SENT.connected = True
+
+
+def chain(rpc: str | None = None, backend: str | None = None) -> Any:
+    """The chain at `rpc` (default: the managed anvil). Starting that node is said on stderr, in one
+    line with where and how to stop it; every transaction sent is tracked (see `SENT`)."""
+    from starfish_dao.chain.backends import AnvilNode, connect
+
+    managed = not (rpc or os.environ.get("STARFISH_RPC_URL"))
+    was_running = not managed or AnvilNode.default().running()
+    connected = connect(rpc, backend)
+    node = getattr(connected, "node", None)
+    if node is not None and not was_running:
+        err.print(f"started a local anvil node at {node.url} (state in {node.data_dir}); it keeps running: "
+                  "`starfish node stop` stops it", highlight=False, soft_wrap=True, markup=False)  # fmt: skip
+    if rpc and rpc != os.environ.get("STARFISH_RPC_URL"):
+        SENT.rpc_hint = f" --rpc {rpc}"
+    _track(connected.w3)
+    return connected
+
+
 def client(rpc: str | None, deployments: Path | None) -> Any:
     """The DAO on the chain at `rpc` (default: the managed anvil), from its manifest."""
-    from starfish_dao.chain.backends import connect
     from starfish_dao.chain.client import Starfish
     from starfish_dao.chain.deployment import Deployment
 
-    backend = connect(rpc)
+    backend = chain(rpc)
     return Starfish(backend.w3, Deployment.load(int(backend.w3.eth.chain_id), deployments))
+
+
+def tx_state(w3: Any, tx_hash: str) -> tuple[str, str]:
+    """Where a transaction is: ("mined", ...), ("failed", ...), ("pending", ...) or ("unknown", ...)."""
+    from web3.exceptions import TransactionNotFound
+
+    try:
+        receipt = w3.eth.get_transaction_receipt(tx_hash)
+    except TransactionNotFound:
+        receipt = None
+    if receipt is not None:
+        block = int(receipt["blockNumber"])
+        if int(receipt["status"]) == 1:
+            return "mined", f"tx {tx_hash} was mined in block {block} and succeeded: the action happened"
+        return "failed", f"tx {tx_hash} was mined in block {block} but failed (reverted): nothing changed"
+    try:
+        w3.eth.get_transaction(tx_hash)
+    except TransactionNotFound:
+        return "unknown", f"tx {tx_hash} is not known to the node: it was not sent, or it was dropped"
+    return "pending", f"tx {tx_hash} was sent and is waiting to be mined (not mined yet): it may still happen"
+
+
+def relayed_state(url: str, action_id: str, timeout: float = 5) -> dict[str, Any]:
+    from starfish_dao.relay.client import RelayClient
+
+    return RelayClient(url, timeout=timeout).action(action_id)
+
+
+def interrupted_report() -> list[str]:
+    """What an interrupted command had done: each transaction sent and where it is, each action a
+    relay accepted and how to follow it; or that nothing was sent."""
+    lines: list[str] = []
+    rpc = SENT.rpc_hint
+    for tx_hash, url in SENT.txs:
+        try:
+            from web3 import HTTPProvider, Web3
+
+            state, text = tx_state(Web3(HTTPProvider(url, request_kwargs={"timeout": 5})), tx_hash) if url else (
+                "pending", f"tx {tx_hash} was sent")  # fmt: skip
+        except Exception:  # noqa: BLE001 - the node may be gone too
+            state, text = "pending", f"tx {tx_hash} was sent (the node does not answer now)"
+        if state == "pending":
+            text = f"sent tx {tx_hash}, not mined yet: it may still be mined; `starfish tx {tx_hash}{rpc}` tells"
+        elif state == "unknown":
+            text += f" (`starfish tx {tx_hash}{rpc}` checks again)"
+        lines.append(text)
+    for url, action_id in SENT.relayed:
+        follow = f"`starfish action {action_id} --relay {url}` shows whether it was mined"
+        try:
+            found = relayed_state(url, action_id)
+        except Exception:  # noqa: BLE001 - the relay may be gone too
+            found = {"status": "accepted"}
+        if found.get("status") == "mined":
+            lines.append(f"the relay at {url} carried out action {action_id}: mined in block {found.get('block')} "
+                         f"(tx {found.get('txHash')})")  # fmt: skip
+        elif found.get("status") == "failed":
+            lines.append(f"the relay at {url} accepted action {action_id}, but it failed: {found.get('error')}")
+        else:
+            tx = f", tx {found['txHash']}" if found.get("txHash") else ""
+            lines.append(f"the relay at {url} accepted it as action {action_id} ({found.get('status')}{tx}): it goes "
+                         f"on without you, and may be mined later; {follow}")  # fmt: skip
+    if SENT.posting and not SENT.relayed:
+        lines.append(f"the action was being sent to the relay at {SENT.posting}: it may have been accepted; "
+                     "`starfish todo` or `starfish status` shows whether it took effect")  # fmt: skip
+    return lines or ["nothing was sent: nothing happened on chain"]
 
 
 def load_key(key_file: Path | None) -> Any:

@@ -61,10 +61,10 @@ def node_status(as_json: JsonOpt = False) -> None:
 @node_app.command("advance")
 def node_advance(duration: Annotated[str, typer.Argument(help="seconds, or 3d, 72h, 1w, 90min")]) -> None:
     """Move a dev chain's clock forward (evm_increaseTime) and mine a block."""
-    from starfish_dao.chain.backends import connect
+    from starfish_dao.cli.common import chain
 
     seconds = parse_duration(duration)
-    backend = connect()
+    backend = chain()
     backend.increase_time(seconds)
     console.print(f"advanced {seconds:,} s; block {backend.w3.eth.block_number}")
 
@@ -76,11 +76,11 @@ def node_fund(
     rpc: RpcOpt = None,
 ) -> None:
     """Give an account test ETH on a dev chain (anvil_setBalance: it sets the balance)."""
-    from starfish_dao.chain.backends import connect
+    from starfish_dao.cli.common import chain
 
     target = address(who, "the account")
     wei = to_wei(amount, what="the amount")
-    backend = connect(rpc)
+    backend = chain(rpc)
     try:
         backend.fund(target, wei)
     except Exception as exc:  # noqa: BLE001 - a real chain refuses

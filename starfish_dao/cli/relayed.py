@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from starfish_dao.cli.common import console, fail
+from starfish_dao.cli.common import SENT, console, fail
 from starfish_dao.cli.errors import humanize
 from starfish_dao.domain.errors import ContractRevert
 
@@ -47,8 +47,14 @@ def send(urls: list[str], account: Any, action: str, tolerate: str | None = None
     if body is None:
         fail("no relay carried the action out (none answers): " + "; ".join(unreachable),
              "try another relay (--relay URL, repeatable) or send it yourself without --relay")  # fmt: skip
+
+    def accepted(url: str, sent: dict[str, Any]) -> None:
+        SENT.relayed.append((url, str(sent["id"])))
+        console.print(f"accepted by {url}: {sent['id']} (`starfish action {sent['id']} --relay {url}` follows it)")
+
+    SENT.connected, SENT.posting = True, client.url
     try:
-        state = client.submit(body, on_accept=lambda url, sent: console.print(f"accepted by {url}: {sent['id']}"))
+        state = client.submit(body, on_accept=accepted)
     except RelayError as exc:
         if exc.code == "no_relay":
             fail(str(exc.body["detail"]),

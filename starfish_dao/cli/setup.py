@@ -230,8 +230,8 @@ def deploy(
     as_json: JsonOpt = False,
 ) -> None:
     """Deploy a new DAO governed by its members, and write deployments/<chainId>.json."""
-    from starfish_dao.chain.backends import connect
     from starfish_dao.chain.deployment import deploy as do_deploy
+    from starfish_dao.cli.common import chain
     from starfish_dao.ipfs.local import LocalStore
 
     account = load_key(key_file)
@@ -240,7 +240,7 @@ def deploy(
     if not founders:
         fail("no founders: nobody would have the standing to review the first work",
              "give founders genesis points: --founder ADDRESS:5000 (repeat it), or in the charter file")  # fmt: skip
-    backend = connect(rpc)
+    backend = chain(rpc)
     chain_id = int(backend.w3.eth.chain_id)
     manifest = (deployments or config.home() / "deployments") / f"{chain_id}.json"
     if manifest.exists() and not force:

@@ -156,15 +156,15 @@ def verify(
     chunk: Annotated[int, typer.Option(help="blocks per eth_getLogs request")] = 5000,
 ) -> None:
     """Re-derive every number from the chain (and IPFS): code, wiring, state, money, work, governance."""
-    from starfish_dao.chain.backends import connect
     from starfish_dao.chain.client import Starfish
     from starfish_dao.chain.deployment import Deployment
+    from starfish_dao.cli.common import chain
     from starfish_dao.ipfs import ArtifactStore, open_store
     from starfish_dao.verify.discover import discover
     from starfish_dao.verify.report import print_summary, to_html, to_json
     from starfish_dao.verify.report import verify as run_verify
 
-    backend = connect(rpc)
+    backend = chain(rpc)
     w3 = backend.w3
     if splitter:
         deployment = discover(w3, splitter)
