@@ -190,11 +190,12 @@ def test_ctrl_c_during_a_relayed_action_says_how_to_follow_it(dao: Dao, env: dic
     try:
         dao.chain._dev("evm_setAutomine", [False])
         try:
+            member = {**base, "STARFISH_PRIVATE_KEY": newcomer.key.hex()}
             proc = subprocess.Popen([*STARFISH, "join", "--relay", url], text=True, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, env={**base, "STARFISH_PRIVATE_KEY": newcomer.key.hex()})  # fmt: skip
+                                    stderr=subprocess.PIPE, env=member)  # fmt: skip
             out, err = _interrupt_when(proc, lambda: _pool_size(dao) > 0)
             assert proc.returncode == 130 and "Traceback" not in err, out + err
-            found = re.search(rf"accepted it as action (\S+) \(sent, tx 0x[0-9a-f]{{64}}\)", err)
+            found = re.search(r"accepted it as action (\S+) \(sent, tx 0x[0-9a-f]{64}\)", err)
             assert found, err
             follow = f"starfish action {found.group(1)} --relay {url}"
             assert "may be mined later" in err and follow in err, err
@@ -211,3 +212,27 @@ def test_ctrl_c_during_a_relayed_action_says_how_to_follow_it(dao: Dao, env: dic
     finally:
         relay.kill()
         relay.wait()
+
+
+def test_init_points_the_charter_at_its_own_text_beside_it(tmp_path: Path) -> None:
+    import shutil
+    import tomllib
+
+    from starfish_dao.cli.setup import read_charter
+
+    env = {"STARFISH_HOME": str(tmp_path / "home")}
+    founder = "0x000000000000000000000000000000000000dEaD:5000"
+    made = _run(["init", "--founder", founder, "-o", str(tmp_path / "ours" / "charter.toml")], env)
+    assert made.returncode == 0, made.stderr
+    text = (tmp_path / "ours" / "charter.toml").read_text()
+    assert "demo_files" not in text and str(Path(__file__).parents[1]) not in text, text
+    assert tomllib.loads(text)["document"] == "charter.md"
+    assert "## Mission" in (tmp_path / "ours" / "charter.md").read_text()
+    assert "charter.md" in made.stdout  # the user is told to edit it
+    shutil.move(tmp_path / "ours", tmp_path / "moved")  # the folder goes to another machine: still whole
+    assert read_charter(tmp_path / "moved" / "charter.toml")[1] == (tmp_path / "moved" / "charter.md").resolve()
+    (tmp_path / "moved" / "mission.md").write_text("# ours\n")
+    again = _run(["init", "--document", str(tmp_path / "moved" / "mission.md"), "--force",
+                  "-o", str(tmp_path / "moved" / "charter.toml")], env)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert tomllib.loads((tmp_path / "moved" / "charter.toml").read_text())["document"] == "mission.md"

@@ -98,10 +98,30 @@ def init(
     if output.exists() and not force:
         fail(f"{output} exists: pass --force to overwrite it, or -o another file")
     founders = [parse_founder(f) for f in founder or []]
-    output.write_text(render_charter(founders, document))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if document is None:  # the community's own text, beside the file: a copy of the sample to edit
+        text = output.parent / "charter.md"
+        if not text.exists():
+            text.write_text(DEFAULT_DOCUMENT.read_text())
+            console.print(f"wrote {text}: the charter text (mission, norms), pinned at deploy: make it yours")
+        document = text
+    elif not document.is_file():
+        fail(f"no such file: {document}", "--document is the charter text (Markdown) to pin at deploy")
+    output.write_text(render_charter(founders, _relative(document, output.parent)))
     console.print(f"wrote {output}: edit it, then `starfish deploy --charter {output} --key-file ...`")
     if len(founders) < 2:
         console.print("note: with fewer than two founders nobody can review the first work (minReviewers is 2)")
+
+
+def _relative(path: Path, base: Path) -> Path:
+    """`path` as the charter file names it: relative to the file's folder (so that the folder can
+    move), or absolute when it lies on another drive."""
+    import os
+
+    try:
+        return Path(os.path.relpath(path.resolve(), base.resolve()))
+    except ValueError:
+        return path.resolve()
 
 
 def render_charter(founders: list[Founder], document: Path | None) -> str:
@@ -111,7 +131,8 @@ def render_charter(founders: list[Founder], document: Path | None) -> str:
         "# Every value has bounds that the contracts check. After deployment only the members' governance",
         "# changes them (`starfish propose set-parameter NAME VALUE`).",
         "",
-        f'document = "{document or DEFAULT_DOCUMENT}"  # the charter text (mission, norms): pinned at deploy',
+        f'document = "{document or "charter.md"}"  # the charter text (mission, norms), from this file\'s folder: '
+        "pinned at deploy",
         "revenueTokens = []  # ERC-20 addresses accepted as revenue besides ETH (at most 8)",
         "",
         "[parameters]",
