@@ -236,3 +236,32 @@ def test_init_points_the_charter_at_its_own_text_beside_it(tmp_path: Path) -> No
                   "-o", str(tmp_path / "moved" / "charter.toml")], env)  # fmt: skip
     assert again.returncode == 0, again.stderr
     assert tomllib.loads((tmp_path / "moved" / "charter.toml").read_text())["document"] == "mission.md"
+
+
+def test_todo_show_and_status_name_the_local_keys(dao: Dao, env: dict[str, str]) -> None:
+    import json
+
+    from eth_account import Account
+
+    from tests.conftest import artifact_cid
+
+    keystores = Path(env["STARFISH_HOME"]) / "keystores"
+    keystores.mkdir(parents=True)
+    for name in ("ada", "bo", "eli"):
+        keystore = Account.encrypt(dao[name].key, "pw", kdf="pbkdf2", iterations=1000)
+        (keystores / f"{name}.json").write_text(json.dumps(keystore))
+    ada, bo, eli = (dao[n].address for n in ("ada", "bo", "eli"))
+    number = dao.sf.submit(dao["eli"], artifact_cid("eli's shelf plan"), 60)
+    dao.sf.review(dao["bo"], number, 4)
+    todo = _run(["todo", "--member", ada, *_d(env)], env)
+    assert todo.returncode == 0, todo.stderr
+    assert f"for ada ({ada})" in todo.stdout and f"by eli ({eli})" in todo.stdout, todo.stdout
+    show = _run(["show", str(number), *_d(env)], env)
+    assert show.returncode == 0, show.stderr
+    assert f"by eli ({eli})" in show.stdout and f"from bo ({bo})" in show.stdout, show.stdout
+    status = _run(["status", *_d(env)], env)
+    assert status.returncode == 0, status.stderr
+    rows = [line for line in status.stdout.splitlines() if ada in line]
+    assert rows and all(re.search(r"\bada\b", line) for line in rows), status.stdout
+    assert any(re.search(r"\beli\b", line) and eli in line for line in status.stdout.splitlines()), status.stdout
+    assert json.loads(_run(["status", "--json", *_d(env)], env).stdout)["names"][ada] == "ada"

@@ -115,6 +115,27 @@ def duration(seconds: int) -> str:
     return f"{rest // 60} min" if rest >= 60 else f"{rest} s"
 
 
+def key_names() -> dict[str, str]:
+    """Address -> the name of its keystore in the data directory (`keystores/NAME.json`): what a
+    person calls the keys on this machine. Unreadable files and duplicates are skipped."""
+    from starfish_dao import config
+
+    names: dict[str, str] = {}
+    for file in sorted((config.home() / "keystores").glob("*.json")):
+        try:
+            raw = str(json.loads(file.read_text())["address"])
+            names.setdefault(address("0x" + raw.removeprefix("0x").lower()), file.stem)
+        except (OSError, ValueError, KeyError, TypeError, CliError):
+            continue
+    return names
+
+
+def who(account: str, names: dict[str, str]) -> str:
+    """`ada (0xAbc...)` for a local key, the address alone otherwise."""
+    name = names.get(account)
+    return f"{name} ({account})" if name else account
+
+
 def short_id(proposal: int) -> str:
     """A proposal's short form, what the CLI prints: the first 8 of the 64 hex digits of its id."""
     return f"{int(proposal):064x}"[:8]

@@ -20,8 +20,10 @@ from starfish_dao.cli.common import (
     emit,
     err,
     fail,
+    key_names,
     money,
     token_symbol,
+    who,
 )  # fmt: skip
 from starfish_dao.domain.charter import POINT
 
@@ -98,23 +100,28 @@ def status(
         "verified": not bad,
         "checks": len(checks),
     }
+    names = key_names()
+    data["names"] = {a: names[a] for a in model.accounts_seen() if a in names}
 
     def human() -> None:
         from rich.table import Table
 
         members = Table(title="Members")
-        for column in ("address", "status", "points", *(f"claimable {token_symbol(t)}" for t in tokens)):
-            members.add_column(column)
+        named = bool(names)  # a name column when this machine holds keys of the community
+        for column in (*(["name"] if named else []), "address", "status", "points",
+                       *(f"claimable {token_symbol(t)}" for t in tokens)):  # fmt: skip
+            members.add_column(column, no_wrap=column in ("name", "address"))
         for m in data["members"]:
             state = "member" if m["member"] else "former/none"
             if m["suspended"]:
                 state += " (suspended)"
             cells = [money(m["claimable"][t], token_symbol(t), wei) for t in tokens]
-            members.add_row(m["address"], state, f"{m['points'] / POINT:,.4f}", *cells)
+            name = [names.get(m["address"], "")] if named else []
+            members.add_row(*name, m["address"], state, f"{m['points'] / POINT:,.4f}", *cells)
         console.print(members)
         contributions = Table(title="Contributions")
         for column in ("id", "author", "min", "status", "reviews", "standing / quorum", "points", "artifact"):
-            contributions.add_column(column)
+            contributions.add_column(column, no_wrap=column == "author")
         for c in model.contributions.values():
             state = c.status
             if c.status == "pending":
@@ -122,7 +129,8 @@ def status(
                 state = f"open, {duration(left)} left" if left >= 0 else "closed: finalize it"
             cid, ok = artifact(c.cid)
             standing = f"{c.weight / POINT:,.2f} / {c.quorum_weight / POINT:,.2f}"
-            row = [str(c.id), c.author, str(c.effort), state, str(len(c.reviews)), standing, f"{c.points / POINT:,g}"]
+            author = who(c.author, names)
+            row = [str(c.id), author, str(c.effort), state, str(len(c.reviews)), standing, f"{c.points / POINT:,g}"]
             contributions.add_row(*row, f"{cid} ({ok})")
         console.print(contributions)
         table = Table(title="Money")

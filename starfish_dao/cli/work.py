@@ -22,7 +22,9 @@ from starfish_dao.cli.common import (
     emit,
     err,
     fail,
+    key_names,
     load_key,
+    who,
 )  # fmt: skip
 from starfish_dao.domain.charter import POINT
 
@@ -186,7 +188,7 @@ def review(
         fail(f"there is no contribution #{contribution}", "`starfish todo` lists what is open to you")
     weight = 0
     if c["status"] == "pending":
-        weight, _ = sf.standing(account.address, c["snapshot"])
+        weight = sf.review_weight(account.address, c)
         if not as_json:
             share = weight / c["quorumWeight"] if c["quorumWeight"] else 0
             console.print(f"your weight on #{contribution}: {weight / POINT:,.4f} points of standing "
@@ -255,12 +257,14 @@ def show(
         "weights": c.weights, "weight": c.weight, "quorumWeight": c.quorum_weight, "minReviewers": c.min_reviewers,
         "median": c.median if c.status == "accepted" else None, "points": c.points, "reviews": comments,
     }  # fmt: skip
+    names = key_names()
+    data["names"] = {a: names[a] for a in [c.author, *(r["reviewer"] for r in comments)] if a in names}
 
     def human() -> None:
         left = c.deadline - now
         when = f"open for {duration(left)}" if left >= 0 else f"closed {duration(-left)} ago"
         state = f"{c.status} ({when})" if c.status == "pending" else c.status
-        console.print(f"#{c.id} by {c.author}: {c.effort} min, {state}")
+        console.print(f"#{c.id} by {who(c.author, names)}: {c.effort} min, {state}")
         console.print(f"artifact {artifact} (sha256 {c.content_hash.hex()}); `starfish ipfs cat {artifact}`")
         console.print(f"reviews {len(c.reviews)} of {c.min_reviewers} needed; standing "
                       f"{c.weight / POINT:,.2f} of {c.quorum_weight / POINT:,.2f} needed")  # fmt: skip
@@ -269,7 +273,7 @@ def show(
         if c.status == "accepted":
             console.print(f"accepted at a weighted median of {c.median}: {c.points / POINT:,g} points")
         for r in comments:
-            console.print(f"  {r['stars']}* from {r['reviewer']} (weight {r['weight'] / POINT:,.2f})"
+            console.print(f"  {r['stars']}* from {who(r['reviewer'], names)} (weight {r['weight'] / POINT:,.2f})"
                           + (f": {r['comment']}" if r["comment"] else ""))  # fmt: skip
 
     emit(data, as_json, human)
@@ -292,7 +296,7 @@ def todo(
     to_review = [
         c for c in model.contributions.values()
         if c.status == "pending" and c.deadline >= now and c.author != me and active
-        and all(r != me for r, _, _, _ in c.reviews) and model.points_at(me, c.snapshot) > 0
+        and all(r != me for r, _, _, _ in c.reviews) and model.review_weight(me, c) > 0
     ]  # fmt: skip
     mine = [c for c in model.contributions.values() if c.author == me and c.status == "pending"]
     to_finalize = [c for c in model.contributions.values() if c.status == "pending" and c.deadline < now]
@@ -301,12 +305,14 @@ def todo(
         "member": me, "review": [c.id for c in to_review], "waiting": [c.id for c in mine],
         "finalize": [c.id for c in to_finalize], "claimable": pay,
     }  # fmt: skip
+    names = key_names()
+    data["names"] = {a: names[a] for a in [me, *(c.author for c in to_review)] if a in names}
 
     def human() -> None:
-        console.print(f"for {me}{'' if active else ' (not an active member)'}:")
+        console.print(f"for {who(me, names)}{'' if active else ' (not an active member)'}:")
         for c in to_review:
-            console.print(f"  review #{c.id}: {c.effort} min by {c.author}, {duration(c.deadline - now)} left "
-                          f"(`starfish show {c.id}`)")  # fmt: skip
+            console.print(f"  review #{c.id}: {c.effort} min by {who(c.author, names)}, "
+                          f"{duration(c.deadline - now)} left (`starfish show {c.id}`)")  # fmt: skip
         for c in mine:
             left = c.deadline - now
             console.print(f"  your #{c.id}: {len(c.reviews)} reviews so far, "
