@@ -3,9 +3,10 @@
 - `Guard` (ASGI middleware): a foreign web page cannot post (an `Origin` that is neither the
   relay's own nor configured is refused, and writes must be `application/json`, or
   `multipart/form-data` for uploads, so a browser always asks first); uploads may need a token
-  and have a per-IP byte budget; bodies are limited *while they stream* (a `Content-Length` over
-  the limit is refused before a byte is read) and must arrive within `body_timeout`; a client
-  that hangs up mid-body ends its request quietly.
+  and have a per-IP byte budget; JSON writes have a per-IP rate, checked before a byte of the
+  body is read; bodies are limited *while they stream* (a `Content-Length` over the limit is
+  refused before a byte is read; a JSON body's brackets and commas are counted, see `intake`) and
+  must arrive within `body_timeout`; a client that hangs up mid-body ends its request quietly.
 - `GuardedHttpTools` (uvicorn protocol): headers must arrive within `header_timeout` (slow-loris
   connections are closed), and connections beyond `max_connections` are closed at once, so file
   descriptors cannot be exhausted.
@@ -22,6 +23,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from starfish_dao.relay.intake import Shape, TooComplex, post_action
 from starfish_dao.relay.problems import ScrubFilter, problem_body
 from starfish_dao.relay.settings import RelaySettings
 
@@ -48,6 +50,8 @@ async def _answer(send: Send, status: int, code: str, message: str, extra: dict[
     body = json.dumps(problem_body(status, code, message, extra)).encode()
     headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
                (b"connection", b"close")]  # fmt: skip
+    if extra and extra.get("retryAfter") is not None:
+        headers.append((b"retry-after", str(extra["retryAfter"]).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -118,8 +122,12 @@ class Guard:
             if size > limit:
                 await _answer(send, 413, "too_large", f"bodies are limited to {limit} bytes (this one is {size})")
                 return
+        ip = (scope.get("client") or ("unknown", 0))[0]
+        if not upload and self.relay is not None and not self.relay.by_ip.allow(ip):
+            # the one per-IP rate of JSON writes, checked before a byte of the body is read or parsed
+            await _answer(send, 429, "rate_limited", f"too many requests from {ip}", {"retryAfter": 1})
+            return
         if upload and self.relay is not None:
-            ip = (scope.get("client") or ("unknown", 0))[0]
             cost = int(declared) if declared is not None else limit
             if not self.relay.upload_by_ip.allow(ip, cost):
                 wait = self.relay.upload_by_ip.wait_for(ip, cost)
@@ -129,6 +137,7 @@ class Guard:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.settings.body_timeout
         received = 0
+        shape = None if upload else Shape()  # a JSON body's structure is counted as it streams
 
         async def limited() -> Message:
             nonlocal received
@@ -143,6 +152,8 @@ class Guard:
                 received += len(message.get("body", b""))
                 if received > limit:
                     raise BodyTooLarge(limit)
+                if shape is not None:
+                    shape.feed(message.get("body", b""))
             elif message["type"] == "http.disconnect":
                 raise ClientDisconnect()
             return message
@@ -155,61 +166,62 @@ class Guard:
             await send(message)
 
         try:
+            if upload:
+                await self.app(scope, limited, tracked)  # streamed: the route reads it in parts
+                return
+            body = await _read(limited)  # a JSON body, whole (it is small), counted as it arrives
             if scope["path"] == ACTIONS_PATH and scope["method"] == "POST" and self.relay is not None:
-                await self._actions(scope, limited, tracked)  # the hot path, without the framework's layers
+                await self._actions(scope, body, tracked)  # the hot path, without the framework's layers
             else:
-                await self.app(scope, limited, tracked)
+                await self.app(scope, _replay(body, receive), tracked)
         except BodyTooLarge as exc:
             if not started:
                 await _answer(send, 413, "too_large", str(exc))
         except BodyTooSlow as exc:
             if not started:
                 await _answer(send, 408, "too_slow", str(exc))
+        except TooComplex as exc:
+            if not started:
+                await _answer(send, exc.status, exc.code, exc.message, exc.detail)
         except ClientDisconnect:
             return  # the client is gone: nothing to answer, nothing to log
 
-    async def _actions(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _actions(self, scope: Scope, body: bytes, send: Send) -> None:
         """POST /v1/actions, served here rather than through FastAPI's routing, dependency and
-        middleware layers (a third of the CPU an action cost): the same checks, the same answers,
-        documented by the FastAPI route of the same path in the OpenAPI schema."""
+        middleware layers (a third of the CPU an action cost), by the handler the FastAPI route of
+        the same path (in the OpenAPI schema) calls too."""
         import json
 
-        from starfish_dao.relay.problems import CHAIN_DOWN, Refusal, chain_down, scrub
-
-        body = bytearray()
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
         client = (scope.get("client") or ("unknown", 0))[0]
-        headers: list[tuple[bytes, bytes]] = []
-        try:
-            try:
-                request = json.loads(body)
-            except (ValueError, UnicodeDecodeError):
-                raise Refusal(400, "malformed", "the body is not JSON") from None
-            try:
-                action, new = await self.relay.accept(request, client)
-            except CHAIN_DOWN as exc:
-                raise chain_down(exc) from None
-            status, payload, media = (
-                (202 if new else 200),
-                {**action.public(), "duplicate": not new},
-                b"application/json",
-            )
-        except Refusal as exc:
-            status, payload, media = exc.status, exc.body(), b"application/problem+json"
-            if exc.detail.get("retryAfter") is not None:
-                headers.append((b"retry-after", str(exc.detail["retryAfter"]).encode()))
-        except Exception as exc:  # noqa: BLE001 - answered, and logged without secrets
-            log.error("internal error: %s", scrub(f"{type(exc).__name__}: {exc}"))
-            status, payload = 500, problem_body(500, "internal", "the relay failed on this request; it is logged")
-            media = b"application/problem+json"
+        status, payload, headers = await post_action(self.relay, body, client)
         data = json.dumps(payload).encode()
+        media = b"application/json" if status < 400 else b"application/problem+json"
         headers += [(b"content-type", media), (b"content-length", str(len(data)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": data})
+
+
+async def _read(receive: Receive) -> bytes:
+    body = bytearray()
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return bytes(body)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """`body` as the request's one message, then the connection's own (a disconnect)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 def guarded_protocol(settings: RelaySettings) -> type:

@@ -38,6 +38,7 @@ TITLES = {
     "rate_limited": "Too many requests",
     "gas_budget": "The gas budget is spent",
     "too_large": "The body is too large",
+    "too_complex": "The body has more structure than any request needs",
     "too_slow": "The body arrived too slowly",
     "unsupported_media_type": "Unsupported content type",
     "forbidden_origin": "Requests from this origin are not accepted",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from json import loads as _loads  # exact big integers (orjson turns them into floats)
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,8 +17,9 @@ from starfish_dao.domain.charter import PARAMETER_KEYS
 from starfish_dao.domain.errors import IPFSError
 from starfish_dao.domain.model import Model
 from starfish_dao.domain.unixfs import CID
+from starfish_dao.relay import intake
 from starfish_dao.relay.actions import SIGNED, _address, field_value
-from starfish_dao.relay.problems import CHAIN_DOWN, Refusal, chain_down
+from starfish_dao.relay.problems import Refusal
 from starfish_dao.relay.service import Relay
 
 
@@ -217,9 +217,7 @@ class TypedDataRequest(BaseModel):
 
 @actions.post("/typed-data", summary="EIP-712 typed data for an action, with an unused nonce and a deadline")
 def typed_data(body: TypedDataRequest, request: Request, relay: RelayDep) -> dict[str, Any]:
-    ip = client_ip(request)
-    if not relay.by_ip.allow(ip):
-        raise Refusal(429, "rate_limited", f"too many requests from {ip}", {"retryAfter": 1})
+    # its per-IP rate was checked by the Guard, before the body was read
     if body.action not in SIGNED:
         raise Refusal(400, "unknown_action", f"signed actions are {', '.join(SIGNED)}")
     signer = _address(body.signer, "signer")
@@ -260,16 +258,12 @@ def client_ip(request: Request) -> str:
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}},
 )  # fmt: skip
 async def post_action(request: Request, relay: RelayDep) -> JSONResponse:
-    raw = await request.body()  # the Guard has limited its size and its time already
-    try:
-        body = _loads(raw)
-    except ValueError:
-        raise Refusal(400, "malformed", "the body is not JSON") from None
-    try:
-        action, new = await relay.accept(body, client_ip(request))
-    except CHAIN_DOWN as exc:
-        raise chain_down(exc) from None
-    return JSONResponse({**action.public(), "duplicate": not new}, status_code=202 if new else 200)
+    # the Guard serves this path itself, through the same handler: this route documents it (and
+    # serves it where no Guard runs), the Guard having limited the body's size, time and rate
+    status, body, headers = await intake.post_action(relay, await request.body(), client_ip(request))
+    media = "application/json" if status < 400 else "application/problem+json"
+    return JSONResponse(body, status_code=status, media_type=media,
+                        headers={k.decode(): v.decode() for k, v in headers})  # fmt: skip
 
 
 @actions.get("/{action_id}", summary="An action's state: accepted, sent, mined (tx, block, final) or failed")

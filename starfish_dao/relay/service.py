@@ -235,9 +235,8 @@ class Relay:
     # ------------------------------------------------------------------ accepting
 
     async def accept(self, body: Any, client_ip: str) -> tuple[Action, bool]:
-        """Checks `body` and stores it durably; (the action, whether it is new). Refusals raise."""
-        if not self.by_ip.allow(client_ip):
-            raise Refusal(429, "rate_limited", f"too many requests from {client_ip}", {"retryAfter": 1})
+        """Checks `body` and stores it durably; (the action, whether it is new). Refusals raise.
+        (`client_ip`'s request rate was checked by the Guard before the body was read.)"""
         checked = self.checker.parse(body)
         if checked.kind != "Claim":
             known = self.queue.get(checked.id)
