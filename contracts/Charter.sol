@@ -163,6 +163,12 @@ contract Charter is ICharter {
     }
 
     /// @inheritdoc ICharter
+    function currentEpochStart() external view returns (uint256) {
+        Clock memory c = _clocks[_clocks.length - 1];
+        return c.epochStart + (_epoch(c, block.timestamp) - c.epochBase) * c.epochLength;
+    }
+
+    /// @inheritdoc ICharter
     function currentHalvings() external view returns (uint256) {
         return _halvings(_clocks[_clocks.length - 1], block.timestamp);
     }

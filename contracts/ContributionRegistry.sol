@@ -6,6 +6,7 @@ import {IContributionRegistry} from "./interfaces/IContributionRegistry.sol";
 import {IMembership} from "./interfaces/IMembership.sol";
 import {IPayoutSplitter} from "./interfaces/IPayoutSplitter.sol";
 import {Tally} from "./libraries/Tally.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedActions} from "./SignedActions.sol";
 
 /// @title Contributions, peer reviews and the points they earn.
@@ -147,7 +148,8 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         }
         c.status = uint8(accepted ? Status.Accepted : Status.Rejected);
         emit Finalized(id, accepted, reviewers, weight, median, points);
-        if (points != 0) _splitter.award(c.author, id, points);
+        // credited as of the review deadline: waiting to finalize, or picking the second, gains nothing
+        if (points != 0) _splitter.award(c.author, id, points, c.reviewDeadline);
     }
 
     // ----------------------------------------------------------------- views
@@ -190,6 +192,11 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     }
 
     /// @inheritdoc IContributionRegistry
+    function contributionOfCid(bytes calldata cid) external view returns (uint256) {
+        return _artifacts[_cidKey(cid)].id;
+    }
+
+    /// @inheritdoc IContributionRegistry
     function commitment(bytes32 commitment_) external view returns (uint256 time, uint256 seq) {
         Commit memory c = _commits[commitment_];
         return (c.time, c.seq);
@@ -220,9 +227,11 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         if (cid.length == 0 || cid.length > _MAX_CID_LENGTH || contentHash == 0) revert RegistryInvalidCid(cid.length);
         ICharter.Params memory p = _charter.params();
         if (effort == 0 || effort > p.maxEffort) revert RegistryInvalidEffort(effort, p.maxEffort);
+        _checkDigest(cid, contentHash);
         uint64 seq = _reveal(keccak256(abi.encode(author, contentHash, salt)));
         id = _count + 1;
-        _claimArtifact(contentHash, seq, id);
+        _claimArtifact(contentHash, seq, id, author);
+        _claimArtifact(_cidKey(cid), seq, id, author);
         uint256 epoch = _charter.currentEpoch();
         uint256 spent = _epochEffort[author][epoch] + effort;
         if (spent > p.maxEffortPerEpoch) revert RegistryEpochEffortExceeded(author, epoch, spent, p.maxEffortPerEpoch);
@@ -247,10 +256,14 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         returns (uint256 deadline, uint256 quorumWeight)
     {
         deadline = block.timestamp + p.reviewWindow;
-        // Standing counts as it was the second before: nothing done in the submission's own block
-        // (such as an award to a friendly reviewer) can change who weighs what.
+        // Standing counts as the lesser of what it was the second before (so nothing done in the
+        // submission's own block, and no slash before it, is ignored) and what it was when the epoch
+        // began (so points awarded in this epoch weigh from the next one: approvals cannot compound
+        // within an epoch).
         uint256 snapshot = block.timestamp - 1;
-        quorumWeight = (_splitter.totalPointsAt(snapshot) * p.quorumBps + _BPS - 1) / _BPS;
+        uint256 epochSnapshot = _charter.currentEpochStart() - 1;
+        quorumWeight = Math.min(_splitter.totalPointsAt(snapshot), _splitter.totalPointsAt(epochSnapshot));
+        quorumWeight = (quorumWeight * p.quorumBps + _BPS - 1) / _BPS;
         // no community holds 2^128 / 1e18 (3e20) points; clamp rather than wrap if one ever did
         if (quorumWeight > type(uint128).max) quorumWeight = type(uint128).max;
         _contributions[id] = Contribution(
@@ -258,6 +271,7 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
             effort,
             uint64(deadline),
             uint40(snapshot),
+            uint40(epochSnapshot),
             p.minReviewers,
             uint8(Status.Pending),
             uint128(quorumWeight)
@@ -268,20 +282,43 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     ///      superseded. A pending claim under a later commitment is superseded (the earliest
     ///      commitment wins, so whoever copied the content from a mempool, a relay or an IPFS
     ///      announcement loses it); an accepted claim, or a pending one committed earlier, keeps it.
-    function _claimArtifact(bytes32 contentHash, uint64 seq, uint256 id) private {
-        Artifact memory art = _artifacts[contentHash];
+    ///      An author never supersedes their own pending claim: that would discard its reviews.
+    ///      `key` is the content hash or, for the CID itself, `_cidKey(cid)`.
+    function _claimArtifact(bytes32 key, uint64 seq, uint256 id, address author) private {
+        Artifact memory art = _artifacts[key];
         if (art.id != 0) {
             Contribution storage holder = _contributions[art.id];
             uint8 st = holder.status;
             if (st == uint8(Status.Accepted) || (st == uint8(Status.Pending) && art.seq < seq)) {
-                revert RegistryArtifactAlreadyClaimed(contentHash, art.id);
+                revert RegistryArtifactAlreadyClaimed(key, art.id);
             }
+            if (st == uint8(Status.Pending) && holder.author == author) revert RegistrySelfSupersede(author, art.id);
             if (st == uint8(Status.Pending)) {
                 holder.status = uint8(Status.Superseded);
                 emit Superseded(art.id, id);
             }
         }
-        _artifacts[contentHash] = Artifact(uint64(id), seq);
+        _artifacts[key] = Artifact(uint64(id), seq);
+    }
+
+    /// @dev Where the CID states the digest of the bytes themselves (a CIDv1 of raw bytes hashed with
+    ///      sha2-256: 0x01 0x55 0x12 0x20 and the digest), the content hash must be that digest. Other
+    ///      CIDs (UnixFS dag-pb) hash a DAG node, not the file: there the clients check the bytes.
+    function _checkDigest(bytes calldata cid, bytes32 contentHash) private pure {
+        if (cid.length == 36 && bytes4(cid[0:4]) == 0x01551220) {
+            bytes32 digest = bytes32(cid[4:36]);
+            if (digest != contentHash) revert RegistryContentHashMismatch(contentHash, digest);
+        }
+    }
+
+    /// @dev The CID's own claim key: a CIDv0 (0x12 0x20 and the digest) counts as the CIDv1 dag-pb
+    ///      it stands for, so one DAG is one claim however its CID is written. Prefixed so that it can
+    ///      never equal a content hash.
+    function _cidKey(bytes calldata cid) private pure returns (bytes32) {
+        if (cid.length == 34 && cid[0] == 0x12 && cid[1] == 0x20) {
+            return keccak256(abi.encodePacked("starfish.cid", bytes2(0x0170), cid));
+        }
+        return keccak256(abi.encodePacked("starfish.cid", cid));
     }
 
     function _review(address reviewer, uint256 id, uint8 stars, bytes calldata commentCid) private {
@@ -297,23 +334,22 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         uint256 bits = _reviewed[reviewer][id >> 8];
         if (bits & bit != 0) revert RegistryAlreadyReviewed(reviewer, id);
         if (!_membership.isActive(reviewer)) revert RegistryNotActiveMember(reviewer);
-        uint256 weight = _weigh(reviewer, c.snapshot, c.quorumWeight, uint256(c.effort) * stars);
+        uint256 weight = _weigh(reviewer, c, uint256(c.effort) * stars);
         _reviewed[reviewer][id >> 8] = bits | bit;
         _tallies[id].add(stars, weight);
         emit Reviewed(id, reviewer, stars, weight, commentCid);
     }
 
-    /// @dev The reviewer's standing at `snapshot` (their review's weight), after checking it may
-    ///      review at all and spending `starMinutes` of its budget. The standing needed is
-    ///      `minReviewerStanding`, or the contribution's quorum weight if that is less: a community
-    ///      whose points have decayed for years below the setting can still judge work. Never 0:
-    ///      an address without standing never reviews.
-    function _weigh(address reviewer, uint256 snapshot, uint256 quorumWeight, uint256 starMinutes)
-        private
-        returns (uint256 weight)
-    {
-        weight = _splitter.pointsAt(reviewer, snapshot);
+    /// @dev The reviewer's standing for contribution `c` (their review's weight: the lesser of their
+    ///      points at its two snapshots), after checking it may review at all and spending
+    ///      `starMinutes` of its budget. The standing needed is `minReviewerStanding`, or the
+    ///      contribution's quorum weight if that is less: a community whose points have decayed for
+    ///      years below the setting can still judge work. Never 0: an address without standing never
+    ///      reviews.
+    function _weigh(address reviewer, Contribution storage c, uint256 starMinutes) private returns (uint256 weight) {
+        weight = Math.min(_splitter.pointsAt(reviewer, c.snapshot), _splitter.pointsAt(reviewer, c.epochSnapshot));
         (uint256 epoch, uint256 minStanding, uint256 budgetBps) = _charter.reviewRules();
+        uint256 quorumWeight = c.quorumWeight;
         if (quorumWeight < minStanding) minStanding = quorumWeight;
         if (weight == 0 || weight < minStanding) revert RegistryInsufficientStanding(reviewer, weight, minStanding);
         if (starMinutes != 0) _spendBudget(reviewer, epoch, starMinutes, weight, budgetBps);

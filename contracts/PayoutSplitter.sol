@@ -114,7 +114,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         _firstEra = era_;
         for (uint256 i; i < founders.length; ++i) {
             (ICharter.RevenueToken[] memory tokens,, uint256 retiredCount) = _settleList(founders[i]);
-            _credit(founders[i], 0, genesisPoints[i], era_, offset, tokens, retiredCount);
+            _credit(founders[i], 0, genesisPoints[i], genesisPoints[i] << offset, era_, tokens, retiredCount);
         }
     }
 
@@ -237,12 +237,15 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     // ----------------------------------------------------------------- points
 
     /// @inheritdoc IPayoutSplitter
-    function award(address member, uint256 contributionId, uint256 points) external nonReentrant {
+    function award(address member, uint256 contributionId, uint256 points, uint256 asOf) external nonReentrant {
         if (msg.sender != _registry) revert SplitterOnlyRegistry(msg.sender);
         (ICharter.RevenueToken[] memory tokens, uint256 listed, uint256 retiredCount) = _settleList(member);
         _syncListed(tokens, listed);
-        (uint256 era_, uint256 offset) = Decay.split(_charter.currentHalvings());
-        _credit(member, contributionId, points, era_, offset, tokens, retiredCount);
+        uint256 era_ = _charter.currentHalvings() / ERA_HALVINGS;
+        // Credited as if awarded at `asOf`: in the group of that era, then shifted to this one,
+        // exactly as an award made then would stand now.
+        (uint256 thenEra, uint256 thenOffset) = Decay.split(_charter.halvingsAt(asOf));
+        _credit(member, contributionId, points, Decay.shift(points << thenOffset, era_ - thenEra), era_, tokens, retiredCount);
     }
 
     /// @inheritdoc IPayoutSplitter
@@ -573,12 +576,11 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         address member,
         uint256 contributionId,
         uint256 points,
+        uint256 added,
         uint256 era_,
-        uint256 offset,
         ICharter.RevenueToken[] memory tokens,
         uint256 retiredCount
     ) private {
-        uint256 added = points << offset;
         (uint256 before, uint256 seen) = _touch(member, era_, tokens, retiredCount);
         uint256 credited = before + added;
         _groupTotals[era_] = _toUint192(_groupTotals[era_] + added);

@@ -107,6 +107,8 @@ interface ICharter {
     function retiredRange(uint256 from, uint256 count) external view returns (RevenueToken[] memory tokens);
     /// @notice The epoch `block.timestamp` falls in.
     function currentEpoch() external view returns (uint256);
+    /// @notice When the current epoch began (the first second of it).
+    function currentEpochStart() external view returns (uint256);
     /// @notice How many times points have halved since deployment (monotonic).
     function currentHalvings() external view returns (uint256);
     /// @notice What a review needs from the charter, in one call: the current epoch, the smallest

@@ -28,6 +28,7 @@ interface IContributionRegistry {
         uint32 effort;
         uint64 reviewDeadline;
         uint40 snapshot;
+        uint40 epochSnapshot;
         uint16 minReviewers;
         uint8 status;
         uint128 quorumWeight;
@@ -44,6 +45,11 @@ interface IContributionRegistry {
     /// @notice Thrown when the content is held by contribution `id`: accepted, or pending under an
     ///         earlier commitment.
     error RegistryArtifactAlreadyClaimed(bytes32 contentHash, uint256 id);
+    /// @notice Thrown when a raw CID states a digest that is not the content hash given with it.
+    error RegistryContentHashMismatch(bytes32 contentHash, bytes32 digest);
+    /// @notice Thrown when an author reveals content their own pending contribution `id` holds: a
+    ///         second claim would discard the reviews of the first.
+    error RegistrySelfSupersede(address author, uint256 id);
     /// @notice Thrown when a commitment is posted twice.
     error RegistryAlreadyCommitted(bytes32 commitment);
     /// @notice Thrown when a reveal names no posted commitment (wrong author, content hash or salt).
@@ -147,6 +153,9 @@ interface IContributionRegistry {
     /// @notice The contribution that last claimed this content (0 if none); it holds the content
     ///         while pending or accepted.
     function contributionOf(bytes32 contentHash) external view returns (uint256);
+    /// @notice The contribution that last claimed this CID (a CIDv0 and its CIDv1 dag-pb form are one
+    ///         CID), whatever content hash came with it; 0 if none.
+    function contributionOfCid(bytes calldata cid) external view returns (uint256);
     /// @notice When a commitment was posted and its sequence number (0, 0 if not posted or revealed).
     function commitment(bytes32 commitment_) external view returns (uint256 time, uint256 seq);
     /// @notice Effort `author` submitted within `epoch`.

@@ -110,8 +110,10 @@ interface IPayoutSplitter is IERC5805 {
     /// @notice The membership reports that `holder` was suspended or reinstated: a suspended
     ///         member's points vote for nobody (not for them, not for their delegate). Membership only.
     function suspensionChanged(address holder, bool suspended) external;
-    /// @notice Awards points. Only the contribution registry.
-    function award(address member, uint256 contributionId, uint256 points) external;
+    /// @notice Awards `points` as of time `asOf` (the contribution's review deadline): they are
+    ///         credited decayed by the halvings since then, so nothing is gained by finalizing late
+    ///         or by choosing the second. Only the contribution registry.
+    function award(address member, uint256 contributionId, uint256 points, uint256 asOf) external;
     /// @notice Cuts `bps` basis points of `member`'s points. Governance only.
     function slash(address member, uint256 bps) external;
     /// @notice Spends from the treasury. Governance only.

@@ -303,9 +303,15 @@ class Starfish:
         then, current = self.splitter.functions.standing(member, time).call()
         return int(then), int(current)
 
+    def review_weight(self, member: str, c: dict[str, Any]) -> int:
+        """What `member`'s review of contribution `c` (as `contribution` returns it) weighs: the lesser
+        of their points at its two snapshots (the second before it was submitted, and as its epoch
+        began: points awarded within an epoch weigh from the next one)."""
+        return min(self.standing(member, c["snapshot"])[0], self.standing(member, c["epochSnapshot"])[0])
+
     def contribution(self, contribution: int) -> dict[str, Any]:
         c = self.registry.functions.contribution(contribution).call()
-        author, effort, deadline, snapshot, min_reviewers, status, quorum_weight = c
+        author, effort, deadline, snapshot, epoch_snapshot, min_reviewers, status, quorum_weight = c
         reviewers = int(self.registry.functions.reviewCount(contribution).call())
         return {
             "id": contribution,
@@ -313,6 +319,7 @@ class Starfish:
             "effort": effort,
             "reviewDeadline": deadline,
             "snapshot": snapshot,
+            "epochSnapshot": epoch_snapshot,
             "reviewers": reviewers,
             "minReviewers": min_reviewers,
             "quorumWeight": quorum_weight,

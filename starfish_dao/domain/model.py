@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from eth_utils.crypto import keccak
+
 from starfish_dao.domain.charter import BOUNDS, Parameter, Params
 from starfish_dao.domain.errors import ModelError
 
@@ -37,6 +39,16 @@ UINT128_MAX = 2**128 - 1
 PENDING, ACCEPTED, REJECTED, SUPERSEDED = "pending", "accepted", "rejected", "superseded"
 #: `IContributionRegistry.Status` by number
 STATUSES = ("none", PENDING, ACCEPTED, REJECTED, SUPERSEDED)
+
+
+RAW_SHA256_PREFIX = bytes((0x01, 0x55, 0x12, 0x20))  # CIDv1, raw codec, sha2-256, 32 bytes
+
+
+def cid_claim_key(cid: bytes) -> bytes:
+    """`ContributionRegistry._cidKey`: the CID's own claim key (a CIDv0 counts as its CIDv1 dag-pb)."""
+    if len(cid) == 34 and cid[:2] == bytes((0x12, 0x20)):
+        cid = bytes((0x01, 0x70)) + cid
+    return keccak(b"starfish.cid" + cid)
 
 
 def shift(scaled: int, eras: int) -> int:
@@ -84,6 +96,10 @@ class ClockEntry:
             return self.epoch_base
         return self.epoch_base + (now - self.epoch_start) // self.epoch_length
 
+    def start_of_epoch(self, now: int) -> int:
+        """When the epoch `now` falls in began (`Charter.currentEpochStart`)."""
+        return self.epoch_start + (self.epoch(now) - self.epoch_base) * self.epoch_length
+
     def halvings(self, now: int) -> int:
         if self.half_life == 0:
             return self.halving_base
@@ -100,6 +116,7 @@ class Contribution:
     epoch: int
     deadline: int
     snapshot: int = 0
+    epoch_snapshot: int = 0
     commit_seq: int = 0
     quorum_weight: int = 0
     min_reviewers: int = 0
@@ -381,17 +398,30 @@ class Model:
         self._check(
             f"contribution {cid} review deadline", int(a["reviewDeadline"]), self.now + self.params.review_window
         )
-        holder = self.artifacts.get(content_hash)
-        if holder is not None:  # the content is free only if its last claim was rejected or superseded by this one
+        raw = bytes(a["cid"])
+        if raw[:4] == RAW_SHA256_PREFIX and len(raw) == 36 and raw[4:] != content_hash:
+            self.discrepancies.append(f"contribution {cid}: a raw CID whose digest is not its content hash")
+        keys = (content_hash, cid_claim_key(raw))
+        for key in keys:  # free only if its last claim was rejected or superseded by this one
+            holder = self.artifacts.get(key)
+            if holder is None:
+                continue
             held = self.contributions[holder[0]]
             if held.status in (ACCEPTED, PENDING):
                 self.discrepancies.append(f"contribution {cid} took content held by #{held.id} ({held.status})")
-            elif held.status == SUPERSEDED and (held.superseded_by != cid or holder[1] < seq):
+            elif held.status == SUPERSEDED and held.superseded_by == cid and held.author == a["author"]:
+                self.discrepancies.append(f"contribution {held.id} superseded by its own author's #{cid}")
+            elif held.status == SUPERSEDED and held.superseded_by == cid and holder[1] < seq:
                 self.discrepancies.append(f"contribution {held.id} superseded by #{cid}, committed later")
+        # the lesser of the standing the second before and as the epoch began: points awarded within
+        # an epoch weigh from the next one
         snapshot = self.now - 1
-        quorum = min(ceil_div(self.total_points_at(snapshot) * self.params.quorum_bps, BPS), UINT128_MAX)
+        epoch_snapshot = self.clock_at(self.now).start_of_epoch(self.now) - 1
+        total = min(self.total_points_at(snapshot), self.total_points_at(epoch_snapshot))
+        quorum = min(ceil_div(total * self.params.quorum_bps, BPS), UINT128_MAX)
         self._check(f"contribution {cid} quorum weight", int(a["quorumWeight"]), quorum)
-        self.artifacts[content_hash] = (cid, seq)
+        for key in keys:
+            self.artifacts[key] = (cid, seq)
         self.epoch_effort[(a["author"], epoch)] += int(a["effort"])
         self.contributions[cid] = Contribution(
             cid,
@@ -402,6 +432,7 @@ class Model:
             epoch,
             int(a["reviewDeadline"]),
             snapshot=snapshot,
+            epoch_snapshot=epoch_snapshot,
             commit_seq=seq,
             quorum_weight=quorum,
             min_reviewers=self.params.min_reviewers,
@@ -412,7 +443,7 @@ class Model:
     def _on_reviewed(self, a: dict[str, Any]) -> None:
         c = self.contributions[int(a["id"])]
         stars, reviewer = int(a["stars"]), a["reviewer"]
-        weight = self.points_at(reviewer, c.snapshot)
+        weight = self.review_weight(reviewer, c)
         self._check(f"weight of {reviewer}'s review of #{c.id}", int(a["weight"]), weight)
         c.weights[stars] += weight
         c.reviews.append((reviewer, stars, weight, bytes(a["commentCid"])))
@@ -495,10 +526,13 @@ class Model:
         era, offset = self._split()
         if self.first_era is None:
             self.first_era = era
+        added = points << offset
         if contribution != 0:
             c = self.contributions.get(contribution)
             self._check(f"points awarded for contribution {contribution}", points, c.points if c else -1)
-        added = points << offset
+            # credited as of the review deadline, whenever finalize ran
+            then_era, then_offset = self._split(c.deadline) if c else (era, offset)
+            added = shift(points << then_offset, era - then_era)
         before = self._touch(member, era)
         credited = before + added
         self.group_totals[era] += added
@@ -788,6 +822,11 @@ class Model:
     def era_at(self, now: int) -> int:
         """`PayoutSplitter.era` at time `now`."""
         return self._split(now)[0]
+
+    def review_weight(self, member: str, c: Contribution) -> int:
+        """What `member`'s review of `c` weighs (`ContributionRegistry._weigh`): the lesser of their
+        points at its two snapshots (the second before submission, and as its epoch began)."""
+        return min(self.points_at(member, c.snapshot), self.points_at(member, c.epoch_snapshot))
 
     def points_of(self, member: str, now: int) -> int:
         """`PayoutSplitter.pointsOf` at time `now` (>= the last event)."""

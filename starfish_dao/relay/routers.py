@@ -122,7 +122,7 @@ def _contribution(c: Any) -> dict[str, Any]:
         "contentHash": "0x" + c.content_hash.hex(), "effort": c.effort, "epoch": c.epoch,
         "reviewDeadline": c.deadline, "status": c.status, "histogram": c.histogram,
         "weights": [_str(w) for w in c.weights], "weight": _str(c.weight), "quorumWeight": _str(c.quorum_weight),
-        "minReviewers": c.min_reviewers, "snapshot": c.snapshot,
+        "minReviewers": c.min_reviewers, "snapshot": c.snapshot, "epochSnapshot": c.epoch_snapshot,
         "median": c.median if c.status == "accepted" else None, "points": _str(c.points),
         "reviews": [{"reviewer": r, "stars": s, "weight": _str(w), "commentCid": _cid_text(cc),
                      "commentCidHex": "0x" + cc.hex()} for r, s, w, cc in c.reviews],

@@ -174,8 +174,10 @@ def test_review_refusals(dao: Dao) -> None:
     assert not sf.registry.functions.hasReviewed(cid_id, dao["bo"].address).call()
 
 
-def test_standing_earned_after_submission_does_not_count(dao: Dao) -> None:
-    """A review weighs the standing the reviewer held the second before the work was submitted."""
+def test_standing_earned_in_an_epoch_weighs_from_the_next(dao: Dao) -> None:
+    """A review weighs the standing the reviewer held when the submission's epoch began: points
+    awarded within an epoch do not count on any work submitted in it, before or after the award
+    (issue 25, finding 1: a ring cannot compound within one epoch)."""
     sf = dao.sf
     dee_work = sf.submit(dao["dee"], artifact_cid("dee's"), 60)
     sf.review(dao["ada"], dee_work, 3)
@@ -187,9 +189,17 @@ def test_standing_earned_after_submission_does_not_count(dao: Dao) -> None:
     assert sf.points_of(dao["dee"].address) == 60 * POINT  # dee has standing now ...
     with reverts("RegistryInsufficientStanding", reviewer=dao["dee"].address, standing=0):
         sf.review(dao["dee"], open_work, 5)  # ... which does not count on work submitted before
+    epoch = sf.charter.functions.currentEpoch().call()
     dao.chain.increase_time(1)
+    same_epoch = sf.submit(dao["eli"], artifact_cid("same epoch"), 60)
+    assert sf.charter.functions.currentEpoch().call() == epoch
+    with reverts("RegistryInsufficientStanding", reviewer=dao["dee"].address, standing=0):
+        sf.review(dao["dee"], same_epoch, 5)  # ... nor on work submitted later in the same epoch
+    start = sf.charter.functions.currentEpochStart().call()
+    dao.chain.increase_time(start + PARAMS.epoch_length - dao.chain.w3.eth.get_block("latest")["timestamp"])
     later = sf.submit(dao["eli"], artifact_cid("later"), 60)
-    sf.review(dao["dee"], later, 5)  # ... and counts on work submitted after
+    assert sf.charter.functions.currentEpoch().call() == epoch + 1
+    sf.review(dao["dee"], later, 5)  # ... and counts from the next epoch on
     assert sf.registry.functions.tally(later).call()[5] == 60 * POINT
     assert dao.model().discrepancies == []
 
@@ -343,7 +353,7 @@ def test_zero_median_is_accepted_with_no_points(dao: Dao) -> None:
 
 def test_award_is_only_for_the_registry(dao: Dao) -> None:
     with reverts("SplitterOnlyRegistry", caller=dao["ada"].address):
-        dao.sf._send(dao["ada"], dao.sf.splitter.functions.award(dao["ada"].address, 1, 10**30))
+        dao.sf._send(dao["ada"], dao.sf.splitter.functions.award(dao["ada"].address, 1, 10**30, 0))
 
 
 def test_three_founders_work_out_of_the_box(fresh_chain) -> None:  # type: ignore[no-untyped-def]

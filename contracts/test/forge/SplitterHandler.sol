@@ -190,7 +190,7 @@ contract SplitterHandler is Base {
     function _award(address actor, uint256 points) internal {
         bool unsettled = _settleWaiting();
         _touched(actor);
-        splitter.award(actor, _nextContribution++, points);
+        splitter.award(actor, _nextContribution++, points, block.timestamp);
         _checkSettled(unsettled);
     }
 

@@ -72,7 +72,7 @@ contract SplitterSymbolic is Base {
         } else if (op == 4) {
             splitter.sync(first ? ETH : address(token));
         } else if (op == 5) {
-            splitter.award(m, _nextId++, amount);
+            splitter.award(m, _nextId++, amount, block.timestamp);
         } else if (op == 6) {
             splitter.slash(m, size == 0 ? 1 : size == 1 ? 5000 : 10_000);
         } else if (op == 7) {
