@@ -22,23 +22,27 @@ def test_demo_runs_the_lifecycle_and_verifies(tmp_path: Path) -> None:
     mine = tmp_path / "deployments" / "31337.json"
     mine.parent.mkdir(parents=True)
     mine.write_text('{"a community\'s own": "manifest"}')
-    result = _run(["demo", "--seed", "7"], tmp_path)
+    result = _run(["demo", "--seed", "7"], tmp_path, STARFISH_RPC_URL="http://127.0.0.1:9")
     assert result.returncode == 0, result.stdout + result.stderr
-    kept = list(mine.parent.glob("31337.before-demo.*.json"))
-    assert kept and "a community's own" in kept[0].read_text()  # never silently replaced
+    # a community's data directory is never touched: its manifest stays, with no backup beside it
+    assert mine.read_text() == '{"a community\'s own": "manifest"}'
+    assert sorted(p.name for p in mine.parent.iterdir()) == ["31337.json"]
+    assert not (tmp_path / "anvil").exists(), "the demo runs on a chain of its own"
+    demo_home = tmp_path / "demo"
+    assert f"STARFISH_HOME={demo_home} starfish status" in result.stdout.replace("\n", "")
     assert "every on-chain number equals the reference model" in result.stdout
     assert "eli received" in result.stdout
-    assert (tmp_path / "deployments" / "31337.json").is_file()
-    assert not (tmp_path / "anvil" / "node.json").exists(), "the demo must stop the node it started"
+    assert (demo_home / "deployments" / "31337.json").is_file()
+    assert not (demo_home / "anvil" / "node.json").exists(), "the demo must stop the node it started"
     # the state survives: status restarts the node from disk and verifies again
-    status = _run(["status"], tmp_path)
+    status = _run(["status"], demo_home)
     assert status.returncode == 0, status.stdout + status.stderr
     assert "verified" in status.stdout
     # and the whole verifier, code and work included, passes on the demo's chain
-    verified = _run(["verify", "--local-ipfs", "--html", str(tmp_path / "report.html")], tmp_path)
+    verified = _run(["verify", "--local-ipfs", "--html", str(tmp_path / "report.html")], demo_home)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "0 failed" in verified.stdout and (tmp_path / "report.html").stat().st_size > 1000
-    assert _run(["node", "stop"], tmp_path).returncode == 0
+    assert _run(["node", "stop"], demo_home).returncode == 0
 
 
 def test_demo_on_pyevm(tmp_path: Path) -> None:

@@ -290,14 +290,23 @@ def deploy(
 
 
 def demo(
-    keep_node: Annotated[bool, typer.Option("--keep-node", help="leave the managed anvil running afterwards")] = False,
+    keep_node: Annotated[bool, typer.Option("--keep-node", help="leave the demo's anvil running afterwards")] = False,
     backend: Annotated[str, typer.Option(envvar="STARFISH_BACKEND", help="auto, anvil or py-evm")] = "auto",
     seed: Annotated[int | None, typer.Option(help="seed for the generated work files")] = None,
 ) -> None:
-    """Run the whole lifecycle on the embedded defaults and verify it against the reference model."""
+    """Run the whole lifecycle on the embedded defaults and verify it against the reference model.
+
+    The demo keeps out of your community's way: it runs in a data directory of its own (demo/ in
+    yours), with its own anvil and IPFS store, and never reads or writes your manifests."""
+    import os
+
     from starfish_dao.chain.backends import AnvilNode, connect
     from starfish_dao.demo import run_demo
 
+    own = config.home() / "demo"
+    os.environ["STARFISH_HOME"] = str(own)  # its own chain state, manifests, keys and blocks
+    for setting in ("STARFISH_RPC_URL", "STARFISH_IPFS_API"):  # never the community's node or IPFS
+        os.environ.pop(setting, None)
     was_running = AnvilNode.default().running()
     chain = connect(backend=backend)
     try:
@@ -306,5 +315,10 @@ def demo(
         node = getattr(chain, "node", None)
         if node is not None and not was_running and not keep_node:
             node.stop()
-    console.print(f"data directory: {config.home()}")
+    console.print(f"the demo's data directory: {own} (yours is untouched); its DAO: "
+                  f"`STARFISH_HOME={own} starfish status`", soft_wrap=True, highlight=False)  # fmt: skip
+    node = getattr(chain, "node", None)
+    if node is not None and node.running():
+        console.print(f"its anvil keeps running at {node.url}: `STARFISH_HOME={own} starfish node stop` stops it",
+                      soft_wrap=True, highlight=False)  # fmt: skip
     raise typer.Exit(0 if result.ok else 1)
