@@ -51,6 +51,14 @@ MESSAGES: dict[str, Callable[[dict[str, Any], int], str]] = {
     "RegistryArtifactAlreadyClaimed": lambda a, _: (
         f"this content is already contribution #{a['id']}: the same bytes earn once"
     ),
+    "RegistryContentHashMismatch": lambda a, _: (
+        f"this raw CID states the digest {a['digest']}, but the content hash given is {a['contentHash']}: "
+        "a raw CID's content hash is its own digest (omit it and the CLI uses the right one)"
+    ),
+    "RegistrySelfSupersede": lambda a, _: (
+        f"your contribution #{a['id']} already holds this content and is under review: a second claim "
+        "would discard its reviews"
+    ),
     "RegistryAlreadyCommitted": lambda a, _: "this commitment was already posted",
     "RegistryNotCommitted": lambda a, _: (
         "no commitment for this author, content and salt: commit first (`starfish contribute` does both)"
@@ -63,8 +71,9 @@ MESSAGES: dict[str, Callable[[dict[str, Any], int], str]] = {
     "RegistrySelfReview": lambda a, _: f"you cannot review your own contribution #{a['id']}",
     "RegistryAlreadyReviewed": lambda a, _: f"you already reviewed #{a['id']}",
     "RegistryInsufficientStanding": lambda a, _: (
-        f"your standing was {_points(a['standing'])} points the second before this work was submitted; "
-        f"reviewing needs more than 0 and at least {_points(a['required'])} (points earned later do not count on it)"
+        f"your standing on this work is {_points(a['standing'])} points (the lesser of what you held when its "
+        f"epoch began and the second before it was submitted); reviewing needs more than 0 and at least "
+        f"{_points(a['required'])} (points earned in an epoch count from the next one)"
     ),
     "RegistryReviewBudgetExceeded": lambda a, _: (
         f"this rating would spend {a['spent']} star-minutes of your {a['budget']} this epoch (your review budget is "

@@ -37,7 +37,9 @@ class RelaySettings(BaseSettings):
     simulate_ahead: int = 60  # signed actions are simulated as if mined this many seconds from now
     max_in_flight: int = 64  # the relayer's transactions waiting in the node's pool at most
     resubmit_after: float = 30.0  # seconds before a stuck transaction is replaced with a higher fee
-    keeper_finalize: bool = False
+    # finalize closed contributions: on by default (an award is credited as of its deadline, so when it
+    # runs changes nothing but how soon the author holds it)
+    keeper_finalize: bool = True
     keeper_claim_threshold_wei: int | None = None  # sweep claims of members owed more than this
     ipfs_api: str | None = None
     verifier_process: bool = True  # compare in a process of its own, not in the accepting one
