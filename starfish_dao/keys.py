@@ -29,19 +29,37 @@ def _password(prompt: str, confirm: bool = False) -> str:
     return password
 
 
-def keystore_path(path: Path) -> Path:
-    """A keystore file; a bare name (`ada`) means `keystores/ada.json` in the data directory."""
-    if path.exists() or path.parent != Path(".") or path.suffix:
+def keystore_path(path: Path, find: bool = False) -> Path:
+    """A keystore file; a bare name (`ada`) means `keystores/ada.json` in the data directory. With
+    `find` (a keystore to read), a bare file name that is not here (`ada.json`) is looked for there too."""
+    path = Path(path)
+    if path.exists() or path.parent != Path("."):
         return path
     from starfish_dao import config
 
-    return config.home() / "keystores" / f"{path}.json"
+    if not path.suffix:
+        return config.home() / "keystores" / f"{path}.json"
+    if find:
+        return config.home() / "keystores" / path.name
+    return path
+
+
+def find_keystore(path: Path | str, what: str = "keystore") -> Path:
+    """The keystore `path` names (a file, or a name in the data directory's keystores/); a clear
+    refusal when there is none, saying where it was looked for and how to make one."""
+    found = keystore_path(Path(path), find=True)
+    if found.is_file():
+        return found
+    places = f"{path}" if found == Path(path) else f"{path} here nor {found}"
+    name = Path(path).stem
+    raise KeyError_(f"no {what} at {places}: `starfish account new {name}` creates one "
+                    "(`starfish account list` lists those in the data directory)")  # fmt: skip
 
 
 def load(key_file: Path | None = None) -> LocalAccount:
     """The signing account: `key_file` (keystore JSON) if given, else $STARFISH_PRIVATE_KEY."""
     if key_file is not None:
-        path = keystore_path(Path(key_file))
+        path = find_keystore(key_file)
         try:
             keystore = json.loads(path.read_text())
         except FileNotFoundError:

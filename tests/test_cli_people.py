@@ -265,3 +265,57 @@ def test_todo_show_and_status_name_the_local_keys(dao: Dao, env: dict[str, str])
     assert rows and all(re.search(r"\bada\b", line) for line in rows), status.stdout
     assert any(re.search(r"\beli\b", line) and eli in line for line in status.stdout.splitlines()), status.stdout
     assert json.loads(_run(["status", "--json", *_d(env)], env).stdout)["names"][ada] == "ada"
+
+
+def _keystore(home: Path, name: str, key: bytes, password: str = "pw") -> None:
+    import json
+
+    from eth_account import Account
+
+    (home / "keystores").mkdir(parents=True, exist_ok=True)
+    keystore = Account.encrypt(key, password, kdf="pbkdf2", iterations=1000)
+    (home / "keystores" / f"{name}.json").write_text(json.dumps(keystore))
+
+
+def test_key_file_me_json_finds_the_keystore_made_by_name(dao: Dao, env: dict[str, str], tmp_path: Path) -> None:
+    _keystore(Path(env["STARFISH_HOME"]), "me", dao["eli"].key)
+    named = {**env, "STARFISH_KEY_PASSWORD": "pw"}
+    for form in ("me", "me.json"):  # as `account new me` made it, and as the README's relay section writes it
+        out = _run(["todo", "--key-file", form, *_d(env)], named)
+        assert out.returncode == 0 and dao["eli"].address in out.stdout, (form, out.stderr)
+        assert _run(["account", "address", form], named).stdout.strip() == dao["eli"].address
+    missing = _run(["todo", "--key-file", "nobody.json", *_d(env)], named)
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert "no keystore" in missing.stderr and "starfish account new nobody" in missing.stderr, missing.stderr
+
+
+def test_the_relay_takes_a_bare_keystore_name(dao: Dao, env: dict[str, str], tmp_path: Path) -> None:
+    import requests
+    from eth_account import Account
+
+    from starfish_dao.chain.backends import free_port
+    from tests.relay.test_crash import _start
+
+    home = Path(env["STARFISH_HOME"])
+    relayer = Account.create()
+    _keystore(home, "relayer", relayer.key, "relay pw")
+    dao.chain.fund(relayer.address, 10**18)
+    (home / "deployments").mkdir(parents=True)
+    dao.deployment.save(home / "deployments")
+    base = {**{k: v for k, v in os.environ.items() if not k.startswith("STARFISH_")}, **env}
+    base.pop("STARFISH_PRIVATE_KEY")
+    nobody = {**base, "STARFISH_RELAY_RELAYER_KEYSTORE": "nobody", "STARFISH_RELAY_RELAYER_PASSWORD": "x"}
+    gone = _run(["relay", "--port", str(free_port())], nobody, timeout=60)
+    assert gone.returncode == 1 and "Traceback" not in gone.stderr and "Errno" not in gone.stderr, gone.stderr
+    assert "no relayer keystore" in gone.stderr and "starfish account new nobody" in gone.stderr, gone.stderr
+    port = free_port()
+    relay = _start({**base, "STARFISH_RELAY_RELAYER_KEYSTORE": "relayer", "STARFISH_RELAY_RELAYER_PASSWORD": "relay pw",
+                    "STARFISH_RELAY_DB_PATH": str(tmp_path / "q.db")}, port, tmp_path / "relay.log")  # fmt: skip
+    try:
+        info = requests.get(f"http://127.0.0.1:{port}/v1/info", timeout=10).json()
+        assert info["relayer"] == relayer.address
+        # and its address comes from the CLI, as the README says
+        assert _run(["account", "address", "relayer"], base).stdout.strip() == relayer.address
+    finally:
+        relay.kill()
+        relay.wait()

@@ -55,7 +55,8 @@ def account_import(
 @account_app.command("address")
 def account_address(path: Annotated[Path, typer.Argument(help="keystore file or name")]) -> None:
     """Print a keystore's address (no password needed)."""
-    target = _path(path)
+    config.subdir("keystores")
+    target = keys.find_keystore(path)
     try:
         raw = json.loads(target.read_text())["address"]
     except (OSError, ValueError, KeyError):

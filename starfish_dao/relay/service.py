@@ -48,11 +48,15 @@ def relayer_account(settings: RelaySettings) -> LocalAccount:
     if settings.relayer_keystore is not None:
         if settings.relayer_password is None:
             raise KeyError_("STARFISH_RELAY_RELAYER_KEYSTORE needs STARFISH_RELAY_RELAYER_PASSWORD")
+        from starfish_dao.keys import find_keystore
+
+        path = find_keystore(settings.relayer_keystore, "relayer keystore")  # a file, or a name as the CLI takes
         try:
-            key = Account.decrypt(json.loads(Path(settings.relayer_keystore).read_text()),
-                                  settings.relayer_password.get_secret_value())  # fmt: skip
-        except (OSError, ValueError) as exc:
-            raise KeyError_(f"cannot open the relayer keystore {settings.relayer_keystore}: {exc}") from None
+            key = Account.decrypt(json.loads(path.read_text()), settings.relayer_password.get_secret_value())
+        except OSError as exc:
+            raise KeyError_(f"cannot read the relayer keystore {path}: {exc.strerror}") from None
+        except ValueError:
+            raise KeyError_(f"wrong STARFISH_RELAY_RELAYER_PASSWORD for {path} (or a damaged keystore)") from None
         account = Account.from_key(key)
         return account
     raise KeyError_(
