@@ -319,3 +319,28 @@ def test_the_relay_takes_a_bare_keystore_name(dao: Dao, env: dict[str, str], tmp
     finally:
         relay.kill()
         relay.wait()
+
+
+def test_the_html_report_reads_like_the_cli(dao: Dao, env: dict[str, str], tmp_path: Path) -> None:
+    import html
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from starfish_dao.cli.common import money
+    from tests.conftest import artifact_cid
+
+    number = dao.sf.submit(dao["eli"], artifact_cid("eli's shelf plan"), 60)
+    dao.sf.review(dao["bo"], number, 4)
+    dao.sf.pay_eth(dao["zed"], 1562663333333333330)  # 0.3 of it is 0.468798999... ETH for each founder
+    owed = dao.sf.claimable(dao["ada"].address)
+    assert money(owed) == "0.468798 ETH"
+    now = int(dao.sf.w3.eth.get_block("latest")["timestamp"])
+    report = tmp_path / "report.html"
+    out = _run(["verify", "--html", str(report), *_d(env)], {**env, "TZ": "Asia/Kolkata"})
+    assert out.returncode == 0, out.stdout + out.stderr
+    page = html.unescape(report.read_text())
+    assert "b'" not in page and 'b"' not in page, re.findall(r".{60}b['\"].{60}", page)
+    assert str(now) not in page  # no unix time
+    local = datetime.fromtimestamp(now, ZoneInfo("Asia/Kolkata")).strftime("%Y-%m-%d %H:%M")
+    assert local in page and "IST" in page, page[:2000]
+    assert "0.468798" in page and "0.468799" not in page  # rounded down, as the CLI and the page do

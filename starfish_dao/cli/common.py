@@ -94,9 +94,9 @@ def money(wei: int, symbol: str = "ETH", exact: bool = False, decimals: int = 18
     """An amount for people: ETH with up to 6 decimals (rounded down), or exact wei with --wei."""
     if exact:
         return f"{wei} wei" if symbol == "ETH" else f"{wei} (base units of {symbol})"
-    whole = Decimal(wei) / Decimal(10**decimals)
-    text = f"{whole.quantize(Decimal('0.000001'), rounding='ROUND_DOWN'):,f}".rstrip("0").rstrip(".")
-    return f"{text} {symbol}"
+    from starfish_dao.domain.units import amount
+
+    return f"{amount(wei, decimals)} {symbol}"
 
 
 def token_symbol(token: str) -> str:

@@ -14,6 +14,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from starfish_dao.chain.client import Starfish
 from starfish_dao.domain.charter import POINT
 from starfish_dao.domain.model import ETH, Model
+from starfish_dao.domain.units import amount, local_time
+from starfish_dao.domain.unixfs import CID
 from starfish_dao.ipfs import ArtifactStore
 from starfish_dao.verify.code import check_code, check_wiring
 from starfish_dao.verify.governance import check_governance
@@ -135,7 +137,19 @@ def _token_label(token: str) -> str:
 
 
 def _amount(wei: int) -> str:
-    return f"{wei / 10**18:,.6f}"
+    return amount(wei)  # the CLI's and the page's rounding: down, at most 6 decimals
+
+
+def _value(value: Any) -> str:
+    """A check's value for people: a CID or 0x hex for bytes, never a Python repr."""
+    if isinstance(value, bytes | bytearray):
+        try:
+            return str(CID.from_bytes(bytes(value)))
+        except ValueError:
+            return "0x" + bytes(value).hex()
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(v) for v in value)
+    return str(value)
 
 
 MONEY_COLUMNS = ("received", "claimed", "claimable", "treasury", "spent", "undistributed")
@@ -166,8 +180,8 @@ def to_html(report: Report) -> str:
     )
     rows_checks = "".join(
         f"<tr class={'ok' if c.ok else 'bad'}><td>{'✓' if c.ok else '✗'}</td><td>{e(c.category)}</td>"
-        f"<td>{e(c.subject)}</td><td>{e(c.what)}</td><td><code>{e(str(c.chain))}</code></td>"
-        f"<td><code>{e(str(c.model))}</code></td><td>{e(c.note)}</td></tr>"
+        f"<td>{e(c.subject)}</td><td>{e(c.what)}</td><td><code>{e(_value(c.chain))}</code></td>"
+        f"<td><code>{e(_value(c.model))}</code></td><td>{e(c.note)}</td></tr>"
         for c in sorted(report.checks, key=lambda c: c.ok)
     )
     contracts = "".join(f"<li>{e(role)}: <code>{e(a)}</code></li>" for role, a in report.addresses.items())
@@ -182,8 +196,8 @@ th{{background:#f2f4f8;text-align:left}} td.n{{text-align:right;font-variant-num
 tr.bad td{{background:#fff0f0}} code{{font-size:.85rem}}
 </style></head><body>
 <h1>Starfish DAO — verification report</h1>
-<p>Chain {report.chain_id}, block {report.block}, time {report.timestamp}; {report.model.events_applied} events replayed
-in {report.seconds:.1f} s.</p>
+<p>Chain {report.chain_id}, block {report.block} of {e(local_time(report.timestamp))};
+{report.model.events_applied} events replayed in {report.seconds:.1f} s.</p>
 <p class=verdict>{e(verdict)}</p>
 <h2>Contracts</h2><ul>{contracts}</ul>
 <h2>Members</h2>

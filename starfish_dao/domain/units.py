@@ -1,0 +1,20 @@
+"""Numbers for people, one rule everywhere (CLI, HTML report; the page's `units()` does the same):
+amounts rounded down to at most 6 decimals, times as local dates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import ROUND_DOWN, Decimal
+
+
+def amount(base_units: int, decimals: int = 18, digits: int = 6) -> str:
+    """`1,234.5`: a token amount in whole units with thousands separators, rounded down (never
+    showing more than is there) to at most `digits` decimals, trailing zeros dropped."""
+    whole = Decimal(int(base_units)) / Decimal(10**decimals)
+    text = f"{whole.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_DOWN):,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def local_time(timestamp: int) -> str:
+    """`2026-12-06 21:30 CET`: a unix time as a date and time in this machine's time zone."""
+    return datetime.fromtimestamp(int(timestamp)).astimezone().strftime("%Y-%m-%d %H:%M %Z")
