@@ -34,7 +34,7 @@ from starfish_dao.chain.errors import decode_revert
 from starfish_dao.chain.rpc import RawRpc
 from starfish_dao.domain import fastabi
 from starfish_dao.domain.errors import ChainError
-from starfish_dao.relay import child
+from starfish_dao.relay import child, presend
 from starfish_dao.relay.queue import Action, Queue
 
 log = logging.getLogger("starfish.relay")
@@ -178,6 +178,13 @@ class Submitter:
         accepted = self.queue.by_status("accepted", limit=min(batch, room))
         if not accepted:
             return False
+        # the last look: a claim someone else paid first, a nonce cancelled or carried elsewhere
+        dropped = presend.stale(self._batch, self.sf.deployment.addresses, accepted)
+        if dropped:
+            self.queue.update_many(list(dropped.items()))
+            accepted = [a for a in accepted if a.id not in dropped]
+            if not accepted:
+                return True
         max_fee, tip = 2 * self._base_fee + TIP, TIP  # the latest block's base fee, read by _reconcile
         recorded = self.queue.max_relayer_nonce()
         nonce = max(pending, mined, 0 if recorded is None else recorded + 1)

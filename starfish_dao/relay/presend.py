@@ -1,0 +1,104 @@
+"""The submitter's last look before the relayer pays (issue 24, finding 5).
+
+An action is checked when it is accepted, but the chain moves before it is sent: someone claims a
+member's pay first (a relayed Claim would then pay 0), the signer cancels the nonce (`cancelNonce`)
+or another relay carries the same signed action (it would revert with `NonceAlreadyUsed`). So right
+before signing, each round reads, in one JSON-RPC batch at the `pending` block (the node's own
+pending transactions included, where it keeps any: another relay's copy of the action, waiting in
+the pool, counts), each Claim's and ClaimTo's claimable amount and each signed action's nonce. An
+action that would pay nothing or whose nonce is taken is not sent; it is failed with why, and final.
+An unanswered read concludes nothing: the action is sent as before.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from eth_utils.abi import function_signature_to_4byte_selector
+
+from starfish_dao.domain import typed_data as td
+from starfish_dao.relay.queue import Action
+
+log = logging.getLogger("starfish.relay")
+
+_NONCE_USED = bytes(function_signature_to_4byte_selector("nonceUsed(address,uint256)"))
+_NONCES = bytes(function_signature_to_4byte_selector("nonces(address)"))  # the governor's sequential nonce
+_CLAIMABLE = bytes(function_signature_to_4byte_selector("claimable(address,address)"))
+_NO_ANSWER = object()
+#: the signed actions whose signer's nonce is read (Ballot: the governor's sequential nonce)
+_NONCED = ("Join", "Leave", "Submit", "Review", "ClaimTo", "ClaimIncarnationTo", "Ballot")
+
+Batch = Callable[..., list[Any]]
+
+
+def _address(value: Any) -> bytes:
+    return bytes(12) + bytes.fromhex(str(value)[2:])
+
+
+def _uint(value: Any) -> bytes:
+    return int(value).to_bytes(32, "big")
+
+
+def _nonce(action: Action) -> int | None:
+    if action.nonce is not None:
+        return int(action.nonce)
+    value = action.request.get("typedData", {}).get("message", {}).get("nonce")
+    return None if value is None else int(str(value), 0)
+
+
+def _reads(addresses: dict[str, str], action: Action) -> list[tuple[str, str, bytes]]:
+    """(what, contract, calldata) of each read that decides whether `action` is still worth sending."""
+    reads: list[tuple[str, str, bytes]] = []
+    message = action.request.get("typedData", {}).get("message", {}) if action.signer else {}
+    if action.kind == "Claim":
+        member, token = action.request["member"], action.request["token"]
+        reads.append(("claimable", addresses["splitter"], _CLAIMABLE + _address(member) + _address(token)))
+    elif action.kind == "ClaimTo":
+        call = _CLAIMABLE + _address(message["member"]) + _address(message["token"])
+        reads.append(("claimable", addresses["splitter"], call))
+    nonce = _nonce(action)
+    if action.kind in _NONCED and action.signer and nonce is not None:
+        contract = addresses[td.ACTION_DOMAINS[action.kind][0]]
+        if action.kind == "Ballot":
+            reads.append(("nonces", contract, _NONCES + _address(action.signer)))
+        else:
+            reads.append(("nonce_used", contract, _NONCE_USED + _address(action.signer) + _uint(nonce)))
+    return reads
+
+
+def stale(batch: Batch, addresses: dict[str, str], actions: list[Action]) -> dict[str, dict[str, Any]]:
+    """The actions of `actions` not worth sending any more, by id, with the queue fields that record
+    why (failed, final, the reason). `batch` is the submitter's JSON-RPC batch."""
+    asked: list[tuple[Action, str]] = []
+    calls: list[tuple[str, list[Any]]] = []
+    for action in actions:
+        for what, to, data in _reads(addresses, action):
+            asked.append((action, what))
+            calls.append(("eth_call", [{"to": to, "data": "0x" + data.hex()}, "pending"]))
+    if not calls:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for (action, what), answer in zip(asked, batch(calls, errors=_NO_ANSWER), strict=True):
+        if answer is _NO_ANSWER or not isinstance(answer, str) or len(answer) < 3 or action.id in out:
+            continue  # no answer is no conclusion
+        value, nonce = int(answer, 16), _nonce(action)
+        if what == "claimable" and value == 0:
+            why = "nothing is claimable any more (claimed after this action was accepted): it would pay 0, not sent"
+            out[action.id] = _failed("", "nothing_to_claim", why)
+        elif what == "nonce_used" and value != 0:
+            out[action.id] = _failed("NonceAlreadyUsed", "nonce_used", f"nonce {nonce} of {action.signer} "
+                                     "was used after this action was accepted (cancelled by the signer, or the same "
+                                     "action carried by another relay or sent directly): it was not sent")  # fmt: skip
+        elif what == "nonces" and nonce is not None and value > nonce:
+            out[action.id] = _failed("", "nonce_used", f"{action.signer}'s ballot nonce {nonce} was used after "
+                                     "this ballot was accepted: it was not sent")  # fmt: skip
+    for action_id, fields in out.items():
+        log.info("action %s not sent: %s", action_id, json.loads(fields["error"])["message"])
+    return out
+
+
+def _failed(name: str, code: str, message: str) -> dict[str, Any]:
+    return {"status": "failed", "final": 1, "error": json.dumps({"name": name, "code": code, "message": message})}
