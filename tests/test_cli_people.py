@@ -168,6 +168,10 @@ def test_a_chain_command_that_starts_a_node_says_so(tmp_path: Path) -> None:
         assert str(tmp_path) in lines[0]
         again = _run(["account", "balance", "0x000000000000000000000000000000000000dEaD"], env)
         assert again.returncode == 0 and "started" not in again.stderr, again.stderr  # already running: silent
+        assert _run(["node", "stop"], env).returncode == 0
+        relay = _run(["relay", "--port", "9"], {**env, "STARFISH_RELAY_RELAYER_KEY": "0x" + "11" * 32}, timeout=60)
+        assert relay.returncode == 1, relay.stderr  # no DAO on this new chain: it refuses to start...
+        assert "started a local anvil node at" in relay.stderr and "starfish node stop" in relay.stderr  # ...and says
     finally:
         _run(["node", "stop"], env)
 

@@ -207,6 +207,13 @@ def _track(w3: Any) -> None:
     SENT.connected = True
 
 
+def say_node_started(node: Any) -> None:
+    """One line on stderr when a command started the managed anvil: where, and how to stop it."""
+    if node is not None:
+        err.print(f"started a local anvil node at {node.url} (state in {node.data_dir}); it keeps running: "
+                  "`starfish node stop` stops it", highlight=False, soft_wrap=True, markup=False)  # fmt: skip
+
+
 def chain(rpc: str | None = None, backend: str | None = None) -> Any:
     """The chain at `rpc` (default: the managed anvil). Starting that node is said on stderr, in one
     line with where and how to stop it; every transaction sent is tracked (see `SENT`)."""
@@ -215,10 +222,8 @@ def chain(rpc: str | None = None, backend: str | None = None) -> Any:
     managed = not (rpc or os.environ.get("STARFISH_RPC_URL"))
     was_running = not managed or AnvilNode.default().running()
     connected = connect(rpc, backend)
-    node = getattr(connected, "node", None)
-    if node is not None and not was_running:
-        err.print(f"started a local anvil node at {node.url} (state in {node.data_dir}); it keeps running: "
-                  "`starfish node stop` stops it", highlight=False, soft_wrap=True, markup=False)  # fmt: skip
+    if not was_running:
+        say_node_started(getattr(connected, "node", None))
     if rpc and rpc != os.environ.get("STARFISH_RPC_URL"):
         SENT.rpc_hint = f" --rpc {rpc}"
     _track(connected.w3)

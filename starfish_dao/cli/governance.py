@@ -21,10 +21,12 @@ from starfish_dao.cli.common import (
     duration,
     emit,
     fail,
+    key_names,
     load_key,
     match_proposal,
     short_id,
     to_wei,
+    who,
 )  # fmt: skip
 
 TEMPLATE_HELP = """\b
@@ -165,11 +167,15 @@ def _pid(sf: Any, text: str) -> int:
 def _relayed_pid(relay: list[str], text: str) -> int:
     from starfish_dao.relay.client import RelayClient, RelayError
 
-    try:
-        known = [int(p["id"]) for p in RelayClient(relay)._json("GET", "/v1/proposals")]
-    except RelayError as exc:
-        fail(f"cannot list the proposals at {relay[0]}: {relayed.explain(exc)}")
-    return match_proposal(text, known)
+    problems = []
+    for url in relay:  # the first relay that answers
+        try:
+            known = [int(p["id"]) for p in RelayClient(url)._json("GET", "/v1/proposals")]
+        except RelayError as exc:
+            problems.append(f"{url}: {relayed.explain(exc)}")
+            continue
+        return match_proposal(text, known)
+    fail("no relay lists the proposals: " + "; ".join(problems))
 
 
 def proposals(rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonOpt = False) -> None:
@@ -191,11 +197,14 @@ def proposals(rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonOpt 
             "calls": proposal_calls(sf, p.targets, p.calldatas, p.values),
         })  # fmt: skip
 
+    names = key_names()
+
     def human() -> None:
         if not rows:
             console.print("no proposals yet: `starfish propose -h`")
         for r in rows:
-            console.print(f"[bold]{r['title']}[/] ({r['state']})\n  id {short_id(r['id'])}\n  by {r['proposer']}")
+            console.print(f"[bold]{r['title']}[/] ({r['state']})\n  id {short_id(r['id'])}\n  "
+                          f"by {who(r['proposer'], names)}")  # fmt: skip
             quorum = f" of a quorum of {r['quorum'] / 1e18:,.2f}" if r["quorum"] is not None else ""
             console.print(f"  for {r['for'] / 1e18:,.2f}, against {r['against'] / 1e18:,.2f}, abstain "
                           f"{r['abstain'] / 1e18:,.2f} points{quorum}")  # fmt: skip
