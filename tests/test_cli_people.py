@@ -140,7 +140,7 @@ def test_ctrl_c_says_whether_the_transaction_was_sent_and_how_to_check(dao: Dao,
         assert "Traceback" not in err and "Aborted" not in err, err
         tx = re.search(r"0x[0-9a-f]{64}", err)
         assert tx, err
-        assert "sent" in err and "not mined yet" in err and f"starfish tx {tx.group(0)}" in err, err
+        assert "sent" in err and "not mined yet" in err and f"check with `starfish tx {tx.group(0)}`" in err, err
         waiting = _run(["tx", tx.group(0)], env)
         assert waiting.returncode == 0 and "waiting to be mined" in waiting.stdout, waiting.stdout + waiting.stderr
         dao.chain._dev("evm_mine", [])
@@ -199,7 +199,7 @@ def test_ctrl_c_during_a_relayed_action_says_how_to_follow_it(dao: Dao, env: dic
                                     stderr=subprocess.PIPE, env=member)  # fmt: skip
             out, err = _interrupt_when(proc, lambda: _pool_size(dao) > 0)
             assert proc.returncode == 130 and "Traceback" not in err, out + err
-            found = re.search(r"accepted it as action (\S+) \(sent, tx 0x[0-9a-f]{64}\)", err)
+            found = re.search(r"accepted the Join as action (\S+) \(sent, tx 0x[0-9a-f]{64}\)", err)
             assert found, err
             follow = f"starfish action {found.group(1)} --relay {url}"
             assert "may be mined later" in err and follow in err, err

@@ -183,7 +183,7 @@ class Sent:
         self.txs: list[tuple[str, str | None]] = []  # (tx hash, the node's URL) in the order sent
         self.rpc_hint = ""  # ` --rpc URL` when the node was named on the command line
         self.posting: str | None = None  # the relay an action is being posted to
-        self.relayed: list[tuple[str, str]] = []  # (relay URL, action id) accepted
+        self.relayed: list[tuple[str, str, str]] = []  # (relay URL, action id, action) accepted
 
 
 SENT = Sent()
@@ -279,25 +279,27 @@ def interrupted_report() -> list[str]:
         except Exception:  # noqa: BLE001 - the node may be gone too
             state, text = "pending", f"tx {tx_hash} was sent (the node does not answer now)"
         if state == "pending":
-            text = f"sent tx {tx_hash}, not mined yet: it may still be mined; `starfish tx {tx_hash}{rpc}` tells"
+            text = f"sent tx {tx_hash}, not mined yet: it may still be mined; check with `starfish tx {tx_hash}{rpc}`"
         elif state == "unknown":
             text += f" (`starfish tx {tx_hash}{rpc}` checks again)"
         lines.append(text)
-    for url, action_id in SENT.relayed:
+    for url, action_id, kind in SENT.relayed:
         follow = f"`starfish action {action_id} --relay {url}` shows whether it was mined"
         try:
             found = relayed_state(url, action_id)
         except Exception:  # noqa: BLE001 - the relay may be gone too
             found = {"status": "accepted"}
         if found.get("status") == "mined":
-            lines.append(f"the relay at {url} carried out action {action_id}: mined in block {found.get('block')} "
-                         f"(tx {found.get('txHash')})")  # fmt: skip
+            lines.append(f"the relay at {url} carried out the {kind} (action {action_id}): mined in block "
+                         f"{found.get('block')} (tx {found.get('txHash')})")  # fmt: skip
         elif found.get("status") == "failed":
-            lines.append(f"the relay at {url} accepted action {action_id}, but it failed: {found.get('error')}")
+            lines.append(
+                f"the relay at {url} accepted the {kind} (action {action_id}), but it failed: {found.get('error')}"
+            )
         else:
             tx = f", tx {found['txHash']}" if found.get("txHash") else ""
-            lines.append(f"the relay at {url} accepted it as action {action_id} ({found.get('status')}{tx}): it goes "
-                         f"on without you, and may be mined later; {follow}")  # fmt: skip
+            lines.append(f"the relay at {url} accepted the {kind} as action {action_id} ({found.get('status')}{tx}): "
+                         f"it goes on without you, and may be mined later; {follow}")  # fmt: skip
     if SENT.posting and not SENT.relayed:
         lines.append(f"the action was being sent to the relay at {SENT.posting}: it may have been accepted; "
                      "`starfish todo` or `starfish status` shows whether it took effect")  # fmt: skip

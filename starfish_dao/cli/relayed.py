@@ -49,7 +49,7 @@ def send(urls: list[str], account: Any, action: str, tolerate: str | None = None
              "try another relay (--relay URL, repeatable) or send it yourself without --relay")  # fmt: skip
 
     def accepted(url: str, sent: dict[str, Any]) -> None:
-        SENT.relayed.append((url, str(sent["id"])))
+        SENT.relayed.append((url, str(sent["id"]), action))
         console.print(f"accepted by {url}: {sent['id']} (`starfish action {sent['id']} --relay {url}` follows it)")
 
     SENT.connected, SENT.posting = True, client.url
