@@ -80,8 +80,13 @@ def stale(batch: Batch, addresses: dict[str, str], actions: list[Action]) -> dic
             calls.append(("eth_call", [{"to": to, "data": "0x" + data.hex()}, "pending"]))
     if not calls:
         return {}
+    try:
+        answers = batch(calls, errors=_NO_ANSWER)
+    except Exception as exc:  # noqa: BLE001 - a node that refuses the reads concludes nothing: send as before
+        log.warning("the last look before sending failed (%s): sending as accepted", exc)
+        return {}
     out: dict[str, dict[str, Any]] = {}
-    for (action, what), answer in zip(asked, batch(calls, errors=_NO_ANSWER), strict=True):
+    for (action, what), answer in zip(asked, answers, strict=True):
         if answer is _NO_ANSWER or not isinstance(answer, str) or len(answer) < 3 or action.id in out:
             continue  # no answer is no conclusion
         value, nonce = int(answer, 16), _nonce(action)

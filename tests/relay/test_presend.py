@@ -148,3 +148,21 @@ def test_two_relay_processes_given_the_same_forty_joins_pay_for_each_once(dao: D
     finally:
         a.stop()
         b.stop()
+
+
+def test_an_unanswered_last_look_concludes_nothing() -> None:
+    """A node that refuses the reads (or one of them) drops nothing: the action is sent as accepted."""
+    from starfish_dao.relay import presend
+    from starfish_dao.relay.queue import Action
+
+    claim = Action(id="c", kind="Claim", request={"member": "0x" + "11" * 20, "token": "0x" + "00" * 20},
+                   signer=None, status="accepted", relayer_nonce=None, raw_tx=None, tx_hash=None, block=None,
+                   gas_used=None, error=None, attempts=0, created=0.0, updated=0.0, sent_at=None)  # fmt: skip
+    addresses = {"splitter": "0x" + "22" * 20}
+
+    def refused(calls: list[Any], errors: Any = None) -> list[Any]:
+        raise OSError("the node refused the batch")
+
+    assert presend.stale(refused, addresses, [claim]) == {}
+    assert presend.stale(lambda calls, errors=None: [errors for _ in calls], addresses, [claim]) == {}
+    assert presend.stale(lambda calls, errors=None: ["0x" + "00" * 32], addresses, [claim])["c"]["status"] == "failed"
