@@ -59,7 +59,7 @@ from starfish_dao.domain.model import ETH, Model
 from starfish_dao.domain.unixfs import content_hash
 from tests.conftest import ETHER, Dao, artifact_cid, deploy_dao, send_as
 
-STEPS = int(os.environ.get("STARFISH_MACHINE_STEPS", "2000"))
+STEPS = int(os.environ.get("STARFISH_MACHINE_STEPS", "2600"))
 SEED = os.environ.get("STARFISH_MACHINE_SEED")  # unset: derandomized (the same run every time)
 SHARDS = int(os.environ.get("STARFISH_MACHINE_SHARDS", "1"))  # independent runs of STEPS / SHARDS (pytest -n)
 REPORT = os.environ.get("STARFISH_MACHINE_REPORT")  # a file each run appends its summary to
@@ -260,8 +260,9 @@ class Machine(RuleBasedStateMachine):
         return receipt
 
     def _weight(self, reviewer: str, c: Any) -> int:
-        """A review's weight: the reviewer's standing at the contribution's snapshot."""
-        return self.model.points_at(reviewer, c.snapshot)
+        """A review's weight: the lesser of the reviewer's standing at the contribution's two
+        snapshots (the second before it, and as its epoch began)."""
+        return self.model.review_weight(reviewer, c)
 
     def _may_review(self, c: Any, now: int) -> list[str]:
         """The people the model says may review contribution `c` now: active, not its author, not
@@ -857,14 +858,7 @@ class Machine(RuleBasedStateMachine):
         all 5 stars. Their approvals are capped by their budgets, whatever the number of Sybils (the
         invariant checks every reviewer's spend against the budget their reviews had)."""
         for _ in range(sybils):
-            name = f"sybil{len(self.extra)}"
-            self.extra[name] = account = Account.create()
-            self.address[name] = account.address
-            self.sybils.append(account.address)
-            self.dao.chain.fund(account.address, ETHER)
-            join = self.sf.membership.functions.join()
-            self._expect({None}, "sybil join", lambda: self.sf._send(account, join))  # noqa: B023 - called at once
-            self._catch_up()
+            name = self._new_sybil()
             cid_id = self._submit(name, effort, False, False)
             if cid_id is None:
                 continue
@@ -872,6 +866,123 @@ class Machine(RuleBasedStateMachine):
             for colluder in RING:
                 self._catch_up()
                 self._review_one(colluder, cid_id, 5, relayed=False)
+
+    def _new_sybil(self) -> str:
+        """A fresh address that joins (the ring's puppet): its name."""
+        name = f"sybil{len(self.extra)}"
+        self.extra[name] = account = Account.create()
+        self.address[name] = account.address
+        self.sybils.append(account.address)
+        self.dao.chain.fund(account.address, ETHER)
+        join = self.sf.membership.functions.join()
+        self._expect({None}, "sybil join", lambda: self.sf._send(account, join))
+        self._catch_up()
+        return name
+
+    @rule(effort=st.integers(1, 120))
+    def compounding_ring(self, effort: int) -> None:
+        """Early in an epoch the ring rates a fresh Sybil's work 5 stars and has it finalized; that
+        Sybil then rates the next Sybil's work 5 stars in the same epoch. Its points, won in this
+        epoch, must weigh nothing here (the spec's review weight says so, and the chain agrees)."""
+        p = self.model.params
+        now = self.sf.now()
+        clock = self.model.clock_at(now)
+        if p.review_window + 4 * SLACK >= clock.epoch_length or not all(self._active(r) for r in RING):
+            return
+        start = clock.start_of_epoch(now)
+        if now + p.review_window + 4 * SLACK >= start + clock.epoch_length:  # to the next epoch's start
+            self.dao.chain.increase_time(start + clock.epoch_length - now + 1)
+            self._catch_up()
+        puppet, next_puppet = self._new_sybil(), self._new_sybil()
+        first = self._submit(puppet, effort, False, False)
+        if first is None:
+            return
+        self._catch_up()
+        for colluder in RING:
+            self._review_one(colluder, first, 5, relayed=False)
+            self._catch_up()
+        self.dao.chain.increase_time(p.review_window + 1)
+        self._catch_up()
+        self.finalize(self.contributions.index(first), RING[0], due=False)
+        self._catch_up()
+        second = self._submit(next_puppet, effort, False, False)
+        if second is None:
+            return
+        self._catch_up()
+        won = self.model.points_of(self.address[puppet], self.sf.now()) > 0
+        same_epoch = self.model.contributions[second].epoch == self.model.contributions[first].epoch
+        receipt = self._review_one(puppet, second, 5, relayed=False)
+        if won and same_epoch:
+            assert receipt is None, "a Sybil's points won this epoch weighed in the same epoch"
+            Machine.outcomes["compounding ring: refused"] += 1
+
+    @rule(pick=st.integers(0, 50), effort=st.integers(1, 300))
+    def hash_forger(self, pick: int, effort: int) -> None:
+        """A member copies a revealed raw CID under a made-up content hash, hoping to earn again:
+        the CID states its digest, so the registry refuses it whoever holds the content now."""
+        if not self.held:
+            return
+        cid, _ = self.held[pick % len(self.held)]
+        forger = PEOPLE[pick % len(PEOPLE)]
+        forged = bytes(31) + bytes([1 + pick % 255])
+        p = self.model.params
+
+        def spec(now: int) -> str | None:
+            if not self._active(forger):
+                return "RegistryNotActiveMember"
+            if effort > p.max_effort:
+                return "RegistryInvalidEffort"
+            return "RegistryContentHashMismatch"
+
+        self._expect(self._predict(spec), "hash forger", lambda: self._reveal(forger, cid, forged, effort))
+
+    @rule(who=people, effort=st.integers(1, 300), stars=st.integers(0, 2))
+    def self_superseding_author(self, who: str, effort: int, stars: int) -> None:
+        """The author commits twice to one content, reveals the later commitment, gets a poor review,
+        then reveals the earlier commitment to start over: refused, the review stands."""
+        if not self._active(who):
+            return
+        p = self.model.params
+        now = self.sf.now() + SLACK
+        if effort > p.max_effort or (
+            self._epoch_effort(self.address[who], self.model.epoch_at(now)) + 2 * effort > p.max_effort_per_epoch
+        ):
+            return
+        self.counter += 1
+        tag = f"judged once {self.counter} {time.monotonic_ns()}"
+        cid, digest = artifact_cid(tag), content_hash(tag.encode())
+        early, late = new_salt(), new_salt()
+        registry = self.sf.registry.functions
+        for salt in (early, late):
+            posted = registry.commit(commitment(self.address[who], digest, salt))
+            self._expect({None}, "commit", lambda: self._act(who, posted))  # noqa: B023 - called at once
+        held = self._expect({None}, "submit", lambda: self._act(who, registry.submit(cid, digest, effort, late)))
+        self._catch_up()
+        cid_id = self.sf._submitted_id(held)
+        self.contributions.append(cid_id)
+        self.held.append((cid, digest))
+        c = self.model.contributions[cid_id]
+        eligible = self._may_review(c, self.sf.now() + 1)
+        if eligible:
+            self._review_one(eligible[0], cid_id, stars, relayed=False)
+            self._catch_up()
+        before = list(self.model.contributions[cid_id].reviews)
+
+        def spec(now: int) -> str | None:
+            status = self.model.contributions[cid_id].status
+            if not self._active(who):
+                return "RegistryNotActiveMember"
+            if status in ("pending", "accepted"):
+                return "RegistrySelfSupersede" if status == "pending" else "RegistryArtifactAlreadyClaimed"
+            if self._epoch_effort(self.address[who], self.model.epoch_at(now)) + effort > p.max_effort_per_epoch:
+                return "RegistryEpochEffortExceeded"
+            return None
+
+        self._expect(self._predict(spec), "self-superseding author",
+                     lambda: self._act(who, registry.submit(cid, digest, effort, early)))  # fmt: skip
+        self._catch_up()
+        if self.model.contributions[cid_id].status == "pending":
+            assert self.model.contributions[cid_id].reviews == before, "the author discarded a review"
 
     @rule(victim=people, thief=people, effort=st.integers(1, 300))
     def mempool_thief(self, victim: str, thief: str, effort: int) -> None:
@@ -1177,6 +1288,9 @@ def test_no_sequence_of_actions_breaks_the_invariants(arena: Arena, shard: int) 
         "queue: ok",
         "execute: ok",
         "delegate: ok",
+        "hash forger: RegistryContentHashMismatch",
+        "self-superseding author: RegistrySelfSupersede",
+        "compounding ring: refused",
     ):
         rule_name, outcome = must.split(": ")
         reached = sum(n for tag, n in Machine.outcomes.items() if tag in (must, f"{rule_name} (signed): {outcome}"))
