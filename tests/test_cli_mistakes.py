@@ -96,7 +96,7 @@ def test_contract_refusals_are_told_in_words(dao: Dao, env: dict[str, str]) -> N
     out = _run(["finalize", str(cid_id), "--deployments", env["DEPLOYMENTS"]], env)
     _one_line(out, f"the review window of #{cid_id} closes in ", " d ", "finalize after that")
     _one_line(_run(["review", str(cid_id), "--stars", "4", "--deployments", env["DEPLOYMENTS"]], env),
-              "your standing was 0 points")  # fmt: skip
+              "your standing on this work is 0 points")  # fmt: skip
     _one_line(_run(["review", "999", "--stars", "4", "--deployments", env["DEPLOYMENTS"]], env),
               "there is no contribution #999")  # fmt: skip
 

@@ -111,7 +111,7 @@ def test_the_second_of_finalize_does_not_matter(dao: Dao) -> None:
     # to 3 s before the next halving
     clock = sf.charter.functions.currentClock().call()
     halvings = sf.charter.functions.currentHalvings().call()
-    since, epoch_start, epoch_base, halving_start_epoch, halving_base, epoch_length, half_life = clock
+    _since, epoch_start, epoch_base, halving_start_epoch, halving_base, epoch_length, half_life = clock
     next_halving_epoch = halving_start_epoch + (halvings - halving_base + 1) * half_life
     next_halving = epoch_start + (next_halving_epoch - epoch_base) * epoch_length
     dao.chain.increase_time(next_halving - 3 - _now(dao) - 1)
@@ -134,7 +134,9 @@ def test_a_raw_cid_carries_its_own_content_hash(dao: Dao) -> None:
     sf = dao.sf
     data = b"one file"
     forged = bytes(31) + b"\x01"
-    with reverts("RegistryContentHashMismatch", contentHash="0x" + forged.hex(), digest="0x" + content_hash(data).hex()):
+    with reverts(
+        "RegistryContentHashMismatch", contentHash="0x" + forged.hex(), digest="0x" + content_hash(data).hex()
+    ):
         sf.submit(dao["dee"], cid_of(data).bytes, 60, content_hash=forged)
 
 
