@@ -406,7 +406,8 @@ def test_reveals_of_one_content_by_several_authors_cost_one_transaction(dao: Dao
         assert relay.wait(committed.json()["id"])["status"] == "mined"
     dao.chain.increase_time(1)
     bodies = [
-        signed(dao.sf, author, "Submit", cid="0x01551220" + secrets.token_hex(32), effort=60,
+    # dag-pb CIDs (a raw CID must carry its own digest as the content hash)
+        signed(dao.sf, author, "Submit", cid="0x01701220" + secrets.token_hex(32), effort=60,
                contentHash="0x" + content.hex(), salt="0x" + salt.hex())
         for author, salt in zip(authors, salts, strict=True)
     ]  # fmt: skip
@@ -447,7 +448,7 @@ def test_reviews_of_a_contribution_being_superseded_are_refused_not_paid_for(dao
     dao.chain.increase_time(1)
 
     def reveal(author: LocalAccount) -> dict[str, Any]:
-        return signed(dao.sf, author, "Submit", cid="0x01551220" + secrets.token_hex(32), effort=60,
+        return signed(dao.sf, author, "Submit", cid="0x01701220" + secrets.token_hex(32), effort=60,
                       contentHash="0x" + content.hex(), salt="0x" + salts[author.address].hex())  # fmt: skip
 
     assert (
