@@ -405,8 +405,8 @@ def test_reveals_of_one_content_by_several_authors_cost_one_transaction(dao: Dao
         committed = requests.post(f"{relay.url}/v1/actions", json=body, timeout=10)
         assert relay.wait(committed.json()["id"])["status"] == "mined"
     dao.chain.increase_time(1)
-    bodies = [
     # dag-pb CIDs (a raw CID must carry its own digest as the content hash)
+    bodies = [
         signed(dao.sf, author, "Submit", cid="0x01701220" + secrets.token_hex(32), effort=60,
                contentHash="0x" + content.hex(), salt="0x" + salt.hex())
         for author, salt in zip(authors, salts, strict=True)
