@@ -231,10 +231,19 @@ async function contributionPage(id) {
     <ul>${tally}</ul><h2>Reviews</h2><ul>${reviews.join("") || "<li>none yet</li>"}</ul>`;
 }
 
+// every "closes in" and "left" counts from the chain's latest block time (chainNow), never the wall clock
+function votingWhen(p) {
+  const now = chainNow();
+  const at = (t) => new Date(t * 1000).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  if (p.state === "Pending") return `voting opens in ${duration(p.voteStart - now)} (${at(p.voteStart)} by the chain's clock)`;
+  if (p.state === "Active") return `voting closes in ${duration(p.voteEnd - now)} (${at(p.voteEnd)} by the chain's clock)`;
+  return `voting closed ${at(p.voteEnd)} by the chain's clock`;
+}
+
 function governancePage() {
   const list = state.proposals.slice().reverse().map((p) => `<article data-proposal="${p.id}"><h3>${esc(p.title)} <small>(${p.state})</small></h3>
     <p class="mono">id ${esc(p.id)}</p><p>for ${units(p.for, 18, 2)}, against ${units(p.against, 18, 2)}, abstain ${units(p.abstain, 18, 2)} points${p.quorum ? ` (quorum ${units(p.quorum, 18, 2)})` : ""};
-    voting ${p.state === "Pending" ? "opens " + when(p.voteStart) : "closes " + when(p.voteEnd)}.</p>
+    ${votingWhen(p)}.</p>
     <ul>${p.calls.map((call) => `<li class="mono">${esc(call)}</li>`).join("")}</ul>
     <ul>${p.voters.map((v) => `<li>${short(v.voter)}: ${["against", "for", "abstain"][v.support]} with ${units(v.weight, 18, 2)}${v.reason ? " — " + esc(v.reason) : ""}</li>`).join("")}</ul></article>`).join("");
   return `<h2>Governance</h2><p>Members vote with their points at each proposal's snapshot; passed proposals wait in the timelock, then anyone executes them. To vote, go to <a href="#/act">Act</a>.</p>${list || "<p>No proposals yet.</p>"}`;
@@ -479,6 +488,20 @@ function listen() {
   }
 }
 
+// the chain's clock moves without events (a dev chain's evm_increaseTime, blocks with no DAO activity):
+// read its latest block time again, and redraw the times left when it moved away from what the page counted
+async function syncChainTime() {
+  let info;
+  try { info = await api("/v1/info"); } catch { return; /* offline: the badge says so */ }
+  const before = chainNow();
+  state.info = info;
+  state.clockOffset = info.chainTime - Math.floor(Date.now() / 1000);
+  if (Math.abs(chainNow() - before) > 30) {
+    await load();
+    if (!location.hash.startsWith("#/act")) render(); else refreshVotes();
+  }
+}
+
 async function start() {
   $("#connect").addEventListener("click", () => connect().catch((e) => { $("#account").textContent = e.message; }));
   await load();
@@ -486,6 +509,7 @@ async function start() {
   await render();
   listen();
   setInterval(async () => { try { state.verification = await api("/v1/verification"); showVerification(); } catch { /* offline */ } }, 10000);
+  setInterval(syncChainTime, 5000);
 }
 
 start().catch((error) => { $("#main").innerHTML = `<p class="error" role="alert">${esc(error.message)}</p>`; });
