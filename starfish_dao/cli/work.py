@@ -193,6 +193,7 @@ def review(
             share = weight / c["quorumWeight"] if c["quorumWeight"] else 0
             console.print(f"your weight on #{contribution}: {weight / POINT:,.4f} points of standing "
                           f"({share:.0%} of the {c['quorumWeight'] / POINT:,.4f} it needs)")  # fmt: skip
+        _warn_content(sf, contribution, as_json)
     comment_cid = open_store().add_bytes(comment.encode()).bytes if comment else b""
     sf.review(account, contribution, stars, comment_cid)
     emit({"contribution": contribution, "stars": stars, "weight": weight}, as_json,
@@ -229,6 +230,7 @@ def show(
     """One contribution: its artifact (CID), author, effort, time left, weighted tally, reviews and comments."""
     from starfish_dao.domain.unixfs import CID
     from starfish_dao.ipfs import open_store
+    from starfish_dao.ipfs.content import check_content
     from starfish_dao.verify.state import replay
 
     sf = client(rpc, deployments)
@@ -257,6 +259,8 @@ def show(
         "weights": c.weights, "weight": c.weight, "quorumWeight": c.quorum_weight, "minReviewers": c.min_reviewers,
         "median": c.median if c.status == "accepted" else None, "points": c.points, "reviews": comments,
     }  # fmt: skip
+    content = check_content(store, c.cid, c.content_hash)
+    data["content"] = content.as_json()
     names = key_names()
     data["names"] = {a: names[a] for a in [c.author, *(r["reviewer"] for r in comments)] if a in names}
 
@@ -266,6 +270,7 @@ def show(
         state = f"{c.status} ({when})" if c.status == "pending" else c.status
         console.print(f"#{c.id} by {who(c.author, names)}: {c.effort} min, {state}")
         console.print(f"artifact {artifact} (sha256 {c.content_hash.hex()}); `starfish ipfs cat {artifact}`")
+        console.print(("" if content.verdict != "mismatch" else "[bold red]WARNING[/]: ") + content.message)
         console.print(f"reviews {len(c.reviews)} of {c.min_reviewers} needed; standing "
                       f"{c.weight / POINT:,.2f} of {c.quorum_weight / POINT:,.2f} needed")  # fmt: skip
         console.print("weighted tally (points of standing per rating): "
@@ -277,6 +282,37 @@ def show(
                           + (f": {r['comment']}" if r["comment"] else ""))  # fmt: skip
 
     emit(data, as_json, human)
+
+
+def _content_checks(contributions: list[Any]) -> dict[int, Any]:
+    """The content check of each contribution offered for review (unchecked when no IPFS is reachable)."""
+    from starfish_dao.ipfs import open_store
+    from starfish_dao.ipfs.content import check_content
+
+    try:
+        store = open_store()
+    except Exception:  # noqa: BLE001 - no store: every check says "not checked", never "match"
+        store = None
+    return {c.id: check_content(store, c.cid, c.content_hash) for c in contributions}
+
+
+def _warn_content(sf: Any, contribution: int, as_json: bool) -> None:
+    """Before a rating: says plainly (on stderr) when the bytes are not the work the author claimed."""
+    from starfish_dao.cli.common import err
+    from starfish_dao.ipfs import open_store
+    from starfish_dao.ipfs.content import check_content
+
+    submitted = sf.registry.events.Submitted().get_logs(argument_filters={"id": contribution}, from_block=0)
+    if not submitted:
+        return
+    args = submitted[0]["args"]
+    try:
+        store = open_store()
+    except Exception:  # noqa: BLE001
+        store = None
+    check = check_content(store, bytes(args["cid"]), bytes(args["contentHash"]))
+    if check.verdict == "mismatch" or not as_json:
+        err.print(("[bold red]WARNING[/]: " if check.verdict == "mismatch" else "") + check.message)
 
 
 def todo(
@@ -307,12 +343,16 @@ def todo(
     }  # fmt: skip
     names = key_names()
     data["names"] = {a: names[a] for a in [me, *(c.author for c in to_review)] if a in names}
+    checks = _content_checks(to_review)
+    data["content"] = {str(i): check.as_json() for i, check in checks.items()}
 
     def human() -> None:
         console.print(f"for {who(me, names)}{'' if active else ' (not an active member)'}:")
         for c in to_review:
             console.print(f"  review #{c.id}: {c.effort} min by {who(c.author, names)}, "
                           f"{duration(c.deadline - now)} left (`starfish show {c.id}`)")  # fmt: skip
+            if checks[c.id].verdict == "mismatch":
+                console.print(f"    [bold red]WARNING[/]: {checks[c.id].message}")
         for c in mine:
             left = c.deadline - now
             console.print(f"  your #{c.id}: {len(c.reviews)} reviews so far, "

@@ -139,6 +139,28 @@ def list_contributions(relay: RelayDep, offset: int = 0, limit: int = 100) -> li
         return [_contribution(c) for c in items]
 
 
+@contributions.get("/{contribution_id}/content", summary="Are the artifact's bytes the work its author claimed?")
+def get_contribution_content(contribution_id: int, relay: RelayDep) -> dict[str, str]:
+    """Fetches the artifact from the relay's IPFS node and compares the sha256 of its bytes with the
+    declared content hash (a dag-pb CID does not state it; the registry checks raw CIDs itself).
+    `verdict` is match, mismatch or unavailable; `message` is one sentence for a person."""
+    from starfish_dao.ipfs.content import check_content
+
+    with relay.state.lock:
+        c = _model(relay).contributions.get(contribution_id)
+        if c is None:
+            raise Refusal(404, "not_found", f"no contribution #{contribution_id}")
+        cid, content_hash = c.cid, c.content_hash
+    # a final verdict (match or mismatch) per contribution, kept on the relay: its bytes never change
+    checked: dict[int, Any] = relay.__dict__.setdefault("content_checks", {})
+    check = checked.get(contribution_id)
+    if check is None:
+        check = check_content(relay.store, cid, content_hash)  # a sync route: FastAPI runs it off the loop
+        if check.verdict != "unavailable":
+            checked[contribution_id] = check
+    return dict(check.as_json())
+
+
 @contributions.get("/{contribution_id}", summary="One contribution")
 def get_contribution(contribution_id: int, relay: RelayDep) -> dict[str, Any]:
     with relay.state.lock:

@@ -222,11 +222,15 @@ async function contributionPage(id) {
     return `<li>${r.stars} stars from <span class="mono">${short(r.reviewer)}</span> (weight ${units(r.weight, 18, 2)})${comment ? ": " + esc(comment) : ""}</li>`;
   }));
   const tally = c.weights.map((w, s) => `<li>${s} stars: ${units(w, 18, 2)} points of standing</li>`).join("");
+  let content = { verdict: "unavailable", message: "not checked: the relay could not be asked" };
+  try { content = await api(`/v1/contributions/${id}/content`); } catch { /* said below */ }
+  const contentLine = `<p class="content-check ${content.verdict}" data-verdict="${esc(content.verdict)}">${content.verdict === "mismatch" ? "<strong>Warning:</strong> " : ""}${esc(content.message)}</p>`;
   const now = chainNow();
   const status = c.status === "pending" ? (c.reviewDeadline > now ? `open for review, ${duration(c.reviewDeadline - now)} left` : "window closed: anyone may finalize")
     : c.status === "accepted" ? `accepted at a weighted median of ${c.median}: ${units(c.points, 18, 2)} points` : c.status;
   return `<h2>Contribution #${c.id}</h2><p>by <a class="mono" href="#/member/${c.author}">${esc(c.author)}</a>, ${c.effort} minutes; ${esc(status)}.</p>
     <p>Artifact <a class="mono" href="/v1/artifacts/${c.cid}" download>${esc(c.cid)}</a> (content sha256 <span class="mono">${esc(c.contentHash)}</span>)</p>
+    ${contentLine}
     <h2>Weighted tally</h2><p>${c.reviews.length} of ${c.minReviewers} reviewers needed; standing ${units(c.weight, 18, 2)} of ${units(c.quorumWeight, 18, 2)} needed.</p>
     <ul>${tally}</ul><h2>Reviews</h2><ul>${reviews.join("") || "<li>none yet</li>"}</ul>`;
 }
