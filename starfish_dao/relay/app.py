@@ -42,6 +42,8 @@ def create_app(settings: RelaySettings | None = None, relay: Relay | None = None
         "(every one carries the member's signature, checked on-chain) nor trap one (every action also "
         "works sent directly to the contracts).",
         lifespan=lifespan,
+        docs_url=None,  # served from the package by add_docs: no CDN, so it works offline
+        redoc_url=None,
     )
     app.state.relay = relay
     from starfish_dao.relay.http import BodyTooLarge, BodyTooSlow, Guard
@@ -94,4 +96,7 @@ def create_app(settings: RelaySettings | None = None, relay: Relay | None = None
 
     for router in (*ROUTERS, views, page):
         app.include_router(router)
+    from starfish_dao.relay.docs import add_docs
+
+    add_docs(app)
     return app
