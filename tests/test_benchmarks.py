@@ -36,3 +36,8 @@ def test_relay_bench_runs_at_a_tiny_size() -> None:
     out = _run("relay_bench.py", "--n", "20", "--paced", "20", "--clients", "1", "--threads", "2", "--window", "4")
     assert "statuses: saturation {202: 20}" in out
     assert "'failed'" not in out  # the relay paid for no failed transaction
+
+
+def test_transport_bench_runs_at_a_tiny_size() -> None:
+    out = _run("transport_bench.py", "--n", "50", "--rounds", "1")
+    assert "transport" in out and "http.client" in out

@@ -233,3 +233,50 @@ def test_answers_that_are_not_to_these_requests_are_refused(served: Callable[...
     rpc = RawRpc(Web3(HTTPProvider(f"http://127.0.0.1:{port}/")))
     with pytest.raises(ChainError, match="do not match"):
         rpc._post(CALL)
+
+
+def _raw(head: bytes, body: bytes = b'[{"jsonrpc":"2.0","id":0,"result":"0x1"}]') -> Answer:
+    return lambda _, __: head.replace(b"%LEN%", str(len(body)).encode()) + body
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        (_raw(b"HTTP/1.1 200 OK\r\nContent-Length: %LEN%\r\nContent-Length: 5\r\n\r\n"), "conflicting Content-Length"),
+        (_raw(b"HTTP/1.1 200 OK\r\nContent-Length: 5, %LEN%\r\n\r\n"), "conflicting Content-Length"),
+        (
+            _raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: xchunkedx\r\nContent-Length: %LEN%\r\n\r\n"),
+            "other than chunked",
+        ),
+        (_raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"), "other than chunked"),
+        (_raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"), "two Transfer"),
+        (_raw(b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 9000 + b"\r\nContent-Length: %LEN%\r\n\r\n"), "line longer than"),
+        (_raw(b"HTTP/1.1 200 OK\r\n" + b"X-Many: 1\r\n" * 101 + b"Content-Length: %LEN%\r\n\r\n"), "more than 100"),
+        (_raw(b"HTTP/1.1 200 OK\r\nContent-Length : %LEN%\r\n\r\n"), "malformed header"),
+        (_raw(b"HTTP/1.1 200 OK\r\nContent-Length: %LEN%\r\n\r\n", b"<html>busy</html>"), "not JSON"),
+        (_raw(b"HTTP/1.1 200 OK\r\nContent-Length: %LEN%\r\n\r\n", b"[" * 100_000), "not JSON"),
+        (_raw(b"HTTP/1.1 200 OK\r\nContent-Length: %LEN%\r\n\r\n", b'["\xff"]'), "not JSON"),
+    ],
+    ids=["two-lengths", "length-list", "xchunkedx", "gzip-chunked", "two-encodings", "long-line-one-read",
+         "101-headers", "space-before-colon", "html", "deep-nesting", "not-utf8"],
+)  # fmt: skip
+def test_what_http_or_json_refuses_is_a_connection_error(
+    served: Callable[..., tuple[int, list[bytes]]], answer: Answer, why: str
+) -> None:
+    """Issue 24, finding 9: each was framed some way (the last length, `xchunkedx` as chunked, a
+    64 KiB line that came in one read) or escaped as a ValueError (a 500 at the relay, not a 503)."""
+    port, _ = served(answer, close_after=1)
+    with pytest.raises(ConnectionError, match=why):
+        Transport(f"http://127.0.0.1:{port}/?apikey=SECRET", timeout=3).post(CALL)
+
+
+_NODE = "http://127.0.0.1:8545/"
+_BAD_URLS = [_NODE + "a b", _NODE + "\tx", _NODE + "\r\nX: 1", _NODE + "?k=\x00", _NODE + "é", " " + _NODE]
+
+
+@pytest.mark.parametrize("url", _BAD_URLS)
+def test_a_url_with_whitespace_or_control_characters_is_refused_at_construction(url: str) -> None:
+    """Issue 24, finding 9: sent as a malformed request line (or, with CR LF, a header of the caller's)."""
+    with pytest.raises(ValueError, match="whitespace, control") as refused:
+        Transport(url)
+    assert "8545" not in str(refused.value)  # never the URL (it may hold a key)
