@@ -113,7 +113,7 @@ def test_deploy_mistakes(dao: Dao, env: dict[str, str], tmp_path: Path) -> None:
     assert made.returncode == 0 and "bounds" in charter.read_text() and "reviewBudgetBps" in charter.read_text()
     _one_line(_run(["init", "-o", str(charter)], env), "exists")
     charter.write_text(charter.read_text().replace("minReviewers = 2", "minReviewers = 0"))
-    _one_line(_run(["deploy", "--charter", str(charter), "--force", *d], env), "min_reviewers=0 is outside")
+    _one_line(_run(["deploy", "--charter", str(charter), "--force", *d], env), "parameters.minReviewers = 0 is outside")
 
 
 def test_relays_that_are_down_are_named(env: dict[str, str]) -> None:

@@ -20,7 +20,6 @@ from starfish_dao.cli.common import (
     address,
     client,
     console,
-    duration,
     emit,
     fail,
     load_key,
@@ -34,21 +33,23 @@ from starfish_dao.domain.charter import (
     GovernanceSettings,
     Params,
 )
+from starfish_dao.domain.charter_units import KINDS, describe, to_raw, toml_value
+from starfish_dao.domain.errors import ConfigError
 
 charter_app = typer.Typer(help="The charter: its parameters, bounds and document.", no_args_is_help=True)
 
 #: What each parameter means, for the charter file and `charter show`.
 MEANING = {
-    "epochLength": "seconds in an epoch: the period of effort caps and review budgets",
-    "reviewWindow": "seconds a contribution stays open to review",
+    "epochLength": "how long an epoch lasts: the period of effort caps and review budgets",
+    "reviewWindow": "how long a contribution stays open to review",
     "minReviewers": "distinct reviewers a contribution needs",
     "halfLife": "epochs after which points count half (0 = no decay; at least 30 days in all)",
-    "reserveBps": "share of every receipt kept by the treasury, in basis points (1,000 = 10 %)",
-    "maxEffort": "the most minutes one contribution may claim",
-    "maxEffortPerEpoch": "the most minutes one member may submit per epoch",
-    "minReviewerStanding": "points (18 decimals) a reviewer must have held when the work was submitted",
-    "quorumBps": "share of the community's standing that must review a contribution, in basis points",
-    "reviewBudgetBps": "points a reviewer may approve per epoch, in basis points of their standing (20,000 = 2x)",
+    "reserveBps": "share of every receipt kept by the treasury",
+    "maxEffort": "the most effort (time) one contribution may claim",
+    "maxEffortPerEpoch": "the most effort (time) one member may submit per epoch",
+    "minReviewerStanding": "points a reviewer must have held when the work was submitted",
+    "quorumBps": "share of the community's standing that must review a contribution",
+    "reviewBudgetBps": "points a reviewer may approve per epoch, as a share of their own standing (200 % = 2x)",
 }
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parents[1] / "demo_files" / "charter.md"
@@ -138,26 +139,29 @@ def render_charter(founders: list[Founder], document: Path | None) -> str:
         "[parameters]",
     ]
     for key, parameter in PARAMETER_KEYS.items():
-        low, high = BOUNDS[parameter]
-        lines.append(f"# {MEANING[key]}; bounds {low:,} .. {high:,}")
-        value = p.value(parameter)
-        lines.append(f'{key} = "{value}"' if value >= 2**53 else f"{key} = {value}")
+        low, high = (describe(KINDS[key], b) for b in BOUNDS[parameter])
+        lines.append(f"# {MEANING[key]}; bounds {low} .. {high}")
+        lines.append(f"{key} = {toml_value(KINDS[key], p.value(parameter))}")
     lines += [
         "",
         "[governor]",
-        "# a day between proposing and the snapshot of votes: members see it and may delegate first",
-        f"votingDelay = {g.voting_delay}",
-        "# five days to vote: a whole working week",
-        f"votingPeriod = {g.voting_period}",
-        "# points (18 decimals) needed to propose: one point, so any member whose work was accepted",
-        f'proposalThreshold = "{g.proposal_threshold}"',
+        "# between proposing and the snapshot of votes: members see it, may delegate first; bounds 1 hour .. 14 days",
+        f"votingDelay = {toml_value('seconds', g.voting_delay)}",
+        "# how long members may vote: a whole working week; bounds 1 day .. 30 days",
+        f"votingPeriod = {toml_value('seconds', g.voting_period)}",
+        "# points needed to propose: one point, so any member whose work was accepted",
+        f"proposalThreshold = {toml_value('points', g.proposal_threshold)}",
         "# share of all standing that must vote (for or abstain), percent; bounds 5 .. 80",
         f"quorumPercent = {g.quorum_percent}",
-        "# seconds between passing and running: members who disagree can claim their pay or leave first",
-        f"timelockDelay = {g.timelock_delay}",
-        "# an optional guardian that may only cancel proposals, until guardianExpiry (unix time, at most a year)",
+        "# between passing and running: who disagrees can claim their pay or leave first; bounds 1 hour .. 30 days",
+        f"timelockDelay = {toml_value('seconds', g.timelock_delay)}",
+        "# an optional guardian that may only cancel proposals, until guardianExpiry (a date such as",
+        '# "2027-06-30", UTC; at most a year after deployment; 0 = none)',
         'guardian = ""',
         "guardianExpiry = 0",
+        "",
+        '# Durations are written like "7 days", "36 hours" or "90 minutes", points as numbers (2.5),',
+        '# shares as "10 %". Older files\' raw forms (seconds, 18-decimal strings, basis points) still work.',
         "",
         "# Founders: genesis points, so that the first work can be reviewed. With the default budget a",
         "# founder with G points approves up to 2G points' worth of work a week; a few thousand each is typical.",
@@ -189,9 +193,14 @@ def read_charter(path: Path) -> tuple[CharterConfig, Path | None]:
     founders = []
     for entry in data.get("founders", []):
         founders.append(parse_founder(f"{entry.get('address', '')}:{entry.get('points', '')}"))
+    try:  # people's units ("7 days", 1.5 points, "10 %") or the raw forms of older files
+        params = to_raw("parameters", data.get("parameters", {}))
+        governor = to_raw("governor", data.get("governor", {}))
+    except ConfigError as exc:
+        fail(f"{path}: {str(exc).removeprefix('charter file: ')}")
     as_json: dict[str, Any] = {
-        "params": data.get("parameters", {}),
-        "governor": data.get("governor", {}),
+        "params": params,
+        "governor": governor,
         "revenueTokens": data.get("revenueTokens", []),
         "founders": [{"address": f.address, "genesisPoints": f.genesis_points} for f in founders],
     }
@@ -203,7 +212,6 @@ def read_charter(path: Path) -> tuple[CharterConfig, Path | None]:
 @charter_app.command("show")
 def charter_show(rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonOpt = False) -> None:
     """The charter in force: every parameter with its bounds and meaning, and who governs."""
-    from starfish_dao.domain.charter import Parameter
     from starfish_dao.domain.unixfs import CID
 
     sf = client(rpc, deployments)
@@ -228,9 +236,8 @@ def charter_show(rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonO
             table.add_column(column)
         for key, p in PARAMETER_KEYS.items():
             value = values[key]
-            shown = duration(value) if p in (Parameter.EPOCH_LENGTH, Parameter.REVIEW_WINDOW) else f"{value:,}"
-            low, high = BOUNDS[p]
-            table.add_row(key, shown, f"{low:,} .. {high:,}", MEANING[key])
+            low, high = (describe(KINDS[key], b) for b in BOUNDS[p])
+            table.add_row(key, describe(KINDS[key], value), f"{low} .. {high}", MEANING[key])
         console.print(table)
         console.print(f"document {data['document']}; governance {data['governance']}; epoch {data['epoch']}, "
                       f"{data['halvings']} halvings so far")  # fmt: skip

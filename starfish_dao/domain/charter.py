@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from enum import IntEnum
 
@@ -101,6 +102,16 @@ class Params:
         return self
 
 
+#: The governor's and timelock's bounds, by their names in charter files (checked on-chain too).
+GOVERNOR_BOUNDS: dict[str, tuple[int, int]] = {
+    "votingDelay": (HOUR, 14 * DAY),
+    "votingPeriod": (DAY, 30 * DAY),
+    "proposalThreshold": (POINT, 10**30),
+    "quorumPercent": (5, 80),
+    "timelockDelay": (HOUR, 30 * DAY),
+}
+
+
 @dataclass(frozen=True)
 class GovernanceSettings:
     """The governor's and the timelock's settings, with the reasons for each default (bounds are
@@ -124,13 +135,7 @@ class GovernanceSettings:
     guardian_expiry: int = 0
 
     def check(self) -> GovernanceSettings:
-        bounds = {
-            "voting_delay": (HOUR, 14 * DAY),
-            "voting_period": (DAY, 30 * DAY),
-            "proposal_threshold": (POINT, 10**30),
-            "quorum_percent": (5, 80),
-            "timelock_delay": (HOUR, 30 * DAY),
-        }
+        bounds = {re.sub(r"([A-Z])", r"_\1", key).lower(): b for key, b in GOVERNOR_BOUNDS.items()}
         for name, (low, high) in bounds.items():
             value = getattr(self, name)
             if not isinstance(value, int) or not low <= value <= high:
