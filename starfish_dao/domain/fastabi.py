@@ -22,6 +22,7 @@ def is_address(value: Any) -> bool:
     return isinstance(value, str) and _HEX40.match(value) is not None
 
 
+@functools.lru_cache(maxsize=4096)
 def checksum(address: str) -> str:
     """EIP-55: `address` (0x + 40 hex digits, any case) with its checksum capitals."""
     lower = address[2:].lower()
@@ -29,49 +30,99 @@ def checksum(address: str) -> str:
     return "0x" + "".join(c.upper() if c > "9" and digest[i] > "7" else c for i, c in enumerate(lower))
 
 
+#: eth-utils' `is_hex_address`: 40 hex digits, 0x (or 0X) optional
+_HEX_ADDRESS = re.compile(r"(0x)?[0-9a-f]{40}\Z", re.IGNORECASE | re.ASCII)
+
+
+@functools.lru_cache(maxsize=64)
+def _kind(typ: str) -> tuple[str, int]:
+    """(kind, size) of an ABI type this encodes: address, bool, bytes, bytesN (size N), uintN (size N)."""
+    if typ in ("address", "bool", "bytes"):
+        return typ, 0
+    for kind, sizes in (("uint", range(8, 257, 8)), ("bytes", range(1, 33))):
+        digits = typ.removeprefix(kind)
+        bare = digits == "" and kind == "uint"  # eth-abi's alias of uint256
+        if digits != typ and (bare or (digits.isdigit() and digits[0] != "0")):
+            size = int(digits or 256)
+            if size in sizes:
+                return kind + "N", size
+    raise ValueError(f"unsupported type {typ}")
+
+
+def _address(value: Any) -> bytes:
+    """What eth-abi takes as an address (20 bytes, or 40 hex digits with or without 0x), less a mixed
+    case that is not its EIP-55 checksum (web3 refuses it: a typo's checksum fails)."""
+    if isinstance(value, bytes | bytearray):
+        if len(value) == 20:
+            return bytes(value)
+    elif isinstance(value, str) and _HEX_ADDRESS.match(value):
+        digits = value[-40:]
+        if digits in (lower := digits.lower(), digits.upper()) or checksum("0x" + lower)[2:] == digits:
+            return bytes.fromhex(digits)
+        raise ValueError(f"{value!r} has a wrong EIP-55 checksum")
+    raise ValueError(f"not an address: {value!r}")
+
+
 def encode(types: list[str], values: list[Any]) -> bytes:
-    """ABI encoding of a flat list of address, uintN, bool, bytes32 and bytes values."""
+    """ABI encoding of a flat list of address, uintN, bool, bytesN and bytes values: eth-abi's bytes,
+    and its refusals (a bool is no integer, an integer no bool nor bytes, a float nothing), plus
+    web3's for a mixed-case address whose checksum is wrong. Each refusal a ValueError."""
     head: list[bytes] = []
     tail: list[bytes] = []
     offset = 32 * len(types)
+    if len(types) != len(values):
+        raise ValueError(f"{len(types)} types for {len(values)} values")
     for typ, value in zip(types, values, strict=True):
-        if typ == "bytes":
-            data = bytes(value)
-            padded = data + b"\x00" * (-len(data) % 32)
+        kind, size = _kind(typ)
+        if kind == "uintN":
+            if type(value) is not int and (not isinstance(value, int) or isinstance(value, bool)):
+                raise ValueError(f"{typ} takes an integer, not {type(value).__name__}")
+            if not 0 <= value < 1 << size:
+                raise ValueError(f"{value} does not fit {typ}")
+            head.append(int(value).to_bytes(32, "big"))
+        elif kind == "address":
+            head.append(b"\x00" * 12 + _address(value))
+        elif kind == "bytesN":
+            if not isinstance(value, bytes | bytearray) or len(value) > size:
+                raise ValueError(f"{typ} takes at most {size} bytes, not {value!r}")
+            head.append(bytes(value) + b"\x00" * (32 - len(value)))
+        elif kind == "bool":
+            if not isinstance(value, bool):
+                raise ValueError(f"bool takes True or False, not {value!r}")
+            head.append(b"\x00" * 31 + (b"\x01" if value else b"\x00"))
+        else:  # bytes
+            if not isinstance(value, bytes | bytearray):
+                raise ValueError(f"bytes takes bytes, not {type(value).__name__}")
+            padded = bytes(value) + b"\x00" * (-len(value) % 32)
             head.append(offset.to_bytes(32, "big"))
-            tail.append(len(data).to_bytes(32, "big") + padded)
+            tail.append(len(value).to_bytes(32, "big") + padded)
             offset += 32 + len(padded)
-        elif typ == "address":
-            raw = bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
-            if len(raw) != 20:
-                raise ValueError(f"not an address: {value!r}")
-            head.append(b"\x00" * 12 + raw)
-        elif typ == "bytes32":
-            raw = bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
-            if len(raw) != 32:
-                raise ValueError(f"not 32 bytes: {value!r}")
-            head.append(raw)
-        elif typ.startswith("uint") or typ == "bool":
-            bits = 8 if typ == "bool" else int(typ[4:] or 256)
-            number = int(value)
-            if not 0 <= number < 2**bits:
-                raise ValueError(f"{number} does not fit {typ}")
-            head.append(number.to_bytes(32, "big"))
-        else:
-            raise ValueError(f"unsupported type {typ}")
     return b"".join(head) + b"".join(tail)
 
 
+def recovery_id(v: int) -> int:
+    """0 or 1 from a signature's v as eth-account reads it: 0/1, 27/28, or 35 and above (EIP-155's
+    chain-id form); every other v is refused (ValueError)."""
+    if v in (0, 1):
+        return v
+    if v in (27, 28):
+        return v - 27
+    if v >= 35:
+        return (v - 35) % 2
+    raise ValueError(f"bad recovery id {v}: v must be 0, 1, 27, 28 or 35+")
+
+
 def recover(message_hash: bytes, signature: bytes) -> str:
-    """The checksummed address that signed `message_hash` (65 bytes r, s, v with v 27/28 or 0/1)."""
+    """The checksummed address that signed `message_hash` (65 bytes r, s, v; v as `recovery_id`
+    reads it), where eth-account's `_recover_hash` recovers one, and a ValueError where it refuses."""
     from coincurve import PublicKey
 
+    if len(message_hash) != 32:
+        raise ValueError("the message hash must be 32 bytes")
     if len(signature) != 65:
         raise ValueError("a signature is 65 bytes")
-    v = signature[64] - 27 if signature[64] >= 27 else signature[64]
-    if v not in (0, 1):
-        raise ValueError(f"bad recovery id {signature[64]}")
-    public = PublicKey.from_signature_and_message(signature[:64] + bytes([v]), message_hash, hasher=None)
+    v = recovery_id(signature[64])
+    public = PublicKey.from_signature_and_message(bytes(signature[:64]) + bytes([v]), message_hash, hasher=None)
     return checksum("0x" + keccak(public.format(compressed=False)[1:])[-20:].hex())
 
 

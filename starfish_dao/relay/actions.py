@@ -449,6 +449,9 @@ class Checker:
         if recovered != signer:
             raise Refusal(422, "bad_signature", f"signed by {recovered}, not by {signer}",
                           {"recovered": recovered, "claimed": signer})  # fmt: skip
+        # v as the contracts read it (27 or 28: OpenZeppelin's ECDSA refuses 0/1 and 35+), so one
+        # signature written two ways is one action, with one id
+        signature = signature[:64] + bytes([27 + fast.recovery_id(signature[64])])
         request = {"action": action, "typedData": full, "signature": "0x" + signature.hex()}
         to, calldata = self._by_sig_calldata(action, message, signature)
         # the id: the action, what was signed (the EIP-712 digest covers every field and the domain)

@@ -40,7 +40,7 @@ def test_encode_matches_eth_abi(addr: bytes, big: int, small: int, word: bytes, 
 
 
 def test_encode_refuses_what_does_not_fit() -> None:
-    for types, values in ((["uint8"], [256]), (["address"], ["0x1234"]), (["bytes32"], [b"1"]), (["int8"], [1])):
+    for types, values in ((["uint8"], [256]), (["address"], ["0x1234"]), (["bytes32"], [b"1" * 33]), (["int8"], [1])):
         try:
             fastabi.encode(types, values)
         except ValueError:
@@ -95,3 +95,98 @@ def test_rlp_refuses_negative_integers() -> None:
 
     with pytest.raises(ValueError, match="unsigned"):
         fastabi._rlp(-1)
+
+
+# ---------------------------------------------------------------- differential: refusals included
+
+_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141  # secp256k1's order
+_TYPES = ["address", "bool", "bytes", "bytes32", "uint8", "uint32", "uint256", "uint", "bytes1", "bytes20",
+          "uint7", "uint264", "uint08", "bytes33", "bytes0"]  # fmt: skip
+
+
+@st.composite
+def _addresses(draw: st.DrawFn) -> object:
+    """Every form eth-abi takes, and near misses: checksummed, a letter's case flipped, all lower, all
+    upper, no 0x, 0X, raw bytes of 20 or 19."""
+    raw = draw(st.binary(min_size=20, max_size=20))
+    good = to_checksum_address("0x" + raw.hex())
+    letters = [i for i, c in enumerate(good) if i > 1 and c.isalpha()]
+    flip = draw(st.sampled_from(letters)) if letters else 2
+    flipped = good[:flip] + good[flip].swapcase() + good[flip + 1 :]
+    return draw(st.sampled_from([good, flipped, good.lower(), "0x" + good[2:].upper(), good[2:], "0X" + good[2:],
+                                 flipped[2:], raw, bytearray(raw), raw[:19], good[:-1]]))  # fmt: skip
+
+
+_VALUES = st.one_of(
+    st.integers(-2, 2**256 + 1), st.integers(0, 300), st.booleans(), st.floats(0, 10), st.binary(max_size=40),
+    st.binary(max_size=40).map(bytearray), st.binary(max_size=40).map(lambda b: "0x" + b.hex()), st.none(),
+    st.sampled_from(["1", "0x01", 1.0, 0.0]), _addresses(),
+)  # fmt: skip
+
+
+def _eth_abi_and_web3(types: list[str], values: list[object]) -> bytes | None:
+    """What eth-abi encodes (None where it refuses), refusing as web3 does a mixed-case address
+    whose checksum is wrong."""
+    try:
+        expected = abi_encode(types, values)
+    except Exception:  # noqa: BLE001 - every kind of refusal
+        return None
+    for typ, value in zip(types, values, strict=True):
+        if typ == "address" and isinstance(value, str):
+            digits = value[-40:]
+            if digits not in (digits.lower(), digits.upper()) and to_checksum_address("0x" + digits) != "0x" + digits:
+                return None
+    return expected
+
+
+_FITTING = {"address": _addresses(), "bool": st.booleans(), "bytes": st.binary(max_size=70),
+            "bytes32": st.binary(max_size=33), "uint8": st.integers(0, 256),
+            "uint32": st.integers(0, 2**32)}  # fmt: skip
+
+
+@st.composite
+def _pairs(draw: st.DrawFn) -> tuple[str, object]:
+    """A type and, mostly, a value of its kind (near misses included), else anything."""
+    typ = draw(st.sampled_from(_TYPES))
+    fitting = _FITTING.get(typ)
+    return typ, draw(fitting if fitting is not None and draw(st.integers(0, 3)) else _VALUES)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_pairs(), max_size=3))
+def test_encode_encodes_and_refuses_as_eth_abi_does(pairs: list[tuple[str, object]]) -> None:
+    """Issue 24, finding 9: floats, bools for uintN, integers for bool and bytes, and wrong
+    checksums were encoded."""
+    types, values = [t for t, _ in pairs], [v for _, v in pairs]
+    expected = _eth_abi_and_web3(types, values)
+    try:
+        got: bytes | None = fastabi.encode(types, values)
+    except ValueError:
+        got = None
+    assert got == expected, (types, values)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(min_size=32, max_size=32), st.integers(0, 255), st.integers(0, 4), st.integers(0, 4),
+       st.integers(1, _N - 1), st.sampled_from([31, 32, 32, 32, 33]))  # fmt: skip
+def test_recover_recovers_and_refuses_as_eth_account_does(
+    digest: bytes, v: int, r_kind: int, s_kind: int, other: int, size: int
+) -> None:
+    """Issue 24, finding 9: v of 35 and above (EIP-155's form, which eth-account reads) was refused.
+    r and s: the signer's, 0, the group's order, a random value, or s mirrored (high s)."""
+    account = Account.from_key(b"\x07" * 32)
+    signed = bytes(Account.unsafe_sign_hash(digest, account.key).signature)
+    r, s = int.from_bytes(signed[:32], "big"), int.from_bytes(signed[32:64], "big")
+    r = [r, 0, _N, other, r][r_kind]
+    s = [s, 0, _N, other, _N - s][s_kind]
+    signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v])
+    message = digest[:size] if size <= 32 else digest + b"\x00"
+    try:
+        expected: str | None = Account._recover_hash(message, signature=signature)
+    except Exception:  # noqa: BLE001 - every kind of refusal
+        expected = None
+    try:
+        got: str | None = fastabi.recover(message, signature)
+    except ValueError:
+        got = None
+    assert got == expected, (v, r_kind, s_kind, size)
