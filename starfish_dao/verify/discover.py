@@ -18,7 +18,11 @@ def _first_block_with_code(w3: Web3, address: str, latest: int) -> int:
         raise DeploymentError(f"no contract at {address}")
     while lo < hi:
         mid = (lo + hi) // 2
-        if w3.eth.get_code(to_checksum_address(address), mid):
+        try:
+            code = w3.eth.get_code(to_checksum_address(address), mid)
+        except Exception:  # noqa: BLE001 - a node without that block's state (pruned, or after a revert)
+            return 0  # the search only narrows the log range: reading logs from genesis is the same answer
+        if code:
             hi = mid
         else:
             lo = mid + 1

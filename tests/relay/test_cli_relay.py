@@ -26,7 +26,8 @@ def test_key_file_only_member_through_the_relay_cli(dao: Dao, tmp_path: Path, mo
     base.pop("STARFISH_PRIVATE_KEY", None)
     base.pop("STARFISH_IPFS_API", None)
     relay = _start({**base, "STARFISH_RELAY_DEPLOYMENT": str(manifest), "STARFISH_RELAY_RELAYER_KEY": relayer.key.hex(),
-                    "STARFISH_RELAY_DB_PATH": str(tmp_path / "q.sqlite3"), "STARFISH_RELAY_POLL_INTERVAL": "0.05"},
+                    "STARFISH_RELAY_DB_PATH": str(tmp_path / "q.sqlite3"), "STARFISH_RELAY_POLL_INTERVAL": "0.05",
+                    "STARFISH_RELAY_KEEPER_FINALIZE": "false"},  # the test finalizes through the CLI
                    port, tmp_path / "relay.log")  # fmt: skip
     try:
         monkeypatch.setenv(keys.PASSWORD_ENV, "member password")
@@ -53,7 +54,9 @@ def test_key_file_only_member_through_the_relay_cli(dao: Dao, tmp_path: Path, mo
         chain.increase_time(PARAMS.review_window + 1)
         cli("finalize", str(mine))
         assert sf.points_of(member.address) == 60 * 10**18
-        chain.increase_time(1)  # reviews weigh standing held the second before a submission
+        # points won in an epoch weigh from the next one: move to its start
+        start = sf.charter.functions.currentEpochStart().call()
+        chain.increase_time(start + PARAMS.epoch_length - chain.w3.eth.get_block("latest")["timestamp"])
         other = sf.submit(dao["dee"], artifact_cid("dee's shelf"), 30)
         cli("review", str(other), "--stars", "4", "--comment", "sturdy", "--key-file", str(key_file))
         assert sf.registry.functions.hasReviewed(other, member.address).call()

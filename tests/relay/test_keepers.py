@@ -25,6 +25,17 @@ def _until(condition, timeout: float = 30) -> None:  # type: ignore[no-untyped-d
     raise AssertionError("condition not reached in time")
 
 
+def test_the_finalize_keeper_is_on_by_default(tmp_path: Path) -> None:
+    """An award is credited as of its review deadline, so finalizing promptly is only a service:
+    a relay finalizes what is due unless told not to (issue 25)."""
+    from pydantic import SecretStr
+
+    from starfish_dao.relay.settings import RelaySettings
+
+    settings = RelaySettings(relayer_key=SecretStr("0x" + "11" * 32), db_path=tmp_path / "q.sqlite3")
+    assert settings.keeper_finalize is True
+
+
 def test_keepers_finalize_and_sweep_claims(dao: Dao, tmp_path: Path) -> None:
     relayer = Account.create()
     dao.chain.fund(relayer.address, 10 * ETHER)
