@@ -79,9 +79,10 @@ def contribute(
     if relay:
         from starfish_dao.relay.client import RelayClient
 
-        # someone who copied the commitment from the mempool posted it first: it is ours all the same
-        # (only its author can reveal it), so carry on
-        state = relayed.send(relay, None, "Commit", tolerate="RegistryAlreadyCommitted",
+        # signed: a relay pays for the Commits of active members only, charged to the member. Someone
+        # who copied the commitment from the mempool posted it first: it is ours all the same (only
+        # its author can reveal it), so carry on
+        state = relayed.send(relay, account, "Commit", tolerate="RegistryAlreadyCommitted",
                              commitment="0x" + committed.hex())  # fmt: skip
         if state["status"] == "already":
             console.print("the commitment was already on chain (posted by someone else); now pinning and revealing")
@@ -319,8 +320,11 @@ def todo(
     key_file: KeyOpt = None, rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonOpt = False,
     member: Annotated[str | None, typer.Option(metavar="ADDRESS", help="whose list (default: your key's)")] = None,
 ) -> None:  # fmt: skip
-    """What is waiting for you: work you may review, your work under review, your claimable pay."""
-    from starfish_dao.cli.common import address, money, token_symbol
+    """What is waiting for you: work to review, yours under review, what to finalize, your pay, your votes.
+
+    The same list as the relay's Atom feed and webhooks (`starfish_dao.domain.reminders`)."""
+    from starfish_dao.cli.common import address, token_symbol
+    from starfish_dao.domain.reminders import reminders
     from starfish_dao.verify.state import replay
 
     me = address(member, "--member") if member else load_key(key_file).address
@@ -329,41 +333,29 @@ def todo(
     now = sf.now()
     record = model.members.get(me)
     active = bool(record and record.active)
-    to_review = [
-        c for c in model.contributions.values()
-        if c.status == "pending" and c.deadline >= now and c.author != me and active
-        and all(r != me for r, _, _, _ in c.reviews) and model.review_weight(me, c) > 0
-    ]  # fmt: skip
-    mine = [c for c in model.contributions.values() if c.author == me and c.status == "pending"]
-    to_finalize = [c for c in model.contributions.values() if c.status == "pending" and c.deadline < now]
+    names = key_names()
+    items = reminders(model, me, now, sf.deployment.addresses, token_symbol, lambda a: who(a, names))
+    to_review = [model.contributions[i.data["contribution"]] for i in items if i.kind == "review"]
     pay = {t: model.claimable(me, t) for t in model.all_tokens()}
     data: dict[str, Any] = {
-        "member": me, "review": [c.id for c in to_review], "waiting": [c.id for c in mine],
-        "finalize": [c.id for c in to_finalize], "claimable": pay,
+        "member": me, "review": [c.id for c in to_review],
+        "waiting": [i.data["contribution"] for i in items if i.kind == "waiting"],
+        "finalize": [i.data["contribution"] for i in items if i.kind == "finalize"], "claimable": pay,
+        "items": [i.as_json() for i in items],
     }  # fmt: skip
-    names = key_names()
     data["names"] = {a: names[a] for a in [me, *(c.author for c in to_review)] if a in names}
     checks = _content_checks(to_review)
     data["content"] = {str(i): check.as_json() for i, check in checks.items()}
 
     def human() -> None:
         console.print(f"for {who(me, names)}{'' if active else ' (not an active member)'}:")
-        for c in to_review:
-            console.print(f"  review #{c.id}: {c.effort} min by {who(c.author, names)}, "
-                          f"{duration(c.deadline - now)} left (`starfish show {c.id}`)")  # fmt: skip
-            if checks[c.id].verdict == "mismatch":
-                console.print(f"    [bold red]WARNING[/]: {checks[c.id].message}")
-        for c in mine:
-            left = c.deadline - now
-            console.print(f"  your #{c.id}: {len(c.reviews)} reviews so far, "
-                          + (f"{duration(left)} left" if left >= 0 else "window closed: finalize it"))  # fmt: skip
-        for c in to_finalize:
-            if c.author != me:
-                console.print(f"  finalize #{c.id}: its window closed (anyone may)")
-        for token, wei in pay.items():
-            if wei:
-                console.print(f"  claim {money(wei, token_symbol(token))} (`starfish claim`)")
-        if not (to_review or mine or to_finalize or any(pay.values())):
+        for item in items:
+            console.print(f"  {item.title}", highlight=False, markup=False)
+            console.print(f"    {item.text}", highlight=False, markup=False, style="dim")
+            number = int(item.data.get("contribution", 0))
+            if item.kind == "review" and checks[number].verdict == "mismatch":
+                console.print(f"    [bold red]WARNING[/]: {checks[number].message}")
+        if not items:
             console.print("  nothing to do")
 
     emit(data, as_json, human)

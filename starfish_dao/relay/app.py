@@ -92,9 +92,10 @@ def create_app(settings: RelaySettings | None = None, relay: Relay | None = None
         log.error("internal error: %s", scrub(f"{type(exc).__name__}: {exc}"))
         return problem(500, "internal", "the relay failed on this request; it is logged")
 
+    from starfish_dao.relay.feed import feed
     from starfish_dao.relay.page import page, views
 
-    for router in (*ROUTERS, views, page):
+    for router in (*ROUTERS, feed, views, page):
         app.include_router(router)
     from starfish_dao.relay.docs import add_docs
 

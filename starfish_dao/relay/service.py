@@ -168,6 +168,12 @@ class Relay:
         self.checks: Batcher[tuple[Checked, list[Action]], Checked | Refusal] | None = None
         self._keeper_stop = threading.Event()
         self._keeper: threading.Thread | None = None
+        from starfish_dao.relay.notifier import Notifier
+        from starfish_dao.relay.outbox import Outbox
+
+        queue = settings.queue_path()  # reminders: what was seen when, and what was delivered to whom
+        self.outbox = Outbox(queue.with_name(queue.stem + ".reminders.sqlite3"))
+        self.notifier = Notifier(self)
 
     def start(self) -> None:
         self._warn_if_unfunded()
@@ -198,6 +204,7 @@ class Relay:
         if self.settings.keeper_finalize or self.settings.keeper_claim_threshold_wei is not None:
             self._keeper = threading.Thread(target=self._keep, name="keeper", daemon=True)
             self._keeper.start()
+        self.notifier.start()
 
     def _warn_if_unfunded(self) -> None:
         """Says so, loudly, when the relayer cannot pay for one action at the gas cap: every action
@@ -226,6 +233,7 @@ class Relay:
 
     def stop(self) -> None:
         self._keeper_stop.set()
+        self.notifier.stop()
         if self.checks is not None:
             self.checks.stop()
         if self.commits is not None:
@@ -235,6 +243,7 @@ class Relay:
         self.submitter.stop()
         self.state.stop()
         self.queue.close()
+        self.outbox.close()
 
     # ------------------------------------------------------------------ accepting
 

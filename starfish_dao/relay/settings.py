@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import BaseModel, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from starfish_dao import config
+
+
+class Webhook(BaseModel):
+    """Where reminders go (`starfish_dao.relay.notifier`): a generic JSON webhook signed with
+    HMAC-SHA256 (`secret`), a Matrix room (`url` = the room's send endpoint, `token` = an access
+    token), a Discord webhook, or an ntfy topic URL; for the listed members, or every member."""
+
+    name: str = ""  # what the logs and /v1/info call it; default: the kind and the position
+    kind: Literal["json", "matrix", "discord", "ntfy"] = "json"
+    url: str
+    secret: SecretStr | None = None  # json: the shared secret of the signature (required)
+    token: SecretStr | None = None  # matrix: the access token; ntfy: an optional access token
+    members: list[str] = []  # checksummed addresses; empty: every member
 
 
 class RelaySettings(BaseSettings):
@@ -56,6 +70,14 @@ class RelaySettings(BaseSettings):
     max_connections: int = 2048  # open connections beyond this are closed at once
     max_sse_clients: int = 1000
     access_log: bool = False
+    # reminders (what waits for each member): webhooks as JSON, e.g. STARFISH_RELAY_WEBHOOKS='[{"kind":
+    # "ntfy", "url": "https://ntfy.sh/our-space", "members": ["0x..."]}]'; the Atom feed needs none
+    webhooks: list[Webhook] = []
+    reminder_interval: float = 30.0  # seconds between looks at what waits for whom
+    webhook_backoff: float = 10.0  # the first retry after a failed delivery; doubled each time
+    webhook_max_backoff: float = 3600.0  # retries never wait longer than this (and never stop)
+    webhook_timeout: float = 10.0
+    public_url: str | None = None  # the relay's address as members reach it: links in reminders
 
     @field_validator(
         "max_body_bytes",

@@ -1,0 +1,160 @@
+"""What waits for one member, as one list: `starfish todo` prints it, the relay serves it as an Atom
+feed (`/v1/members/{address}/feed.atom`) and delivers each item once to webhooks.
+
+Every item has an `id` that names what it is about (`review:3`, `vote:<proposal>`, `pay:ETH:<wei>`):
+the same situation keeps its id, so a receiver is told once; a new situation (more pay, the last day
+of a vote) is a new item. Times count from the chain's clock (`now`, the latest block's time)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
+from starfish_dao.domain.model import ETH, Model
+from starfish_dao.domain.units import amount
+
+DAY = 86400
+#: a vote "closes soon" in its last day: a second reminder for those who have not voted
+CLOSING = DAY
+#: calls of a proposal that concern one member: its first argument is that member
+_CONCERNS = {
+    ("membership", keccak(text="suspend(address)")[:4]): "suspend",
+    ("splitter", keccak(text="slash(address,uint256)")[:4]): "slash",
+}
+_OPEN_STATES = ("Pending", "Active", "Succeeded", "Queued")
+
+
+@dataclass(frozen=True)
+class Reminder:
+    id: str  # stable for one situation: what receivers are told once
+    kind: str  # review, waiting, finalize, pay, vote, vote-closing, concerns
+    member: str
+    title: str  # one line, in people's units
+    text: str  # a sentence or two: what, by when, how to act
+    since: int  # chain time the situation began (submitted, voting opened, ...)
+    deadline: int | None = None  # chain time it must be done by, when there is one
+    link: str = ""  # the page's route, relative to the relay ("#/contribution/3")
+    data: dict[str, Any] = field(default_factory=dict)  # raw values (wei, ids) for programs
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def short(address: str) -> str:
+    return address[:6] + "…" + address[-4:]
+
+
+def when(timestamp: int) -> str:
+    """`2026-12-09 21:30 UTC`: the same for every receiver, wherever the relay runs."""
+    return datetime.fromtimestamp(int(timestamp), UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def left(seconds: int) -> str:
+    seconds = max(int(seconds), 0)
+    days, rest = divmod(seconds, DAY)
+    hours, rest = divmod(rest, 3600)
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min"
+
+
+def _symbol(token: str) -> str:
+    return "ETH" if token == ETH else short(token)
+
+
+def _concerns(p: Any, member: str, contracts: Mapping[str, str]) -> list[str]:
+    """What the proposal's calls would do to `member`: ["suspend"], ["slash 20 %"], or []."""
+    roles = {address.lower(): role for role, address in contracts.items()}
+    found = []
+    for target, data in zip(p.targets, p.calldatas, strict=False):
+        data = bytes(data)
+        what = _CONCERNS.get((roles.get(str(target).lower(), ""), data[:4]))
+        if what is None or len(data) < 36:
+            continue
+        if to_checksum_address(data[16:36]) != member:
+            continue
+        if what == "slash" and len(data) >= 68:
+            what = f"slash {int.from_bytes(data[36:68], 'big') / 100:g} % of the points of"
+        found.append(what)
+    return found
+
+
+def reminders(
+    model: Model,
+    member: str,
+    now: int,
+    contracts: Mapping[str, str] | None = None,
+    symbol: Callable[[str], str] = _symbol,
+    name: Callable[[str], str] = short,
+) -> list[Reminder]:
+    """Everything that waits for `member` (checksummed) at chain time `now`, most urgent first."""
+    out: list[Reminder] = []
+    record = model.members.get(member)
+    active = bool(record and record.active)
+    for c in sorted(model.contributions.values(), key=lambda c: c.deadline):
+        if c.status != "pending":
+            continue
+        facts = {"contribution": c.id, "author": c.author, "effort": c.effort}
+        if c.deadline >= now and c.author != member and active and all(r != member for r, *_ in c.reviews) \
+                and model.review_weight(member, c) > 0:  # fmt: skip
+            out.append(Reminder(
+                f"review:{c.id}", "review", member,
+                f"Review #{c.id}: {c.effort} min of work by {name(c.author)}, {left(c.deadline - now)} left",
+                f"Work #{c.id} by {name(c.author)} ({c.effort} min) waits for your review until {when(c.deadline)} "
+                f"({left(c.deadline - now)} from now by the chain's clock): `starfish review {c.id} --stars N`, "
+                "or the page.", c.submitted_at, c.deadline, f"#/contribution/{c.id}", facts,
+            ))  # fmt: skip
+        elif c.author == member:
+            closes = f"its review window closes {when(c.deadline)}" if c.deadline >= now else "its window closed"
+            out.append(Reminder(
+                f"waiting:{c.id}", "waiting", member,
+                f"Your #{c.id} is under review: {len(c.reviews)} review(s) so far",
+                f"Your work #{c.id} has {len(c.reviews)} review(s); {closes}. Once it is finalized (anyone may, "
+                "the relay does), its points count from the deadline, and your pay grows with every receipt "
+                "after that.", c.submitted_at, c.deadline, f"#/contribution/{c.id}", facts,
+            ))  # fmt: skip
+        elif c.deadline < now:
+            out.append(Reminder(
+                f"finalize:{c.id}", "finalize", member, f"#{c.id} may be finalized",
+                f"The review window of #{c.id} closed {when(c.deadline)}: anyone may finalize it "
+                f"(`starfish finalize {c.id}`).", c.deadline, None, f"#/contribution/{c.id}", facts,
+            ))  # fmt: skip
+    for token in model.all_tokens():
+        wei = model.claimable(member, token)
+        if wei:
+            shown = f"{amount(wei)} {symbol(token)}"
+            out.append(Reminder(
+                f"pay:{token}:{wei}", "pay", member, f"{shown} to claim",
+                f"You may claim {shown}: `starfish claim`, or the page (through the relay: no ETH needed).",
+                now, None, f"#/member/{member}", {"token": token, "wei": str(wei)},
+            ))  # fmt: skip
+    for pid, p in model.proposals.items():
+        state = model.proposal_state(pid, now)
+        title = p.description.split("\n")[0]
+        short_id = f"{pid:064x}"[:8]
+        facts = {"proposal": str(pid), "short": short_id, "state": state}
+        concerns = _concerns(p, member, contracts or {})
+        if concerns and state in _OPEN_STATES:
+            out.append(Reminder(
+                f"concerns:{pid}", "concerns", member, f"A proposal would {' and '.join(concerns)} you: {title}",
+                f"Proposal {short_id} ({title}) would {' and '.join(concerns)} you; it is {state.lower()}, voting "
+                f"closes {when(p.vote_end)}. `starfish proposals` shows it; you may vote and say why.",
+                p.vote_start, p.vote_end, "#/governance", facts,
+            ))  # fmt: skip
+        if state != "Active" or member in p.voters or model.votes_at(member, p.vote_start) <= 0:
+            continue
+        closing = p.vote_end - now < CLOSING
+        kind = "vote-closing" if closing else "vote"
+        out.append(Reminder(
+            f"{kind}:{pid}", kind, member,
+            f"{'Last day to vote' if closing else 'Vote open'}: {title} ({left(p.vote_end - now)} left)",
+            f"Proposal {short_id} ({title}) is open to your vote until {when(p.vote_end)}: "
+            f"`starfish vote {short_id} for|against|abstain`, or the page.",
+            max(p.vote_start, p.vote_end - CLOSING) if closing else p.vote_start, p.vote_end, "#/governance", facts,
+        ))  # fmt: skip
+    return out
