@@ -26,6 +26,7 @@ from starfish_dao.domain import fastabi as fast
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.address import address_problem
 from starfish_dao.domain.model import ETH
+from starfish_dao.relay import commits
 from starfish_dao.relay.problems import Refusal, scrub
 from starfish_dao.relay.submitter import TIP
 
@@ -34,7 +35,7 @@ log = logging.getLogger("starfish.relay")
 MAX_REVENUE_TOKENS = 8
 
 SIGNED = ("Join", "Leave", "Submit", "Review", "ClaimTo", "ClaimIncarnationTo", "Ballot")
-UNSIGNED = ("Commit", "Finalize", "Claim")
+UNSIGNED = ("Finalize", "Claim")  # a Commit is signed for the relay only (relay/commits.py)
 #: Gas each action may use; the simulation runs with this limit, so an action that needs more is refused.
 GAS_LIMITS = {
     "Join": 200_000, "Leave": 150_000, "Submit": 300_000, "Review": 250_000, "Claim": 200_000, "ClaimTo": 220_000,
@@ -226,6 +227,10 @@ class Checker:
                 )
                 slot["vote_ends"] = len(payload)
                 payload.append(_eth_call(len(payload), self.sf.contracts["governor"].address, call))
+            if checked.kind == "Commit":  # the relay pays for active members' commits only
+                slot["member"] = len(payload)
+                payload.append(_eth_call(len(payload), self.sf.membership.address,
+                                         commits.is_active_call(str(checked.signer))))  # fmt: skip
             if checked.signer is not None:
                 # a signer with code (a contract, or an EIP-7702 delegation) is checked on chain by
                 # ERC-1271, whose answer can depend on the transaction itself (gas price, origin):
@@ -283,6 +288,11 @@ class Checker:
                                       "delegation): its signature is checked by the contract at mining time and "
                                       "can depend on the transaction, so this relay does not pay for it; send it "
                                       "directly")  # fmt: skip
+                if "member" in slot:
+                    answer = answers[slot["member"]]
+                    if "error" in answer:
+                        raise OSError(f"the node refused a read: {answer['error']}")
+                    commits.require_member(str(checked.signer), answer["result"])
                 if "vote_ends" in slot:
                     answer = answers[slot["vote_ends"]]
                     if "error" in answer:
@@ -316,6 +326,12 @@ class Checker:
                 now = int(self.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
                 used = checked.kind != "Ballot" and self._nonce_used(checked.kind, checked.signer, checked.nonce)
                 self._deadline_and_nonce(checked, now, used)
+            if checked.kind == "Commit":
+                member = str(checked.signer)
+                now = int(self.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+                self._deadline_and_nonce(checked, now, False)
+                call = {"to": self.sf.membership.address, "data": commits.is_active_call(member)}
+                commits.require_member(member, self.sf.w3.eth.call(call))  # type: ignore[arg-type]
             claim = claim_of(checked)
             if claim is not None:
                 splitter = self.sf.splitter
@@ -383,11 +399,9 @@ class Checker:
         action = body.get("action")
         if action in SIGNED:
             return self._signed(action, body)
-        if action == "Commit":
-            commitment = field_value(body.get("commitment"), "commitment", "bytes32")
-            request = {"action": action, "commitment": commitment}
-            call = self.sf.registry.functions.commit(bytes.fromhex(commitment[2:]))
-            return Checked(digest(request), action, None, request, *self._encode(call), GAS_LIMITS[action])
+        if action == "Commit":  # signed by an active member, for the relay only
+            fields = commits.parse(body, self.chain_id, fast.checksum(self.sf.registry.address))
+            return Checked(kind=action, gas=GAS_LIMITS[action], **fields)
         if action == "Finalize":
             contribution = _int(body.get("contribution"), "contribution")
             request = {"action": action, "contribution": contribution}
@@ -401,7 +415,7 @@ class Checker:
             call = self.sf.splitter.functions.claim(member, token)
             return Checked(digest(request), action, None, request, *self._encode(call), GAS_LIMITS[action],
                            conflict_key=f"claim:{member}:{token}")  # fmt: skip
-        known = ", ".join((*SIGNED, *UNSIGNED))
+        known = ", ".join((*SIGNED, "Commit", *UNSIGNED))
         raise Refusal(400, "unknown_action", f"unknown action {action!r}; known: {known}")
 
     def _encode(self, call: Any) -> tuple[str, bytes]:
@@ -527,9 +541,9 @@ class Checker:
                 from starfish_dao.chain.errors import revert_from_exception
 
                 revert = revert_from_exception(exc)
-                raise Refusal(
-                    422, "would_revert", str(revert or exc), {"error": revert.name if revert else ""}
-                ) from exc
+                args = {k: str(v) for k, v in revert.error_args.items()} if revert else {}
+                raise Refusal(422, "would_revert", str(revert or exc), {"error": revert.name if revert else "",
+                              "args": args, "chainTime": int(self.sf.now())}) from exc  # fmt: skip
             return checked
         answer = self.rpc._post([{"jsonrpc": "2.0", "id": 0, "method": "eth_call", "params": [params, "latest"]}])[0]
         self._simulation_outcome(checked, answer)
@@ -544,15 +558,13 @@ class Checker:
         if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
             revert = decode_revert(data)
             args = {k: str(v) for k, v in revert.error_args.items()}
+            # the chain's time of the check: a client tells "closes in 2 d 23 h" from it, not from its own clock
+            told = {"error": revert.name, "args": args, "chainTime": self._chain_time or int(self.sf.now())}
             if revert.name == "NonceAlreadyUsed":
-                raise Refusal(409, "nonce_used", f"nonce {checked.nonce} of {checked.signer} is already used",
-                              {"error": revert.name, "args": args})  # fmt: skip
+                raise Refusal(409, "nonce_used", f"nonce {checked.nonce} of {checked.signer} is already used", told)
             if revert.name == "SignatureExpired":
-                raise Refusal(422, "expired", f"the signature expired at {checked.deadline}",
-                              {"error": revert.name, "args": args})  # fmt: skip
-            raise Refusal(
-                422, "would_revert", f"the contract would revert: {revert}", {"error": revert.name, "args": args}
-            )
+                raise Refusal(422, "expired", f"the signature expired at {checked.deadline}", told)
+            raise Refusal(422, "would_revert", f"the contract would revert: {revert}", told)
         message = str(answer["error"].get("message", answer["error"]))
         if "gas" in message.lower():
             raise Refusal(422, "gas_cap", f"the action needs more than {checked.gas} gas: {message}")

@@ -12,6 +12,7 @@ from eth_account.signers.local import LocalAccount
 
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.errors import StarfishError
+from starfish_dao.relay import commits
 
 
 class RelayError(StarfishError, RuntimeError):
@@ -82,7 +83,15 @@ class RelayClient:
         for name, value in fields.items():
             if str(message.get(name)).lower() != str(value).lower():
                 raise RelayError(0, {"code": "tampered", "detail": f"the relay changed {name}: {message.get(name)}"})
-        if message.get(td.signer_field(action)) != account.address:
+        if action == "Commit":  # the relay's own RelayCommit, in its own domain: nothing a contract takes
+            primary, signer_field = commits.PRIMARY, "member"
+            mine = data.get("types", {}).get(primary) == commits.FIELDS
+            mine = mine and data.get("domain", {}).get("name") == commits.DOMAIN_NAME
+        else:
+            primary, signer_field, mine = action, td.signer_field(action), True
+        if data.get("primaryType") != primary or not mine:
+            raise RelayError(0, {"code": "tampered", "detail": f"the relay asked to sign another thing than {primary}"})
+        if message.get(signer_field) != account.address:
             raise RelayError(0, {"code": "tampered", "detail": "the relay named another signer"})
         signature = account.sign_message(td.signable(data)).signature
         return {"action": action, "typedData": data, "signature": "0x" + bytes(signature).hex()}
@@ -93,9 +102,10 @@ class RelayClient:
     def send(self, body: dict[str, Any]) -> dict[str, Any]:
         return dict(self._json("POST", "/v1/actions", json=body))
 
-    def commit(self, commitment: bytes) -> dict[str, Any]:
-        """Posts a commitment (it reveals nothing; the relay pays the gas)."""
-        return self.send({"action": "Commit", "commitment": "0x" + commitment.hex()})
+    def commit(self, account: LocalAccount, commitment: bytes) -> dict[str, Any]:
+        """Posts a commitment (it reveals nothing), signed by `account`, an active member: the relay
+        pays its gas and counts it against that member's budget (relay/commits.py)."""
+        return self.sign_and_send(account, "Commit", commitment="0x" + commitment.hex())
 
     def finalize(self, contribution: int) -> dict[str, Any]:
         return self.send({"action": "Finalize", "contribution": contribution})

@@ -26,6 +26,8 @@ TITLES = {
     "malformed": "The request is malformed",
     "unknown_action": "Unknown action",
     "bad_signature": "The signature does not match",
+    "signature_required": "A relayed Commit must be signed by an active member",
+    "not_a_member": "Not an active member",
     "wrong_domain": "Signed for another chain or contract",
     "expired": "The signature expired",
     "nonce_used": "The nonce is already used",

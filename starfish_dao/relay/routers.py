@@ -12,12 +12,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
+from starfish_dao.domain import fastabi as fast
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.charter import PARAMETER_KEYS
 from starfish_dao.domain.errors import IPFSError
 from starfish_dao.domain.model import Model
 from starfish_dao.domain.unixfs import CID
-from starfish_dao.relay import intake
+from starfish_dao.relay import commits, intake
 from starfish_dao.relay.actions import SIGNED, _address, field_value
 from starfish_dao.relay.problems import Refusal
 from starfish_dao.relay.service import Relay
@@ -226,7 +227,7 @@ actions = APIRouter(prefix="/v1/actions", tags=["actions"])
 
 
 class TypedDataRequest(BaseModel):
-    action: str = Field(description="Join, Leave, Submit, Review, ClaimTo, ClaimIncarnationTo or Ballot")
+    action: str = Field(description="Join, Leave, Submit, Review, ClaimTo, ClaimIncarnationTo, Ballot or Commit")
     signer: str = Field(description="the member who will sign")
     fields: dict[str, Any] = Field(
         default_factory=dict, description="the action's own fields (e.g. contribution, stars)"
@@ -240,9 +241,17 @@ class TypedDataRequest(BaseModel):
 @actions.post("/typed-data", summary="EIP-712 typed data for an action, with an unused nonce and a deadline")
 def typed_data(body: TypedDataRequest, request: Request, relay: RelayDep) -> dict[str, Any]:
     # its per-IP rate was checked by the Guard, before the body was read
-    if body.action not in SIGNED:
-        raise Refusal(400, "unknown_action", f"signed actions are {', '.join(SIGNED)}")
+    if body.action not in (*SIGNED, "Commit"):
+        raise Refusal(400, "unknown_action", f"signed actions are {', '.join(SIGNED)} and Commit")
     signer = _address(body.signer, "signer")
+    if body.action == "Commit":  # signed for the relay only: who pays for it (relay/commits.py)
+        if set(body.fields) != {"commitment"}:
+            raise Refusal(400, "malformed", 'a Commit\'s fields are exactly {"commitment": "0x..."}')
+        ttl = body.ttl if body.ttl is not None else relay.settings.signature_ttl
+        data = commits.typed_data(relay.sf.deployment.chain_id, fast.checksum(relay.sf.registry.address), signer,
+                                  field_value(body.fields["commitment"], "commitment", "bytes32"),
+                                  relay.sf.now() + ttl)  # fmt: skip
+        return {"typedData": data}
     fields = dict(body.fields)
     for f in td.ACTION_TYPES[body.action]:
         name, typ = f["name"], f["type"]

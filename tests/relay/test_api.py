@@ -39,9 +39,11 @@ def test_a_member_without_eth_joins_submits_reviews_and_is_paid(relay: RelayHarn
     assert dao.sf.w3.eth.get_balance(newcomer.address) == 0
     work = b"newcomer's work\n" * 100
     digest, salt = content_hash(work), new_salt()
-    # first the commitment (it reveals nothing), then the file, then the signed reveal
+    # first the commitment (it reveals nothing; signed: the relay pays for members' commits only),
+    # then the file, then the signed reveal
     posted = c.post(
-        "/v1/actions", json={"action": "Commit", "commitment": "0x" + commitment(newcomer.address, digest, salt).hex()}
+        "/v1/actions",
+        json=relay.signed(newcomer, "Commit", commitment="0x" + commitment(newcomer.address, digest, salt).hex()),
     )
     assert posted.status_code == 202, posted.text
     assert relay.wait(posted.json()["id"])["status"] == "mined"

@@ -108,6 +108,20 @@ def signed(sf: Any, account: LocalAccount, action: str, **fields: Any) -> dict[s
     return {"action": action, "typedData": signed_action.typed_data, "signature": "0x" + signed_action.signature.hex()}
 
 
+def signed_commit(sf: Any, account: LocalAccount, commitment: bytes) -> dict[str, Any]:
+    """A Commit as the relay carries it: signed by the member (a RelayCommit, for the relay only)."""
+    from starfish_dao.domain import typed_data as td
+    from starfish_dao.relay import commits
+
+    data = commits.typed_data(sf.deployment.chain_id, sf.registry.address, account.address, "0x" + commitment.hex(),
+                              sf.now() + 3600)  # fmt: skip
+    return {
+        "action": "Commit",
+        "typedData": data,
+        "signature": "0x" + bytes(account.sign_message(td.signable(data)).signature).hex(),
+    }
+
+
 def _descendants(root: int) -> list[int]:
     """``root`` and every process below it (read from /proc)."""
     parents: dict[int, list[int]] = {}
@@ -401,7 +415,7 @@ def test_reveals_of_one_content_by_several_authors_cost_one_transaction(dao: Dao
     content = secrets.token_bytes(32)
     salts = [new_salt() for _ in authors]
     for author, salt in zip(authors, salts, strict=True):  # in order: the first is the earliest
-        body = {"action": "Commit", "commitment": "0x" + commitment(author.address, content, salt).hex()}
+        body = signed_commit(dao.sf, author, commitment(author.address, content, salt))
         committed = requests.post(f"{relay.url}/v1/actions", json=body, timeout=10)
         assert relay.wait(committed.json()["id"])["status"] == "mined"
     dao.chain.increase_time(1)
@@ -437,10 +451,7 @@ def test_reviews_of_a_contribution_being_superseded_are_refused_not_paid_for(dao
         assert relay.wait(joined.json()["id"])["status"] == "mined"
     content, salts = secrets.token_bytes(32), {x.address: new_salt(), c.address: new_salt()}
     for author in (x, c):  # X commits first
-        body = {
-            "action": "Commit",
-            "commitment": "0x" + commitment(author.address, content, salts[author.address]).hex(),
-        }
+        body = signed_commit(dao.sf, author, commitment(author.address, content, salts[author.address]))
         assert (
             relay.wait(requests.post(f"{relay.url}/v1/actions", json=body, timeout=10).json()["id"])["status"]
             == "mined"

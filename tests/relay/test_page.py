@@ -337,6 +337,23 @@ def test_a_newcomer_joins_contributes_is_reviewed_paid_and_members_vote_through_
     page.locator("#activity li").first.wait_for()  # live activity arrived over server-sent events
 
 
+def test_a_member_contributes_through_the_relay_signing_its_commit(site: Site, tmp_path: Path) -> None:
+    """Issue 24, finding 5: the relay pays for an active member's Commit only, so the page has the
+    wallet sign it (a RelayCommit, shown before the wallet asks) and then the Submit; the wallet
+    sends nothing, and both steps' progress stays on the form."""
+    sf, ada = site.dao.sf, site.dao["ada"]
+    site.connect(ada)
+    work = tmp_path / "reading-list.txt"
+    work.write_bytes(b"Books for the reading corner.\n" * 40)
+    before = sf.registry.functions.contributionCount().call()
+    form = site.act("contribute", via="relay", mined=2, file=str(work), effort="30")
+    assert [d["primaryType"] for d in site.wallet.signed] == ["RelayCommit", "Submit"] and site.wallet.sent == []
+    shown = form.locator(".progress").inner_text()
+    assert "RelayCommit" in shown and "Starfish Relay" in shown and "Submit" in shown and "pinned as" in shown
+    contribution = sf.registry.functions.contributionCount().call()
+    assert contribution == before + 1 and sf.contribution(contribution)["author"] == ada.address
+
+
 def test_every_number_on_the_overview_and_members_pages_equals_the_contracts_views(site: Site) -> None:
     dao, sf, page = site.dao, site.dao.sf, site.page
     sf.pay_eth(dao["zed"], 2 * ETHER + 7)  # odd wei: rounding shows up if anything is off

@@ -314,8 +314,9 @@ async function connect() {
 
 function showSigning(form, typedData) {
   const fields = Object.entries(typedData.message).map(([k, v]) => `<dt>${esc(k)}</dt><dd class="mono">${esc(v)}</dd>`).join("");
-  $(".progress", form).innerHTML = `<div class="signing"><p>Your wallet will ask you to sign <strong>${esc(typedData.primaryType)}</strong>
-    for ${esc(typedData.domain.name)} (chain ${typedData.domain.chainId}, contract <span class="mono">${esc(typedData.domain.verifyingContract)}</span>):</p><dl>${fields}</dl></div>`;
+  // appended: a contribution signs twice (its Commit, then its Submit), and the first's progress stays
+  $(".progress", form).insertAdjacentHTML("beforeend", `<div class="signing"><p>Your wallet will ask you to sign <strong>${esc(typedData.primaryType)}</strong>
+    for ${esc(typedData.domain.name)} (chain ${typedData.domain.chainId}, contract <span class="mono">${esc(typedData.domain.verifyingContract)}</span>):</p><dl>${fields}</dl></div>`);
 }
 
 function progress(form, text, cls = "") {
@@ -412,7 +413,8 @@ const ACTIONS = {
     // the commitment reveals nothing: keccak256(abi.encode(author, contentHash, salt)), computed here
     const commitment = "0x" + keccak256(hexToBytes(word(state.account) + contentHash.slice(2) + salt.slice(2)));
     progress(form, "committing (nothing about the file is published yet);");
-    if (via === "relay") await relayUnsigned(form, { action: "Commit", commitment });
+    // the relay pays for an active member's Commit only: the wallet signs it (a RelayCommit, for the relay)
+    if (via === "relay") await signAndRelay(form, "Commit", { commitment });
     else await direct(form, "registry", "commit(bytes32)", ["bytes32"], [commitment]);
     const upload = new FormData(); upload.append("file", file);
     const pinned = await api("/v1/artifacts", { method: "POST", body: upload });
