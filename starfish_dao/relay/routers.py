@@ -285,7 +285,7 @@ def client_ip(request: Request) -> str:
 
 
 @actions.post(
-    "", status_code=202, summary="Submit a signed action (or a commit, finalize or claim); answers once it is on disk",
+    "", status_code=202, summary="A signed action (a member's Commit too), a Finalize or a Claim; answers once on disk",
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}},
 )  # fmt: skip
 async def post_action(request: Request, relay: RelayDep) -> JSONResponse:
