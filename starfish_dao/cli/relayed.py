@@ -19,7 +19,10 @@ def explain(exc: Any) -> str:
     body = getattr(exc, "body", {}) or {}
     name = body.get("contractError")
     if name:
-        return humanize(ContractRevert(str(name), dict(body.get("args") or {})))
+        revert = ContractRevert(str(name), dict(body.get("args") or {}))
+        if isinstance(body.get("chainTime"), int):  # deadlines count from the chain's clock, as the relay read it
+            revert.chain_time = int(body["chainTime"])
+        return humanize(revert)
     return str(body.get("detail") or exc)
 
 

@@ -65,3 +65,24 @@ def test_the_cli_counts_time_left_from_the_chain(dao: Dao, tmp_path: Path) -> No
     left = dao.model().contributions[number].deadline - dao.sf.now()
     expected = f"{left // DAY} d {left % DAY // 3600} h"
     assert re.search(rf"open for {expected}", run("show", str(number))), expected
+
+
+def test_a_relayed_refusal_counts_from_the_chain(dao: Dao, tmp_path: Path) -> None:
+    """A refusal told through a relay ("the review window of #3 closes in ...") counts from the chain's
+    clock, as the relay saw it, not from the computer's: here the chain runs 30 days ahead."""
+    from tests.relay.test_page import _relay
+
+    dao.chain.increase_time(30 * DAY)
+    number = dao.sf.submit(dao["eli"], artifact_cid("eli's shelf plan"), 60)
+    url, relay = _relay(dao, tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STARFISH_")}
+    env.update(STARFISH_HOME=str(tmp_path / "cli-home"))
+    try:
+        out = subprocess.run([sys.executable, "-m", "starfish_dao.cli", "finalize", str(number), "--relay", url],
+                             capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    finally:
+        relay.terminate()
+        relay.wait(timeout=20)
+    assert out.returncode == 1, out.stdout + out.stderr
+    left = dao.model().contributions[number].deadline - dao.sf.now()
+    assert f"closes in {left // DAY} d {left % DAY // 3600} h" in out.stderr, out.stderr
