@@ -325,6 +325,7 @@ def todo(
     The same list as the relay's Atom feed and webhooks (`starfish_dao.domain.reminders`)."""
     from starfish_dao.cli.common import address, token_symbol
     from starfish_dao.domain.reminders import reminders
+    from starfish_dao.domain.units import local_time
     from starfish_dao.verify.state import replay
 
     me = address(member, "--member") if member else load_key(key_file).address
@@ -334,7 +335,7 @@ def todo(
     record = model.members.get(me)
     active = bool(record and record.active)
     names = key_names()
-    items = reminders(model, me, now, sf.deployment.addresses, token_symbol, lambda a: who(a, names))
+    items = reminders(model, me, now, sf.deployment.addresses, token_symbol, lambda a: who(a, names), local_time)
     to_review = [model.contributions[i.data["contribution"]] for i in items if i.kind == "review"]
     pay = {t: model.claimable(me, t) for t in model.all_tokens()}
     data: dict[str, Any] = {

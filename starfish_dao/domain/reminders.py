@@ -68,7 +68,7 @@ def _symbol(token: str) -> str:
 
 
 def _concerns(p: Any, member: str, contracts: Mapping[str, str]) -> list[str]:
-    """What the proposal's calls would do to `member`: ["suspend"], ["slash 20 %"], or []."""
+    """What the proposal's calls would do to `member`: ["suspend you"], ["slash 20 % of your points"], []."""
     roles = {address.lower(): role for role, address in contracts.items()}
     found = []
     for target, data in zip(p.targets, p.calldatas, strict=False):
@@ -79,8 +79,8 @@ def _concerns(p: Any, member: str, contracts: Mapping[str, str]) -> list[str]:
         if to_checksum_address(data[16:36]) != member:
             continue
         if what == "slash" and len(data) >= 68:
-            what = f"slash {int.from_bytes(data[36:68], 'big') / 100:g} % of the points of"
-        found.append(what)
+            what = f"slash {int.from_bytes(data[36:68], 'big') / 100:g} % of your points"
+        found.append(what if what != "suspend" else "suspend you")
     return found
 
 
@@ -91,8 +91,11 @@ def reminders(
     contracts: Mapping[str, str] | None = None,
     symbol: Callable[[str], str] = _symbol,
     name: Callable[[str], str] = short,
+    date: Callable[[int], str] = when,
 ) -> list[Reminder]:
-    """Everything that waits for `member` (checksummed) at chain time `now`, most urgent first."""
+    """Everything that waits for `member` (checksummed) at chain time `now`: work to review (soonest
+    deadline first), own work, what to finalize, pay, then proposals. `symbol`, `name` and `date`
+    say a token, an address and a time for the reader (the CLI: local key names, local time)."""
     out: list[Reminder] = []
     record = model.members.get(member)
     active = bool(record and record.active)
@@ -105,23 +108,25 @@ def reminders(
             out.append(Reminder(
                 f"review:{c.id}", "review", member,
                 f"Review #{c.id}: {c.effort} min of work by {name(c.author)}, {left(c.deadline - now)} left",
-                f"Work #{c.id} by {name(c.author)} ({c.effort} min) waits for your review until {when(c.deadline)} "
+                f"Work #{c.id} by {name(c.author)} ({c.effort} min) waits for your review until {date(c.deadline)} "
                 f"({left(c.deadline - now)} from now by the chain's clock): `starfish review {c.id} --stars N`, "
                 "or the page.", c.submitted_at, c.deadline, f"#/contribution/{c.id}", facts,
             ))  # fmt: skip
         elif c.author == member:
-            closes = f"its review window closes {when(c.deadline)}" if c.deadline >= now else "its window closed"
+            closes = (f"its review window closes {date(c.deadline)} (in {left(c.deadline - now)})"
+                      if c.deadline >= now else "its review window closed")  # fmt: skip
+            n = len(c.reviews)
+            reviews = {0: "no reviews yet", 1: "1 review so far"}.get(n, f"{n} reviews so far")
             out.append(Reminder(
-                f"waiting:{c.id}", "waiting", member,
-                f"Your #{c.id} is under review: {len(c.reviews)} review(s) so far",
-                f"Your work #{c.id} has {len(c.reviews)} review(s); {closes}. Once it is finalized (anyone may, "
+                f"waiting:{c.id}", "waiting", member, f"Your #{c.id} is under review: {reviews}",
+                f"Your work #{c.id} has {reviews}; {closes}. Once it is finalized (anyone may, "
                 "the relay does), its points count from the deadline, and your pay grows with every receipt "
                 "after that.", c.submitted_at, c.deadline, f"#/contribution/{c.id}", facts,
             ))  # fmt: skip
         elif c.deadline < now:
             out.append(Reminder(
                 f"finalize:{c.id}", "finalize", member, f"#{c.id} may be finalized",
-                f"The review window of #{c.id} closed {when(c.deadline)}: anyone may finalize it "
+                f"The review window of #{c.id} closed {date(c.deadline)}: anyone may finalize it "
                 f"(`starfish finalize {c.id}`).", c.deadline, None, f"#/contribution/{c.id}", facts,
             ))  # fmt: skip
     for token in model.all_tokens():
@@ -141,9 +146,9 @@ def reminders(
         concerns = _concerns(p, member, contracts or {})
         if concerns and state in _OPEN_STATES:
             out.append(Reminder(
-                f"concerns:{pid}", "concerns", member, f"A proposal would {' and '.join(concerns)} you: {title}",
-                f"Proposal {short_id} ({title}) would {' and '.join(concerns)} you; it is {state.lower()}, voting "
-                f"closes {when(p.vote_end)}. `starfish proposals` shows it; you may vote and say why.",
+                f"concerns:{pid}", "concerns", member, f"A proposal would {' and '.join(concerns)}: {title}",
+                f"Proposal {short_id} ({title}) would {' and '.join(concerns)}; it is {state.lower()}, voting "
+                f"closes {date(p.vote_end)}. `starfish proposals` shows it; you may vote and say why.",
                 p.vote_start, p.vote_end, "#/governance", facts,
             ))  # fmt: skip
         if state != "Active" or member in p.voters or model.votes_at(member, p.vote_start) <= 0:
@@ -153,7 +158,7 @@ def reminders(
         out.append(Reminder(
             f"{kind}:{pid}", kind, member,
             f"{'Last day to vote' if closing else 'Vote open'}: {title} ({left(p.vote_end - now)} left)",
-            f"Proposal {short_id} ({title}) is open to your vote until {when(p.vote_end)}: "
+            f"Proposal {short_id} ({title}) is open to your vote until {date(p.vote_end)}: "
             f"`starfish vote {short_id} for|against|abstain`, or the page.",
             max(p.vote_start, p.vote_end - CLOSING) if closing else p.vote_start, p.vote_end, "#/governance", facts,
         ))  # fmt: skip

@@ -223,3 +223,19 @@ def test_a_webhook_that_cannot_work_is_refused_at_start(hook: dict[str, Any], wo
 
     with pytest.raises(ConfigError, match=words):
         named_hooks([Webhook(**hook)])
+
+
+def test_todo_says_what_waits_in_sentences(dao: Dao, tmp_path: Path) -> None:
+    ada = dao["ada"].address
+    work = dao.sf.submit(dao["eli"], artifact_cid("eli's shelf plan"), 60)
+    mine = dao.sf.submit(dao["ada"], artifact_cid("ada's floor plan"), 90)
+    dao.sf.pay_eth(dao["zed"], ETHER)
+    pid = Governance(dao.sf).propose(dao["bo"], TEMPLATES["slash"](ada, "20"), "Slash ada")
+    dao.chain.increase_time(G.voting_delay + 1)
+    items = {i["id"]: i for i in _todo(dao, tmp_path, ada)}
+    assert list(items) == [f"review:{work}", f"waiting:{mine}", f"pay:{ETH}:{dao.sf.claimable(ada)}",
+                           f"concerns:{pid}", f"vote:{pid}"]  # fmt: skip
+    assert items[f"concerns:{pid}"]["title"] == "A proposal would slash 20 % of your points: Slash ada"
+    assert items[f"waiting:{mine}"]["title"] == f"Your #{mine} is under review: no reviews yet"
+    assert items[f"review:{work}"]["deadline"] == dao.model().contributions[work].deadline
+    assert f"`starfish review {work} --stars N`" in items[f"review:{work}"]["text"]
