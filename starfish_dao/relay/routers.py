@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from starfish_dao.domain import fastabi as fast
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.charter import PARAMETER_KEYS
+from starfish_dao.domain.charter_units import KINDS, describe
 from starfish_dao.domain.errors import IPFSError
 from starfish_dao.domain.model import Model
 from starfish_dao.domain.unixfs import CID
@@ -58,7 +59,12 @@ def get_info(relay: RelayDep) -> dict[str, Any]:
         "contracts": d.addresses,
         "deployBlock": d.deploy_block,
         "relayer": relay.account.address,
-        "charter": {"parameters": params, "documentCid": "0x" + doc.hex(), "revenueTokens": tokens},
+        "charter": {
+            "parameters": params,
+            "shown": {k: describe(KINDS[k], int(v)) for k, v in params.items()},  # in people's units
+            "documentCid": "0x" + doc.hex(),
+            "revenueTokens": tokens,
+        },
         "indexedBlock": relay.state.block,
         "chainTime": relay.sf.now(),
         "healthy": relay.state.healthy and relay.submitter_healthy,

@@ -396,7 +396,7 @@ def test_every_number_on_the_overview_and_members_pages_equals_the_contracts_vie
     assert {f for f, _ in seen} == {"treasury", "undistributed", "received", "claimed"}
     assert ("received", ETH) in seen and received[ETH] == 2 * ETHER + 7
     params = page.evaluate(
-        "() => Object.fromEntries(Array.from(document.querySelectorAll('[data-param]')).map((e) => [e.dataset.param, e.textContent]))"
+        "() => Object.fromEntries(Array.from(document.querySelectorAll('[data-param]')).map((e) => [e.dataset.param, e.dataset.raw]))"
     )
     assert params and {k: int(v) for k, v in params.items()} == {
         k: sf.charter.functions.parameter(int(p)).call() for k, p in PARAMETER_KEYS.items()

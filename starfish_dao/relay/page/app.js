@@ -110,7 +110,8 @@ async function overview() {
       <div>undistributed ${num(b.undistributed, units(b.undistributed), "undistributed")}</div>
       <div>received ${num(b.received, units(b.received), "received")}, paid out ${num(b.claimed, units(b.claimed), "claimed")}</div></div>`).join("");
   const params = state.info.charter.parameters;
-  const rows = Object.entries(params).map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td class="num" data-param="${k}">${esc(v)}</td></tr>`).join("");
+  const shown = state.info.charter.shown || {};  // in people's units ("3 days", "10 %", "1 point"); raw in data-raw
+  const rows = Object.entries(params).map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td class="num" data-param="${k}" data-raw="${esc(v)}">${esc(shown[k] || v)}</td></tr>`).join("");
   let document = "";
   try {
     const doc = await api("/v1/charter/document");
