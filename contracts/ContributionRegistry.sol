@@ -347,7 +347,7 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     ///      years below the setting can still judge work. Never 0: an address without standing never
     ///      reviews.
     function _weigh(address reviewer, Contribution storage c, uint256 starMinutes) private returns (uint256 weight) {
-        weight = Math.min(_splitter.pointsAt(reviewer, c.snapshot), _splitter.pointsAt(reviewer, c.epochSnapshot));
+        weight = _splitter.reviewStanding(reviewer, c.epochSnapshot, c.snapshot);
         (uint256 epoch, uint256 minStanding, uint256 budgetBps) = _charter.reviewRules();
         uint256 quorumWeight = c.quorumWeight;
         if (quorumWeight < minStanding) minStanding = quorumWeight;

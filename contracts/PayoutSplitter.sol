@@ -328,6 +328,21 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     }
 
     /// @inheritdoc IPayoutSplitter
+    function reviewStanding(address member, uint256 epochSnapshot, uint256 snapshot)
+        external
+        view
+        returns (uint256 weight)
+    {
+        weight = pointsAt(member, snapshot);
+        // Without a checkpoint between the two times the earlier value is the larger (decay only
+        // lowers it): one lookup answers. After an award or slash in between, look the earlier up.
+        if (epochSnapshot < snapshot && _lookup(_history[member], snapshot).time > epochSnapshot) {
+            uint256 earlier = pointsAt(member, epochSnapshot);
+            if (earlier < weight) weight = earlier;
+        }
+    }
+
+    /// @inheritdoc IPayoutSplitter
     function standing(address member, uint256 time) external view returns (uint256 then, uint256 current) {
         return (pointsAt(member, time), pointsOf(member));
     }

@@ -131,6 +131,10 @@ interface IPayoutSplitter is IERC5805 {
     /// @notice What `totalPoints()` answered at the end of second `time` (which must be past), to
     ///         within one unit per era group.
     function totalPointsAt(uint256 time) external view returns (uint256);
+    /// @notice What a review by `member` weighs: the lesser of their points at `epochSnapshot` (the
+    ///         second before the contribution's epoch began) and at `snapshot` (the second before it
+    ///         was submitted), `epochSnapshot <= snapshot`.
+    function reviewStanding(address member, uint256 epochSnapshot, uint256 snapshot) external view returns (uint256);
     /// @notice `member`'s points at the end of second `time` and now, in one call.
     function standing(address member, uint256 time) external view returns (uint256 then, uint256 current);
     /// @notice What `member` can claim in `token` now (its latest incarnation).
