@@ -55,6 +55,7 @@ class Notifier:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._looked_at: tuple[int, float] = (-1, 0.0)  # (block, time.monotonic()) of the last look
+        self._last_error: tuple[str, float] = ("", 0.0)
 
     def start(self) -> None:
         if self.hooks:
@@ -73,7 +74,10 @@ class Notifier:
                 self.look()
                 self.send_due()
             except Exception as exc:  # noqa: BLE001 - the chain or the disk failed: try again later
-                log.warning("reminders: %s", scrub(f"{type(exc).__name__}: {exc}"))
+                message = scrub(f"{type(exc).__name__}: {exc}")
+                if message != self._last_error[0] or time.monotonic() - self._last_error[1] > 60:
+                    log.warning("reminders: %s", message)  # once a minute while it lasts, not every second
+                    self._last_error = (message, time.monotonic())
             self._stop.wait(pause)
 
     def look(self) -> None:
@@ -82,6 +86,8 @@ class Notifier:
         block, at = self._looked_at
         if state.block == block and time.monotonic() - at < self.settings.reminder_interval:
             return
+        if state.block < self.relay.sf.deployment.deploy_block:
+            return  # the model is being rebuilt (a rollback): an empty list now would withdraw what is due
         now = self.relay.sf.now()
         items: dict[str, list[Reminder]] = {}
         with state.lock:
