@@ -239,3 +239,24 @@ def test_todo_says_what_waits_in_sentences(dao: Dao, tmp_path: Path) -> None:
     assert items[f"waiting:{mine}"]["title"] == f"Your #{mine} is under review: no reviews yet"
     assert items[f"review:{work}"]["deadline"] == dao.model().contributions[work].deadline
     assert f"`starfish review {work} --stars N`" in items[f"review:{work}"]["text"]
+
+
+def test_a_members_page_links_their_feed(dao: Dao, tmp_path: Path) -> None:
+    from playwright import sync_api
+
+    from tests.relay.test_page import CHROMIUM
+
+    url, relay = _relay(dao, tmp_path)
+    ada = dao["ada"].address
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page()
+            page.goto(f"{url}/#/member/{ada}")
+            link = page.wait_for_selector("a.feed")
+            assert link is not None and link.get_attribute("href") == f"/v1/members/{ada}/feed.atom"
+            browser.close()
+        assert requests.get(f"{url}/v1/members/{ada}/feed.atom", timeout=10).status_code == 200
+    finally:
+        relay.terminate()
+        relay.wait(timeout=20)

@@ -195,6 +195,8 @@ async function memberPage(address) {
   const money = Object.entries(m.claimable).map(([t, v]) => `<li>${symbol(t)}: claimable ${num(v, units(v), "claimable:" + t)}, paid ${num(m.claimed[t], units(m.claimed[t]), "claimed:" + t)}</li>`).join("");
   return `<h2 class="mono">${esc(m.address)}</h2><p>${m.member ? "member" : "not a member"}${m.suspended ? ", suspended" : ""};
     ${num(m.points, units(m.points, 18, 2), "points")} points${history.joined ? "; joined " + when(history.joined) : ""}.</p>
+    <p><a class="feed" href="/v1/members/${esc(m.address)}/feed.atom" type="application/atom+xml">Follow what waits for ${short(m.address)}</a>
+    (an Atom feed: work to review, pay to claim, votes; in any feed reader)</p>
     <h2>Pay</h2><ul>${money}</ul><h2>Contributions</h2><ul>${work}</ul><h2>Reviews given</h2><ul>${reviews}</ul>`;
 }
 
