@@ -96,7 +96,9 @@ class Notifier:
             for hook in self.hooks.values():
                 for member in hook.members or everyone:
                     if member not in items:
-                        items[member] = reminders(model, member, now, self.relay.sf.deployment.addresses)
+                        found = reminders(model, member, now, self.relay.sf.deployment.addresses)
+                        # "anyone may finalize #3" is not worth a message when this relay finalizes it
+                        items[member] = [i for i in found if i.kind != "finalize" or not self.settings.keeper_finalize]
         for hook in self.hooks.values():
             for member in hook.members or everyone:
                 new = self.relay.outbox.offer(hook.name, member, {i.id: i.as_json() for i in items[member]})
