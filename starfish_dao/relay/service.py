@@ -168,6 +168,7 @@ class Relay:
         self.checks: Batcher[tuple[Checked, list[Action]], Checked | Refusal] | None = None
         self._keeper_stop = threading.Event()
         self._keeper: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the app's, where keepers' actions are accepted
         from starfish_dao.relay.notifier import Notifier
         from starfish_dao.relay.outbox import Outbox
 
@@ -202,6 +203,10 @@ class Relay:
         else:
             self.submitter.start(self.settings.poll_interval)
         if self.settings.keeper_finalize or self.settings.keeper_claim_threshold_wei is not None:
+            try:
+                self._loop = asyncio.get_running_loop()  # start() runs in the app's lifespan
+            except RuntimeError:
+                self._loop = None
             self._keeper = threading.Thread(target=self._keep, name="keeper", daemon=True)
             self._keeper.start()
         self.notifier.start()
@@ -247,9 +252,11 @@ class Relay:
 
     # ------------------------------------------------------------------ accepting
 
-    async def accept(self, body: Any, client_ip: str) -> tuple[Action, bool]:
+    async def accept(self, body: Any, client_ip: str | None) -> tuple[Action, bool]:
         """Checks `body` and stores it durably; (the action, whether it is new). Refusals raise.
-        (`client_ip`'s request rate was checked by the Guard before the body was read.)"""
+        (`client_ip`'s request rate was checked by the Guard before the body was read.) The relay's
+        own keepers come through here too, with `client_ip` None (no IP budget): one pipeline, so a
+        keeper can send nothing HTTP intake would refuse."""
         checked = self.checker.parse(body)
         if checked.kind != "Claim":
             known = self.queue.get(checked.id)
@@ -295,22 +302,6 @@ class Relay:
                 (new,) = self.queue.insert_many([row])
             else:
                 new = await asyncio.wrap_future(self.commits.submit(row))
-        action = self.queue.get(checked.id)
-        assert action is not None
-        return action, new
-
-    def accept_sync(self, body: Any) -> tuple[Action, bool]:
-        """The same checks for the relay's own keepers (no HTTP, no budgets)."""
-        checked = self.checker.parse(body)
-        in_flight = self.queue.in_flight(checked.conflict_key) if checked.conflict_key else []
-        settled = self._before_chain(checked, in_flight)
-        if settled is not None:
-            return settled, False
-        checked = self.checker.on_chain(checked, in_flight)
-        known = self.queue.get(checked.id)
-        if known is not None:
-            return known, False
-        (new,) = self.queue.insert_many([self._row(checked)])
         action = self.queue.get(checked.id)
         assert action is not None
         return action, new
@@ -362,9 +353,9 @@ class Relay:
                                   f"pending action {other.id}: ask for new typed data")  # fmt: skip
         return None
 
-    def _charge(self, checked: Checked, client_ip: str) -> None:
+    def _charge(self, checked: Checked, client_ip: str | None) -> None:
         """Gas budgets: what an IP, and what a signer, may have the relay spend per hour."""
-        if not self.gas_by_ip.allow(client_ip, checked.gas):
+        if client_ip is not None and not self.gas_by_ip.allow(client_ip, checked.gas):
             wait = self.gas_by_ip.wait_for(client_ip, checked.gas)
             raise Refusal(429, "gas_budget", f"{client_ip} has used its gas budget; more in {wait:.0f} s",
                           {"retryAfter": int(wait) + 1})  # fmt: skip
@@ -416,7 +407,11 @@ class Relay:
                 continue
 
     def _try(self, body: dict[str, Any]) -> None:
+        """A keeper's action, through the same `accept` as HTTP intake, on the relay's event loop."""
         try:
-            self.accept_sync(body)
+            if self._loop is not None and self._loop.is_running():
+                asyncio.run_coroutine_threadsafe(self.accept(body, None), self._loop).result(timeout=120)
+            else:  # a relay driven by hand, without its app: no other coroutine shares the locks
+                asyncio.run(self.accept(body, None))
         except Refusal:
             return

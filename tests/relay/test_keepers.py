@@ -73,3 +73,33 @@ def test_a_stuck_transaction_is_replaced_with_a_higher_fee(relay: RelayHarness, 
     assert state["status"] == "mined"
     assert state["txHash"] == relay.relay.queue.get(action_id).tx_hash  # type: ignore[union-attr]
     assert dao.sf.w3.eth.get_transaction_count(relay.relayer.address) == 1  # one nonce used: replaced, not doubled
+
+
+def test_a_keeper_sends_nothing_http_intake_would_refuse(dao: Dao, tmp_path: Path) -> None:
+    """Keepers go through the same accept as HTTP (issue 24: one rule, one place). While a member's
+    own ClaimTo is in flight, a keeper's sweep of that member's claim would pay nothing: intake
+    refuses it (claim_pending), and so must the keeper. The old keeper path skipped that rule."""
+    relayer = Account.create()
+    dao.chain.fund(relayer.address, 10 * ETHER)
+    settings = relay_settings(tmp_path, relayer, keeper_finalize=True)
+    service = Relay(settings, sf=dao.sf, store=LocalStore(tmp_path / "ipfs"))
+    sf, ada = dao.sf, dao["ada"]
+    sf.pay_eth(dao["zed"], ETHER)
+    with TestClient(create_app(settings, service)) as client:
+        harness = RelayHarness(client, service, dao, relayer)
+        dao.chain._dev("evm_setAutomine", [False])
+        try:
+            answer = client.post("/v1/actions", json=harness.signed(ada, "ClaimTo", token=ETH_ADDRESS, to=ada.address))
+            assert answer.status_code == 202, answer.text
+            _until(lambda: service.queue.get(answer.json()["id"]).status == "sent")  # type: ignore[union-attr]
+            service._try({"action": "Claim", "member": ada.address, "token": ETH_ADDRESS})  # the keeper's sweep
+            assert [a.kind for a in service.queue.in_flight_of_kind("Claim")] == []
+            refused = client.post("/v1/actions", json={"action": "Claim", "member": ada.address, "token": ETH_ADDRESS})
+            assert refused.status_code == 409 and refused.json()["code"] == "claim_pending", refused.text
+        finally:
+            dao.chain._dev("evm_mine", [])
+            dao.chain._dev("evm_setAutomine", [True])
+        assert harness.wait(answer.json()["id"])["status"] == "mined"
+
+
+ETH_ADDRESS = "0x" + "00" * 20
