@@ -20,8 +20,11 @@ def relay_command(
     """Run the relay (settings from STARFISH_RELAY_* variables; it refuses to start without a key)."""
     import os
 
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
     from starfish_dao.chain.backends import AnvilNode
-    from starfish_dao.cli.common import say_node_started
+    from starfish_dao.cli.common import fail, say_node_started
     from starfish_dao.relay.app import create_app
     from starfish_dao.relay.http import serve
 
@@ -29,6 +32,16 @@ def relay_command(
     was_running = not managed or AnvilNode.default().running()
     try:
         app_ = create_app()
+    except ValidationError as exc:  # a STARFISH_RELAY_* value of the wrong shape: say which, in one line
+        fail("the relay's settings are wrong: " + "; ".join(
+            f"STARFISH_RELAY_{str(e['loc'][0]).upper()}"
+            + "".join(f", item {p + 1}" if isinstance(p, int) else f", {p}" for p in e["loc"][1:]) + f": {e['msg']}"
+            for e in exc.errors()))  # fmt: skip
+    except SettingsError as exc:
+        field = str(exc).split('"')[1] if '"' in str(exc) else "?"
+        fail(f"the relay's setting STARFISH_RELAY_{field.upper()} cannot be read",
+             "lists and tables are written as JSON, e.g. STARFISH_RELAY_WEBHOOKS='[{\"kind\": \"ntfy\", "
+             "\"url\": \"https://ntfy.sh/our-space\"}]'")  # fmt: skip
     finally:  # said even when the relay then refuses to start (no manifest, say): the node keeps running
         if not was_running and AnvilNode.default().running():
             say_node_started(AnvilNode.default())

@@ -260,3 +260,16 @@ def test_a_members_page_links_their_feed(dao: Dao, tmp_path: Path) -> None:
     finally:
         relay.terminate()
         relay.wait(timeout=20)
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [("not json", "STARFISH_RELAY_WEBHOOKS cannot be read"), ('[{"kind": "slack", "url": "x"}]', "item 1, kind")],
+)
+def test_starfish_relay_names_a_malformed_webhook_setting(tmp_path: Path, value: str, words: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STARFISH_")}
+    env.update(STARFISH_HOME=str(tmp_path), STARFISH_RPC_URL="http://127.0.0.1:9", STARFISH_RELAY_WEBHOOKS=value)
+    out = subprocess.run([sys.executable, "-m", "starfish_dao.cli", "relay"], capture_output=True, text=True,
+                         env=env, timeout=120)  # fmt: skip
+    assert out.returncode == 1 and "Traceback" not in out.stderr and "unexpected" not in out.stderr, out.stderr
+    assert words in " ".join(out.stderr.split()), out.stderr
