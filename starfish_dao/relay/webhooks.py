@@ -38,7 +38,7 @@ def request_for(hook: Webhook, item: dict[str, Any], delivery: str, public_url: 
     headers = {DELIVERY: delivery, "User-Agent": "starfish-relay"}
     if hook.kind == "json":
         assert hook.secret is not None  # checked when the notifier starts
-        body = json.dumps({"delivery": delivery, "link": link, **item}, sort_keys=True).encode()
+        body = json.dumps({**item, "delivery": delivery, "link": link or item.get("link")}, sort_keys=True).encode()
         headers |= {"Content-Type": "application/json", SIGNATURE: sign(hook.secret.get_secret_value(), body)}
         return {"method": "POST", "url": hook.url, "data": body, "headers": headers}
     if hook.kind == "discord":  # https://discord.com/developers/docs/resources/webhook#execute-webhook

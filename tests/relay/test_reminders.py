@@ -186,6 +186,10 @@ def test_reminders_reach_feeds_and_webhooks_once_through_an_outage_and_a_restart
     deliveries = Counter(r["headers"]["X-Starfish-Delivery"] for r in receiver.got)
     assert deliveries and max(deliveries.values()) == 1, deliveries
     assert Counter(receiver.json_items(ada)).most_common(1)[0][1] == 1
+    review_json = next(json.loads(r["body"]) for r in receiver.got
+                       if r["path"] == "/json" and json.loads(r["body"])["id"] == f"review:{work}")  # fmt: skip
+    assert review_json["link"] == f"http://space.example:8645/#/contribution/{work}"
+    assert review_json["deadline"] == dao.model().contributions[work].deadline and review_json["kind"] == "review"
     for r in receiver.got:
         if r["path"] == "/json":  # signed with the shared secret over the exact body
             mac = "sha256=" + hmac.new(SECRET.encode(), r["body"], hashlib.sha256).hexdigest()
