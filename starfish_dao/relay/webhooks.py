@@ -52,13 +52,13 @@ def request_for(hook: Webhook, item: dict[str, Any], delivery: str, public_url: 
         return {"method": "PUT", "url": f"{hook.url.rstrip('/')}/{delivery}", "json": payload, "headers": headers}
     # ntfy: JSON publishing to the server's root names the topic (UTF-8 titles, unlike its headers)
     parts = urlsplit(hook.url)
-    topic = parts.path.strip("/")
+    prefix, _, topic = parts.path.rstrip("/").rpartition("/")  # a server under a path keeps it: /ntfy/topic
     payload = {"topic": topic, "title": item["title"], "message": item["text"], "tags": ["starfish"]}
     if link:
         payload["click"] = link
     if hook.token is not None:
         headers["Authorization"] = f"Bearer {hook.token.get_secret_value()}"
-    root = urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
+    root = urlunsplit((parts.scheme, parts.netloc, prefix + "/", "", ""))
     return {"method": "POST", "url": root, "json": payload, "headers": headers}
 
 

@@ -277,3 +277,23 @@ def test_starfish_relay_names_a_malformed_webhook_setting(tmp_path: Path, value:
                          env=env, timeout=120)  # fmt: skip
     assert out.returncode == 1 and "Traceback" not in out.stderr and "unexpected" not in out.stderr, out.stderr
     assert words in " ".join(out.stderr.split()), out.stderr
+
+
+def test_each_receiver_gets_its_own_format() -> None:
+    from pydantic import SecretStr
+
+    from starfish_dao.relay.settings import Webhook
+    from starfish_dao.relay.webhooks import request_for
+
+    item = {"id": "review:3", "title": "Review #3", "text": "x" * 3000, "link": "#/contribution/3"}
+    ntfy = request_for(Webhook(kind="ntfy", url="https://push.example/ntfy/our-space"), item, "d1", "http://r")
+    assert ntfy["url"] == "https://push.example/ntfy/" and ntfy["json"]["topic"] == "our-space"
+    assert ntfy["json"]["click"] == "http://r/#/contribution/3"
+    discord = request_for(Webhook(kind="discord", url="https://discord.example/api/webhooks/1/t"), item, "d1", None)
+    assert len(discord["json"]["content"]) == 2000 and discord["json"]["allowed_mentions"] == {"parse": []}
+    room = Webhook(kind="matrix", url="https://m.example/send/m.room.message/", token=SecretStr("tok"))
+    matrix = request_for(room, item, "d1", None)
+    assert (matrix["method"], matrix["url"]) == ("PUT", "https://m.example/send/m.room.message/d1")
+    signed = request_for(Webhook(kind="json", url="https://bot.example/", secret=SecretStr(SECRET)), item, "d1", None)
+    mac = "sha256=" + hmac.new(SECRET.encode(), signed["data"], hashlib.sha256).hexdigest()
+    assert signed["headers"]["X-Starfish-Signature"] == mac and signed["headers"]["X-Starfish-Delivery"] == "d1"
