@@ -10,7 +10,10 @@ keep-alive connections, pre-encoded bodies):
 - latency at 200 actions/s offered (open loop: requests leave on a fixed schedule), p50/p99, also
   while the relay compares what it serves with the contracts every 2.5 s (12× its default rate);
 - mined/s end to end (first accept to last mined), against raw anvil taking the same `joinBySig`
-  transactions signed by one account, at most `--window` in its pool at once.
+  transactions signed by one account, at most `--window` in its pool at once;
+- CPU per action (user + system, read from /proc) of the relay's accepting process and of its
+  submitter and verifier children, at 200/s and at saturation, beside the trivial endpoint's CPU
+  per request in the same run.
 
 Each measurement starts from its own fresh anvil node and deployment: anvil slows as its chain
 grows, so a phase must not inherit the blocks of the one before.
@@ -117,6 +120,34 @@ def load(port: int, bodies: list[bytes], clients: int, threads: int, rate: float
     q = statistics.quantiles(latencies, n=100)
     return {"seconds": elapsed, "per_second": len(bodies) / elapsed, "p50": q[49], "p99": q[98],
             "statuses": {s: statuses.count(s) for s in set(statuses)}}  # fmt: skip
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) process `pid` has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def cpu_by_role(relay_pid: int) -> dict[str, float]:
+    """CPU seconds of the relay's accepting process and of its submitter and verifier children."""
+    roles = {"accept": _cpu(relay_pid), "submitter": 0.0, "verifier": 0.0}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) != relay_pid:
+            continue
+        for role in ("submitter", "verifier"):
+            if f"relay.{role}" in cmdline:
+                roles[role] += _cpu(int(entry))
+    return roles
 
 
 def _wait_http(url: str) -> None:
@@ -275,7 +306,9 @@ def main() -> None:
                                    stderr=subprocess.DEVNULL)  # fmt: skip
         try:
             _wait_http(f"http://127.0.0.1:{port}/docs")
+            before = _cpu(trivial.pid)
             base = load(port, encode, args.clients, args.threads)
+            base["cpu_ms"] = (_cpu(trivial.pid) - before) / len(encode) * 1000
         finally:
             trivial.kill()
     finally:
@@ -289,8 +322,13 @@ def main() -> None:
         s = stage(name, relay=True, env=env)
         try:
             members = s.members()
-            run = load(s.port, [json.dumps(b).encode() for b in s.joins(n)], args.clients, threads, rate=rate)
+            bodies = [json.dumps(b).encode() for b in s.joins(n)]
+            assert s.relay is not None
+            before = cpu_by_role(s.relay.pid)
+            run = load(s.port, bodies, args.clients, threads, rate=rate)
             s.wait_members(members + n)
+            after = cpu_by_role(s.relay.pid)
+            run["cpu_ms"] = {role: (after[role] - before[role]) / n * 1000 for role in after}
             landed[name] = s.outcomes()
             return run
         finally:
@@ -352,6 +390,15 @@ def main() -> None:
         f"{anvil_rate:,.0f} (raw anvil, same joinBySig) | {end_to_end / anvil_rate:.2f} | ≥ 200/s |"
     )
     print(f"| accepted/s in that run | {accept_run['per_second']:,.0f} | | | |")
+    cpu = paced_run["cpu_ms"]
+    print(
+        f"| CPU per action at 200/s, accepting process (/proc) | {cpu['accept']:.2f} ms | {base['cpu_ms']:.2f} ms "
+        f"(trivial endpoint, per request) | {cpu['accept'] / base['cpu_ms']:.1f} | ≤ 0.8 ms |"
+    )
+    print(f"| CPU per action at 200/s, submitter process | {cpu['submitter']:.2f} ms | | | ≤ 0.4 ms |")
+    print(f"| CPU per action at 200/s, verifier process | {cpu['verifier']:.2f} ms | | | |")
+    print(f"| CPU per action at saturation: accept / submitter | {sat['cpu_ms']['accept']:.2f} ms / "
+          f"{sat['cpu_ms']['submitter']:.2f} ms | | | |")  # fmt: skip
     print(
         f"statuses: saturation {sat['statuses']}, paced {paced_run['statuses']}, burst {accept_run['statuses']}, "
         f"baseline {base['statuses']}",
