@@ -168,7 +168,7 @@ def review(
     relay: RelayOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Rate a contribution; your review weighs your standing when it was submitted."""
+    """Rate a contribution; it weighs your standing when it was submitted (or as its epoch began, if less)."""
     from starfish_dao.ipfs import open_store
 
     account = load_key(key_file)
