@@ -148,13 +148,19 @@ MESSAGES: dict[str, Callable[[dict[str, Any], int], str]] = {
 }
 
 
+def plain(name: str, args: dict[str, Any], now: int | None = None) -> str | None:
+    """The sentence of the table for the error `name` with `args` (None if the table has none).
+    The one table the CLI, the relay's refusals and the page (through the relay) all read."""
+    render = MESSAGES.get(name)
+    if render is None:
+        return None
+    try:
+        return render(args, now if now is not None else int(time.time()))
+    except (KeyError, ValueError, IndexError, TypeError):
+        return None
+
+
 def humanize(exc: ContractRevert) -> str:
     """One sentence for a contract's refusal; unknown errors keep their name and arguments."""
-    now = exc.chain_time if exc.chain_time is not None else int(time.time())
-    render = MESSAGES.get(exc.name)
-    if render is None:
-        return f"the contract refused: {exc}"
-    try:
-        return f"{render(exc.error_args, now)} ({exc.name})"
-    except (KeyError, ValueError, IndexError):
-        return f"the contract refused: {exc}"
+    sentence = plain(exc.name, exc.error_args, exc.chain_time)
+    return f"the contract refused: {exc}" if sentence is None else f"{sentence} ({exc.name})"

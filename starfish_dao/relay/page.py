@@ -15,11 +15,12 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from pydantic import BaseModel, Field
 
 from starfish_dao.domain.errors import IPFSError
 from starfish_dao.domain.unixfs import CID
 from starfish_dao.relay.actions import _address
-from starfish_dao.relay.problems import Refusal
+from starfish_dao.relay.problems import Refusal, contract_sentence
 from starfish_dao.relay.routers import RelayDep, _model, _str
 
 PAGE_DIR = Path(__file__).parent / "page"
@@ -105,7 +106,7 @@ def member_history(address: str, relay: RelayDep) -> dict[str, Any]:
 
 
 @views.post("/decode-revert", summary="Names the contract error in revert data (for transactions sent by wallets)")
-def decode_revert(body: dict[str, Any]) -> dict[str, Any]:
+def decode_revert(body: dict[str, Any], relay: RelayDep) -> dict[str, Any]:
     from starfish_dao.chain.errors import decode_revert as decode
 
     data = body.get("data")
@@ -116,11 +117,21 @@ def decode_revert(body: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         raise Refusal(400, "malformed", "data is not hex") from None
     revert = decode(data)
-    return {
-        "error": revert.name or None,
-        "args": {k: str(v) for k, v in revert.error_args.items()},
-        "message": str(revert),
-    }
+    args = {k: str(v) for k, v in revert.error_args.items()}
+    # `message` is the CLI's sentence for it (one table: starfish_dao/cli/errors.py); `raw` names it
+    sentence = contract_sentence(revert.name, args, relay.sf.now()) if revert.name else None
+    return {"error": revert.name or None, "args": args, "message": sentence or str(revert), "raw": str(revert)}
+
+
+class ExplainRequest(BaseModel):
+    error: str = Field(max_length=100, description="a contract error's name, e.g. RegistrySelfReview")
+    args: dict[str, str | int | bool] = Field(default_factory=dict, max_length=16)
+
+
+@views.post("/explain-error", summary="A contract error's name and arguments in the CLI's plain words")
+def explain_error(body: ExplainRequest, relay: RelayDep) -> dict[str, Any]:
+    sentence = contract_sentence(body.error, body.args, relay.sf.now())
+    return {"error": body.error, "message": sentence, "known": sentence is not None}
 
 
 @views.get("/artifacts/{cid}", summary="An artifact's bytes from the relay's IPFS store (verified against its CID)")

@@ -169,7 +169,21 @@ def problem_body(status: int, code: str, message: str, extra: dict[str, Any] | N
     }
     for key, value in (extra or {}).items():
         body["contractError" if key == "error" else key] = value
+    sentence = contract_sentence(body.get("contractError"), body.get("args"), body.get("chainTime"))
+    if sentence is not None:  # the CLI's sentence for the contract's error; the relay's own words stay in `reason`
+        body["reason"], body["detail"] = body["detail"], scrub(sentence)
     return body
+
+
+def contract_sentence(name: Any, args: Any, chain_time: Any = None) -> str | None:
+    """The plain sentence for a contract error from the one table (starfish_dao/cli/errors.py), or
+    None when the table has none. Deadlines count from `chain_time` when it is known."""
+    if not isinstance(name, str) or not name:
+        return None
+    from starfish_dao.cli.errors import plain
+
+    now = chain_time if isinstance(chain_time, int) else None
+    return plain(name, dict(args) if isinstance(args, dict) else {}, now)
 
 
 def problem(status: int, code: str, message: str, extra: dict[str, Any] | None = None,

@@ -286,6 +286,75 @@ def typed_data(body: TypedDataRequest, request: Request, relay: RelayDep) -> dic
     return {"typedData": data}
 
 
+class CheckRequest(BaseModel):
+    action: str = Field(description="Join, Contribute (fields: effort), Review or Ballot")
+    signer: str = Field(description="the member who would sign")
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+
+def _would_revert(exc: Exception, now: int) -> Refusal:
+    from starfish_dao.chain.errors import revert_from_exception
+
+    revert = revert_from_exception(exc)
+    if revert is None:
+        raise exc
+    args = {k: str(v) for k, v in revert.error_args.items()}
+    return Refusal(422, "would_revert", f"the contract would revert: {revert}",
+                   {"error": revert.name, "args": args, "chainTime": now})  # fmt: skip
+
+
+@actions.post("/check", summary="Would this action succeed now? Checked before anything is signed, pinned or paid")
+def check_action(body: CheckRequest, relay: RelayDep) -> dict[str, Any]:
+    """The contract's own answer for the action as the signer would send it directly (an `eth_call`
+    from the signer: the relayed form runs the same checks after its signature's), and for a
+    contribution its effort against the charter and the member's epoch, before any commitment is
+    posted or file pinned. Nothing is stored, nothing is sent. 200 `{"ok": true}`, or the problem
+    the relay would answer, its `detail` the CLI's sentence."""
+    signer = _address(body.signer, "signer")
+    f, now = body.fields, relay.sf.now()
+    if body.action == "Contribute":
+        effort = int(field_value(f.get("effort"), "effort", "uint32"))
+        with relay.state.lock:
+            m = _model(relay)
+            record = m.members.get(signer)
+            active = bool(record and record.active)
+            limit, cap = m.params.max_effort, m.params.max_effort_per_epoch
+            total = m.epoch_effort[(signer, m.epoch_at(now))] + effort
+        if not active:
+            told = {"error": "RegistryNotActiveMember", "args": {"account": signer}, "chainTime": now}
+            raise Refusal(422, "would_revert", f"{signer} is not an active member", told)
+        if not 1 <= effort <= limit:
+            raise Refusal(422, "would_revert", f"effort {effort} is outside 1..{limit}",
+                          {"error": "RegistryInvalidEffort", "args": {"effort": str(effort), "maxEffort": str(limit)},
+                           "chainTime": now})  # fmt: skip
+        if total > cap:
+            raise Refusal(422, "would_revert", f"epoch effort {total} above {cap}",
+                          {"error": "RegistryEpochEffortExceeded", "args": {"total": str(total), "cap": str(cap)},
+                           "chainTime": now})  # fmt: skip
+        return {"ok": True}
+    if body.action == "Join":
+        fn = relay.sf.membership.functions.join()
+    elif body.action == "Review":
+        comment = str(field_value(f.get("commentCid") or "0x", "commentCid", "bytes"))
+        fn = relay.sf.registry.functions.review(
+            int(field_value(f.get("contribution"), "contribution", "uint256")),
+            int(field_value(f.get("stars"), "stars", "uint8")),
+            bytes.fromhex(comment[2:]),
+        )
+    elif body.action == "Ballot":
+        fn = relay.sf.contracts["governor"].functions.castVote(
+            int(field_value(f.get("proposalId"), "proposalId", "uint256")),
+            int(field_value(f.get("support"), "support", "uint8")),
+        )
+    else:
+        raise Refusal(400, "unknown_action", "checked actions are Join, Contribute, Review and Ballot")
+    try:
+        fn.call({"from": signer})
+    except Exception as exc:  # noqa: BLE001 - a revert is the answer; anything else propagates
+        raise _would_revert(exc, now) from None
+    return {"ok": True}
+
+
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 

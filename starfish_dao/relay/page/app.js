@@ -17,15 +17,30 @@ async function api(path, options = {}) {
     init.body = JSON.stringify(options.json);
     init.headers["Content-Type"] = "application/json";
   }
-  const response = await fetch(path, init);
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {  // the browser's "Failed to fetch": the relay is down or the network is
+    offline(true);
+    throw new Error(`the relay at ${location.host} cannot be reached: check your connection, or try again in a minute`);
+  }
+  offline(false);
   let body = null;
   try { body = await response.json(); } catch { body = null; }
-  if (!response.ok) {  // RFC 9457 problem details: detail says what was wrong, code names it
+  if (!response.ok) {  // RFC 9457 problem details: detail is the plain sentence (the CLI's, for a contract's error)
     const problem = body || {};
-    const reason = problem.contractError ? ` (${problem.contractError})` : problem.code ? ` (${problem.code})` : "";
-    throw new Error((typeof problem.detail === "string" ? problem.detail : problem.title || `HTTP ${response.status}`) + reason);
+    const error = new Error(typeof problem.detail === "string" ? problem.detail : problem.title || `the relay answered ${response.status}`);
+    error.code = problem.code; error.contractError = problem.contractError;
+    throw error;
   }
   return body;
+}
+
+// the relay cannot be reached: the badge says so at once, and every number on the page is stale
+function offline(down) {
+  if (Boolean(state.offline) === down) return;
+  state.offline = down ? Math.floor(Date.now() / 1000) : null;
+  showVerification();
 }
 
 async function load() {
@@ -40,7 +55,7 @@ async function load() {
 
 function verified() {
   const v = state.verification;
-  return Boolean(v && v.ok === true && !v.stale);
+  return Boolean(v && v.ok === true && !v.stale && !state.offline);
 }
 
 function showVerification() {
@@ -48,7 +63,8 @@ function showVerification() {
   const v = state.verification;
   badge.className = "badge " + (verified() ? "ok" : "bad");
   for (const n of document.querySelectorAll("span.n")) n.classList.toggle("unverified", !verified());
-  if (!v || v.ok === null) badge.textContent = "not checked against the contracts yet: numbers are unverified";
+  if (state.offline) badge.textContent = `offline: the relay at ${location.host} cannot be reached; numbers shown are from ${new Date(state.offline * 1000).toLocaleTimeString()} or earlier`;
+  else if (!v || v.ok === null) badge.textContent = "not checked against the contracts yet: numbers are unverified";
   else if (!v.ok) badge.textContent = `NOT verified: ${v.failures.length} of ${v.checks} checks differ (block ${v.block})`;
   else if (v.stale) badge.textContent = `unverified: the last check (block ${v.block}) is ${Math.round(v.age)} s old`;
   else badge.textContent = `verified: ${v.checks} checks equal the contracts at block ${v.block} (${when(v.at)})`;
@@ -67,6 +83,7 @@ const symbol = (token) => (token === ETH ? "ETH" : token.slice(0, 8) + "…");
 const short = (address) => address.slice(0, 6) + "…" + address.slice(-4);
 const esc = (text) => String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 function when(seconds) { return new Date(seconds * 1000).toISOString().replace("T", " ").slice(0, 16) + " UTC"; }
+function hoursText(minutes) { return minutes % 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes / 60} hours`; }
 function duration(seconds) {
   const s = Math.max(0, Math.floor(seconds)); const d = Math.floor(s / 86400); const h = Math.floor((s % 86400) / 3600);
   return d ? `${d} d ${h} h` : `${h} h ${Math.floor((s % 3600) / 60)} min`;
@@ -333,11 +350,28 @@ async function follow(form, id) {
   for (let i = 0; i < 240; i++) {
     const s = await api(`/v1/actions/${id}`);
     if (s.status === "mined") { progress(form, `mined in block ${s.block}.`, "mined"); return s; }
-    if (s.status === "failed") { throw new Error(`failed on chain: ${s.error ? s.error.message || s.error.name : "reverted"}`); }
+    if (s.status === "failed") { throw new Error(`failed on chain: ${await failure(s.error)}`); }
     if (s.status === "sent" && i === 0) progress(form, "sent;");
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error("not mined in two minutes (the relay may be stuck): try again, or send it directly");
+}
+
+async function failure(error) {  // a mined action's revert, in the CLI's words when the table knows it
+  if (!error) return "it reverted";
+  if (error.name) {
+    try {
+      const told = await api("/v1/explain-error", { json: { error: error.name, args: error.args || {} } });
+      if (told.message) return told.message;
+    } catch { /* said below */ }
+  }
+  return error.message || error.name;
+}
+
+// before the wallet is asked to sign, and before anything is pinned or paid: would it succeed now?
+async function check(form, action, fields) {
+  progress(form, "checking;");
+  await api("/v1/actions/check", { json: { action, signer: state.account, fields } });
 }
 
 async function signAndRelay(form, action, fields) {
@@ -381,7 +415,7 @@ async function direct(form, role, signature, types, values) {
   try {  // simulate first, so that a doomed transaction is named before it costs gas
     await state.provider.request({ method: "eth_call", params: [{ from: state.account, to, data }, "latest"] });
   } catch (error) {
-    throw new Error(`would revert: ${await revertReason(error)}`);
+    throw new Error(`not sent, it would fail: ${await revertReason(error)}`);
   }
   const hash = await state.provider.request({ method: "eth_sendTransaction", params: [{ from: state.account, to, data }] });
   for (let i = 0; i < 240; i++) {
@@ -399,17 +433,23 @@ async function revertReason(error) {  // wallets put revert data in error.data, 
   let data = error && error.data;
   if (data && typeof data === "object") data = data.data || data.originalError?.data;
   if (typeof data !== "string" || !data.startsWith("0x") || data.length < 10) return error.message || String(error);
-  try { return (await api("/v1/decode-revert", { json: { data } })).message; } catch { return data; }
+  try { return (await api("/v1/decode-revert", { json: { data } })).message; } catch { return "the contract refused it"; }
 }
 
 async function sha256(bytes) { return "0x" + hex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))); }
 
 const ACTIONS = {
   async join(form, via) {
+    if (via === "relay") await check(form, "Join", {});
     return via === "relay" ? signAndRelay(form, "Join", {}) : direct(form, "membership", "join()", [], []);
   },
   async contribute(form, via) {
     const file = form.elements.file.files[0]; const effort = Number(form.elements.effort.value);
+    const maxEffort = Number(state.info.charter.parameters.maxEffort);
+    if (!Number.isInteger(effort) || effort < 1 || effort > maxEffort) {  // the charter's bound, before anything else
+      throw new Error(`effort ${effort} min is outside 1..${maxEffort} minutes (the charter's maxEffort, ${hoursText(maxEffort)})`);
+    }
+    await check(form, "Contribute", { effort });
     const bytes = new Uint8Array(await file.arrayBuffer());
     const contentHash = await sha256(bytes);
     const salt = "0x" + hex(crypto.getRandomValues(new Uint8Array(32)));
@@ -429,6 +469,7 @@ const ACTIONS = {
   },
   async review(form, via) {
     const contribution = Number(form.elements.contribution.value); const stars = Number(form.elements.stars.value);
+    await check(form, "Review", { contribution, stars, commentCid: "0x" });  // before the comment is pinned
     let commentCid = "0x";
     if (form.elements.comment.value.trim()) {
       const upload = new FormData(); upload.append("file", new Blob([form.elements.comment.value]), "comment.txt");
@@ -450,6 +491,7 @@ const ACTIONS = {
   async vote(form, via) {
     const proposalId = form.elements.proposal.value; const support = Number(form.elements.support.value);
     if (!proposalId) throw new Error("no vote is open");
+    if (via === "relay") await check(form, "Ballot", { proposalId, support });
     return via === "relay" ? signAndRelay(form, "Ballot", { proposalId, support })
       : direct(form, "governor", "castVote(uint256,uint8)", ["uint256", "uint8"], [proposalId, support]);
   },

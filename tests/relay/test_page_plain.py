@@ -1,0 +1,106 @@
+"""The page explains and prevents (issue 23): contract errors in the CLI's sentences (one table,
+starfish_dao/cli/errors.py, served by the relay), an unreachable relay said as such, and every
+relayed action checked before the wallet is asked to sign and before anything is pinned or paid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from starfish_dao.chain.governance import TEMPLATES, Governance
+from starfish_dao.domain.charter import GovernanceSettings
+from tests.conftest import PARAMS, artifact_cid
+from tests.relay.test_page import Site, browser, site  # noqa: F401 - fixtures
+
+
+def _fails(site: Site, action: str, via: str = "relay", **fields: str) -> str:  # noqa: F811
+    """Submits the action's form and answers its progress text once it failed."""
+    site.open("act")
+    form = site.page.locator(f"form[data-action={action}]")
+    for name, value in fields.items():
+        control = form.locator(f"[name={name}]")
+        if control.evaluate("(el) => el.tagName") == "SELECT":
+            control.select_option(value)
+        elif control.get_attribute("type") == "file":
+            control.set_input_files(value)
+        else:
+            control.fill(value)
+    form.locator(f"input[name=via][value={via}]").check()
+    form.locator("button[type=submit]").click()
+    site.page.wait_for_selector(f"form[data-action={action}] .progress .failed", timeout=30_000)
+    return str(form.locator(".progress").inner_text())
+
+
+def _uploads(site: Site) -> list[str]:  # noqa: F811
+    seen: list[str] = []
+    site.page.on("request", lambda r: seen.append(r.url) if r.method == "POST" and "/v1/artifacts" in r.url else None)
+    return seen
+
+
+def test_contract_errors_read_as_the_clis_sentences(site: Site) -> None:  # noqa: F811
+    dao = site.dao
+    number = dao.sf.submit(dao["ada"], artifact_cid("ada's floor plan"), 60)
+    site.connect(dao["eli"])  # a member without points: too little standing to review
+    for via in ("relay", "direct"):
+        text = _fails(site, "review", via=via, contribution=str(number), stars="4")
+        assert "your standing on this work is 0 points" in text and "at least 1 (points" in text, text
+        assert "RegistryInsufficientStanding(" not in text and "required=" not in text, text
+    assert site.wallet.sent == [] and site.wallet.signed == []
+    site.connect(dao["ada"])
+    text = _fails(site, "review", contribution=str(number), stars="4")
+    assert f"you cannot review your own contribution #{number}" in text and "RegistrySelfReview" not in text
+    # the relay's own refusals carry the sentence too: the route for the direct path and the problem's detail
+    explained = site.page.evaluate(
+        """() => fetch('/v1/explain-error', {method: 'POST', headers: {'Content-Type': 'application/json'},
+             body: JSON.stringify({error: 'RegistryNotPending', args: {id: '1', status: '2'}})})
+             .then((r) => r.json())"""
+    )
+    assert explained["message"] == "contribution #1 is no longer open: accepted"
+
+
+def test_an_unreachable_relay_is_said_and_the_badge_turns(site: Site) -> None:  # noqa: F811
+    page = site.page
+    page.wait_for_function("() => document.querySelector('#verified').classList.contains('ok')", timeout=20_000)
+    page.route("**/v1/**", lambda route: route.abort())
+    site.page.evaluate(f"() => {{ location.hash = '#/member/{site.dao['ada'].address}'; }}")
+    page.wait_for_function("() => /cannot be reached/.test(document.querySelector('#main').innerText)")
+    main = page.locator("#main").inner_text()
+    assert "Failed to fetch" not in main and f"the relay at {site.url.split('//')[1]} cannot be reached" in main
+    badge = page.locator("#verified")
+    assert "cannot be reached" in badge.inner_text() and "ok" not in (badge.get_attribute("class") or "").split()
+    page.unroute("**/v1/**")
+    site.open("members")  # back: the badge follows
+    page.wait_for_function("() => !/cannot be reached/.test(document.querySelector('#verified').innerText)")
+
+
+def test_nothing_is_signed_pinned_or_paid_before_the_action_is_checked(site: Site, tmp_path: Path) -> None:  # noqa: F811
+    dao, sf = site.dao, site.dao.sf
+    uploads = _uploads(site)
+    work = tmp_path / "too-long.txt"
+    work.write_bytes(b"A week of work, claimed in one go.\n" * 20)
+    site.connect(dao["ada"])
+    commits_before = sf.w3.eth.block_number
+    for via in ("relay", "direct"):  # an effort above the charter's maxEffort
+        text = _fails(site, "contribute", via=via, file=str(work), effort=str(PARAMS.max_effort + 1))
+        assert f"outside 1..{PARAMS.max_effort} minutes" in text, text
+    assert sf.w3.eth.block_number == commits_before  # no commitment mined, by the relay or the wallet
+    assert uploads == [] and site.wallet.signed == [] and site.wallet.sent == []
+
+    # a second join, a self-review (with a comment, which must not be pinned) and a second vote
+    text = _fails(site, "join")
+    assert "is already a member" in text and "MembershipAlreadyMember(" not in text
+    number = sf.submit(dao["ada"], artifact_cid("ada's shelf plan"), 60)
+    text = _fails(site, "review", contribution=str(number), stars="5", comment="Great, if I say so myself.")
+    assert "you cannot review your own contribution" in text
+    assert uploads == [] and site.wallet.signed == []
+    pid = Governance(sf).propose(dao["ada"], TEMPLATES["set-parameter"]("minReviewers", "3"), "Three reviewers")
+    dao.chain.increase_time(GovernanceSettings().voting_delay + 1)
+    site.page.reload()
+    site.page.wait_for_selector("#main h2")
+    site.connect(dao["ada"])
+    site.act("vote", proposal=str(pid), support="1")
+    signed: list[Any] = list(site.wallet.signed)
+    assert [d["primaryType"] for d in signed] == ["Ballot"]
+    text = _fails(site, "vote", proposal=str(pid), support="0")
+    assert "already voted on this proposal" in text, text
+    assert len(site.wallet.signed) == 1  # not asked to sign the second ballot
