@@ -123,6 +123,14 @@ class NewAction:
     signer: str | None
     conflict_key: str | None = None
     nonce: int | None = None
+    created: float = 0.0  # set by `Queue.insert_many` when it stores the row
+
+    def stored(self) -> Action:
+        """The row `insert_many` wrote for this action, without reading it back (the accept path
+        answers with it; a row that existed before is read, it may have moved on)."""
+        return Action(self.id, self.kind, self.request, self.signer, "accepted", None, None, None, None, None,
+                      None, 0, self.created, self.created, None, conflict_key=self.conflict_key,
+                      nonce=self.nonce)  # fmt: skip
 
 
 COLUMNS = [
@@ -188,6 +196,7 @@ class Queue:
         db.execute("BEGIN IMMEDIATE")
         try:
             for r in rows:
+                r.created = now
                 cur = db.execute(
                     "INSERT OR IGNORE INTO actions (id, kind, request, signer, status, created, updated, conflict_key,"
                     " nonce) VALUES (?, ?, ?, ?, 'accepted', ?, ?, ?, ?)",

@@ -289,7 +289,7 @@ class Relay:
             if self.checks is None:  # not started (a test driving the relay by hand)
                 outcome: Checked | Refusal = self.checker.on_chain_many([(checked, in_flight)])[0]
             else:
-                outcome = await asyncio.wrap_future(self.checks.submit((checked, in_flight)))
+                outcome = await self.checks.run((checked, in_flight))
             if isinstance(outcome, Refusal):
                 raise outcome
             if checked.kind == "Claim":
@@ -301,7 +301,9 @@ class Relay:
             if self.commits is None:
                 (new,) = self.queue.insert_many([row])
             else:
-                new = await asyncio.wrap_future(self.commits.submit(row))
+                new = await self.commits.run(row)
+        if new:  # just stored: the row as written (no read back)
+            return row.stored(), True
         action = self.queue.get(checked.id)
         assert action is not None
         return action, new

@@ -93,3 +93,33 @@ def test_a_finalize_is_parsed_while_the_node_is_stalled(relay: RelayHarness, mon
     while checker._tokens != 3 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert checker.parse({"action": "Finalize", "contribution": 1}).gas == FINALIZE_GAS + 60_000 * 3
+
+
+def test_awaited_items_get_their_results_errors_and_a_waiter_that_gave_up_harms_nobody() -> None:
+    import asyncio
+
+    release = threading.Event()
+
+    def work(items: list[int]) -> list[int]:
+        if 0 in items:
+            raise ConnectionError("node down")
+        release.wait(5)
+        return [i * 2 for i in items]
+
+    batcher: Batcher[int, int] = Batcher([work], "test")
+
+    async def scenario() -> None:
+        gave_up = asyncio.ensure_future(batcher.run(1))  # its batch is held, then its waiter gives up
+        await asyncio.sleep(0.05)
+        gave_up.cancel()
+        release.set()
+        assert await batcher.run(21) == 42  # the thread lives on after answering a cancelled waiter
+        with pytest.raises(ConnectionError):
+            await batcher.run(0)
+        assert await asyncio.gather(*(batcher.run(i) for i in range(1, 6))) == [2, 4, 6, 8, 10]
+
+    try:
+        asyncio.run(scenario())
+        assert all(t.is_alive() for t in batcher._threads)
+    finally:
+        batcher.stop()
