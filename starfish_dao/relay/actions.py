@@ -351,7 +351,8 @@ class Checker:
         assert claim is not None
         member, token = claim
         if amount == 0:
-            raise Refusal(422, "nothing_to_claim", f"{member} has nothing to claim in {token}: nothing is sent")
+            what = "ETH" if token == ETH else f"the token {token}"  # never "in 0x000…000"
+            raise Refusal(422, "nothing_to_claim", f"{member} has nothing to claim in {what} yet: nothing is sent")
         if checked.kind == "Claim":  # a signed ClaimTo keeps the id of its signature
             checked.id = digest({**checked.request, "amount": amount, "block": block})
 

@@ -333,7 +333,8 @@ def test_a_newcomer_joins_contributes_is_reviewed_paid_and_members_vote_through_
     assert "accepted at a weighted median of 4: 80 points" in text and "Clear and useful." in text
     site.open("governance")
     text = page.locator(f"[data-proposal='{pid}']").inner_text()
-    assert "Keep 15% in the treasury" in text and "setParameter" in text and "(Active)" in text
+    assert "Keep 15% in the treasury" in text and "set the charter's reserveBps to 15 %" in text and "(Active)" in text
+    assert "setParameter" in page.locator(f"[data-proposal='{pid}'] details").text_content()  # the decoded call, folded
     page.locator("#activity li").first.wait_for()  # live activity arrived over server-sent events
 
 

@@ -49,6 +49,8 @@ def test_contract_errors_read_as_the_clis_sentences(site: Site) -> None:  # noqa
     site.connect(dao["ada"])
     text = _fails(site, "review", contribution=str(number), stars="4")
     assert f"you cannot review your own contribution #{number}" in text and "RegistrySelfReview" not in text
+    text = _fails(site, "claim", token="0x0000000000000000000000000000000000000000")
+    assert "has nothing to claim in ETH yet" in text and "0x0000000000000000000000000000000000000000" not in text, text
     # the relay's own refusals carry the sentence too: the route for the direct path and the problem's detail
     explained = site.page.evaluate(
         """() => fetch('/v1/explain-error', {method: 'POST', headers: {'Content-Type': 'application/json'},

@@ -83,7 +83,8 @@ const symbol = (token) => (token === ETH ? "ETH" : token.slice(0, 8) + "…");
 const short = (address) => address.slice(0, 6) + "…" + address.slice(-4);
 const esc = (text) => String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 function when(seconds) { return new Date(seconds * 1000).toISOString().replace("T", " ").slice(0, 16) + " UTC"; }
-function hoursText(minutes) { return minutes % 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes / 60} hours`; }
+function minutesText(minutes) { return minutes < 60 ? `${minutes} min` : hoursText(minutes); }
+function hoursText(minutes) { return minutes % 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes / 60} hour${minutes === 60 ? "" : "s"}`; }
 function duration(seconds) {
   const s = Math.max(0, Math.floor(seconds)); const d = Math.floor(s / 86400); const h = Math.floor((s % 86400) / 3600);
   return d ? `${d} d ${h} h` : `${h} h ${Math.floor((s % 3600) / 60)} min`;
@@ -114,10 +115,20 @@ async function render() {  // the latest navigation wins: a slow page never over
   }
   if (ticket !== rendering) return;
   main.innerHTML = html;
+  for (const box of main.querySelectorAll(".scroll")) {
+    box.insertAdjacentHTML("afterend", '<p class="scroll-hint" aria-hidden="true">← the table scrolls sideways: swipe it to see every column →</p>');
+  }
+  markScrolls();
   bindForms(main);
   document.title = "Starfish DAO" + (name ? " — " + name : "");
   main.dataset.route = routes[name] ? name : "";
 }
+
+// a table wider than the screen scrolls inside its box, and says so under it
+function markScrolls() {
+  for (const box of document.querySelectorAll("#main .scroll")) box.classList.toggle("overflows", box.scrollWidth > box.clientWidth + 1);
+}
+window.addEventListener("resize", markScrolls);
 
 async function overview() {
   const t = state.treasury.tokens;
@@ -179,12 +190,13 @@ function pointsChart() {
   const holders = state.members.filter((m) => BigInt(m.points) > 0n).sort((a, b) => (BigInt(b.points) > BigInt(a.points) ? 1 : -1));
   const total = holders.reduce((s, m) => s + BigInt(m.points), 0n);
   if (!holders.length) return "<p>Nobody holds points yet.</p>";
-  const rows = holders.slice(0, 20).map((m, i) => {
+  // HTML bars, not an SVG scaled down: the labels keep the page's own size on a phone
+  const rows = holders.slice(0, 20).map((m) => {
     const share = Number(shareOf(m.points, total));
-    return `<g transform="translate(0 ${i * 22})"><rect class="bar" x="140" y="3" width="${(share * 4.4).toFixed(1)}" height="16"/>
-      <text x="0" y="16" font-size="12">${short(m.address)}</text><text x="${145 + share * 4.4}" y="16" font-size="12">${share}%</text></g>`;
+    return `<li><span class="who" title="${esc(m.address)}">${esc(nameOf(m.address, true))}</span>
+      <span class="track"><span class="bar" style="width:${share.toFixed(2)}%"></span></span><span class="pct">${share.toFixed(2)} %</span></li>`;
   }).join("");
-  return `<svg class="chart" viewBox="0 0 640 ${holders.slice(0, 20).length * 22 + 4}" role="img" aria-label="Share of all points per member">${rows}</svg>`;
+  return `<ol class="bars" aria-label="Share of all points per member">${rows}</ol>`;
 }
 
 function membersPage() {
@@ -196,7 +208,7 @@ function membersPage() {
     const money = tokens.map((t) => `<td class="num">${num(m.claimed[t] || "0", units(m.claimed[t] || "0"), "claimed:" + t)}</td>
       <td class="num">${num(m.claimable[t] || "0", units(m.claimable[t] || "0"), "claimable:" + t)}</td>`).join("");
     const status = m.suspended ? "suspended" : m.member ? "member" : "left";
-    return `<tr data-member="${m.address}"><td><a class="mono" href="#/member/${m.address}">${short(m.address)}</a></td>
+    return `<tr data-member="${m.address}"><td><a href="#/member/${m.address}" title="${m.address}">${esc(nameOf(m.address))}</a></td>
       <td>${status}</td><td>${m.joined ? when(m.joined).slice(0, 10) : "–"}</td><td class="num">${num(m.points, units(m.points, 18, 2), "points")}</td>
       <td class="num">${shareOf(m.points, total)} %</td>${money}<td class="num">${accepted}</td></tr>`;
   }).join("");
@@ -212,6 +224,9 @@ async function memberPage(address) {
   const money = Object.entries(m.claimable).map(([t, v]) => `<li>${symbol(t)}: claimable ${num(v, units(v), "claimable:" + t)}, paid ${num(m.claimed[t], units(m.claimed[t]), "claimed:" + t)}</li>`).join("");
   return `<h2 class="mono">${esc(m.address)}</h2><p>${m.member ? "member" : "not a member"}${m.suspended ? ", suspended" : ""};
     ${num(m.points, units(m.points, 18, 2), "points")} points${history.joined ? "; joined " + when(history.joined) : ""}.</p>
+    <form class="name" data-name-for="${esc(m.address.toLowerCase())}"><label>Your name for this member (kept in this browser only)
+      <input name="name" maxlength="40" value="${esc(names()[m.address.toLowerCase()] || "")}" placeholder="${esc(short(m.address))}"></label>
+      <button type="submit" class="secondary">Save the name</button></form>
     <p><a class="feed" href="/v1/members/${esc(m.address)}/feed.atom" type="application/atom+xml">Follow what waits for ${short(m.address)}</a>
     (an Atom feed: work to review, pay to claim, votes; in any feed reader)</p>
     <h2>Pay</h2><ul>${money}</ul><h2>Contributions</h2><ul>${work}</ul><h2>Reviews given</h2><ul>${reviews}</ul>`;
@@ -221,7 +236,7 @@ function contributionsPage() {
   const now = chainNow();
   const rows = state.contributions.slice().reverse().map((c) => {
     const left = c.status === "pending" ? (c.reviewDeadline > now ? `open, ${duration(c.reviewDeadline - now)} left` : "closed: finalize it") : c.status;
-    return `<tr data-contribution="${c.id}"><td><a href="#/contribution/${c.id}">#${c.id}</a></td><td class="mono">${short(c.author)}</td>
+    return `<tr data-contribution="${c.id}"><td><a href="#/contribution/${c.id}">#${c.id}</a></td><td>${esc(nameOf(c.author))}</td>
       <td class="num">${c.effort} min</td><td>${left}</td><td class="num">${c.reviews.length}</td>
       <td class="num">${units(c.weight, 18, 2)} / ${units(c.quorumWeight, 18, 2)}</td>
       <td class="num">${c.median === null ? "–" : c.median}</td><td class="num">${num(c.points, units(c.points, 18, 2), "points")}</td></tr>`;
@@ -239,7 +254,7 @@ async function contributionPage(id) {
     if (r.commentCid) {
       try { comment = await (await fetch(`/v1/artifacts/${r.commentCid}`)).text(); } catch { comment = "(comment not retrievable)"; }
     }
-    return `<li>${r.stars} stars from <span class="mono">${short(r.reviewer)}</span> (weight ${units(r.weight, 18, 2)})${comment ? ": " + esc(comment) : ""}</li>`;
+    return `<li>${r.stars} stars from <span title="${esc(r.reviewer)}">${esc(nameOf(r.reviewer))}</span> (weight ${units(r.weight, 18, 2)})${comment ? ": " + esc(comment) : ""}</li>`;
   }));
   const tally = c.weights.map((w, s) => `<li>${s} stars: ${units(w, 18, 2)} points of standing</li>`).join("");
   let content = { verdict: "unavailable", message: "not checked: the relay could not be asked" };
@@ -266,10 +281,11 @@ function votingWhen(p) {
 
 function governancePage() {
   const list = state.proposals.slice().reverse().map((p) => `<article data-proposal="${p.id}"><h3>${esc(p.title)} <small>(${p.state})</small></h3>
-    <p class="mono">id ${esc(p.id)}</p><p>for ${units(p.for, 18, 2)}, against ${units(p.against, 18, 2)}, abstain ${units(p.abstain, 18, 2)} points${p.quorum ? ` (quorum ${units(p.quorum, 18, 2)})` : ""};
+    <p>proposed by ${esc(nameOf(p.proposer))}; id <span class="mono" title="${esc(p.id)}">${esc(BigInt(p.id).toString(16).padStart(64, "0").slice(0, 8))}</span></p><p>for ${units(p.for, 18, 2)}, against ${units(p.against, 18, 2)}, abstain ${units(p.abstain, 18, 2)} points${p.quorum ? ` (quorum ${units(p.quorum, 18, 2)} points)` : ""};
     ${votingWhen(p)}.</p>
-    <ul>${p.calls.map((call) => `<li class="mono">${esc(call)}</li>`).join("")}</ul>
-    <ul>${p.voters.map((v) => `<li>${short(v.voter)}: ${["against", "for", "abstain"][v.support]} with ${units(v.weight, 18, 2)}${v.reason ? " — " + esc(v.reason) : ""}</li>`).join("")}</ul></article>`).join("");
+    <p>If it passes, it will:</p><ul class="said">${(p.said || p.calls).map((call) => `<li>${esc(call)}</li>`).join("")}</ul>
+    <details><summary>The calls, as the contracts read them</summary><ul>${p.calls.map((call) => `<li class="mono">${esc(call)}</li>`).join("")}</ul></details>
+    <ul>${p.voters.map((v) => `<li><span title="${esc(v.voter)}">${esc(nameOf(v.voter, true))}</span>: ${["against", "for", "abstain"][v.support]} with ${num(v.weight, units(v.weight, 18, 2), "vote")} points${v.reason ? " — " + esc(v.reason) : ""}</li>`).join("")}</ul></article>`).join("");
   return `<h2>Governance</h2><p>Members vote with their points at each proposal's snapshot; passed proposals wait in the timelock, then anyone executes them. To vote, go to <a href="#/act">Act</a>.</p>${list || "<p>No proposals yet.</p>"}`;
 }
 
@@ -332,8 +348,26 @@ async function connect() {
   render();
 }
 
+// a signed field in people's words; the exact value stays in the dd's data-raw
+function fieldText(key, value) {
+  const v = String(value);
+  if (key === "deadline") { const left = Number(v) - chainNow(); return `${new Date(Number(v) * 1000).toLocaleString([], { dateStyle: "medium", timeStyle: "short" })} (valid for ${duration(left)})`; }
+  if (["member", "reviewer", "voter", "author", "to"].includes(key) && /^0x[0-9a-fA-F]{40}$/.test(v)) return `${nameOf(v)} (${v})`;
+  if (key === "effort") return minutesText(Number(v));
+  if (key === "stars") return `${v} star${v === "1" ? "" : "s"}`;
+  if (key === "support") return ["against", "for", "abstain"][Number(v)] || v;
+  if (key === "proposalId") return `${proposalTitle(v)} (${BigInt(v).toString(16).padStart(64, "0").slice(0, 8)})`;
+  if (key === "token") return symbol(v);
+  if (key === "contribution") return work(v);
+  if (key === "commentCid" && v === "0x") return "no comment";
+  return v;
+}
+
 function showSigning(form, typedData) {
-  const fields = Object.entries(typedData.message).map(([k, v]) => `<dt>${esc(k)}</dt><dd class="mono">${esc(v)}</dd>`).join("");
+  const fields = Object.entries(typedData.message).map(([k, v]) => {
+    const text = fieldText(k, v);
+    return `<dt>${esc(k)}</dt><dd class="${text === String(v) ? "mono" : ""}" data-field="${esc(k)}" data-raw="${esc(v)}">${esc(text)}</dd>`;
+  }).join("");
   // appended: a contribution signs twice (its Commit, then its Submit), and the first's progress stays
   $(".progress", form).insertAdjacentHTML("beforeend", `<div class="signing"><p>Your wallet will ask you to sign <strong>${esc(typedData.primaryType)}</strong>
     for ${esc(typedData.domain.name)} (chain ${typedData.domain.chainId}, contract <span class="mono">${esc(typedData.domain.verifyingContract)}</span>):</p><dl>${fields}</dl></div>`);
@@ -500,6 +534,15 @@ const ACTIONS = {
 function hexToBytes(h) { const out = new Uint8Array(h.length / 2); for (let i = 0; i < out.length; i++) out[i] = parseInt(h.substr(i * 2, 2), 16); return out; }
 
 function bindForms(root) {
+  for (const form of root.querySelectorAll("form[data-name-for]")) {
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const book = names(); const name = form.elements.name.value.trim();
+      if (name) book[form.dataset.nameFor] = name; else delete book[form.dataset.nameFor];
+      localStorage.setItem("starfish.names", JSON.stringify(book));
+      render();
+    });
+  }
   for (const form of root.querySelectorAll("form[data-action]")) {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -520,13 +563,70 @@ function bindForms(root) {
 
 // ------------------------------------------------------------------ live activity
 
+// a name for an address: "you" for the connected wallet, the name this browser gave it (a member's
+// page has a field for it, kept in this browser only: nobody can rename someone on another's screen),
+// else its short form
+function names() { try { return JSON.parse(localStorage.getItem("starfish.names") || "{}"); } catch { return {}; } }
+function nameOf(address, capital = false) {
+  if (!address) return "someone";
+  const a = String(address).toLowerCase();
+  if (state.account && a === state.account) return capital ? "You" : "you";
+  return names()[a] || short(String(address));
+}
+const possessive = (name) => (name === "you" ? "your" : name === "You" ? "Your" : `${name}'s`);
+const proposalTitle = (id) => { const p = state.proposals.find((q) => q.id === String(id)); return p ? `“${p.title}”` : `proposal ${String(id).slice(0, 8)}…`; };
+const tokenAmount = (token, raw) => `${units(String(raw))} ${symbol(token)}`;
+const work = (id) => {
+  const c = state.contributions.find((k) => k.id === Number(id));
+  const author = c ? c.author : (state.authors || {})[String(id)];  // one just submitted: from its event
+  return author ? `${possessive(nameOf(author))} contribution #${id}` : `contribution #${id}`;
+};
+
+function sentence(e) {
+  const a = e.args || {}; const N = (x) => nameOf(x, true);
+  switch (e.event) {
+    case "Joined": return `${N(a.member)} joined`;
+    case "Left": return `${N(a.member)} left`;
+    case "Suspended": return `${N(a.account)} was suspended`;
+    case "Reinstated": return `${N(a.account)} was reinstated`;
+    case "Committed": return "a contribution's commitment was posted (its content stays hidden until it is submitted)";
+    case "Submitted": (state.authors = state.authors || {})[String(a.id)] = a.author; return `${N(a.author)} submitted contribution #${a.id} (${minutesText(Number(a.effort))})`;
+    case "Reviewed": return `${N(a.reviewer)} rated ${work(a.id)} ${a.stars} star${Number(a.stars) === 1 ? "" : "s"}`;
+    case "Superseded": return `contribution #${a.id} was superseded by #${a.by}`;
+    case "Finalized": return a.accepted
+      ? `${work(a.id)} was accepted at a median of ${a.median} stars: ${units(String(a.points), 18, 2)} points`
+      : `${work(a.id)} was not accepted (${a.reviewers} reviewers)`;
+    case "PointsAwarded": return `${N(a.member)} earned ${units(String(a.points), 18, 2)} points for contribution #${a.contribution}`;
+    case "Slashed": return `${N(a.member)} lost ${units(String(a.pointsCut), 18, 2)} points (${Number(a.bps) / 100} %)`;
+    case "RevenueReceived": {
+      const amount = BigInt(String(a.amount)); const reserve = BigInt(String(a.reserve || "0"));
+      return `${tokenAmount(a.token, amount)} received: ${units(String(amount - reserve))} to members, ${units(String(reserve))} to the treasury`;
+    }
+    case "EthAccepted": return `${tokenAmount(ETH, a.amount)} arrived from ${nameOf(a.from)}`;
+    case "Claimed": return `${N(a.member)} claimed ${tokenAmount(a.token, a.amount)}`;
+    case "TreasurySpent": return `${tokenAmount(a.token, a.amount)} paid from the treasury to ${nameOf(a.to)}`;
+    case "ProposalCreated": return `${N(a.proposer)} proposed ${a.description ? `“${String(a.description).split("\n")[0]}”` : proposalTitle(a.proposalId)}`;
+    case "VoteCast": return `${N(a.voter)} voted ${["against", "for", "to abstain on"][Number(a.support)] || "on"} ${proposalTitle(a.proposalId)} with ${units(String(a.weight), 18, 2)} points`;
+    case "ProposalQueued": return `${proposalTitle(a.proposalId)} passed and waits in the timelock`;
+    case "ProposalExecuted": return `${proposalTitle(a.proposalId)} was carried out`;
+    case "DelegateChanged": return `${N(a.delegator)} now votes through ${nameOf(a.toDelegate)}`;
+    case "ParameterChanged": return "the members changed a charter parameter (see the Overview)";
+    case "DocumentChanged": return "the members changed the charter document";
+    case "RevenueTokenSet": return a.allowed ? `${symbol(a.token)} is now accepted as revenue` : `${symbol(a.token)} is no longer accepted as revenue`;
+    case "Rollback": return "the chain rolled back: the numbers are read again";
+    default: return `${e.event} at block ${e.block}`;
+  }
+}
+
 function listen() {
   const source = new EventSource("/v1/events?replay=20");
   let timer = null;
   const onEvent = (event) => {
     const e = JSON.parse(event.data);
     const li = document.createElement("li");
-    li.textContent = `${e.event} (${e.contract}) at block ${e.block}`;
+    li.textContent = sentence(e);  // what happened, with names; the event itself in data attributes
+    li.dataset.event = e.event; li.dataset.block = e.block;
+    if (e.timestamp) li.title = `${e.event}, block ${e.block}, ${new Date(e.timestamp * 1000).toLocaleString()}`;
     $("#activity").prepend(li);
     clearTimeout(timer);
     // new data everywhere, but the Act page is never redrawn under a member filling in a form
@@ -534,7 +634,8 @@ function listen() {
   };
   for (const name of ["Joined", "Left", "Submitted", "Reviewed", "Finalized", "PointsAwarded", "RevenueReceived", "Claimed",
     "ProposalCreated", "VoteCast", "ProposalQueued", "ProposalExecuted", "Suspended", "Reinstated", "Slashed", "TreasurySpent",
-    "Committed", "Superseded", "DelegateChanged", "ParameterChanged", "DocumentChanged", "RevenueTokenSet", "EthAccepted"]) {
+    "Committed", "Superseded", "DelegateChanged", "ParameterChanged", "DocumentChanged", "RevenueTokenSet", "EthAccepted",
+    "Rollback"]) {
     source.addEventListener(name, onEvent);
   }
 }

@@ -1,0 +1,148 @@
+"""The page speaks to people (issue 23): live activity in sentences with names, every number in
+people's units (the signing box, proposals), and a phone layout at 375 px with nothing clipped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright import sync_api as playwright_sync
+
+from starfish_dao.chain.governance import TEMPLATES, Governance
+from starfish_dao.domain.charter import GovernanceSettings
+from starfish_dao.domain.model import ETH
+from tests.conftest import ETHER, artifact_cid
+from tests.relay.test_page import ROUTES, Site, browser, site  # noqa: F401 - fixtures
+
+G = GovernanceSettings()
+FIELDS = """(box) => Object.fromEntries(Array.from(box.querySelectorAll('dd'))
+              .map((d) => [d.dataset.field, [d.dataset.raw, d.textContent]]))"""
+
+
+def _name(site: Site, address: str, name: str) -> None:  # noqa: F811
+    site.open(f"member/{address}")
+    form = site.page.locator(f"form[data-name-for='{address.lower()}']")
+    form.locator("input[name=name]").fill(name)
+    form.locator("button[type=submit]").click()
+    site.page.wait_for_function("(name) => (localStorage.getItem('starfish.names') || '').includes(name)", arg=name)
+
+
+def _activity(site: Site, *texts: str) -> str:  # noqa: F811
+    try:
+        site.page.wait_for_function(
+            "(texts) => texts.every((t) => document.querySelector('#activity').innerText.includes(t))",
+            arg=list(texts),
+            timeout=20_000,
+        )
+    except playwright_sync.TimeoutError:
+        raise AssertionError(f"live activity: {site.page.locator('#activity').inner_text()!r}") from None
+    return str(site.page.locator("#activity").inner_text())
+
+
+def test_live_activity_says_what_happened_with_names(site: Site) -> None:  # noqa: F811
+    dao, sf = site.dao, site.dao.sf
+    site.connect(dao["ada"])
+    _name(site, dao["bo"].address, "Bo")
+    number = sf.submit(dao["ada"], artifact_cid("ada's floor plan"), 90)
+    sf.review(dao["bo"], number, 4)
+    sf.pay_eth(dao["zed"], 3 * ETHER // 2)
+    text = _activity(
+        site,
+        f"You submitted contribution #{number} (1 h 30 min)",
+        f"Bo rated your contribution #{number} 4 stars",
+        "1.5 ETH received: 1.35 to members, 0.15 to the treasury",
+    )
+    for raw in ("Submitted", "Reviewed", "RevenueReceived", "at block"):
+        assert raw not in text, text
+
+
+def test_signing_boxes_and_proposals_read_in_peoples_units(site: Site) -> None:  # noqa: F811
+    dao, sf, page = site.dao, site.dao.sf, site.page
+    gov = Governance(sf)
+    sf.pay_eth(dao["zed"], ETHER)
+    pid = gov.propose(dao["ada"], TEMPLATES["spend"]("eth", dao["bo"].address, ETHER // 20), "A kettle for the kitchen")
+    number = sf.submit(dao["bo"], artifact_cid("bo's shelf plan"), 45)
+    dao.chain.increase_time(G.voting_delay + 1)
+    page.reload()
+    page.wait_for_selector("#main h2")
+    site.connect(dao["ada"])
+    site.open("governance")
+    shown = page.locator(f"[data-proposal='{pid}']").inner_text()
+    assert f"pay 0.05 ETH from the treasury to {dao['bo'].address}" in shown, shown
+    assert str(ETHER // 20) not in shown and str(pid) not in shown, shown
+
+    form = site.act("review", contribution=str(number), stars="4")
+    box = form.locator(".signing")
+    fields = box.evaluate(FIELDS)
+    deadline_raw, deadline_text = fields["deadline"]
+    assert int(deadline_raw) > 1_700_000_000 and deadline_raw not in deadline_text and "valid for" in deadline_text
+    assert fields["stars"][1] == "4 stars" and fields["commentCid"][1] == "no comment"
+    assert f"contribution #{number}" in fields["contribution"][1] and fields["contribution"][0] == str(number)
+    form = site.act("vote", proposal=str(pid), support="1")
+    fields = form.locator(".signing").last.evaluate(FIELDS)
+    assert fields["support"][1] == "for" and "A kettle for the kitchen" in fields["proposalId"][1]
+    assert fields["proposalId"][0] == str(pid)
+
+
+def _clipped(page: Any, width: int) -> list[str]:
+    """Elements wider than their box outside a scrolling table, and tables that scroll without a hint."""
+    return list(
+        page.evaluate(
+            """(width) => {
+        const bad = [];
+        for (const e of document.querySelectorAll('body *')) {
+          if (e.closest('.scroll') || e.closest('.skip')) continue;
+          if (e.getBoundingClientRect().right > width + 1 || e.scrollWidth > e.clientWidth + 1)
+            bad.push(`${e.tagName}.${e.className} ${e.scrollWidth}/${e.clientWidth}`);
+        }
+        for (const box of document.querySelectorAll('#main .scroll')) {
+          const hint = box.nextElementSibling;
+          const shown = hint && hint.classList.contains('scroll-hint') && hint.getClientRects().length > 0;
+          if (box.scrollWidth > box.clientWidth + 1 && !shown) bad.push('a table scrolls without a visible hint');
+        }
+        return bad; }""",
+            width,
+        )
+    )
+
+
+def test_nothing_is_clipped_on_a_phone_and_the_review_card_fits_a_desktop(site: Site) -> None:  # noqa: F811
+    dao, sf, page = site.dao, site.dao.sf, site.page
+    for _ in range(12):  # a dozen items of live activity
+        sf.pay_eth(dao["zed"], ETHER // 10)
+    number = sf.submit(dao["bo"], artifact_cid("bo's long plan"), 45)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.reload()
+    page.wait_for_selector("#main h2")
+    site.connect(dao["ada"])
+    page.wait_for_function("() => document.querySelectorAll('#activity li').length >= 12")
+    for route in ROUTES:
+        site.open(route)
+        assert _clipped(page, 375) == [], f"#{route} at 375 px"
+    site.open("members")
+    assert page.evaluate("() => document.querySelector('#main .scroll').scrollWidth > 375")  # the hint is tested
+    # the points chart's labels are readable: at least 12 px tall on a phone
+    site.open("")
+    heights = page.evaluate(
+        """() => Array.from(document.querySelectorAll('#main svg text, #main ol.bars .who, #main ol.bars .pct'))
+             .map((e) => e.getBoundingClientRect().height)"""
+    )
+    assert len(heights) >= 3 and min(heights) >= 12, heights
+    # live activity has room for two-digit numbers: its indent is wider than "10." in its own font
+    room, needed = page.evaluate(
+        """() => { const ol = document.querySelector('#activity'); const probe = document.createElement('span');
+             probe.textContent = '10. ';
+             probe.style.position = 'absolute'; probe.style.font = getComputedStyle(ol).font; document.body.appendChild(probe);
+             const w = probe.getBoundingClientRect().width; probe.remove();
+             return [parseFloat(getComputedStyle(ol).paddingLeft), w]; }"""
+    )
+    assert room >= needed, (room, needed)
+    # at 1280 px the Review card keeps its signing box and progress inside it
+    page.set_viewport_size({"width": 1280, "height": 900})
+    form = site.act("review", contribution=str(number), stars="4", comment="Solid, " * 30)
+    wide = form.evaluate(
+        """(form) => [form, ...form.querySelectorAll('*')].filter((e) => e.scrollWidth > e.clientWidth + 1
+             || e.getBoundingClientRect().right > form.getBoundingClientRect().right + 1)
+             .map((e) => e.tagName + '.' + e.className)"""
+    )
+    assert wide == [], wide
+    assert sf.registry.functions.status(number).call() == 1 and ETH
