@@ -131,7 +131,8 @@ def test_nothing_is_clipped_on_a_phone_and_the_review_card_fits_a_desktop(site: 
     room, needed = page.evaluate(
         """() => { const ol = document.querySelector('#activity'); const probe = document.createElement('span');
              probe.textContent = '10. ';
-             probe.style.position = 'absolute'; probe.style.font = getComputedStyle(ol).font; document.body.appendChild(probe);
+             probe.style.position = 'absolute'; probe.style.font = getComputedStyle(ol).font;
+             document.body.appendChild(probe);
              const w = probe.getBoundingClientRect().width; probe.remove();
              return [parseFloat(getComputedStyle(ol).paddingLeft), w]; }"""
     )
