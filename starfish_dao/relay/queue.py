@@ -318,6 +318,22 @@ class Queue:
         )
         return [a for a in (self._row(r) for r in rows) if a is not None]
 
+    def open_from(self, relayer_nonce: int) -> bool:
+        """Whether the submitter has anything to follow: an accepted or sent action, a landed one not
+        yet final, or a landed one whose relayer nonce is at least `relayer_nonce` (the chain's: it
+        is no longer on chain). One query, each part on an index (an idle round reads no rows)."""
+        row = (
+            self._db()
+            .execute(
+                "SELECT EXISTS(SELECT 1 FROM actions WHERE status IN ('accepted', 'sent'))"
+                " OR EXISTS(SELECT 1 FROM actions WHERE final = 0 AND status IN ('mined', 'failed'))"
+                " OR EXISTS(SELECT 1 FROM actions WHERE relayer_nonce >= ? AND +status IN ('mined', 'failed'))",
+                (relayer_nonce,),
+            )
+            .fetchone()
+        )
+        return bool(row[0])
+
     def max_sent_nonce(self) -> int | None:
         row = self._db().execute("SELECT MAX(relayer_nonce) FROM actions WHERE status = 'sent'").fetchone()
         return None if row[0] is None else int(row[0])

@@ -70,7 +70,7 @@ class Submitter:
         self._base_fee = 0
         # after a round that sent, a short pause lets more accepted actions gather: one round trip,
         # one fsync and (on an automining node) one block carry several, for at most this delay
-        self.linger = 0.01
+        self.linger = 0.02
         self.missing_grace = 3.0  # seconds a used nonce's receipt may lag before it counts as taken
         self._missing: dict[str, float] = {}  # action id -> when its receipt was first found missing
         self.healthy = True
@@ -213,6 +213,9 @@ class Submitter:
             raise ChainError("the node did not answer the relayer's nonce")
         head, mined, pending = int(latest["number"], 16), int(mined_hex, 16), int(pending_hex, 16)
         self._base_fee = int(latest.get("baseFeePerGas", "0x0"), 16)
+        if not self.queue.open_from(mined):  # idle: nothing in flight, unfinal or rolled back (one query, not five)
+            self._missing = {}
+            return head, mined, pending
         changes: list[tuple[str, dict[str, Any]]] = []
         # 1. a landed row whose nonce the chain has not used is not on chain any more: send it again
         for action in self.queue.landed_from(mined):

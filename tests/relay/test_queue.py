@@ -41,3 +41,32 @@ def test_the_submitters_reads_use_the_relayer_nonce_index(tmp_path: Path) -> Non
     ):  # fmt: skip
         plan = _plan(path, sql, *args)
         assert "actions_relayer_nonce" in plan and "SCAN actions" not in plan.replace("USING", ""), plan
+
+
+def test_an_idle_submitter_round_is_one_indexed_query(tmp_path: Path) -> None:
+    """`open_from`: whether anything is accepted, sent, unfinal, or landed at or above the chain's
+    nonce (a rollback); an idle round asks only this, never scanning the mined rows."""
+    path = tmp_path / "q.sqlite3"
+    queue = Queue(path)
+    db = sqlite3.connect(path)
+    rows = ((f"0x{i:064x}", "Join", "{}", "mined", i, i, i, 1) for i in range(20_000))
+    db.executemany("INSERT INTO actions (id, kind, request, status, created, updated, relayer_nonce, final) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)  # fmt: skip
+    db.execute("ANALYZE")
+    db.commit()
+    assert not queue.open_from(20_000)  # all final, all below the chain's nonce: idle
+    assert queue.open_from(19_999)  # the chain's nonce went back below a landed row: not idle
+    db.execute("UPDATE actions SET final = 0 WHERE relayer_nonce = 5")
+    db.commit()
+    assert queue.open_from(20_000)  # a landed row not yet final
+    db.execute("UPDATE actions SET final = 1 WHERE relayer_nonce = 5")
+    db.execute("INSERT INTO actions (id, kind, request, status, created, updated) VALUES ('a', 'Join', '{}', "
+               "'accepted', 0, 0)")  # fmt: skip
+    db.commit()
+    db.close()
+    assert queue.open_from(20_000)  # an accepted row
+    plan = _plan(path, "SELECT EXISTS(SELECT 1 FROM actions WHERE status IN ('accepted', 'sent'))"
+                 " OR EXISTS(SELECT 1 FROM actions WHERE final = 0 AND status IN ('mined', 'failed'))"
+                 " OR EXISTS(SELECT 1 FROM actions WHERE relayer_nonce >= ? AND +status IN ('mined', 'failed'))",
+                 20_000)  # fmt: skip
+    assert "SCAN actions" not in plan.replace("USING", ""), plan
