@@ -4,6 +4,7 @@ any feed reader, or a chat bridge, can follow: the same items as `starfish todo`
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Request
@@ -19,6 +20,15 @@ ATOM = "http://www.w3.org/2005/Atom"
 
 def _time(timestamp: int) -> str:
     return datetime.fromtimestamp(int(timestamp), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@feed.get("/{address}/todo", summary="What waits for one member, as `starfish todo` lists it (JSON, for the page)")
+def member_todo(address: str, relay: RelayDep) -> dict[str, Any]:
+    member = _address(address, "address")
+    now = relay.sf.now()
+    with relay.state.lock:
+        items = reminders(relay.state.model, member, now, relay.sf.deployment.addresses)
+    return {"member": member, "chainTime": now, "items": [i.as_json() for i in items]}
 
 
 @feed.get(

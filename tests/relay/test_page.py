@@ -148,7 +148,7 @@ class Site:
     def act(self, action: str, via: str = "relay", mined: int = 1, **fields: str) -> Any:
         """Fills the action's form, submits it, and waits until `mined` steps are mined."""
         self.open("act")
-        form = self.page.locator(f"form[data-action={action}]")
+        form = self.page.locator(f"form[data-action={action}]:not([data-todo])")
         for name, value in fields.items():
             control = form.locator(f"[name={name}]")
             tag = control.evaluate("(el) => el.tagName")
@@ -162,7 +162,7 @@ class Site:
         form.locator("button[type=submit]").click()
         try:
             self.page.wait_for_function(
-                """([action, mined]) => { const p = document.querySelector(`form[data-action=${action}] .progress`);
+                """([action, mined]) => { const p = document.querySelector(`form[data-action=${action}]:not([data-todo]) .progress`);
                      return p.querySelector('.failed') || p.querySelectorAll('.mined').length >= mined; }""",
                 arg=[action, mined],
                 timeout=60_000,

@@ -147,3 +147,64 @@ def test_nothing_is_clipped_on_a_phone_and_the_review_card_fits_a_desktop(site: 
     )
     assert wide == [], wide
     assert sf.registry.functions.status(number).call() == 1 and ETH
+
+
+def test_the_page_leads_with_what_waits_for_the_connected_member(site: Site) -> None:  # noqa: F811
+    """As `starfish todo`: work to review (author, effort, deadline), own work under review, pay to
+    claim and votes open, each with its action beside it; nobody types a contribution number."""
+    dao, sf, page = site.dao, site.dao.sf, site.page
+    theirs = sf.submit(dao["bo"], artifact_cid("bo's coffee rota"), 45)
+    mine = sf.submit(dao["ada"], artifact_cid("ada's floor plan"), 60)
+    sf.pay_eth(dao["zed"], ETHER)
+    pid = Governance(sf).propose(dao["cy"], TEMPLATES["set-parameter"]("minReviewers", "3"), "Three reviewers")
+    dao.chain.increase_time(G.voting_delay + 1)
+    page.reload()
+    page.wait_for_selector("#main h2")
+    site.connect(dao["ada"])
+    _name(site, dao["bo"].address, "Bo")
+    site.open("act")
+    first = page.locator("#main h2").first.inner_text()
+    assert first == "Waiting for you"
+    items = page.eval_on_selector_all(".for-you li", "(items) => items.map((li) => [li.dataset.kind, li.innerText])")
+    kinds = [k for k, _ in items]
+    assert kinds[:2] == ["review", "waiting"] and "pay" in kinds and "vote" in kinds, items
+    review_text = dict(items)["review"]
+    assert f"Bo's contribution #{theirs}" in review_text and "45 min" in review_text and "left" in review_text
+    assert f"contribution #{mine} is under review" in dict(items)["waiting"]
+
+    # review from the list: choose the stars, press Review; the id was never typed
+    form = page.locator(f"form[data-todo='review:{theirs}']")
+    form.locator("select[name=stars]").select_option("4")
+    form.locator("button[type=submit]").click()
+    page.wait_for_function(
+        "(id) => { const p = document.querySelector(`form[data-todo='review:${id}'] .progress`);"
+        " return p.querySelector('.failed') || p.querySelector('.mined'); }",
+        arg=theirs,
+        timeout=60_000,
+    )
+    assert form.locator(".progress .failed").count() == 0, form.locator(".progress").inner_text()
+    assert [(r, s) for r, s, _, _ in dao.model().contributions[theirs].reviews] == [(dao["ada"].address, 4)]
+
+    # claim from the list, through the relay
+    owed = sf.splitter.functions.claimable(dao["ada"].address, ETH).call()
+    balance = sf.w3.eth.get_balance(dao["ada"].address)
+    form = page.locator(".for-you form[data-action=claim]")
+    assert "ETH" in form.inner_text()
+    form.locator("button[type=submit]").click()
+    page.wait_for_function(
+        "() => { const p = document.querySelector('.for-you form[data-action=claim] .progress');"
+        " return p.querySelector('.failed') || p.querySelector('.mined'); }",
+        timeout=60_000,
+    )
+    assert sf.w3.eth.get_balance(dao["ada"].address) == balance + owed
+    # and the vote, from the list
+    form = page.locator(f"form[data-todo='vote:{pid}']")
+    form.locator("select[name=support]").select_option("1")
+    form.locator("button[type=submit]").click()
+    page.wait_for_function(
+        "(id) => { const p = document.querySelector(`form[data-todo='vote:${id}'] .progress`);"
+        " return p.querySelector('.failed') || p.querySelector('.mined'); }",
+        arg=str(pid),
+        timeout=60_000,
+    )
+    assert sf.contracts["governor"].functions.hasVoted(pid, dao["ada"].address).call()

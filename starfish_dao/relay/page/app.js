@@ -146,7 +146,7 @@ async function overview() {
     document = doc.text ? `<pre class="charter">${esc(doc.text)}</pre><p class="mono">${esc(doc.cid)}</p>` : `<p class="unverified">the charter document is not in this relay's IPFS store: <span class="mono">${esc(doc.cid)}</span></p>`;
   } catch (error) { document = `<p class="error">${esc(error.message)}</p>`; }
   const active = state.members.filter((m) => m.member);
-  return `<h2>Treasury and revenue</h2><div class="cards">${cards}</div>
+  return `${await forYou()}<h2>Treasury and revenue</h2><div class="cards">${cards}</div>
     <h2>Revenue over time</h2>${revenueChart()}
     <h2>Members and their points</h2><p>${active.length} members; ${state.members.length} accounts that hold or held points.</p>
     ${pointsChart()}
@@ -289,7 +289,52 @@ function governancePage() {
   return `<h2>Governance</h2><p>Members vote with their points at each proposal's snapshot; passed proposals wait in the timelock, then anyone executes them. To vote, go to <a href="#/act">Act</a>.</p>${list || "<p>No proposals yet.</p>"}`;
 }
 
-function actPage() {
+// what waits for the connected member, as `starfish todo` lists it, each with its action beside it:
+// nobody types a contribution number or a proposal id
+async function forYou() {
+  if (!state.account) return "";
+  let todo;
+  try { todo = await api(`/v1/members/${state.account}/todo`); } catch (error) { return `<p class="error">${esc(error.message)}</p>`; }
+  const now = chainNow();
+  const at = (t) => new Date(t * 1000).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  const until = (t) => (t ? ` — until ${at(t)} (${duration(t - now)} left)` : "");
+  const hidden = (name, value) => `<input type="hidden" name="${name}" value="${esc(value)}">`;
+  const form = (item, action, fields, controls, button) => `<form class="todo" data-action="${action}" data-todo="${esc(item.id)}">
+      ${hidden("via", "relay")}${fields}${controls}<button type="submit">${button}</button><p class="progress" aria-live="polite"></p></form>`;
+  const rows = todo.items.map((item) => {
+    const d = item.data || {}; let what = esc(item.title); let act = "";
+    if (item.kind === "review") {
+      what = `Review <a href="#/contribution/${d.contribution}">${esc(work(d.contribution))}</a>: ${minutesText(Number(d.effort))} of work${until(item.deadline)}`;
+      act = form(item, "review", hidden("contribution", d.contribution),
+        `<label>Stars <select name="stars">${[0, 1, 2, 3, 4, 5].map((s) => `<option${s === 3 ? " selected" : ""}>${s}</option>`).join("")}</select></label>
+         <label>Comment <input name="comment" maxlength="2000"></label>`, "Review");
+    } else if (item.kind === "waiting") {
+      what = `Your <a href="#/contribution/${d.contribution}">contribution #${d.contribution}</a> is under review${until(item.deadline)}`;
+    } else if (item.kind === "finalize") {
+      what = `<a href="#/contribution/${d.contribution}">${esc(work(d.contribution))}</a> may be finalized: its review window closed`;
+      act = form(item, "finalize", hidden("contribution", d.contribution), "", "Finalize");
+    } else if (item.kind === "pay") {
+      what = `${esc(units(d.wei))} ${esc(symbol(d.token))} to claim`;
+      act = form(item, "claim", hidden("token", d.token), "", `Claim ${esc(units(d.wei))} ${esc(symbol(d.token))}`);
+    } else if (item.kind === "vote" || item.kind === "vote-closing") {
+      what = `${item.kind === "vote-closing" ? "Last day to vote" : "Vote"} on ${esc(proposalTitle(d.proposal))}${until(item.deadline)}`;
+      act = form(item, "vote", hidden("proposal", d.proposal),
+        `<label>Your vote <select name="support"><option value="1">for</option><option value="0">against</option><option value="2">abstain</option></select></label>`, "Vote");
+    } else if (item.kind === "concerns") {
+      what = `${esc(item.title)} — <a href="#/governance">see it</a>`;
+    }
+    return `<li data-kind="${esc(item.kind)}" data-id="${esc(item.id)}"><p>${what}</p>${act}</li>`;
+  }).join("");
+  return `<section class="for-you" aria-labelledby="for-you"><h2 id="for-you">Waiting for you</h2>
+    ${rows ? `<ul class="todo">${rows}</ul>` : "<p>Nothing waits for you now.</p>"}</section>`;
+}
+
+async function actPage() {
+  const waiting = await forYou();
+  return waiting + actForms();
+}
+
+function actForms() {
   const via = (name) => `<fieldset class="row"><legend>Send</legend>
     <label><input type="radio" name="via" value="relay" checked> through the relay (no ETH needed)</label>
     <label><input type="radio" name="via" value="direct"> directly (your wallet pays the gas)</label></fieldset>`;
@@ -320,7 +365,7 @@ function actPage() {
 }
 
 function refreshVotes() {  // the one list on the Act page that live events change
-  const select = $("form[data-action=vote] select[name=proposal]");
+  const select = $("form[data-action=vote]:not([data-todo]) select[name=proposal]");
   if (!select || document.activeElement === select) return;
   const open = state.proposals.filter((p) => p.state === "Active");
   select.innerHTML = open.map((p) => `<option value="${p.id}">${esc(p.title)}</option>`).join("") || "<option value=''>no vote is open</option>";
