@@ -14,6 +14,9 @@ from tests.conftest import ETHER, artifact_cid
 from tests.relay.test_page import ROUTES, Site, browser, site  # noqa: F401 - fixtures
 
 G = GovernanceSettings()
+OVERFLOW = """(form) => [form, ...form.querySelectorAll('*')].filter((e) => e.scrollWidth > e.clientWidth + 1
+                || e.getBoundingClientRect().right > form.getBoundingClientRect().right + 1)
+                .map((e) => e.tagName + '.' + e.className)"""
 FIELDS = """(box) => Object.fromEntries(Array.from(box.querySelectorAll('dd'))
               .map((d) => [d.dataset.field, [d.dataset.raw, d.textContent]]))"""
 
@@ -140,13 +143,18 @@ def test_nothing_is_clipped_on_a_phone_and_the_review_card_fits_a_desktop(site: 
     # at 1280 px the Review card keeps its signing box and progress inside it
     page.set_viewport_size({"width": 1280, "height": 900})
     form = site.act("review", contribution=str(number), stars="4", comment="Solid, " * 30)
-    wide = form.evaluate(
-        """(form) => [form, ...form.querySelectorAll('*')].filter((e) => e.scrollWidth > e.clientWidth + 1
-             || e.getBoundingClientRect().right > form.getBoundingClientRect().right + 1)
-             .map((e) => e.tagName + '.' + e.className)"""
-    )
+    wide = form.evaluate(OVERFLOW)
     assert wide == [], wide
-    assert sf.registry.functions.status(number).call() == 1 and ETH
+    # and a refusal's words wrap inside it too (a raw error's 80-character token once overflowed it)
+    site.connect(dao["eli"])  # no standing to review
+    site.open("act")
+    form = page.locator("form[data-action=review]:not([data-todo])")
+    form.locator("[name=contribution]").fill(str(number))
+    form.locator("input[name=via][value=relay]").check()
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("form[data-action=review]:not([data-todo]) .progress .failed")
+    wide = form.evaluate(OVERFLOW)
+    assert wide == [], wide
 
 
 def test_the_page_leads_with_what_waits_for_the_connected_member(site: Site) -> None:  # noqa: F811
