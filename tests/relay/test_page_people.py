@@ -180,6 +180,9 @@ def test_the_page_leads_with_what_waits_for_the_connected_member(site: Site) -> 
     assert f"Bo's contribution #{theirs}" in review_text and "45 min" in review_text and "left" in review_text
     assert f"contribution #{mine} is under review" in dict(items)["waiting"]
 
+    # the Act page's own Review form offers the same work to choose from (not ada's own)
+    options = page.eval_on_selector_all("#reviewable option", "(os) => os.map((o) => [o.value, o.label])")
+    assert [v for v, _ in options] == [str(theirs)] and f"Bo's contribution #{theirs}, 45 min" in options[0][1]
     # review from the list: choose the stars, press Review; the id was never typed
     form = page.locator(f"form[data-todo='review:{theirs}']")
     form.locator("select[name=stars]").select_option("4")

@@ -339,7 +339,14 @@ function actForms() {
     <label><input type="radio" name="via" value="relay" checked> through the relay (no ETH needed)</label>
     <label><input type="radio" name="via" value="direct"> directly (your wallet pays the gas)</label></fieldset>`;
   const open = state.proposals.filter((p) => p.state === "Active");
-  return `<h2>Act with your wallet</h2>
+  // the contributions to choose from: nobody needs to know a number (typing one still works)
+  const now = chainNow(); const me = state.account;
+  const pending = state.contributions.filter((c) => c.status === "pending");
+  const option = (c, left) => `<option value="${c.id}" label="${esc(`${work(c.id)}, ${minutesText(c.effort)}, ${left}`)}"></option>`;
+  const reviewable = pending.filter((c) => c.reviewDeadline > now && c.author.toLowerCase() !== me
+    && !c.reviews.some((r) => r.reviewer.toLowerCase() === me)).map((c) => option(c, `${duration(c.reviewDeadline - now)} left`)).join("");
+  const finalizable = pending.filter((c) => c.reviewDeadline <= now).map((c) => option(c, "window closed")).join("");
+  return `<datalist id="reviewable">${reviewable}</datalist><datalist id="finalizable">${finalizable}</datalist><h2>Act with your wallet</h2>
     <p>${state.account ? `Connected as <span class="mono" id="me">${state.account}</span>${state.chainOk ? "" : " — <strong class=\"error\">on another chain</strong>"}.` : "Connect a wallet first (the button at the top)."}
     Before your wallet asks, this page shows what you will sign.</p>
     <form data-action="join"><h3>Join</h3>${via()}<button type="submit">Join</button><p class="progress" aria-live="polite"></p></form>
@@ -348,12 +355,12 @@ function actForms() {
       <label>Effort in minutes <input type="number" name="effort" min="1" required></label>${via()}
       <button type="submit">Commit, upload and submit</button><p class="progress" aria-live="polite"></p></form>
     <form data-action="review"><h3>Review</h3>
-      <label>Contribution <input type="number" name="contribution" min="1" required></label>
+      <label>Contribution (choose from the list) <input type="number" name="contribution" min="1" required list="reviewable"></label>
       <label>Stars (3 = worth the minutes claimed) <select name="stars">${[0, 1, 2, 3, 4, 5].map((s) => `<option${s === 3 ? " selected" : ""}>${s}</option>`).join("")}</select></label>
       <label>Comment <textarea name="comment" rows="2"></textarea></label>${via()}
       <button type="submit">Review</button><p class="progress" aria-live="polite"></p></form>
     <form data-action="finalize"><h3>Finalize (anyone may, once the window closed)</h3>
-      <label>Contribution <input type="number" name="contribution" min="1" required></label>${via()}
+      <label>Contribution (choose from the list) <input type="number" name="contribution" min="1" required list="finalizable"></label>${via()}
       <button type="submit">Finalize</button><p class="progress" aria-live="polite"></p></form>
     <form data-action="claim"><h3>Claim your pay</h3>
       <label>Token <select name="token">${["0x0000000000000000000000000000000000000000", ...state.info.charter.revenueTokens.filter((t) => t !== ETH)].map((t) => `<option value="${t}">${symbol(t)}</option>`).join("")}</select></label>${via()}
