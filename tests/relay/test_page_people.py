@@ -73,6 +73,15 @@ def test_signing_boxes_and_proposals_read_in_peoples_units(site: Site) -> None: 
     assert f"pay 0.05 ETH from the treasury to {dao['bo'].address}" in shown, shown
     assert str(ETHER // 20) not in shown and str(pid) not in shown, shown
 
+    site.open("")  # amounts with their symbol; dates in the reader's words, not ISO or UTC
+    card = page.locator(f"[data-token='{ETH}']").inner_text()
+    assert card.count("ETH") >= 3, card
+    site.open("contributions")
+    assert page.locator(f"tr[data-contribution='{number}'] td.num").first.inner_text() == "45 min"
+    site.open("members")
+    joined = page.locator("tr[data-member] td:nth-child(3)").first.inner_text()
+    assert "UTC" not in joined and not joined[:4].isdigit(), joined
+
     form = site.act("review", contribution=str(number), stars="4")
     box = form.locator(".signing")
     fields = box.evaluate(FIELDS)

@@ -82,7 +82,9 @@ function units(raw, decimals = 18, digits = 6) {
 const symbol = (token) => (token === ETH ? "ETH" : token.slice(0, 8) + "…");
 const short = (address) => address.slice(0, 6) + "…" + address.slice(-4);
 const esc = (text) => String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-function when(seconds) { return new Date(seconds * 1000).toISOString().replace("T", " ").slice(0, 16) + " UTC"; }
+// dates in the reader's own time zone and words ("Dec 6, 2026, 9:30 PM")
+function when(seconds) { return new Date(seconds * 1000).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }); }
+function day(seconds) { return new Date(seconds * 1000).toLocaleDateString([], { dateStyle: "medium" }); }
 function minutesText(minutes) { return minutes < 60 ? `${minutes} min` : hoursText(minutes); }
 function hoursText(minutes) { return minutes % 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes / 60} hour${minutes === 60 ? "" : "s"}`; }
 function duration(seconds) {
@@ -134,9 +136,9 @@ async function overview() {
   const t = state.treasury.tokens;
   const cards = Object.entries(t).map(([token, b]) => `
     <div class="card" data-token="${token}"><div>${symbol(token)} in the treasury</div>
-      <div class="value">${num(b.treasury, units(b.treasury), "treasury")}</div>
-      <div>undistributed ${num(b.undistributed, units(b.undistributed), "undistributed")}</div>
-      <div>received ${num(b.received, units(b.received), "received")}, paid out ${num(b.claimed, units(b.claimed), "claimed")}</div></div>`).join("");
+      <div class="value">${num(b.treasury, units(b.treasury), "treasury")} ${symbol(token)}</div>
+      <div>undistributed ${num(b.undistributed, units(b.undistributed), "undistributed")} ${symbol(token)}</div>
+      <div>received ${num(b.received, units(b.received), "received")}, paid out ${num(b.claimed, units(b.claimed), "claimed")} ${symbol(token)}</div></div>`).join("");
   const params = state.info.charter.parameters;
   const shown = state.info.charter.shown || {};  // in people's units ("3 days", "10 %", "1 point"); raw in data-raw
   const rows = Object.entries(params).map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td class="num" data-param="${k}" data-raw="${esc(v)}">${esc(shown[k] || v)}</td></tr>`).join("");
@@ -209,7 +211,7 @@ function membersPage() {
       <td class="num">${num(m.claimable[t] || "0", units(m.claimable[t] || "0"), "claimable:" + t)}</td>`).join("");
     const status = m.suspended ? "suspended" : m.member ? "member" : "left";
     return `<tr data-member="${m.address}"><td><a href="#/member/${m.address}" title="${m.address}">${esc(nameOf(m.address))}</a></td>
-      <td>${status}</td><td>${m.joined ? when(m.joined).slice(0, 10) : "–"}</td><td class="num">${num(m.points, units(m.points, 18, 2), "points")}</td>
+      <td>${status}</td><td data-raw="${m.joined || ""}">${m.joined ? day(m.joined) : "–"}</td><td class="num">${num(m.points, units(m.points, 18, 2), "points")}</td>
       <td class="num">${shareOf(m.points, total)} %</td>${money}<td class="num">${accepted}</td></tr>`;
   }).join("");
   return `<h2>Members</h2><div class="scroll"><table><thead><tr><th scope="col">member</th><th scope="col">status</th><th scope="col">joined</th>
@@ -219,7 +221,7 @@ function membersPage() {
 
 async function memberPage(address) {
   const [m, history] = await Promise.all([api(`/v1/members/${address}`), api(`/v1/members/${address}/history`)]);
-  const work = history.contributions.map((c) => `<li><a href="#/contribution/${c.id}">#${c.id}</a>: ${c.effort} min, ${c.status}, ${units(c.points, 18, 2)} points (${when(c.submitted)})</li>`).join("") || "<li>none</li>";
+  const work = history.contributions.map((c) => `<li><a href="#/contribution/${c.id}">#${c.id}</a>: ${minutesText(c.effort)}, ${c.status}, ${units(c.points, 18, 2)} points (${when(c.submitted)})</li>`).join("") || "<li>none</li>";
   const reviews = history.reviews.map((r) => `<li><a href="#/contribution/${r.contribution}">#${r.contribution}</a>: ${r.stars} stars, weight ${units(r.weight, 18, 2)}</li>`).join("") || "<li>none</li>";
   const money = Object.entries(m.claimable).map(([t, v]) => `<li>${symbol(t)}: claimable ${num(v, units(v), "claimable:" + t)}, paid ${num(m.claimed[t], units(m.claimed[t]), "claimed:" + t)}</li>`).join("");
   return `<h2 class="mono">${esc(m.address)}</h2><p>${m.member ? "member" : "not a member"}${m.suspended ? ", suspended" : ""};
@@ -237,7 +239,7 @@ function contributionsPage() {
   const rows = state.contributions.slice().reverse().map((c) => {
     const left = c.status === "pending" ? (c.reviewDeadline > now ? `open, ${duration(c.reviewDeadline - now)} left` : "closed: finalize it") : c.status;
     return `<tr data-contribution="${c.id}"><td><a href="#/contribution/${c.id}">#${c.id}</a></td><td>${esc(nameOf(c.author))}</td>
-      <td class="num">${c.effort} min</td><td>${left}</td><td class="num">${c.reviews.length}</td>
+      <td class="num" data-raw="${c.effort}">${minutesText(c.effort)}</td><td>${left}</td><td class="num">${c.reviews.length}</td>
       <td class="num">${units(c.weight, 18, 2)} / ${units(c.quorumWeight, 18, 2)}</td>
       <td class="num">${c.median === null ? "–" : c.median}</td><td class="num">${num(c.points, units(c.points, 18, 2), "points")}</td></tr>`;
   }).join("");
