@@ -125,6 +125,10 @@ def test_idempotent_by_request_digest(relay: RelayHarness) -> None:
 JSON = {"Content-Type": "application/json"}
 
 
+def refused_self(contribution: int) -> str:
+    return f"you cannot review your own contribution #{contribution}"
+
+
 def _refusal(c: TestClient, body: object, status: int, code: str) -> dict[str, object]:
     if isinstance(body, bytes):
         answer = c.post("/v1/actions", content=body, headers=JSON)
@@ -174,8 +178,22 @@ def test_refusals(relay: RelayHarness) -> None:
         c, relay.signed(dao["dee"], "Review", contribution=cid_id, stars=5, commentCid="0x"), 422, "would_revert"
     )
     assert refused["contractError"] == "RegistrySelfReview"
+    # its detail is the CLI's sentence (one table, cli/errors.py); the relay's own words stay in `reason`
+    assert refused["detail"] == f"you cannot review your own contribution #{cid_id}", refused
+    assert "RegistrySelfReview(" in refused["reason"]
     refused = _refusal(c, {"action": "Finalize", "contribution": cid_id}, 422, "would_revert")
     assert refused["contractError"] == "RegistryReviewWindowOpen"
+    assert str(refused["detail"]).startswith(f"the review window of #{cid_id} closes in "), refused
+    # the check the page asks before a wallet signs or a file is pinned: the same sentence, nothing stored
+    check = c.post("/v1/actions/check", json={"action": "Review", "signer": dao["dee"].address,
+                                              "fields": {"contribution": cid_id, "stars": 5}})  # fmt: skip
+    assert check.status_code == 422 and check.json()["detail"] == refused_self(cid_id), check.text
+    ok = c.post("/v1/actions/check", json={"action": "Review", "signer": dao["ada"].address,
+                                           "fields": {"contribution": cid_id, "stars": 5}})  # fmt: skip
+    assert ok.status_code == 200 and ok.json() == {"ok": True}, ok.text
+    big = c.post("/v1/actions/check", json={"action": "Contribute", "signer": dao["ada"].address,
+                                            "fields": {"effort": PARAMS.max_effort + 1}})  # fmt: skip
+    assert big.status_code == 422 and big.json()["contractError"] == "RegistryInvalidEffort", big.text
     # malformed
     _refusal(c, {"action": "Transfer"}, 400, "unknown_action")
     _refusal(c, [1, 2], 400, "malformed")
