@@ -73,6 +73,11 @@ def test_an_unreachable_relay_is_said_and_the_badge_turns(site: Site) -> None:  
     page.unroute("**/v1/**")
     site.open("members")  # back: the badge follows
     page.wait_for_function("() => !/cannot be reached/.test(document.querySelector('#verified').innerText)")
+    # a relay that answers but says it is not healthy (its node or submitter down) turns it too
+    info = page.evaluate("() => fetch('/v1/info').then((r) => r.json())")
+    page.route("**/v1/info", lambda route: route.fulfill(json={**info, "healthy": False}))
+    page.wait_for_function("() => /cannot follow the chain/.test(document.querySelector('#verified').innerText)")
+    assert "ok" not in (badge.get_attribute("class") or "").split()
 
 
 def test_nothing_is_signed_pinned_or_paid_before_the_action_is_checked(site: Site, tmp_path: Path) -> None:  # noqa: F811

@@ -55,7 +55,7 @@ async function load() {
 
 function verified() {
   const v = state.verification;
-  return Boolean(v && v.ok === true && !v.stale && !state.offline);
+  return Boolean(v && v.ok === true && !v.stale && !state.offline && !(state.info && state.info.healthy === false));
 }
 
 function showVerification() {
@@ -64,6 +64,7 @@ function showVerification() {
   badge.className = "badge " + (verified() ? "ok" : "bad");
   for (const n of document.querySelectorAll("span.n")) n.classList.toggle("unverified", !verified());
   if (state.offline) badge.textContent = `offline: the relay at ${location.host} cannot be reached; numbers shown are from ${new Date(state.offline * 1000).toLocaleTimeString()} or earlier`;
+  else if (state.info && state.info.healthy === false) badge.textContent = "the relay cannot follow the chain or send right now: numbers may be stale, actions may wait";
   else if (!v || v.ok === null) badge.textContent = "not checked against the contracts yet: numbers are unverified";
   else if (!v.ok) badge.textContent = `NOT verified: ${v.failures.length} of ${v.checks} checks differ (block ${v.block})`;
   else if (v.stale) badge.textContent = `unverified: the last check (block ${v.block}) is ${Math.round(v.age)} s old`;
@@ -700,7 +701,9 @@ async function syncChainTime() {
   let info;
   try { info = await api("/v1/info"); } catch { return; /* offline: the badge says so */ }
   const before = chainNow();
+  const health = state.info && state.info.healthy;
   state.info = info;
+  if (info.healthy !== health) showVerification();
   state.clockOffset = info.chainTime - Math.floor(Date.now() / 1000);
   if (Math.abs(chainNow() - before) > 30) {
     await load();
