@@ -186,6 +186,7 @@ def test_the_page_leads_with_what_waits_for_the_connected_member(site: Site) -> 
     kinds = [k for k, _ in items]
     assert kinds[:2] == ["review", "waiting"] and "pay" in kinds and "vote" in kinds, items
     review_text = dict(items)["review"]
+    assert page.locator(".for-you li[data-kind=review] a[download]").inner_text() == "open the work"
     assert f"Bo's contribution #{theirs}" in review_text and "45 min" in review_text and "left" in review_text
     assert f"contribution #{mine} is under review" in dict(items)["waiting"]
 
@@ -204,6 +205,8 @@ def test_the_page_leads_with_what_waits_for_the_connected_member(site: Site) -> 
     )
     assert form.locator(".progress .failed").count() == 0, form.locator(".progress").inner_text()
     assert [(r, s) for r, s, _, _ in dao.model().contributions[theirs].reviews] == [(dao["ada"].address, 4)]
+    assert form.locator("button[type=submit]").is_disabled()  # done: not sent twice
+    assert page.locator(f".for-you li[data-id='review:{theirs}']").get_attribute("class") == "done"
 
     # claim from the list, through the relay
     owed = sf.splitter.functions.claimable(dao["ada"].address, ETH).call()

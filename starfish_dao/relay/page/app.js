@@ -307,7 +307,9 @@ async function forYou() {
   const rows = todo.items.map((item) => {
     const d = item.data || {}; let what = esc(item.title); let act = "";
     if (item.kind === "review") {
-      what = `Review <a href="#/contribution/${d.contribution}">${esc(work(d.contribution))}</a>: ${minutesText(Number(d.effort))} of work${until(item.deadline)}`;
+      const c = state.contributions.find((k) => k.id === Number(d.contribution));
+      const file = c && c.cid ? ` (<a href="/v1/artifacts/${esc(c.cid)}" download>open the work</a>)` : "";
+      what = `Review <a href="#/contribution/${d.contribution}">${esc(work(d.contribution))}</a>${file}: ${minutesText(Number(d.effort))} of work${until(item.deadline)}`;
       act = form(item, "review", hidden("contribution", d.contribution),
         `<label>Stars <select name="stars">${[0, 1, 2, 3, 4, 5].map((s) => `<option${s === 3 ? " selected" : ""}>${s}</option>`).join("")}</select></label>
          <label>Comment <input name="comment" maxlength="2000"></label>`, "Review");
@@ -608,10 +610,15 @@ function bindForms(root) {
       button.disabled = true;
       try {
         await ACTIONS[form.dataset.action](form, form.elements.via ? form.elements.via.value : "relay");
+        if (form.dataset.todo) {  // done: the item stays, said so, and cannot be sent twice
+          form.closest("li").classList.add("done");
+          for (const control of form.querySelectorAll("button, select, input")) control.disabled = true;
+          form.dataset.done = "true";
+        }
         await load();
       } catch (error) {
         progress(form, error.message || String(error), "failed");
-      } finally { button.disabled = false; }
+      } finally { if (!form.dataset.done) button.disabled = false; }
     });
   }
 }
