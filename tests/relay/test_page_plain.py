@@ -86,6 +86,8 @@ def test_nothing_is_signed_pinned_or_paid_before_the_action_is_checked(site: Sit
     work = tmp_path / "too-long.txt"
     work.write_bytes(b"A week of work, claimed in one go.\n" * 20)
     site.connect(dao["ada"])
+    site.open("act")  # the bound is said before anyone types
+    assert f"at most {PARAMS.max_effort}: 40 hours" in site.page.locator("form[data-action=contribute]").inner_text()
     commits_before = sf.w3.eth.block_number
     for via in ("relay", "direct"):  # an effort above the charter's maxEffort
         text = _fails(site, "contribute", via=via, file=str(work), effort=str(PARAMS.max_effort + 1))

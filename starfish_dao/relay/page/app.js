@@ -357,7 +357,7 @@ function actForms() {
     <form data-action="join"><h3>Join</h3>${via()}<button type="submit">Join</button><p class="progress" aria-live="polite"></p></form>
     <form data-action="contribute"><h3>Contribute work</h3>
       <label>File <input type="file" name="file" required></label>
-      <label>Effort in minutes <input type="number" name="effort" min="1" required></label>${via()}
+      <label>Effort in minutes (at most ${esc(state.info.charter.parameters.maxEffort)}: ${esc(hoursText(Number(state.info.charter.parameters.maxEffort)))}, the charter's maxEffort) <input type="number" name="effort" min="1" required></label>${via()}
       <button type="submit">Commit, upload and submit</button><p class="progress" aria-live="polite"></p></form>
     <form data-action="review"><h3>Review</h3>
       <label>Contribution (choose from the list) <input type="number" name="contribution" min="1" required list="reviewable"></label>
