@@ -41,6 +41,11 @@ function offline(down) {
   if (Boolean(state.offline) === down) return;
   state.offline = down ? Math.floor(Date.now() / 1000) : null;
   showVerification();
+  if (!down) {  // back: read every number again (what happened meanwhile), without redrawing a form being filled
+    setTimeout(async () => {
+      try { await load(); if (!location.hash.startsWith("#/act")) render(); } catch { /* said by the badge */ }
+    }, 0);
+  }
 }
 
 async function load() {
