@@ -1,8 +1,12 @@
 """One error shape for every refusal: RFC 9457 problem details (`application/problem+json`).
 
     {"type": "urn:starfish:relay:would_revert", "title": "The contract would revert", "status": 422,
-     "detail": "the contract would revert: RegistrySelfReview(...)", "code": "would_revert",
-     "contractError": "RegistrySelfReview", "args": {...}}
+     "detail": "you cannot review your own contribution #3", "code": "would_revert",
+     "contractError": "RegistrySelfReview", "args": {...},
+     "reason": "the contract would revert: RegistrySelfReview(id=3)"}
+
+A refusal that names a contract error has the CLI's sentence for it as `detail` (one table of
+messages, starfish_dao/cli/errors.py) and the relay's own words in `reason`.
 
 `code` is the machine-readable reason (also the last part of `type`); other members depend on the
 code (`field`, `expected`, `got`, `retryAfter`, ...). Every message passes through `scrub`, so a
