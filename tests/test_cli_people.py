@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +34,27 @@ def env(dao: Dao, tmp_path: Path) -> dict[str, str]:
     dao.deployment.save(manifests)
     return {"STARFISH_HOME": str(tmp_path / "home"), "STARFISH_RPC_URL": dao.chain.url,
             "STARFISH_PRIVATE_KEY": dao["ada"].key.hex(), "DEPLOYMENTS": str(manifests)}  # fmt: skip
+
+
+OwnDao = tuple[Dao, dict[str, str]]
+
+
+@pytest.fixture()
+def own_dao(tmp_path: Path) -> Iterator[OwnDao]:
+    """A DAO on an anvil of its own: the Ctrl-C tests turn automine off and watch the node's pool,
+    which on the shared chain other tests' transactions (and relays) may also use."""
+    from starfish_dao.chain.backends import AnvilNode, RpcBackend
+    from tests.conftest import deploy_dao
+
+    node = AnvilNode(tmp_path / "anvil", persist=False).start()
+    try:
+        dao = deploy_dao(RpcBackend(node.url, name="anvil", node=node))
+        manifests = tmp_path / "deployments"
+        dao.deployment.save(manifests)
+        yield dao, {"STARFISH_HOME": str(tmp_path / "home"), "STARFISH_RPC_URL": dao.chain.url,
+                    "STARFISH_PRIVATE_KEY": dao["ada"].key.hex(), "DEPLOYMENTS": str(manifests)}  # fmt: skip
+    finally:
+        node.stop()
 
 
 def _d(env: dict[str, str]) -> list[str]:
@@ -129,7 +150,8 @@ def _pool_size(dao: Dao) -> int:
     return int(dao.chain._dev("txpool_status", [])["pending"], 16)
 
 
-def test_ctrl_c_says_whether_the_transaction_was_sent_and_how_to_check(dao: Dao, env: dict[str, str]) -> None:
+def test_ctrl_c_says_whether_the_transaction_was_sent_and_how_to_check(own_dao: OwnDao) -> None:
+    dao, env = own_dao
     environment = {**{k: v for k, v in os.environ.items() if not k.startswith("STARFISH_")}, **env}
     dao.chain._dev("evm_mine", [])  # nothing left waiting from earlier tests on this chain
     dao.chain._dev("evm_setAutomine", [False])
@@ -178,7 +200,8 @@ def test_a_chain_command_that_starts_a_node_says_so(tmp_path: Path) -> None:
         _run(["node", "stop"], env)
 
 
-def test_ctrl_c_during_a_relayed_action_says_how_to_follow_it(dao: Dao, env: dict[str, str], tmp_path: Path) -> None:
+def test_ctrl_c_during_a_relayed_action_says_how_to_follow_it(own_dao: OwnDao, tmp_path: Path) -> None:
+    dao, env = own_dao
     from eth_account import Account
 
     from starfish_dao.chain.backends import free_port
