@@ -62,6 +62,7 @@ def get_info(relay: RelayDep) -> dict[str, Any]:
         "charter": {
             "parameters": params,
             "shown": {k: describe(KINDS[k], int(v)) for k, v in params.items()},  # in people's units
+            "ids": {k: int(p) for k, p in PARAMETER_KEYS.items()},  # ParameterChanged names its parameter by these
             "documentCid": "0x" + doc.hex(),
             "revenueTokens": tokens,
         },

@@ -8,7 +8,7 @@ from typing import Any
 from playwright import sync_api as playwright_sync
 
 from starfish_dao.chain.governance import TEMPLATES, Governance
-from starfish_dao.domain.charter import GovernanceSettings
+from starfish_dao.domain.charter import PARAMETER_KEYS, GovernanceSettings
 from starfish_dao.domain.model import ETH
 from tests.conftest import ETHER, artifact_cid
 from tests.relay.test_page import ROUTES, Site, browser, site  # noqa: F401 - fixtures
@@ -48,8 +48,10 @@ def test_live_activity_says_what_happened_with_names(site: Site) -> None:  # noq
     number = sf.submit(dao["ada"], artifact_cid("ada's floor plan"), 90)
     sf.review(dao["bo"], number, 4)
     sf.pay_eth(dao["zed"], 3 * ETHER // 2)
+    dao.govern(sf.charter.functions.setParameter(int(PARAMETER_KEYS["reviewWindow"]), 4 * 86400))
     text = _activity(
         site,
+        "the members changed the charter's reviewWindow",
         f"You submitted contribution #{number} (1 h 30 min)",
         f"Bo rated your contribution #{number} 4 stars",
         "1.5 ETH received: 1.35 to members, 0.15 to the treasury",

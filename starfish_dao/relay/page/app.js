@@ -677,7 +677,11 @@ function sentence(e) {
     case "ProposalQueued": return `${proposalTitle(a.proposalId)} passed and waits in the timelock`;
     case "ProposalExecuted": return `${proposalTitle(a.proposalId)} was carried out`;
     case "DelegateChanged": return `${N(a.delegator)} now votes through ${nameOf(a.toDelegate)}`;
-    case "ParameterChanged": return "the members changed a charter parameter (see the Overview)";
+    case "ParameterChanged": {
+      const ids = (state.info && state.info.charter.ids) || {};
+      const key = Object.keys(ids).find((k) => String(ids[k]) === String(a.parameter));
+      return `the members changed the charter's ${key || "parameters"} (the Overview shows its value)`;
+    }
     case "DocumentChanged": return "the members changed the charter document";
     case "RevenueTokenSet": return a.allowed ? `${symbol(a.token)} is now accepted as revenue` : `${symbol(a.token)} is no longer accepted as revenue`;
     case "Rollback": return "the chain rolled back: the numbers are read again";
