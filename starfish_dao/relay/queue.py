@@ -7,9 +7,9 @@ bytes are broadcast again. Before a transaction is broadcast its raw bytes and h
 here, so after a crash the very same transaction is rebroadcast (or found mined), never a second
 one: every action is submitted exactly once.
 
-Writes are grouped: many accepted actions share one transaction and one fsync (a
-`relay.batching.Batcher` over `insert_many`), and the submitter writes a whole round of updates in
-one transaction.
+Writes are grouped: the accepted actions of one batch of chain checks share one transaction and
+one fsync (`Relay._check_and_store`, the workers of a `relay.batching.Batcher`), and the submitter
+writes a whole round of updates in one transaction.
 """
 
 from __future__ import annotations
