@@ -10,7 +10,7 @@ from playwright import sync_api as playwright_sync
 from starfish_dao.chain.governance import TEMPLATES, Governance
 from starfish_dao.domain.charter import PARAMETER_KEYS, GovernanceSettings
 from starfish_dao.domain.model import ETH
-from tests.conftest import ETHER, artifact_cid
+from tests.conftest import ETHER, PARAMS, artifact_cid
 from tests.relay.test_page import ROUTES, Site, browser, site  # noqa: F401 - fixtures
 
 G = GovernanceSettings()
@@ -233,3 +233,25 @@ def test_the_page_leads_with_what_waits_for_the_connected_member(site: Site) -> 
         timeout=60_000,
     )
     assert sf.contracts["governor"].functions.hasVoted(pid, dao["ada"].address).call()
+
+
+def test_a_contribution_s_page_carries_its_action(site: Site) -> None:  # noqa: F811
+    dao, sf, page = site.dao, site.dao.sf, site.page
+    number = sf.submit(dao["bo"], artifact_cid("bo's window plan"), 30)
+    site.connect(dao["ada"])
+    site.open(f"contribution/{number}")
+    form = page.locator(f"form[data-todo='page:review:{number}']")
+    form.locator("select[name=stars]").select_option("5")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(
+        f"form[data-todo='page:review:{number}'] .progress .mined, "
+        f"form[data-todo='page:review:{number}'] .progress .failed",
+        timeout=60_000,
+    )
+    assert form.locator(".progress .failed").count() == 0, form.locator(".progress").inner_text()
+    assert [(r, s) for r, s, _, _ in dao.model().contributions[number].reviews] == [(dao["ada"].address, 5)]
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    page.reload()
+    page.wait_for_selector("#main h2")
+    site.open(f"contribution/{number}")
+    page.locator(f"form[data-todo='page:finalize:{number}'] button[type=submit]").wait_for()

@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from playwright import sync_api as playwright_sync
+
 from starfish_dao.chain.governance import TEMPLATES, Governance
 from starfish_dao.domain.charter import GovernanceSettings
 from tests.conftest import PARAMS, artifact_cid
@@ -27,7 +29,10 @@ def _fails(site: Site, action: str, via: str = "relay", **fields: str) -> str:  
             control.fill(value)
     form.locator(f"input[name=via][value={via}]").check()
     form.locator("button[type=submit]").click()
-    site.page.wait_for_selector(f"form[data-action={action}]:not([data-todo]) .progress .failed", timeout=30_000)
+    try:
+        site.page.wait_for_selector(f"form[data-action={action}]:not([data-todo]) .progress .failed", timeout=60_000)
+    except playwright_sync.TimeoutError:
+        raise AssertionError(f"{action} did not fail: {form.locator('.progress').inner_text()!r}") from None
     return str(form.locator(".progress").inner_text())
 
 

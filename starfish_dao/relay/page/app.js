@@ -36,6 +36,14 @@ async function api(path, options = {}) {
   return body;
 }
 
+// new numbers redraw the page, never under a member using a form: the Act page, a form being filled
+// in (focus in it) or one whose progress is still shown (a "Waiting for you" item, a contribution's Review)
+function redrawable() {
+  if (location.hash.startsWith("#/act")) return false;
+  const focused = document.activeElement && document.activeElement.closest ? document.activeElement.closest("#main form") : null;
+  return !focused && !document.querySelector("#main form .progress:not(:empty)");
+}
+
 // the relay cannot be reached: the badge says so at once, and every number on the page is stale
 function offline(down) {
   if (Boolean(state.offline) === down) return;
@@ -43,7 +51,7 @@ function offline(down) {
   showVerification();
   if (!down) {  // back: read every number again (what happened meanwhile), without redrawing a form being filled
     setTimeout(async () => {
-      try { await load(); if (!location.hash.startsWith("#/act")) render(); } catch { /* said by the badge */ }
+      try { await load(); if (redrawable()) render(); } catch { /* said by the badge */ }
     }, 0);
   }
 }
@@ -271,7 +279,19 @@ async function contributionPage(id) {
   const now = chainNow();
   const status = c.status === "pending" ? (c.reviewDeadline > now ? `open for review, ${duration(c.reviewDeadline - now)} left` : "window closed: anyone may finalize")
     : c.status === "accepted" ? `accepted at a weighted median of ${c.median}: ${units(c.points, 18, 2)} points` : c.status;
-  return `<h2>Contribution #${c.id}</h2><p>by <a class="mono" href="#/member/${c.author}">${esc(c.author)}</a>, ${c.effort} minutes; ${esc(status)}.</p>
+  // its action, here: review it (open, not yours, not reviewed yet) or finalize it (window closed)
+  const me = state.account; let act = "";
+  const stars = `<label>Stars <select name="stars">${[0, 1, 2, 3, 4, 5].map((s) => `<option${s === 3 ? " selected" : ""}>${s}</option>`).join("")}</select></label>`;
+  const shell = (action, controls, button) => `<form class="todo" data-action="${action}" data-todo="page:${action}:${c.id}">
+    <input type="hidden" name="via" value="relay"><input type="hidden" name="contribution" value="${c.id}">${controls}
+    <button type="submit">${button}</button><p class="progress" aria-live="polite"></p></form>`;
+  if (me && c.status === "pending" && c.reviewDeadline > now && c.author.toLowerCase() !== me && !c.reviews.some((r) => r.reviewer.toLowerCase() === me)) {
+    act = shell("review", `${stars}<label>Comment <input name="comment" maxlength="2000"></label>`, "Review");
+  } else if (c.status === "pending" && c.reviewDeadline <= now) {
+    act = shell("finalize", "", "Finalize");
+  }
+  return `<h2>Contribution #${c.id}</h2><p>by <a href="#/member/${c.author}" title="${esc(c.author)}">${esc(nameOf(c.author))}</a>, ${minutesText(c.effort)} of work; ${esc(status)}.</p>
+    ${act}
     <p>Artifact <a class="mono" href="/v1/artifacts/${c.cid}" download>${esc(c.cid)}</a> (content sha256 <span class="mono">${esc(c.contentHash)}</span>)</p>
     ${contentLine}
     <h2>Weighted tally</h2><p>${c.reviews.length} of ${c.minReviewers} reviewers needed; standing ${units(c.weight, 18, 2)} of ${units(c.quorumWeight, 18, 2)} needed.</p>
@@ -616,7 +636,7 @@ function bindForms(root) {
       try {
         await ACTIONS[form.dataset.action](form, form.elements.via ? form.elements.via.value : "relay");
         if (form.dataset.todo) {  // done: the item stays, said so, and cannot be sent twice
-          form.closest("li").classList.add("done");
+          const item = form.closest("li"); if (item) item.classList.add("done");
           for (const control of form.querySelectorAll("button, select, input")) control.disabled = true;
           form.dataset.done = "true";
         }
@@ -701,7 +721,7 @@ function listen() {
     $("#activity").prepend(li);
     clearTimeout(timer);
     // new data everywhere, but the Act page is never redrawn under a member filling in a form
-    timer = setTimeout(async () => { await load(); if (!location.hash.startsWith("#/act")) render(); else refreshVotes(); }, 800);
+    timer = setTimeout(async () => { await load(); if (redrawable()) render(); else refreshVotes(); }, 800);
   };
   for (const name of ["Joined", "Left", "Submitted", "Reviewed", "Finalized", "PointsAwarded", "RevenueReceived", "Claimed",
     "ProposalCreated", "VoteCast", "ProposalQueued", "ProposalExecuted", "Suspended", "Reinstated", "Slashed", "TreasurySpent",
@@ -723,7 +743,7 @@ async function syncChainTime() {
   state.clockOffset = info.chainTime - Math.floor(Date.now() / 1000);
   if (Math.abs(chainNow() - before) > 30) {
     await load();
-    if (!location.hash.startsWith("#/act")) render(); else refreshVotes();
+    if (redrawable()) render(); else refreshVotes();
   }
 }
 
