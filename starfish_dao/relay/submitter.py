@@ -466,20 +466,33 @@ def _child() -> None:
             break
         except BlockingIOError:  # the submitter of a relay that just crashed is still on its way out
             time.sleep(0.1)
-    backend = connect(config.get("rpc_url"))
-    sf = Starfish(backend.w3, Deployment.from_json(config["deployment"]))
-    queue = Queue(Path(config["queue"]))
-    submitter = Submitter(sf, queue, Account.from_key(config["key"]), config["resubmit_after"],
-                          config["confirmations"], config.get("max_in_flight", 64))  # fmt: skip
-    del config["key"]
+    key = config.pop("key")
     status = Path(config["status_file"])
+    stop = threading.Event()
 
     def watch_parent() -> None:
         sys.stdin.read()  # returns at end of file: the relay closed the pipe, or died
-        submitter._stop.set()
+        stop.set()
 
     threading.Thread(target=watch_parent, name="parent-watch", daemon=True).start()
-    submitter.recover()
+    submitter: Submitter | None = None
+    queue: Queue | None = None
+    while not stop.is_set():  # a node down at start is waited for: one line a try, no traceback
+        try:
+            backend = connect(config.get("rpc_url"))
+            sf = Starfish(backend.w3, Deployment.from_json(config["deployment"]))
+            queue = queue or Queue(Path(config["queue"]))
+            submitter = Submitter(sf, queue, Account.from_key(key), config["resubmit_after"],
+                                  config["confirmations"], config.get("max_in_flight", 64))  # fmt: skip
+            submitter._stop = stop
+            submitter.recover()
+            break
+        except Exception as exc:  # noqa: BLE001 - whatever the node's absence raises, the next try may pass
+            log.warning("submitter: cannot read the chain to start (%s); trying again in 1 s", type(exc).__name__)
+            stop.wait(1.0)
+    del key
+    if submitter is None or queue is None:
+        return
     interval = float(config["interval"])
     status_at = 0.0
     while not submitter._stop.is_set():
