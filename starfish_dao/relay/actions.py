@@ -26,7 +26,7 @@ from starfish_dao.domain import fastabi as fast
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.address import address_problem
 from starfish_dao.domain.model import ETH
-from starfish_dao.relay import commits
+from starfish_dao.relay import commits, conflicts
 from starfish_dao.relay.problems import Refusal, scrub
 from starfish_dao.relay.submitter import TIP
 
@@ -415,7 +415,7 @@ class Checker:
             request = {"action": action, "member": member, "token": token}
             call = self.sf.splitter.functions.claim(member, token)
             return Checked(digest(request), action, None, request, *self._encode(call), GAS_LIMITS[action],
-                           conflict_key=f"claim:{member}:{token}")  # fmt: skip
+                           conflict_key=conflicts.claim(member, token))  # fmt: skip
         known = ", ".join((*SIGNED, "Commit", *UNSIGNED))
         raise Refusal(400, "unknown_action", f"unknown action {action!r}; known: {known}")
 
@@ -473,7 +473,7 @@ class Checker:
         # and the signature; the same request always gets the same id
         action_id = "0x" + hashlib.sha256(action.encode() + signed_digest + signature).hexdigest()
         return Checked(action_id, action, signer, request, to, calldata, GAS_LIMITS[action],
-                       message.get("deadline"), message["nonce"], f"signer:{signer}")  # fmt: skip
+                       message.get("deadline"), message["nonce"], conflicts.signer(signer))  # fmt: skip
 
     def _by_sig_calldata(self, action: str, m: dict[str, Any], signature: bytes) -> tuple[str, bytes]:
         """The `...BySig` call, encoded with eth_abi directly (web3's contract objects cost ~3 ms)."""

@@ -28,6 +28,7 @@ from eth_utils.abi import function_signature_to_4byte_selector
 
 from starfish_dao.domain import fastabi as fast
 from starfish_dao.domain import typed_data as td
+from starfish_dao.relay import conflicts
 from starfish_dao.relay.problems import Refusal
 
 PRIMARY = "RelayCommit"
@@ -118,7 +119,7 @@ def parse(body: dict[str, Any], chain_id: int, registry: str) -> dict[str, Any]:
         "to": registry,
         "data": _COMMIT + bytes.fromhex(commitment[2:]),
         "deadline": deadline,
-        "conflict_key": f"signer:{member}",
+        "conflict_key": conflicts.signer(member),
     }
 
 

@@ -26,6 +26,7 @@ from starfish_dao.chain.deployment import Deployment
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.errors import ConfigError, KeyError_
 from starfish_dao.ipfs import ArtifactStore, open_store
+from starfish_dao.relay import conflicts
 from starfish_dao.relay.actions import GAS_LIMITS, Checked, Checker, claim_of, content_of
 from starfish_dao.relay.batching import Batcher
 from starfish_dao.relay.problems import Refusal, register_secret, scrub
@@ -266,9 +267,9 @@ class Relay:
             raise Refusal(429, "rate_limited", f"too many actions signed by {checked.signer}", {"retryAfter": 1})
         claim = claim_of(checked)
         content = content_of(checked) or self._content_reviewed(checked)
-        wanted = {checked.conflict_key} | ({f"signer:{claim[0]}", f"claim:{claim[0]}:{claim[1]}"} if claim else set())
+        wanted = {checked.conflict_key} | ({conflicts.signer(claim[0]), conflicts.claim(*claim)} if claim else set())
         if content is not None:
-            wanted.add(f"content:{content}")
+            wanted.add(conflicts.content(content))
         keys = sorted(k for k in wanted if k)  # one order: no deadlock
         async with contextlib.AsyncExitStack() as held:
             for key in keys:
@@ -358,10 +359,10 @@ class Relay:
             return
         member, token = claim
         if checked.kind == "Claim":  # the member's own ClaimTo of this token, in flight?
-            others = [a for a in self.queue.in_flight(f"signer:{member}") if a.kind == "ClaimTo"
+            others = [a for a in self.queue.in_flight(conflicts.signer(member)) if a.kind == "ClaimTo"
                       and str(a.request["typedData"]["message"]["token"]).lower() == token.lower()]  # fmt: skip
         else:
-            others = self.queue.in_flight(f"claim:{member}:{token}")
+            others = self.queue.in_flight(conflicts.claim(member, token))
         if others:
             raise Refusal(409, "claim_pending", f"a {others[0].kind} of {member} in {token} is pending "
                           f"({others[0].id}): it pays what is owed", {"pending": others[0].id})  # fmt: skip
@@ -404,7 +405,7 @@ class Relay:
         fresh bitmap words (each costs the member's later action a cold write)."""
         role = td.ACTION_DOMAINS[action][0]
         contract = self.sf.contracts[role]
-        reserved = {a.nonce for a in self.queue.in_flight(f"signer:{signer}")
+        reserved = {a.nonce for a in self.queue.in_flight(conflicts.signer(signer))
                     if a.nonce is not None and a.request.get("_to") == contract.address}  # fmt: skip
         word = 0
         while True:

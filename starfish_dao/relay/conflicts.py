@@ -1,0 +1,25 @@
+"""The relay's conflict keys, built in one place.
+
+Two actions that share a key are checked one after the other (the later simulated after the
+earlier in flight), never side by side: every action of one signer (their nonces), every claim of
+one member and token (a second would pay nothing), every reveal of one content (only the earliest
+commitment's succeeds). The queue stores the key with each action; the accept path takes a lock
+per key. These functions are the only place a key's text is written.
+"""
+
+from __future__ import annotations
+
+
+def signer(address: str) -> str:
+    """Every action signed by `address`: its nonces are consumed in order."""
+    return f"signer:{address}"
+
+
+def claim(member: str, token: str) -> str:
+    """Every claim of `member`'s pay in `token`: while one is in flight another pays nothing."""
+    return f"claim:{member}:{token}"
+
+
+def content(content_hash_hex: str) -> str:
+    """Every reveal of one content: only the earliest commitment's succeeds."""
+    return f"content:{content_hash_hex}"
