@@ -107,6 +107,7 @@ def test_proposals_are_named_by_a_short_prefix(dao: Dao, env: dict[str, str]) ->
     listed = _run(["proposals", *_d(env)], env)
     assert listed.returncode == 0, listed.stderr
     assert _short(pid) in listed.stdout and str(pid) not in listed.stdout  # the short form, not 77 digits
+    assert "-> set the charter's minReviewers to 3" in listed.stdout, listed.stdout  # what it does, in words
     dao.chain.increase_time(G.voting_delay + 1)
     voted = _run(["vote", _short(pid), "for", *_d(env)], env)
     assert voted.returncode == 0, voted.stderr

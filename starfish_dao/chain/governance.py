@@ -62,7 +62,10 @@ def _int(text: Any, what: str) -> int:
 def set_parameter(name: str, value: str) -> list[Call]:
     if name not in PARAMETER_KEYS:
         raise ConfigError(f"unknown charter parameter {name!r}; known: {', '.join(PARAMETER_KEYS)}")
-    return [Call("charter", "setParameter", (int(PARAMETER_KEYS[name]), _int(value, name)))]
+    from starfish_dao.domain.charter_units import parameter_value
+
+    # in people's units ("4 days", "5 %", 2.5 points), checked against the bounds before anyone votes
+    return [Call("charter", "setParameter", (int(PARAMETER_KEYS[name]), parameter_value(name, value)))]
 
 
 def set_document(cid: bytes) -> list[Call]:

@@ -31,7 +31,8 @@ from starfish_dao.cli.common import (
 
 TEMPLATE_HELP = """\b
 TEMPLATE is what to change, one of:
-  set-parameter NAME VALUE     a charter parameter (see `starfish charter show`)
+  set-parameter NAME VALUE     a charter parameter, in the units `starfish charter show` uses
+                               ("4 days", "5 %", 2.5 points); checked against its bounds first
   set-document FILE            a new charter text (pinned to IPFS)
   suspend ADDRESS | reinstate ADDRESS
   slash ADDRESS PERCENT        cut a member's points (future pay only)
@@ -180,7 +181,7 @@ def _relayed_pid(relay: list[str], text: str) -> int:
 
 def proposals(rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonOpt = False) -> None:
     """Every proposal: its state, votes, quorum, deadline and what each call does, decoded."""
-    from starfish_dao.verify.governance import proposal_calls
+    from starfish_dao.verify.governance import proposal_calls, said_calls
     from starfish_dao.verify.state import replay
 
     sf = client(rpc, deployments)
@@ -195,6 +196,7 @@ def proposals(rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonOpt 
             "quorum": model.quorum_at(p.vote_start) if p.vote_start < now else None,
             "voteStart": p.vote_start, "voteEnd": p.vote_end, "eta": p.eta or None,
             "calls": proposal_calls(sf, p.targets, p.calldatas, p.values),
+            "said": said_calls(sf, p.targets, p.calldatas, p.values),
         })  # fmt: skip
 
     names = key_names()
@@ -217,8 +219,9 @@ def proposals(rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonOpt 
                 console.print(
                     f"  executable in {duration(left)}" if left > 0 else "  executable now: `starfish execute`"
                 )
-            for call in r["calls"]:
-                console.print(f"  -> {call}")
+            for said, call in zip(r["said"], r["calls"], strict=True):
+                console.print(f"  -> {said}", highlight=False)
+                console.print(f"     [dim]{call}[/]", highlight=False)
 
     emit(rows, as_json, human)
 
@@ -247,7 +250,7 @@ def execute(
 ) -> None:  # fmt: skip
     """Execute a queued proposal once the timelock's delay has run (anyone may)."""
     from starfish_dao.chain.governance import Governance
-    from starfish_dao.verify.governance import proposal_calls
+    from starfish_dao.verify.governance import proposal_calls, said_calls
 
     account = load_key(key_file)
     sf = client(rpc, deployments)
@@ -257,13 +260,16 @@ def execute(
     gov.execute(account, pid, created)
     state = gov.state(pid).lower()
     title = str(created["description"]).split("\n")[0]
-    calls = proposal_calls(sf, list(created["targets"]), [bytes(c) for c in created["calldatas"]],
-                           [int(v) for v in created["values"]])  # fmt: skip
+    targets, datas = list(created["targets"]), [bytes(c) for c in created["calldatas"]]
+    values = [int(v) for v in created["values"]]
+    calls = proposal_calls(sf, targets, datas, values)
+    said = said_calls(sf, targets, datas, values)
 
     def human() -> None:
         ran = f"its {len(calls)} call ran" if len(calls) == 1 else f"its {len(calls)} calls ran"
         console.print(f"proposal {short_id(pid)} ({title}) is {state}: {ran}")
-        for call in calls:
-            console.print(f"  -> {call}")
+        for sentence, call in zip(said, calls, strict=True):
+            console.print(f"  -> {sentence}", highlight=False)
+            console.print(f"     [dim]{call}[/]", highlight=False)
 
     emit({"proposal": pid, "state": state}, as_json, human)

@@ -175,3 +175,23 @@ def to_raw(section: str, values: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError(f"charter file: {section}.{key} = {value!r} is outside its bounds {low} .. {high}")
         out[key] = raw
     return out
+
+
+def parameter_value(key: str, text: str) -> int:
+    """A charter parameter's new value as a person types it for a proposal ("4 days", "5 %", 2.5
+    points; a bare whole number is the contracts' unit for durations and shares, points for
+    points), in the contracts' units, within its bounds: else ConfigError naming the parameter,
+    what was typed, how to write it and its bounds in people's units."""
+    kind = KINDS[key]
+    value: Any = text.strip()
+    if re.fullmatch(r"\d+", value):
+        value = int(value)
+    try:
+        raw = _convert(kind, value)
+    except (ValueError, InvalidOperation, TypeError, OverflowError):
+        raise ConfigError(f"{key} = {text!r} is not {_HOW[kind]}") from None
+    bounds = _bounds("parameters", key)
+    if bounds is not None and not bounds[0] <= raw <= bounds[1]:
+        low, high = (describe(kind, b) for b in bounds)
+        raise ConfigError(f"{key} = {text!r} is {describe(kind, raw)}: outside its bounds {low} .. {high}")
+    return raw

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +18,11 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from starfish_dao.domain.errors import IPFSError
-from starfish_dao.domain.model import ETH
 from starfish_dao.domain.unixfs import CID
 from starfish_dao.relay.actions import _address
 from starfish_dao.relay.problems import Refusal, contract_sentence
 from starfish_dao.relay.routers import RelayDep, _model, _str
+from starfish_dao.verify.governance import said_calls
 
 PAGE_DIR = Path(__file__).parent / "page"
 ASSETS = {
@@ -81,55 +80,6 @@ def proposals(relay: RelayDep) -> list[dict[str, Any]]:
                 "said": said_calls(relay.sf, p.targets, p.calldatas, p.values),
             })  # fmt: skip
     return out
-
-
-def _amount(raw: int, token: str) -> str:
-    text = f"{Decimal(raw) / 10**18:f}"
-    text = text.rstrip("0").rstrip(".") if "." in text else text
-    return f"{text} ETH" if token == ETH else f"{text} of the token {token}"
-
-
-def said_calls(sf: Any, targets: list[str], calldatas: list[bytes], values: list[int]) -> list[str]:
-    """Each call of a proposal in people's words and units ("pay 0.05 ETH from the treasury to 0x…",
-    "set reviewWindow to 3 days"); one it does not know keeps its decoded form (`calls`)."""
-    from starfish_dao.domain.charter import PARAMETER_KEYS
-    from starfish_dao.domain.charter_units import KINDS, describe
-
-    keys = {int(p): k for k, p in PARAMETER_KEYS.items()}
-    by_address = {a.lower(): (role, sf.contracts[role]) for role, a in sf.deployment.addresses.items()}
-    out = []
-    for target, data, value in zip(targets, calldatas, values, strict=True):
-        role, contract = by_address.get(target.lower(), (target, None))
-        text = ""
-        if contract is not None and data:
-            try:
-                fn, a = contract.decode_function_input(bytes(data))
-                name = fn.fn_name
-            except ValueError:
-                name, a = "", {}
-            if name == "spend":
-                text = f"pay {_amount(a['amount'], a['token'])} from the treasury to {a['to']}"
-            elif name == "setParameter" and int(a["which"]) in keys:
-                key = keys[int(a["which"])]
-                text = f"set the charter's {key} to {describe(KINDS[key], int(a['value']))}"
-            elif name in ("suspend", "reinstate"):
-                text = f"{name} {a['account']}"
-            elif name == "slash":
-                text = f"cut the points of {a['member']} by {describe('bps', int(a['bps']))}"
-            elif name == "setDocument":
-                text = "replace the charter document"
-            elif name == "setRevenueToken":
-                text = f"{'accept' if a['allowed'] else 'stop accepting'} {a['token']} as revenue"
-        if not text:
-            text = proposal_call_fallback(role, data)
-        if value:
-            text += f", sending {_amount(value, ETH)}"
-        out.append(text)
-    return out
-
-
-def proposal_call_fallback(role: str, data: bytes) -> str:
-    return f"a call to {role} (0x{bytes(data)[:4].hex()}…): see the decoded call"
 
 
 @views.get("/members/{address}/history", summary="One member's contributions, reviews and payouts")

@@ -9,12 +9,13 @@ proposal's state from the reference model.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from eth_utils.crypto import keccak
 
 from starfish_dao.chain.client import Starfish
-from starfish_dao.domain.model import PROPOSAL_STATES, TIMELOCK_DELAY_BOUNDS, Model
+from starfish_dao.domain.model import ETH, PROPOSAL_STATES, TIMELOCK_DELAY_BOUNDS, Model
 from starfish_dao.verify.state import Check
 
 ZERO = "0x" + "00" * 20
@@ -128,3 +129,52 @@ def _show(value: Any) -> str:
     if isinstance(value, bytes | bytearray):
         return "0x" + bytes(value).hex()
     return str(value)
+
+
+def _amount(raw: int, token: str) -> str:
+    text = f"{Decimal(raw) / 10**18:f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return f"{text} ETH" if token == ETH else f"{text} of the token {token}"
+
+
+def said_calls(sf: Starfish, targets: list[str], calldatas: list[bytes], values: list[int]) -> list[str]:
+    """Each call of a proposal in people's words and units ("pay 0.05 ETH from the treasury to 0x…",
+    "set reviewWindow to 3 days"); one it does not know keeps its decoded form (`calls`)."""
+    from starfish_dao.domain.charter import PARAMETER_KEYS
+    from starfish_dao.domain.charter_units import KINDS, describe
+
+    keys = {int(p): k for k, p in PARAMETER_KEYS.items()}
+    by_address = {a.lower(): (role, sf.contracts[role]) for role, a in sf.deployment.addresses.items()}
+    out = []
+    for target, data, value in zip(targets, calldatas, values, strict=True):
+        role, contract = by_address.get(target.lower(), (target, None))
+        text = ""
+        if contract is not None and data:
+            try:
+                fn, a = contract.decode_function_input(bytes(data))
+                name = fn.fn_name
+            except ValueError:
+                name, a = "", {}
+            if name == "spend":
+                text = f"pay {_amount(a['amount'], a['token'])} from the treasury to {a['to']}"
+            elif name == "setParameter" and int(a["which"]) in keys:
+                key = keys[int(a["which"])]
+                text = f"set the charter's {key} to {describe(KINDS[key], int(a['value']))}"
+            elif name in ("suspend", "reinstate"):
+                text = f"{name} {a['account']}"
+            elif name == "slash":
+                text = f"cut the points of {a['member']} by {describe('bps', int(a['bps']))}"
+            elif name == "setDocument":
+                text = "replace the charter document"
+            elif name == "setRevenueToken":
+                text = f"{'accept' if a['allowed'] else 'stop accepting'} {a['token']} as revenue"
+        if not text:
+            text = proposal_call_fallback(role, data)
+        if value:
+            text += f", sending {_amount(value, ETH)}"
+        out.append(text)
+    return out
+
+
+def proposal_call_fallback(role: str, data: bytes) -> str:
+    return f"a call to {role} (0x{bytes(data)[:4].hex()}…): see the decoded call"

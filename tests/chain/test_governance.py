@@ -168,7 +168,8 @@ def test_nothing_runs_early(dao: Dao) -> None:
 def test_out_of_bounds_and_overspending_are_refused_at_execution(dao: Dao) -> None:
     gov = Governance(dao.sf)
     for calls, error in (
-        (T["set-parameter"]("reserveBps", "9000"), "CharterValueOutOfBounds"),
+        # built by hand: the CLI's template refuses it before anyone votes (the next test)
+        ([Call("charter", "setParameter", (int(Parameter.RESERVE_BPS), 9000))], "CharterValueOutOfBounds"),
         (T["spend"]("eth", dao["zed"].address, ETHER), "SplitterInsufficientTreasury"),
         (T["governor-setting"]("votingPeriod", "60"), "GovernorSettingOutOfBounds"),
     ):
@@ -183,6 +184,27 @@ def test_out_of_bounds_and_overspending_are_refused_at_execution(dao: Dao) -> No
         with reverts(error):
             gov.execute(dao["zed"], pid)
         assert gov.state(pid) == "Queued"  # still waiting: nothing happened
+
+
+def test_a_parameter_is_proposed_in_peoples_units_within_its_bounds() -> None:
+    """`starfish propose set-parameter` takes what `charter show` writes ("4 days", "5 %", points as
+    numbers) and refuses a value outside the bounds before anyone votes on it, in the same units
+    (it took only raw numbers: "4" for reviewWindow was 4 seconds, refused only at execution)."""
+    from starfish_dao.domain.errors import ConfigError
+
+    def value(name: str, text: str) -> int:
+        return int(T["set-parameter"](name, text)[0].args[1])
+
+    assert value("reviewWindow", "4 days") == 4 * DAY
+    assert value("reserveBps", "5 %") == 500
+    assert value("minReviewerStanding", "2.5") == 5 * POINT // 2
+    assert value("quorumBps", "2000") == 2000  # the contracts' unit still works where it is unambiguous
+    with pytest.raises(ConfigError, match=r"reviewWindow = '4' is 4 seconds: outside its bounds 1 day \.\. 90 days"):
+        T["set-parameter"]("reviewWindow", "4")
+    with pytest.raises(ConfigError, match=r"reserveBps = '90 %' is 90 %: outside its bounds"):
+        T["set-parameter"]("reserveBps", "90 %")
+    with pytest.raises(ConfigError, match="is not a duration"):
+        T["set-parameter"]("reviewWindow", "4 dyas")
 
 
 def test_delegation_lends_a_voice(dao: Dao) -> None:
