@@ -77,8 +77,15 @@ def contribute(
     salt = new_salt()
     committed = commitment(account.address, digest, salt)
     if relay:
-        from starfish_dao.relay.client import RelayClient
+        from starfish_dao.relay.client import RelayClient, RelayError
 
+        # asked first, so that nothing is committed (paid by the relay) or pinned for a submission the
+        # contracts would refuse: the effort against the charter, the member's epoch, the content
+        try:
+            RelayClient(relay[0]).check("Contribute", account.address, effort=effort, contentHash="0x" + digest.hex())
+        except RelayError as exc:
+            if exc.status not in (400, 404, 405):  # a relay too old to check: the Submit is still checked
+                fail(f"the relay refused the contribution: {relayed.explain(exc)}")
         # signed: a relay pays for the Commits of active members only, charged to the member. Someone
         # who copied the commitment from the mempool posted it first: it is ours all the same (only
         # its author can reveal it), so carry on

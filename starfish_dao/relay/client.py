@@ -66,6 +66,13 @@ class RelayClient:
     def contribution(self, contribution: int) -> dict[str, Any]:
         return dict(self._json("GET", f"/v1/contributions/{contribution}"))
 
+    def check(self, action: str, signer: str, **fields: Any) -> dict[str, Any]:
+        """Would `action` by `signer` succeed now? Nothing is stored or sent (POST /v1/actions/check);
+        a refusal raises RelayError with the relay's problem."""
+        return dict(
+            self._json("POST", "/v1/actions/check", json={"action": action, "signer": signer, "fields": fields})
+        )
+
     # writes
     def upload(self, path: Path, token: str | None = None) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}

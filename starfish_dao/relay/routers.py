@@ -321,6 +321,11 @@ def check_action(body: CheckRequest, relay: RelayDep) -> dict[str, Any]:
             active = bool(record and record.active)
             limit, cap = m.params.max_effort, m.params.max_effort_per_epoch
             total = m.epoch_effort[(signer, m.epoch_at(now))] + effort
+            digest = str(f.get("contentHash") or "")
+            holder = (
+                m.artifacts.get(bytes.fromhex(digest[2:])) if digest.startswith("0x") and len(digest) == 66 else None
+            )
+            held = m.contributions[holder[0]] if holder else None
         if not active:
             told = {"error": "RegistryNotActiveMember", "args": {"account": signer}, "chainTime": now}
             raise Refusal(422, "would_revert", f"{signer} is not an active member", told)
@@ -328,6 +333,10 @@ def check_action(body: CheckRequest, relay: RelayDep) -> dict[str, Any]:
             raise Refusal(422, "would_revert", f"effort {effort} is outside 1..{limit}",
                           {"error": "RegistryInvalidEffort", "args": {"effort": str(effort), "maxEffort": str(limit)},
                            "chainTime": now})  # fmt: skip
+        if held is not None and held.status in ("pending", "accepted"):
+            raise Refusal(422, "would_revert", f"the content is contribution #{held.id} ({held.status})",
+                          {"error": "RegistryArtifactAlreadyClaimed",
+                           "args": {"contentHash": digest, "id": str(held.id)}, "chainTime": now})  # fmt: skip
         if total > cap:
             raise Refusal(422, "would_revert", f"epoch effort {total} above {cap}",
                           {"error": "RegistryEpochEffortExceeded", "args": {"total": str(total), "cap": str(cap)},

@@ -67,3 +67,40 @@ def test_key_file_only_member_through_the_relay_cli(dao: Dao, tmp_path: Path, mo
     finally:
         relay.kill()
         relay.wait()
+
+
+def test_a_relayed_contribution_is_checked_before_anything_is_committed_or_pinned(dao: Dao, tmp_path: Path) -> None:
+    """From a new user's walk: `contribute --relay` had its commitment mined (the relay paying) and
+    its file pinned before an effort above maxEffort, or content already claimed, was refused. Now
+    the relay is asked first, and neither happens."""
+    chain = dao.chain
+    relayer = Account.create()
+    chain.fund(relayer.address, 10 * ETHER)
+    manifest = dao.deployment.save(tmp_path / "deployments")
+    port = free_port()
+    base = {**os.environ, "STARFISH_HOME": str(tmp_path / "home"), "STARFISH_RPC_URL": chain.url}
+    base.pop("STARFISH_IPFS_API", None)
+    relay = _start({**base, "STARFISH_RELAY_DEPLOYMENT": str(manifest), "STARFISH_RELAY_RELAYER_KEY": relayer.key.hex(),
+                    "STARFISH_RELAY_DB_PATH": str(tmp_path / "q.sqlite3"), "STARFISH_RELAY_POLL_INTERVAL": "0.05",
+                    "STARFISH_RELAY_KEEPER_FINALIZE": "false"}, port, tmp_path / "relay.log")  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        env = {**base, "STARFISH_PRIVATE_KEY": dao["dee"].key.hex()}
+        held = tmp_path / "held.txt"
+        held.write_text("a plan someone already submitted\n")
+        dao.sf.submit(dao["eli"], artifact_cid(held.read_text()), 60)  # eli holds this content (a raw CID)
+        big = tmp_path / "big.txt"
+        big.write_text("a large piece of work\n" * 100)
+        limit = dao.sf.charter.functions.params().call()[5]  # maxEffort, in minutes
+        for path, effort, said in ((big, limit + 1, "maxEffort"), (held, 60, "already contribution #")):
+            nonce = chain.w3.eth.get_transaction_count(relayer.address)
+            args = ["contribute", str(path), "--effort", str(effort), "--relay", url]
+            out = subprocess.run([sys.executable, "-m", "starfish_dao.cli", *args], env=env, capture_output=True,
+                                 text=True, timeout=120)  # fmt: skip
+            assert out.returncode == 1 and "Traceback" not in out.stderr, out.stdout + out.stderr
+            assert said in " ".join(out.stderr.split()), out.stderr
+            assert "committed" not in out.stdout, out.stdout  # nothing was committed ...
+            assert chain.w3.eth.get_transaction_count(relayer.address) == nonce  # ... nor paid for by the relay
+    finally:
+        relay.kill()
+        relay.wait()
