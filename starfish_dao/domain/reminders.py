@@ -45,6 +45,16 @@ class Reminder:
         return asdict(self)
 
 
+def _cid_text(raw: bytes) -> str:
+    """The artifact's CID as text ("" when the bytes are not a CID): a link to the work itself."""
+    from starfish_dao.domain.unixfs import CID
+
+    try:
+        return str(CID.from_bytes(raw))
+    except ValueError:
+        return ""
+
+
 def short(address: str) -> str:
     return address[:6] + "…" + address[-4:]
 
@@ -102,7 +112,7 @@ def reminders(
     for c in sorted(model.contributions.values(), key=lambda c: c.deadline):
         if c.status != "pending":
             continue
-        facts = {"contribution": c.id, "author": c.author, "effort": c.effort}
+        facts = {"contribution": c.id, "author": c.author, "effort": c.effort, "cid": _cid_text(c.cid)}
         if c.deadline >= now and c.author != member and active and all(r != member for r, *_ in c.reviews) \
                 and model.review_weight(member, c) > 0:  # fmt: skip
             out.append(Reminder(

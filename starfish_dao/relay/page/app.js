@@ -333,7 +333,8 @@ async function forYou() {
     const d = item.data || {}; let what = esc(item.title); let act = "";
     if (item.kind === "review") {
       const c = state.contributions.find((k) => k.id === Number(d.contribution));
-      const file = c && c.cid ? ` (<a href="/v1/artifacts/${esc(c.cid)}" download>open the work</a>)` : "";
+      const cid = (c && c.cid) || d.cid;  // the list carries it: the page's own copy may lag
+      const file = cid ? ` (<a href="/v1/artifacts/${esc(cid)}" download>open the work</a>)` : "";
       what = `Review <a href="#/contribution/${d.contribution}">${esc(work(d.contribution))}</a>${file}: ${minutesText(Number(d.effort))} of work${until(item.deadline)}`;
       act = form(item, "review", hidden("contribution", d.contribution),
         `<label>Stars <select name="stars">${[0, 1, 2, 3, 4, 5].map((s) => `<option${s === 3 ? " selected" : ""}>${s}</option>`).join("")}</select></label>
