@@ -193,6 +193,8 @@ def test_the_page_leads_with_what_waits_for_the_connected_member(site: Site) -> 
     assert f"contribution #{mine} is under review" in dict(items)["waiting"]
 
     # the Act page's own Review form offers the same work to choose from (not ada's own)
+    # (drawn from the page's copy of the contributions, which arrives on its own schedule: wait for it)
+    page.wait_for_function("() => document.querySelectorAll('#reviewable option').length > 0", timeout=30_000)
     options = page.eval_on_selector_all("#reviewable option", "(os) => os.map((o) => [o.value, o.label])")
     assert [v for v, _ in options] == [str(theirs)] and f"Bo's contribution #{theirs}, 45 min" in options[0][1]
     # review from the list: choose the stars, press Review; the id was never typed

@@ -323,6 +323,9 @@ async function forYou() {
   if (!state.account) return "";
   let todo;
   try { todo = await api(`/v1/members/${state.account}/todo`); } catch (error) { return `<p class="error">${esc(error.message)}</p>`; }
+  state.todo = todo;  // the relay's list is the fresher: the page's copy of the contributions may lag
+  state.authors = state.authors || {};
+  for (const i of todo.items) if (i.data && i.data.contribution && i.data.author) state.authors[String(i.data.contribution)] = i.data.author;
   const now = chainNow();
   const at = (t) => new Date(t * 1000).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
   const until = (t) => (t ? ` — until ${at(t)} (${duration(t - now)} left)` : "");
@@ -376,8 +379,11 @@ function actForms() {
   const option = (c, left) => `<option value="${c.id}" label="${esc(`${work(c.id)}, ${minutesText(c.effort)}, ${left}`)}"></option>`;
   const reviewable = pending.filter((c) => c.reviewDeadline > now && c.author.toLowerCase() !== me
     && !c.reviews.some((r) => r.reviewer.toLowerCase() === me)).map((c) => option(c, `${duration(c.reviewDeadline - now)} left`)).join("");
+  const known = new Set(pending.map((c) => c.id));
+  const listed = ((state.todo && state.todo.items) || []).filter((i) => i.kind === "review" && !known.has(Number(i.data.contribution)))
+    .map((i) => option({ id: Number(i.data.contribution), effort: Number(i.data.effort) }, `${duration(i.deadline - now)} left`)).join("");
   const finalizable = pending.filter((c) => c.reviewDeadline <= now).map((c) => option(c, "window closed")).join("");
-  return `<datalist id="reviewable">${reviewable}</datalist><datalist id="finalizable">${finalizable}</datalist><h2>Act with your wallet</h2>
+  return `<datalist id="reviewable">${reviewable}${listed}</datalist><datalist id="finalizable">${finalizable}</datalist><h2>Act with your wallet</h2>
     <p>${state.account ? `Connected as <span class="mono" id="me">${state.account}</span>${state.chainOk ? "" : " — <strong class=\"error\">on another chain</strong>"}.` : "Connect a wallet first (the button at the top)."}
     Before your wallet asks, this page shows what you will sign.</p>
     <form data-action="join"><h3>Join</h3>${via()}<button type="submit">Join</button><p class="progress" aria-live="polite"></p></form>
