@@ -457,16 +457,7 @@ class Checker:
         if separator is None:
             separator = self._separators[action] = td.domain_separator(domain_obj)
         signed_digest = td.digest(action, separator, message)
-        try:
-            recovered = fast.recover(signed_digest, signature)
-        except Exception:  # noqa: BLE001 - any malformed signature
-            raise Refusal(422, "bad_signature", "the signature cannot be recovered") from None
-        if recovered != signer:
-            raise Refusal(422, "bad_signature", f"signed by {recovered}, not by {signer}",
-                          {"recovered": recovered, "claimed": signer})  # fmt: skip
-        # v as the contracts read it (27 or 28: OpenZeppelin's ECDSA refuses 0/1 and 35+), so one
-        # signature written two ways is one action, with one id
-        signature = signature[:64] + bytes([27 + fast.recovery_id(signature[64])])
+        signature = commits.signed_by(signer, signed_digest, signature)
         request = {"action": action, "typedData": full, "signature": "0x" + signature.hex()}
         to, calldata = self._by_sig_calldata(action, message, signature)
         # the id: the action, what was signed (the EIP-712 digest covers every field and the domain)

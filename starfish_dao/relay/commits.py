@@ -50,6 +50,20 @@ UNSIGNED = (
 )
 
 
+def signed_by(signer: str, signed_digest: bytes, signature: bytes) -> bytes:
+    """Refuses (422 bad_signature) a signature that does not recover to `signer`; returns it with v
+    as the contracts read it (27 or 28: OpenZeppelin's ECDSA refuses 0/1 and 35+), so one signature
+    written two ways is one action, with one id."""
+    try:
+        recovered = fast.recover(signed_digest, signature)
+    except Exception:  # noqa: BLE001 - any malformed signature
+        raise Refusal(422, "bad_signature", "the signature cannot be recovered") from None
+    if recovered != signer:
+        raise Refusal(422, "bad_signature", f"signed by {recovered}, not by {signer}",
+                      {"recovered": recovered, "claimed": signer})  # fmt: skip
+    return signature[:64] + bytes([27 + fast.recovery_id(signature[64])])
+
+
 def domain(chain_id: int, registry: str) -> td.Domain:
     return td.Domain(DOMAIN_NAME, DOMAIN_VERSION, chain_id, registry)
 
@@ -103,14 +117,7 @@ def parse(body: dict[str, Any], chain_id: int, registry: str) -> dict[str, Any]:
     if len(signature) != 65:
         raise Refusal(400, "malformed", "signature must be 65 bytes (r, s, v)")
     signed = digest(chain_id, registry, member, bytes.fromhex(commitment[2:]), deadline)
-    try:
-        recovered = fast.recover(signed, signature)
-    except Exception:  # noqa: BLE001 - any malformed signature
-        raise Refusal(422, "bad_signature", "the signature cannot be recovered") from None
-    if recovered != member:
-        raise Refusal(422, "bad_signature", f"signed by {recovered}, not by {member}",
-                      {"recovered": recovered, "claimed": member})  # fmt: skip
-    signature = signature[:64] + bytes([27 + fast.recovery_id(signature[64])])
+    signature = signed_by(member, signed, signature)
     full = typed_data(chain_id, registry, member, commitment, deadline)
     return {
         "id": "0x" + hashlib.sha256(b"Commit" + signed + signature).hexdigest(),
