@@ -48,7 +48,7 @@ from tests.conftest import ETHER, deploy_dao
 TRIVIAL = """
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from starfish_dao.relay.http import serve
+from starfish_dao.relay.edge.server import serve
 from starfish_dao.relay.settings import RelaySettings
 app = FastAPI()
 @app.post("/v1/actions")

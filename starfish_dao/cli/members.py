@@ -34,8 +34,14 @@ def join(
     """Join: mint your soulbound membership (no approval; through a relay you need no ETH)."""
     account = load_key(key_file)
     if relay:
-        state = relayed.send(relay, account, "Join")
-        emit({"member": account.address, "tx": state["txHash"]}, as_json, lambda: None)
+        state = relayed.send(relay, account, "Join", quiet=as_json)
+        found = relayed.mined_event(state, "membership", "Joined", rpc, deployments, member=account.address)
+        number = int(found["tokenId"]) if found else None
+        if number is None:  # this machine does not reach the chain: the relay's view, once it read the block
+            seen = relayed.relay_view(state["relay"], state.get("block"), lambda r: r.member(account.address))
+            number = int(seen["tokenId"]) if seen and seen.get("tokenId") else None
+        emit({"member": account.address, "membership": number, "tx": state.get("txHash")}, as_json,
+             lambda: console.print(f"joined: membership #{number}" if number else "joined"))  # fmt: skip
         return
     token_id = client(rpc, deployments).join(account)
     emit({"member": account.address, "membership": token_id}, as_json,
@@ -49,8 +55,9 @@ def leave(
     """Leave: burn your membership. Your points and claims stay yours."""
     account = load_key(key_file)
     if relay:
-        state = relayed.send(relay, account, "Leave")
-        emit({"member": account.address, "tx": state["txHash"]}, as_json, lambda: None)
+        state = relayed.send(relay, account, "Leave", quiet=as_json)
+        emit({"member": account.address, "tx": state.get("txHash")}, as_json,
+             lambda: console.print("left; points and claims are kept"))  # fmt: skip
         return
     receipt = client(rpc, deployments).leave(account)
     emit({"member": account.address, "tx": receipt["transactionHash"]}, as_json,

@@ -6,7 +6,7 @@ import csv
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -88,7 +88,10 @@ def claim(
         to = address(to, "--to")
         account = load_key(key_file)
         if relay:
-            relayed.send(relay, account, "ClaimTo", token=token, to=to)
+            state = relayed.send(relay, account, "ClaimTo", quiet=as_json, token=token, to=to)
+            paid = _relayed_claim(state, rpc, deployments, account.address, token, to)
+            emit({"paid": paid, "to": to, "token": token, "tx": state.get("txHash")}, as_json,
+                 lambda: console.print(_claimed(paid, symbol, wei, f"of your pay to {to}")))  # fmt: skip
             return
         amount = client(rpc, deployments).claim_to(account, to, token)
         emit({"paid": amount, "to": to, "token": token}, as_json,
@@ -96,7 +99,10 @@ def claim(
         return
     who = address(member, "--member") if member else load_key(key_file).address
     if relay:
-        relayed.send(relay, None, "Claim", member=who, token=token)
+        state = relayed.send(relay, None, "Claim", quiet=as_json, member=who, token=token)
+        paid = _relayed_claim(state, rpc, deployments, who, token)
+        emit({"paid": paid, "member": who, "token": token, "tx": state.get("txHash")}, as_json,
+             lambda: console.print(_claimed(paid, symbol, wei, f"to {who}")))  # fmt: skip
         return
     account = load_key(key_file)
     sf = client(rpc, deployments)
@@ -121,6 +127,27 @@ def claim(
     amount = sf.claim(account, who, token)
     emit({"paid": amount, "member": who, "token": token}, as_json,
          lambda: console.print(f"paid {money(amount, symbol, wei)} to {who}"))  # fmt: skip
+
+
+def _relayed_claim(
+    state: dict[str, Any], rpc: str | None, deployments: Path | None, member: str, token: str, to: str | None = None
+) -> int | None:
+    """What a relayed claim paid: the Claimed event of its mined receipt, else what the relay read
+    from that receipt; None when neither can tell."""
+    match = {"member": member, "token": token, **({"to": to} if to else {})}
+    found = relayed.mined_event(state, "splitter", "Claimed", rpc, deployments, **match)
+    if found is None and token == ETH and to in (None, member):  # the short event of an ETH claim paid to the member
+        found = relayed.mined_event(state, "splitter", "EthClaimed", rpc, deployments, member=member)
+    if found is not None:
+        return int(found["amount"])
+    result = state.get("result")
+    return int(result["amount"]) if isinstance(result, dict) and "amount" in result else None
+
+
+def _claimed(amount: int | None, symbol: str, wei: bool, whom: str) -> str:
+    if amount is None:
+        return f"claimed: paid {whom} (`starfish status` shows how much)"
+    return f"paid {money(amount, symbol, wei)} {whom}"
 
 
 def report(

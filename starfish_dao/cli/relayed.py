@@ -7,9 +7,14 @@ contract makes sure it takes effect at most once.
 
 from __future__ import annotations
 
+import functools
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from starfish_dao.cli.common import SENT, console, fail
+from starfish_dao.cli.common import SENT, console, err, fail
 from starfish_dao.cli.errors import humanize
 from starfish_dao.domain.errors import ContractRevert
 
@@ -26,11 +31,16 @@ def explain(exc: Any) -> str:
     return str(body.get("detail") or exc)
 
 
-def send(urls: list[str], account: Any, action: str, tolerate: str | None = None, **fields: Any) -> dict[str, Any]:
+def send(
+    urls: list[str], account: Any, action: str, tolerate: str | None = None, quiet: bool = False, **fields: Any
+) -> dict[str, Any]:
     """Signs `action` (unless it needs no signature) and has the first willing relay carry it out.
     A refusal or failure naming the error `tolerate` means the action's effect is already on chain
-    (a copied commitment, say): `{"status": "already"}` is returned instead of failing."""
+    (a copied commitment, say): `{"status": "already"}` is returned instead of failing. With `quiet`
+    (--json) the progress lines go to stderr, so that stdout is the JSON alone."""
     from starfish_dao.relay.client import RelayClient, RelayError
+
+    say = err if quiet else console
 
     client = RelayClient(urls)
     body: dict[str, Any] | None = None
@@ -53,7 +63,7 @@ def send(urls: list[str], account: Any, action: str, tolerate: str | None = None
 
     def accepted(url: str, sent: dict[str, Any]) -> None:
         SENT.relayed.append((url, str(sent["id"]), action))
-        console.print(f"accepted by {url}: {sent['id']} (`starfish action {sent['id']} --relay {url}` follows it)")
+        say.print(f"accepted by {url}: {sent['id']} (`starfish action {sent['id']} --relay {url}` follows it)")
 
     SENT.connected, SENT.posting = True, client.url
     try:
@@ -70,7 +80,77 @@ def send(urls: list[str], account: Any, action: str, tolerate: str | None = None
             return {"status": "already", "block": None}
         fail(f"the {action} failed on chain: {state.get('error')}")
     if state.get("elsewhere"):
-        console.print("already on chain through an earlier relay (its nonce is used)")
+        say.print("already on chain through an earlier relay (its nonce is used)")
     else:
-        console.print(f"mined in block {state['block']} (tx {state['txHash']}); the relay paid the gas")
+        say.print(f"mined in block {state['block']} (tx {state['txHash']}); the relay paid the gas")
     return state
+
+
+@functools.lru_cache(maxsize=4)
+def _reader(rpc: str | None, deployments: Path | None, relay_url: str | None) -> Any | None:
+    """The DAO the relay serves, on a chain this machine reads without starting anything (--rpc,
+    $STARFISH_RPC_URL, or the managed anvil while it runs) and with this machine's manifest for it;
+    None when there is none, or when it is another chain or another DAO than the relay's."""
+    from starfish_dao.chain.backends import AnvilNode
+    from starfish_dao.chain.client import Starfish
+    from starfish_dao.chain.deployment import Deployment
+    from starfish_dao.cli.common import chain
+    from starfish_dao.relay.client import RelayClient
+
+    if not (rpc or os.environ.get("STARFISH_RPC_URL") or AnvilNode.default().running()):
+        return None
+    try:
+        w3 = chain(rpc).w3
+        sf = Starfish(w3, Deployment.load(int(w3.eth.chain_id), deployments))
+        if relay_url:
+            info = RelayClient(relay_url, timeout=10).info()
+            ours = {role: str(where).lower() for role, where in sf.deployment.addresses.items()}
+            theirs = {role: str(where).lower() for role, where in dict(info.get("contracts") or {}).items()}
+            if int(info["chainId"]) != sf.deployment.chain_id or any(theirs.get(r) != a for r, a in ours.items()):
+                return None
+        return sf
+    except Exception:  # noqa: BLE001 - no node, no manifest, no answer: the relay's own word is used
+        return None
+
+
+def mined_event(
+    state: dict[str, Any], role: str, event: str, rpc: str | None, deployments: Path | None, **match: Any
+) -> dict[str, Any] | None:
+    """The arguments of the `event` of contract `role` that the relayed action emitted (those in
+    `match` equal), read from its mined receipt on the chain; when an earlier relay carried it out
+    (no hash), from the DAO's logs. None when this machine cannot read the chain."""
+    from web3.logs import DISCARD
+
+    sf = _reader(rpc, deployments, state.get("relay"))
+    if sf is None:
+        return None
+    contract = sf.contracts[role]
+    try:
+        kind = getattr(contract.events, event)()
+        if state.get("txHash"):
+            logs = kind.process_receipt(sf.w3.eth.get_transaction_receipt(state["txHash"]), errors=DISCARD)
+        else:
+            logs = kind.get_logs(argument_filters=match, from_block=sf.deployment.deploy_block)
+    except Exception:  # noqa: BLE001 - no such event in this build, or the node forgot it: the relay's word
+        return None
+    found = [dict(log["args"]) for log in logs if str(log["address"]).lower() == contract.address.lower()
+             and all(log["args"][key] == value for key, value in match.items())]  # fmt: skip
+    return found[-1] if found else None
+
+
+def relay_view(url: str, block: int | None, read: Callable[[Any], dict[str, Any]], timeout: float = 15
+               ) -> dict[str, Any] | None:  # fmt: skip
+    """What `read` (given a RelayClient) answers once the relay has read the block the action was
+    mined in (its views follow the chain a moment behind); None when it cannot tell."""
+    from starfish_dao.relay.client import RelayClient, RelayError
+
+    client = RelayClient(url, timeout=10)
+    deadline = time.monotonic() + timeout
+    try:
+        while block is not None and int(client.info().get("indexedBlock") or 0) < block:
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.2)
+        return dict(read(client))
+    except (RelayError, ValueError, TypeError):
+        return None

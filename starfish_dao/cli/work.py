@@ -187,8 +187,10 @@ def review(
             tmp = config.subdir("tmp") / "comment.txt"
             tmp.write_text(comment)
             comment_hex = RelayClient(relay[0]).upload(tmp)["cidHex"]
-        state = relayed.send(relay, account, "Review", contribution=contribution, stars=stars, commentCid=comment_hex)
-        emit({"contribution": contribution, "stars": stars, "tx": state["txHash"]}, as_json, lambda: None)
+        state = relayed.send(relay, account, "Review", quiet=as_json, contribution=contribution, stars=stars,
+                             commentCid=comment_hex)  # fmt: skip
+        emit({"contribution": contribution, "stars": stars, "tx": state.get("txHash")}, as_json,
+             lambda: console.print(f"reviewed #{contribution}: {stars} stars"))  # fmt: skip
         return
     sf = client(rpc, deployments)
     c = sf.contribution(contribution)
@@ -214,10 +216,26 @@ def finalize(
 ) -> None:  # fmt: skip
     """Judge a contribution whose review window closed (anyone may)."""
     if relay:
-        relayed.send(relay, None, "Finalize", contribution=contribution)
+        state = relayed.send(relay, None, "Finalize", quiet=as_json, contribution=contribution)
+        found = relayed.mined_event(state, "registry", "Finalized", rpc, deployments, id=contribution)
+        if found is None:  # this machine does not reach the chain: the relay's view of it, once it read the block
+            seen = relayed.relay_view(state["relay"], state.get("block"), lambda r: r.contribution(contribution))
+            if seen and seen.get("status") in ("accepted", "rejected"):
+                found = {"accepted": seen["status"] == "accepted", "reviewers": len(seen.get("reviews") or []),
+                         "weight": int(seen["weight"]), "median": int(seen.get("median") or 0),
+                         "points": int(seen["points"])}  # fmt: skip
+        if found is None:
+            emit({"contribution": contribution, "tx": state.get("txHash")}, as_json, lambda: console.print(
+                f"#{contribution} is finalized: `starfish show {contribution}` shows the outcome"))  # fmt: skip
+            return
+        _say_finalized(contribution, found, as_json, state.get("txHash"))
         return
     account = load_key(key_file)
-    out = client(rpc, deployments).finalize(account, contribution)
+    _say_finalized(contribution, client(rpc, deployments).finalize(account, contribution), as_json)
+
+
+def _say_finalized(contribution: int, out: dict[str, Any], as_json: bool, tx: str | None = None) -> None:
+    """What a finalize did (the Finalized event's arguments), as the direct and relayed forms say it."""
 
     def human() -> None:
         if out["accepted"]:
@@ -228,7 +246,8 @@ def finalize(
             console.print(f"#{contribution} rejected: {out['reviewers']} reviewers with {standing} points of "
                           "standing, below the minimum reviewers or the quorum")  # fmt: skip
 
-    emit({k: out[k] for k in ("accepted", "reviewers", "weight", "median", "points")}, as_json, human)
+    data = {k: out[k] for k in ("accepted", "reviewers", "weight", "median", "points")}
+    emit({**data, "tx": tx} if tx else data, as_json, human)
 
 
 def show(

@@ -27,7 +27,8 @@ from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.address import address_problem
 from starfish_dao.domain.model import ETH
 from starfish_dao.relay import commits, conflicts
-from starfish_dao.relay.problems import Refusal, scrub
+from starfish_dao.relay.edge.problems import Refusal
+from starfish_dao.relay.edge.redaction import scrub
 from starfish_dao.relay.submitter import TIP
 
 log = logging.getLogger("starfish.relay")

@@ -14,7 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from starfish_dao import __version__
-from starfish_dao.relay.problems import CHAIN_DOWN, Refusal, chain_down, from_http_exception, problem, scrub
+from starfish_dao.relay.edge.problems import CHAIN_DOWN, Refusal, chain_down, from_http_exception, problem
+from starfish_dao.relay.edge.redaction import scrub
 from starfish_dao.relay.routers import ROUTERS
 from starfish_dao.relay.service import Relay
 from starfish_dao.relay.settings import RelaySettings, get_settings
@@ -46,7 +47,8 @@ def create_app(settings: RelaySettings | None = None, relay: Relay | None = None
         redoc_url=None,
     )
     app.state.relay = relay
-    from starfish_dao.relay.http import BodyTooLarge, BodyTooSlow, Guard
+    from starfish_dao.relay.edge.bodies import BodyTooLarge, BodyTooSlow
+    from starfish_dao.relay.edge.guard import Guard
 
     app.add_middleware(Guard, settings=settings, relay=relay)
     if settings.cors_origins:  # outside the guard: it answers the browser's preflight questions

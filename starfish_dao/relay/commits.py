@@ -29,7 +29,7 @@ from eth_utils.abi import function_signature_to_4byte_selector
 from starfish_dao.domain import fastabi as fast
 from starfish_dao.domain import typed_data as td
 from starfish_dao.relay import conflicts
-from starfish_dao.relay.problems import Refusal
+from starfish_dao.relay.edge.problems import Refusal
 
 PRIMARY = "RelayCommit"
 FIELDS = [

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from starfish_dao.domain.address import checked_address
 from starfish_dao.domain.errors import ConfigError
 from starfish_dao.domain.reminders import Reminder, reminders
-from starfish_dao.relay.problems import register_secret, scrub
+from starfish_dao.relay.edge.redaction import register_secret, scrub
 from starfish_dao.relay.settings import Webhook
 from starfish_dao.relay.webhooks import deliver, delivery_id
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from starfish_dao.domain.errors import IPFSError
 from starfish_dao.domain.unixfs import CID
 from starfish_dao.relay.actions import _address
-from starfish_dao.relay.problems import Refusal, contract_sentence
+from starfish_dao.relay.edge.problems import Refusal, contract_sentence
 from starfish_dao.relay.routers import RelayDep, _model, _str
 from starfish_dao.verify.governance import said_calls
 

@@ -8,7 +8,7 @@ here, so after a crash the very same transaction is rebroadcast (or found mined)
 one: every action is submitted exactly once.
 
 Writes are grouped: the accepted actions of one batch of chain checks share one transaction and
-one fsync (`Relay._check_and_store`, the workers of a `relay.batching.Batcher`), and the submitter
+one fsync (`Relay._check_and_store`, the workers of a `relay.runtime.batching.Batcher`), and the submitter
 writes a whole round of updates in one transaction.
 """
 

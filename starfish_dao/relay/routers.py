@@ -19,9 +19,10 @@ from starfish_dao.domain.charter_units import KINDS, describe
 from starfish_dao.domain.errors import IPFSError
 from starfish_dao.domain.model import Model
 from starfish_dao.domain.unixfs import CID
-from starfish_dao.relay import commits, intake
+from starfish_dao.relay import commits
 from starfish_dao.relay.actions import SIGNED, _address, field_value
-from starfish_dao.relay.problems import Refusal
+from starfish_dao.relay.edge import fastpath
+from starfish_dao.relay.edge.problems import Refusal
 from starfish_dao.relay.service import Relay
 
 
@@ -376,7 +377,7 @@ def client_ip(request: Request) -> str:
 async def post_action(request: Request, relay: RelayDep) -> JSONResponse:
     # the Guard serves this path itself, through the same handler: this route documents it (and
     # serves it where no Guard runs), the Guard having limited the body's size, time and rate
-    status, body, headers = await intake.post_action(relay, await request.body(), client_ip(request))
+    status, body, headers = await fastpath.post_action(relay, await request.body(), client_ip(request))
     media = "application/json" if status < 400 else "application/problem+json"
     return JSONResponse(body, status_code=status, media_type=media,
                         headers={k.decode(): v.decode() for k, v in headers})  # fmt: skip

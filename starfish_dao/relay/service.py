@@ -9,11 +9,6 @@ import json
 import logging
 import os
 import threading
-import time
-from collections import defaultdict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +23,12 @@ from starfish_dao.domain.errors import ConfigError, KeyError_
 from starfish_dao.ipfs import ArtifactStore, open_store
 from starfish_dao.relay import conflicts
 from starfish_dao.relay.actions import GAS_LIMITS, Checked, Checker, claim_of, content_of
-from starfish_dao.relay.batching import Batcher
-from starfish_dao.relay.problems import Refusal, register_secret, scrub
+from starfish_dao.relay.edge.budgets import TokenBucket
+from starfish_dao.relay.edge.problems import Refusal
+from starfish_dao.relay.edge.redaction import register_secret, scrub
 from starfish_dao.relay.queue import Action, NewAction, Queue
+from starfish_dao.relay.runtime.batching import Batcher
+from starfish_dao.relay.runtime.locks import KeyedLocks
 from starfish_dao.relay.settings import RelaySettings
 from starfish_dao.relay.state import ChainState
 from starfish_dao.relay.submitter import Submitter, SubmitterProcess
@@ -66,69 +64,6 @@ def relayer_account(settings: RelaySettings) -> LocalAccount:
         "the relay refuses to start without a relayer key: set STARFISH_RELAY_RELAYER_KEY, or "
         "STARFISH_RELAY_RELAYER_KEYSTORE and STARFISH_RELAY_RELAYER_PASSWORD"
     )
-
-
-@dataclass
-class TokenBucket:
-    """`rate` units a second, at most `burst` saved up, per key (an IP, a signer)."""
-
-    rate: float
-    burst: float
-    tokens: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    stamps: dict[str, float] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def _level(self, key: str, now: float) -> float:
-        last = self.stamps.get(key)
-        return self.burst if last is None else min(self.burst, self.tokens[key] + (now - last) * self.rate)
-
-    def allow(self, key: str, cost: float = 1.0) -> bool:
-        now = time.monotonic()
-        with self.lock:
-            level = self._level(key, now)
-            self.stamps[key] = now
-            if level < cost:
-                self.tokens[key] = level
-                return False
-            self.tokens[key] = level - cost
-            if len(self.stamps) > 100_000:  # forget keys that are full again: memory stays bounded
-                full = [k for k, t in self.stamps.items() if self._level(k, now) >= self.burst]
-                for k in full:
-                    self.stamps.pop(k, None)
-                    self.tokens.pop(k, None)
-            return True
-
-    def wait_for(self, key: str, cost: float) -> float:
-        """Seconds until `cost` is available for `key`."""
-        with self.lock:
-            level = self._level(key, time.monotonic())
-        return max(0.0, (cost - level) / self.rate) if self.rate > 0 else float("inf")
-
-
-class KeyedLocks:
-    """One asyncio lock per key, forgotten when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: str | None) -> AsyncIterator[None]:
-        if key is None:
-            yield
-            return
-        lock, users = self._locks.get(key, (None, 0))
-        if lock is None:
-            lock = asyncio.Lock()
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock_, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock_, users - 1)
 
 
 class Relay:

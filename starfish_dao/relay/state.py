@@ -20,7 +20,7 @@ from typing import Any
 from starfish_dao.chain.client import Starfish
 from starfish_dao.chain.rpc import RawRpc
 from starfish_dao.domain.model import Model
-from starfish_dao.relay.problems import scrub
+from starfish_dao.relay.edge.redaction import scrub
 from starfish_dao.relay.verifier import VerifierProcess, compare_all
 
 log = logging.getLogger("starfish.relay")

@@ -34,8 +34,9 @@ from starfish_dao.chain.errors import decode_revert
 from starfish_dao.chain.rpc import RawRpc
 from starfish_dao.domain import fastabi
 from starfish_dao.domain.errors import ChainError
-from starfish_dao.relay import child, presend
+from starfish_dao.relay import presend
 from starfish_dao.relay.queue import Action, Queue
+from starfish_dao.relay.runtime import child
 
 log = logging.getLogger("starfish.relay")
 TIP = 10**9

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from starfish_dao.relay import child
+from starfish_dao.relay.runtime import child
 
 log = logging.getLogger("starfish.relay")
 
@@ -118,7 +118,7 @@ def _child() -> None:
     from starfish_dao.chain.backends import connect
     from starfish_dao.chain.client import Starfish
     from starfish_dao.chain.deployment import Deployment
-    from starfish_dao.relay.problems import scrub
+    from starfish_dao.relay.edge.redaction import scrub
 
     config = child.setup("verifier")  # niced: the accepting process comes first on a shared machine
     source = sys.stdin.buffer

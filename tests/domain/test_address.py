@@ -11,7 +11,7 @@ from starfish_dao.chain.governance import TEMPLATES as T
 from starfish_dao.domain.address import address_problem, checked_address
 from starfish_dao.domain.errors import ConfigError
 from starfish_dao.relay.actions import _address as relay_address
-from starfish_dao.relay.problems import Refusal
+from starfish_dao.relay.edge.problems import Refusal
 
 
 def _typo(good: str) -> str:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from starfish_dao.relay.batching import Batcher
-from starfish_dao.relay.problems import Refusal
+from starfish_dao.relay.edge.problems import Refusal
+from starfish_dao.relay.runtime.batching import Batcher
 from tests.relay.conftest import RelayHarness
 
 

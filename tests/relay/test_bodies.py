@@ -44,7 +44,7 @@ def test_a_body_of_nested_arrays_is_refused_cheaply_naming_the_limit(relay: Rela
         assert "64 arrays and objects" in problem["detail"] and "512 commas" in problem["detail"]
         assert problem["limit"] == {"containers": 64, "commas": 512}
     # the refusal costs a count of bytes, not a parse: well under a millisecond for 64 KiB
-    from starfish_dao.relay.intake import Shape, TooComplex
+    from starfish_dao.relay.edge.bodies import Shape, TooComplex
 
     started = time.perf_counter()
     for _ in range(100):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from starfish_dao.relay import child
+from starfish_dao.relay.runtime import child
 
 ROOT = Path(__file__).resolve().parents[2]
 

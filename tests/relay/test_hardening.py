@@ -828,7 +828,7 @@ def test_dns_rebinding_does_not_pass_as_the_relays_own_page(dao: Dao, relay: Run
 
 
 def test_a_listed_host_is_the_relays_own_page() -> None:
-    from starfish_dao.relay.http import Guard
+    from starfish_dao.relay.edge.guard import Guard
     from starfish_dao.relay.settings import RelaySettings
 
     guard = Guard(None, RelaySettings(hosts=["relay.example.org"]))  # type: ignore[arg-type]
@@ -927,7 +927,7 @@ def test_two_relays_one_killed_mid_stream_nothing_lost_or_doubled(dao: Dao, tmp_
 def test_scrub_removes_what_a_url_carries_from_any_message() -> None:
     """web3 and urllib3 put the node's URL in their errors (the relay's own JSON-RPC errors name only
     host and port): every log line and answer passes through `scrub`."""
-    from starfish_dao.relay.problems import scrub
+    from starfish_dao.relay.edge.redaction import scrub
 
     urllib3 = ("HTTPConnectionPool(host='node.example', port=8545): Max retries exceeded with url: "
                "/v3/0123456789abcdef?apikey=SECRET-KEY-42 (Caused by NewConnectionError)")  # fmt: skip

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from starfish_dao.chain.backends import RpcBackend, free_port
-from starfish_dao.relay.problems import ScrubFilter, register_secret
+from starfish_dao.relay.edge.redaction import ScrubFilter, register_secret
 from tests.conftest import deploy_dao
 from tests.relay.test_hardening import Running, _anvil, start_relay
 

@@ -9,20 +9,21 @@ A refusal that names a contract error has the CLI's sentence for it as `detail` 
 messages, starfish_dao/cli/errors.py) and the relay's own words in `reason`.
 
 `code` is the machine-readable reason (also the last part of `type`); other members depend on the
-code (`field`, `expected`, `got`, `retryAfter`, ...). Every message passes through `scrub`, so a
-node URL with an API key in it, or any other configured secret, never reaches a client or a log.
+code (`field`, `expected`, `got`, `retryAfter`, ...). Every message passes through `scrub`
+(`edge/redaction.py`), so a node URL with an API key in it, or any other configured secret, never
+reaches a client or a log.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from fastapi.responses import JSONResponse
 from web3.exceptions import ProviderConnectionError
 
 from starfish_dao.domain.errors import ChainError
+from starfish_dao.relay.edge.redaction import scrub
 
 log = logging.getLogger("starfish.relay")
 
@@ -91,75 +92,6 @@ def chain_down(exc: Exception) -> Refusal:
     return Refusal(503, "chain_unavailable", "the chain cannot be reached; try again shortly", {"retryAfter": 5})
 
 
-# ------------------------------------------------------------------ secrets
-
-_SECRETS: set[str] = set()
-_URL_SECRET = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<userinfo>[^/@\s]+@)?(?P<rest>[^\s'\"]*)", re.I)
-
-
-_URLLIB_PATH = re.compile(r"(\burl: )\S+")
-_QUERY_SECRET = re.compile(r"(?i)([?&;](?:api[-_]?key|key|token|secret|access[-_]?token|auth|password)=)[^&\s'\"]+")
-
-
-def register_secret(value: str | None) -> None:
-    """A string (a node URL with a key in it, a token) that must never appear in a message. A URL's
-    path and query are registered too: a message may quote them without the host."""
-    if not value or len(value) < 6:
-        return
-    _SECRETS.add(value)
-    match = _URL_SECRET.match(value)
-    if match:
-        userinfo = (match.group("userinfo") or "").rstrip("@")
-        for part in (userinfo, userinfo.partition(":")[2]):  # user:password@, and the password alone
-            if len(part) >= 6:
-                _SECRETS.add(part)
-        rest = match.group("rest")
-        host = re.split(r"[/?#]", rest, maxsplit=1)[0]
-        if len(rest) - len(host) >= 6:
-            _SECRETS.add(rest[len(host) :])
-
-
-def scrub(text: str) -> str:
-    """`text` with every registered secret, every URL's credentials, query string and path replaced."""
-    for secret in sorted(_SECRETS, key=len, reverse=True):
-        text = text.replace(secret, "[redacted]")
-
-    def url(match: re.Match[str]) -> str:
-        rest = match.group("rest")
-        host = re.split(r"[/?#]", rest, maxsplit=1)[0]
-        tail = rest[len(host) :]
-        return match.group("scheme") + host + ("/[redacted]" if tail.strip("/") else "")
-
-    text = _URL_SECRET.sub(url, text)
-    text = _URLLIB_PATH.sub(r"\1[redacted]", text)  # urllib3 quotes the path and query alone
-    return _QUERY_SECRET.sub(r"\1[redacted]", text)
-
-
-class ScrubFilter(logging.Filter):
-    """Scrubs every log record of this process (the relay's, uvicorn's, web3's): its message, and
-    the traceback and stack it carries (uvicorn logs an ASGI application's exception with
-    `exc_info`, whose text quotes the node URL a connection error names)."""
-
-    _formatter = logging.Formatter()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a malformed record: leave it to the handler
-            return True
-        clean = scrub(message)
-        if clean != message:
-            record.msg, record.args = clean, None
-        if record.exc_info and not record.exc_text:
-            # formatted once here; every formatter uses exc_text when it is set
-            record.exc_text = self._formatter.formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = scrub(record.exc_text)
-        if record.stack_info:
-            record.stack_info = scrub(record.stack_info)
-        return True
-
-
 # ------------------------------------------------------------------ responses
 
 
@@ -206,15 +138,3 @@ def from_http_exception(status: int, detail: Any) -> tuple[str, str, dict[str, A
         extra = {k: v for k, v in detail.items() if k not in ("error", "message")}
         return code, message, extra
     return _BY_STATUS.get(status, "internal"), str(detail), {}
-
-
-def scrub_uncaught() -> None:
-    """An uncaught exception's traceback (which bypasses logging) is scrubbed too: a child process
-    that fails to reach its node must not print the node's URL."""
-    import sys
-    import traceback
-
-    def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
-        sys.stderr.write(scrub("".join(traceback.format_exception(kind, value, tb))))
-
-    sys.excepthook = hook

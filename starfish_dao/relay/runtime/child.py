@@ -52,7 +52,7 @@ def stop(proc: subprocess.Popen[bytes], wait: float) -> None:
 def setup(name: str) -> dict[str, Any]:
     """In the child: its settings, read from stdin; it dies with its relay, takes the niceness it
     is given, and logs (and prints uncaught tracebacks) scrubbed of the node URL's secrets."""
-    from starfish_dao.relay.problems import ScrubFilter, register_secret, scrub_uncaught
+    from starfish_dao.relay.edge.redaction import ScrubFilter, register_secret, scrub_uncaught
 
     die_with_parent()
     config: dict[str, Any] = json.loads(sys.stdin.buffer.readline())

@@ -1,0 +1,50 @@
+"""Budgets: what one client may have the relay do per unit of time.
+
+One token bucket per budget and key: requests per second per IP (checked by the Guard before a
+body is read) and per signer, gas per hour per IP and per signer (charged when an action passes its
+chain check), upload bytes per hour per IP. `Relay` holds one bucket of each, sized by its settings.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TokenBucket:
+    """`rate` units a second, at most `burst` saved up, per key (an IP, a signer)."""
+
+    rate: float
+    burst: float
+    tokens: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    stamps: dict[str, float] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _level(self, key: str, now: float) -> float:
+        last = self.stamps.get(key)
+        return self.burst if last is None else min(self.burst, self.tokens[key] + (now - last) * self.rate)
+
+    def allow(self, key: str, cost: float = 1.0) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            level = self._level(key, now)
+            self.stamps[key] = now
+            if level < cost:
+                self.tokens[key] = level
+                return False
+            self.tokens[key] = level - cost
+            if len(self.stamps) > 100_000:  # forget keys that are full again: memory stays bounded
+                full = [k for k, t in self.stamps.items() if self._level(k, now) >= self.burst]
+                for k in full:
+                    self.stamps.pop(k, None)
+                    self.tokens.pop(k, None)
+            return True
+
+    def wait_for(self, key: str, cost: float) -> float:
+        """Seconds until `cost` is available for `key`."""
+        with self.lock:
+            level = self._level(key, time.monotonic())
+        return max(0.0, (cost - level) / self.rate) if self.rate > 0 else float("inf")

@@ -1,0 +1,97 @@
+"""The relay's server: uvicorn, guarded at the connection.
+
+`GuardedHttpTools` (uvicorn protocol): headers must arrive within `header_timeout` (slow-loris
+connections are closed), and connections beyond `max_connections` are closed at once, so file
+descriptors cannot be exhausted (the descriptor limit is raised to the cap, or the cap lowered to
+fit: `edge/limits.py`). `serve()`: uvicorn with these, the `Guard` (`edge/guard.py`) being part of
+the app, `X-Forwarded-For` believed only from `trusted_proxies`, and every log line scrubbed of
+secrets (`edge/redaction.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from starfish_dao.relay.edge.redaction import ScrubFilter
+from starfish_dao.relay.settings import RelaySettings
+
+log = logging.getLogger("starfish.relay")
+
+
+def guarded_protocol(settings: RelaySettings) -> type:
+    """uvicorn's httptools protocol with a header timeout and a connection cap."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class GuardedHttpTools(HttpToolsProtocol):  # type: ignore[misc]
+        header_timeout = settings.header_timeout
+        max_connections = settings.max_connections
+        refused = 0
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._header_timer: asyncio.TimerHandle | None = None
+            if len(self.connections) > self.max_connections:
+                GuardedHttpTools.refused += 1
+                if GuardedHttpTools.refused in (1, 100, 10_000):
+                    log.warning("connection cap: %s open connections; closing new ones (%s so far)",
+                                self.max_connections, GuardedHttpTools.refused)  # fmt: skip
+                transport.abort()
+                return
+            self._arm()
+
+        def _arm(self) -> None:
+            if self._header_timer is None:
+                self._header_timer = self.loop.call_later(self.header_timeout, self._too_slow)
+
+        def _too_slow(self) -> None:
+            self._header_timer = None
+            if not self.transport.is_closing():
+                self.transport.abort()
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._arm()
+
+        def on_headers_complete(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+            super().on_headers_complete()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            timer = getattr(self, "_header_timer", None)
+            if timer is not None:
+                timer.cancel()
+            super().connection_lost(exc)
+
+    return GuardedHttpTools
+
+
+def serve(app: Any, settings: RelaySettings, host: str, port: int) -> None:
+    import sys
+
+    import uvicorn
+
+    # background threads (reading the chain, verifying, batching checks) hand the interpreter back
+    # to the event loop every millisecond, not every five: requests do not queue behind them
+    sys.setswitchinterval(0.001)
+
+    scrub = ScrubFilter()
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from starfish_dao.relay.edge.limits import fit_descriptors
+
+    settings = fit_descriptors(settings)  # the descriptor limit raised for the cap, or the cap lowered
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="info", access_log=settings.access_log,
+        http=guarded_protocol(settings), loop="auto",
+        proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
+        limit_concurrency=settings.max_connections, timeout_keep_alive=5, backlog=2048,
+    )  # fmt: skip
+    for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        for handler in logging.getLogger(name).handlers:
+            handler.addFilter(scrub)  # every line, whoever logs it, is scrubbed of secrets
+    uvicorn.Server(config).run()

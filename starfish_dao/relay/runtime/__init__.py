@@ -1,0 +1,1 @@
+"""What the relay's parts run on: batching workers, child processes, locks by key."""
