@@ -103,6 +103,23 @@ def token_symbol(token: str) -> str:
     return "ETH" if token == ETH else token[:8] + "…"
 
 
+def token_units(w3: Any, token: str) -> tuple[str, int]:
+    """A token's symbol and decimals as its contract states them (ETH: "ETH", 18); for a token that
+    does not answer, its short address and 18."""
+    if token == ETH:
+        return "ETH", 18
+    from starfish_dao.chain import artifacts
+
+    erc20 = w3.eth.contract(address=token, abi=artifacts.abi("TestToken"))  # only symbol() and decimals()
+    try:
+        symbol = str(erc20.functions.symbol().call()).strip()
+        decimals = int(erc20.functions.decimals().call())
+    except Exception:  # noqa: BLE001 - not an ERC-20 with metadata
+        return token_symbol(token), 18
+    printable = symbol and symbol.isprintable() and len(symbol) <= 12 and symbol != "ETH"  # never passes for ETH
+    return (symbol if printable else token_symbol(token)), decimals
+
+
 def duration(seconds: int) -> str:
     """`2 d 23 h`, `5 h 12 min`, `40 s`."""
     seconds = max(int(seconds), 0)

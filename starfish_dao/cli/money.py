@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -156,47 +156,82 @@ def report(
     deployments: DeplOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Payouts per member and token, with dates: every receipt, claim and treasury spend, for the books."""
-    from starfish_dao.verify.state import replay
+    """Payouts per member and token, with dates: every receipt, claim and treasury spend, for the books.
+
+    The CSV gives each amount in the token's own units (ETH, or the token's symbol, decimals applied,
+    exact: not rounded) and again as the exact integer of base units (wei), with the local date."""
+    from decimal import Decimal
+
+    from starfish_dao.cli.common import key_names, token_units, who
+    from starfish_dao.domain.units import local_time
 
     sf = client(rpc, deployments)
-    rows = []
+    events: list[dict[str, Any]] = []
     for event in sf.logs():
         name, a = event["event"], event["args"]
-        when = datetime.fromtimestamp(int(event["timestamp"]), UTC).isoformat(timespec="seconds")
         if event["contract"] != "splitter":
             continue
         if name == "Claimed":
-            rows.append([when, "payout", a["member"], a["to"], a["token"], int(a["amount"]), event["block"]])
+            kind, payer, to = "payout", a["member"], a["to"]
+        elif name == "EthClaimed":  # the short form of an ETH claim paid to the member's own address
+            kind, payer, to = "payout", a["member"], a["member"]
         elif name == "RevenueReceived":
-            rows.append([when, "revenue", a["from"], sf.splitter.address, a["token"], int(a["amount"]), event["block"]])
+            kind, payer, to = "revenue", a["from"], sf.splitter.address
         elif name == "TreasurySpent":
-            rows.append([when, "treasury spend", "treasury", a["to"], a["token"], int(a["amount"]), event["block"]])
+            kind, payer, to = "treasury spend", "treasury", a["to"]
         elif name == "Rescued":
-            rows.append([when, "rescue", "splitter", a["to"], a["token"], int(a["amount"]), event["block"]])
-    header = ["date (UTC)", "kind", "member or payer", "paid to", "token", "amount (wei)", "block"]
+            kind, payer, to = "rescue", "splitter", a["to"]
+        else:
+            continue
+        events.append({"time": int(event["timestamp"]), "kind": kind, "from": payer, "to": to,
+                       "token": a.get("token", ETH), "amount": int(a["amount"]),
+                       "block": int(event["block"])})  # fmt: skip
+    units = {t: token_units(sf.w3, t) for t in dict.fromkeys([ETH, *(e["token"] for e in events)])}
+
+    def exact(wei: int, decimals: int) -> str:
+        text = f"{Decimal(wei) / Decimal(10**decimals):f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+
     if csv_out is not None:
+        used = list(dict.fromkeys(units[e["token"]][0] for e in events)) or ["ETH"]
+        header = ["date (local time)", "kind", "member or payer", "paid to", "token",
+                  f"amount ({' or '.join(used)}, as the token column says; exact)",
+                  "amount in base units (wei for ETH; integer, exact)", "token address", "block",
+                  "unix time"]  # fmt: skip
         out = sys.stdout if str(csv_out) == "-" else csv_out.open("w", newline="")
         writer = csv.writer(out)
         writer.writerow(header)
-        writer.writerows(rows)
+        for e in events:
+            symbol, decimals = units[e["token"]]
+            when = datetime.fromtimestamp(e["time"]).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            writer.writerow([when, e["kind"], e["from"], e["to"], symbol, exact(e["amount"], decimals), e["amount"],
+                             e["token"], e["block"], e["time"]])  # fmt: skip
         if out is not sys.stdout:
             out.close()
-            console.print(f"wrote {len(rows)} rows to {csv_out}")
+            console.print(f"wrote {len(events)} rows to {csv_out}")
         return
-    model = replay(sf)
-    totals = {m: {t: model.claimed_by[(m, t)] for t in model.all_tokens()} for m in model.accounts_seen()}
+    tokens = list(units)
+    totals: dict[str, dict[str, int]] = {}
+    for e in events:
+        if e["kind"] == "payout":
+            paid = totals.setdefault(e["from"], dict.fromkeys(tokens, 0))
+            paid[e["token"]] += e["amount"]
 
     def human() -> None:
         from rich.table import Table
 
-        table = Table(title="Paid out per member (all time)")
+        names = key_names()
+        table = Table(title="Paid out per member (all time; amounts rounded down)")
         table.add_column("member")
-        for t in model.all_tokens():
-            table.add_column(token_symbol(t), justify="right")
+        for t in tokens:
+            table.add_column(units[t][0], justify="right")
         for m, by_token in totals.items():
-            table.add_row(m, *(money(v, token_symbol(t)) for t, v in by_token.items()))
-        console.print(table)
-        console.print(f"{len(rows)} money events; `starfish report --csv payouts.csv` for every one with its date")
+            table.add_row(who(m, names), *(money(v, units[t][0], decimals=units[t][1]) for t, v in by_token.items()))
+        console.print(table if totals else "nobody has been paid yet")
+        if events:
+            console.print(f"{len(events)} money events, the last on {local_time(events[-1]['time'])}; "
+                          "`starfish report --csv payouts.csv` writes every one with its date")  # fmt: skip
+        else:
+            console.print("no money events yet")
 
-    emit({"events": [dict(zip(header, r, strict=True)) for r in rows], "paid": totals}, as_json, human)
+    emit({"events": events, "paid": totals}, as_json, human)

@@ -1,0 +1,72 @@
+"""Every number a person reads is in their units (issue 23): the payout report in ETH and tokens with
+their symbols, `node advance` in days and hours with the chain's new date, balances by key name,
+charter values with their units, one rounding rule for points and money; raw values stay in --json."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ETHER, Dao
+
+STARFISH = [sys.executable, "-m", "starfish_dao.cli"]
+
+
+def _run(args: list[str], env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("STARFISH_")}
+    return subprocess.run([*STARFISH, *args], capture_output=True, text=True, env={**environment, **env},
+                          timeout=timeout)  # fmt: skip
+
+
+@pytest.fixture()
+def env(dao: Dao, tmp_path: Path) -> dict[str, str]:
+    manifests = tmp_path / "deployments"
+    dao.deployment.save(manifests)
+    return {"STARFISH_HOME": str(tmp_path / "home"), "STARFISH_RPC_URL": dao.chain.url,
+            "STARFISH_PRIVATE_KEY": dao["ada"].key.hex(), "DEPLOYMENTS": str(manifests)}  # fmt: skip
+
+
+def _d(env: dict[str, str]) -> list[str]:
+    return ["--deployments", env["DEPLOYMENTS"]]
+
+
+def test_the_payout_report_is_in_eth_and_token_units(dao: Dao, env: dict[str, str]) -> None:
+    from starfish_dao.chain import artifacts
+
+    sf, zed = dao.sf, dao["zed"]
+    token = sf.w3.eth.contract(address=dao.token, abi=artifacts.abi("TestToken"))
+    sf._send(zed, token.functions.mint(zed.address, 100 * ETHER))
+    sf.pay_eth(zed, 1562663333333333330)
+    sf.pay_token(zed, dao.token, 25 * ETHER)
+    sf.claim(dao["ada"])
+    owed = sf.claimable(dao["bo"].address, dao.token)
+    sf.claim(dao["bo"], token=dao.token)
+    out = _run(["report", "--csv", "-", *_d(env)], env)
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.reader(io.StringIO(out.stdout)))
+    header, body = rows[0], rows[1:]
+    assert not any(h[-4:] == "wei)" for h in header), header  # no column of wei presented as the amount
+    amount = next(i for i, h in enumerate(header) if h.startswith("amount ("))
+    raw = next(i for i, h in enumerate(header) if "base units" in h)
+    symbol = header.index("token")
+    assert "ETH" in header[amount] and "CWC" in header[amount], header[amount]  # the header names the units
+    assert "integer" in header[raw] and "wei" in header[raw], header[raw]
+    revenue = [r for r in body if r[header.index("kind")] == "revenue"]
+    assert [(r[symbol], r[amount], r[raw]) for r in revenue] == [
+        ("ETH", "1.56266333333333333", "1562663333333333330"),
+        ("CWC", "25", str(25 * ETHER)),
+    ]
+    paid = [r for r in body if r[header.index("kind")] == "payout" and r[symbol] == "CWC"]
+    assert paid and paid[0][raw] == str(owed)
+    assert "e+" not in out.stdout.lower() and "E-" not in out.stdout  # no scientific notation
+    table = _run(["report", *_d(env)], env)
+    assert table.returncode == 0 and "CWC" in table.stdout and "0.468798 ETH" in table.stdout, table.stdout
+    data = json.loads(_run(["report", "--json", *_d(env)], env).stdout)
+    assert {e["amount"] for e in data["events"] if e["kind"] == "revenue"} == {"1562663333333333330", str(25 * ETHER)}
