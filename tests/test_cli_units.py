@@ -70,3 +70,21 @@ def test_the_payout_report_is_in_eth_and_token_units(dao: Dao, env: dict[str, st
     assert table.returncode == 0 and "CWC" in table.stdout and "0.468798 ETH" in table.stdout, table.stdout
     data = json.loads(_run(["report", "--json", *_d(env)], env).stdout)
     assert {e["amount"] for e in data["events"] if e["kind"] == "revenue"} == {"1562663333333333330", str(25 * ETHER)}
+
+
+def test_node_advance_says_days_and_hours_and_the_new_local_date(dao: Dao, env: dict[str, str]) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    out = _run(["node", "advance", "3d1h"], {**env, "TZ": "Asia/Kolkata"})
+    assert out.returncode == 0, out.stderr
+    now = int(dao.sf.w3.eth.get_block("latest")["timestamp"])
+    local = datetime.fromtimestamp(now, ZoneInfo("Asia/Kolkata")).strftime("%Y-%m-%d %H:%M")
+    assert "3 d 1 h" in out.stdout and "262,800" not in out.stdout and " s;" not in out.stdout, out.stdout
+    assert f"{local} IST" in out.stdout, out.stdout
+    odd = _run(["node", "advance", "90min", "--json"], env)
+    assert odd.returncode == 0, odd.stderr
+    data = json.loads(odd.stdout)
+    assert data["seconds"] == 5400 and data["timestamp"] == int(dao.sf.w3.eth.get_block("latest")["timestamp"])
+    said = _run(["node", "advance", "1d 30s"], env).stdout
+    assert "1 d 0 h 0 min 30 s" in said or "1 d 30 s" in said, said  # nothing dropped

@@ -120,11 +120,15 @@ def token_units(w3: Any, token: str) -> tuple[str, int]:
     return (symbol if printable else token_symbol(token)), decimals
 
 
-def duration(seconds: int) -> str:
-    """`2 d 23 h`, `5 h 12 min`, `40 s`."""
+def duration(seconds: int, exact: bool = False) -> str:
+    """`2 d 23 h`, `5 h 12 min`, `40 s` (the two largest units, the rest dropped); with `exact`, every
+    unit that is not zero: `1 d 30 s`."""
     seconds = max(int(seconds), 0)
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
+    if exact:
+        parts = zip((days, hours, rest // 60, rest % 60), ("d", "h", "min", "s"), strict=True)
+        return " ".join(f"{n:,} {unit}" for n, unit in parts if n) or "0 s"
     if days:
         return f"{days} d {hours} h"
     if hours:

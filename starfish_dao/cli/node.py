@@ -59,14 +59,22 @@ def node_status(as_json: JsonOpt = False) -> None:
 
 
 @node_app.command("advance")
-def node_advance(duration: Annotated[str, typer.Argument(help="seconds, or 3d, 72h, 1w, 90min")]) -> None:
+def node_advance(
+    duration: Annotated[str, typer.Argument(help="seconds, or 3d, 72h, 1w, 90min")], as_json: JsonOpt = False
+) -> None:
     """Move a dev chain's clock forward (evm_increaseTime) and mine a block."""
     from starfish_dao.cli.common import chain
+    from starfish_dao.cli.common import duration as span
+    from starfish_dao.domain.units import local_time
 
     seconds = parse_duration(duration)
     backend = chain()
     backend.increase_time(seconds)
-    console.print(f"advanced {seconds:,} s; block {backend.w3.eth.block_number}")
+    block = backend.w3.eth.get_block("latest")
+    number, timestamp = int(block["number"]), int(block["timestamp"])
+    emit({"seconds": seconds, "block": number, "timestamp": timestamp}, as_json, lambda: console.print(
+        f"advanced {span(seconds, exact=True)}: the chain's clock now reads {local_time(timestamp)} "
+        f"(block {number})", highlight=False))  # fmt: skip
 
 
 @node_app.command("fund")
