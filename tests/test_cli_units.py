@@ -88,3 +88,30 @@ def test_node_advance_says_days_and_hours_and_the_new_local_date(dao: Dao, env: 
     assert data["seconds"] == 5400 and data["timestamp"] == int(dao.sf.w3.eth.get_block("latest")["timestamp"])
     said = _run(["node", "advance", "1d 30s"], env).stdout
     assert "1 d 0 h 0 min 30 s" in said or "1 d 30 s" in said, said  # nothing dropped
+
+
+def test_account_balance_takes_a_key_name_or_an_address(dao: Dao, env: dict[str, str]) -> None:
+    from eth_account import Account
+
+    from starfish_dao.cli.common import money
+
+    home = Path(env["STARFISH_HOME"])
+    (home / "keystores").mkdir(parents=True)
+    keystore = Account.encrypt(dao["bo"].key, "pw", kdf="pbkdf2", iterations=1000)
+    (home / "keystores" / "bo.json").write_text(json.dumps(keystore))
+    bo = dao["bo"].address
+    held = money(int(dao.sf.w3.eth.get_balance(bo)))
+    by_name = _run(["account", "balance", "bo"], env)
+    assert by_name.returncode == 0, by_name.stderr
+    assert f"bo ({bo}): {held}" in by_name.stdout, by_name.stdout  # no password asked: the address is public
+    assert json.loads(_run(["account", "balance", "bo", "--json"], env).stdout)["address"] == bo
+    assert held in _run(["account", "balance", bo.lower()], env).stdout  # all lower case: no checksum to check
+    letter = next(i for i, c in enumerate(bo) if i > 1 and c.isalpha())
+    wrong = bo[:letter] + bo[letter].swapcase() + bo[letter + 1 :]  # one letter's case changed: a bad checksum
+    refused = _run(["account", "balance", wrong], env)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+    assert "checksum" in refused.stderr and bo not in refused.stderr  # no corrected form offered
+    nobody = _run(["account", "balance", "nobody"], env)
+    said = " ".join(nobody.stderr.split())
+    assert nobody.returncode == 1 and "Traceback" not in nobody.stderr, nobody.stderr
+    assert "neither an address nor a key" in said and "starfish account list" in said, said

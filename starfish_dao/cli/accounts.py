@@ -52,16 +52,37 @@ def account_import(
     console.print(f"{account.address} -> {target}")
 
 
-@account_app.command("address")
-def account_address(path: Annotated[Path, typer.Argument(help="keystore file or name")]) -> None:
-    """Print a keystore's address (no password needed)."""
+def _keystore_address(path: Path | str) -> str:
+    """The address a keystore holds (no password needed: the address is written in clear)."""
     config.subdir("keystores")
     target = keys.find_keystore(path)
     try:
         raw = json.loads(target.read_text())["address"]
     except (OSError, ValueError, KeyError):
         fail(f"{target} is not a readable keystore")
-    print(address("0x" + str(raw).removeprefix("0x"), "the keystore's address"))
+    return address("0x" + str(raw).removeprefix("0x"), "the keystore's address")
+
+
+def name_or_address(text: str, what: str = "the account") -> tuple[str, str | None]:
+    """An account a person names: a local key's name (`ada`, a keystore file) or an address (the one
+    address rule). Its address, and the key's name when it is one."""
+    from starfish_dao.domain.errors import KeyError_
+
+    given = text.strip()
+    if given.lower().startswith("0x"):
+        return address(given, what), None
+    try:
+        found = _keystore_address(given)
+    except KeyError_:
+        fail(f"{what} {given!r} is neither an address nor a key kept here (no keystores/{Path(given).stem}.json)",
+             "give an address (0x and 40 hex digits) or a key's name: `starfish account list` lists them")  # fmt: skip
+    return found, Path(given).stem
+
+
+@account_app.command("address")
+def account_address(path: Annotated[Path, typer.Argument(help="keystore file or name")]) -> None:
+    """Print a keystore's address (no password needed)."""
+    print(_keystore_address(path))
 
 
 @account_app.command("list")
@@ -85,13 +106,15 @@ def account_list(as_json: JsonOpt = False) -> None:
 
 @account_app.command("balance")
 def account_balance(
-    who: Annotated[str, typer.Argument(metavar="ADDRESS", help="an address")],
+    who: Annotated[str, typer.Argument(metavar="NAME|ADDRESS", help="a local key's name (ada) or an address")],
     rpc: RpcOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """An account's ETH balance on the chain."""
-    from starfish_dao.cli.common import chain
+    """An account's ETH balance on the chain: a key kept here, by its name, or any address."""
+    from starfish_dao.cli.common import chain, key_names
 
-    target = address(who, "the account")
+    target, name = name_or_address(who)
+    name = name or key_names().get(target)  # an address that is a key kept here: its name too
     wei = int(chain(rpc).w3.eth.get_balance(target))  # type: ignore[arg-type]
-    emit({"address": target, "wei": wei}, as_json, lambda: console.print(f"{target}: {money(wei)}"))
+    shown = f"{name} ({target})" if name else target
+    emit({"address": target, "name": name, "wei": wei}, as_json, lambda: console.print(f"{shown}: {money(wei)}"))
