@@ -376,8 +376,8 @@ def todo(
 
     def human() -> None:
         console.print(f"for {who(me, names)}{'' if active else ' (not an active member)'}:")
-        for item in items:
-            console.print(f"  {item.title}", highlight=False, markup=False)
+        for item, title in _entries(items):
+            console.print(f"  {title}", highlight=False, markup=False)
             console.print(f"    {item.text}", highlight=False, markup=False, style="dim")
             number = int(item.data.get("contribution", 0))
             if item.kind == "review" and checks[number].verdict == "mismatch":
@@ -386,3 +386,26 @@ def todo(
             console.print("  nothing to do")
 
     emit(data, as_json, human)
+
+
+def _entries(items: list[Any]) -> list[tuple[Any, str]]:
+    """Each thing once, with its title: the reminders of one situation are one entry. A proposal that
+    concerns the member (a suspension, a slash) and is open to their vote is the vote, saying what
+    it would do to them; an item repeated is shown once."""
+    votes = {i.data["proposal"]: i for i in items if i.kind in ("vote", "vote-closing")}
+    out: list[tuple[Any, str]] = []
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            continue
+        seen.add(item.id)
+        if item.kind == "concerns" and item.data["proposal"] in votes:
+            continue  # said with its vote, below
+        title = item.title
+        if item.kind in ("vote", "vote-closing"):
+            concerns = next((i.data.get("concerns") for i in items if i.kind == "concerns"
+                             and i.data["proposal"] == item.data["proposal"]), None)  # fmt: skip
+            if concerns:
+                title += f"; it would {' and '.join(concerns)}"
+        out.append((item, title))
+    return out

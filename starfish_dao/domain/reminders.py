@@ -112,8 +112,9 @@ def reminders(
     for c in sorted(model.contributions.values(), key=lambda c: c.deadline):
         if c.status != "pending":
             continue
-        facts = {"contribution": c.id, "author": c.author, "effort": c.effort, "cid": _cid_text(c.cid)}
-        if c.deadline >= now and c.author != member and active and all(r != member for r, *_ in c.reviews) \
+        facts: dict[str, Any] = {"contribution": c.id, "author": c.author, "effort": c.effort, "cid": _cid_text(c.cid)}
+        # a review lands in a later block than the latest (`now`): the window must still be open then
+        if c.deadline > now and c.author != member and active and all(r != member for r, *_ in c.reviews) \
                 and model.review_weight(member, c) > 0:  # fmt: skip
             out.append(Reminder(
                 f"review:{c.id}", "review", member,
@@ -124,7 +125,8 @@ def reminders(
             ))  # fmt: skip
         elif c.author == member:
             closes = (f"its review window closes {date(c.deadline)} (in {left(c.deadline - now)})"
-                      if c.deadline >= now else "its review window closed")  # fmt: skip
+                      if c.deadline > now else f"its review window closed: anyone may finalize it now "
+                      f"(`starfish finalize {c.id}`)")  # fmt: skip
             n = len(c.reviews)
             reviews = {0: "no reviews yet", 1: "1 review so far"}.get(n, f"{n} reviews so far")
             out.append(Reminder(
@@ -133,7 +135,7 @@ def reminders(
                 "the relay does), its points count from the deadline, and your pay grows with every receipt "
                 "after that.", c.submitted_at, c.deadline, f"#/contribution/{c.id}", facts,
             ))  # fmt: skip
-        elif c.deadline < now:
+        elif c.deadline <= now:
             out.append(Reminder(
                 f"finalize:{c.id}", "finalize", member, f"#{c.id} may be finalized",
                 f"The review window of #{c.id} closed {date(c.deadline)}: anyone may finalize it "
@@ -159,7 +161,7 @@ def reminders(
                 f"concerns:{pid}", "concerns", member, f"A proposal would {' and '.join(concerns)}: {title}",
                 f"Proposal {short_id} ({title}) would {' and '.join(concerns)}; it is {state.lower()}, voting "
                 f"closes {date(p.vote_end)}. `starfish proposals` shows it; you may vote and say why.",
-                p.vote_start, p.vote_end, "#/governance", facts,
+                p.vote_start, p.vote_end, "#/governance", {**facts, "concerns": concerns},
             ))  # fmt: skip
         if state != "Active" or member in p.voters or model.votes_at(member, p.vote_start) <= 0:
             continue
