@@ -137,3 +137,30 @@ def test_a_charter_in_peoples_units_deploys_its_values(dao: Dao, tmp_path: Path)
     assert values["reviewWindow"] == 4 * 86400 and int(values["minReviewerStanding"]) == POINT // 2
     table = _run(["charter", "show", "--deployments", str(tmp_path / "d")], tmp_path, **env)
     assert "4 days" in table.stdout and "0.5 points" in table.stdout and "10 %" in table.stdout, table.stdout
+
+
+def test_half_life_and_quorum_carry_their_units(dao: Dao, tmp_path: Path) -> None:
+    path = _init(tmp_path)
+    text = path.read_text()
+    data = tomllib.loads(text)
+    assert data["parameters"]["halfLife"] == "26 epochs" and data["governor"]["quorumPercent"] == "20 %", text
+    assert "bounds 0 epochs .. 1,000 epochs" in text, text
+    path.write_text(text.replace('halfLife = "26 epochs"', 'halfLife = "52 epochs"'))
+    assert read_charter(path)[0].params.half_life == 52
+    path.write_text(text.replace('halfLife = "26 epochs"', 'halfLife = "52 weeks"'))
+    out = _run(["deploy", "--charter", str(path)], tmp_path, STARFISH_PRIVATE_KEY="0x" + "11" * 32,
+               STARFISH_RPC_URL="http://127.0.0.1:9")  # fmt: skip
+    assert out.returncode == 1 and "parameters.halfLife" in out.stderr and "epochs" in out.stderr, out.stderr
+    path.write_text(text)
+    env = {"STARFISH_RPC_URL": dao.chain.url, "STARFISH_PRIVATE_KEY": dao["ada"].key.hex()}
+    made = _run(["deploy", "--charter", str(path), "--deployments", str(tmp_path / "d")], tmp_path, **env)
+    assert made.returncode == 0, made.stderr
+    table = _run(["charter", "show", "--deployments", str(tmp_path / "d")], tmp_path, **env)
+    rows = {line.split("│")[1].strip(): line for line in table.stdout.splitlines() if line.count("│") > 2}
+    assert "26 epochs" in rows["halfLife"], table.stdout
+    assert "20 %" in rows["quorumPercent"] and "5 % .. 80 %" in rows["quorumPercent"], table.stdout
+    assert "1 point" in rows["proposalThreshold"] and "2 days" in rows["timelockDelay"], table.stdout
+    shown = json.loads(
+        _run(["charter", "show", "--deployments", str(tmp_path / "d"), "--json"], tmp_path, **env).stdout
+    )
+    assert shown["parameters"]["halfLife"] == 26 and shown["governor"]["quorumPercent"] == 20  # raw in --json

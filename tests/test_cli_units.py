@@ -115,3 +115,17 @@ def test_account_balance_takes_a_key_name_or_an_address(dao: Dao, env: dict[str,
     said = " ".join(nobody.stderr.split())
     assert nobody.returncode == 1 and "Traceback" not in nobody.stderr, nobody.stderr
     assert "neither an address nor a key" in said and "starfish account list" in said, said
+
+
+def test_governor_settings_are_proposed_in_peoples_units(dao: Dao, env: dict[str, str]) -> None:
+    from starfish_dao.chain.governance import Governance
+
+    out = _run(["propose", "governor-setting", "quorumPercent", "25 %", "--title", "A quarter", *_d(env)], env)
+    assert out.returncode == 0, out.stderr
+    threshold = _run(["propose", "governor-setting", "proposalThreshold", "2", "--title", "Two points", *_d(env)], env)
+    assert threshold.returncode == 0, threshold.stderr
+    listed = _run(["proposals", *_d(env)], env)
+    assert "set the governor's quorumPercent to 25 %" in listed.stdout, listed.stdout
+    assert "set the governor's proposalThreshold to 2 points" in listed.stdout, listed.stdout  # not 2 wei
+    created = Governance(dao.sf).governor.events.ProposalCreated().get_logs(from_block=0)
+    assert int.from_bytes(bytes(created[-1]["args"]["calldatas"][0])[4:], "big") == 2 * 10**18

@@ -102,7 +102,10 @@ def list_token(token: str, allowed: bool) -> list[Call]:
 def governor_setting(name: str, value: str) -> list[Call]:
     if name not in GOVERNOR_SETTINGS:
         raise ConfigError(f"unknown governor setting {name!r}; known: {', '.join(GOVERNOR_SETTINGS)}")
-    return [Call("governor", GOVERNOR_SETTINGS[name], (_int(value, name),))]
+    from starfish_dao.domain.charter_units import setting_value
+
+    # in people's units ("2 days", "25 %", 2 points), as `charter show` and `init` write them
+    return [Call("governor", GOVERNOR_SETTINGS[name], (setting_value(name, str(value)),))]
 
 
 class Governance:

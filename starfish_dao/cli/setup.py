@@ -26,6 +26,7 @@ from starfish_dao.cli.common import (
 )  # fmt: skip
 from starfish_dao.domain.charter import (
     BOUNDS,
+    GOVERNOR_BOUNDS,
     PARAMETER_KEYS,
     POINT,
     CharterConfig,
@@ -50,6 +51,15 @@ MEANING = {
     "minReviewerStanding": "points a reviewer must have held when the work was submitted",
     "quorumBps": "share of the community's standing that must review a contribution",
     "reviewBudgetBps": "points a reviewer may approve per epoch, as a share of their own standing (200 % = 2x)",
+}
+
+#: What each governance setting means, for `charter show`.
+GOVERNOR_MEANING = {
+    "votingDelay": "between a proposal and the snapshot of votes: members see it, may delegate first",
+    "votingPeriod": "how long members may vote",
+    "proposalThreshold": "points needed to propose",
+    "quorumPercent": "share of all standing that must vote (for or abstain)",
+    "timelockDelay": "between passing and running: who disagrees can claim their pay or leave first",
 }
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parents[1] / "demo_files" / "charter.md"
@@ -151,8 +161,8 @@ def render_charter(founders: list[Founder], document: Path | None) -> str:
         f"votingPeriod = {toml_value('seconds', g.voting_period)}",
         "# points needed to propose: one point, so any member whose work was accepted",
         f"proposalThreshold = {toml_value('points', g.proposal_threshold)}",
-        "# share of all standing that must vote (for or abstain), percent; bounds 5 .. 80",
-        f"quorumPercent = {g.quorum_percent}",
+        "# share of all standing that must vote (for or abstain); bounds 5 % .. 80 %",
+        f"quorumPercent = {toml_value('percent', g.quorum_percent)}",
         "# between passing and running: who disagrees can claim their pay or leave first; bounds 1 hour .. 30 days",
         f"timelockDelay = {toml_value('seconds', g.timelock_delay)}",
         "# an optional guardian that may only cancel proposals, until guardianExpiry (a date such as",
@@ -226,6 +236,7 @@ def charter_show(rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonO
         "revenueTokens": list(c.revenueTokens().call()),
         "epoch": int(c.currentEpoch().call()),
         "halvings": int(c.currentHalvings().call()),
+        "governor": _governor_settings(sf),
     }
 
     def human() -> None:
@@ -239,10 +250,28 @@ def charter_show(rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonO
             low, high = (describe(KINDS[key], b) for b in BOUNDS[p])
             table.add_row(key, describe(KINDS[key], value), f"{low} .. {high}", MEANING[key])
         console.print(table)
+        if data["governor"]:
+            table = Table(title="Governance settings (on-chain)")
+            for column in ("setting", "value", "bounds", "meaning"):
+                table.add_column(column)
+            for key, value in data["governor"].items():
+                low, high = (describe(KINDS[key], b) for b in GOVERNOR_BOUNDS[key])
+                table.add_row(key, describe(KINDS[key], value), f"{low} .. {high}", GOVERNOR_MEANING[key])
+            console.print(table)
         console.print(f"document {data['document']}; governance {data['governance']}; epoch {data['epoch']}, "
                       f"{data['halvings']} halvings so far")  # fmt: skip
 
     emit(data, as_json, human)
+
+
+def _governor_settings(sf: Any) -> dict[str, int]:
+    """The members' governor's and timelock's settings, read on-chain (none when another address governs)."""
+    if "governor" not in sf.contracts or "timelock" not in sf.contracts:
+        return {}
+    g, t = sf.contracts["governor"].functions, sf.contracts["timelock"].functions
+    return {"votingDelay": int(g.votingDelay().call()), "votingPeriod": int(g.votingPeriod().call()),
+            "proposalThreshold": int(g.proposalThreshold().call()), "quorumPercent": int(g.quorumNumerator().call()),
+            "timelockDelay": int(t.getMinDelay().call())}  # fmt: skip
 
 
 def deploy(

@@ -20,9 +20,10 @@ _UNITS = {"s": 1, "sec": 1, "second": 1, "min": 60, "minute": 60, "h": HOUR, "ho
 #: it would be beyond every bound (the largest is 10^30 raw, 10^12 points)
 RAW_POINTS_FROM = 10**15
 
-#: Each key's kind: a duration in seconds or in minutes, points, basis points as a percentage, a count.
+#: Each key's kind: a duration in seconds or in minutes, points, basis points as a percentage, a number
+#: of epochs, a count.
 KINDS: dict[str, str] = {
-    "epochLength": "seconds", "reviewWindow": "seconds", "minReviewers": "count", "halfLife": "count",
+    "epochLength": "seconds", "reviewWindow": "seconds", "minReviewers": "count", "halfLife": "epochs",
     "reserveBps": "bps", "maxEffort": "minutes", "maxEffortPerEpoch": "minutes", "minReviewerStanding": "points",
     "quorumBps": "bps", "reviewBudgetBps": "bps",
     "votingDelay": "seconds", "votingPeriod": "seconds", "proposalThreshold": "points", "quorumPercent": "percent",
@@ -35,6 +36,7 @@ _HOW = {
     "bps": 'a percentage such as "10 %" (at most two decimals)',
     "percent": 'a whole percentage such as 20 or "20 %"',
     "count": "a whole number",
+    "epochs": 'a whole number of epochs such as "26 epochs" (0: no decay)',
     "date": 'a date such as "2027-06-30" (UTC), or 0 for none',
 }
 
@@ -94,6 +96,8 @@ def _convert(kind: str, value: Any) -> int:
         return _whole(_decimal(value))  # the raw form: basis points
     if kind == "percent":
         return _whole(_decimal(value, ("%",)))
+    if kind == "epochs":
+        return _whole(_decimal(value, ("epochs", "epoch")))
     if kind == "date":
         if value in (0, "", None):
             return 0
@@ -119,6 +123,8 @@ def describe(kind: str, raw: int) -> str:
         return _plain(Decimal(raw) / 100) + " %"
     if kind == "percent":
         return f"{raw} %"
+    if kind == "epochs":
+        return f"{raw:,} epoch" if raw == 1 else f"{raw:,} epochs"
     if kind == "date":
         return datetime.fromtimestamp(raw, UTC).date().isoformat() if raw else "none"
     return f"{raw:,}"
@@ -142,7 +148,7 @@ def toml_value(kind: str, raw: int) -> str:
     """The TOML text of a value in people's units."""
     if kind == "points":
         return _plain(Decimal(raw) / POINT) if raw % POINT == 0 else f'"{describe(kind, raw)}"'
-    if kind in ("count", "percent"):
+    if kind == "count":
         return str(raw)
     if kind == "date" and raw == 0:
         return "0"
@@ -175,6 +181,20 @@ def to_raw(section: str, values: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError(f"charter file: {section}.{key} = {value!r} is outside its bounds {low} .. {high}")
         out[key] = raw
     return out
+
+
+def setting_value(key: str, text: str) -> int:
+    """A governor setting as a person types it for a proposal ("2 days", "25 %", 2 points; a bare
+    whole number is seconds for durations, points for points), in the contracts' units: else
+    ConfigError saying how to write it. Its bounds are checked on-chain."""
+    kind = KINDS[key]
+    value: Any = text.strip()
+    if re.fullmatch(r"\d+", value):
+        value = int(value)
+    try:
+        return _convert(kind, value)
+    except (ValueError, InvalidOperation, TypeError, OverflowError):
+        raise ConfigError(f"{key} = {text!r} is not {_HOW[kind]}") from None
 
 
 def parameter_value(key: str, text: str) -> int:

@@ -137,6 +137,11 @@ def _amount(raw: int, token: str) -> str:
     return f"{text} ETH" if token == ETH else f"{text} of the token {token}"
 
 
+#: the governor's setters: the setting each changes (as `charter show` names it)
+_SETTINGS = {"setVotingDelay": "votingDelay", "setVotingPeriod": "votingPeriod",
+             "setProposalThreshold": "proposalThreshold", "updateQuorumNumerator": "quorumPercent"}  # fmt: skip
+
+
 def said_calls(sf: Starfish, targets: list[str], calldatas: list[bytes], values: list[int]) -> list[str]:
     """Each call of a proposal in people's words and units ("pay 0.05 ETH from the treasury to 0x…",
     "set reviewWindow to 3 days"); one it does not know keeps its decoded form (`calls`)."""
@@ -166,6 +171,11 @@ def said_calls(sf: Starfish, targets: list[str], calldatas: list[bytes], values:
                 text = f"cut the points of {a['member']} by {describe('bps', int(a['bps']))}"
             elif name == "setDocument":
                 text = "replace the charter document"
+            elif name in _SETTINGS and len(a) == 1:
+                key = _SETTINGS[name]
+                text = f"set the governor's {key} to {describe(KINDS[key], int(next(iter(a.values()))))}"
+            elif name == "updateDelay" and len(a) == 1:
+                text = f"set the timelock's delay to {describe('seconds', int(next(iter(a.values()))))}"
             elif name == "setRevenueToken":
                 text = f"{'accept' if a['allowed'] else 'stop accepting'} {a['token']} as revenue"
         if not text:
