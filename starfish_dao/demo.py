@@ -30,6 +30,7 @@ from starfish_dao.domain.charter import DAY, POINT, CharterConfig, Founder, Para
 from starfish_dao.domain.commitment import commitment, new_salt
 from starfish_dao.domain.errors import ContractRevert
 from starfish_dao.domain.model import ETH, Model
+from starfish_dao.domain.units import amount, points
 from starfish_dao.domain.unixfs import cid_of, content_hash
 from starfish_dao.ipfs import build_artifact, open_store
 from starfish_dao.verify.governance import check_governance
@@ -200,7 +201,7 @@ def run_demo(
     backend.increase_time(params.review_window + 60)
     for name, cid_id in ids.items():
         out = sf.finalize(customer, cid_id)
-        verdict = f"accepted, weighted median {out['median']}, {out['points'] / POINT:g} points"
+        verdict = f"accepted, weighted median {out['median']}, {points(out['points'])}"
         note(f"#{cid_id} {name:<4} {verdict if out['accepted'] else 'rejected (too few reviewers)'}")
 
     step("Customers pay: 12 ETH for desks, 5,000 CWC for an event")
@@ -208,7 +209,7 @@ def run_demo(
     sf.pay_eth(customer, 12 * ETHER)
     sf._send(customer, token.functions.mint(customer.address, 5_000 * ETHER))
     sf.pay_token(customer, token_address, 5_000 * ETHER)
-    note(f"treasury keeps {params.reserve_bps / 100:g}%: {sf.splitter.functions.treasury(ETH).call() / ETHER:g} ETH")
+    note(f"treasury keeps {params.reserve_bps / 100:g} %: {amount(sf.splitter.functions.treasury(ETH).call())} ETH")
 
     step("Members claim (a keeper claims for dee: the pay goes to dee)")
     for name in ("ada", "bo", "cy", "eli"):
@@ -230,7 +231,7 @@ def run_demo(
     backend.increase_time(cfg.settings.timelock_delay + 1)
     gov.execute(customer, pid)  # anyone may execute it once the delay has run
     note(f"proposal {str(pid)[:10]}...: {gov.state(pid).lower()}; the host received "
-         f"{sf.w3.eth.get_balance(host) / ETHER:g} ETH from the treasury")  # fmt: skip
+         f"{amount(sf.w3.eth.get_balance(host))} ETH from the treasury")  # fmt: skip
 
     step("eli leaves; a week later more revenue arrives")
     sf.leave(members["eli"])
@@ -239,7 +240,7 @@ def run_demo(
 
     step("eli, no longer a member, still claims the later revenue")
     paid = sf.claim(members["eli"], token=ETH)
-    note(f"eli received {paid / ETHER:.6f} ETH after leaving")
+    note(f"eli received {amount(paid)} ETH after leaving")
 
     step("Replaying every event through the reference model")
     model = Model().apply_all(sf.logs())
@@ -259,7 +260,7 @@ def run_demo(
 
 
 def _fmt(wei: int, decimals: int = 18) -> str:
-    return f"{wei / 10**decimals:,.4f}"
+    return amount(wei, decimals)  # the one rule: at most 6 decimals, rounded down
 
 
 def _print_table(console: Console, r: DemoResult) -> None:
@@ -274,7 +275,7 @@ def _print_table(console: Console, r: DemoResult) -> None:
         table.add_row(
             name,
             status,
-            f"{sf.points_of(a) / POINT:,.2f}",
+            amount(sf.points_of(a)),
             _fmt(model.claimed_by[(a, ETH)]),
             _fmt(sf.claimable(a, ETH)),
             _fmt(model.claimed_by[(a, r.token)]),

@@ -129,3 +129,50 @@ def test_governor_settings_are_proposed_in_peoples_units(dao: Dao, env: dict[str
     assert "set the governor's proposalThreshold to 2 points" in listed.stdout, listed.stdout  # not 2 wei
     created = Governance(dao.sf).governor.events.ProposalCreated().get_logs(from_block=0)
     assert int.from_bytes(bytes(created[-1]["args"]["calldatas"][0])[4:], "big") == 2 * 10**18
+
+
+def test_points_and_money_read_the_same_everywhere_rounded_down(dao: Dao, env: dict[str, str]) -> None:
+    """One rule (domain/units.amount): at most six decimals, rounded down, thousands separated. The
+    CLI printed the same points with 3 significant digits (finalize, show, status: `:g`), 4 decimals
+    (status, vote), or 2 (show, proposals), some rounded up."""
+    from starfish_dao.chain.governance import TEMPLATES, Governance
+    from starfish_dao.domain.charter import GovernanceSettings
+    from starfish_dao.domain.units import amount
+    from tests.conftest import PARAMS, artifact_cid
+
+    sf = dao.sf
+    work = sf.submit(dao["eli"], artifact_cid("eli's long plan"), 100)
+    sf.review(dao["ada"], work, 4)
+    sf.review(dao["bo"], work, 4)
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    done = _run(["finalize", str(work), *_d(env)], env)
+    shown = amount(100 * 4 * 10**18 // 3)  # effort x median / 3
+    assert shown == "133.333333"
+    assert f"{shown} points" in done.stdout, done.stdout  # was 133.333
+    show = _run(["show", str(work), *_d(env)], env)
+    assert f"{shown} points" in show.stdout and "133.333 " not in show.stdout, show.stdout
+    status = _run(["status", *_d(env)], env)
+    assert shown in status.stdout and "133.3333 " not in status.stdout, status.stdout
+    assert "600 " in status.stdout or "600\n" in status.stdout or "600 │" in status.stdout, status.stdout
+    gov = Governance(sf)
+    pid = gov.propose(dao["ada"], TEMPLATES["set-parameter"]("minReviewers", "3"), "Three reviewers")
+    dao.chain.increase_time(GovernanceSettings().voting_delay + 1)
+    voted = _run(["vote", f"{pid:064x}"[:8], "for", *_d(env)], env)
+    assert voted.returncode == 0, voted.stderr
+    weight = amount(int(gov.governor.functions.getVotes(dao["ada"].address, sf.now() - 1).call()))
+    assert f"with {weight} points" in voted.stdout, voted.stdout
+    listed = _run(["proposals", *_d(env)], env)
+    assert f"for {weight}, against 0, abstain 0 points" in listed.stdout, listed.stdout
+
+
+def test_init_keeps_fractional_genesis_points(tmp_path: Path) -> None:
+    import tomllib
+
+    from starfish_dao.cli.setup import read_charter
+
+    path = tmp_path / "charter.toml"
+    made = _run(["init", "--founder", "0x000000000000000000000000000000000000dEaD:2.5", "-o", str(path)],
+                {"STARFISH_HOME": str(tmp_path / "home")})  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert tomllib.loads(path.read_text())["founders"][0]["points"] == 2.5  # was written 2
+    assert read_charter(path)[0].founders[0].genesis_points == 25 * 10**17

@@ -14,7 +14,9 @@ PROPOSAL_STATES = ("pending", "active", "canceled", "defeated", "succeeded", "qu
 
 
 def _points(value: Any) -> str:
-    return f"{int(value) / 10**18:,.4f}".rstrip("0").rstrip(".")
+    from starfish_dao.domain.units import amount
+
+    return amount(int(value))  # the one rule: at most 6 decimals, rounded down
 
 
 def _when(deadline: Any, now: int, future: str, past: str) -> str:

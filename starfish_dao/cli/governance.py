@@ -28,6 +28,7 @@ from starfish_dao.cli.common import (
     to_wei,
     who,
 )  # fmt: skip
+from starfish_dao.domain.units import amount, points
 
 TEMPLATE_HELP = """\b
 TEMPLATE is what to change, one of:
@@ -151,8 +152,8 @@ def vote(
     pid = _pid(sf, proposal)
     weight = Governance(sf).vote(account, pid, support, reason)
     emit({"proposal": pid, "support": support, "weight": weight}, as_json,
-         lambda: console.print(f"voted {support} on proposal {short_id(pid)} with {weight / 10**18:,.4f} "
-                               "points of standing"))  # fmt: skip
+         lambda: console.print(f"voted {support} on proposal {short_id(pid)} with {points(weight)} "
+                               "of standing"))  # fmt: skip
 
 
 def proposal_ids(sf: Any) -> list[int]:
@@ -207,9 +208,9 @@ def proposals(rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonOpt 
         for r in rows:
             console.print(f"[bold]{r['title']}[/] ({r['state']})\n  id {short_id(r['id'])}\n  "
                           f"by {who(r['proposer'], names)}")  # fmt: skip
-            quorum = f" of a quorum of {r['quorum'] / 1e18:,.2f}" if r["quorum"] is not None else ""
-            console.print(f"  for {r['for'] / 1e18:,.2f}, against {r['against'] / 1e18:,.2f}, abstain "
-                          f"{r['abstain'] / 1e18:,.2f} points{quorum}")  # fmt: skip
+            quorum = f" of a quorum of {amount(r['quorum'])}" if r["quorum"] is not None else ""
+            console.print(f"  for {amount(r['for'])}, against {amount(r['against'])}, abstain "
+                          f"{amount(r['abstain'])} points{quorum}")  # fmt: skip
             if r["state"] == "Pending":
                 console.print(f"  voting opens in {duration(r['voteStart'] - now)}")
             elif r["state"] == "Active":

@@ -177,10 +177,16 @@ def render_charter(founders: list[Founder], document: Path | None) -> str:
         "# founder with G points approves up to 2G points' worth of work a week; a few thousand each is typical.",
     ]
     for f in founders:
-        lines += ["[[founders]]", f'address = "{f.address}"', f"points = {f.genesis_points // POINT}", ""]
+        lines += ["[[founders]]", f'address = "{f.address}"', f"points = {_plain_points(f.genesis_points)}", ""]
     if not founders:
         lines += ["# [[founders]]", '# address = "0x..."', "# points = 5000", ""]
     return "\n".join(lines) + "\n"
+
+
+def _plain_points(raw: int) -> str:
+    """Genesis points as a TOML number, exact (2.5 stays 2.5)."""
+    text = f"{Decimal(raw) / POINT:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def read_charter(path: Path) -> tuple[CharterConfig, Path | None]:

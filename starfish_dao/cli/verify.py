@@ -25,7 +25,7 @@ from starfish_dao.cli.common import (
     token_symbol,
     who,
 )  # fmt: skip
-from starfish_dao.domain.charter import POINT
+from starfish_dao.domain.units import amount
 
 
 def register(app: typer.Typer) -> None:
@@ -117,7 +117,7 @@ def status(
                 state += " (suspended)"
             cells = [money(m["claimable"][t], token_symbol(t), wei) for t in tokens]
             name = [names.get(m["address"], "")] if named else []
-            members.add_row(*name, m["address"], state, f"{m['points'] / POINT:,.4f}", *cells)
+            members.add_row(*name, m["address"], state, amount(m["points"]), *cells)
         console.print(members)
         contributions = Table(title="Contributions")
         for column in ("id", "author", "min", "status", "reviews", "standing / quorum", "points", "artifact"):
@@ -128,9 +128,9 @@ def status(
                 left = c.deadline - now
                 state = f"open, {duration(left)} left" if left >= 0 else "closed: finalize it"
             cid, ok = artifact(c.cid)
-            standing = f"{c.weight / POINT:,.2f} / {c.quorum_weight / POINT:,.2f}"
+            standing = f"{amount(c.weight)} / {amount(c.quorum_weight)}"
             author = who(c.author, names)
-            row = [str(c.id), author, str(c.effort), state, str(len(c.reviews)), standing, f"{c.points / POINT:,g}"]
+            row = [str(c.id), author, str(c.effort), state, str(len(c.reviews)), standing, amount(c.points)]
             contributions.add_row(*row, f"{cid} ({ok})")
         console.print(contributions)
         table = Table(title="Money")

@@ -26,7 +26,7 @@ from starfish_dao.cli.common import (
     load_key,
     who,
 )  # fmt: skip
-from starfish_dao.domain.charter import POINT
+from starfish_dao.domain.units import amount, points
 
 BIG_FILE = 16 << 20  # show progress when hashing more than this
 
@@ -201,8 +201,8 @@ def review(
         weight = sf.review_weight(account.address, c)
         if not as_json:
             share = weight / c["quorumWeight"] if c["quorumWeight"] else 0
-            console.print(f"your weight on #{contribution}: {weight / POINT:,.4f} points of standing "
-                          f"({share:.0%} of the {c['quorumWeight'] / POINT:,.4f} it needs)")  # fmt: skip
+            console.print(f"your weight on #{contribution}: {points(weight)} of standing "
+                          f"({share:.0%} of the {amount(c['quorumWeight'])} it needs)")  # fmt: skip
         _warn_content(sf, contribution, as_json)
     comment_cid = open_store().add_bytes(comment.encode()).bytes if comment else b""
     sf.review(account, contribution, stars, comment_cid)
@@ -239,11 +239,9 @@ def _say_finalized(contribution: int, out: dict[str, Any], as_json: bool, tx: st
 
     def human() -> None:
         if out["accepted"]:
-            console.print(f"#{contribution} accepted: weighted median {out['median']}, "
-                          f"{out['points'] / POINT:,g} points")  # fmt: skip
+            console.print(f"#{contribution} accepted: weighted median {out['median']}, {points(out['points'])}")
         else:
-            standing = f"{out['weight'] / POINT:,.4f}"
-            console.print(f"#{contribution} rejected: {out['reviewers']} reviewers with {standing} points of "
+            console.print(f"#{contribution} rejected: {out['reviewers']} reviewers with {points(out['weight'])} of "
                           "standing, below the minimum reviewers or the quorum")  # fmt: skip
 
     data = {k: out[k] for k in ("accepted", "reviewers", "weight", "median", "points")}
@@ -299,13 +297,13 @@ def show(
         console.print(f"artifact {artifact} (sha256 {c.content_hash.hex()}); `starfish ipfs cat {artifact}`")
         console.print(("" if content.verdict != "mismatch" else "[bold red]WARNING[/]: ") + content.message)
         console.print(f"reviews {len(c.reviews)} of {c.min_reviewers} needed; standing "
-                      f"{c.weight / POINT:,.2f} of {c.quorum_weight / POINT:,.2f} needed")  # fmt: skip
+                      f"{amount(c.weight)} of {amount(c.quorum_weight)} needed")  # fmt: skip
         console.print("weighted tally (points of standing per rating): "
-                      + ", ".join(f"{s}*: {w / POINT:,.2f}" for s, w in enumerate(c.weights)))  # fmt: skip
+                      + ", ".join(f"{s}*: {amount(w)}" for s, w in enumerate(c.weights)))  # fmt: skip
         if c.status == "accepted":
-            console.print(f"accepted at a weighted median of {c.median}: {c.points / POINT:,g} points")
+            console.print(f"accepted at a weighted median of {c.median}: {points(c.points)}")
         for r in comments:
-            console.print(f"  {r['stars']}* from {who(r['reviewer'], names)} (weight {r['weight'] / POINT:,.2f})"
+            console.print(f"  {r['stars']}* from {who(r['reviewer'], names)} (weight {amount(r['weight'])})"
                           + (f": {r['comment']}" if r["comment"] else ""))  # fmt: skip
 
     emit(data, as_json, human)

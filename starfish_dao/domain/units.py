@@ -15,6 +15,12 @@ def amount(base_units: int, decimals: int = 18, digits: int = 6) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def points(raw: int) -> str:
+    """`133.333333 points`, `1 point`: points (18 decimals) as `amount` says them, rounded down."""
+    text = amount(raw)
+    return f"{text} point" if text == "1" else f"{text} points"
+
+
 def local_time(timestamp: int) -> str:
     """`2026-12-06 21:30 CET`: a unix time as a date and time in this machine's time zone."""
     return datetime.fromtimestamp(int(timestamp)).astimezone().strftime("%Y-%m-%d %H:%M %Z")

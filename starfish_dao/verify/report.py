@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from starfish_dao.chain.client import Starfish
-from starfish_dao.domain.charter import POINT
 from starfish_dao.domain.model import ETH, Model
 from starfish_dao.domain.units import amount, local_time
 from starfish_dao.domain.unixfs import CID
@@ -160,7 +159,7 @@ def to_html(report: Report) -> str:
     verdict = "All checks pass" if report.ok else f"{len(report.failures)} of {len(report.checks)} checks FAIL"
     rows_members = "".join(
         f"<tr><td><code>{e(m['address'])}</code></td><td>{'member' if m['member'] else 'former'}"
-        f"{' (suspended)' if m['suspended'] else ''}</td><td class=n>{m['points'] / POINT:,.4f}</td>"
+        f"{' (suspended)' if m['suspended'] else ''}</td><td class=n>{amount(m['points'])}</td>"
         + "".join(
             f"<td class=n>{_amount(m['claimed'][t])}</td><td class=n>{_amount(m['claimable'][t])}</td>"
             for t in m["claimable"]
