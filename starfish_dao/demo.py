@@ -30,7 +30,7 @@ from starfish_dao.domain.charter import DAY, POINT, CharterConfig, Founder, Para
 from starfish_dao.domain.commitment import commitment, new_salt
 from starfish_dao.domain.errors import ContractRevert
 from starfish_dao.domain.model import ETH, Model
-from starfish_dao.domain.units import amount, points
+from starfish_dao.domain.units import amount, local_time, points
 from starfish_dao.domain.unixfs import cid_of, content_hash
 from starfish_dao.ipfs import build_artifact, open_store
 from starfish_dao.verify.governance import check_governance
@@ -173,7 +173,7 @@ def run_demo(
         sf.submit(members["eli"], copy.bytes, 90, content_hash(files["bo"].read_bytes()))
         raise AssertionError("the same content under another CID was accepted")
     except ContractRevert as exc:
-        note(f"eli submits bo's file again under CIDv0 ({str(copy)[:12]}...): refused, {exc.name}")
+        note(f"eli submits bo's file again under CIDv0 ({str(copy)[:12]}...): refused: {_said(exc)}")
 
     step("Peers review (founders have standing; a newcomer's review is refused)")
     stars = {
@@ -195,7 +195,7 @@ def run_demo(
         sf.review(members["dee"], ids["eli"], 5)
         raise AssertionError("a reviewer without standing was accepted")
     except ContractRevert as exc:
-        note(f"dee reviewing eli: refused with {exc.name}")
+        note(f"dee reviewing eli: refused: {_said(exc)}")
 
     step("Three days pass: the review window closes; anyone finalizes")
     backend.increase_time(params.review_window + 60)
@@ -230,7 +230,7 @@ def run_demo(
     gov.queue(customer, pid)
     backend.increase_time(cfg.settings.timelock_delay + 1)
     gov.execute(customer, pid)  # anyone may execute it once the delay has run
-    note(f"proposal {str(pid)[:10]}...: {gov.state(pid).lower()}; the host received "
+    note(f"proposal {f'{pid:064x}'[:8]}: {gov.state(pid).lower()}; the host received "
          f"{amount(sf.w3.eth.get_balance(host))} ETH from the treasury")  # fmt: skip
 
     step("eli leaves; a week later more revenue arrives")
@@ -257,6 +257,13 @@ def run_demo(
     result = DemoResult(all(c.ok for c in checks), checks, model, sf, members, token_address, cids)
     _print_table(console, result)
     return result
+
+
+def _said(exc: ContractRevert) -> str:
+    """A contract's refusal as the CLI says it (one sentence, its error's name after)."""
+    from starfish_dao.cli.errors import humanize
+
+    return humanize(exc)
 
 
 def _fmt(wei: int, decimals: int = 18) -> str:
@@ -304,5 +311,6 @@ def _print_table(console: Console, r: DemoResult) -> None:
     else:
         console.print(
             f"[bold green]verified[/]: {len(r.checks)} checks, every on-chain number equals the reference model "
-            f"to the wei ({model.events_applied} events replayed, at block {sf.w3.eth.block_number}, time {now})"
+            f"to the wei ({model.events_applied} events replayed, at block {sf.w3.eth.block_number}, "
+            f"chain time {local_time(now)})"
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,10 @@ def test_demo_runs_the_lifecycle_and_verifies(tmp_path: Path) -> None:
     assert f"STARFISH_HOME={demo_home} starfish status" in result.stdout.replace("\n", "")
     assert "every on-chain number equals the reference model" in result.stdout
     assert "eli received" in result.stdout
+    said = " ".join(result.stdout.split())  # as a person reads it: sentences, local times, short ids
+    assert "this content is already contribution #2" in said and "your standing on this work is 0 points" in said
+    assert not re.search(r"time \d{9,}", said) and "chain time 20" in said, said[-400:]
+    assert re.search(r"proposal [0-9a-f]{8}: executed", said), said
     assert (demo_home / "deployments" / "31337.json").is_file()
     assert not (demo_home / "anvil" / "node.json").exists(), "the demo must stop the node it started"
     # the state survives: status restarts the node from disk and verifies again
