@@ -12,7 +12,7 @@ from eth_account.signers.local import LocalAccount
 
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.errors import StarfishError
-from starfish_dao.relay import commits
+from starfish_dao.relay.intake import commits
 
 
 class RelayError(StarfishError, RuntimeError):
@@ -111,7 +111,7 @@ class RelayClient:
 
     def commit(self, account: LocalAccount, commitment: bytes) -> dict[str, Any]:
         """Posts a commitment (it reveals nothing), signed by `account`, an active member: the relay
-        pays its gas and counts it against that member's budget (relay/commits.py)."""
+        pays its gas and counts it against that member's budget (relay/intake/commits.py)."""
         return self.sign_and_send(account, "Commit", commitment="0x" + commitment.hex())
 
     def finalize(self, contribution: int) -> dict[str, Any]:

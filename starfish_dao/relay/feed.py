@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from starfish_dao.domain.reminders import reminders, short
-from starfish_dao.relay.actions import _address
+from starfish_dao.relay.intake.fields import address_field
 from starfish_dao.relay.routers import RelayDep
 
 feed = APIRouter(prefix="/v1/members", tags=["members"])
@@ -24,7 +24,7 @@ def _time(timestamp: int) -> str:
 
 @feed.get("/{address}/todo", summary="What waits for one member, as `starfish todo` lists it (JSON, for the page)")
 def member_todo(address: str, relay: RelayDep) -> dict[str, Any]:
-    member = _address(address, "address")
+    member = address_field(address, "address")
     now = relay.sf.now()
     with relay.state.lock:
         items = reminders(relay.state.model, member, now, relay.sf.deployment.addresses)
@@ -38,7 +38,7 @@ def member_todo(address: str, relay: RelayDep) -> dict[str, Any]:
     responses={200: {"content": {"application/atom+xml": {}}}},
 )
 def member_feed(address: str, request: Request, relay: RelayDep) -> Response:
-    member = _address(address, "address")
+    member = address_field(address, "address")
     now = relay.sf.now()
     with relay.state.lock:
         items = reminders(relay.state.model, member, now, relay.sf.deployment.addresses)

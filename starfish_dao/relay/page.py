@@ -19,8 +19,8 @@ from pydantic import BaseModel, Field
 
 from starfish_dao.domain.errors import IPFSError
 from starfish_dao.domain.unixfs import CID
-from starfish_dao.relay.actions import _address
 from starfish_dao.relay.edge.problems import Refusal, contract_sentence
+from starfish_dao.relay.intake.fields import address_field
 from starfish_dao.relay.routers import RelayDep, _model, _str
 from starfish_dao.verify.governance import said_calls
 
@@ -84,7 +84,7 @@ def proposals(relay: RelayDep) -> list[dict[str, Any]]:
 
 @views.get("/members/{address}/history", summary="One member's contributions, reviews and payouts")
 def member_history(address: str, relay: RelayDep) -> dict[str, Any]:
-    who = _address(address, "address")
+    who = address_field(address, "address")
     with relay.state.lock:
         m = _model(relay)
         record = m.members.get(who)

@@ -19,10 +19,12 @@ from starfish_dao.domain.charter_units import KINDS, describe
 from starfish_dao.domain.errors import IPFSError
 from starfish_dao.domain.model import Model
 from starfish_dao.domain.unixfs import CID
-from starfish_dao.relay import commits
-from starfish_dao.relay.actions import SIGNED, _address, field_value
 from starfish_dao.relay.edge import fastpath
 from starfish_dao.relay.edge.problems import Refusal
+from starfish_dao.relay.intake import commits
+from starfish_dao.relay.intake.checked import SIGNED
+from starfish_dao.relay.intake.fields import address_field, field_value
+from starfish_dao.relay.intake.nonces import free_nonce
 from starfish_dao.relay.service import Relay
 
 
@@ -105,7 +107,7 @@ def list_members(relay: RelayDep) -> list[dict[str, Any]]:
 @members.get("/{address}", summary="One member: points and claimable amounts per token")
 def get_member(address: str, relay: RelayDep) -> dict[str, Any]:
     try:
-        checksum = _address(address, "address")
+        checksum = address_field(address, "address")
     except Refusal as exc:
         raise exc from None
     now = relay.sf.now()
@@ -251,8 +253,8 @@ def typed_data(body: TypedDataRequest, request: Request, relay: RelayDep) -> dic
     # its per-IP rate was checked by the Guard, before the body was read
     if body.action not in (*SIGNED, "Commit"):
         raise Refusal(400, "unknown_action", f"signed actions are {', '.join(SIGNED)} and Commit")
-    signer = _address(body.signer, "signer")
-    if body.action == "Commit":  # signed for the relay only: who pays for it (relay/commits.py)
+    signer = address_field(body.signer, "signer")
+    if body.action == "Commit":  # signed for the relay only: who pays for it (relay/intake/commits.py)
         if set(body.fields) != {"commitment"}:
             raise Refusal(400, "malformed", 'a Commit\'s fields are exactly {"commitment": "0x..."}')
         ttl = body.ttl if body.ttl is not None else relay.settings.signature_ttl
@@ -279,7 +281,7 @@ def typed_data(body: TypedDataRequest, request: Request, relay: RelayDep) -> dic
     else:
         # the lowest unused nonce, the same however often it is asked for (nobody can push a
         # member's nonces into fresh, costlier bitmap words)
-        message["nonce"] = relay.free_nonce(body.action, signer)
+        message["nonce"] = free_nonce(relay.sf, relay.queue, body.action, signer)
         message["deadline"] = relay.sf.now() + (body.ttl if body.ttl is not None else relay.settings.signature_ttl)
     data = relay.sf.typed_data_for(body.action, message)
     # integers beyond JavaScript's exact range (a proposal id) as decimal strings, which every EIP-712
@@ -312,7 +314,7 @@ def check_action(body: CheckRequest, relay: RelayDep) -> dict[str, Any]:
     contribution its effort against the charter and the member's epoch, before any commitment is
     posted or file pinned. Nothing is stored, nothing is sent. 200 `{"ok": true}`, or the problem
     the relay would answer, its `detail` the CLI's sentence."""
-    signer = _address(body.signer, "signer")
+    signer = address_field(body.signer, "signer")
     f, now = body.fields, relay.sf.now()
     if body.action == "Contribute":
         effort = int(field_value(f.get("effort"), "effort", "uint32"))

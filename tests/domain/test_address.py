@@ -10,8 +10,8 @@ from eth_utils.address import to_checksum_address
 from starfish_dao.chain.governance import TEMPLATES as T
 from starfish_dao.domain.address import address_problem, checked_address
 from starfish_dao.domain.errors import ConfigError
-from starfish_dao.relay.actions import _address as relay_address
 from starfish_dao.relay.edge.problems import Refusal
+from starfish_dao.relay.intake.fields import address_field as relay_address
 
 
 def _typo(good: str) -> str:

@@ -72,7 +72,7 @@ def test_a_finalize_is_parsed_while_the_node_is_stalled(relay: RelayHarness, mon
     with the node stalled every request of every client waited. Now the read runs beside it."""
     import time
 
-    from starfish_dao.relay.actions import FINALIZE_GAS
+    from starfish_dao.relay.intake.checked import FINALIZE_GAS
 
     checker = relay.relay.checkers[0]
     gate = threading.Event()

@@ -111,7 +111,7 @@ def signed(sf: Any, account: LocalAccount, action: str, **fields: Any) -> dict[s
 def signed_commit(sf: Any, account: LocalAccount, commitment: bytes) -> dict[str, Any]:
     """A Commit as the relay carries it: signed by the member (a RelayCommit, for the relay only)."""
     from starfish_dao.domain import typed_data as td
-    from starfish_dao.relay import commits
+    from starfish_dao.relay.intake import commits
 
     data = commits.typed_data(sf.deployment.chain_id, sf.registry.address, account.address, "0x" + commitment.hex(),
                               sf.now() + 3600)  # fmt: skip

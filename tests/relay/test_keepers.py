@@ -92,7 +92,7 @@ def test_a_keeper_sends_nothing_http_intake_would_refuse(dao: Dao, tmp_path: Pat
             answer = client.post("/v1/actions", json=harness.signed(ada, "ClaimTo", token=ETH_ADDRESS, to=ada.address))
             assert answer.status_code == 202, answer.text
             _until(lambda: service.queue.get(answer.json()["id"]).status == "sent")  # type: ignore[union-attr]
-            service._try({"action": "Claim", "member": ada.address, "token": ETH_ADDRESS})  # the keeper's sweep
+            service.keepers._try({"action": "Claim", "member": ada.address, "token": ETH_ADDRESS})  # the keeper's sweep
             assert [a.kind for a in service.queue.in_flight_of_kind("Claim")] == []
             refused = client.post("/v1/actions", json={"action": "Claim", "member": ada.address, "token": ETH_ADDRESS})
             assert refused.status_code == 409 and refused.json()["code"] == "claim_pending", refused.text

@@ -28,8 +28,9 @@ from eth_utils.abi import function_signature_to_4byte_selector
 
 from starfish_dao.domain import fastabi as fast
 from starfish_dao.domain import typed_data as td
-from starfish_dao.relay import conflicts
 from starfish_dao.relay.edge.problems import Refusal
+from starfish_dao.relay.intake import conflicts
+from starfish_dao.relay.intake.fields import field_value, hex_field
 
 PRIMARY = "RelayCommit"
 FIELDS = [
@@ -92,8 +93,6 @@ def digest(chain_id: int, registry: str, member: str, commitment: bytes, deadlin
 def parse(body: dict[str, Any], chain_id: int, registry: str) -> dict[str, Any]:
     """The checked Commit of `body` as `Checked`'s fields (id, signer, request, to, data, deadline,
     conflict key); a Refusal for an unsigned one, a foreign domain or a signature by someone else."""
-    from starfish_dao.relay.actions import _hexbytes, field_value
-
     data, signature_hex = body.get("typedData"), body.get("signature")
     if data is None and signature_hex is None:
         raise Refusal(403, "signature_required", UNSIGNED)
@@ -113,7 +112,7 @@ def parse(body: dict[str, Any], chain_id: int, registry: str) -> dict[str, Any]:
     if not isinstance(got, dict) or _normalized(got) != expected:
         raise Refusal(422, "wrong_domain", f"a RelayCommit is signed for the domain {expected}, not {got!r}",
                       {"expected": expected, "got": got})  # fmt: skip
-    signature = _hexbytes(signature_hex, "signature", 65)
+    signature = hex_field(signature_hex, "signature", 65)
     if len(signature) != 65:
         raise Refusal(400, "malformed", "signature must be 65 bytes (r, s, v)")
     signed = digest(chain_id, registry, member, bytes.fromhex(commitment[2:]), deadline)

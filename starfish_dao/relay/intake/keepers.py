@@ -1,0 +1,67 @@
+"""Keepers: what the relay does without anyone asking. Contributions whose review window closed are
+finalized (`keeper_finalize`), and members owed more than `keeper_claim_threshold_wei` have their
+pay claimed for them. Each action goes through the relay's one accept pipeline
+(`intake/accept.py`), on the relay's event loop, with no IP budget: a keeper can send nothing HTTP
+intake would refuse."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import TYPE_CHECKING, Any
+
+from starfish_dao.relay.edge.problems import Refusal
+
+if TYPE_CHECKING:
+    from starfish_dao.relay.service import Relay
+
+
+class Keepers:
+    def __init__(self, relay: Relay) -> None:
+        self.relay = relay
+        self.settings = relay.settings
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the app's, where keepers' actions are accepted
+
+    def start(self) -> None:
+        if self.settings.keeper_finalize or self.settings.keeper_claim_threshold_wei is not None:
+            try:
+                self._loop = asyncio.get_running_loop()  # start() runs in the app's lifespan
+            except RuntimeError:
+                self._loop = None
+            self._thread = threading.Thread(target=self._keep, name="keeper", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _keep(self) -> None:
+        """Finalizes contributions whose window closed; sweeps claims above the threshold."""
+        while not self._stop.wait(max(1.0, self.settings.poll_interval * 5)):
+            try:
+                now, state = self.relay.sf.now(), self.relay.state
+                with state.lock:
+                    due = [c.id for c in state.model.contributions.values()
+                           if c.status == "pending" and c.deadline < now]  # fmt: skip
+                    owed: list[tuple[str, str]] = []
+                    threshold = self.settings.keeper_claim_threshold_wei
+                    if threshold is not None:
+                        owed = [(m, t) for m in state.model.accounts for t in state.model.all_tokens()
+                                if state.model.claimable(m, t) > threshold]  # fmt: skip
+                for cid in due if self.settings.keeper_finalize else []:
+                    self._try({"action": "Finalize", "contribution": cid})
+                for member, token in owed:
+                    self._try({"action": "Claim", "member": member, "token": token})
+            except Exception:  # noqa: BLE001 - keepers are best effort; the next round retries
+                continue
+
+    def _try(self, body: dict[str, Any]) -> None:
+        """A keeper's action, through the same `accept` as HTTP intake, on the relay's event loop."""
+        try:
+            if self._loop is not None and self._loop.is_running():
+                asyncio.run_coroutine_threadsafe(self.relay.accept(body, None), self._loop).result(timeout=120)
+            else:  # a relay driven by hand, without its app: no other coroutine shares the locks
+                asyncio.run(self.relay.accept(body, None))
+        except Refusal:
+            return

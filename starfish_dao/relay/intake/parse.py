@@ -1,0 +1,174 @@
+"""Intake's first phase: everything that needs no chain (shape, domain, signature), and the
+contract call that carries the action out.
+
+A signed action must be the contract's own EIP-712 type, signed for this chain and contract by the
+signer it names (`commits.signed_by`: one signature written two ways is one action, one id); a
+Commit is signed for the relay only (`intake/commits.py`); a Finalize or a Claim needs no
+signature. Every refusal is a `Refusal` with an HTTP status, a code and a message that says what
+was wrong. The chain's view comes after, in `intake/chain_check.py`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import threading
+import time
+from typing import Any
+
+from eth_utils.abi import function_signature_to_4byte_selector
+
+from starfish_dao.chain.client import Starfish
+from starfish_dao.domain import fastabi as fast
+from starfish_dao.domain import typed_data as td
+from starfish_dao.domain.model import ETH
+from starfish_dao.relay.edge.problems import Refusal
+from starfish_dao.relay.edge.redaction import scrub
+from starfish_dao.relay.intake import commits, conflicts
+from starfish_dao.relay.intake.checked import FINALIZE_GAS, GAS_LIMITS, SIGNED, UNSIGNED, Checked, digest
+from starfish_dao.relay.intake.fields import address_field, hex_field, int_field, message_fields
+
+log = logging.getLogger("starfish.relay")
+#: `Charter.MAX_REVENUE_TOKENS`: the most a Finalize can settle besides ETH
+MAX_REVENUE_TOKENS = 8
+
+
+@functools.lru_cache(maxsize=64)
+def _selector(signature: str) -> bytes:
+    return bytes(function_signature_to_4byte_selector(signature))
+
+
+class Parser:
+    def __init__(self, sf: Starfish) -> None:
+        self.sf = sf
+        self.chain_id = sf.deployment.chain_id
+        self._separators: dict[str, bytes] = {}
+        self._tokens = MAX_REVENUE_TOKENS  # until the first read: never too few
+        self._tokens_at = -1e9
+        self._tokens_reading = threading.Event()
+
+    def parse(self, body: Any) -> Checked:
+        """Shape, domain and signature: everything that needs no chain."""
+        if not isinstance(body, dict):
+            raise Refusal(400, "malformed", "the request body must be a JSON object")
+        action = body.get("action")
+        if action in SIGNED:
+            return self._signed(action, body)
+        if action == "Commit":  # signed by an active member, for the relay only
+            fields = commits.parse(body, self.chain_id, fast.checksum(self.sf.registry.address))
+            return Checked(kind=action, gas=GAS_LIMITS[action], **fields)
+        if action == "Finalize":
+            contribution = int_field(body.get("contribution"), "contribution")
+            request = {"action": action, "contribution": contribution}
+            call = self.sf.registry.functions.finalize(contribution)
+            gas = FINALIZE_GAS + 60_000 * self._token_count()
+            return Checked(digest(request), action, None, request, *self._encode(call), gas)
+        if action == "Claim":
+            member = address_field(body.get("member"), "member")
+            token = address_field(body.get("token", ETH), "token")
+            request = {"action": action, "member": member, "token": token}
+            call = self.sf.splitter.functions.claim(member, token)
+            return Checked(digest(request), action, None, request, *self._encode(call), GAS_LIMITS[action],
+                           conflict_key=conflicts.claim(member, token))  # fmt: skip
+        known = ", ".join((*SIGNED, "Commit", *UNSIGNED))
+        raise Refusal(400, "unknown_action", f"unknown action {action!r}; known: {known}")
+
+    def _encode(self, call: Any) -> tuple[str, bytes]:
+        return call.address, bytes.fromhex(call._encode_transaction_data()[2:])
+
+    def _signed(self, action: str, body: dict[str, Any]) -> Checked:
+        data = body.get("typedData")
+        if not isinstance(data, dict):
+            raise Refusal(400, "malformed", "typedData (the EIP-712 JSON that was signed) is required")
+        if data.get("primaryType") != action:
+            raise Refusal(400, "malformed", f"typedData.primaryType must be {action}")
+        types = data.get("types", {})
+        if not isinstance(types, dict) or types.get(action) != td.ACTION_TYPES[action]:
+            raise Refusal(400, "malformed", f"typedData.types.{action} is not the contract's {td.type_string(action)}")
+        message = message_fields(action, data.get("message"))
+        signature = hex_field(body.get("signature"), "signature", 65)
+        if len(signature) != 65:
+            raise Refusal(400, "malformed", "signature must be 65 bytes (r, s, v)")
+        expected = td.domain_for(action, self.chain_id, self.sf.deployment.addresses).as_dict()
+        domain = data.get("domain")
+        if not isinstance(domain, dict):
+            raise Refusal(400, "malformed", "typedData.domain is required")
+        for key, want in expected.items():
+            got = domain.get(key)
+            if key == "verifyingContract" and isinstance(got, str) and fast.is_address(got):
+                got = fast.checksum(got)
+            if key == "chainId" and isinstance(got, str):
+                got = int_field(got, "domain.chainId")
+            if got != want:
+                raise Refusal(
+                    422, "wrong_domain", f"signed for domain.{key}={got!r}, but this relay serves {want!r}",
+                    {"field": key, "expected": want, "got": got},
+                )  # fmt: skip
+        domain_obj = td.domain_for(action, self.chain_id, self.sf.deployment.addresses)
+        full = td.typed_data(action, domain_obj, message)
+        signer = message[td.signer_field(action)]
+        separator = self._separators.get(action)
+        if separator is None:
+            separator = self._separators[action] = td.domain_separator(domain_obj)
+        signed_digest = td.digest(action, separator, message)
+        signature = commits.signed_by(signer, signed_digest, signature)
+        request = {"action": action, "typedData": full, "signature": "0x" + signature.hex()}
+        to, calldata = self._by_sig_calldata(action, message, signature)
+        # the id: the action, what was signed (the EIP-712 digest covers every field and the domain)
+        # and the signature; the same request always gets the same id
+        action_id = "0x" + hashlib.sha256(action.encode() + signed_digest + signature).hexdigest()
+        return Checked(action_id, action, signer, request, to, calldata, GAS_LIMITS[action],
+                       message.get("deadline"), message["nonce"], conflicts.signer(signer))  # fmt: skip
+
+    def _by_sig_calldata(self, action: str, m: dict[str, Any], signature: bytes) -> tuple[str, bytes]:
+        """The `...BySig` call, encoded with eth_abi directly (web3's contract objects cost ~3 ms)."""
+
+        def hexb(value: str) -> bytes:
+            return bytes.fromhex(value[2:])
+
+        if action in ("Join", "Leave"):
+            name, types = f"{action.lower()}BySig", ["address", "uint256", "uint256", "uint256", "bytes"]
+            values: list[Any] = [m["member"], m["generation"], m["nonce"], m["deadline"], signature]
+        elif action == "Submit":
+            name = "submitBySig"
+            types = ["address", "bytes", "bytes32", "uint32", "bytes32", "uint256", "uint256", "bytes"]
+            values = [m["author"], hexb(m["cid"]), hexb(m["contentHash"]), m["effort"], hexb(m["salt"]), m["nonce"],
+                      m["deadline"], signature]  # fmt: skip
+        elif action == "Ballot":  # the governor checks its own sequential nonce
+            name, types = "castVoteBySig", ["uint256", "uint8", "address", "bytes"]
+            values = [m["proposalId"], m["support"], m["voter"], signature]
+        elif action == "ClaimTo":
+            name, types = "claimToBySig", ["address", "address", "address", "uint256", "uint256", "bytes"]
+            values = [m["member"], m["token"], m["to"], m["nonce"], m["deadline"], signature]
+        elif action == "ClaimIncarnationTo":
+            name = "claimIncarnationToBySig"
+            types = ["address", "address", "uint256", "address", "uint256", "uint256", "bytes"]
+            values = [m["member"], m["token"], m["incarnation"], m["to"], m["nonce"], m["deadline"], signature]
+        else:
+            name, types = "reviewBySig", ["address", "uint256", "uint8", "bytes", "uint256", "uint256", "bytes"]
+            values = [m["reviewer"], m["contribution"], m["stars"], hexb(m["commentCid"]), m["nonce"], m["deadline"],
+                      signature]  # fmt: skip
+        selector = _selector(f"{name}({','.join(types)})")
+        role = td.ACTION_DOMAINS[action][0]
+        return self.sf.deployment.addresses[role], selector + fast.encode(types, values)
+
+    def _token_count(self) -> int:
+        """Listed revenue tokens (a Finalize settles each), read again every 10 s: governance can list
+        one at any time, and a stale count would make the simulation run out of gas. The read runs in
+        a thread of its own: this is called on the event loop, which must never wait on the node
+        (a stalled node once held every request of every client for 42 s). Until the first read
+        answers, the most the charter allows is assumed."""
+        if time.monotonic() - self._tokens_at > 10 and not self._tokens_reading.is_set():
+            self._tokens_reading.set()
+            threading.Thread(target=self._read_token_count, name="token-count", daemon=True).start()
+        return self._tokens
+
+    def _read_token_count(self) -> None:
+        try:
+            self._tokens = len(self.sf.charter.functions.revenueTokens().call())
+            self._tokens_at = time.monotonic()
+        except Exception as exc:  # noqa: BLE001 - the node is down: keep the last count, try again later
+            log.warning("reading the revenue tokens: %s", scrub(str(exc)))
+        finally:
+            self._tokens_reading.clear()
