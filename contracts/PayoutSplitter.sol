@@ -10,6 +10,7 @@ import {ICharter} from "./interfaces/ICharter.sol";
 import {IMembership} from "./interfaces/IMembership.sol";
 import {IPayoutSplitter} from "./interfaces/IPayoutSplitter.sol";
 import {Decay} from "./libraries/Decay.sol";
+import {Dividend} from "./libraries/Dividend.sol";
 import {SignedActions} from "./SignedActions.sol";
 import {IERC6372} from "@openzeppelin/contracts/interfaces/IERC6372.sol";
 import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
@@ -31,7 +32,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     /// @inheritdoc IPayoutSplitter
     uint256 public constant ERA_HALVINGS = Decay.ERA_HALVINGS;
     /// @inheritdoc IPayoutSplitter
-    uint256 public constant ACC_PRECISION = 1 << 128;
+    uint256 public constant ACC_PRECISION = 1 << Dividend.PRECISION_BITS;
     // keccak256("ClaimTo(address member,address token,address to,uint256 nonce,uint256 deadline)")
     bytes32 public constant CLAIM_TO_TYPEHASH =
         keccak256("ClaimTo(address member,address token,address to,uint256 nonce,uint256 deadline)");
@@ -46,12 +47,18 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     uint256 private constant _BPS = 10_000;
     address private constant _ETH = address(0);
 
-    /// @dev Credited points, expressed in the account's group (the era it was last touched in), and
-    ///      how many token delistings the account has settled since.
+    /// @dev Credited points, expressed in the account's group (the era it was last touched in), how
+    ///      many token delistings the account has settled since, and whether its ETH position may hold
+    ///      settled pay. ETH is settled at every touch, so its snapshot is always of the account's
+    ///      group and its position needs no era: while `ethOwed` is false the position is known to be
+    ///      empty and is neither read nor written, which keeps a steady-state ETH claim to four cold
+    ///      slots (the books, the account, the accumulator and the snapshot), as few as
+    ///      OpenZeppelin's `PaymentSplitter.release` reads.
     struct Account {
         uint192 credited;
-        uint32 era;
+        uint24 era;
         uint32 retiredSeen;
+        bool ethOwed;
     }
 
     /// @dev Wei settled but not yet claimed, and the group whose accumulator the snapshot is of.
@@ -151,8 +158,18 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     // ----------------------------------------------------------------- pay out
 
     /// @inheritdoc IPayoutSplitter
-    function claim(address member, address token) external nonReentrant returns (uint256) {
-        return _claim(member, token, member, _incarnationOf(token));
+    /// @dev ETH takes the lean path, without the reentrancy lock: see `_claimEth`.
+    function claim(address member, address token) external returns (uint256) {
+        if (token == _ETH) {
+            if (member == address(0)) revert SplitterInvalidRecipient(member);
+            return _claimEth(member, member);
+        }
+        return _claimLocked(member, token, member, _incarnationOf(token));
+    }
+
+    /// @inheritdoc IPayoutSplitter
+    function claimEth() external returns (uint256) {
+        return _claimEth(msg.sender, msg.sender);
     }
 
     /// @inheritdoc IPayoutSplitter
@@ -166,8 +183,12 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     }
 
     /// @inheritdoc IPayoutSplitter
-    function claimTo(address token, address to) external nonReentrant returns (uint256) {
-        return _claim(msg.sender, token, to, _incarnationOf(token));
+    function claimTo(address token, address to) external returns (uint256) {
+        if (token == _ETH) {
+            if (to == address(0)) revert SplitterInvalidRecipient(to);
+            return _claimEth(msg.sender, to);
+        }
+        return _claimLocked(msg.sender, token, to, _incarnationOf(token));
     }
 
     /// @inheritdoc IPayoutSplitter
@@ -284,12 +305,12 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         (ICharter.RevenueToken[] memory tokens, uint256 listed, uint256 retiredCount) = _settleList(member);
         _syncListed(tokens, listed);
         (uint256 era_, uint256 offset) = Decay.split(_charter.currentHalvings());
-        (uint256 before, uint256 seen) = _touch(member, era_, tokens, retiredCount);
+        (uint256 before, uint256 seen, bool ethOwed) = _touch(member, era_, tokens, retiredCount);
         uint256 cut = (before * bps) / _BPS;
         uint256 credited = before - cut;
         // Cannot underflow: the group's total includes this account's credited points.
         _groupTotals[era_] -= cut;
-        _accounts[member] = Account(uint192(credited), uint32(era_), uint32(seen));
+        _accounts[member] = Account(uint192(credited), uint24(era_), uint32(seen), ethOwed);
         _checkpoint(member, credited, era_, block.timestamp);
         if (!_muted[member]) _changeVotes(delegates(member), before, credited, era_, block.timestamp);
         emit Slashed(member, bps, cut >> offset);
@@ -596,10 +617,10 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         ICharter.RevenueToken[] memory tokens,
         uint256 retiredCount
     ) private {
-        (uint256 before, uint256 seen) = _touch(member, era_, tokens, retiredCount);
+        (uint256 before, uint256 seen, bool ethOwed) = _touch(member, era_, tokens, retiredCount);
         uint256 credited = before + added;
         _groupTotals[era_] = _toUint192(_groupTotals[era_] + added);
-        _accounts[member] = Account(_toUint192(credited), uint32(era_), uint32(seen));
+        _accounts[member] = Account(_toUint192(credited), uint24(era_), uint32(seen), ethOwed);
         uint256 time = contributionId == 0 ? 0 : block.timestamp;
         _checkpoint(member, credited, era_, time);
         if (!_muted[member]) _changeVotes(delegates(member), before, credited, era_, time);
@@ -609,15 +630,15 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     /// @dev Settles ETH, every listed token and every token delisted since the account last settled,
     ///      and moves the account into group `era_`: out of the old group's total, shifted by the eras
     ///      passed (the fraction shifted off leaves the member and the total alike), into the new one.
-    ///      Returns the credited points in `era_` and the delistings now settled; the caller writes
-    ///      the account.
+    ///      Returns the credited points in `era_`, the delistings now settled and whether the ETH
+    ///      position holds pay; the caller writes the account.
     function _touch(address member, uint256 era_, ICharter.RevenueToken[] memory tokens, uint256 retiredCount)
         private
-        returns (uint256 credited, uint256 retiredSeen_)
+        returns (uint256 credited, uint256 retiredSeen_, bool ethOwed)
     {
         Account memory a = _accounts[member];
         retiredSeen_ = retiredCount;
-        _settleInto(member, 0, a, era_);
+        ethOwed = _settleInto(member, 0, a, era_);
         for (uint256 i; i < tokens.length; ++i) {
             _settleInto(member, _key(tokens[i].token, tokens[i].incarnation), a, era_);
         }
@@ -629,22 +650,35 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         }
     }
 
-    function _settleInto(address member, uint256 key, Account memory a, uint256 era_) private {
-        (uint256 owed,) = _settled(member, key, a);
-        _positions[member][key] = Position(_toUint192(owed), uint64(era_));
+    /// @dev Settles books `key` of `member` into group `era_`; returns whether the position now holds
+    ///      pay. The ETH position is written only when it holds pay or held it (see `Account`).
+    function _settleInto(address member, uint256 key, Account memory a, uint256 era_) private returns (bool owes) {
+        uint256 owed = _settled(member, key, a);
+        owes = owed != 0;
+        if (key != 0) _positions[member][key] = Position(_toUint192(owed), uint64(era_));
+        else if (owes) _positions[member][0] = Position(_toUint192(owed), 0);
+        else if (a.ethOwed) delete _positions[member][0];
         _snapshots[member][key] = _acc[era_][key];
     }
 
-    /// @dev What `member` (whose account is `a`) is owed under books `key`, and the accumulator of their
-    ///      group. A position of another group than the account's was never written while these points
-    ///      existed (its token was listed after the account last moved), so it starts from zero.
-    function _settled(address member, uint256 key, Account memory a) private view returns (uint256 owed, uint256 accNow) {
-        Position memory p = _positions[member][key];
-        owed = p.owed;
-        accNow = _acc[a.era][key];
-        if (a.credited == 0) return (owed, accNow);
-        uint256 snapshot = p.era == a.era ? _snapshots[member][key] : 0;
-        owed += Math.mulDiv(a.credited, accNow - snapshot, ACC_PRECISION);
+    /// @dev What `member` (whose account is `a`) is owed under books `key`: the position's settled pay
+    ///      plus the credited points times the accumulator's growth since the snapshot, over
+    ///      ACC_PRECISION (2^128), rounded down. A token position of another group than the account's
+    ///      was never written while these points existed (its token was listed after the account last
+    ///      moved), so it starts from zero; ETH's is settled at every touch (see `Account`).
+    function _settled(address member, uint256 key, Account memory a) private view returns (uint256 owed) {
+        uint256 snapshot;
+        if (key == 0) {
+            if (a.ethOwed) owed = _positions[member][0].owed;
+            if (a.credited == 0) return owed;
+            snapshot = _snapshots[member][0];
+        } else {
+            Position memory p = _positions[member][key];
+            owed = p.owed;
+            if (a.credited == 0) return owed;
+            if (p.era == a.era) snapshot = _snapshots[member][key];
+        }
+        owed += Dividend.earned(a.credited, _acc[a.era][key] - snapshot);
     }
 
     /// @dev What `member` is owed in an incarnation of `token`, its books' key, and whether those books
@@ -660,16 +694,70 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         uint256 retiredAt = token == _ETH ? 0 : _charter.retiredAt(token, incarnation);
         final_ = retiredAt != 0 && a.retiredSeen >= retiredAt;
         if (final_) owed = _positions[member][key].owed;
-        else (owed,) = _settled(member, key, a);
+        else owed = _settled(member, key, a);
     }
 
     function _key(address token, uint256 incarnation) private pure returns (uint256) {
         return uint256(uint160(token)) | (incarnation << 160);
     }
 
+    function _claimLocked(address member, address token, address to, uint256 incarnation)
+        private
+        nonReentrant
+        returns (uint256)
+    {
+        return _claim(member, token, to, incarnation);
+    }
+
+    /// @dev A claim of ETH in the fewest steps: four cold slots (the books, the account, the
+    ///      accumulator, the snapshot; the position only while `ethOwed`), two writes, one short event
+    ///      when paid to the member. It takes no reentrancy lock because it needs none: every write is
+    ///      done before the one external call and nothing is read after it, so a payee that calls back
+    ///      in finds the books settled (a second claim finds nothing owed) and every other function
+    ///      that pays out has done its writes before paying too. Waiting ETH is shared first, as by
+    ///      `sync`.
+    function _claimEth(address member, address to) private returns (uint256 amount) {
+        Book storage book = _books[_ETH];
+        uint256 tracked_ = book.tracked;
+        uint256 balance = address(this).balance;
+        if (balance > tracked_) {
+            _receive(_ETH, msg.sender, balance - tracked_);
+            tracked_ = balance;
+        }
+        Account memory a = _accounts[member];
+        if (a.ethOwed) amount = _positions[member][0].owed;
+        mapping(uint256 key => uint256 acc) storage snapshots = _snapshots[member];
+        uint256 accNow;
+        uint256 snapshot;
+        if (a.credited != 0) {
+            accNow = _acc[a.era][0];
+            snapshot = snapshots[0];
+            uint256 growth;
+            // An accumulator only grows, and the snapshot is an earlier value of the same one.
+            unchecked {
+                growth = accNow - snapshot;
+            }
+            amount += Dividend.earned(a.credited, growth);
+        }
+        // Nothing owed: change nothing (see `_claim`).
+        if (amount == 0) return 0;
+        if (accNow != snapshot) snapshots[0] = accNow;
+        if (a.ethOwed) {
+            delete _positions[member][0];
+            _accounts[member].ethOwed = false;
+        }
+        // The subtraction is checked: it cannot underflow while the books are solvent (what is owed is
+        // part of what is tracked), and what is left fits the 128 bits it came from.
+        book.tracked = uint128(tracked_ - amount);
+        if (to == member) emit EthClaimed(member, amount);
+        else emit Claimed(member, _ETH, amount, 0, to, msg.sender);
+        _transfer(_ETH, to, amount);
+    }
+
+    /// @dev `to` is checked here for every claim but `claim` and `claimTo` of ETH, which check it first.
     function _claim(address member, address token, address to, uint256 incarnation) private returns (uint256 amount) {
         if (to == address(0)) revert SplitterInvalidRecipient(to);
-        if (token == _ETH) _sync(_ETH);
+        if (token == _ETH) return _claimEth(member, to);
         uint256 key;
         bool final_;
         (amount, key, final_) = _owed(member, token, incarnation);

@@ -53,10 +53,15 @@ interface IPayoutSplitter is IERC5805 {
     ///         (or to `undistributed` while nobody holds points).
     event RevenueReceived(address indexed token, address indexed from, uint256 amount, uint256 reserve);
     /// @notice Emitted when `member` is paid `amount` of `token` (from the books of its `incarnation`) at
-    ///         `to`; `caller` sent the claim.
+    ///         `to`; `caller` sent the claim. A claim of ETH paid to the member's own address emits the
+    ///         shorter `EthClaimed` instead.
     event Claimed(
         address indexed member, address indexed token, uint256 amount, uint256 incarnation, address to, address caller
     );
+    /// @notice Emitted when `member` is paid `amount` of ETH at their own address: the common claim,
+    ///         in the fewest bytes (`Claimed(member, 0, amount, 0, member, caller)` says no more, the
+    ///         caller being the transaction's).
+    event EthClaimed(address indexed member, uint256 amount);
     /// @notice Emitted when ETH arrives plainly; it is accounted (as `RevenueReceived`) by the next
     ///         sync, pay, claim of ETH, award or slash.
     event EthAccepted(address indexed from, uint256 amount);
@@ -75,6 +80,9 @@ interface IPayoutSplitter is IERC5805 {
     /// @notice Pays `member` everything they can claim in `token`. Anyone may call it; the pay always
     ///         goes to `member`.
     function claim(address member, address token) external returns (uint256 amount);
+    /// @notice Pays the caller everything they can claim in ETH, at their own address: `claim(msg.sender,
+    ///         0)` in the fewest bytes of calldata.
+    function claimEth() external returns (uint256 amount);
     /// @notice Pays `member` what they earned in an earlier incarnation of `token` (one listed before a
     ///         delisting). `claim` pays the latest.
     function claimIncarnation(address member, address token, uint256 incarnation) external returns (uint256 amount);

@@ -41,7 +41,8 @@ contract Hostile {
     receive() external payable {
         if (mode == Mode.Refuse) revert HostileRefusesEther(msg.value);
         if (mode == Mode.Reenter) {
-            // claim(address,address) for itself in ETH, on whoever is paying: must be refused
+            // claim(address,address) for itself in ETH, on whoever is paying: it must find nothing more
+            // owed than the books say (a claim settles before it pays), or be refused
             (bool ok, bytes memory result) =
                 msg.sender.call(abi.encodeWithSignature("claim(address,address)", address(this), address(0)));
             if (!ok) {

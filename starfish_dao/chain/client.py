@@ -175,8 +175,13 @@ class Starfish:
         return self._send(sender, self.splitter.functions.sync(token))
 
     def claim(self, sender: LocalAccount, member: str | None = None, token: str = ETH) -> int:
+        """Pays `member` (the sender by default) everything they can claim in `token`; a member's own
+        ETH goes through `claimEth()`, the same claim in fewer bytes."""
         member = member or sender.address
-        receipt = self._send(sender, self.splitter.functions.claim(member, token))
+        if token == ETH and member.lower() == sender.address.lower():
+            receipt = self._send(sender, self.splitter.functions.claimEth())
+        else:
+            receipt = self._send(sender, self.splitter.functions.claim(member, token))
         return self._claimed_amount(receipt)
 
     def claim_to(self, member: LocalAccount, to: str, token: str = ETH) -> int:
@@ -190,7 +195,10 @@ class Starfish:
         return self._claimed_amount(receipt)
 
     def _claimed_amount(self, receipt: Any) -> int:
-        logs = self.splitter.events.Claimed().process_receipt(receipt, errors=DISCARD)
+        """What a claim paid: its `Claimed` event, or `EthClaimed` (ETH paid to the member's own address)."""
+        events = self.splitter.events
+        logs = [*events.Claimed().process_receipt(receipt, errors=DISCARD),
+                *events.EthClaimed().process_receipt(receipt, errors=DISCARD)]  # fmt: skip
         return int(logs[0]["args"]["amount"]) if logs else 0
 
     def _submitted_id(self, receipt: Any) -> int:

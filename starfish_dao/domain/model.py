@@ -605,6 +605,11 @@ class Model:
         self.claimed_by[(member, token)] += amount
         self.paid_to[(to, token)] += amount
 
+    def _on_eth_claimed(self, a: dict[str, Any]) -> None:
+        """`EthClaimed`: a claim of ETH paid to the member's own address, the short form of `Claimed`."""
+        member = a["member"]
+        self._on_claimed({"member": member, "token": ETH, "amount": a["amount"], "incarnation": 0, "to": member})
+
     def _on_spent(self, a: dict[str, Any]) -> None:
         token, amount = a["token"], int(a["amount"])
         self.treasury[token] -= amount
@@ -782,6 +787,7 @@ class Model:
         "splitter.EthAccepted": _on_eth_accepted,
         "splitter.RevenueReceived": _on_revenue,
         "splitter.Claimed": _on_claimed,
+        "splitter.EthClaimed": _on_eth_claimed,
         "splitter.TreasurySpent": _on_spent,
         "splitter.Rescued": _on_rescued,
         "splitter.RetiredSettled": _on_retired_settled,

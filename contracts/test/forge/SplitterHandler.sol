@@ -225,6 +225,18 @@ contract SplitterHandler is Base {
         calls["claim"]++;
     }
 
+    /// @dev the member's own ETH, through the short entry point (its own lean path and event)
+    function claimEth(uint256 actorSeed) external {
+        address actor = _actor(actorSeed);
+        _ledgerReceive(ETH, _pending(ETH)); // an ETH claim settles waiting ETH first
+        uint256 before = actor.balance;
+        vm.prank(actor);
+        uint256 paid = splitter.claimEth();
+        _check(actor.balance - before == paid, "claimEth: the member got another amount");
+        _paid(actor, ETH, 0, paid);
+        calls["claimEth"]++;
+    }
+
     function claimTo(uint256 actorSeed, uint256 toSeed, bool eth) external {
         address actor = _actor(actorSeed);
         address to = toSeed % 2 == 0 ? SINK : _actor(toSeed >> 1);

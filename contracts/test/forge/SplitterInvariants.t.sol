@@ -112,7 +112,7 @@ contract SplitterInvariantsTest is SplitterChecks {
     function setUp() public {
         _deploy();
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](19);
+        bytes4[] memory selectors = new bytes4[](20);
         selectors[0] = SplitterHandler.payEth.selector;
         selectors[1] = SplitterHandler.sendEth.selector;
         selectors[2] = SplitterHandler.payToken.selector;
@@ -132,6 +132,7 @@ contract SplitterInvariantsTest is SplitterChecks {
         selectors[16] = SplitterHandler.award.selector; // awards twice as often: points change a lot
         selectors[17] = SplitterHandler.passEras.selector;
         selectors[18] = SplitterHandler.settleRetired.selector;
+        selectors[19] = SplitterHandler.claimEth.selector;
         targetSelector(FuzzSelector(address(handler), selectors));
     }
 

@@ -149,6 +149,10 @@ contract SplitterSymbolic is Base {
         assert((eth ? m.balance : token.balanceOf(m)) - before == paid);
         assert(splitter.claimable(m, t) == 0);
         assert(splitter.claim(m, t) == 0);
+        if (eth) {
+            vm.prank(m);
+            assert(splitter.claimEth() == 0); // the short entry point: the same books
+        }
     }
 
     /// @dev With a fully symbolic amount (any up to 2^96) paid in: a claim pays exactly what
