@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -58,6 +59,8 @@ def test_relayed_join_finalize_and_claim_say_what_they_did(dao: Dao, relay_url: 
     token_id = int(sf.membership.functions.tokenOf(newcomer.address).call())
     assert f"joined: membership #{token_id}" in joined.stdout, joined.stdout
     assert not (tmp_path / "alone" / "anvil" / "node.json").exists()  # no node was started to read it
+    assert not re.search(r"0x[0-9a-f]{64}", joined.stdout), joined.stdout  # no hashes to read: --json has them
+    assert f"the relay at {relay_url} accepted the Join" in joined.stdout
 
     manifests = tmp_path / "deployments"
     reads = {"STARFISH_HOME": str(tmp_path / "home"), "STARFISH_RPC_URL": dao.chain.url,

@@ -102,7 +102,7 @@ def claim(
         state = relayed.send(relay, None, "Claim", quiet=as_json, member=who, token=token)
         paid = _relayed_claim(state, rpc, deployments, who, token)
         emit({"paid": paid, "member": who, "token": token, "tx": state.get("txHash")}, as_json,
-             lambda: console.print(_claimed(paid, symbol, wei, f"to {who}")))  # fmt: skip
+             lambda: console.print(_claimed(paid, symbol, wei, f"to {named(who)}")))  # fmt: skip
         return
     account = load_key(key_file)
     sf = client(rpc, deployments)
@@ -126,7 +126,7 @@ def claim(
         return
     amount = sf.claim(account, who, token)
     emit({"paid": amount, "member": who, "token": token}, as_json,
-         lambda: console.print(f"paid {money(amount, symbol, wei)} to {who}"))  # fmt: skip
+         lambda: console.print(f"paid {money(amount, symbol, wei)} to {named(who)}"))  # fmt: skip
 
 
 def _relayed_claim(
@@ -142,6 +142,13 @@ def _relayed_claim(
         return int(found["amount"])
     result = state.get("result")
     return int(result["amount"]) if isinstance(result, dict) and "amount" in result else None
+
+
+def named(account: str) -> str:
+    """`ada (0x…)` for a key kept here, else the address."""
+    from starfish_dao.cli.common import key_names, who
+
+    return who(account, key_names())
 
 
 def _claimed(amount: int | None, symbol: str, wei: bool, whom: str) -> str:

@@ -63,7 +63,8 @@ def send(
 
     def accepted(url: str, sent: dict[str, Any]) -> None:
         SENT.relayed.append((url, str(sent["id"]), action))
-        say.print(f"accepted by {url}: {sent['id']} (`starfish action {sent['id']} --relay {url}` follows it)")
+        # its id is said if the wait is interrupted (Ctrl-C), with how to follow it; --json has the hashes
+        say.print(f"the relay at {url} accepted the {action}; waiting until it is mined", highlight=False)
 
     SENT.connected, SENT.posting = True, client.url
     try:
@@ -82,7 +83,7 @@ def send(
     if state.get("elsewhere"):
         say.print("already on chain through an earlier relay (its nonce is used)")
     else:
-        say.print(f"mined in block {state['block']} (tx {state['txHash']}); the relay paid the gas")
+        say.print(f"mined in block {state['block']}; the relay paid the gas", highlight=False)
     return state
 
 

@@ -65,6 +65,7 @@ def contribute(
     """Register FILE as your contribution, so that nobody can take it first: commit to its content,
     then pin it, then reveal its CID (kubo's CID, computed locally and checked against the node)."""
     from starfish_dao.domain.commitment import commitment, new_salt
+    from starfish_dao.domain.units import local_time
     from starfish_dao.domain.unixfs import CID
     from starfish_dao.ipfs import open_store
 
@@ -106,7 +107,8 @@ def contribute(
             data,
             as_json,
             lambda: console.print(
-                f"contribution {'#' + str(number) if number else ''} submitted: {cid} (content sha256 {digest.hex()})"
+                f"contribution {'#' + str(number) + ' ' if number else ''}submitted: {file.name}, {effort} min, "
+                f"pinned as {cid}"
             ),
         )
         return
@@ -129,8 +131,8 @@ def contribute(
         data,
         as_json,
         lambda: console.print(
-            f"contribution #{contribution_id}: {pinned} (content sha256 {digest.hex()}); "
-            f"open to review for {duration(c['reviewDeadline'] - sf.now())}"
+            f"contribution #{contribution_id} submitted: {file.name}, {effort} min, pinned as {pinned}; open to "
+            f"review for {duration(c['reviewDeadline'] - sf.now())}, until {local_time(c['reviewDeadline'])}"
         ),
     )
 
