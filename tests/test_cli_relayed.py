@@ -84,3 +84,21 @@ def test_relayed_join_finalize_and_claim_say_what_they_did(dao: Dao, relay_url: 
     as_json = _cli(["claim", "--relay", relay_url, "--json"], {**alone, "STARFISH_PRIVATE_KEY": dao["cy"].key.hex()})
     data = json.loads(as_json.stdout)  # progress went to stderr: stdout is the JSON alone
     assert int(data["paid"]) == owed and data["member"] == dao["cy"].address and data["tx"].startswith("0x")
+
+
+def test_a_relayed_vote_says_it_was_cast_and_with_what_weight(dao: Dao, relay_url: str, tmp_path: Path) -> None:
+    from starfish_dao.chain.governance import TEMPLATES, Governance
+    from starfish_dao.domain.charter import GovernanceSettings
+    from starfish_dao.domain.units import points
+
+    gov = Governance(dao.sf)
+    pid = gov.propose(dao["ada"], TEMPLATES["set-parameter"]("minReviewers", "3"), "Three reviewers")
+    dao.chain.increase_time(GovernanceSettings().voting_delay + 1)
+    manifests = tmp_path / "deployments"
+    reads = {"STARFISH_HOME": str(tmp_path / "home"), "STARFISH_RPC_URL": dao.chain.url,
+             "STARFISH_PRIVATE_KEY": dao["bo"].key.hex()}  # fmt: skip
+    short = f"{pid:064x}"[:8]
+    out = _cli(["vote", short, "for", "--relay", relay_url, "--deployments", str(manifests)], reads)
+    weight = int(gov.governor.functions.getVotes(dao["bo"].address, dao.sf.now() - 1).call())
+    assert f"voted for on proposal {short} with {points(weight)} of standing" in out.stdout, out.stdout
+    assert gov.governor.functions.hasVoted(pid, dao["bo"].address).call()

@@ -145,8 +145,12 @@ def vote(
     account = load_key(key_file)
     if relay:
         pid = _relayed_pid(relay, proposal)
-        state = relayed.send(relay, account, "Ballot", proposalId=str(pid), support=SUPPORT[support])
-        emit({"proposal": pid, "support": support, "tx": state["txHash"]}, as_json, lambda: None)
+        state = relayed.send(relay, account, "Ballot", quiet=as_json, proposalId=str(pid), support=SUPPORT[support])
+        cast = relayed.mined_event(state, "governor", "VoteCast", rpc, deployments, voter=account.address)
+        weight = int(cast["weight"]) if cast else None
+        standing = f" with {points(weight)} of standing" if weight is not None else ""
+        emit({"proposal": pid, "support": support, "weight": weight, "tx": state.get("txHash")}, as_json,
+             lambda: console.print(f"voted {support} on proposal {short_id(pid)}{standing}"))  # fmt: skip
         return
     sf = client(rpc, deployments)
     pid = _pid(sf, proposal)
