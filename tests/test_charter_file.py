@@ -158,6 +158,7 @@ def test_half_life_and_quorum_carry_their_units(dao: Dao, tmp_path: Path) -> Non
     table = _run(["charter", "show", "--deployments", str(tmp_path / "d")], tmp_path, **env)
     rows = {line.split("│")[1].strip(): line for line in table.stdout.splitlines() if line.count("│") > 2}
     assert "26 epochs" in rows["halfLife"], table.stdout
+    assert "governed by the members, through their governor and timelock" in " ".join(table.stdout.split())
     assert "20 %" in rows["quorumPercent"] and "5 % .. 80 %" in rows["quorumPercent"], table.stdout
     assert "1 point" in rows["proposalThreshold"] and "2 days" in rows["timelockDelay"], table.stdout
     shown = json.loads(

@@ -264,8 +264,11 @@ def charter_show(rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonO
                 low, high = (describe(KINDS[key], b) for b in GOVERNOR_BOUNDS[key])
                 table.add_row(key, describe(KINDS[key], value), f"{low} .. {high}", GOVERNOR_MEANING[key])
             console.print(table)
-        console.print(f"document {data['document']}; governance {data['governance']}; epoch {data['epoch']}, "
-                      f"{data['halvings']} halvings so far")  # fmt: skip
+        governs = str(data["governance"])
+        if governs.lower() == str(sf.deployment.addresses.get("timelock", "")).lower():
+            governs = f"the members, through their governor and timelock ({governs})"
+        console.print(f"charter text {data['document']} (`starfish ipfs cat` it); governed by {governs}; "
+                      f"epoch {data['epoch']}, {data['halvings']} halvings so far", highlight=False)  # fmt: skip
 
     emit(data, as_json, human)
 
