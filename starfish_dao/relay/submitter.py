@@ -42,10 +42,11 @@ log = logging.getLogger("starfish.relay")
 TIP = 10**9
 
 
-#: For these actions the status also tells the outcome: (contract, event, the field it yields).
-_RESULTS = {"Submit": ("registry", "Submitted", "contribution"), "Claim": ("splitter", "Claimed", "amount"),
-            "ClaimTo": ("splitter", "Claimed", "amount"),
-            "ClaimIncarnationTo": ("splitter", "Claimed", "amount")}  # fmt: skip
+#: For these actions the status also tells the outcome: (contract, the events that say it, the field
+#: it yields). A claim of ETH paid to the member's own address says it with `EthClaimed`.
+_CLAIMED = ("splitter", ("Claimed", "EthClaimed"), "amount")
+_RESULTS = {"Submit": ("registry", ("Submitted",), "contribution"), "Claim": _CLAIMED, "ClaimTo": _CLAIMED,
+            "ClaimIncarnationTo": _CLAIMED}  # fmt: skip
 
 
 def _topic(contract: Any, event: str) -> bytes:
@@ -326,11 +327,11 @@ class Submitter:
 
     def _result(self, action: Action, receipt: dict[str, Any]) -> dict[str, Any]:
         """What a mined action produced, read from its receipt's logs."""
-        role, event, field = _RESULTS[action.kind]
-        topic = _topic(self.sf.contracts[role], event)
+        role, names, field = _RESULTS[action.kind]
+        wanted = {_topic(self.sf.contracts[role], name) for name in names}
         for log_ in receipt.get("logs", []):
             topics = [bytes.fromhex(str(t)[2:]) if isinstance(t, str) else bytes(t) for t in log_.get("topics", [])]
-            if topics and topics[0] == topic:
+            if topics and topics[0] in wanted:
                 if field == "contribution":
                     return {field: int.from_bytes(topics[1], "big")}
                 data = log_["data"]

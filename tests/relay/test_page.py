@@ -375,6 +375,9 @@ def test_every_number_on_the_overview_and_members_pages_equals_the_contracts_vie
     for e in logs(splitter.events.Claimed()):
         key = (e["args"]["member"], e["args"]["token"])
         claimed[key] = claimed.get(key, 0) + e["args"]["amount"]
+    for e in logs(splitter.events.EthClaimed()):  # an ETH claim paid to the member's own address
+        key = (e["args"]["member"], ETH)
+        claimed[key] = claimed.get(key, 0) + e["args"]["amount"]
 
     site.open("")
     assert page.locator("pre.charter").inner_text() == "# charter\n"
