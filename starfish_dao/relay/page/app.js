@@ -609,6 +609,7 @@ const ACTIONS = {
   async claim(form, via) {
     const token = form.elements.token.value;
     return via === "relay" ? relayUnsigned(form, { action: "Claim", member: state.account, token })
+      : token === ETH ? direct(form, "splitter", "claimEth()", [], [])  // one's own ETH: the short form
       : direct(form, "splitter", "claim(address,address)", ["address", "address"], [state.account, token]);
   },
   async vote(form, via) {
@@ -698,6 +699,7 @@ function sentence(e) {
     }
     case "EthAccepted": return `${tokenAmount(ETH, a.amount)} arrived from ${nameOf(a.from)}`;
     case "Claimed": return `${N(a.member)} claimed ${tokenAmount(a.token, a.amount)}`;
+    case "EthClaimed": return `${N(a.member)} claimed ${tokenAmount(ETH, a.amount)}`;
     case "TreasurySpent": return `${tokenAmount(a.token, a.amount)} paid from the treasury to ${nameOf(a.to)}`;
     case "ProposalCreated": return `${N(a.proposer)} proposed ${a.description ? `“${String(a.description).split("\n")[0]}”` : proposalTitle(a.proposalId)}`;
     case "VoteCast": return `${N(a.voter)} voted ${["against", "for", "to abstain on"][Number(a.support)] || "on"} ${proposalTitle(a.proposalId)} with ${units(String(a.weight), 18, 2)} points`;
@@ -730,7 +732,7 @@ function listen() {
     // new data everywhere, but the Act page is never redrawn under a member filling in a form
     timer = setTimeout(async () => { await load(); if (redrawable()) render(); else refreshVotes(); }, 800);
   };
-  for (const name of ["Joined", "Left", "Submitted", "Reviewed", "Finalized", "PointsAwarded", "RevenueReceived", "Claimed",
+  for (const name of ["Joined", "Left", "Submitted", "Reviewed", "Finalized", "PointsAwarded", "RevenueReceived", "Claimed", "EthClaimed",
     "ProposalCreated", "VoteCast", "ProposalQueued", "ProposalExecuted", "Suspended", "Reinstated", "Slashed", "TreasurySpent",
     "Committed", "Superseded", "DelegateChanged", "ParameterChanged", "DocumentChanged", "RevenueTokenSet", "EthAccepted",
     "Rollback"]) {
