@@ -123,6 +123,8 @@ def load(port: int, bodies: list[bytes], clients: int, threads: int, rate: float
 
 
 TICK = os.sysconf("SC_CLK_TCK")
+#: the relay's children by role, as started (`python -m <module>`: relay/runtime/child.py)
+CHILDREN = {"submitter": "starfish_dao.relay.outbox.process", "verifier": "starfish_dao.relay.served.verifier"}
 
 
 def _cpu(pid: int) -> float:
@@ -144,8 +146,8 @@ def cpu_by_role(relay_pid: int) -> dict[str, float]:
             continue
         if int(stat.rsplit(")", 1)[1].split()[1]) != relay_pid:
             continue
-        for role in ("submitter", "verifier"):
-            if f"relay.{role}" in cmdline:
+        for role, module in CHILDREN.items():
+            if f"-m {module}" in cmdline:
                 roles[role] += _cpu(int(entry))
     return roles
 

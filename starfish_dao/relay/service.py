@@ -23,13 +23,17 @@ from starfish_dao.relay.intake.accept import Intake
 from starfish_dao.relay.intake.chain_check import Checker
 from starfish_dao.relay.intake.checked import GAS_LIMITS
 from starfish_dao.relay.intake.keepers import Keepers
-from starfish_dao.relay.queue import Queue
+from starfish_dao.relay.outbox.process import SubmitterProcess
+from starfish_dao.relay.outbox.queue import Queue
+from starfish_dao.relay.outbox.relayer import fee_cap
+from starfish_dao.relay.outbox.submitter import Submitter
 from starfish_dao.relay.runtime.batching import Batcher
 from starfish_dao.relay.runtime.locks import KeyedLocks
+from starfish_dao.relay.served.notifier import Notifier
+from starfish_dao.relay.served.reminder_store import ReminderStore
+from starfish_dao.relay.served.state import ChainState
+from starfish_dao.relay.served.verifier import VerifierProcess
 from starfish_dao.relay.settings import RelaySettings
-from starfish_dao.relay.state import ChainState
-from starfish_dao.relay.submitter import Submitter, SubmitterProcess
-from starfish_dao.relay.verifier import VerifierProcess
 
 log = logging.getLogger("starfish.relay")
 
@@ -101,11 +105,8 @@ class Relay(Intake):
         self.locks = KeyedLocks()
         self.checkers: list[Checker] = []
         self.checks = None
-        from starfish_dao.relay.notifier import Notifier
-        from starfish_dao.relay.outbox import Outbox
-
         queue = settings.queue_path()  # reminders: what was seen when, and what was delivered to whom
-        self.outbox = Outbox(queue.with_name(queue.stem + ".reminders.sqlite3"))
+        self.reminders = ReminderStore(queue.with_name(queue.stem + ".reminders.sqlite3"))
         self.notifier = Notifier(self)
         self.keepers = Keepers(self)
 
@@ -141,15 +142,13 @@ class Relay(Intake):
     def _warn_if_unfunded(self) -> None:
         """Says so, loudly, when the relayer cannot pay for one action at the gas cap: every action
         would then be refused (`relayer_out_of_funds`) until the operator funds it."""
-        from starfish_dao.relay.submitter import TIP
-
         try:
             balance = int(self.sf.w3.eth.get_balance(self.account.address))
             base = int(self.sf.w3.eth.get_block("latest").get("baseFeePerGas", 0))
         except Exception as exc:  # noqa: BLE001 - the node may be down at start: the checks will tell later
             log.warning("could not read the relayer's balance at start: %s", scrub(str(exc)))
             return
-        need = self.settings.gas_cap * (2 * base + TIP)
+        need = self.settings.gas_cap * fee_cap(base)
         if balance < need:
             log.warning(
                 "THE RELAYER %s HOLDS %s wei, LESS THAN ONE ACTION AT THE GAS CAP MAY COST (%s wei): every action "
@@ -173,4 +172,4 @@ class Relay(Intake):
         self.submitter.stop()
         self.state.stop()
         self.queue.close()
-        self.outbox.close()
+        self.reminders.close()

@@ -13,7 +13,7 @@ from starfish_dao import config
 
 
 class Webhook(BaseModel):
-    """Where reminders go (`starfish_dao.relay.notifier`): a generic JSON webhook signed with
+    """Where reminders go (`starfish_dao.relay.served.notifier`): a generic JSON webhook signed with
     HMAC-SHA256 (`secret`), a Matrix room (`url` = the room's send endpoint, `token` = an access
     token), a Discord webhook, or an ntfy topic URL; for the listed members, or every member."""
 

@@ -152,8 +152,8 @@ def test_two_relay_processes_given_the_same_forty_joins_pay_for_each_once(dao: D
 
 def test_an_unanswered_last_look_concludes_nothing() -> None:
     """A node that refuses the reads (or one of them) drops nothing: the action is sent as accepted."""
-    from starfish_dao.relay import presend
-    from starfish_dao.relay.queue import Action
+    from starfish_dao.relay.outbox import presend
+    from starfish_dao.relay.outbox.rows import Action
 
     claim = Action(id="c", kind="Claim", request={"member": "0x" + "11" * 20, "token": "0x" + "00" * 20},
                    signer=None, status="accepted", relayer_nonce=None, raw_tx=None, tx_hash=None, block=None,

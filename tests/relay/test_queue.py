@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from starfish_dao.relay.queue import Queue
+from starfish_dao.relay.outbox.queue import Queue
 
 
 def _plan(path: Path, sql: str, *args: object) -> str:

@@ -223,7 +223,7 @@ def test_reminders_reach_feeds_and_webhooks_once_through_an_outage_and_a_restart
 )
 def test_a_webhook_that_cannot_work_is_refused_at_start(hook: dict[str, Any], words: str) -> None:
     from starfish_dao.domain.errors import ConfigError
-    from starfish_dao.relay.notifier import named_hooks
+    from starfish_dao.relay.served.notifier import named_hooks
     from starfish_dao.relay.settings import Webhook
 
     with pytest.raises(ConfigError, match=words):
@@ -283,8 +283,8 @@ def test_starfish_relay_names_a_malformed_webhook_setting(tmp_path: Path, value:
 def test_each_receiver_gets_its_own_format() -> None:
     from pydantic import SecretStr
 
+    from starfish_dao.relay.served.webhooks import request_for
     from starfish_dao.relay.settings import Webhook
-    from starfish_dao.relay.webhooks import request_for
 
     item = {"id": "review:3", "title": "Review #3", "text": "x" * 3000, "link": "#/contribution/3"}
     ntfy = request_for(Webhook(kind="ntfy", url="https://push.example/ntfy/our-space"), item, "d1", "http://r")

@@ -18,19 +18,22 @@ from starfish_dao.relay.edge.problems import Refusal
 from starfish_dao.relay.intake import conflicts
 from starfish_dao.relay.intake.chain_check import Checker
 from starfish_dao.relay.intake.checked import Checked, claim_of, content_of
-from starfish_dao.relay.queue import Action, NewAction, Queue
+from starfish_dao.relay.outbox.queue import Queue
+from starfish_dao.relay.outbox.rows import Action, NewAction
 
 if TYPE_CHECKING:
     from starfish_dao.relay.edge.budgets import TokenBucket
     from starfish_dao.relay.runtime.batching import Batcher
     from starfish_dao.relay.runtime.locks import KeyedLocks
+    from starfish_dao.relay.served.state import ChainState
     from starfish_dao.relay.settings import RelaySettings
-    from starfish_dao.relay.state import ChainState
 
 Stored = tuple[Action | None, bool]  # the action (None: stored before, read it) and whether it is new
 
 
 class Intake:
+    """The pipeline's steps; the parts it uses are the relay's own (declared here, set by `Relay`)."""
+
     settings: RelaySettings
     checker: Checker
     queue: Queue

@@ -23,7 +23,7 @@ from starfish_dao.relay.intake.chain_reads import AHEAD_KINDS, chain_reads
 from starfish_dao.relay.intake.checked import Checked, claim_of, digest
 from starfish_dao.relay.intake.parse import Parser
 from starfish_dao.relay.intake.simulation import call_params, check_outcome, check_outcome_after
-from starfish_dao.relay.submitter import TIP
+from starfish_dao.relay.outbox.relayer import fee_cap
 
 #: Signed actions are simulated as if mined this many seconds after the chain's time (so that an
 #: action valid now but not by the time it is mined is refused before it costs gas).
@@ -79,7 +79,7 @@ class Checker(Parser):
         if at < now + self.ahead:
             return None
         # what the submitter will offer per gas (twice the base fee plus its tip), against the balance
-        price = 2 * int(answers[0]["result"].get("baseFeePerGas", "0x0"), 16) + TIP
+        price = fee_cap(int(answers[0]["result"].get("baseFeePerGas", "0x0"), 16))
         balance = int(answers[balance_slot].get("result", "0x0"), 16) if "error" not in answers[balance_slot] else None
         out: list[Checked | Refusal] = []
         for (checked, in_flight), slot in zip(items, slots, strict=True):

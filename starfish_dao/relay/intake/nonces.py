@@ -5,7 +5,7 @@ from __future__ import annotations
 from starfish_dao.chain.client import Starfish, lowest_free_bit
 from starfish_dao.domain import typed_data as td
 from starfish_dao.relay.intake import conflicts
-from starfish_dao.relay.queue import Queue
+from starfish_dao.relay.outbox.queue import Queue
 
 
 def free_nonce(sf: Starfish, queue: Queue, action: str, signer: str) -> int:

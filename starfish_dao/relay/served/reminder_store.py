@@ -1,5 +1,6 @@
 """The reminders' memory, in SQLite beside the relay's queue (`reminders.sqlite3`): when each item
-was first seen (the Atom feed's dates), and an outbox of deliveries per webhook. An item is written
+was first seen (the Atom feed's dates), and an outbox of deliveries per webhook (its table is
+`outbox`; the relay's actions wait elsewhere, in `relay/outbox/`). An item is written
 to the outbox before any attempt to send it and marked sent only after the receiver said 2xx, so a
 receiver that is down, or a relay restart, loses nothing and a delivered item is not sent again."""
 
@@ -42,7 +43,7 @@ class Delivery:
     attempts: int
 
 
-class Outbox:
+class ReminderStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path

@@ -1,9 +1,9 @@
 """Reminders delivered where members live: the items of `starfish todo` (work to review with its
 deadline, pay to claim, votes open and closing, proposals that would suspend or slash them), queued
-in the outbox once per webhook and member, then sent with retries: the first after
-`webhook_backoff` seconds, doubling up to `webhook_max_backoff`, never given up while the item is
-still true. An item that stopped being true before it could be sent (reviewed, voted, claimed) is
-withdrawn, not sent late."""
+in the reminder store's outbox (`served/reminder_store.py`) once per webhook and member, then sent
+with retries: the first after `webhook_backoff` seconds, doubling up to `webhook_max_backoff`, never
+given up while the item is still true. An item that stopped being true before it could be sent
+(reviewed, voted, claimed) is withdrawn, not sent late."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from starfish_dao.domain.address import checked_address
 from starfish_dao.domain.errors import ConfigError
 from starfish_dao.domain.reminders import Reminder, reminders
 from starfish_dao.relay.edge.redaction import register_secret, scrub
+from starfish_dao.relay.served.webhooks import deliver, delivery_id
 from starfish_dao.relay.settings import Webhook
-from starfish_dao.relay.webhooks import deliver, delivery_id
 
 if TYPE_CHECKING:
     from starfish_dao.relay.service import Relay
@@ -101,14 +101,14 @@ class Notifier:
                         items[member] = [i for i in found if i.kind != "finalize" or not self.settings.keeper_finalize]
         for hook in self.hooks.values():
             for member in hook.members or everyone:
-                new = self.relay.outbox.offer(hook.name, member, {i.id: i.as_json() for i in items[member]})
+                new = self.relay.reminders.offer(hook.name, member, {i.id: i.as_json() for i in items[member]})
                 if new:
                     log.info("reminders: %d new for %s via %s", new, member, hook.name)
         self._looked_at = (looked, time.monotonic())
 
     def send_due(self) -> None:
         down: set[str] = set()  # a receiver that failed is not asked again before its retry time
-        for d in self.relay.outbox.due():
+        for d in self.relay.reminders.due():
             hook = self.hooks.get(d.hook)
             if hook is None or d.hook in down or self._stop.is_set():
                 continue  # a hook no longer configured keeps its pending items, should it come back
@@ -118,9 +118,9 @@ class Notifier:
             except Exception as exc:  # noqa: BLE001 - down, refused, or a timeout: retried later
                 wait = min(self.settings.webhook_backoff * 2**d.attempts, self.settings.webhook_max_backoff)
                 reason = scrub(f"{type(exc).__name__}: {exc}")
-                self.relay.outbox.failed(d, reason, wait)
+                self.relay.reminders.failed(d, reason, wait)
                 down.add(d.hook)
                 log.warning("reminder %s for %s via %s not delivered (%s): retry in %.0f s",
                             d.item, d.member, d.hook, reason, wait)  # fmt: skip
                 continue
-            self.relay.outbox.sent(d)
+            self.relay.reminders.sent(d)

@@ -20,7 +20,7 @@ from typing import Any
 from eth_utils.abi import function_signature_to_4byte_selector
 
 from starfish_dao.domain import typed_data as td
-from starfish_dao.relay.queue import Action
+from starfish_dao.relay.outbox.rows import Action, Status
 
 log = logging.getLogger("starfish.relay")
 
@@ -106,4 +106,4 @@ def stale(batch: Batch, addresses: dict[str, str], actions: list[Action]) -> dic
 
 
 def _failed(name: str, code: str, message: str) -> dict[str, Any]:
-    return {"status": "failed", "final": 1, "error": json.dumps({"name": name, "code": code, "message": message})}
+    return {"status": Status.FAILED, "final": 1, "error": json.dumps({"name": name, "code": code, "message": message})}

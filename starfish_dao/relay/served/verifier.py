@@ -58,7 +58,7 @@ class VerifierProcess:
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        self.proc = child.spawn("starfish_dao.relay.verifier", self.config, stdout=subprocess.PIPE)
+        self.proc = child.spawn("starfish_dao.relay.served.verifier", self.config, stdout=subprocess.PIPE)
         threading.Thread(target=self._read, args=(self.proc,), name="verifier-reader", daemon=True).start()
 
     def submit(self, block: int, model: Any) -> bool:

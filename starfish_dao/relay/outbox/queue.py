@@ -1,14 +1,14 @@
 """The durable queue: an accepted action is on disk (SQLite WAL, fsync) before the relay answers 202.
 
-Rows move accepted -> sent -> mined | failed, and a mined or failed row becomes final once its
-block is `confirmations` deep. A chain that rolls back (a reorg, a dev node restarted from an older
-state) moves rows whose transaction is no longer on chain back to sent, and the very same signed
-bytes are broadcast again. Before a transaction is broadcast its raw bytes and hash are written
-here, so after a crash the very same transaction is rebroadcast (or found mined), never a second
-one: every action is submitted exactly once.
+Rows move accepted -> sent -> mined | failed (`Status`, in `outbox/rows.py`), and a mined or failed
+row becomes final once its block is `confirmations` deep. A chain that rolls back (a reorg, a dev
+node restarted from an older state) moves rows whose transaction is no longer on chain back to
+sent, and the very same signed bytes are broadcast again. Before a transaction is broadcast its raw
+bytes and hash are written here, so after a crash the very same transaction is rebroadcast (or
+found mined), never a second one: every action is submitted exactly once.
 
 Writes are grouped: the accepted actions of one batch of chain checks share one transaction and
-one fsync (`Relay._check_and_store`, the workers of a `relay.runtime.batching.Batcher`), and the submitter
+one fsync (`Intake._check_and_store`, the workers of a `runtime.batching.Batcher`), and the submitter
 writes a whole round of updates in one transaction.
 """
 
@@ -20,9 +20,10 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from starfish_dao.relay.outbox.rows import Action, NewAction, Status
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS actions (
@@ -66,73 +67,6 @@ MIGRATIONS = {
     "conflict_key": "ALTER TABLE actions ADD COLUMN conflict_key TEXT",
     "nonce": "ALTER TABLE actions ADD COLUMN nonce INTEGER",
 }
-IN_FLIGHT = ("accepted", "sent")
-
-
-@dataclass
-class Action:
-    id: str
-    kind: str
-    request: dict[str, Any]
-    signer: str | None
-    status: str
-    relayer_nonce: int | None
-    raw_tx: str | None
-    tx_hash: str | None
-    block: int | None
-    gas_used: int | None
-    error: str | None
-    attempts: int
-    created: float
-    updated: float
-    sent_at: float | None
-    hashes: str = "[]"
-    result: str | None = None
-    block_hash: str | None = None
-    final: int = 0
-    conflict_key: str | None = None
-    nonce: int | None = None
-
-    @property
-    def all_hashes(self) -> list[str]:
-        return list(json.loads(self.hashes))
-
-    def public(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "action": self.kind,
-            "signer": self.signer,
-            "status": self.status,
-            "final": bool(self.final),
-            "txHash": self.tx_hash,
-            "block": self.block,
-            "blockHash": self.block_hash,
-            "gasUsed": self.gas_used,
-            "error": json.loads(self.error) if self.error else None,
-            "result": json.loads(self.result) if self.result else None,
-            "created": self.created,
-            "updated": self.updated,
-        }
-
-
-@dataclass
-class NewAction:
-    id: str
-    kind: str
-    request: dict[str, Any]
-    signer: str | None
-    conflict_key: str | None = None
-    nonce: int | None = None
-    created: float = 0.0  # set by `Queue.insert_many` when it stores the row
-
-    def stored(self) -> Action:
-        """The row `insert_many` wrote for this action, without reading it back (the accept path
-        answers with it; a row that existed before is read, it may have moved on)."""
-        return Action(self.id, self.kind, self.request, self.signer, "accepted", None, None, None, None, None,
-                      None, 0, self.created, self.created, None, conflict_key=self.conflict_key,
-                      nonce=self.nonce)  # fmt: skip
-
-
 COLUMNS = [
     "id", "kind", "request", "signer", "status", "relayer_nonce", "raw_tx", "tx_hash", "block", "gas_used", "error",
     "attempts", "created", "updated", "sent_at", "hashes", "result", "block_hash", "final", "conflict_key", "nonce",
@@ -184,6 +118,7 @@ class Queue:
             return None
         values = list(row)
         values[2] = json.loads(values[2])
+        values[4] = Status(values[4])
         return Action(*values)
 
     # ------------------------------------------------------------------ writes
@@ -239,84 +174,46 @@ class Queue:
 
     # ------------------------------------------------------------------ reads
 
+    def _actions(self, where: str, params: tuple[Any, ...]) -> list[Action]:
+        rows = self._db().execute(f"{SELECT} WHERE {where}", params).fetchall()
+        return [a for a in (self._row(r) for r in rows) if a is not None]
+
     def get(self, action_id: str) -> Action | None:
         return self._row(self._db().execute(f"{SELECT} WHERE id = ?", (action_id,)).fetchone())
 
     def by_status(self, *statuses: str, limit: int = 500) -> list[Action]:
         marks = ",".join("?" for _ in statuses)
-        rows = (
-            self._db()
-            .execute(f"{SELECT} WHERE status IN ({marks}) ORDER BY created, id LIMIT ?", (*statuses, limit))
-            .fetchall()
-        )
-        return [a for a in (self._row(r) for r in rows) if a is not None]
+        return self._actions(f"status IN ({marks}) ORDER BY created, id LIMIT ?", (*statuses, limit))
 
     def in_flight(self, conflict_key: str) -> list[Action]:
         """Accepted or sent actions with this conflict key, oldest first."""
-        rows = (
-            self._db()
-            .execute(
-                f"{SELECT} WHERE conflict_key = ? AND status IN ('accepted', 'sent') ORDER BY created, id",
-                (conflict_key,),
-            )
-            .fetchall()
+        return self._actions(
+            "conflict_key = ? AND status IN ('accepted', 'sent') ORDER BY created, id", (conflict_key,)
         )
-        return [a for a in (self._row(r) for r in rows) if a is not None]
 
     def in_flight_of_kind(self, kind: str) -> list[Action]:
         """Accepted or sent actions of one kind, oldest first."""
-        rows = (
-            self._db()
-            .execute(f"{SELECT} WHERE status IN ('accepted', 'sent') AND kind = ? ORDER BY created, id", (kind,))
-            .fetchall()
-        )
-        return [a for a in (self._row(r) for r in rows) if a is not None]
+        return self._actions("status IN ('accepted', 'sent') AND kind = ? ORDER BY created, id", (kind,))
 
     def unfinal(self, limit: int = 5000) -> list[Action]:
         """Mined or failed actions whose block is not yet deep enough to be final."""
-        rows = (
-            self._db()
-            .execute(
-                f"{SELECT} WHERE final = 0 AND status IN ('mined', 'failed') ORDER BY relayer_nonce LIMIT ?", (limit,)
-            )
-            .fetchall()
-        )
-        return [a for a in (self._row(r) for r in rows) if a is not None]
+        return self._actions("final = 0 AND status IN ('mined', 'failed') ORDER BY relayer_nonce LIMIT ?", (limit,))
 
     def landed_from(self, relayer_nonce: int) -> list[Action]:
         """Mined or failed actions (final or not) whose relayer nonce is at least `relayer_nonce`."""
-        rows = (
-            self._db()
-            .execute(
-                # `+status`: walk the relayer-nonce index from the chain's nonce up (the status index
-                # would visit every mined row the relay ever sent)
-                f"{SELECT} WHERE relayer_nonce >= ? AND +status IN ('mined', 'failed') ORDER BY relayer_nonce",
-                (relayer_nonce,),
-            )
-            .fetchall()
-        )
-        return [a for a in (self._row(r) for r in rows) if a is not None]
+        # `+status`: walk the relayer-nonce index from the chain's nonce up (the status index would
+        # visit every mined row the relay ever sent)
+        return self._actions("relayer_nonce >= ? AND +status IN ('mined', 'failed') ORDER BY relayer_nonce",
+                             (relayer_nonce,))  # fmt: skip
 
     def sent_below(self, relayer_nonce: int) -> list[Action]:
         """Sent actions whose relayer nonce the chain has used (mined, by this action or another)."""
-        rows = (
-            self._db()
-            .execute(f"{SELECT} WHERE status = 'sent' AND relayer_nonce < ? ORDER BY relayer_nonce", (relayer_nonce,))
-            .fetchall()
-        )
-        return [a for a in (self._row(r) for r in rows) if a is not None]
+        return self._actions("status = 'sent' AND relayer_nonce < ? ORDER BY relayer_nonce", (relayer_nonce,))
 
     def sent_from(self, relayer_nonce: int, limit: int = -1) -> list[Action]:
         """Sent actions not yet mined, from `relayer_nonce` up, in nonce order (at most `limit`)."""
-        rows = (
-            self._db()
-            .execute(
-                f"{SELECT} WHERE status = 'sent' AND relayer_nonce >= ? ORDER BY relayer_nonce LIMIT ?",
-                (relayer_nonce, limit),
-            )
-            .fetchall()
-        )
-        return [a for a in (self._row(r) for r in rows) if a is not None]
+        return self._actions("status = 'sent' AND relayer_nonce >= ? ORDER BY relayer_nonce LIMIT ?",
+                             (relayer_nonce, limit))  # fmt: skip
 
     def open_from(self, relayer_nonce: int) -> bool:
         """Whether the submitter has anything to follow: an accepted or sent action, a landed one not
