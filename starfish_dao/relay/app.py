@@ -16,7 +16,15 @@ from starlette.requests import ClientDisconnect
 from starfish_dao import __version__
 from starfish_dao.relay.edge.problems import CHAIN_DOWN, Refusal, chain_down, from_http_exception, problem
 from starfish_dao.relay.edge.redaction import scrub
-from starfish_dao.relay.routers import ROUTERS
+from starfish_dao.relay.routes.actions import actions
+from starfish_dao.relay.routes.artifacts import artifacts
+from starfish_dao.relay.routes.contributions import contributions
+from starfish_dao.relay.routes.docs import add_docs
+from starfish_dao.relay.routes.events import events
+from starfish_dao.relay.routes.info import info
+from starfish_dao.relay.routes.members import members
+from starfish_dao.relay.routes.page import page
+from starfish_dao.relay.routes.treasury import treasury
 from starfish_dao.relay.service import Relay
 from starfish_dao.relay.settings import RelaySettings, get_settings
 
@@ -94,12 +102,7 @@ def create_app(settings: RelaySettings | None = None, relay: Relay | None = None
         log.error("internal error: %s", scrub(f"{type(exc).__name__}: {exc}"))
         return problem(500, "internal", "the relay failed on this request; it is logged")
 
-    from starfish_dao.relay.feed import feed
-    from starfish_dao.relay.page import page, views
-
-    for router in (*ROUTERS, feed, views, page):
+    for router in (info, members, contributions, treasury, artifacts, actions, events, page):  # one per prefix
         app.include_router(router)
-    from starfish_dao.relay.docs import add_docs
-
     add_docs(app)
     return app

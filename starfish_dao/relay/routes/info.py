@@ -1,55 +1,56 @@
-"""The community's page, served by the relay at `/`, and the reads it needs beyond the API's.
-
-The page is plain HTML, CSS and a little JavaScript from the package (no CDN, no build step), so it
-works offline on a coworking space's LAN. Every number it shows comes from the reference model,
-which the relay compares with the contracts' own views every `verify_interval` seconds; the page
-marks numbers as unverified when that comparison failed or is stale.
-"""
+"""`/v1`: the relay's and the community's facts (addresses, chain, charter), and the reads the page
+needs beyond the other routers': the last verification, proposals, a member's history, contract
+errors in plain words, an artifact's bytes and the charter document."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from starfish_dao.domain.charter import PARAMETER_KEYS
+from starfish_dao.domain.charter_units import KINDS, describe
 from starfish_dao.domain.errors import IPFSError
 from starfish_dao.domain.unixfs import CID
 from starfish_dao.relay.edge.problems import Refusal, contract_sentence
 from starfish_dao.relay.intake.fields import address_field
-from starfish_dao.relay.routers import RelayDep, _model, _str
+from starfish_dao.relay.routes.deps import RelayDep, decimal, model_of
 from starfish_dao.verify.governance import said_calls
 
-PAGE_DIR = Path(__file__).parent / "page"
-ASSETS = {
-    "app.js": "text/javascript",
-    "style.css": "text/css",
-    "vendor/sha3-0.9.3.min.js": "text/javascript",
-}
-
-page = APIRouter(tags=["page"])
+info = APIRouter(prefix="/v1", tags=["info"])
 
 
-@page.get("/", response_class=HTMLResponse, include_in_schema=False)
-def index() -> HTMLResponse:
-    return HTMLResponse((PAGE_DIR / "index.html").read_text(), headers={"Cache-Control": "no-cache"})
+@info.get("/info", summary="Addresses, chain, charter and its document CID")
+def get_info(relay: RelayDep) -> dict[str, Any]:
+    d = relay.sf.deployment
+    with relay.state.lock:
+        m = model_of(relay)
+        params = {key: str(m.params.value(p)) for key, p in PARAMETER_KEYS.items()}
+        doc = m.document_cid
+        tokens = m.all_tokens()
+    return {
+        "chainId": d.chain_id,
+        "contracts": d.addresses,
+        "deployBlock": d.deploy_block,
+        "relayer": relay.account.address,
+        "charter": {
+            "parameters": params,
+            "shown": {k: describe(KINDS[k], int(v)) for k, v in params.items()},  # in people's units
+            "ids": {k: int(p) for k, p in PARAMETER_KEYS.items()},  # ParameterChanged names its parameter by these
+            "documentCid": "0x" + doc.hex(),
+            "revenueTokens": tokens,
+        },
+        "indexedBlock": relay.state.block,
+        "chainTime": relay.sf.now(),
+        "healthy": relay.state.healthy and relay.submitter_healthy,
+    }
 
 
-@page.get("/page/{asset:path}", include_in_schema=False)
-def asset(asset: str) -> FileResponse:
-    if asset not in ASSETS:  # a fixed list: nothing else on disk is ever served
-        raise Refusal(404, "not_found", f"no asset {asset}")
-    return FileResponse(PAGE_DIR / asset, media_type=ASSETS[asset], headers={"Cache-Control": "no-cache"})
-
-
-views = APIRouter(prefix="/v1", tags=["info"])
-
-
-@views.get("/verification", summary="The last comparison of every served number with the contracts")
+@info.get("/verification", summary="The last comparison of every served number with the contracts")
 def verification(relay: RelayDep) -> dict[str, Any]:
     state = relay.state
     age = time.monotonic() - state.verified_at if state.verified_at else None
@@ -59,22 +60,22 @@ def verification(relay: RelayDep) -> dict[str, Any]:
             "age": None if age is None else round(age, 1), "stale": stale}  # fmt: skip
 
 
-@views.get("/proposals", summary="Proposals: state, votes, quorum and what each call does")
+@info.get("/proposals", summary="Proposals: state, votes, quorum and what each call does")
 def proposals(relay: RelayDep) -> list[dict[str, Any]]:
     from starfish_dao.verify.governance import proposal_calls
 
     now = relay.sf.now()
     with relay.state.lock:
-        m = _model(relay)
+        m = model_of(relay)
         out = []
         for pid, p in m.proposals.items():
             out.append({
                 "id": str(pid), "proposer": p.proposer, "title": p.description.split("\n")[0],
                 "description": p.description, "state": m.proposal_state(pid, now),
-                "for": _str(p.votes[1]), "against": _str(p.votes[0]), "abstain": _str(p.votes[2]),
-                "quorum": _str(m.quorum_at(p.vote_start)) if p.vote_start < now else None,
+                "for": decimal(p.votes[1]), "against": decimal(p.votes[0]), "abstain": decimal(p.votes[2]),
+                "quorum": decimal(m.quorum_at(p.vote_start)) if p.vote_start < now else None,
                 "voteStart": p.vote_start, "voteEnd": p.vote_end, "eta": p.eta or None,
-                "voters": [{"voter": v, "support": s, "weight": _str(w), "reason": r}
+                "voters": [{"voter": v, "support": s, "weight": decimal(w), "reason": r}
                            for v, (s, w, r) in p.voters.items()],
                 "calls": proposal_calls(relay.sf, p.targets, p.calldatas, p.values),
                 "said": said_calls(relay.sf, p.targets, p.calldatas, p.values),
@@ -82,21 +83,22 @@ def proposals(relay: RelayDep) -> list[dict[str, Any]]:
     return out
 
 
-@views.get("/members/{address}/history", summary="One member's contributions, reviews and payouts")
+@info.get("/members/{address}/history", summary="One member's contributions, reviews and payouts")
 def member_history(address: str, relay: RelayDep) -> dict[str, Any]:
     who = address_field(address, "address")
     with relay.state.lock:
-        m = _model(relay)
+        m = model_of(relay)
         record = m.members.get(who)
         contributions = [
-            {"id": c.id, "effort": c.effort, "status": c.status, "points": _str(c.points), "submitted": c.submitted_at}
+            {"id": c.id, "effort": c.effort, "status": c.status, "points": decimal(c.points),
+             "submitted": c.submitted_at}
             for c in m.contributions.values() if c.author == who
         ]  # fmt: skip
         reviews = [
-            {"contribution": c.id, "stars": s, "weight": _str(w)}
+            {"contribution": c.id, "stars": s, "weight": decimal(w)}
             for c in m.contributions.values() for r, s, w, _ in c.reviews if r == who
         ]  # fmt: skip
-        paid = {t: _str(m.claimed_by[(who, t)]) for t in m.all_tokens()}
+        paid = {t: decimal(m.claimed_by[(who, t)]) for t in m.all_tokens()}
     return {
         "address": who,
         "joined": record.joined_at if record else None,
@@ -107,7 +109,7 @@ def member_history(address: str, relay: RelayDep) -> dict[str, Any]:
     }
 
 
-@views.post("/decode-revert", summary="Names the contract error in revert data (for transactions sent by wallets)")
+@info.post("/decode-revert", summary="Names the contract error in revert data (for transactions sent by wallets)")
 def decode_revert(body: dict[str, Any], relay: RelayDep) -> dict[str, Any]:
     from starfish_dao.chain.errors import decode_revert as decode
 
@@ -130,13 +132,13 @@ class ExplainRequest(BaseModel):
     args: dict[str, str | int | bool] = Field(default_factory=dict, max_length=16)
 
 
-@views.post("/explain-error", summary="A contract error's name and arguments in the CLI's plain words")
+@info.post("/explain-error", summary="A contract error's name and arguments in the CLI's plain words")
 def explain_error(body: ExplainRequest, relay: RelayDep) -> dict[str, Any]:
     sentence = contract_sentence(body.error, body.args, relay.sf.now())
     return {"error": body.error, "message": sentence, "known": sentence is not None}
 
 
-@views.get("/artifacts/{cid}", summary="An artifact's bytes from the relay's IPFS store (verified against its CID)")
+@info.get("/artifacts/{cid}", summary="An artifact's bytes from the relay's IPFS store (verified against its CID)")
 async def artifact(cid: str, relay: RelayDep) -> Response:
     try:
         parsed = CID.parse(cid)
@@ -150,10 +152,10 @@ async def artifact(cid: str, relay: RelayDep) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{cid}"'})  # fmt: skip
 
 
-@views.get("/charter/document", summary="The charter document (mission, norms), as text")
+@info.get("/charter/document", summary="The charter document (mission, norms), as text")
 async def charter_document(relay: RelayDep) -> dict[str, Any]:
     with relay.state.lock:
-        raw = _model(relay).document_cid
+        raw = model_of(relay).document_cid
     try:
         cid = CID.from_bytes(raw)
         text = (await asyncio.to_thread(relay.store.cat, cid)).decode("utf-8", "replace")

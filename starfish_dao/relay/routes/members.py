@@ -1,0 +1,77 @@
+"""`/v1/members`: members with their points and claimable amounts, and what waits for each one
+(as JSON for the page, and as an Atom feed: `served/atom.py`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from starfish_dao.domain.model import Model
+from starfish_dao.domain.reminders import reminders
+from starfish_dao.relay.edge.problems import Refusal
+from starfish_dao.relay.intake.fields import address_field
+from starfish_dao.relay.routes.deps import RelayDep, decimal, model_of
+from starfish_dao.relay.served.atom import atom_feed
+
+members = APIRouter(prefix="/v1/members", tags=["members"])
+
+
+def _member(m: Model, address: str, now: int) -> dict[str, Any]:
+    record = m.members.get(address)
+    return {
+        "address": address,
+        "member": bool(record and record.token_id),
+        "tokenId": record.token_id if record else 0,
+        "suspended": bool(record and record.suspended),
+        "joined": record.joined_at if record and record.token_id else None,
+        "points": decimal(m.points_of(address, now)),
+        "claimable": {t: decimal(m.claimable(address, t)) for t in m.all_tokens()},
+        "claimed": {t: decimal(m.claimed_by[(address, t)]) for t in m.all_tokens()},
+    }
+
+
+@members.get("", summary="Every member and former member with points and claimable amounts")
+def list_members(relay: RelayDep) -> list[dict[str, Any]]:
+    now = relay.sf.now()
+    with relay.state.lock:
+        m = model_of(relay)
+        return [_member(m, a, now) for a in m.accounts_seen()]
+
+
+@members.get("/{address}", summary="One member: points and claimable amounts per token")
+def get_member(address: str, relay: RelayDep) -> dict[str, Any]:
+    try:
+        checksum = address_field(address, "address")
+    except Refusal as exc:
+        raise exc from None
+    now = relay.sf.now()
+    with relay.state.lock:
+        return _member(model_of(relay), checksum, now)
+
+
+@members.get("/{address}/todo", summary="What waits for one member, as `starfish todo` lists it (JSON, for the page)")
+def member_todo(address: str, relay: RelayDep) -> dict[str, Any]:
+    member = address_field(address, "address")
+    now = relay.sf.now()
+    with relay.state.lock:
+        items = reminders(relay.state.model, member, now, relay.sf.deployment.addresses)
+    return {"member": member, "chainTime": now, "items": [i.as_json() for i in items]}
+
+
+@members.get(
+    "/{address}/feed.atom",
+    summary="What waits for one member (work to review, pay to claim, votes, proposals about them), as Atom",
+    response_class=Response,
+    responses={200: {"content": {"application/atom+xml": {}}}},
+)
+def member_feed(address: str, request: Request, relay: RelayDep) -> Response:
+    member = address_field(address, "address")
+    now = relay.sf.now()
+    with relay.state.lock:
+        items = reminders(relay.state.model, member, now, relay.sf.deployment.addresses)
+    seen = relay.reminders.first_seen(member, {i.id: now for i in items})
+    base = (relay.settings.public_url or str(request.base_url)).rstrip("/")
+    body = atom_feed(member, items, seen, now, base, relay.sf.deployment.chain_id)
+    return Response(body, media_type="application/atom+xml; charset=utf-8", headers={"Cache-Control": "no-cache"})
