@@ -46,9 +46,22 @@ def _root(
 
 
 def _register() -> None:
-    from starfish_dao.cli import accounts, governance, ipfs, members, money, node, serve, setup, track, verify, work
+    from starfish_dao.cli import (
+        accounts,
+        governance,
+        ipfs,
+        members,
+        money,
+        node,
+        remind,
+        serve,
+        setup,
+        track,
+        verify,
+        work,
+    )
 
-    for module in (setup, node, accounts, members, work, money, governance, verify, track, serve, ipfs):
+    for module in (setup, node, accounts, members, work, money, governance, verify, track, serve, remind, ipfs):
         module.register(app)
 
 

@@ -24,6 +24,7 @@ from starfish_dao.relay.routes.events import events
 from starfish_dao.relay.routes.info import info
 from starfish_dao.relay.routes.members import members
 from starfish_dao.relay.routes.page import page
+from starfish_dao.relay.routes.reminders import reminders
 from starfish_dao.relay.routes.treasury import treasury
 from starfish_dao.relay.service import Relay
 from starfish_dao.relay.settings import RelaySettings, get_settings
@@ -102,7 +103,8 @@ def create_app(settings: RelaySettings | None = None, relay: Relay | None = None
         log.error("internal error: %s", scrub(f"{type(exc).__name__}: {exc}"))
         return problem(500, "internal", "the relay failed on this request; it is logged")
 
-    for router in (info, members, contributions, treasury, artifacts, actions, events, page):  # one per prefix
+    # one router per prefix
+    for router in (info, members, contributions, treasury, artifacts, actions, events, reminders, page):
         app.include_router(router)
     add_docs(app)
     return app

@@ -74,6 +74,12 @@ class RelayClient:
         )
 
     # writes
+    def member_webhook(self, hook: Any, signature: str) -> dict[str, Any]:
+        """Sets the member's own reminder webhook (a signed `MemberWebhook`; an empty url removes it)."""
+        body = {"member": hook.member, "kind": hook.kind, "url": hook.url, "issuedAt": hook.issued_at,
+                "signature": signature}  # fmt: skip
+        return dict(self._json("POST", "/v1/reminders/webhook", json=body))
+
     def upload(self, path: Path, token: str | None = None) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         with Path(path).open("rb") as f:

@@ -78,6 +78,12 @@ class RelaySettings(BaseSettings):
     webhook_max_backoff: float = 3600.0  # retries never wait longer than this (and never stop)
     webhook_timeout: float = 10.0
     public_url: str | None = None  # the relay's address as members reach it: links in reminders
+    # members' own webhooks (`starfish remind set`, served/member_hooks.py) and where they may point
+    # (served/egress.py): public https only, unless these allow a LAN's receivers
+    member_webhooks: bool = True
+    member_webhook_http: bool = False  # plain http URLs
+    member_webhook_private: bool = False  # private addresses (never the cloud metadata service)
+    member_webhook_loopback: bool = False  # the relay machine itself: for tests
 
     @field_validator(
         "max_body_bytes",

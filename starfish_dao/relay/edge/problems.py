@@ -55,6 +55,8 @@ TITLES = {
     "chain_unavailable": "The chain cannot be reached",
     "ipfs_unavailable": "The IPFS node cannot be reached",
     "busy": "The relay is at capacity",
+    "forbidden_target": "The relay will not call this address",
+    "stale": "A newer message is already in force",
     "internal": "Internal error",
 }
 _BY_STATUS = {400: "malformed", 404: "not_found", 405: "method_not_allowed", 413: "too_large", 422: "malformed",

@@ -17,7 +17,9 @@ from starfish_dao.domain.address import checked_address
 from starfish_dao.domain.errors import ConfigError
 from starfish_dao.domain.reminders import Reminder, reminders
 from starfish_dao.relay.edge.redaction import register_secret, scrub
-from starfish_dao.relay.served.webhooks import deliver, delivery_id
+from starfish_dao.relay.served.egress import send as send_pinned
+from starfish_dao.relay.served.member_hooks import policy_of
+from starfish_dao.relay.served.webhooks import deliver, delivery_id, request_for
 from starfish_dao.relay.settings import Webhook
 
 if TYPE_CHECKING:
@@ -57,8 +59,26 @@ class Notifier:
         self._looked_at: tuple[int, float] = (-1, 0.0)  # (block, time.monotonic()) of the last look
         self._last_error: tuple[str, float] = ("", 0.0)
 
+    def member_hooks(self) -> dict[str, Webhook]:
+        """The members' own webhooks in force, each for its member only (`member-<address>`)."""
+        from pydantic import SecretStr
+
+        out: dict[str, Webhook] = {}
+        if not self.settings.member_webhooks:
+            return out
+        for h in self.relay.reminders.member_hooks():
+            register_secret(h.secret)
+            register_secret(h.url if h.kind == "discord" else None)  # a Discord webhook's URL is its credential
+            secret = SecretStr(h.secret) if h.secret else None
+            name = f"member-{h.member}"
+            out[name] = Webhook(name=name, kind=h.kind, url=h.url, secret=secret, members=[h.member])  # type: ignore[arg-type]
+        return out
+
+    def all_hooks(self) -> dict[str, Webhook]:
+        return {**self.hooks, **self.member_hooks()}
+
     def start(self) -> None:
-        if self.hooks:
+        if self.hooks or self.settings.member_webhooks:
             self._thread = threading.Thread(target=self._run, name="reminders", daemon=True)
             self._thread.start()
 
@@ -90,16 +110,17 @@ class Notifier:
             return  # the model is being rebuilt (a rollback): an empty list now would withdraw what is due
         now = self.relay.sf.now()
         items: dict[str, list[Reminder]] = {}
+        hooks = self.all_hooks()
         with state.lock:
             model, looked = state.model, state.block
             everyone = [a for a, r in model.members.items() if r.token_id]
-            for hook in self.hooks.values():
+            for hook in hooks.values():
                 for member in hook.members or everyone:
                     if member not in items:
                         found = reminders(model, member, now, self.relay.sf.deployment.addresses)
                         # "anyone may finalize #3" is not worth a message when this relay finalizes it
                         items[member] = [i for i in found if i.kind != "finalize" or not self.settings.keeper_finalize]
-        for hook in self.hooks.values():
+        for hook in hooks.values():
             for member in hook.members or everyone:
                 new = self.relay.reminders.offer(hook.name, member, {i.id: i.as_json() for i in items[member]})
                 if new:
@@ -108,13 +129,20 @@ class Notifier:
 
     def send_due(self) -> None:
         down: set[str] = set()  # a receiver that failed is not asked again before its retry time
+        members = self.member_hooks()
         for d in self.relay.reminders.due():
-            hook = self.hooks.get(d.hook)
+            hook = self.hooks.get(d.hook) or members.get(d.hook)
             if hook is None or d.hook in down or self._stop.is_set():
                 continue  # a hook no longer configured keeps its pending items, should it come back
             try:
-                deliver(hook, d.body, delivery_id(d.hook, d.member, d.item), self.settings.public_url,
-                        self.settings.webhook_timeout)  # fmt: skip
+                delivery = delivery_id(d.hook, d.member, d.item)
+                if d.hook in members:  # a member's URL: checked again, and called at the address checked
+                    request = request_for(hook, d.body, delivery, self.settings.public_url)
+                    status = send_pinned(request, policy_of(self.settings), self.settings.webhook_timeout)
+                    if not 200 <= status < 300:
+                        raise RuntimeError(f"HTTP {status}")
+                else:
+                    deliver(hook, d.body, delivery, self.settings.public_url, self.settings.webhook_timeout)
             except Exception as exc:  # noqa: BLE001 - down, refused, or a timeout: retried later
                 wait = min(self.settings.webhook_backoff * 2**d.attempts, self.settings.webhook_max_backoff)
                 reason = scrub(f"{type(exc).__name__}: {exc}")

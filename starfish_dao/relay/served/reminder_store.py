@@ -31,7 +31,21 @@ CREATE TABLE IF NOT EXISTS outbox (
     PRIMARY KEY (hook, member, item)
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_at);
+CREATE TABLE IF NOT EXISTS member_hooks (
+    member TEXT PRIMARY KEY,        -- a member's own webhook (served/member_hooks.py); url '' = removed
+    kind TEXT NOT NULL, url TEXT NOT NULL, secret TEXT,
+    issued_at INTEGER NOT NULL,     -- of the signed message in force: an older or equal one is refused
+    signature TEXT NOT NULL
+);
 """
+
+
+@dataclass(frozen=True)
+class MemberHook:
+    member: str
+    kind: str
+    url: str
+    secret: str | None
 
 
 @dataclass(frozen=True)
@@ -113,6 +127,28 @@ class ReminderStore:
                 "WHERE hook = ? AND member = ? AND item = ?",
                 (error[:500], time.time() + retry_in, d.hook, d.member, d.item),
             )
+
+    def set_member_hook(
+        self, member: str, kind: str, url: str, secret: str | None, issued_at: int, signature: str
+    ) -> bool:
+        """Keeps the member's webhook unless one issued at the same time or later is in force."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            row = self._db.execute("SELECT issued_at FROM member_hooks WHERE member = ?", (member,)).fetchone()
+            newer = row is None or issued_at > int(row[0])
+            if newer:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO member_hooks (member, kind, url, secret, issued_at, signature) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", (member, kind, url, secret, issued_at, signature),
+                )  # fmt: skip
+            self._db.execute("COMMIT")
+        return newer
+
+    def member_hooks(self) -> list[MemberHook]:
+        """Every member's webhook in force (removed ones are not)."""
+        with self._lock:
+            rows = self._db.execute("SELECT member, kind, url, secret FROM member_hooks WHERE url != ''").fetchall()
+        return [MemberHook(m, k, u, s) for m, k, u, s in rows]
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Per hook: how many items are pending, sent, withdrawn (for /v1/info and the logs)."""
