@@ -3,14 +3,34 @@
 One token bucket per budget and key: requests per second per IP (checked by the Guard before a
 body is read) and per signer, gas per hour per IP and per signer (charged when an action passes its
 chain check), upload bytes per hour per IP. `Relay` holds one bucket of each, sized by its settings.
+
+"Per IP" is per `client_key`: an IPv4 address, or an IPv6 address's /64 network. One IPv6 subscriber
+is routinely given a whole /64 (2^64 addresses, RFC 6177), so keying by the full address would let
+one client rotate through fresh keys for ever; a /64 is what one client holds.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+
+def client_key(host: str) -> str:
+    """The key of a client's per-IP budgets: its IPv4 address (an IPv4-mapped IPv6 address counts as
+    that IPv4 address), or its IPv6 address's /64 network; anything else (a test client's name, a
+    Unix socket) as it is."""
+    try:
+        ip = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return host
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)
 
 
 @dataclass

@@ -21,6 +21,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from starfish_dao.relay.edge.bodies import BodyTooLarge, BodyTooSlow, Shape, TooComplex
+from starfish_dao.relay.edge.budgets import client_key
 from starfish_dao.relay.edge.fastpath import answer_action
 from starfish_dao.relay.edge.problems import problem_body
 from starfish_dao.relay.settings import RelaySettings
@@ -106,7 +107,7 @@ class Guard:
             if size > limit:
                 await _answer(send, 413, "too_large", f"bodies are limited to {limit} bytes (this one is {size})")
                 return
-        ip = (scope.get("client") or ("unknown", 0))[0]
+        ip = client_key((scope.get("client") or ("unknown", 0))[0])  # an IPv6 client's /64: one client
         if not upload and self.relay is not None and not self.relay.by_ip.allow(ip):
             # the one per-IP rate of JSON writes, checked before a byte of the body is read or parsed
             await _answer(send, 429, "rate_limited", f"too many requests from {ip}", {"retryAfter": 1})
@@ -156,8 +157,7 @@ class Guard:
             body = await _read(limited)  # a JSON body, whole (it is small), counted as it arrives
             if scope["path"] == ACTIONS_PATH and scope["method"] == "POST" and self.relay is not None:
                 # the hot path, without the framework's layers, by the handler the route calls too
-                client = (scope.get("client") or ("unknown", 0))[0]
-                await answer_action(self.relay, client, body, tracked)
+                await answer_action(self.relay, ip, body, tracked)
             else:
                 await self.app(scope, _replay(body, receive), tracked)
         except BodyTooLarge as exc:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starfish_dao.domain import fastabi as fast
 from starfish_dao.domain import typed_data as td
 from starfish_dao.relay.edge import fastpath
+from starfish_dao.relay.edge.budgets import client_key
 from starfish_dao.relay.edge.problems import Refusal
 from starfish_dao.relay.intake import commits
 from starfish_dao.relay.intake.checked import SIGNED
@@ -157,7 +158,8 @@ def check_action(body: CheckRequest, relay: RelayDep) -> dict[str, Any]:
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The key of the client's per-IP budgets (an IPv6 client's /64: `edge/budgets.client_key`)."""
+    return client_key(request.client.host if request.client else "unknown")
 
 
 @actions.post(
