@@ -572,9 +572,11 @@ const ACTIONS = {
     if (!Number.isInteger(effort) || effort < 1 || effort > maxEffort) {  // the charter's bound, before anything else
       throw new Error(`effort ${effort} min is outside 1..${maxEffort} minutes (the charter's maxEffort, ${hoursText(maxEffort)})`);
     }
-    await check(form, "Contribute", { effort });
     const bytes = new Uint8Array(await file.arrayBuffer());
     const contentHash = await sha256(bytes);
+    // the effort, the epoch's cap and whether these bytes are already someone's work: before any
+    // commitment is paid for or the file pinned
+    await check(form, "Contribute", { effort, contentHash });
     const salt = "0x" + hex(crypto.getRandomValues(new Uint8Array(32)));
     // the commitment reveals nothing: keccak256(abi.encode(author, contentHash, salt)), computed here
     const commitment = "0x" + keccak256(hexToBytes(word(state.account) + contentHash.slice(2) + salt.slice(2)));
