@@ -21,7 +21,7 @@ bash scripts/brownie.sh --version >/dev/null
 # Slither (its own venv: it pins web3 7) for the static-analysis gate, tests/test_slither.py
 bash scripts/slither.sh --setup
 
-# a real browser for the page's tests (tests/relay/test_page.py): Debian's chromium, driven by the
+# a real browser for the page's tests (tests/relay/page/test_page.py): Debian's chromium, driven by the
 # Python playwright package (its own browser download cannot work offline)
 if [ ! -x "${STARFISH_CHROMIUM:-/usr/bin/chromium}" ]; then
   echo "setup: installing chromium with apt-get (the page's browser tests)"

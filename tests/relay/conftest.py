@@ -57,7 +57,7 @@ def relay_settings(tmp_path: Path, relayer: LocalAccount, **overrides: object) -
         "state_interval": 0.05,
         "submitter_process": False,  # a thread: tests reach into it (its RPC, its resubmit delay)
         "verifier_process": False,  # tests call state.verify() themselves; test_verifier runs the process
-        "keeper_finalize": False,  # on by default; tests/relay/test_keepers.py turns the keepers on
+        "keeper_finalize": False,  # on by default; tests/relay/intake/test_keepers.py turns the keepers on
         **overrides,
     }
     return RelaySettings(**values)  # type: ignore[arg-type]

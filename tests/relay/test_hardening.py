@@ -2,10 +2,10 @@
 review found (issue 15), each against a real relay process on a real anvil node.
 
 1 free gas through Claim; 2 conflicting signed actions of one signer; 3 a second claim after new
-revenue; 4 secrets in messages (tests/relay/test_api.py); 5 a chain that rolls back; 6 size limits
+revenue; 4 secrets in messages (tests/relay/routes/test_api.py); 5 a chain that rolls back; 6 size limits
 while streaming, upload budgets and auth; 7 SSE fan-out; 8 header and body timeouts, connection
 cap; 9 spoofed X-Forwarded-For; 10 cross-origin posts; 11 failure reasons of a transaction that was
-not first in its block; 12 one error shape (tests/relay/test_api.py); 13 nonces pushed by repeated
+not first in its block; 12 one error shape (tests/relay/routes/test_api.py); 13 nonces pushed by repeated
 typed-data requests. And failover: two relays, one killed mid-stream, nothing lost or doubled.
 """
 

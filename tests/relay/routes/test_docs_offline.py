@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from tests.conftest import Dao
-from tests.relay.test_page import _relay, browser  # noqa: F401 - fixture
+from tests.relay.page.test_page import _relay, browser  # noqa: F401 - fixture
 
 
 def test_docs_render_with_no_request_leaving_localhost(dao: Dao, browser: Any, tmp_path: Path) -> None:  # noqa: F811

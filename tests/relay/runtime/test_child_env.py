@@ -11,7 +11,7 @@ import pytest
 
 from starfish_dao.relay.runtime import child
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_a_child_process_environment_has_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -21,7 +21,7 @@ def test_a_child_process_environment_has_no_secret(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("STARFISH_KEY_PASSWORD", "change-me")
     monkeypatch.setenv("STARFISH_HOME", "/tmp/starfish-home")
     monkeypatch.chdir(ROOT)
-    proc = child.spawn("tests.relay.env_child", {"key": "sent through the pipe"}, stdout=subprocess.PIPE)
+    proc = child.spawn("tests.relay.runtime.env_child", {"key": "sent through the pipe"}, stdout=subprocess.PIPE)
     try:
         assert proc.stdout is not None
         env = json.loads(proc.stdout.readline())

@@ -37,7 +37,7 @@ from tests.conftest import ETHER, PARAMS, Dao
 from tests.relay.test_crash import _start
 
 CHROMIUM = os.environ.get("STARFISH_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "page"
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "page"
 ROUTES = ("", "members", "contributions", "governance", "act")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starfish_dao.domain.charter import PARAMETER_KEYS
-from tests.relay.test_page import Site, browser, site  # noqa: F401 - fixtures
+from tests.relay.page.test_page import Site, browser, site  # noqa: F401 - fixtures
 
 
 def test_the_charter_table_reads_in_peoples_units(site: Site) -> None:  # noqa: F811

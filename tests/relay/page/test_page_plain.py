@@ -12,7 +12,7 @@ from playwright import sync_api as playwright_sync
 from starfish_dao.chain.governance import TEMPLATES, Governance
 from starfish_dao.domain.charter import GovernanceSettings
 from tests.conftest import PARAMS, artifact_cid
-from tests.relay.test_page import Site, browser, site  # noqa: F401 - fixtures
+from tests.relay.page.test_page import Site, browser, site  # noqa: F401 - fixtures
 
 
 def _fails(site: Site, action: str, via: str = "relay", **fields: str) -> str:  # noqa: F811

@@ -14,7 +14,7 @@ from pathlib import Path
 from starfish_dao.chain.governance import TEMPLATES, Governance
 from starfish_dao.domain.charter import GovernanceSettings
 from tests.conftest import Dao, artifact_cid
-from tests.relay.test_page import Site, browser, site  # noqa: F401 - fixtures
+from tests.relay.page.test_page import Site, browser, site  # noqa: F401 - fixtures
 
 G = GovernanceSettings()
 DAY = 86400
@@ -81,7 +81,7 @@ def test_the_cli_counts_time_left_from_the_chain(dao: Dao, tmp_path: Path) -> No
 def test_a_relayed_refusal_counts_from_the_chain(dao: Dao, tmp_path: Path) -> None:
     """A refusal told through a relay ("the review window of #3 closes in ...") counts from the chain's
     clock, as the relay saw it, not from the computer's: here the chain runs 30 days ahead."""
-    from tests.relay.test_page import _relay
+    from tests.relay.page.test_page import _relay
 
     dao.chain.increase_time(30 * DAY)
     number = dao.sf.submit(dao["eli"], artifact_cid("eli's shelf plan"), 60)

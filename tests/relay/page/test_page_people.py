@@ -11,7 +11,7 @@ from starfish_dao.chain.governance import TEMPLATES, Governance
 from starfish_dao.domain.charter import PARAMETER_KEYS, GovernanceSettings
 from starfish_dao.domain.model import ETH
 from tests.conftest import ETHER, PARAMS, artifact_cid
-from tests.relay.test_page import ROUTES, Site, browser, site  # noqa: F401 - fixtures
+from tests.relay.page.test_page import ROUTES, Site, browser, site  # noqa: F401 - fixtures
 
 G = GovernanceSettings()
 OVERFLOW = """(form) => [form, ...form.querySelectorAll('*')].filter((e) => e.scrollWidth > e.clientWidth + 1

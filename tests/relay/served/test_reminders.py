@@ -28,7 +28,7 @@ from starfish_dao.chain.governance import TEMPLATES, Governance
 from starfish_dao.domain.charter import GovernanceSettings
 from starfish_dao.domain.model import ETH
 from tests.conftest import ETHER, Dao, artifact_cid
-from tests.relay.test_page import _relay
+from tests.relay.page.test_page import _relay
 
 G = GovernanceSettings()
 SECRET = "a shared secret of our space"
@@ -249,7 +249,7 @@ def test_todo_says_what_waits_in_sentences(dao: Dao, tmp_path: Path) -> None:
 def test_a_members_page_links_their_feed(dao: Dao, tmp_path: Path) -> None:
     from playwright import sync_api
 
-    from tests.relay.test_page import CHROMIUM
+    from tests.relay.page.test_page import CHROMIUM
 
     url, relay = _relay(dao, tmp_path)
     ada = dao["ada"].address
