@@ -14,7 +14,6 @@ import typer
 from rich.console import Console
 
 from starfish_dao.domain.errors import ConfigError, StarfishError
-from starfish_dao.domain.model import ETH
 from starfish_dao.jsonout import jsonable
 
 # wide enough for the tables when output goes to a file or CI log
@@ -100,24 +99,35 @@ def money(wei: int, symbol: str = "ETH", exact: bool = False, decimals: int = 18
 
 
 def token_symbol(token: str) -> str:
-    return "ETH" if token == ETH else token[:8] + "…"
+    """A token by its short address (`0xAbCd12…`); `token_units` reads its symbol from the chain."""
+    from starfish_dao.chain.tokens import short_token
+
+    return short_token(token)
 
 
 def token_units(w3: Any, token: str) -> tuple[str, int]:
-    """A token's symbol and decimals as its contract states them (ETH: "ETH", 18); for a token that
-    does not answer, its short address and 18."""
-    if token == ETH:
-        return "ETH", 18
-    from starfish_dao.chain import artifacts
+    """A token's symbol and decimals as its contract states them (ETH: "ETH", 18), read once per
+    token; for a token that does not answer, its short address and 18 (see `chain/tokens.py`)."""
+    from starfish_dao.chain.tokens import token_units as read
 
-    erc20 = w3.eth.contract(address=token, abi=artifacts.abi("TestToken"))  # only symbol() and decimals()
-    try:
-        symbol = str(erc20.functions.symbol().call()).strip()
-        decimals = int(erc20.functions.decimals().call())
-    except Exception:  # noqa: BLE001 - not an ERC-20 with metadata
-        return token_symbol(token), 18
-    printable = symbol and symbol.isprintable() and len(symbol) <= 12 and symbol != "ETH"  # never passes for ETH
-    return (symbol if printable else token_symbol(token)), decimals
+    return read(w3, token)
+
+
+def typed_units(w3: Any, token: str, given: int | None = None) -> tuple[str, int]:
+    """The units an amount typed for `token` is in (a payment, a spend): its own `decimals()`. A
+    token that does not state them needs `given` (--decimals); a `given` that contradicts what the
+    token states is refused, never guessed."""
+    from starfish_dao.chain.tokens import stated_units
+
+    symbol, decimals = stated_units(w3, token)
+    if decimals is None:
+        if given is None:
+            fail(f"the token {token} does not state its decimals: an amount of it cannot be read",
+                 "give them with --decimals N (the token's documentation says how many)")  # fmt: skip
+        return symbol, given
+    if given is not None and given != decimals:
+        fail(f"the token {token} ({symbol}) has {decimals} decimals, not {given}", "leave out --decimals")
+    return symbol, decimals
 
 
 def duration(seconds: int, exact: bool = False) -> str:

@@ -26,6 +26,7 @@ from starfish_dao.cli.common import (
     match_proposal,
     short_id,
     to_wei,
+    typed_units,
     who,
 )  # fmt: skip
 from starfish_dao.domain.units import amount, points
@@ -68,8 +69,13 @@ def _calls(sf: Any, template: str, args: list[str], ipfs_api: str | None) -> lis
             fail(f"no such file: {path}")
         return TEMPLATES[template](open_store(ipfs_api).add_file(path).bytes)
     if template in ("spend", "rescue"):
+        from starfish_dao.domain.model import ETH
+
         token, amount, to = args
-        return TEMPLATES[template](token, to, to_wei(amount))
+        eth = template == "spend" and token.lower() in ("eth", "ether", "0x0", ETH)
+        named = ETH if eth else address(token, "the token")
+        places = 18 if named == ETH else typed_units(sf.w3, named)[1]  # the token's own decimals, never 10^18
+        return TEMPLATES[template](named, to, to_wei(amount, places))
     if template in ("suspend", "reinstate", "slash", "list-token", "delist-token"):
         args = [address(args[0], "the address"), *args[1:]]
     return TEMPLATES[template](*args)
@@ -122,9 +128,18 @@ def propose(
     if quiet:
         print(short_id(pid))
         return
-    emit({"proposal": pid, "short": short_id(pid), "voteStart": start, "voteEnd": end}, as_json, lambda: console.print(
-        f"proposal {short_id(pid)}: {title}\n  voting opens in {duration(start - now)} and runs "
-        f"{duration(end - start)}; `starfish vote {short_id(pid)} for`"))  # fmt: skip
+
+    def human() -> None:
+        from starfish_dao.verify.governance import said_calls
+
+        targets, values, datas = gov.encode(calls)
+        console.print(f"proposal {short_id(pid)}: {title}", highlight=False)
+        for sentence in said_calls(sf, targets, datas, values):
+            console.print(f"  -> {sentence}", highlight=False)
+        console.print(f"  voting opens in {duration(start - now)} and runs {duration(end - start)}; "
+                      f"`starfish vote {short_id(pid)} for`", highlight=False)  # fmt: skip
+
+    emit({"proposal": pid, "short": short_id(pid), "voteStart": start, "voteEnd": end}, as_json, human)
 
 
 def vote(

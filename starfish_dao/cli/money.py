@@ -26,7 +26,8 @@ from starfish_dao.cli.common import (
     load_key,
     money,
     to_wei,
-    token_symbol,
+    token_units,
+    typed_units,
 )  # fmt: skip
 from starfish_dao.domain.model import ETH
 
@@ -40,24 +41,30 @@ def register(app: typer.Typer) -> None:
 def pay(
     amount: Annotated[str, typer.Argument(help="in ETH, or in whole token units with --token")],
     token: Annotated[str | None, typer.Option(metavar="TOKEN", help="ERC-20 address (default: ETH)")] = None,
-    decimals: Annotated[int, typer.Option(help="the token's decimals")] = 18,
+    decimals: Annotated[
+        int | None,
+        typer.Option(help="the token's decimals, only for a token that does not state them (read from the token)"),
+    ] = None,
     rpc: RpcOpt = None,
     key_file: KeyOpt = None,
     deployments: DeplOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Pay revenue into the splitter (a customer's payment): AMOUNT ETH, or AMOUNT of TOKEN."""
+    """Pay revenue into the splitter (a customer's payment): AMOUNT ETH, or AMOUNT of TOKEN (in its own units)."""
     account = load_key(key_file)
-    sf = client(rpc, deployments)
-    wei = to_wei(amount, decimals)
     if token:
         token = address(token, "--token")
+    elif decimals not in (None, 18):
+        fail("--decimals is for a token (--token); ETH has 18")
+    sf = client(rpc, deployments)
+    symbol, places = typed_units(sf.w3, token, decimals) if token else ("ETH", 18)
+    wei = to_wei(amount, places)
+    if token:
         sf.pay_token(account, token, wei)
     else:
         sf.pay_eth(account, wei)
-    symbol = token_symbol(token) if token else "ETH"
     emit({"paid": wei, "token": token or ETH}, as_json,
-         lambda: console.print(f"paid {money(wei, symbol, decimals=decimals)} into the splitter"))  # fmt: skip
+         lambda: console.print(f"paid {money(wei, symbol, decimals=places)} into the splitter"))  # fmt: skip
 
 
 def claim(
@@ -81,7 +88,6 @@ def claim(
 ) -> None:
     """Claim what a member is owed (the member is paid, whoever claims), or with --to direct your pay elsewhere."""
     token = ETH if token.lower() in ("eth", ETH) else address(token, "--token")
-    symbol = token_symbol(token)
     if to is not None:
         if member is not None:
             fail("--to directs your own pay; it cannot be combined with --member")
@@ -90,22 +96,27 @@ def claim(
         if relay:
             state = relayed.send(relay, account, "ClaimTo", quiet=as_json, token=token, to=to)
             paid = _relayed_claim(state, rpc, deployments, account.address, token, to)
+            units = _relayed_units(state, rpc, deployments, token)
             emit({"paid": paid, "to": to, "token": token, "tx": state.get("txHash")}, as_json,
-                 lambda: console.print(_claimed(paid, symbol, wei, f"of your pay to {to}")))  # fmt: skip
+                 lambda: console.print(_claimed(paid, units, wei, f"of your pay to {to}")))  # fmt: skip
             return
-        amount = client(rpc, deployments).claim_to(account, to, token)
+        sf = client(rpc, deployments)
+        amount, units = sf.claim_to(account, to, token), token_units(sf.w3, token)
         emit({"paid": amount, "to": to, "token": token}, as_json,
-             lambda: console.print(f"paid {money(amount, symbol, wei)} of your pay to {to}"))  # fmt: skip
+             lambda: console.print(_claimed(amount, units, wei, f"of your pay to {to}")))  # fmt: skip
         return
     who = address(member, "--member") if member else load_key(key_file).address
     if relay:
         state = relayed.send(relay, None, "Claim", quiet=as_json, member=who, token=token)
         paid = _relayed_claim(state, rpc, deployments, who, token)
+        units = _relayed_units(state, rpc, deployments, token)
         emit({"paid": paid, "member": who, "token": token, "tx": state.get("txHash")}, as_json,
-             lambda: console.print(_claimed(paid, symbol, wei, f"to {named(who)}")))  # fmt: skip
+             lambda: console.print(_claimed(paid, units, wei, f"to {named(who)}")))  # fmt: skip
         return
     account = load_key(key_file)
     sf = client(rpc, deployments)
+    units = token_units(sf.w3, token)
+    symbol = units[0]
     if incarnation is not None:
         owed = int(sf.splitter.functions.claimableIncarnation(who, token, incarnation).call())
         if owed == 0:
@@ -114,7 +125,7 @@ def claim(
         fn = sf.splitter.functions.claimIncarnation(who, token, incarnation)
         amount = sf._claimed_amount(sf._send(account, fn))
         emit({"paid": amount, "member": who, "token": token, "incarnation": incarnation}, as_json,
-             lambda: console.print(f"paid {money(amount, symbol, wei)} to {who}"))  # fmt: skip
+             lambda: console.print(_claimed(amount, units, wei, f"to {who}")))  # fmt: skip
         return
     owed = sf.claimable(who, token)
     waiting = token == ETH and int(sf.w3.eth.get_balance(sf.splitter.address)) > int(
@@ -126,7 +137,7 @@ def claim(
         return
     amount = sf.claim(account, who, token)
     emit({"paid": amount, "member": who, "token": token}, as_json,
-         lambda: console.print(f"paid {money(amount, symbol, wei)} to {named(who)}"))  # fmt: skip
+         lambda: console.print(_claimed(amount, units, wei, f"to {named(who)}")))  # fmt: skip
 
 
 def _relayed_claim(
@@ -151,10 +162,25 @@ def named(account: str) -> str:
     return who(account, key_names())
 
 
-def _claimed(amount: int | None, symbol: str, wei: bool, whom: str) -> str:
+def _relayed_units(
+    state: dict[str, Any], rpc: str | None, deployments: Path | None, token: str
+) -> tuple[str, int | None]:
+    """The units of a token a relay paid out: read from the chain when this machine reads it (see
+    `relayed._reader`); else the token's short address and no decimals (the amount in base units)."""
+    from starfish_dao.chain.tokens import short_token
+
+    if token == ETH:
+        return "ETH", 18
+    sf = relayed._reader(rpc, deployments, state.get("relay"))
+    return token_units(sf.w3, token) if sf is not None else (short_token(token), None)
+
+
+def _claimed(amount: int | None, units: tuple[str, int | None], wei: bool, whom: str) -> str:
+    """`paid 3.75 TUSD to ada (0x…)`: an amount in the token's own units (base units when unknown)."""
+    symbol, decimals = units
     if amount is None:
         return f"claimed: paid {whom} (`starfish status` shows how much)"
-    return f"paid {money(amount, symbol, wei)} {whom}"
+    return f"paid {money(amount, symbol, wei or decimals is None, 18 if decimals is None else decimals)} {whom}"
 
 
 def report(

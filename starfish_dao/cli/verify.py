@@ -22,7 +22,7 @@ from starfish_dao.cli.common import (
     fail,
     key_names,
     money,
-    token_symbol,
+    token_units,
     who,
 )  # fmt: skip
 from starfish_dao.domain.units import amount
@@ -102,6 +102,7 @@ def status(
     }
     names = key_names()
     data["names"] = {a: names[a] for a in model.accounts_seen() if a in names}
+    units = {t: token_units(sf.w3, t) for t in tokens}  # each token's symbol and decimals, read once
 
     def human() -> None:
         from rich.table import Table
@@ -109,13 +110,13 @@ def status(
         members = Table(title="Members")
         named = bool(names)  # a name column when this machine holds keys of the community
         for column in (*(["name"] if named else []), "address", "status", "points",
-                       *(f"claimable {token_symbol(t)}" for t in tokens)):  # fmt: skip
+                       *(f"claimable {units[t][0]}" for t in tokens)):  # fmt: skip
             members.add_column(column, no_wrap=column in ("name", "address"))
         for m in data["members"]:
             state = "member" if m["member"] else "former/none"
             if m["suspended"]:
                 state += " (suspended)"
-            cells = [money(m["claimable"][t], token_symbol(t), wei) for t in tokens]
+            cells = [money(m["claimable"][t], units[t][0], wei, units[t][1]) for t in tokens]
             name = [names.get(m["address"], "")] if named else []
             members.add_row(*name, m["address"], state, amount(m["points"]), *cells)
         console.print(members)
@@ -137,8 +138,8 @@ def status(
         for column in ("token", "received", "claimed", "treasury", "undistributed", "dust (wei)"):
             table.add_column(column)
         for t, row in data["money"].items():
-            s = token_symbol(t)
-            amounts = [money(row[k], s, wei) for k in ("received", "claimed", "treasury", "undistributed")]
+            s, places = units[t]
+            amounts = [money(row[k], s, wei, places) for k in ("received", "claimed", "treasury", "undistributed")]
             table.add_row(s, *amounts, str(row["dust"]))
         console.print(table)
         if bad:

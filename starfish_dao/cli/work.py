@@ -349,7 +349,7 @@ def todo(
     """What is waiting for you: work to review, yours under review, what to finalize, your pay, your votes.
 
     The same list as the relay's Atom feed and webhooks (`starfish_dao.domain.reminders`)."""
-    from starfish_dao.cli.common import address, token_symbol
+    from starfish_dao.cli.common import address, token_units
     from starfish_dao.domain.reminders import reminders
     from starfish_dao.domain.units import local_time
     from starfish_dao.verify.state import replay
@@ -361,7 +361,8 @@ def todo(
     record = model.members.get(me)
     active = bool(record and record.active)
     names = key_names()
-    items = reminders(model, me, now, sf.deployment.addresses, token_symbol, lambda a: who(a, names), local_time)
+    items = reminders(model, me, now, sf.deployment.addresses, lambda t: token_units(sf.w3, t),
+                      lambda a: who(a, names), local_time)  # fmt: skip
     to_review = [model.contributions[i.data["contribution"]] for i in items if i.kind == "review"]
     pay = {t: model.claimable(me, t) for t in model.all_tokens()}
     data: dict[str, Any] = {

@@ -73,8 +73,18 @@ def left(seconds: int) -> str:
     return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min"
 
 
-def _symbol(token: str) -> str:
-    return "ETH" if token == ETH else short(token)
+def _units(token: str) -> tuple[str, int | None]:
+    """ETH, or a token by its short address with its decimals unknown (said in base units)."""
+    return ("ETH", 18) if token == ETH else (short(token), None)
+
+
+def money(base_units: int, units: tuple[str, int | None]) -> str:
+    """`3.75 TUSD` in the token's own decimals; `3,750,000 base units of 0xAbCd…1234` when they are
+    not known (never a guess: 18 decimals would misstate a 6-decimal token 10^12 times)."""
+    symbol, decimals = units
+    if decimals is None:
+        return f"{int(base_units):,} base units of {symbol}"
+    return f"{amount(base_units, decimals)} {symbol}"
 
 
 def _concerns(p: Any, member: str, contracts: Mapping[str, str]) -> list[str]:
@@ -99,13 +109,14 @@ def reminders(
     member: str,
     now: int,
     contracts: Mapping[str, str] | None = None,
-    symbol: Callable[[str], str] = _symbol,
+    units: Callable[[str], tuple[str, int | None]] = _units,
     name: Callable[[str], str] = short,
     date: Callable[[int], str] = when,
 ) -> list[Reminder]:
     """Everything that waits for `member` (checksummed) at chain time `now`: work to review (soonest
-    deadline first), own work, what to finalize, pay, then proposals. `symbol`, `name` and `date`
-    say a token, an address and a time for the reader (the CLI: local key names, local time)."""
+    deadline first), own work, what to finalize, pay, then proposals. `units` gives a token's symbol
+    and decimals (as its contract states them: `chain/tokens.py`; None: unknown), `name` and `date` say
+    an address and a time for the reader (the CLI: local key names, local time)."""
     out: list[Reminder] = []
     record = model.members.get(member)
     active = bool(record and record.active)
@@ -144,10 +155,11 @@ def reminders(
     for token in model.all_tokens():
         wei = model.claimable(member, token)
         if wei:
-            shown = f"{amount(wei)} {symbol(token)}"
+            shown = money(wei, units(token))
+            command = "starfish claim" if token == ETH else f"starfish claim --token {token}"
             out.append(Reminder(
                 f"pay:{token}:{wei}", "pay", member, f"{shown} to claim",
-                f"You may claim {shown}: `starfish claim`, or the page (through the relay: no ETH needed).",
+                f"You may claim {shown}: `{command}`, or the page (through the relay: no ETH needed).",
                 now, None, f"#/member/{member}", {"token": token, "wei": str(wei)},
             ))  # fmt: skip
     for pid, p in model.proposals.items():

@@ -131,10 +131,21 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _amount(raw: int, token: str) -> str:
-    text = f"{Decimal(raw) / 10**18:f}"
+def _amount(raw: int, token: str, sf: Starfish | None = None) -> str:
+    """`0.05 ETH`, `1.25 TUSD (0x…)`: exact (a vote is on what is paid, not a rounding of it), in the
+    token's own units as it states them; a token is named by its address too (anyone can call a
+    token "USDC")."""
+    from starfish_dao.chain.tokens import stated_units
+
+    decimals: int | None
+    symbol, decimals = "ETH", 18
+    if token != ETH:
+        symbol, decimals = stated_units(sf.w3, token) if sf is not None else (token, None)
+    if decimals is None:
+        return f"{raw} base units of the token {token}"
+    text = f"{Decimal(raw) / Decimal(10**decimals):f}"
     text = text.rstrip("0").rstrip(".") if "." in text else text
-    return f"{text} ETH" if token == ETH else f"{text} of the token {token}"
+    return f"{text} ETH" if token == ETH else f"{text} {symbol} ({token})"
 
 
 #: the governor's setters: the setting each changes (as `charter show` names it)
@@ -161,7 +172,9 @@ def said_calls(sf: Starfish, targets: list[str], calldatas: list[bytes], values:
             except ValueError:
                 name, a = "", {}
             if name == "spend":
-                text = f"pay {_amount(a['amount'], a['token'])} from the treasury to {a['to']}"
+                text = f"pay {_amount(a['amount'], a['token'], sf)} from the treasury to {a['to']}"
+            elif name == "rescue":
+                text = f"send {_amount(a['amount'], a['token'], sf)}, which is not revenue, to {a['to']}"
             elif name == "setParameter" and int(a["which"]) in keys:
                 key = keys[int(a["which"])]
                 text = f"set the charter's {key} to {describe(KINDS[key], int(a['value']))}"

@@ -34,6 +34,8 @@ class Report:
     seconds: float
     members: list[dict[str, Any]] = field(default_factory=list)
     money: list[dict[str, Any]] = field(default_factory=list)
+    #: each token's symbol and decimals, as its contract states them (ETH: "ETH", 18)
+    units: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[Check]:
@@ -79,6 +81,9 @@ def verify(
         checks=checks, model=model, seconds=time.monotonic() - started,
     )  # fmt: skip
     tokens = model.all_tokens()
+    from starfish_dao.chain.tokens import token_units
+
+    report.units = {t: token_units(sf.w3, t) for t in tokens}
     for address in model.accounts_seen():
         record = model.members.get(address)
         report.members.append({
@@ -131,12 +136,17 @@ def _check_dict(c: Check) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _token_label(token: str) -> str:
-    return "ETH" if token == ETH else token
+def _token_label(report: Report, token: str) -> str:
+    """ETH, or a token's symbol with its address (anyone can call a token "USDC")."""
+    if token == ETH:
+        return "ETH"
+    symbol = report.units.get(token, (token, 18))[0]
+    return token if symbol == token else f"{symbol} ({token})"
 
 
-def _amount(wei: int) -> str:
-    return amount(wei)  # the CLI's and the page's rounding: down, at most 6 decimals
+def _amount(report: Report, token: str, wei: int) -> str:
+    """In the token's own decimals: the CLI's and the page's rounding, down, at most 6 decimals."""
+    return amount(wei, report.units.get(token, ("", 18))[1])
 
 
 def _value(value: Any) -> str:
@@ -161,7 +171,8 @@ def to_html(report: Report) -> str:
         f"<tr><td><code>{e(m['address'])}</code></td><td>{'member' if m['member'] else 'former'}"
         f"{' (suspended)' if m['suspended'] else ''}</td><td class=n>{amount(m['points'])}</td>"
         + "".join(
-            f"<td class=n>{_amount(m['claimed'][t])}</td><td class=n>{_amount(m['claimable'][t])}</td>"
+            f"<td class=n>{_amount(report, t, m['claimed'][t])}</td>"
+            f"<td class=n>{_amount(report, t, m['claimable'][t])}</td>"
             for t in m["claimable"]
         )
         + "</tr>"
@@ -169,11 +180,11 @@ def to_html(report: Report) -> str:
     )
     tokens = [m["token"] for m in report.money]
     head_members = "".join(
-        f"<th>{e(_token_label(t))} claimed</th><th>{e(_token_label(t))} claimable</th>" for t in tokens
+        f"<th>{e(_token_label(report, t))} claimed</th><th>{e(_token_label(report, t))} claimable</th>" for t in tokens
     )
     rows_money = "".join(
-        f"<tr><td>{e(_token_label(m['token']))}</td>"
-        + "".join(f"<td class=n>{_amount(m[k])}</td>" for k in MONEY_COLUMNS)
+        f"<tr><td>{e(_token_label(report, m['token']))}</td>"
+        + "".join(f"<td class=n>{_amount(report, m['token'], m[k])}</td>" for k in MONEY_COLUMNS)
         + f"<td class=n>{m['dust']} / {m['dustBound']}</td></tr>"
         for m in report.money
     )
