@@ -26,7 +26,7 @@ def relay_command(
     from starfish_dao.chain.backends import AnvilNode
     from starfish_dao.cli.common import fail, say_node_started
     from starfish_dao.relay.app import create_app
-    from starfish_dao.relay.http import serve
+    from starfish_dao.relay.edge.server import serve
 
     managed = not (os.environ.get("STARFISH_RELAY_RPC_URL") or os.environ.get("STARFISH_RPC_URL"))
     was_running = not managed or AnvilNode.default().running()

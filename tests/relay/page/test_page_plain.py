@@ -4,13 +4,16 @@ relayed action checked before the wallet is asked to sign and before anything is
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
+import requests
 from playwright import sync_api as playwright_sync
 
 from starfish_dao.chain.governance import TEMPLATES, Governance
 from starfish_dao.domain.charter import GovernanceSettings
+from starfish_dao.domain.unixfs import cid_of
 from tests.conftest import PARAMS, artifact_cid
 from tests.relay.page.test_page import Site, browser, site  # noqa: F401 - fixtures
 
@@ -85,6 +88,15 @@ def test_an_unreachable_relay_is_said_and_the_badge_turns(site: Site) -> None:  
     assert "ok" not in (badge.get_attribute("class") or "").split()
 
 
+def _until_served(at: Site, contribution: int) -> None:
+    """Until the relay's view has the contribution (it follows the chain a moment behind)."""
+    for _ in range(200):
+        if requests.get(f"{at.url}/v1/contributions/{contribution}", timeout=10).status_code == 200:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the relay never served contribution #{contribution}")
+
+
 def test_nothing_is_signed_pinned_or_paid_before_the_action_is_checked(site: Site, tmp_path: Path) -> None:  # noqa: F811
     dao, sf = site.dao, site.dao.sf
     uploads = _uploads(site)
@@ -99,6 +111,17 @@ def test_nothing_is_signed_pinned_or_paid_before_the_action_is_checked(site: Sit
         assert f"outside 1..{PARAMS.max_effort} minutes" in text, text
     assert sf.w3.eth.block_number == commits_before  # no commitment mined, by the relay or the wallet
     assert uploads == [] and site.wallet.signed == [] and site.wallet.sent == []
+
+    # bytes that are already someone's work: refused before a commitment is paid for or the file pinned
+    copied = tmp_path / "bo-floor-plan.txt"
+    copied.write_bytes(b"bo's floor plan, second floor\n")
+    theirs = sf.submit(dao["bo"], cid_of(copied.read_bytes()).bytes, 60)
+    _until_served(site, theirs)
+    before = sf.w3.eth.block_number
+    for via in ("relay", "direct"):
+        text = _fails(site, "contribute", via=via, file=str(copied), effort="30")
+        assert f"this content is already contribution #{theirs}" in text, text
+    assert sf.w3.eth.block_number == before and uploads == [] and site.wallet.signed == [] and site.wallet.sent == []
 
     # a second join, a self-review (with a comment, which must not be pinned) and a second vote
     text = _fails(site, "join")
