@@ -733,7 +733,9 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
             accNow = _acc[a.era][0];
             snapshot = snapshots[0];
             uint256 growth;
-            // An accumulator only grows, and the snapshot is an earlier value of the same one.
+            // An accumulator only grows, and the snapshot is an earlier value of the same one (ETH is
+            // settled at every touch, into the account's group). Were it ever not, the amount would
+            // exceed what is tracked and the checked subtraction from `tracked_` below would revert.
             unchecked {
                 growth = accNow - snapshot;
             }

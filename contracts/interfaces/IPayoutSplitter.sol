@@ -59,8 +59,8 @@ interface IPayoutSplitter is IERC5805 {
         address indexed member, address indexed token, uint256 amount, uint256 incarnation, address to, address caller
     );
     /// @notice Emitted when `member` is paid `amount` of ETH at their own address: the common claim,
-    ///         in the fewest bytes (`Claimed(member, 0, amount, 0, member, caller)` says no more, the
-    ///         caller being the transaction's).
+    ///         in the fewest bytes. It says what `Claimed(member, 0, amount, 0, member, caller)` would,
+    ///         but for the caller (whoever sent the claim: the member, anyone, or a relay).
     event EthClaimed(address indexed member, uint256 amount);
     /// @notice Emitted when ETH arrives plainly; it is accounted (as `RevenueReceived`) by the next
     ///         sync, pay, claim of ETH, award or slash.

@@ -182,24 +182,28 @@ class Starfish:
             receipt = self._send(sender, self.splitter.functions.claimEth())
         else:
             receipt = self._send(sender, self.splitter.functions.claim(member, token))
-        return self._claimed_amount(receipt)
+        return self._claimed_amount(receipt, member)
 
     def claim_to(self, member: LocalAccount, to: str, token: str = ETH) -> int:
         """Pays `member`'s claim in `token` to another address `to`."""
         receipt = self._send(member, self.splitter.functions.claimTo(token, to))
-        return self._claimed_amount(receipt)
+        return self._claimed_amount(receipt, member.address)
 
     def claim_incarnation_to(self, member: LocalAccount, token: str, incarnation: int, to: str) -> int:
         """Pays `member`'s claim in an earlier incarnation of `token` to another address `to`."""
         receipt = self._send(member, self.splitter.functions.claimIncarnationTo(token, incarnation, to))
-        return self._claimed_amount(receipt)
+        return self._claimed_amount(receipt, member.address)
 
-    def _claimed_amount(self, receipt: Any) -> int:
-        """What a claim paid: its `Claimed` event, or `EthClaimed` (ETH paid to the member's own address)."""
+    def _claimed_amount(self, receipt: Any, member: str | None = None) -> int:
+        """What a claim (of `member`, when given) paid: the first `Claimed` or `EthClaimed` (ETH paid
+        to the member's own address) event in log order. The claim's own event comes before any that
+        a payee's re-entrant claims emit while it is paid (a claim emits, then pays)."""
         events = self.splitter.events
         logs = [*events.Claimed().process_receipt(receipt, errors=DISCARD),
                 *events.EthClaimed().process_receipt(receipt, errors=DISCARD)]  # fmt: skip
-        return int(logs[0]["args"]["amount"]) if logs else 0
+        mine = sorted((log for log in logs if member is None or log["args"]["member"].lower() == member.lower()),
+                      key=lambda log: int(log["logIndex"]))  # fmt: skip
+        return int(mine[0]["args"]["amount"]) if mine else 0
 
     def _submitted_id(self, receipt: Any) -> int:
         return int(self.registry.events.Submitted().process_receipt(receipt, errors=DISCARD)[0]["args"]["id"])
