@@ -100,7 +100,8 @@ class Intake:
         every passing row in one transaction (one fsync), all before any is answered. One hand-over
         from the event loop and back per action, not two (a chain check, then a group commit):
         at 200/s each was a separate wake-up of a thread and of the loop."""
-        outcomes = checker.on_chain_many([(checked, in_flight) for checked, in_flight, _ in items])
+        reserved = self.queue.reserved_gas()  # what the relayer's balance already answers for
+        outcomes = checker.on_chain_many([(checked, in_flight) for checked, in_flight, _ in items], reserved)
         if len(outcomes) != len(items):  # a checker's bug must not pair an answer with another action
             raise RuntimeError(f"{len(outcomes)} chain checks for a batch of {len(items)}")
         out: list[Stored | Refusal | NewAction] = []

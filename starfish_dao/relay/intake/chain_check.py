@@ -17,6 +17,7 @@ from starfish_dao.chain.client import Starfish
 from starfish_dao.chain.rpc import RawRpc, ViewCalls
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.model import ETH
+from starfish_dao.domain.units import amount
 from starfish_dao.relay.edge.problems import Refusal
 from starfish_dao.relay.intake import commits
 from starfish_dao.relay.intake.chain_reads import AHEAD_KINDS, chain_reads
@@ -50,25 +51,29 @@ class Checker(Parser):
             raise outcome
         return outcome
 
-    def on_chain_many(self, items: list[tuple[Checked, list[Any]]]) -> list[Checked | Refusal]:
+    def on_chain_many(self, items: list[tuple[Checked, list[Any]]], reserved: int = 0) -> list[Checked | Refusal]:
         """The chain's view of many actions in one JSON-RPC batch: the latest block (deadlines), each
         signed action's nonce, each claim's amount, and a simulation of each action with its gas
         limit, run after the same signer's actions still in flight (`eth_simulateV1`), so that a
-        second conflicting action is refused before it costs gas."""
+        second conflicting action is refused before it costs gas. The relayer's balance must cover
+        each action on top of `reserved` gas (what its accepted and sent actions may still cost) and
+        of the batch's earlier actions: an accepted action is one the relayer can pay for."""
         if self.rpc.url is None:
             return [self._on_chain_in_process(c, f) for c, f in items]
         # when the action is mined: the next block comes at the chain's time or the wall clock,
         # whichever is later (an idle dev chain's latest block may be hours old)
         at = max(self._chain_time, int(time.time())) + self.ahead
-        outcome = self._on_chain_batch(items, at)
+        outcome = self._on_chain_batch(items, at, reserved)
         if outcome is None:  # the chain's clock jumped past the estimate: again, with its time
-            outcome = self._on_chain_batch(items, max(self._chain_time, int(time.time())) + self.ahead)
+            outcome = self._on_chain_batch(items, max(self._chain_time, int(time.time())) + self.ahead, reserved)
         if outcome is None:  # still moving (a dev chain pushed by evm_increaseTime): say so, never hang
             refusal = Refusal(503, "chain_clock_moving", "the chain's clock moved during the check: send it again")
             return [refusal for _ in items]
         return outcome
 
-    def _on_chain_batch(self, items: list[tuple[Checked, list[Any]]], at: int) -> list[Checked | Refusal] | None:
+    def _on_chain_batch(
+        self, items: list[tuple[Checked, list[Any]]], at: int, reserved: int = 0
+    ) -> list[Checked | Refusal] | None:
         payload, slots, balance_slot = chain_reads(items, at, self.relayer, self.sf)
         answers = self.rpc._post(payload)
         if "error" in answers[0]:
@@ -84,11 +89,12 @@ class Checker(Parser):
         out: list[Checked | Refusal] = []
         for (checked, in_flight), slot in zip(items, slots, strict=True):
             try:
-                if balance is not None and balance < checked.gas * price:
+                need = (reserved + checked.gas) * price
+                if balance is not None and balance < need:
                     raise Refusal(503, "relayer_out_of_funds", f"this relay's relayer ({self.relayer}) holds "
-                                  f"{balance} wei, less than the {checked.gas * price} wei this action may cost: "
-                                  "nothing was accepted; send it directly or through another relay (the relay's "
-                                  "operator funds the relayer)")  # fmt: skip
+                                  f"{amount(balance, 18, 9)} ETH, less than the {amount(need, 18, 9)} ETH this "
+                                  "action and those it already accepted may cost: nothing was accepted; send it "
+                                  "directly or through another relay (the operator funds the relayer)")  # fmt: skip
                 self._deadline_and_nonce(checked, at if checked.kind in AHEAD_KINDS else now, False)
                 if "code" in slot:
                     answer = answers[slot["code"]]
@@ -123,6 +129,7 @@ class Checker(Parser):
                 else:
                     check_outcome(checked, answer, self._told_time)
                 out.append(checked)
+                reserved += checked.gas  # the batch's next action comes on top of this one
             except Refusal as refusal:
                 out.append(refusal)
         return out

@@ -60,6 +60,7 @@ _LATEST_LANDED = (
     "SELECT relayer_nonce FROM actions WHERE relayer_nonce IS NOT NULL AND +status IN ('mined', 'failed') "
     "ORDER BY relayer_nonce DESC LIMIT 1"
 )
+_RESERVED = "SELECT SUM(json_extract(request, '$._gas')) FROM actions WHERE status IN ('accepted', 'sent')"
 MIGRATIONS = {
     "result": "ALTER TABLE actions ADD COLUMN result TEXT",
     "block_hash": "ALTER TABLE actions ADD COLUMN block_hash TEXT",
@@ -234,6 +235,11 @@ class Queue:
     def max_sent_nonce(self) -> int | None:
         row = self._db().execute("SELECT MAX(relayer_nonce) FROM actions WHERE status = 'sent'").fetchone()
         return None if row[0] is None else int(row[0])
+
+    def reserved_gas(self) -> int:
+        """The gas the accepted and sent actions may still cost (each row's `_gas`, its gas limit)."""
+        row = self._db().execute(_RESERVED).fetchone()
+        return int(row[0] or 0)
 
     def counts(self) -> dict[str, int]:
         rows = self._db().execute("SELECT status, COUNT(*) FROM actions GROUP BY status").fetchall()
