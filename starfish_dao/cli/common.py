@@ -215,6 +215,7 @@ class Sent:
         self.rpc_hint = ""  # ` --rpc URL` when the node was named on the command line
         self.posting: str | None = None  # the relay an action is being posted to
         self.relayed: list[tuple[str, str, str]] = []  # (relay URL, action id, action) accepted
+        self.w3: Any = None  # the chain this command reached, for a token's units in an error
 
 
 SENT = Sent()
@@ -236,6 +237,15 @@ def _track(w3: Any) -> None:
 
     w3.middleware_onion.add(TrackSent, name="starfish-track-sent")
     SENT.connected = True
+    SENT.w3 = w3
+
+
+def chain_units() -> Callable[[str], tuple[str, int | None]] | None:
+    """A token's symbol and decimals from the chain this command reached (None: it reached none)."""
+    from starfish_dao.chain.tokens import stated_units
+
+    w3 = SENT.w3
+    return None if w3 is None else (lambda token: stated_units(w3, token))
 
 
 def say_node_started(node: Any) -> None:

@@ -1,9 +1,15 @@
-"""Errors in people's words: a contract's custom error becomes one sentence that says what to do."""
+"""Errors in people's words: a contract's custom error becomes one sentence that says what to do.
+
+One table (`MESSAGES`) for the CLI, the relay's refusals and the page (through `/v1/explain-error`).
+Every number is in people's units: ETH and tokens with their symbols (`units` says a token's symbol
+and decimals; without it a token's amount is said in base units, never guessed), points, durations,
+dates, percentages. tests/test_error_sentences.py fails when an error of the contracts has none."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starfish_dao.cli.common import duration, short_id
@@ -11,6 +17,42 @@ from starfish_dao.domain.errors import ContractRevert
 
 STATUS = {0: "unknown", 1: "pending", 2: "accepted", 3: "rejected", 4: "superseded by an earlier commitment"}
 PROPOSAL_STATES = ("pending", "active", "canceled", "defeated", "succeeded", "queued", "expired", "executed")
+#: the governor's names for its settings (GovernorSettingOutOfBounds) -> how `charter show` names them
+_GOVERNOR_SETTINGS = {"votingDelay": "votingDelay", "votingPeriod": "votingPeriod",
+                      "proposalThreshold": "proposalThreshold", "quorumNumerator": "quorumPercent"}  # fmt: skip
+
+Units = Callable[[str], tuple[str, "int | None"]]
+
+
+def _known_units(token: str) -> tuple[str, int | None]:
+    """Without the chain: ETH is known; a token is named by its short address, its decimals unknown."""
+    from starfish_dao.domain.fastabi import is_address
+
+    if _is_eth(token):
+        return "ETH", 18
+    text = str(token)
+    return (text[:6] + "…" + text[-4:] if is_address(text) else text), None
+
+
+@dataclass(frozen=True)
+class Said:
+    """What a sentence may need besides the error's arguments: the chain's time and token units."""
+
+    now: int
+    units: Units = _known_units
+
+
+def _is_eth(token: Any) -> bool:
+    try:
+        return int(str(token), 16) == 0
+    except ValueError:
+        return False
+
+
+def _money(c: Said, token: Any, raw: Any) -> str:
+    from starfish_dao.domain.units import token_amount
+
+    return token_amount(int(raw), *c.units("0x" + "0" * 40 if _is_eth(token) else str(token)))
 
 
 def _points(value: Any) -> str:
@@ -19,12 +61,54 @@ def _points(value: Any) -> str:
     return amount(int(value))  # the one rule: at most 6 decimals, rounded down
 
 
+def _kind(kind: str, raw: Any) -> str:
+    """A value of a charter or governor setting in its people's units ("3 days", "10 %", "2 points")."""
+    from starfish_dao.domain.charter_units import describe
+
+    return describe(kind, int(raw))
+
+
+def _parameter(a: dict[str, Any]) -> str:
+    """CharterValueOutOfBounds: the parameter by name, the value and bounds in its units."""
+    from starfish_dao.domain.charter import PARAMETER_KEYS
+    from starfish_dao.domain.charter_units import KINDS
+
+    key = {int(p): k for k, p in PARAMETER_KEYS.items()}[int(a["parameter"])]
+    kind = KINDS[key]
+    return (f"{key} {_kind(kind, a['value'])} is outside its bounds {_kind(kind, a['min'])} .. "
+            f"{_kind(kind, a['max'])} (`starfish charter show` lists them)")  # fmt: skip
+
+
+def _setting(a: dict[str, Any]) -> str:
+    from starfish_dao.domain.charter_units import KINDS
+
+    key = _GOVERNOR_SETTINGS.get(str(a["setting"]), str(a["setting"]))
+    kind = KINDS.get(key, "count")
+    return (f"the governor's {key} {_kind(kind, a['value'])} is outside its bounds {_kind(kind, a['min'])} .. "
+            f"{_kind(kind, a['max'])}")  # fmt: skip
+
+
+def _date(timestamp: Any) -> str:
+    from starfish_dao.domain.units import local_time
+
+    return local_time(int(timestamp))
+
+
 def _when(deadline: Any, now: int, future: str, past: str) -> str:
     delta = int(deadline) - now
     return future.format(duration(delta)) if delta >= 0 else past.format(duration(-delta))
 
 
-MESSAGES: dict[str, Callable[[dict[str, Any], int], str]] = {
+def _role(role: Any) -> str:
+    from eth_utils.crypto import keccak
+
+    names = {"0x" + keccak(text=n).hex(): n.removesuffix("_ROLE").lower() for n in
+             ("PROPOSER_ROLE", "EXECUTOR_ROLE", "CANCELLER_ROLE")}  # fmt: skip
+    names["0x" + "00" * 32] = "admin"
+    return names.get(str(role).lower(), "needed")
+
+
+MESSAGES: dict[str, Callable[[dict[str, Any], Said], str]] = {
     # membership
     "MembershipAlreadyMember": lambda a, _: f"{a['account']} is already a member",
     "MembershipNotMember": lambda a, _: f"{a['account']} is not a member (join first)",
@@ -46,7 +130,7 @@ MESSAGES: dict[str, Callable[[dict[str, Any], int], str]] = {
         f"effort {a['effort']} min is outside 1..{a['maxEffort']} minutes (the charter's maxEffort)"
     ),
     "RegistryEpochEffortExceeded": lambda a, _: (
-        f"this brings the effort submitted this epoch to {a['total']} min, above the cap of {a['cap']} "
+        f"this brings the effort submitted this epoch to {a['total']} min, above the cap of {a['cap']} min "
         "(maxEffortPerEpoch): submit the rest next epoch"
     ),
     "RegistryInvalidCid": lambda a, _: f"a CID of {a['length']} bytes: it must be 1 to 128 bytes, with a content hash",
@@ -65,8 +149,8 @@ MESSAGES: dict[str, Callable[[dict[str, Any], int], str]] = {
     "RegistryNotCommitted": lambda a, _: (
         "no commitment for this author, content and salt: commit first (`starfish contribute` does both)"
     ),
-    "RegistryCommitExpired": lambda a, now: _when(
-        a["expiredAt"], now, "", "the commitment expired {} ago: commit again"
+    "RegistryCommitExpired": lambda a, c: _when(
+        a["expiredAt"], c.now, "", "the commitment expired {} ago: commit again"
     ),
     "RegistryUnknownContribution": lambda a, _: f"there is no contribution #{a['id']}",
     "RegistryInvalidStars": lambda a, _: f"{a['stars']} stars: a rating is 0 to 5",
@@ -81,9 +165,9 @@ MESSAGES: dict[str, Callable[[dict[str, Any], int], str]] = {
         f"this rating would spend {a['spent']} star-minutes of your {a['budget']} this epoch (your review budget is "
         "reviewBudgetBps of your standing): rate 0 stars, or review in the next epoch"
     ),
-    "RegistryReviewWindowClosed": lambda a, now: _when(
+    "RegistryReviewWindowClosed": lambda a, c: _when(
         a["deadline"],
-        now,
+        c.now,
         "the review window of #" + str(a["id"]) + " is open for {}",
         "the review window of #"
         + str(a["id"])
@@ -91,9 +175,9 @@ MESSAGES: dict[str, Callable[[dict[str, Any], int], str]] = {
         + str(a["id"])
         + "`)",
     ),
-    "RegistryReviewWindowOpen": lambda a, now: _when(
+    "RegistryReviewWindowOpen": lambda a, c: _when(
         a["deadline"],
-        now,
+        c.now,
         "the review window of #" + str(a["id"]) + " closes in {}: finalize after that",
         "the review window of #" + str(a["id"]) + " closed {} ago",
     ),
@@ -102,12 +186,19 @@ MESSAGES: dict[str, Callable[[dict[str, Any], int], str]] = {
     ),
     # money
     "SplitterTokenNotAllowed": lambda a, _: f"{a['token']} is not a revenue token of this DAO (governance lists them)",
-    "SplitterInvalidAmount": lambda a, _: f"the amount {a['amount']} is out of range",
-    "SplitterInsufficientTreasury": lambda a, _: (
-        f"the treasury holds {a['available']} of that token, less than {a['requested']}"
+    "SplitterInvalidAmount": lambda a, _: (
+        "an amount of zero: pay, spend or rescue more than nothing (with ETH, the ETH sent must equal the amount)"
+        if int(a["amount"]) == 0
+        else "the amount is out of range: the ETH sent differs from it, it is larger than the splitter's books "
+        "can hold, or a slash is above 100 %"
     ),
-    "SplitterInsufficientUntracked": lambda a, _: (
-        f"only {a['available']} of that token is not owed to anyone (asked {a['requested']})"
+    "SplitterInsufficientTreasury": lambda a, c: (
+        f"the treasury holds {_money(c, a['token'], a['available'])}, less than the "
+        f"{_money(c, a['token'], a['requested'])} asked (`starfish status` shows the treasury)"
+    ),
+    "SplitterInsufficientUntracked": lambda a, c: (
+        f"only {_money(c, a['token'], a['available'])} is held beyond what the splitter owes anyone "
+        f"(asked {_money(c, a['token'], a['requested'])}): revenue and pay are never rescued"
     ),
     "SplitterEthTransferFailed": lambda a, _: (
         f"{a['to']} refused the ETH: a contract wallet that cannot receive can direct its pay elsewhere "
@@ -120,14 +211,12 @@ MESSAGES: dict[str, Callable[[dict[str, Any], int], str]] = {
     "CharterUnauthorized": lambda a, _: (
         "only governance (the members' timelock) may change the charter: `starfish propose set-parameter ...`"
     ),
-    "CharterValueOutOfBounds": lambda a, _: (
-        f"{a['value']} is outside the bounds [{a['min']}, {a['max']}] of that parameter"
-    ),
+    "CharterValueOutOfBounds": lambda a, _: _parameter(a),
     "CharterDecayTooFast": lambda a, _: (
         f"points would halve every {duration(a['halfLifeSeconds'])}: no faster than every {duration(a['minimum'])}"
     ),
     # signatures
-    "SignatureExpired": lambda a, now: _when(a["deadline"], now, "", "the signature expired {} ago: sign again"),
+    "SignatureExpired": lambda a, c: _when(a["deadline"], c.now, "", "the signature expired {} ago: sign again"),
     "SignatureInvalid": lambda a, _: f"the signature is not {a['signer']}'s for this action, chain and contract",
     "NonceAlreadyUsed": lambda a, _: (
         f"nonce {a['nonce']} of {a['signer']} was already used: this signed action was sent before"
@@ -142,27 +231,190 @@ MESSAGES: dict[str, Callable[[dict[str, Any], int], str]] = {
         f"(`starfish proposals` shows each proposal's state and what comes next)"
     ),
     "GovernorSuspendedVoter": lambda a, _: f"{a['voter']} is suspended and cannot vote",
-    "GovernorSettingOutOfBounds": lambda a, _: f"{a['setting']} {a['value']} is outside [{a['min']}, {a['max']}]",
+    "GovernorSettingOutOfBounds": lambda a, _: _setting(a),
     "GovernorNonexistentProposal": lambda a, _: "there is no such proposal",
     "TimelockUnexpectedOperationState": lambda a, _: (
         "the timelock is not ready: its delay has not run yet (or it ran already)"
     ),
+    # governance: OpenZeppelin's Governor and ours
+    "GovernorSuspendedProposer": lambda a, _: (
+        f"{a['proposer']} is suspended and cannot propose; other members may propose to reinstate them"
+    ),
+    "GovernorOnlyExecutor": lambda a, _: (
+        f"only governance may do that (a passed proposal, carried out by the timelock), not {a['account']}: "
+        "propose it (`starfish propose ...`)"
+    ),
+    "GovernorAlreadyQueuedProposal": lambda a, _: (
+        f"proposal {short_id(a['proposalId'])} is already queued: execute it once the timelock's delay has run "
+        f"(`starfish execute {short_id(a['proposalId'])}`)"
+    ),
+    "GovernorProposalQueueingNotRequired": lambda a, _: (
+        f"proposal {short_id(a['proposalId'])} needs no queueing: execute it (`starfish execute "
+        f"{short_id(a['proposalId'])}`)"
+    ),
+    "GovernorProposalQueueingFailed": lambda a, _: (
+        f"the timelock did not take proposal {short_id(a['proposalId'])}: try `starfish queue` again; "
+        "`starfish verify` checks the governor's wiring"
+    ),
+    "GovernorInvalidProposalLength": lambda a, _: (
+        "a proposal needs at least one change: `starfish propose -h` lists what can be proposed"
+        if int(a["targets"]) == 0
+        else f"the proposal's {a['targets']} targets, {a['calldatas']} calls and "
+        f"{a['values']} values must be as many: propose from a template (`starfish propose -h`)"
+    ),
+    "GovernorRestrictedProposer": lambda a, _: (
+        "the proposal's text ends with `#proposer=0x…`, which reserves it to that address, and "
+        f"{a['proposer']} is not it: change the title or text"
+    ),
+    "GovernorUnableToCancel": lambda a, _: (
+        f"{a['account']} cannot cancel proposal {short_id(a['proposalId'])}: its proposer may while voting "
+        "has not opened, the guardian (if the charter names one) until its term ends"
+    ),
+    "GovernorDisabledDeposit": lambda a, _: (
+        "the governor does not take ETH: pay revenue into the splitter (`starfish pay`)"
+    ),
+    "GovernorGuardianIsFixed": lambda a, _: "no guardian can be appointed after deployment, not even by governance",
+    "GovernorGuardianTermTooLong": lambda a, _: (
+        f"a guardian may serve at most 365 days from deployment; the charter asks until {_date(a['expiry'])}: "
+        "set an earlier guardianExpiry in charter.toml"
+    ),
+    "GovernorInvalidSignature": lambda a, _: (
+        f"the signature is not {a['voter']}'s ballot for this proposal, chain and governor: sign it again"
+    ),
+    "GovernorInvalidVoteType": lambda a, _: "a vote is for, against or abstain",
+    "GovernorInvalidVoteParams": lambda a, _: (
+        "this governor takes no extra vote parameters: vote for, against or abstain"
+    ),
+    "GovernorInvalidVotingPeriod": lambda a, _: (
+        f"a voting period of {_kind('seconds', a['votingPeriod'])} is not allowed: at least a day"
+    ),
+    "GovernorInvalidQuorumFraction": lambda a, _: (
+        f"a quorum of {int(a['quorumNumerator']) * 100 // max(int(a['quorumDenominator']), 1)} % is above 100 %"
+    ),
+    "InvalidAccountNonce": lambda a, _: (
+        f"this signed ballot of {a['account']} was already used, or another was signed since: sign it again"
+    ),
+    "ERC5805FutureLookup": lambda a, _: (
+        f"votes at {_date(a['timepoint'])} cannot be read yet: that time has not come (the chain is at "
+        f"{_date(a['clock'])})"
+    ),
+    # the timelock
+    "AccessControlUnauthorizedAccount": lambda a, _: (
+        f"{a['account']} may not do that in the timelock (it takes the {_role(a['neededRole'])} role): "
+        "changes go through a proposal (`starfish propose ...`), queued and executed by anyone"
+    ),
+    "AccessControlBadConfirmation": lambda a, _: "a role in the timelock can only be renounced by its own holder",
+    "TimelockUnauthorizedCaller": lambda a, _: "only governance may change the timelock's delay: `starfish propose` it",
+    "TimelockDelayOutOfBounds": lambda a, _: (
+        f"a timelock delay of {_kind('seconds', a['delay'])} is outside its bounds {_kind('seconds', a['min'])} .. "
+        f"{_kind('seconds', a['max'])}"
+    ),
+    "TimelockInsufficientDelay": lambda a, _: (
+        f"a delay of {_kind('seconds', a['delay'])} is shorter than the timelock's {_kind('seconds', a['minDelay'])}"
+        ": queue through the governor (`starfish queue`)"
+    ),
+    "TimelockInvalidOperationLength": lambda a, _: (
+        f"{a['targets']} targets, {a['payloads']} calls and {a['values']} values: they must be as many"
+    ),
+    "TimelockUnexecutedPredecessor": lambda a, _: (
+        f"this change waits for an earlier one ({str(a['predecessorId'])[:10]}…) to be executed first"
+    ),
+    "FailedCall": lambda a, _: (
+        "a call failed without saying why (one of the proposal's calls, or a payment the receiver refused): "
+        "`starfish proposals` shows what each call does"
+    ),
+    # the charter
+    "CharterInvalidDocument": lambda a, _: (
+        f"a charter document CID of {a['length']} bytes: it must be 1 to 128 bytes "
+        "(`starfish propose set-document FILE` pins the file and uses its CID)"
+    ),
+    "CharterInvalidGovernance": lambda a, _: "governance cannot be handed to the zero address",
+    "CharterInvalidRevenueToken": lambda a, _: (
+        "ETH is always revenue: only an ERC-20 token's address can be listed"
+        if _is_eth(a["token"])
+        else f"{a['token']} cannot be listed: the DAO already lists 8 revenue tokens, the most it may "
+        "(delist one first: `starfish propose delist-token TOKEN`)"
+    ),
+    # the splitter: signatures, tokens, calls only its sibling contracts make
+    "ECDSAInvalidSignature": lambda a, _: "the signature is not a valid signature: sign again",
+    "ECDSAInvalidSignatureLength": lambda a, _: f"a signature of {a['length']} bytes: it must be 65; sign again",
+    "ECDSAInvalidSignatureS": lambda a, _: (
+        "the signature is in a malleable form (its s value is in the upper half), which is refused: sign again"
+    ),
+    "VotesExpiredSignature": lambda a, c: _when(
+        a["expiry"],
+        c.now,
+        "the delegation signature is valid for {} more",
+        "the delegation signature expired {} ago: sign again",
+    ),
+    "SafeERC20FailedOperation": lambda a, _: (
+        f"the token {a['token']} refused the transfer (its balance, its allowance, or its own rules): "
+        "check the payer's balance of it"
+    ),
+    "ReentrancyGuardReentrantCall": lambda a, _: (
+        "the splitter was called again while it was paying (a contract wallet that calls back on receipt): "
+        "claim to an address that does not (`starfish claim --to ADDRESS`)"
+    ),
+    "SplitterFutureLookup": lambda a, _: (
+        f"points at {_date(a['time'])} cannot be read yet: that time has not come (the chain is at {_date(a['now_'])})"
+    ),
+    "SplitterSuspendedHolder": lambda a, _: (
+        f"{a['holder']} is suspended: a suspended member's voice cannot be delegated until they are reinstated"
+    ),
+    "SplitterOnlyRegistry": lambda a, _: (
+        "only the ContributionRegistry awards points: points come from reviewed work (`starfish contribute`)"
+    ),
+    "SplitterOnlyMembership": lambda a, _: (
+        "only the Membership contract tells the splitter of a suspension: propose it (`starfish propose suspend`)"
+    ),
+    "SplitterGenesisMismatch": lambda a, _: (
+        f"the charter lists {a['founders']} founders but {a['points']} amounts of genesis points: one per founder"
+    ),
+    # membership: an ERC-721 that cannot move
+    "ERC721InsufficientApproval": lambda a, _: (
+        f"membership #{a['tokenId']} is not {a['operator']}'s to move: memberships are soulbound anyway"
+    ),
+    "ERC721IncorrectOwner": lambda a, _: (
+        f"membership #{a['tokenId']} belongs to {a['owner']}, not {a['sender']}; memberships cannot be transferred"
+    ),
+    "ERC721InvalidApprover": lambda a, _: (
+        f"{a['approver']} does not hold that membership: and memberships are soulbound, there is nothing to approve"
+    ),
+    "ERC721InvalidOperator": lambda a, _: "the zero address cannot be an operator (memberships are soulbound)",
+    "ERC721InvalidOwner": lambda a, _: "the zero address holds no membership",
+    "ERC721InvalidReceiver": lambda a, _: (
+        f"{a['receiver']} cannot receive a membership: memberships are soulbound (to leave: `starfish leave`)"
+    ),
+    "ERC721NonexistentToken": lambda a, _: f"there is no membership #{a['tokenId']} (never issued, or its holder left)",
+    # an ERC-20 a member pays with (OpenZeppelin's errors): no token in the arguments, so no amounts
+    "ERC20InsufficientBalance": lambda a, _: (
+        f"{a['sender']} holds less of the token than this payment: check the balance, and the token's address"
+    ),
+    "ERC20InsufficientAllowance": lambda a, _: (
+        f"the splitter ({a['spender']}) may not take that much of the token: approve the amount first "
+        "(`starfish pay --token` does both)"
+    ),
 }
 
 
-def plain(name: str, args: dict[str, Any], now: int | None = None) -> str | None:
+def plain(name: str, args: dict[str, Any], now: int | None = None, units: Units | None = None) -> str | None:
     """The sentence of the table for the error `name` with `args` (None if the table has none).
-    The one table the CLI, the relay's refusals and the page (through the relay) all read."""
+    The one table the CLI, the relay's refusals and the page (through the relay) all read; `units`
+    gives a token's symbol and decimals (`chain/tokens.py`), else a token's amount is in base units."""
     render = MESSAGES.get(name)
     if render is None:
         return None
+    said = Said(now if now is not None else int(time.time()), units or _known_units)
     try:
-        return render(args, now if now is not None else int(time.time()))
-    except (KeyError, ValueError, IndexError, TypeError):
+        return render(args, said)
+    except (KeyError, ValueError, IndexError, TypeError, StopIteration):
         return None
 
 
-def humanize(exc: ContractRevert) -> str:
-    """One sentence for a contract's refusal; unknown errors keep their name and arguments."""
-    sentence = plain(exc.name, exc.error_args, exc.chain_time)
+def humanize(exc: ContractRevert, units: Units | None = None) -> str:
+    """One sentence for a contract's refusal; unknown errors keep their name and arguments. Token
+    amounts in their units when this command reached a chain (`common.chain_units`)."""
+    from starfish_dao.cli.common import chain_units
+
+    sentence = plain(exc.name, exc.error_args, exc.chain_time, units or chain_units())
     return f"the contract refused: {exc}" if sentence is None else f"{sentence} ({exc.name})"

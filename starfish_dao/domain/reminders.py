@@ -16,7 +16,7 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from starfish_dao.domain.model import ETH, Model
-from starfish_dao.domain.units import amount
+from starfish_dao.domain.units import token_amount
 
 DAY = 86400
 #: a vote "closes soon" in its last day: a second reminder for those who have not voted
@@ -76,15 +76,6 @@ def left(seconds: int) -> str:
 def _units(token: str) -> tuple[str, int | None]:
     """ETH, or a token by its short address with its decimals unknown (said in base units)."""
     return ("ETH", 18) if token == ETH else (short(token), None)
-
-
-def money(base_units: int, units: tuple[str, int | None]) -> str:
-    """`3.75 TUSD` in the token's own decimals; `3,750,000 base units of 0xAbCd…1234` when they are
-    not known (never a guess: 18 decimals would misstate a 6-decimal token 10^12 times)."""
-    symbol, decimals = units
-    if decimals is None:
-        return f"{int(base_units):,} base units of {symbol}"
-    return f"{amount(base_units, decimals)} {symbol}"
 
 
 def _concerns(p: Any, member: str, contracts: Mapping[str, str]) -> list[str]:
@@ -155,7 +146,7 @@ def reminders(
     for token in model.all_tokens():
         wei = model.claimable(member, token)
         if wei:
-            shown = money(wei, units(token))
+            shown = token_amount(wei, *units(token))
             command = "starfish claim" if token == ETH else f"starfish claim --token {token}"
             out.append(Reminder(
                 f"pay:{token}:{wei}", "pay", member, f"{shown} to claim",

@@ -15,6 +15,14 @@ def amount(base_units: int, decimals: int = 18, digits: int = 6) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def token_amount(base_units: int, symbol: str, decimals: int | None) -> str:
+    """`3.75 TUSD` in the token's own decimals (as `amount` rounds); `3,750,000 base units of 0xAbCd…`
+    when its decimals are not known: never a guess (18 would misstate a 6-decimal token 10^12 times)."""
+    if decimals is None:
+        return f"{int(base_units):,} base units of {symbol}"
+    return f"{amount(base_units, decimals)} {symbol}"
+
+
 def points(raw: int) -> str:
     """`133.333333 points`, `1 point`: points (18 decimals) as `amount` says them, rounded down."""
     text = amount(raw)
