@@ -290,7 +290,7 @@ async function contributionPage(id) {
   } else if (c.status === "pending" && c.reviewDeadline <= now) {
     act = shell("finalize", "", "Finalize");
   }
-  return `<h2>Contribution #${c.id}</h2><p>by <a href="#/member/${c.author}" title="${esc(c.author)}">${esc(nameOf(c.author))}</a>, ${minutesText(c.effort)} of work; ${esc(status)}.</p>
+  return `<h2>Contribution #${c.id}${content.title ? `: “${esc(content.title)}”` : ""}</h2><p>by <a href="#/member/${c.author}" title="${esc(c.author)}">${esc(nameOf(c.author))}</a>, ${minutesText(c.effort)} of work; ${esc(status)}.</p>
     ${act}
     <p>Artifact <a class="mono" href="/v1/artifacts/${c.cid}" download>${esc(c.cid)}</a> (content sha256 <span class="mono">${esc(c.contentHash)}</span>)</p>
     ${contentLine}
@@ -326,6 +326,12 @@ async function forYou() {
   state.todo = todo;  // the relay's list is the fresher: the page's copy of the contributions may lag
   state.authors = state.authors || {};
   for (const i of todo.items) if (i.data && i.data.contribution && i.data.author) state.authors[String(i.data.contribution)] = i.data.author;
+  // each piece of work by what its bytes say it is (the relay reads its first line, or its kind and size)
+  const titles = {};
+  await Promise.all(todo.items.filter((i) => ["review", "waiting", "finalize"].includes(i.kind)).map(async (i) => {
+    try { titles[i.data.contribution] = (await api(`/v1/contributions/${i.data.contribution}/content`)).title; } catch { /* untitled */ }
+  }));
+  const titled = (id) => (titles[id] ? ` “${esc(titles[id])}”` : "");
   const now = chainNow();
   const at = (t) => new Date(t * 1000).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
   const until = (t) => (t ? ` — until ${at(t)} (${duration(t - now)} left)` : "");
@@ -338,14 +344,14 @@ async function forYou() {
       const c = state.contributions.find((k) => k.id === Number(d.contribution));
       const cid = (c && c.cid) || d.cid;  // the list carries it: the page's own copy may lag
       const file = cid ? ` (<a href="/v1/artifacts/${esc(cid)}" download>open the work</a>)` : "";
-      what = `Review <a href="#/contribution/${d.contribution}">${esc(work(d.contribution))}</a>${file}: ${minutesText(Number(d.effort))} of work${until(item.deadline)}`;
+      what = `Review <a href="#/contribution/${d.contribution}">${esc(work(d.contribution))}</a>${titled(d.contribution)}${file}: ${minutesText(Number(d.effort))} of work${until(item.deadline)}`;
       act = form(item, "review", hidden("contribution", d.contribution),
         `<label>Stars <select name="stars">${[0, 1, 2, 3, 4, 5].map((s) => `<option${s === 3 ? " selected" : ""}>${s}</option>`).join("")}</select></label>
          <label>Comment <input name="comment" maxlength="2000"></label>`, "Review");
     } else if (item.kind === "waiting") {
-      what = `Your <a href="#/contribution/${d.contribution}">contribution #${d.contribution}</a> is under review${until(item.deadline)}`;
+      what = `Your <a href="#/contribution/${d.contribution}">contribution #${d.contribution}</a>${titled(d.contribution)} is under review${until(item.deadline)}`;
     } else if (item.kind === "finalize") {
-      what = `<a href="#/contribution/${d.contribution}">${esc(work(d.contribution))}</a> may be finalized: its review window closed`;
+      what = `<a href="#/contribution/${d.contribution}">${esc(work(d.contribution))}</a>${titled(d.contribution)} may be finalized: its review window closed`;
       act = form(item, "finalize", hidden("contribution", d.contribution), "", "Finalize");
     } else if (item.kind === "pay") {
       what = `${esc(units(d.wei))} ${esc(symbol(d.token))} to claim`;

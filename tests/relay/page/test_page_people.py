@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import requests
 from playwright import sync_api as playwright_sync
 
 from starfish_dao.chain.governance import TEMPLATES, Governance
@@ -172,6 +173,10 @@ def test_the_page_leads_with_what_waits_for_the_connected_member(site: Site) -> 
     """As `starfish todo`: work to review (author, effort, deadline), own work under review, pay to
     claim and votes open, each with its action beside it; nobody types a contribution number."""
     dao, sf, page = site.dao, site.dao.sf, site.page
+    # bo's file is on the relay's node: the list names the work by its first line (issue 23: "title or
+    # file name"), read from its bytes
+    upload = requests.post(f"{site.url}/v1/artifacts", files={"file": ("rota.txt", b"bo's coffee rota")}, timeout=30)
+    assert upload.status_code == 201, upload.text
     theirs = sf.submit(dao["bo"], artifact_cid("bo's coffee rota"), 45)
     mine = sf.submit(dao["ada"], artifact_cid("ada's floor plan"), 60)
     sf.pay_eth(dao["zed"], ETHER)
@@ -190,6 +195,7 @@ def test_the_page_leads_with_what_waits_for_the_connected_member(site: Site) -> 
     review_text = dict(items)["review"]
     assert page.locator(".for-you li[data-kind=review] a[download]").inner_text() == "open the work"
     assert f"Bo's contribution #{theirs}" in review_text and "45 min" in review_text and "left" in review_text
+    assert "“bo's coffee rota”" in review_text, review_text
     assert f"contribution #{mine} is under review" in dict(items)["waiting"]
 
     # the Act page's own Review form offers the same work to choose from (not ada's own)
