@@ -285,14 +285,19 @@ def test_todo_show_and_status_name_the_local_keys(dao: Dao, env: dict[str, str])
         keystore = Account.encrypt(dao[name].key, "pw", kdf="pbkdf2", iterations=1000)
         (keystores / f"{name}.json").write_text(json.dumps(keystore))
     ada, bo, eli = (dao[n].address for n in ("ada", "bo", "eli"))
+    plan = Path(env["STARFISH_HOME"]) / "plan.txt"
+    plan.write_bytes(b"eli's shelf plan")  # in this machine's store: the work is named by its first line
+    assert _run(["ipfs", "add", str(plan)], env).returncode == 0
     number = dao.sf.submit(dao["eli"], artifact_cid("eli's shelf plan"), 60)
     dao.sf.review(dao["bo"], number, 4)
     todo = _run(["todo", "--member", ada, *_d(env)], env)
     assert todo.returncode == 0, todo.stderr
     assert f"for ada ({ada})" in todo.stdout and f"by eli ({eli})" in todo.stdout, todo.stdout
+    assert "“eli's shelf plan”" in todo.stdout, todo.stdout
     show = _run(["show", str(number), *_d(env)], env)
     assert show.returncode == 0, show.stderr
     assert f"by eli ({eli})" in show.stdout and f"from bo ({bo})" in show.stdout, show.stdout
+    assert f"#{number} “eli's shelf plan” by eli" in show.stdout, show.stdout
     status = _run(["status", *_d(env)], env)
     assert status.returncode == 0, status.stderr
     rows = [line for line in status.stdout.splitlines() if ada in line]

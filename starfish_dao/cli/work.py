@@ -295,7 +295,8 @@ def show(
         left = c.deadline - now
         when = f"open for {duration(left)}" if left >= 0 else f"closed {duration(-left)} ago"
         state = f"{c.status} ({when})" if c.status == "pending" else c.status
-        console.print(f"#{c.id} by {who(c.author, names)}: {c.effort} min, {state}")
+        titled = f" “{content.title}”" if content.title else ""  # its first line, or its kind and size
+        console.print(f"#{c.id}{titled} by {who(c.author, names)}: {c.effort} min, {state}", highlight=False)
         console.print(f"artifact {artifact} (sha256 {c.content_hash.hex()}); `starfish ipfs cat {artifact}`")
         console.print(("" if content.verdict != "mismatch" else "[bold red]WARNING[/]: ") + content.message)
         console.print(f"reviews {len(c.reviews)} of {c.min_reviewers} needed; standing "
@@ -378,7 +379,9 @@ def todo(
     def human() -> None:
         console.print(f"for {who(me, names)}{'' if active else ' (not an active member)'}:")
         for item, title in _entries(items):
-            console.print(f"  {title}", highlight=False, markup=False)
+            check = checks.get(int(item.data.get("contribution", 0))) if item.kind == "review" else None
+            named = f"{title} “{check.title}”" if check is not None and check.title else title  # read from its bytes
+            console.print(f"  {named}", highlight=False, markup=False)
             console.print(f"    {item.text}", highlight=False, markup=False, style="dim")
             number = int(item.data.get("contribution", 0))
             if item.kind == "review" and checks[number].verdict == "mismatch":
