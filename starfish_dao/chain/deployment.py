@@ -146,6 +146,25 @@ def params_from_json(p: dict[str, Any]) -> Params:
     return params.check()
 
 
+def checked_addresses(cfg: CharterConfig) -> CharterConfig:
+    """`cfg` with every address checksummed under the one address rule (`domain/address.py`): mixed
+    case must be a valid checksum, else ConfigError naming which address, with no corrected form. A
+    typo must never become a guardian that cancels proposals, a revenue token, a founder or governance."""
+    from dataclasses import replace
+
+    from starfish_dao.domain.address import checked_address
+
+    s = cfg.settings
+    guardian = checked_address(s.guardian, "the guardian (governor.guardian)") if s.guardian else ""
+    return replace(
+        cfg,
+        revenue_tokens=tuple(checked_address(t, "a revenue token (revenueTokens)") for t in cfg.revenue_tokens),
+        founders=tuple(replace(f, address=checked_address(f.address, "a founder's address")) for f in cfg.founders),
+        governance=checked_address(cfg.governance, "governance") if cfg.governance else "",
+        settings=replace(s, guardian=guardian),
+    )
+
+
 def charter_from_json(data: dict[str, Any]) -> CharterConfig:
     try:
         params = params_from_json(dict(data.get("params", {})))
@@ -159,14 +178,14 @@ def charter_from_json(data: dict[str, Any]) -> CharterConfig:
             guardian=str(g.get("guardian", "") or ""),
             guardian_expiry=int(g.get("guardianExpiry", 0) or 0),
         ).check()
-        return CharterConfig(
+        return checked_addresses(CharterConfig(
             params=params,
             document_cid=bytes.fromhex(str(data.get("documentCid", "")).removeprefix("0x")),
             revenue_tokens=tuple(data.get("revenueTokens", [])),
             founders=tuple(Founder(f["address"], int(f["genesisPoints"])) for f in data.get("founders", [])),
             governance=str(data.get("governance", "") or ""),
             settings=settings,
-        )
+        ))  # fmt: skip
     except ConfigError:
         raise
     except (KeyError, TypeError, ValueError) as exc:
@@ -195,17 +214,18 @@ def deploy(
 
     `overrides` replaces a contract's artifact by name (tests deploy deliberately wrong variants)."""
     overrides = overrides or {}
+    cfg = checked_addresses(cfg)  # before anything is sent
     cfg.params.check()
     settings = cfg.settings.check()
     if not cfg.document_cid:
         raise ConfigError("the charter needs a document CID (pin the charter text first)")
     p = cfg.params
-    founders = [to_checksum_address(f.address) for f in cfg.founders]
+    founders = [f.address for f in cfg.founders]
     points = [f.genesis_points for f in cfg.founders]
     nonce = w3.eth.get_transaction_count(account.address, "pending")
     predicted = {role: create_address(account.address, nonce + i) for i, role in enumerate(ROLES)}
     members_govern = not cfg.governance
-    governance = predicted["timelock"] if members_govern else to_checksum_address(cfg.governance)
+    governance = predicted["timelock"] if members_govern else cfg.governance
     charter, first_block = _deploy_one(
         w3, account, "Charter", governance, p.as_tuple(), cfg.document_cid, list(cfg.revenue_tokens)
     )
@@ -221,7 +241,7 @@ def deploy(
         governor, _ = _deploy_one(
             w3, account, "StarfishGovernor", splitter, timelock, membership,
             (settings.voting_delay, settings.voting_period, settings.proposal_threshold, settings.quorum_percent),
-            to_checksum_address(settings.guardian) if settings.guardian else "0x" + "00" * 20,
+            settings.guardian or "0x" + "00" * 20,
             settings.guardian_expiry,
         )  # fmt: skip
         addresses |= {"timelock": timelock, "governor": governor}

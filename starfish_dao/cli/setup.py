@@ -202,6 +202,8 @@ def read_charter(path: Path) -> tuple[CharterConfig, Path | None]:
             return charter_from_json(json.loads(text)), None
         except json.JSONDecodeError as exc:
             fail(f"{path} is not valid JSON: {exc}")
+        except ConfigError as exc:
+            fail(f"{path}: {exc}")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -222,7 +224,10 @@ def read_charter(path: Path) -> tuple[CharterConfig, Path | None]:
     }
     doc = data.get("document")
     document = (path.parent / doc).resolve() if doc else None
-    return charter_from_json(as_json), document
+    try:
+        return charter_from_json(as_json), document
+    except ConfigError as exc:  # an address that fails the one rule, named with the file
+        fail(f"{path}: {exc}")
 
 
 @charter_app.command("show")

@@ -167,12 +167,13 @@ def verify(
     """Re-derive every number from the chain (and IPFS): code, wiring, state, money, work, governance."""
     from starfish_dao.chain.client import Starfish
     from starfish_dao.chain.deployment import Deployment
-    from starfish_dao.cli.common import chain
+    from starfish_dao.cli.common import address, chain
     from starfish_dao.ipfs import ArtifactStore, open_store
     from starfish_dao.verify.discover import discover
     from starfish_dao.verify.report import print_summary, to_html, to_json
     from starfish_dao.verify.report import verify as run_verify
 
+    splitter = address(splitter, "--splitter") if splitter else None  # the one rule, before any chain is reached
     backend = chain(rpc)
     w3 = backend.w3
     if splitter:

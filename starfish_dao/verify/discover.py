@@ -57,7 +57,9 @@ def _governance(w3: Web3, charter: str, splitter: str, latest: int) -> dict[str,
 
 def discover(w3: Web3, splitter: str) -> Deployment:
     """A manifest rebuilt from the chain alone, given the payout splitter's address."""
-    splitter = to_checksum_address(splitter)
+    from starfish_dao.domain.address import checked_address
+
+    splitter = to_checksum_address(checked_address(splitter, "the splitter"))  # a typo is refused, never corrected
     try:
         contract = w3.eth.contract(address=splitter, abi=artifacts.abi("PayoutSplitter"))
         charter, registry = contract.functions.wiring().call()
