@@ -346,12 +346,18 @@ def _warn_content(sf: Any, contribution: int, as_json: bool) -> None:
 def todo(
     key_file: KeyOpt = None, rpc: RpcOpt = None, deployments: DeplOpt = None, as_json: JsonOpt = False,
     member: Annotated[str | None, typer.Option(metavar="ADDRESS", help="whose list (default: your key's)")] = None,
+    relay: Annotated[
+        str | None,
+        typer.Option("--relay", envvar="STARFISH_RELAY_URL", metavar="URL",
+                     help="the community's relay: whether its keeper claims your pay for you, and when"),
+    ] = None,
 ) -> None:  # fmt: skip
-    """What is waiting for you: work to review, yours under review, what to finalize, your pay, your votes.
+    """What is waiting for you: work to review, yours under review, what to finalize, your pay (and
+    when it arrives), your votes.
 
     The same list as the relay's Atom feed and webhooks (`starfish_dao.domain.reminders`)."""
     from starfish_dao.cli.common import address, token_units
-    from starfish_dao.domain.reminders import reminders
+    from starfish_dao.domain.reminders import pay_arrival, reminders
     from starfish_dao.domain.units import local_time
     from starfish_dao.verify.state import replay
 
@@ -362,8 +368,17 @@ def todo(
     record = model.members.get(me)
     active = bool(record and record.active)
     names = key_names()
-    items = reminders(model, me, now, sf.deployment.addresses, lambda t: token_units(sf.w3, t),
-                      lambda a: who(a, names), local_time)  # fmt: skip
+    keepers, unreachable = _relay_keepers(relay)
+
+    def units(token: str) -> tuple[str, int | None]:
+        return token_units(sf.w3, token)
+
+    def arrival(token: str, wei: int) -> str:
+        said = pay_arrival(token, wei, units, None if unreachable else relay, keepers)
+        return f"The relay at {relay} did not answer ({unreachable}). {said}" if unreachable else said
+
+    items = reminders(model, me, now, sf.deployment.addresses, units, lambda a: who(a, names), local_time,
+                      arrival)  # fmt: skip
     to_review = [model.contributions[i.data["contribution"]] for i in items if i.kind == "review"]
     pay = {t: model.claimable(me, t) for t in model.all_tokens()}
     data: dict[str, Any] = {
@@ -390,6 +405,20 @@ def todo(
             console.print("  nothing to do")
 
     emit(data, as_json, human)
+
+
+def _relay_keepers(relay: str | None) -> tuple[dict[str, Any] | None, str]:
+    """What the relay says of its keepers in /v1/info (None: it says nothing), and why it could not
+    be asked ("" when it answered, or no relay was named)."""
+    if not relay:
+        return None, ""
+    from starfish_dao.relay.client import RelayClient, RelayError
+
+    try:
+        keepers = RelayClient(relay, timeout=5).info().get("keepers")
+    except RelayError as exc:
+        return None, "nothing answers there" if exc.status == 0 else f"it answered {exc.status} to /v1/info"
+    return (dict(keepers) if isinstance(keepers, dict) else None), ""
 
 
 def _entries(items: list[Any]) -> list[tuple[Any, str]]:

@@ -78,6 +78,39 @@ def _units(token: str) -> tuple[str, int | None]:
     return ("ETH", 18) if token == ETH else (short(token), None)
 
 
+def pay_arrival(
+    token: str,
+    base_units: int,
+    units: Callable[[str], tuple[str, int | None]] = _units,
+    relay: str | None = None,
+    keepers: Mapping[str, Any] | None = None,
+) -> str:
+    """When a member's pay of `base_units` of `token` arrives, and how to have it now. Pay is never
+    sent by itself: it waits in the splitter until someone claims it, unless a relay's claim keeper
+    does (`keepers`, as the relay states it in /v1/info: `claimAboveWei`, the base units above which it
+    claims for members, compared in each token's own base units; `everySeconds`, how often it looks).
+    `relay` is the relay asked (None: none was); without a stated keeper, nothing is promised."""
+    command = "starfish claim" + ("" if token == ETH else f" --token {token}")
+    through = f"{command} --relay {relay}" if relay else command
+    above = keepers.get("claimAboveWei") if keepers else None
+    if relay is None or above is None:
+        return (f"The relay at {relay} does not say that it claims pay for members: it waits until you claim "
+                f"it (`{through}`: the relay pays the gas, no ETH needed)." if relay else
+                f"Nothing sends it to you by itself: it waits in the splitter until you claim it (`{command}`, "
+                "or through a relay with --relay URL, no ETH needed).")  # fmt: skip
+    threshold = int(above)
+    limit = token_amount(threshold, *units(token))
+    if base_units > threshold:
+        seconds = keepers.get("everySeconds") if keepers else None
+        soon = "shortly"
+        if seconds is not None:
+            soon = f"within about {int(seconds)} s" if int(seconds) < 60 else f"within about {left(int(seconds))}"
+        return (f"The relay at {relay} claims it for you {soon} (its keeper claims any pay above {limit}); "
+                f"`{through}` has it now.")  # fmt: skip
+    return (f"The relay at {relay} claims pay for you once more than {limit} waits; to have it now: "
+            f"`{through}` (the relay pays the gas).")  # fmt: skip
+
+
 def _concerns(p: Any, member: str, contracts: Mapping[str, str]) -> list[str]:
     """What the proposal's calls would do to `member`: ["suspend you"], ["slash 20 % of your points"], []."""
     roles = {address.lower(): role for role, address in contracts.items()}
@@ -103,11 +136,13 @@ def reminders(
     units: Callable[[str], tuple[str, int | None]] = _units,
     name: Callable[[str], str] = short,
     date: Callable[[int], str] = when,
+    arrival: Callable[[str, int], str] | None = None,
 ) -> list[Reminder]:
     """Everything that waits for `member` (checksummed) at chain time `now`: work to review (soonest
     deadline first), own work, what to finalize, pay, then proposals. `units` gives a token's symbol
     and decimals (as its contract states them: `chain/tokens.py`; None: unknown), `name` and `date` say
-    an address and a time for the reader (the CLI: local key names, local time)."""
+    an address and a time for the reader (the CLI: local key names, local time); `arrival` says
+    when a pay of (token, base units) will arrive and how to have it now (`pay_arrival`)."""
     out: list[Reminder] = []
     record = model.members.get(member)
     active = bool(record and record.active)
@@ -148,9 +183,11 @@ def reminders(
         if wei:
             shown = token_amount(wei, *units(token))
             command = "starfish claim" if token == ETH else f"starfish claim --token {token}"
+            text = f"You may claim {shown}: `{command}`, or the page (through the relay: no ETH needed)."
+            if arrival is not None:
+                text = f"You may claim {shown}. {arrival(token, wei)}"
             out.append(Reminder(
-                f"pay:{token}:{wei}", "pay", member, f"{shown} to claim",
-                f"You may claim {shown}: `{command}`, or the page (through the relay: no ETH needed).",
+                f"pay:{token}:{wei}", "pay", member, f"{shown} to claim", text,
                 now, None, f"#/member/{member}", {"token": token, "wei": str(wei)},
             ))  # fmt: skip
     for pid, p in model.proposals.items():
