@@ -92,7 +92,8 @@ def pay_arrival(
     `relay` is the relay asked (None: none was); without a stated keeper, nothing is promised."""
     command = "starfish claim" + ("" if token == ETH else f" --token {token}")
     through = f"{command} --relay {relay}" if relay else command
-    above = keepers.get("claimAboveWei") if keepers else None
+    swept = keepers is not None and token in keepers.get("claimTokens", [token])  # a relay sweeps ETH only
+    above = keepers.get("claimAboveWei") if keepers and swept else None
     if relay is None or above is None:
         return (f"The relay at {relay} does not say that it claims pay for members: it waits until you claim "
                 f"it (`{through}`: the relay pays the gas, no ETH needed)." if relay else

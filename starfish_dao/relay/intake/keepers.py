@@ -10,6 +10,7 @@ import asyncio
 import threading
 from typing import TYPE_CHECKING, Any
 
+from starfish_dao.domain.model import ETH
 from starfish_dao.relay.edge.problems import Refusal
 
 if TYPE_CHECKING:
@@ -36,9 +37,21 @@ class Keepers:
     def stop(self) -> None:
         self._stop.set()
 
+    @property
+    def every(self) -> float:
+        """Seconds between two rounds."""
+        return max(1.0, self.settings.poll_interval * 5)
+
+    def stated(self) -> dict[str, Any]:
+        """What the keepers do, as /v1/info says it (`starfish todo` tells a member when pay arrives)."""
+        threshold = self.settings.keeper_claim_threshold_wei
+        above = None if threshold is None else str(threshold)
+        return {"finalize": self.settings.keeper_finalize, "claimAboveWei": above,
+                "claimTokens": [ETH] if threshold is not None else [], "everySeconds": self.every}  # fmt: skip
+
     def _keep(self) -> None:
-        """Finalizes contributions whose window closed; sweeps claims above the threshold."""
-        while not self._stop.wait(max(1.0, self.settings.poll_interval * 5)):
+        """Finalizes contributions whose window closed; sweeps ETH claims above the threshold."""
+        while not self._stop.wait(self.every):
             try:
                 now, state = self.relay.sf.now(), self.relay.state
                 with state.lock:
@@ -46,9 +59,8 @@ class Keepers:
                            if c.status == "pending" and c.deadline < now]  # fmt: skip
                     owed: list[tuple[str, str]] = []
                     threshold = self.settings.keeper_claim_threshold_wei
-                    if threshold is not None:
-                        owed = [(m, t) for m in state.model.accounts for t in state.model.all_tokens()
-                                if state.model.claimable(m, t) > threshold]  # fmt: skip
+                    if threshold is not None:  # in wei: ETH only (a token's base units are another measure)
+                        owed = [(m, ETH) for m in state.model.accounts if state.model.claimable(m, ETH) > threshold]
                 for cid in due if self.settings.keeper_finalize else []:
                     self._try({"action": "Finalize", "contribution": cid})
                 for member, token in owed:

@@ -44,6 +44,7 @@ def get_info(relay: RelayDep) -> dict[str, Any]:
             "documentCid": "0x" + doc.hex(),
             "revenueTokens": tokens,
         },
+        "keepers": relay.keepers.stated(),  # finalize, and ETH claims swept above claimAboveWei
         "indexedBlock": relay.state.block,
         "chainTime": relay.sf.now(),
         "healthy": relay.state.healthy and relay.submitter_healthy,

@@ -8,6 +8,7 @@ from pathlib import Path
 from eth_account import Account
 from fastapi.testclient import TestClient
 
+from starfish_dao.domain.model import ETH
 from starfish_dao.ipfs.local import LocalStore
 from starfish_dao.relay.app import create_app
 from starfish_dao.relay.service import Relay
@@ -46,7 +47,11 @@ def test_keepers_finalize_and_sweep_claims(dao: Dao, tmp_path: Path) -> None:
     sf.review(dao["ada"], cid_id, 3)
     sf.review(dao["bo"], cid_id, 3)
     dao.chain.increase_time(PARAMS.review_window + 1)
-    with TestClient(create_app(settings, service)):
+    with TestClient(create_app(settings, service)) as c:
+        # what the keepers do is stated, for `starfish todo` to tell a member when pay arrives: ETH only
+        # (the threshold is in wei; a token's base units are another measure)
+        stated = c.get("/v1/info").json()["keepers"]
+        assert stated == {"finalize": True, "claimAboveWei": str(10**15), "claimTokens": [ETH], "everySeconds": 1.0}
         _until(lambda: sf.contribution(cid_id)["status"] == "accepted")  # nobody called finalize
         sf.pay_eth(dao["zed"], 3 * ETHER)
         before = sf.w3.eth.get_balance(dao["dee"].address)
