@@ -18,6 +18,13 @@ from starfish_dao.relay.served.atom import atom_feed
 members = APIRouter(prefix="/v1/members", tags=["members"])
 
 
+def units_of(relay: Any) -> Any:
+    """A token's symbol and decimals as its contract states them (read once per token: chain/tokens.py)."""
+    from starfish_dao.chain.tokens import stated_units
+
+    return lambda token: stated_units(relay.sf.w3, token)
+
+
 def _member(m: Model, address: str, now: int) -> dict[str, Any]:
     record = m.members.get(address)
     return {
@@ -56,7 +63,7 @@ def member_todo(address: str, relay: RelayDep) -> dict[str, Any]:
     member = address_field(address, "address")
     now = relay.sf.now()
     with relay.state.lock:
-        items = reminders(relay.state.model, member, now, relay.sf.deployment.addresses)
+        items = reminders(relay.state.model, member, now, relay.sf.deployment.addresses, units_of(relay))
     return {"member": member, "chainTime": now, "items": [i.as_json() for i in items]}
 
 
@@ -70,7 +77,7 @@ def member_feed(address: str, request: Request, relay: RelayDep) -> Response:
     member = address_field(address, "address")
     now = relay.sf.now()
     with relay.state.lock:
-        items = reminders(relay.state.model, member, now, relay.sf.deployment.addresses)
+        items = reminders(relay.state.model, member, now, relay.sf.deployment.addresses, units_of(relay))
     seen = relay.reminders.first_seen(member, {i.id: now for i in items})
     base = (relay.settings.public_url or str(request.base_url)).rstrip("/")
     body = atom_feed(member, items, seen, now, base, relay.sf.deployment.chain_id)

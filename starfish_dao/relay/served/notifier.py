@@ -59,6 +59,12 @@ class Notifier:
         self._looked_at: tuple[int, float] = (-1, 0.0)  # (block, time.monotonic()) of the last look
         self._last_error: tuple[str, float] = ("", 0.0)
 
+    def _units(self, token: str) -> tuple[str, int | None]:
+        """A token's symbol and decimals as its contract states them (read once per token)."""
+        from starfish_dao.chain.tokens import stated_units
+
+        return stated_units(self.relay.sf.w3, token)
+
     def member_hooks(self) -> dict[str, Webhook]:
         """The members' own webhooks in force, each for its member only (`member-<address>`)."""
         from pydantic import SecretStr
@@ -117,7 +123,7 @@ class Notifier:
             for hook in hooks.values():
                 for member in hook.members or everyone:
                     if member not in items:
-                        found = reminders(model, member, now, self.relay.sf.deployment.addresses)
+                        found = reminders(model, member, now, self.relay.sf.deployment.addresses, self._units)
                         # "anyone may finalize #3" is not worth a message when this relay finalizes it
                         items[member] = [i for i in found if i.kind != "finalize" or not self.settings.keeper_finalize]
         for hook in hooks.values():
