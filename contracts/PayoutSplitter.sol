@@ -667,7 +667,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     ///      was never written while these points existed (its token was listed after the account last
     ///      moved), so it starts from zero; ETH's is settled at every touch (see `Account`).
     function _settled(address member, uint256 key, Account memory a) private view returns (uint256 owed) {
-        uint256 snapshot;
+        uint256 snapshot = 0; // stays 0 for a token position of another group (see above)
         if (key == 0) {
             if (a.ethOwed) owed = _positions[member][0].owed;
             if (a.credited == 0) return owed;
@@ -727,8 +727,8 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         Account memory a = _accounts[member];
         if (a.ethOwed) amount = _positions[member][0].owed;
         mapping(uint256 key => uint256 acc) storage snapshots = _snapshots[member];
-        uint256 accNow;
-        uint256 snapshot;
+        uint256 accNow = 0;
+        uint256 snapshot = 0;
         if (a.credited != 0) {
             accNow = _acc[a.era][0];
             snapshot = snapshots[0];
