@@ -6,7 +6,7 @@
 const ETH = "0x0000000000000000000000000000000000000000";
 const $ = (selector, root = document) => root.querySelector(selector);
 const state = { info: null, members: [], contributions: [], treasury: null, proposals: [], verification: null,
-                provider: null, account: null, chainOk: false };
+                provider: null, account: null, chainOk: false, titles: {} };
 
 // ------------------------------------------------------------------ data
 
@@ -332,6 +332,7 @@ async function forYou() {
     try { titles[i.data.contribution] = (await api(`/v1/contributions/${i.data.contribution}/content`)).title; } catch { /* untitled */ }
   }));
   const titled = (id) => (titles[id] ? ` “${esc(titles[id])}”` : "");
+  Object.assign(state.titles, titles);
   const now = chainNow();
   const at = (t) => new Date(t * 1000).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
   const until = (t) => (t ? ` — until ${at(t)} (${duration(t - now)} left)` : "");
@@ -685,6 +686,9 @@ const work = (id) => {
   return author ? `${possessive(nameOf(author))} contribution #${id}` : `contribution #${id}`;
 };
 
+// a contribution's title as the relay read it from its bytes (its first line), when known
+const titleOf = (id) => (state.titles[String(id)] ? ` “${state.titles[String(id)]}”` : "");
+
 function sentence(e) {
   const a = e.args || {}; const N = (x) => nameOf(x, true);
   switch (e.event) {
@@ -693,12 +697,12 @@ function sentence(e) {
     case "Suspended": return `${N(a.account)} was suspended`;
     case "Reinstated": return `${N(a.account)} was reinstated`;
     case "Committed": return "a contribution's commitment was posted (its content stays hidden until it is submitted)";
-    case "Submitted": (state.authors = state.authors || {})[String(a.id)] = a.author; return `${N(a.author)} submitted contribution #${a.id} (${minutesText(Number(a.effort))})`;
-    case "Reviewed": return `${N(a.reviewer)} rated ${work(a.id)} ${a.stars} star${Number(a.stars) === 1 ? "" : "s"}`;
+    case "Submitted": (state.authors = state.authors || {})[String(a.id)] = a.author; return `${N(a.author)} submitted contribution #${a.id}${titleOf(a.id)} (${minutesText(Number(a.effort))})`;
+    case "Reviewed": return `${N(a.reviewer)} rated ${work(a.id)}${titleOf(a.id)} ${a.stars} star${Number(a.stars) === 1 ? "" : "s"}`;
     case "Superseded": return `contribution #${a.id} was superseded by #${a.by}`;
     case "Finalized": return a.accepted
-      ? `${work(a.id)} was accepted at a median of ${a.median} stars: ${units(String(a.points), 18, 2)} points`
-      : `${work(a.id)} was not accepted (${a.reviewers} reviewers)`;
+      ? `${work(a.id)}${titleOf(a.id)} was accepted at a median of ${a.median} stars: ${units(String(a.points), 18, 2)} points`
+      : `${work(a.id)}${titleOf(a.id)} was not accepted (${a.reviewers} reviewers)`;
     case "PointsAwarded": return `${N(a.member)} earned ${units(String(a.points), 18, 2)} points for contribution #${a.contribution}`;
     case "Slashed": return `${N(a.member)} lost ${units(String(a.pointsCut), 18, 2)} points (${Number(a.bps) / 100} %)`;
     case "RevenueReceived": {
@@ -729,6 +733,7 @@ function sentence(e) {
 function listen() {
   const source = new EventSource("/v1/events?replay=20");
   let timer = null;
+  const waiters = {};  // contribution -> the activity lines waiting for its title
   const onEvent = (event) => {
     const e = JSON.parse(event.data);
     const li = document.createElement("li");
@@ -736,6 +741,18 @@ function listen() {
     li.dataset.event = e.event; li.dataset.block = e.block;
     if (e.timestamp) li.title = `${e.event}, block ${e.block}, ${new Date(e.timestamp * 1000).toLocaleString()}`;
     $("#activity").prepend(li);
+    // the work by what its bytes say it is: asked of the relay once per contribution, then the line is said again
+    const id = e.event === "Submitted" || e.event === "Reviewed" || e.event === "Finalized" ? String((e.args || {}).id) : null;
+    if (id && !(id in state.titles)) {
+      const waiting = (waiters[id] = waiters[id] || []);
+      waiting.push([li, e]);
+      if (waiting.length === 1) {  // one request per contribution; every line about it is said again
+        api(`/v1/contributions/${id}/content`).then((c) => {
+          state.titles[id] = c.title || "";
+          for (const [line, ev] of waiters[id]) line.textContent = sentence(ev);
+        }).catch(() => {}).finally(() => { delete waiters[id]; });
+      }
+    }
     clearTimeout(timer);
     // new data everywhere, but the Act page is never redrawn under a member filling in a form
     timer = setTimeout(async () => { await load(); if (redrawable()) render(); else refreshVotes(); }, 800);

@@ -46,6 +46,9 @@ def test_live_activity_says_what_happened_with_names(site: Site) -> None:  # noq
     dao, sf = site.dao, site.dao.sf
     site.connect(dao["ada"])
     _name(site, dao["bo"].address, "Bo")
+    # the work's file is on the relay's node: its lines name it by its first line, read from its bytes
+    upload = requests.post(f"{site.url}/v1/artifacts", files={"file": ("plan.txt", b"ada's floor plan")}, timeout=30)
+    assert upload.status_code == 201, upload.text
     number = sf.submit(dao["ada"], artifact_cid("ada's floor plan"), 90)
     sf.review(dao["bo"], number, 4)
     sf.pay_eth(dao["zed"], 3 * ETHER // 2)
@@ -53,8 +56,8 @@ def test_live_activity_says_what_happened_with_names(site: Site) -> None:  # noq
     text = _activity(
         site,
         "the members changed the charter's reviewWindow",
-        f"You submitted contribution #{number} (1 h 30 min)",
-        f"Bo rated your contribution #{number} 4 stars",
+        f"You submitted contribution #{number} “ada's floor plan” (1 h 30 min)",
+        f"Bo rated your contribution #{number} “ada's floor plan” 4 stars",
         "1.5 ETH received: 1.35 to members, 0.15 to the treasury",
     )
     for raw in ("Submitted", "Reviewed", "RevenueReceived", "at block"):
