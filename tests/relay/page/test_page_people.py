@@ -133,9 +133,10 @@ def test_nothing_is_clipped_on_a_phone_and_the_review_card_fits_a_desktop(site: 
     page.wait_for_selector("#main h2")
     site.connect(dao["ada"])
     page.wait_for_function("() => document.querySelectorAll('#activity li').length >= 12")
-    for route in ROUTES:
+    for route in (*ROUTES, f"contribution/{number}", f"member/{dao['ada'].address}"):  # and one of each kind
         site.open(route)
-        assert _clipped(page, 375) == [], f"#{route} at 375 px"
+        clipped = _clipped(page, 375)
+        assert clipped == [], f"#{route} at 375 px: {clipped}"
     site.open("members")
     assert page.evaluate("() => document.querySelector('#main .scroll').scrollWidth > 375")  # the hint is tested
     # the points chart's labels are readable: at least 12 px tall on a phone
