@@ -60,7 +60,7 @@ def test_a_chain_clock_that_keeps_moving_gets_a_refusal_for_every_action(
     checker = relay.relay.checkers[0]
     # both attempts find the chain's time past the one they simulated at (a fault anvil gives only by
     # racing evm_increaseTime against the check)
-    monkeypatch.setattr(checker, "_on_chain_batch", lambda items, at: None)
+    monkeypatch.setattr(checker, "_on_chain_batch", lambda items, at, reserved=0: None)
     items: list[Any] = [(object(), []), (object(), [])]
     answers = checker.on_chain_many(items)
     assert len(answers) == 2
