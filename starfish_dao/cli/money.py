@@ -146,9 +146,11 @@ def _relayed_claim(
     """What a relayed claim paid: the Claimed event of its mined receipt, else what the relay read
     from that receipt; None when neither can tell."""
     match = {"member": member, "token": token, **({"to": to} if to else {})}
-    found = relayed.mined_event(state, "splitter", "Claimed", rpc, deployments, **match)
-    if found is None and token == ETH and to in (None, member):  # the short event of an ETH claim paid to the member
+    found = None
+    if token == ETH and to in (None, member):  # the short event of an ETH claim paid to the member: its own
         found = relayed.mined_event(state, "splitter", "EthClaimed", rpc, deployments, member=member)
+    if found is None:  # (a payee re-entering with its own claimTo would add a Claimed of the same member)
+        found = relayed.mined_event(state, "splitter", "Claimed", rpc, deployments, **match)
     if found is not None:
         return int(found["amount"])
     result = state.get("result")
