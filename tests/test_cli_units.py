@@ -2,35 +2,16 @@
 their symbols, `node advance` in days and hours with the chain's new date, balances by key name,
 charter values with their units, one rounding rule for points and money; raw values stay in --json."""
 
+# ruff: noqa: F811 - `env` is the fixture of tests/test_cli_people.py, imported
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import ETHER, Dao
-
-STARFISH = [sys.executable, "-m", "starfish_dao.cli"]
-
-
-def _run(args: list[str], env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("STARFISH_")}
-    return subprocess.run([*STARFISH, *args], capture_output=True, text=True, env={**environment, **env},
-                          timeout=timeout)  # fmt: skip
-
-
-@pytest.fixture()
-def env(dao: Dao, tmp_path: Path) -> dict[str, str]:
-    manifests = tmp_path / "deployments"
-    dao.deployment.save(manifests)
-    return {"STARFISH_HOME": str(tmp_path / "home"), "STARFISH_RPC_URL": dao.chain.url,
-            "STARFISH_PRIVATE_KEY": dao["ada"].key.hex(), "DEPLOYMENTS": str(manifests)}  # fmt: skip
+from tests.test_cli_people import _run, env  # noqa: F401 - the same runner and fixture
 
 
 def _d(env: dict[str, str]) -> list[str]:

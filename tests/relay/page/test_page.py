@@ -145,8 +145,8 @@ class Site:
         name = route.split("/")[0]
         self.page.wait_for_function("(name) => document.querySelector('#main').dataset.route === name", arg=name)
 
-    def act(self, action: str, via: str = "relay", mined: int = 1, **fields: str) -> Any:
-        """Fills the action's form, submits it, and waits until `mined` steps are mined."""
+    def submit(self, action: str, via: str = "relay", **fields: str) -> Any:
+        """Opens the Act page, fills the action's form and submits it; answers the form."""
         self.open("act")
         form = self.page.locator(f"form[data-action={action}]:not([data-todo])")
         for name, value in fields.items():
@@ -160,6 +160,11 @@ class Site:
                 control.fill(value)
         form.locator(f"input[name=via][value={via}]").check()
         form.locator("button[type=submit]").click()
+        return form
+
+    def act(self, action: str, via: str = "relay", mined: int = 1, **fields: str) -> Any:
+        """Fills the action's form, submits it, and waits until `mined` steps are mined."""
+        form = self.submit(action, via, **fields)
         try:
             self.page.wait_for_function(
                 """([action, mined]) => { const p = document.querySelector(`form[data-action=${action}]:not([data-todo]) .progress`);

@@ -164,11 +164,7 @@ def test_nothing_is_clipped_on_a_phone_and_the_review_card_fits_a_desktop(site: 
     # and a refusal's words wrap inside it too (a raw error's 80-character token once overflowed it)
     site.connect(dao["eli"])  # no standing to review
     for attempt in range(3):  # the Act page may be redrawn with new data between the fill and the click
-        site.open("act")
-        form = page.locator("form[data-action=review]:not([data-todo])")
-        form.locator("[name=contribution]").fill(str(number))
-        form.locator("input[name=via][value=relay]").check()
-        form.locator("button[type=submit]").click()
+        form = site.submit("review", contribution=str(number))
         try:
             page.wait_for_selector("form[data-action=review]:not([data-todo]) .progress .failed", timeout=20_000)
             break

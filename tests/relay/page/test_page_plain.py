@@ -20,18 +20,7 @@ from tests.relay.page.test_page import Site, browser, site  # noqa: F401 - fixtu
 
 def _fails(site: Site, action: str, via: str = "relay", **fields: str) -> str:  # noqa: F811
     """Submits the action's form and answers its progress text once it failed."""
-    site.open("act")
-    form = site.page.locator(f"form[data-action={action}]:not([data-todo])")
-    for name, value in fields.items():
-        control = form.locator(f"[name={name}]")
-        if control.evaluate("(el) => el.tagName") == "SELECT":
-            control.select_option(value)
-        elif control.get_attribute("type") == "file":
-            control.set_input_files(value)
-        else:
-            control.fill(value)
-    form.locator(f"input[name=via][value={via}]").check()
-    form.locator("button[type=submit]").click()
+    form = site.submit(action, via, **fields)
     try:
         site.page.wait_for_selector(f"form[data-action={action}]:not([data-todo]) .progress .failed", timeout=60_000)
     except playwright_sync.TimeoutError:
