@@ -114,7 +114,7 @@ class Relay(Intake):
         self._warn_if_unfunded()
         self.checkers = [Checker(self.sf, self.account.address, self.settings.simulate_ahead) for _ in range(2)]
         self.checks = Batcher([functools.partial(self._check_and_store, c) for c in self.checkers], "chain-checks",
-                              limit=256)  # fmt: skip
+                              limit=256, gather=self.settings.check_gather)  # fmt: skip
         url = getattr(self.sf.w3.provider, "endpoint_uri", None)
         if self.settings.verifier_process and url:
             self.state.remote = VerifierProcess(

@@ -130,7 +130,8 @@ class Guard:
             if remaining <= 0:
                 raise BodyTooSlow(self.settings.body_timeout)
             try:
-                message = await asyncio.wait_for(receive(), remaining)
+                async with asyncio.timeout(remaining):  # a timer, not a task per message (wait_for)
+                    message = await receive()
             except TimeoutError:
                 raise BodyTooSlow(self.settings.body_timeout) from None
             if message["type"] == "http.request":

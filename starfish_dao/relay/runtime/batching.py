@@ -14,6 +14,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -40,9 +41,11 @@ class Batcher(Generic[T, R]):
     (`drain`) or told that the relay is stopping; later submissions are refused."""
 
     def __init__(self, workers: list[Callable[[list[T]], list[R]]], name: str, limit: int = 100_000,
-                 drain: bool = False) -> None:  # fmt: skip
+                 drain: bool = False, gather: float = 0.0) -> None:  # fmt: skip
         self.limit = limit
         self.drain = drain
+        self.gather = gather
+        self._gathering = False
         self.batches = 0
         self.items = 0
         self._waiting: list[tuple[T, concurrent.futures.Future[R] | asyncio.Future[R]]] = []
@@ -82,14 +85,17 @@ class Batcher(Generic[T, R]):
     def _run(self, work: Callable[[list[T]], list[R]]) -> None:
         while True:
             with self._cv:
-                while not self._waiting and not self._stop:
+                while (not self._waiting or self._gathering) and not self._stop:
                     self._cv.wait()
+                if self.gather > 0:
+                    self._collect()
                 if self._stop and not (self.drain and self._waiting):
                     stopping = RuntimeError("the relay is stopping")
                     self._answer(self._waiting, [None] * len(self._waiting), stopping)
                     self._waiting = []
                     return
                 batch, self._waiting = self._waiting[: self.limit], self._waiting[self.limit :]
+                self._cv.notify()  # another worker may gather what comes next
             try:
                 results = work([item for item, _ in batch])
                 if len(results) != len(batch):  # a worker's bug must not silence its waiters
@@ -100,6 +106,22 @@ class Batcher(Generic[T, R]):
             self.batches += 1
             self.items += len(batch)
             self._answer(batch, results, None)
+
+    def _collect(self) -> None:
+        """Under the lock, with items waiting: wait up to `gather` seconds for more (a full batch or
+        a stop ends it sooner), one worker at a time, so that at a modest rate one chain check and
+        one fsync serve several actions instead of one each. The other workers wait meanwhile; they
+        take the next batch while this one is handled."""
+        self._gathering = True
+        deadline = time.monotonic() + self.gather
+        try:
+            while len(self._waiting) < self.limit and not self._stop:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cv.wait(remaining)
+        finally:
+            self._gathering = False
 
     @staticmethod
     def _answer(batch: list[tuple[T, Any]], results: list[Any], exc: BaseException | None) -> None:

@@ -123,3 +123,42 @@ def test_awaited_items_get_their_results_errors_and_a_waiter_that_gave_up_harms_
         assert all(t.is_alive() for t in batcher._threads)
     finally:
         batcher.stop()
+
+
+def test_items_arriving_within_the_gather_window_share_one_batch_and_a_full_batch_goes_at_once() -> None:
+    """At a modest rate each action once had a chain check and an fsync of its own: a worker now
+    waits up to `gather` seconds for more (two workers: the other waits meanwhile)."""
+    import time
+
+    sizes: list[int] = []
+
+    def work(items: list[int]) -> list[int]:
+        sizes.append(len(items))
+        return items
+
+    gathering: Batcher[int, int] = Batcher([work, work], "test", limit=3, gather=0.5)
+    try:
+        futures = []
+        for i in range(3):  # one every 20 ms: without a window, three batches of one
+            futures.append(gathering.submit(i))
+            time.sleep(0.02)
+        started = time.monotonic()
+        assert [f.result(timeout=5) for f in futures] == [0, 1, 2]
+        assert time.monotonic() - started < 0.4  # full (the limit): sent before the window ends
+        assert sizes == [3]
+        late = gathering.submit(9)
+        assert late.result(timeout=5) == 9  # alone: answered when the window ends, not never
+        assert sizes == [3, 1]
+    finally:
+        gathering.stop()
+    sizes.clear()
+    plain: Batcher[int, int] = Batcher([work, work], "test", limit=3)
+    try:
+        futures = []
+        for i in range(3):
+            futures.append(plain.submit(i))
+            time.sleep(0.02)
+        assert [f.result(timeout=5) for f in futures] == [0, 1, 2]
+        assert sizes == [1, 1, 1]  # the same arrivals, no window: one batch each
+    finally:
+        plain.stop()
