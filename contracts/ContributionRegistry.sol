@@ -31,10 +31,13 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     bytes32 public constant SUBMIT_TYPEHASH = keccak256(
         "Submit(address author,bytes cid,bytes32 contentHash,uint32 effort,bytes32 salt,uint256 nonce,uint256 deadline)"
     );
-    // keccak256("Review(address reviewer,uint256 contribution,uint8 stars,bytes commentCid,uint256 nonce,uint256 deadline)")
-    bytes32 public constant REVIEW_TYPEHASH = keccak256(
-        "Review(address reviewer,uint256 contribution,uint8 stars,bytes commentCid,uint256 nonce,uint256 deadline)"
+    // keccak256("SealedReview(address reviewer,uint256 contribution,bytes32 sealed,uint256 nonce,uint256 deadline)")
+    bytes32 public constant SEALED_REVIEW_TYPEHASH = keccak256(
+        "SealedReview(address reviewer,uint256 contribution,bytes32 sealed,uint256 nonce,uint256 deadline)"
     );
+    /// @inheritdoc IContributionRegistry
+    /// @dev Long enough for a member who is away for a weekend to open the page or the CLI once.
+    uint256 public constant RATING_REVEAL_WINDOW = 3 days;
     /// @inheritdoc IContributionRegistry
     /// @dev Not longer than the shortest review window, so that a contribution superseded by an
     ///      earlier commitment is always still pending when the earlier commitment is revealed.
@@ -68,6 +71,12 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     mapping(address reviewer => mapping(uint256 word => uint256 bits)) private _reviewed;
     mapping(address author => mapping(uint256 epoch => uint256 minutes_)) private _epochEffort;
     mapping(address reviewer => mapping(uint256 epoch => uint256 starMinutes)) private _budgetSpent;
+    /// @dev a sealed rating: keccak256(abi.encode(reviewer, id, stars, keccak256(commentCid), salt))
+    mapping(uint256 id => mapping(address reviewer => bytes32 sealed_)) private _sealed;
+    /// @dev sealed ratings not (yet) revealed, by reviewer and the epoch of the contributions they
+    ///      rate (named by `epochSnapshot`, the second before that epoch began): what a reviewer's pay
+    ///      for the epoch is forfeit by
+    mapping(address reviewer => mapping(uint256 epochKey => uint256 count)) private _unrevealed;
     uint256 private _count;
     uint64 private _commitCount;
 
@@ -112,24 +121,29 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     }
 
     /// @inheritdoc IContributionRegistry
-    function review(uint256 id, uint8 stars, bytes calldata commentCid) external {
-        _review(msg.sender, id, stars, commentCid);
+    function sealReview(uint256 id, bytes32 sealed_) external {
+        _seal(msg.sender, id, sealed_);
     }
 
     /// @inheritdoc IContributionRegistry
-    function reviewBySig(
+    function sealReviewBySig(
         address reviewer,
         uint256 id,
-        uint8 stars,
-        bytes calldata commentCid,
+        bytes32 sealed_,
         uint256 nonce,
         uint256 deadline,
         bytes calldata signature
     ) external {
-        bytes32 structHash =
-            keccak256(abi.encode(REVIEW_TYPEHASH, reviewer, id, stars, keccak256(commentCid), nonce, deadline));
+        bytes32 structHash = keccak256(abi.encode(SEALED_REVIEW_TYPEHASH, reviewer, id, sealed_, nonce, deadline));
         _verifySigned(reviewer, structHash, nonce, deadline, signature);
-        _review(reviewer, id, stars, commentCid);
+        _seal(reviewer, id, sealed_);
+    }
+
+    /// @inheritdoc IContributionRegistry
+    function revealReview(uint256 id, address reviewer, uint8 stars, bytes calldata commentCid, bytes32 salt)
+        external
+    {
+        _reveal(reviewer, id, stars, commentCid, salt);
     }
 
     /// @inheritdoc IContributionRegistry
@@ -139,6 +153,10 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         if (c.status != uint8(Status.Pending)) revert RegistryNotPending(id, Status(c.status));
         if (block.timestamp <= c.reviewDeadline) revert RegistryReviewWindowOpen(id, c.reviewDeadline);
         (uint256[6] memory weights, uint256 reviewers) = _tallies[id].buckets();
+        // every sealed rating revealed, or the reveal window over (an unrevealed one counts as none)
+        if (reviewers < c.sealedReviews && block.timestamp <= c.reviewDeadline + RATING_REVEAL_WINDOW) {
+            revert RegistryRevealsPending(id, c.sealedReviews - reviewers, c.reviewDeadline + RATING_REVEAL_WINDOW);
+        }
         uint256 weight = weights.total();
         accepted = weight != 0 && reviewers >= c.minReviewers && weight >= c.quorumWeight;
         uint256 median = 0; // a rejected contribution reports median 0
@@ -208,6 +226,16 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     }
 
     /// @inheritdoc IContributionRegistry
+    function sealedRating(uint256 id, address reviewer) external view returns (bytes32) {
+        return _sealed[id][reviewer];
+    }
+
+    /// @inheritdoc IContributionRegistry
+    function unrevealed(address reviewer, uint256 epochKey) external view returns (uint256) {
+        return _unrevealed[reviewer][epochKey];
+    }
+
+    /// @inheritdoc IContributionRegistry
     function budgetSpent(address reviewer, uint256 epoch) external view returns (uint256) {
         return _budgetSpent[reviewer][epoch];
     }
@@ -274,7 +302,8 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
             uint40(epochSnapshot),
             p.minReviewers,
             uint8(Status.Pending),
-            uint128(quorumWeight)
+            uint128(quorumWeight),
+            0
         );
     }
 
@@ -321,21 +350,51 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         return keccak256(abi.encodePacked("starfish.cid", cid));
     }
 
-    function _review(address reviewer, uint256 id, uint8 stars, bytes calldata commentCid) private {
-        if (stars > 5) revert RegistryInvalidStars(stars);
-        if (commentCid.length > _MAX_CID_LENGTH) revert RegistryInvalidCid(commentCid.length);
+    /// @dev A sealed rating: while the window is open, from a member with standing who is not the
+    ///      author, once per contribution. Nothing about the rating is public until it is revealed.
+    function _seal(address reviewer, uint256 id, bytes32 sealed_) private {
         Contribution storage c = _contributions[id];
         address author = c.author;
         if (author == address(0)) revert RegistryUnknownContribution(id);
         if (c.status != uint8(Status.Pending)) revert RegistryNotPending(id, Status(c.status));
         if (block.timestamp > c.reviewDeadline) revert RegistryReviewWindowClosed(id, c.reviewDeadline);
         if (reviewer == author) revert RegistrySelfReview(reviewer, id);
+        if (sealed_ == 0) revert RegistryNotSealed(id, reviewer);
         uint256 bit = uint256(1) << (id & 0xff);
         uint256 bits = _reviewed[reviewer][id >> 8];
         if (bits & bit != 0) revert RegistryAlreadyReviewed(reviewer, id);
         if (!_membership.isActive(reviewer)) revert RegistryNotActiveMember(reviewer);
-        uint256 weight = _weigh(reviewer, c, uint256(c.effort) * stars);
+        _weigh(reviewer, c, 0); // standing enough to review; the budget is spent at the reveal
         _reviewed[reviewer][id >> 8] = bits | bit;
+        _sealed[id][reviewer] = sealed_;
+        c.sealedReviews += 1;
+        _unrevealed[reviewer][c.epochSnapshot] += 1;
+        emit ReviewSealed(id, reviewer, sealed_);
+    }
+
+    /// @dev Opens a sealed rating once the window has closed, within `RATING_REVEAL_WINDOW`: anyone
+    ///      holding the opening may send it (the reviewer's CLI, page or relay). The rating then
+    ///      counts as a review did: its weight, its budget, the tally.
+    function _reveal(address reviewer, uint256 id, uint8 stars, bytes calldata commentCid, bytes32 salt) private {
+        Contribution storage c = _contributions[id];
+        if (c.author == address(0)) revert RegistryUnknownContribution(id);
+        if (c.status != uint8(Status.Pending)) revert RegistryNotPending(id, Status(c.status));
+        uint256 deadline = c.reviewDeadline;
+        if (block.timestamp <= deadline) revert RegistryReviewWindowOpen(id, deadline);
+        if (block.timestamp > deadline + RATING_REVEAL_WINDOW) {
+            revert RegistryRevealWindowClosed(id, deadline + RATING_REVEAL_WINDOW);
+        }
+        if (stars > 5) revert RegistryInvalidStars(stars);
+        if (commentCid.length > _MAX_CID_LENGTH) revert RegistryInvalidCid(commentCid.length);
+        bytes32 sealed_ = _sealed[id][reviewer];
+        if (sealed_ == 0) revert RegistryNotSealed(id, reviewer);
+        if (sealed_ != keccak256(abi.encode(reviewer, id, stars, keccak256(commentCid), salt))) {
+            revert RegistryWrongOpening(id, reviewer);
+        }
+        if (!_membership.isActive(reviewer)) revert RegistryNotActiveMember(reviewer);
+        delete _sealed[id][reviewer];
+        _unrevealed[reviewer][c.epochSnapshot] -= 1;
+        uint256 weight = _weigh(reviewer, c, uint256(c.effort) * stars);
         _tallies[id].add(stars, weight);
         emit Reviewed(id, reviewer, stars, weight, commentCid);
     }

@@ -32,6 +32,9 @@ BPS = 10_000
 POINT = 10**18
 POINTS_PER_MINUTE = 10**18
 REVEAL_WINDOW = 24 * 3600
+RATING_REVEAL_WINDOW = (
+    3 * 24 * 3600
+)  # `ContributionRegistry.RATING_REVEAL_WINDOW`: sealed ratings open after the window, this long
 TIMELOCK_DELAY_BOUNDS = (3600, 30 * 24 * 3600)  # `StarfishTimelock.MIN_DELAY_FLOOR` and `MIN_DELAY_CEILING`
 PROPOSAL_THRESHOLD_SHARE_BPS = 100  # `StarfishGovernor`: a share of all standing is always enough to propose
 UINT128_MAX = 2**128 - 1
@@ -122,6 +125,8 @@ class Contribution:
     min_reviewers: int = 0
     weights: list[int] = field(default_factory=lambda: [0] * 6)
     reviews: list[tuple[str, int, int, bytes]] = field(default_factory=list)  # reviewer, stars, weight, comment
+    sealed: dict[str, bytes] = field(default_factory=dict)  # reviewer -> sealed rating not yet revealed
+    sealed_count: int = 0  # sealed ratings ever (revealed or not)
     status: str = PENDING
     median: int = 0
     points: int = 0
@@ -213,6 +218,9 @@ class Model:
         self.artifacts: dict[bytes, tuple[int, int]] = {}  # content hash -> (contribution id, commit seq)
         self.epoch_effort: dict[tuple[str, int], int] = defaultdict(int)
         self.budget_spent: dict[tuple[str, int], int] = defaultdict(int)  # (reviewer, epoch) -> star-minutes
+        self.unrevealed: dict[tuple[str, int], int] = defaultdict(
+            int
+        )  # (reviewer, epoch snapshot) -> sealed, unrevealed
         # splitter
         self.first_era: int | None = None
         self.accounts: dict[str, tuple[int, int]] = {}  # member -> (credited, group era)
@@ -440,9 +448,25 @@ class Model:
         )
         self.commits.pop(self._commitment_of_seq.pop(seq, b""), None)
 
+    def _on_review_sealed(self, a: dict[str, Any]) -> None:
+        c = self.contributions[int(a["id"])]
+        reviewer = a["reviewer"]
+        self._check(f"{reviewer} sealed #{c.id} inside its window", int(self.now <= c.deadline), 1)
+        self._check(
+            f"{reviewer} sealed #{c.id} once", int(reviewer in c.sealed or any(r == reviewer for r, *_ in c.reviews)), 0
+        )
+        c.sealed[reviewer] = bytes(a["sealed_"])
+        c.sealed_count += 1
+        self.unrevealed[(reviewer, c.epoch_snapshot)] += 1
+
     def _on_reviewed(self, a: dict[str, Any]) -> None:
         c = self.contributions[int(a["id"])]
         stars, reviewer = int(a["stars"]), a["reviewer"]
+        self._check(f"{reviewer}'s rating of #{c.id} was sealed", int(reviewer in c.sealed), 1)
+        self._check(f"{reviewer}'s rating of #{c.id} revealed after its window",
+                    int(c.deadline < self.now <= c.deadline + RATING_REVEAL_WINDOW), 1)  # fmt: skip
+        c.sealed.pop(reviewer, None)
+        self.unrevealed[(reviewer, c.epoch_snapshot)] -= 1
         weight = self.review_weight(reviewer, c)
         self._check(f"weight of {reviewer}'s review of #{c.id}", int(a["weight"]), weight)
         c.weights[stars] += weight
@@ -454,6 +478,8 @@ class Model:
         c = self.contributions[int(a["id"])]
         weight = c.weight
         reviewers = len(c.reviews)
+        self._check(f"contribution {c.id} finalized with every sealed rating revealed or their window over",
+                    int(reviewers == c.sealed_count or self.now > c.deadline + RATING_REVEAL_WINDOW), 1)  # fmt: skip
         accepted = weight != 0 and reviewers >= c.min_reviewers and weight >= c.quorum_weight
         median = weighted_median(c.weights) if accepted else 0
         points = points_for(c.effort, median) if accepted else 0
@@ -780,6 +806,7 @@ class Model:
         "registry.Committed": _on_committed,
         "registry.Superseded": _on_superseded,
         "registry.Submitted": _on_submitted,
+        "registry.ReviewSealed": _on_review_sealed,
         "registry.Reviewed": _on_reviewed,
         "registry.Finalized": _on_finalized,
         "splitter.PointsAwarded": _on_points_awarded,

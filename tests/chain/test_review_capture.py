@@ -57,6 +57,8 @@ def test_a_ring_cannot_compound_within_an_epoch(dao: Dao) -> None:
     assert sf.charter.functions.currentEpoch().call() == epoch + 1
     third = sf.submit(sybils[1], artifact_cid("sybil 3"), 10)
     sf.review(sybils[0], third, 5)  # ... and do from the next
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    assert sf.reveal_due(dao["zed"], third) == 1
     assert sf.registry.functions.tally(third).call()[5] == 100 * POINT
     _all_equal(dao)
 
@@ -69,6 +71,8 @@ def test_a_slash_bites_at_once(dao: Dao) -> None:
     dao.chain.increase_time(1)
     cid_id = sf.submit(dao["dee"], artifact_cid("after the slash"), 6)
     sf.review(dao["bo"], cid_id, 1)
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    assert sf.reveal_due(dao["zed"], cid_id) == 1
     assert sf.registry.functions.tally(cid_id).call()[1] == 60 * POINT
     _all_equal(dao)
 
@@ -86,6 +90,7 @@ def test_finalizing_late_gains_nothing(dao: Dao) -> None:
         sf.review(dao["ada"], cid_id, 3)
         sf.review(dao["bo"], cid_id, 3)
     dao.chain.increase_time(PARAMS.review_window + 1)
+    assert sf.reveal_due(dao["zed"]) == 4  # the ratings open within days; finalize may come much later
     sf.finalize(dao["zed"], on_time)
     deadline = sf.contribution(late)["reviewDeadline"]
     dao.chain.increase_time(3 * PARAMS.half_life * PARAMS.epoch_length)  # three halvings later
@@ -108,6 +113,7 @@ def test_the_second_of_finalize_does_not_matter(dao: Dao) -> None:
         sf.review(dao["bo"], cid_id, 3)
         ids.append(cid_id)
     dao.chain.increase_time(PARAMS.review_window + 1)
+    assert sf.reveal_due(dao["zed"]) == 4
     # to 3 s before the next halving
     clock = sf.charter.functions.currentClock().call()
     halvings = sf.charter.functions.currentHalvings().call()
@@ -176,10 +182,12 @@ def test_an_author_cannot_discard_their_own_reviews(dao: Dao) -> None:
     dao.chain.increase_time(1)
     sf.commit_once(dao["dee"], commitment(dao["dee"].address, digest, late))
     held = sf.reveal(dao["dee"], cid, digest, 60, late)
-    sf.review(dao["ada"], held, 1)
+    sf.review(dao["ada"], held, 1)  # sealed: the author cannot see it, but may fear it
     with reverts("RegistrySelfSupersede", author=dao["dee"].address, id=held):
         sf.reveal(dao["dee"], cid, digest, 60, early)
     assert sf.contribution(held)["status"] == "pending"
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    assert sf.reveal_due(dao["zed"], held) == 1
     assert sf.registry.functions.tally(held).call()[1] == 600 * POINT
     _all_equal(dao)
 
