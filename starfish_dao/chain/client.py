@@ -17,7 +17,7 @@ from web3.logs import DISCARD
 from starfish_dao.chain import artifacts
 from starfish_dao.chain.deployment import Deployment, roles_of
 from starfish_dao.chain.logs import fetch_logs
-from starfish_dao.chain.openings import Opening, Openings, salt_for, sealed
+from starfish_dao.chain.openings import Opening, Openings, openings_for, salt_for, sealed
 from starfish_dao.chain.rpc import RawRpc
 from starfish_dao.chain.tx import send
 from starfish_dao.domain import typed_data as td
@@ -158,10 +158,7 @@ class Starfish:
     def openings(self) -> Openings:
         """The sealed ratings this client made and has not revealed (kept under the data directory)."""
         if self._openings is None:
-            from starfish_dao.config import home
-
-            name = f"{self.deployment.chain_id}-{self.registry.address.lower()}.json"
-            self._openings = Openings(home() / "openings" / name)
+            self._openings = openings_for(self.deployment.chain_id, self.registry.address)
         return self._openings
 
     def review(self, account: LocalAccount, contribution: int, stars: int, comment_cid: bytes = b"") -> Any:

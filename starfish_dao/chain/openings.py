@@ -16,8 +16,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from eth_abi import encode
-from eth_utils import keccak
+from eth_abi.abi import encode
+from eth_utils.crypto import keccak
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,13 @@ def salt_for(private_key: bytes, registry: str, contribution: int) -> bytes:
     return keccak(
         b"starfish.sealed-rating" + private_key + bytes.fromhex(registry[2:]) + contribution.to_bytes(32, "big")
     )
+
+
+def openings_for(chain_id: int, registry: str) -> Openings:
+    """The openings this machine holds for the registry at `registry` on chain `chain_id`."""
+    from starfish_dao.config import home
+
+    return Openings(home() / "openings" / f"{chain_id}-{registry.lower()}.json")
 
 
 class Openings:
