@@ -45,6 +45,8 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     uint256 private constant _MAX_CID_LENGTH = 128;
     uint256 private constant _BPS = 10_000;
     uint256 private constant _POINT = 1e18;
+    uint256 private constant _WEIGHT_BITS = 112;
+    uint256 private constant _WEIGHT_MASK = (uint256(1) << _WEIGHT_BITS) - 1;
 
     /// @dev When a commitment was posted and its place in the order of all commitments.
     struct Commit {
@@ -71,12 +73,11 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     mapping(address reviewer => mapping(uint256 word => uint256 bits)) private _reviewed;
     mapping(address author => mapping(uint256 epoch => uint256 minutes_)) private _epochEffort;
     mapping(address reviewer => mapping(uint256 epoch => uint256 starMinutes)) private _budgetSpent;
-    /// @dev a sealed rating: keccak256(abi.encode(reviewer, id, stars, keccak256(commentCid), salt))
-    mapping(uint256 id => mapping(address reviewer => bytes32 sealed_)) private _sealed;
-    /// @dev sealed ratings not (yet) revealed, by reviewer and the epoch of the contributions they
-    ///      rate (named by `epochSnapshot`, the second before that epoch began): what a reviewer's pay
-    ///      for the epoch is forfeit by
-    mapping(address reviewer => mapping(uint256 epochKey => uint256 count)) private _unrevealed;
+    /// @dev a sealed rating, one word: the top 144 bits of
+    ///      keccak256(abi.encode(reviewer, id, stars, keccak256(commentCid), salt)), and in the low 112
+    ///      bits the review's weight, fixed when it was sealed (a reveal needs no second look at the
+    ///      reviewer's standing). Opening it with other stars needs a 144-bit collision (2^72 hashes).
+    mapping(uint256 id => mapping(address reviewer => uint256 word)) private _sealed;
     uint256 private _count;
     uint64 private _commitCount;
 
@@ -227,12 +228,7 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
 
     /// @inheritdoc IContributionRegistry
     function sealedRating(uint256 id, address reviewer) external view returns (bytes32) {
-        return _sealed[id][reviewer];
-    }
-
-    /// @inheritdoc IContributionRegistry
-    function unrevealed(address reviewer, uint256 epochKey) external view returns (uint256) {
-        return _unrevealed[reviewer][epochKey];
+        return bytes32(_sealed[id][reviewer]);
     }
 
     /// @inheritdoc IContributionRegistry
@@ -364,11 +360,14 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         uint256 bits = _reviewed[reviewer][id >> 8];
         if (bits & bit != 0) revert RegistryAlreadyReviewed(reviewer, id);
         if (!_membership.isActive(reviewer)) revert RegistryNotActiveMember(reviewer);
-        _weigh(reviewer, c, 0); // standing enough to review; the budget is spent at the reveal
+        // the weight is fixed now; whether it reaches the charter's minimum, and the budget, at the reveal
+        uint256 weight = _splitter.reviewStanding(reviewer, c.epochSnapshot, c.snapshot);
+        if (weight == 0) revert RegistryInsufficientStanding(reviewer, 0, 1);
+        // no community holds 2^112 / 1e18 (5e15) points; clamp rather than wrap if one ever did
+        if (weight > _WEIGHT_MASK) weight = _WEIGHT_MASK;
         _reviewed[reviewer][id >> 8] = bits | bit;
-        _sealed[id][reviewer] = sealed_;
+        _sealed[id][reviewer] = (uint256(sealed_) >> _WEIGHT_BITS) << _WEIGHT_BITS | weight;
         c.sealedReviews += 1;
-        _unrevealed[reviewer][c.epochSnapshot] += 1;
         emit ReviewSealed(id, reviewer, sealed_);
     }
 
@@ -386,31 +385,27 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         }
         if (stars > 5) revert RegistryInvalidStars(stars);
         if (commentCid.length > _MAX_CID_LENGTH) revert RegistryInvalidCid(commentCid.length);
-        bytes32 sealed_ = _sealed[id][reviewer];
-        if (sealed_ == 0) revert RegistryNotSealed(id, reviewer);
-        if (sealed_ != keccak256(abi.encode(reviewer, id, stars, keccak256(commentCid), salt))) {
-            revert RegistryWrongOpening(id, reviewer);
-        }
-        if (!_membership.isActive(reviewer)) revert RegistryNotActiveMember(reviewer);
+        uint256 word = _sealed[id][reviewer];
+        if (word == 0) revert RegistryNotSealed(id, reviewer);
+        bytes32 opened = keccak256(abi.encode(reviewer, id, stars, keccak256(commentCid), salt));
+        if (word >> _WEIGHT_BITS != uint256(opened) >> _WEIGHT_BITS) revert RegistryWrongOpening(id, reviewer);
+        // a rating sealed by a member counts though they left or were suspended since: it was made
+        // while they stood, and weighs what they held before the work was submitted
         delete _sealed[id][reviewer];
-        _unrevealed[reviewer][c.epochSnapshot] -= 1;
-        uint256 weight = _weigh(reviewer, c, uint256(c.effort) * stars);
+        uint256 weight = word & _WEIGHT_MASK;
+        _judge(reviewer, c, weight, uint256(c.effort) * stars);
         _tallies[id].add(stars, weight);
         emit Reviewed(id, reviewer, stars, weight, commentCid);
     }
 
-    /// @dev The reviewer's standing for contribution `c` (their review's weight: the lesser of their
-    ///      points at its two snapshots), after checking it may review at all and spending
-    ///      `starMinutes` of its budget. The standing needed is `minReviewerStanding`, or the
-    ///      contribution's quorum weight if that is less: a community whose points have decayed for
-    ///      years below the setting can still judge work. Never 0: an address without standing never
-    ///      reviews.
-    function _weigh(address reviewer, Contribution storage c, uint256 starMinutes) private returns (uint256 weight) {
-        weight = _splitter.reviewStanding(reviewer, c.epochSnapshot, c.snapshot);
+    /// @dev At a reveal: the weight fixed at the seal must reach `minReviewerStanding`, or the
+    ///      contribution's quorum weight if that is less (a community whose points have decayed for
+    ///      years below the setting can still judge work), and `starMinutes` come out of the budget.
+    function _judge(address reviewer, Contribution storage c, uint256 weight, uint256 starMinutes) private {
         (uint256 epoch, uint256 minStanding, uint256 budgetBps) = _charter.reviewRules();
         uint256 quorumWeight = c.quorumWeight;
         if (quorumWeight < minStanding) minStanding = quorumWeight;
-        if (weight == 0 || weight < minStanding) revert RegistryInsufficientStanding(reviewer, weight, minStanding);
+        if (weight < minStanding) revert RegistryInsufficientStanding(reviewer, weight, minStanding);
         if (starMinutes != 0) _spendBudget(reviewer, epoch, starMinutes, weight, budgetBps);
     }
 

@@ -179,9 +179,8 @@ interface IContributionRegistry {
     function epochEffort(address author, uint256 epoch) external view returns (uint256);
     /// @notice The sealed rating `reviewer` left on `id` and has not revealed (0 if none).
     function sealedRating(uint256 id, address reviewer) external view returns (bytes32);
-    /// @notice Sealed ratings `reviewer` has not revealed, of contributions submitted in the epoch
-    ///         that began the second after `epochKey` (a contribution's `epochSnapshot`).
-    function unrevealed(address reviewer, uint256 epochKey) external view returns (uint256);
+    /// @notice Whether `reviewer` sealed a rating of `id` that was never opened is
+    ///         `sealedRating(id, reviewer) != 0` once the reveal window is over.
     /// @notice Seconds after a review deadline within which sealed ratings may be revealed.
     function RATING_REVEAL_WINDOW() external view returns (uint256);
     /// @notice Star-minutes (effort times stars) `reviewer` has rated within `epoch`.

@@ -161,26 +161,30 @@ class Starfish:
             self._openings = openings_for(self.deployment.chain_id, self.registry.address)
         return self._openings
 
-    def review(self, account: LocalAccount, contribution: int, stars: int, comment_cid: bytes = b"") -> Any:
+    def review(self, account: LocalAccount, contribution: int, stars: int, comment_cid: bytes = b"",
+               text: bytes = b"") -> Any:  # fmt: skip
         """Seals a rating (the opening is kept by this client, `openings`); it counts once revealed,
-        after the window closes (`reveal_due`, which `finalize` runs first)."""
-        o = self.seal_opening(account, contribution, stars, comment_cid)
+        after the window closes (`reveal_due`, which `finalize` runs first). A comment is best
+        given as `text` with its CID (`cid_of(text)`): it is then pinned only when the rating opens."""
+        o = self.seal_opening(account, contribution, stars, comment_cid, text)
         seal = sealed(o.reviewer, o.contribution, o.stars, o.comment, o.salt)
         return self._send(account, self.registry.functions.sealReview(contribution, seal))
 
-    def seal_opening(self, account: LocalAccount, contribution: int, stars: int, comment_cid: bytes = b"") -> Opening:
-        """A rating's opening, held by this client (before anything is sent: a crash loses nothing)."""
+    def seal_opening(self, account: LocalAccount, contribution: int, stars: int, comment_cid: bytes = b"",
+                     text: bytes = b"") -> Opening:  # fmt: skip
+        """A rating's opening, held by this client (before anything is sent: a crash loses nothing).
+        `text`: the comment whose CID is `comment_cid`, to be pinned when the rating is opened."""
         if not 0 <= stars <= 5:
             raise ValueError(f"stars must be 0-5 (got {stars})")
         salt = salt_for(bytes(account.key), self.registry.address, contribution)
-        opening = Opening(contribution, account.address, stars, comment_cid, salt)
+        opening = Opening(contribution, account.address, stars, comment_cid, salt, text)
         self.openings.hold(opening)
         return opening
 
     def sign_review(self, account: LocalAccount, contribution: int, stars: int, comment_cid: bytes = b"",
-                    ttl: int = SIGNATURE_TTL) -> SignedAction:  # fmt: skip
+                    text: bytes = b"", ttl: int = SIGNATURE_TTL) -> SignedAction:  # fmt: skip
         """A signed SealedReview for a relay (the opening stays here, in `openings`)."""
-        o = self.seal_opening(account, contribution, stars, comment_cid)
+        o = self.seal_opening(account, contribution, stars, comment_cid, text)
         seal = sealed(o.reviewer, o.contribution, o.stars, o.comment, o.salt)
         return self.sign(account, "SealedReview", ttl=ttl, contribution=contribution, sealed="0x" + seal.hex())
 
@@ -193,7 +197,8 @@ class Starfish:
         self.openings.drop(opening.contribution, opening.reviewer)
         return receipt
 
-    def reveal_due(self, sender: LocalAccount, contribution: int | None = None) -> int:
+    def reveal_due(self, sender: LocalAccount, contribution: int | None = None,
+                   pin: Callable[[bytes], Any] | None = None) -> int:  # fmt: skip
         """Reveals every held opening whose window has closed (of `contribution`, or all): how many.
         One whose reveal window has passed, or that is no longer sealed on chain, is dropped; one the
         contract refuses (its budget already spent, say) is dropped and kept in `refused_reveals`."""
@@ -209,10 +214,17 @@ class Starfish:
             mine = sealed(opening.reviewer, opening.contribution, opening.stars, opening.comment, opening.salt)
             # not this rating's seal: revealed already, or an opening of another deployment at the
             # same address (a dev chain started again)
-            if status != 1 or now > deadline + window or still != mine:
+            # the registry keeps the seal's top 144 bits beside the weight (the low 112)
+            if (
+                status != 1
+                or now > deadline + window
+                or int.from_bytes(still, "big") >> 112 != int.from_bytes(mine, "big") >> 112
+            ):
                 self.openings.drop(opening.contribution, opening.reviewer)
                 continue
             try:
+                if opening.text and pin is not None:
+                    pin(opening.text)  # the comment is published as the rating opens, not before
                 self.reveal_review(sender, opening)
             except ContractRevert as exc:  # its budget spent by earlier reveals, the reviewer suspended...
                 self.openings.drop(opening.contribution, opening.reviewer)

@@ -25,8 +25,9 @@ class Opening:
     contribution: int
     reviewer: str
     stars: int
-    comment: bytes
+    comment: bytes  # the comment's CID (empty: none)
     salt: bytes
+    text: bytes = b""  # the comment itself, pinned when the rating is opened (it could say the rating)
 
 
 def sealed(reviewer: str, contribution: int, stars: int, comment: bytes, salt: bytes) -> bytes:
@@ -63,7 +64,7 @@ class Openings:
         if path is not None and path.exists():
             for key, o in json.loads(path.read_text()).items():
                 self._held[key] = Opening(o["contribution"], o["reviewer"], o["stars"], bytes.fromhex(o["comment"]),
-                                          bytes.fromhex(o["salt"]))  # fmt: skip
+                                          bytes.fromhex(o["salt"]), bytes.fromhex(o.get("text", "")))  # fmt: skip
 
     @staticmethod
     def _key(contribution: int, reviewer: str) -> str:
@@ -88,7 +89,8 @@ class Openings:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {k: {"contribution": o.contribution, "reviewer": o.reviewer, "stars": o.stars,
-                    "comment": o.comment.hex(), "salt": o.salt.hex()} for k, o in self._held.items()}  # fmt: skip
+                    "comment": o.comment.hex(), "salt": o.salt.hex(), "text": o.text.hex()}
+                for k, o in self._held.items()}  # fmt: skip
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".openings-")
         with os.fdopen(fd, "w") as f:
             json.dump(data, f)

@@ -182,21 +182,19 @@ def review(
     `starfish reveal` (or `todo`, or the page) opens it. It weighs your standing when the work was
     submitted (or as its epoch began, if less)."""
     from starfish_dao.chain.openings import Opening, openings_for, salt_for, sealed
-    from starfish_dao.ipfs import open_store
+    from starfish_dao.domain.unixfs import cid_of
 
     account = load_key(key_file)
     if relay:
         from starfish_dao.relay.client import RelayClient
 
-        comment_bytes = b""
-        if comment:
-            tmp = config.subdir("tmp") / "comment.txt"
-            tmp.write_text(comment)
-            comment_bytes = bytes.fromhex(RelayClient(relay[0]).upload(tmp)["cidHex"][2:])
+        # the comment's CID only: the comment is uploaded when the rating opens (it could say the stars)
+        text = comment.encode() if comment else b""
+        comment_bytes = cid_of(text).bytes if comment else b""
         info = RelayClient(relay[0]).info()
         registry = str(info["contracts"]["registry"])
         opening = Opening(contribution, account.address, stars, comment_bytes,
-                          salt_for(bytes(account.key), registry, contribution))  # fmt: skip
+                          salt_for(bytes(account.key), registry, contribution), text)  # fmt: skip
         openings_for(int(info["chainId"]), registry).hold(opening)  # kept before anything is sent
         seal = sealed(account.address, contribution, stars, comment_bytes, opening.salt)
         state = relayed.send(relay, account, "SealedReview", quiet=as_json, contribution=contribution,
@@ -212,13 +210,19 @@ def review(
     weight = 0
     if c["status"] == "pending":
         weight = sf.review_weight(account.address, c)
+        # the charter's minimum is checked when the rating opens: said now, before anything is sealed
+        needed = min(int(sf.charter.functions.reviewRules().call()[1]), int(c["quorumWeight"]))
+        if 0 < weight < needed:
+            fail(f"your standing on #{contribution} is {points(weight)} points, below the {points(needed)} a review "
+                 "needs (minReviewerStanding): the rating would be refused when it opens")  # fmt: skip
         if not as_json:
             share = weight / c["quorumWeight"] if c["quorumWeight"] else 0
             console.print(f"your weight on #{contribution}: {points(weight)} of standing "
                           f"({share:.0%} of the {amount(c['quorumWeight'])} it needs)")  # fmt: skip
         _warn_content(sf, contribution, as_json)
-    comment_cid = open_store().add_bytes(comment.encode()).bytes if comment else b""
-    sf.review(account, contribution, stars, comment_cid)
+    # the comment's CID, not the comment: it is pinned when the rating opens (it could say the stars)
+    comment_cid = cid_of(comment.encode()).bytes if comment else b""
+    sf.review(account, contribution, stars, comment_cid, comment.encode() if comment else b"")
     emit({"contribution": contribution, "stars": stars, "weight": weight}, as_json,
          lambda: _say_sealed(contribution, stars, int(c["reviewDeadline"])))  # fmt: skip
 
@@ -237,7 +241,13 @@ def _reveal_due(sf: Any, account: Any, as_json: bool) -> list[dict[str, Any]]:
     from starfish_dao.cli.errors import humanize
 
     opened = [o for o in sf.openings.of()]
-    count = sf.reveal_due(account)
+
+    def pin(text: bytes) -> None:
+        from starfish_dao.ipfs import open_store
+
+        open_store().add_bytes(text)
+
+    count = sf.reveal_due(account, pin=pin)
     still = {(o.contribution, o.reviewer) for o in sf.openings.of()}
     refused = {(o.contribution, o.reviewer): exc for o, exc in sf.refused_reveals}
     out = []
@@ -277,6 +287,10 @@ def reveal(
             body = {"action": "Reveal", "contribution": o.contribution, "reviewer": o.reviewer, "stars": o.stars,
                     "commentCid": "0x" + o.comment.hex(), "salt": "0x" + o.salt.hex()}  # fmt: skip
             try:
+                if o.text:
+                    tmp = config.subdir("tmp") / "comment.txt"
+                    tmp.write_bytes(o.text)
+                    relay_client.upload(tmp)
                 state = relay_client.submit(body)
             except RelayError as exc:
                 error = str(exc.body.get("contractError") or exc.code)

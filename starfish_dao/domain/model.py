@@ -32,9 +32,9 @@ BPS = 10_000
 POINT = 10**18
 POINTS_PER_MINUTE = 10**18
 REVEAL_WINDOW = 24 * 3600
-RATING_REVEAL_WINDOW = (
-    3 * 24 * 3600
-)  # `ContributionRegistry.RATING_REVEAL_WINDOW`: sealed ratings open after the window, this long
+WEIGHT_MAX = 2**112 - 1  # a sealed rating's weight is kept in 112 bits (no community comes near it)
+#: `ContributionRegistry.RATING_REVEAL_WINDOW`: sealed ratings open after the window, within this long
+RATING_REVEAL_WINDOW = 3 * 24 * 3600
 TIMELOCK_DELAY_BOUNDS = (3600, 30 * 24 * 3600)  # `StarfishTimelock.MIN_DELAY_FLOOR` and `MIN_DELAY_CEILING`
 PROPOSAL_THRESHOLD_SHARE_BPS = 100  # `StarfishGovernor`: a share of all standing is always enough to propose
 UINT128_MAX = 2**128 - 1
@@ -218,9 +218,6 @@ class Model:
         self.artifacts: dict[bytes, tuple[int, int]] = {}  # content hash -> (contribution id, commit seq)
         self.epoch_effort: dict[tuple[str, int], int] = defaultdict(int)
         self.budget_spent: dict[tuple[str, int], int] = defaultdict(int)  # (reviewer, epoch) -> star-minutes
-        self.unrevealed: dict[tuple[str, int], int] = defaultdict(
-            int
-        )  # (reviewer, epoch snapshot) -> sealed, unrevealed
         # splitter
         self.first_era: int | None = None
         self.accounts: dict[str, tuple[int, int]] = {}  # member -> (credited, group era)
@@ -457,7 +454,6 @@ class Model:
         )
         c.sealed[reviewer] = bytes(a["sealed_"])
         c.sealed_count += 1
-        self.unrevealed[(reviewer, c.epoch_snapshot)] += 1
 
     def _on_reviewed(self, a: dict[str, Any]) -> None:
         c = self.contributions[int(a["id"])]
@@ -466,7 +462,6 @@ class Model:
         self._check(f"{reviewer}'s rating of #{c.id} revealed after its window",
                     int(c.deadline < self.now <= c.deadline + RATING_REVEAL_WINDOW), 1)  # fmt: skip
         c.sealed.pop(reviewer, None)
-        self.unrevealed[(reviewer, c.epoch_snapshot)] -= 1
         weight = self.review_weight(reviewer, c)
         self._check(f"weight of {reviewer}'s review of #{c.id}", int(a["weight"]), weight)
         c.weights[stars] += weight
@@ -857,9 +852,11 @@ class Model:
         return self._split(now)[0]
 
     def review_weight(self, member: str, c: Contribution) -> int:
-        """What `member`'s review of `c` weighs (`ContributionRegistry._weigh`): the lesser of their
-        points at its two snapshots (the second before submission, and as its epoch began)."""
-        return min(self.points_at(member, c.snapshot), self.points_at(member, c.epoch_snapshot))
+        """What `member`'s review of `c` weighs (fixed when it is sealed, `ContributionRegistry._seal`):
+        the lesser of their points at its two snapshots (the second before submission, and as its
+        epoch began), at most 2^112 - 1."""
+        weight = min(self.points_at(member, c.snapshot), self.points_at(member, c.epoch_snapshot))
+        return min(weight, WEIGHT_MAX)
 
     def points_of(self, member: str, now: int) -> int:
         """`PayoutSplitter.pointsOf` at time `now` (>= the last event)."""

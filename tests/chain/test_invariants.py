@@ -441,7 +441,6 @@ class Machine(RuleBasedStateMachine):
         reviewer = self.address[who]
         c = self.model.contributions[cid_id]
         weight = self._weight(reviewer, c)
-        p = self.model.params
 
         def spec(now: int) -> str | None:
             if c.status != "pending":
@@ -454,7 +453,7 @@ class Machine(RuleBasedStateMachine):
                 return "RegistryAlreadyReviewed"
             if not self._active(who):
                 return "RegistryNotActiveMember"
-            if weight == 0 or weight < min(p.min_reviewer_standing, c.quorum_weight):
+            if weight == 0:  # the charter's minimum is checked when the rating opens
                 return "RegistryInsufficientStanding"
             return None
 
@@ -492,7 +491,7 @@ class Machine(RuleBasedStateMachine):
 
     def _reveal_one(self, key: tuple[int, str], by: str, wrong: bool) -> None:
         cid_id, reviewer = key
-        who, stars, salt = self.openings[key]
+        _, stars, salt = self.openings[key]
         shown = (stars + 1) % 7 if wrong else stars
         now = self.sf.now()
         c = self.model.contributions[cid_id]
@@ -511,8 +510,6 @@ class Machine(RuleBasedStateMachine):
                 return "RegistryNotSealed"
             if shown != stars:
                 return "RegistryWrongOpening"
-            if not self._active(who):
-                return "RegistryNotActiveMember"
             weight = self._weight(reviewer, c)
             if weight == 0 or weight < min(p.min_reviewer_standing, c.quorum_weight):
                 return "RegistryInsufficientStanding"

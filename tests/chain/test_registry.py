@@ -165,7 +165,7 @@ def test_review_refusals(dao: Dao) -> None:
         sf.review(dao["dee"], cid_id, 5)
     with reverts("RegistryNotActiveMember", account=dao["zed"].address):
         sf.review(dao["zed"], cid_id, 3)
-    with reverts("RegistryInsufficientStanding", standing=0, required=PARAMS.min_reviewer_standing):
+    with reverts("RegistryInsufficientStanding", standing=0, required=1):  # no standing: no seal
         sf.review(dao["eli"], cid_id, 3)
     with reverts("RegistryNotSealed", id=cid_id, reviewer=dao["ada"].address):
         sf._send(dao["ada"], sf.registry.functions.sealReview(cid_id, b"\x00" * 32))
@@ -205,12 +205,14 @@ def test_review_refusals(dao: Dao) -> None:
         sf._send(dao["zed"], sf.registry.functions.revealReview(cid_id, dao["bo"].address, 3, b"\x00" * 129, SALT))
     out = sf.finalize(dao["zed"], cid_id)  # the unopened ones count as no review
     assert (out["reviewers"], out["accepted"]) == (1, False)
-    epoch_key = sf.contribution(cid_id)["epochSnapshot"]
-    assert [sf.registry.functions.unrevealed(dao[n].address, epoch_key).call() for n in ("ada", "bo", "cy")] == [
-        1,
-        1,
-        0,
-    ]
+    # the unopened seals stay on chain: who sealed and never opened is plain to see
+    unopened = [sf.registry.functions.sealedRating(cid_id, dao[n].address).call() != bytes(32) for n in ("ada", "bo")]
+    # the seal's word: its top 144 bits, and the weight fixed when it was sealed
+    word = int.from_bytes(sf.registry.functions.sealedRating(cid_id, dao["ada"].address).call(), "big")
+    assert word & (2**112 - 1) == FOUNDER_POINTS
+    assert word >> 112 == int.from_bytes(sealed(dao["ada"].address, cid_id, 6, b"", SALT), "big") >> 112
+    assert unopened == [True, True]
+    assert sf.registry.functions.sealedRating(cid_id, dao["cy"].address).call() == bytes(32)
     assert dao.model().discrepancies == []
 
 

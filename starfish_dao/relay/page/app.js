@@ -64,6 +64,7 @@ async function load() {
   Object.assign(state, { info, members, contributions, treasury, proposals, verification });
   state.clockOffset = info.chainTime - Math.floor(Date.now() / 1000);  // a dev chain may run ahead of the wall clock
   showVerification();
+  revealDue();  // in the background: ratings sealed here whose window has closed
 }
 
 function verified() {
@@ -285,7 +286,8 @@ async function contributionPage(id) {
   const shell = (action, controls, button) => `<form class="todo" data-action="${action}" data-todo="page:${action}:${c.id}">
     <input type="hidden" name="via" value="relay"><input type="hidden" name="contribution" value="${c.id}">${controls}
     <button type="submit">${button}</button><p class="progress" aria-live="polite"></p></form>`;
-  if (me && c.status === "pending" && c.reviewDeadline > now && c.author.toLowerCase() !== me && !c.reviews.some((r) => r.reviewer.toLowerCase() === me)) {
+  const sealedByMe = c.sealedBy.some((r) => r.toLowerCase() === me);
+  if (me && c.status === "pending" && c.reviewDeadline > now && c.author.toLowerCase() !== me && !sealedByMe && !c.reviews.some((r) => r.reviewer.toLowerCase() === me)) {
     act = shell("review", `${stars}<label>Comment <input name="comment" maxlength="2000"></label>`, "Review");
   } else if (c.status === "pending" && c.reviewDeadline <= now) {
     act = shell("finalize", "", "Finalize");
@@ -294,7 +296,7 @@ async function contributionPage(id) {
     ${act}
     <p>Artifact <a class="mono" href="/v1/artifacts/${c.cid}" download>${esc(c.cid)}</a> (content sha256 <span class="mono">${esc(c.contentHash)}</span>)</p>
     ${contentLine}
-    <h2>Weighted tally</h2><p>${c.reviews.length} of ${c.minReviewers} reviewers needed; standing ${units(c.weight, 18, 2)} of ${units(c.quorumWeight, 18, 2)} needed.</p>
+    <h2>Weighted tally</h2><p>${c.sealedReviews} sealed rating${c.sealedReviews === 1 ? "" : "s"}, ${c.reviews.length} opened${c.sealedBy.length ? ` (sealed until the window closes: ${c.sealedBy.map((r) => esc(nameOf(r))).join(", ")})` : ""}; ${c.minReviewers} reviewers needed; standing ${units(c.weight, 18, 2)} of ${units(c.quorumWeight, 18, 2)} needed.</p>
     <ul>${tally}</ul><h2>Reviews</h2><ul>${reviews.join("") || "<li>none yet</li>"}</ul>`;
 }
 
@@ -349,6 +351,8 @@ async function forYou() {
       act = form(item, "review", hidden("contribution", d.contribution),
         `<label>Stars <select name="stars">${[0, 1, 2, 3, 4, 5].map((s) => `<option${s === 3 ? " selected" : ""}>${s}</option>`).join("")}</select></label>
          <label>Comment <input name="comment" maxlength="2000"></label>`, "Review");
+    } else if (item.kind === "reveal") {
+      what = `Your sealed rating of <a href="#/contribution/${d.contribution}">${esc(work(d.contribution))}</a>${titled(d.contribution)} opens${until(item.deadline)}: ${openings()[`${d.contribution}:${String(state.account).toLowerCase()}`] ? "this page opens it for you" : "open it from the browser or machine you rated from (`starfish reveal`)"}`;
     } else if (item.kind === "waiting") {
       what = `Your <a href="#/contribution/${d.contribution}">contribution #${d.contribution}</a>${titled(d.contribution)} is under review${until(item.deadline)}`;
     } else if (item.kind === "finalize") {
@@ -385,7 +389,7 @@ function actForms() {
   const pending = state.contributions.filter((c) => c.status === "pending");
   const option = (c, left) => `<option value="${c.id}" label="${esc(`${work(c.id)}, ${minutesText(c.effort)}, ${left}`)}"></option>`;
   const reviewable = pending.filter((c) => c.reviewDeadline > now && c.author.toLowerCase() !== me
-    && !c.reviews.some((r) => r.reviewer.toLowerCase() === me)).map((c) => option(c, `${duration(c.reviewDeadline - now)} left`)).join("");
+    && !c.reviews.some((r) => r.reviewer.toLowerCase() === me) && !c.sealedBy.some((r) => r.toLowerCase() === me)).map((c) => option(c, `${duration(c.reviewDeadline - now)} left`)).join("");
   const known = new Set(pending.map((c) => c.id));
   const listed = ((state.todo && state.todo.items) || []).filter((i) => i.kind === "review" && !known.has(Number(i.data.contribution)))
     .map((i) => option({ id: Number(i.data.contribution), effort: Number(i.data.effort) }, `${duration(i.deadline - now)} left`)).join("");
@@ -601,14 +605,17 @@ const ACTIONS = {
   },
   async review(form, via) {
     const contribution = Number(form.elements.contribution.value); const stars = Number(form.elements.stars.value);
-    await check(form, "Review", { contribution, stars, commentCid: "0x" });  // before the comment is pinned
-    let commentCid = "0x";
-    if (form.elements.comment.value.trim()) {
-      const upload = new FormData(); upload.append("file", new Blob([form.elements.comment.value]), "comment.txt");
-      commentCid = (await api("/v1/artifacts", { method: "POST", body: upload })).cidHex;
-    }
-    return via === "relay" ? signAndRelay(form, "Review", { contribution, stars, commentCid })
-      : direct(form, "registry", "review(uint256,uint8,bytes)", ["uint256", "uint8", "bytes"], [contribution, stars, commentCid]);
+    await check(form, "SealedReview", { contribution });
+    // sealed: the stars, and the comment (it could say them), stay in this browser until the window
+    // closes; the comment's CID is computed here (a raw block: its sha256) and the file pinned then
+    const comment = form.elements.comment.value.trim();
+    const commentCid = comment ? "0x01551220" + (await sha256(new TextEncoder().encode(comment))).slice(2) : "0x";
+    const salt = "0x" + hex(crypto.getRandomValues(new Uint8Array(32)));
+    const sealed = sealOf(state.account, contribution, stars, commentCid, salt);
+    holdOpening({ contribution, reviewer: state.account, stars, commentCid, comment, salt });
+    progress(form, "sealed in this browser: nobody sees your rating until the review window closes, and this page opens it then;");
+    return via === "relay" ? signAndRelay(form, "SealedReview", { contribution, sealed })
+      : direct(form, "registry", "sealReview(uint256,bytes32)", ["uint256", "bytes32"], [contribution, sealed]);
   },
   async finalize(form, via) {
     const contribution = Number(form.elements.contribution.value);
@@ -629,6 +636,50 @@ const ACTIONS = {
       : direct(form, "governor", "castVote(uint256,uint8)", ["uint256", "uint8"], [proposalId, support]);
   },
 };
+
+// sealed ratings: keccak256(abi.encode(reviewer, contribution, stars, keccak256(commentCid), salt)), as
+// the registry recomputes it at the reveal; the opening is kept in this browser only
+function sealOf(reviewer, contribution, stars, commentCid, salt) {
+  const commentHash = keccak256(hexToBytes(commentCid.replace(/^0x/, "")));
+  return "0x" + keccak256(hexToBytes(word(reviewer) + word(BigInt(contribution).toString(16)) + word(Number(stars).toString(16))
+    + commentHash + salt.replace(/^0x/, "")));
+}
+
+function openingsKey() { return `starfish.openings.${state.info.chainId}.${state.info.contracts.registry.toLowerCase()}`; }
+function openings() { try { return JSON.parse(localStorage.getItem(openingsKey()) || "{}"); } catch { return {}; } }
+function holdOpening(o) {
+  const all = openings(); all[`${o.contribution}:${o.reviewer.toLowerCase()}`] = o;
+  localStorage.setItem(openingsKey(), JSON.stringify(all));
+}
+function dropOpening(key) { const all = openings(); delete all[key]; localStorage.setItem(openingsKey(), JSON.stringify(all)); }
+
+// opens every rating sealed from this browser whose window has closed (an unsigned Reveal, through
+// the relay: no wallet needed); the comment is pinned first. Said in #reveals.
+async function revealDue() {
+  if (state.revealing) return;
+  state.revealing = true;
+  try {
+    const now = chainNow(); const said = [];
+    for (const [key, o] of Object.entries(openings())) {
+      const c = state.contributions.find((k) => k.id === Number(o.contribution));
+      if (!c) continue;
+      if (c.status !== "pending" || now > c.revealDeadline) { dropOpening(key); continue; }
+      if (c.reviewDeadline >= now) continue;  // still sealed: the window is open
+      if (!c.sealedBy.some((r) => r.toLowerCase() === o.reviewer.toLowerCase())) { dropOpening(key); continue; }
+      try {
+        if (o.comment) {
+          const upload = new FormData(); upload.append("file", new Blob([o.comment]), "comment.txt");
+          await api("/v1/artifacts", { method: "POST", body: upload });
+        }
+        await api("/v1/actions", { json: { action: "Reveal", contribution: Number(o.contribution), reviewer: o.reviewer,
+          stars: Number(o.stars), commentCid: o.commentCid, salt: o.salt } });
+        dropOpening(key); said.push(`opened your sealed rating of ${work(o.contribution)}: ${o.stars} stars`);
+      } catch (error) { said.push(`could not open your rating of ${work(o.contribution)}: ${error.message}`); }
+    }
+    const line = $("#reveals");
+    if (line && said.length) line.textContent = said.join("; ");
+  } finally { state.revealing = false; }
+}
 
 function hexToBytes(h) { const out = new Uint8Array(h.length / 2); for (let i = 0; i < out.length; i++) out[i] = parseInt(h.substr(i * 2, 2), 16); return out; }
 
@@ -698,6 +749,7 @@ function sentence(e) {
     case "Reinstated": return `${N(a.account)} was reinstated`;
     case "Committed": return "a contribution's commitment was posted (its content stays hidden until it is submitted)";
     case "Submitted": (state.authors = state.authors || {})[String(a.id)] = a.author; return `${N(a.author)} submitted contribution #${a.id}${titleOf(a.id)} (${minutesText(Number(a.effort))})`;
+    case "ReviewSealed": return `${N(a.reviewer)} sealed a rating of ${work(a.id)}${titleOf(a.id)} (hidden until its window closes)`;
     case "Reviewed": return `${N(a.reviewer)} rated ${work(a.id)}${titleOf(a.id)} ${a.stars} star${Number(a.stars) === 1 ? "" : "s"}`;
     case "Superseded": return `contribution #${a.id} was superseded by #${a.by}`;
     case "Finalized": return a.accepted
@@ -742,7 +794,7 @@ function listen() {
     if (e.timestamp) li.title = `${e.event}, block ${e.block}, ${new Date(e.timestamp * 1000).toLocaleString()}`;
     $("#activity").prepend(li);
     // the work by what its bytes say it is: asked of the relay once per contribution, then the line is said again
-    const id = e.event === "Submitted" || e.event === "Reviewed" || e.event === "Finalized" ? String((e.args || {}).id) : null;
+    const id = ["Submitted", "ReviewSealed", "Reviewed", "Finalized"].includes(e.event) ? String((e.args || {}).id) : null;
     if (id && !(id in state.titles)) {
       const waiting = (waiters[id] = waiters[id] || []);
       waiting.push([li, e]);
@@ -757,7 +809,7 @@ function listen() {
     // new data everywhere, but the Act page is never redrawn under a member filling in a form
     timer = setTimeout(async () => { await load(); if (redrawable()) render(); else refreshVotes(); }, 800);
   };
-  for (const name of ["Joined", "Left", "Submitted", "Reviewed", "Finalized", "PointsAwarded", "RevenueReceived", "Claimed", "EthClaimed",
+  for (const name of ["Joined", "Left", "Submitted", "ReviewSealed", "Reviewed", "Finalized", "PointsAwarded", "RevenueReceived", "Claimed", "EthClaimed",
     "ProposalCreated", "VoteCast", "ProposalQueued", "ProposalExecuted", "Suspended", "Reinstated", "Slashed", "TreasurySpent",
     "Committed", "Superseded", "DelegateChanged", "ParameterChanged", "DocumentChanged", "RevenueTokenSet", "EthAccepted",
     "Rollback"]) {

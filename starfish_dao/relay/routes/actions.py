@@ -137,11 +137,21 @@ def check_action(body: CheckRequest, relay: RelayDep) -> dict[str, Any]:
     if body.action == "Join":
         fn = relay.sf.membership.functions.join()
     elif body.action in ("Review", "SealedReview"):
-        # whether the signer may seal a rating of it now (the window, standing, not the author, once);
-        # the stars stay with the reviewer: the budget is spent when the rating is revealed
-        fn = relay.sf.registry.functions.sealReview(
-            int(field_value(f.get("contribution"), "contribution", "uint256")), b"\x01" * 32
-        )
+        # whether the signer may seal a rating of it now (the window, standing, not the author, once),
+        # and whether that standing reaches the charter's minimum, which the registry checks when the
+        # rating opens; the stars stay with the reviewer: the budget is spent when it opens
+        number = int(field_value(f.get("contribution"), "contribution", "uint256"))
+        with relay.state.lock:
+            m = model_of(relay)
+            c = m.contributions.get(number)
+            weight = m.review_weight(signer, c) if c is not None else 0
+            needed = min(m.params.min_reviewer_standing, c.quorum_weight) if c is not None else 0
+        if c is not None and 0 < weight < needed:
+            raise Refusal(422, "would_revert", f"{signer}'s standing on #{number} is below the charter's minimum",
+                          {"error": "RegistryInsufficientStanding",
+                           "args": {"reviewer": signer, "standing": str(weight), "required": str(needed)},
+                           "chainTime": now})  # fmt: skip
+        fn = relay.sf.registry.functions.sealReview(number, b"\x01" * 32)
     elif body.action == "Ballot":
         fn = relay.sf.contracts["governor"].functions.castVote(
             int(field_value(f.get("proposalId"), "proposalId", "uint256")),
