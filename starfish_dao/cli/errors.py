@@ -179,7 +179,7 @@ MESSAGES: dict[str, Callable[[dict[str, Any], Said], str]] = {
     "RegistryReviewWindowOpen": lambda a, c: _when(
         a["deadline"],
         c.now,
-        "the review window of #" + str(a["id"]) + " closes in {}: finalize (or open a sealed rating) after that",
+        "the review window of #" + str(a["id"]) + " closes in {}: finalize after that",
         "the review window of #" + str(a["id"]) + " closed {} ago",
     ),
     "RegistryNotSealed": lambda a, _: (

@@ -268,6 +268,43 @@ def _reveal_due(sf: Any, account: Any, as_json: bool) -> list[dict[str, Any]]:
     return out
 
 
+def _reveal_relayed(relay: list[str], reviewer: str | None = None, contribution: int | None = None
+                    ) -> list[dict[str, Any]]:  # fmt: skip
+    """Opens the sealed ratings held on this machine (of `reviewer`, of `contribution`, or all)
+    through the relay: their comments uploaded, then unsigned Reveals. Too early: kept for later."""
+    from starfish_dao.chain.openings import openings_for
+    from starfish_dao.relay.client import RelayClient, RelayError
+
+    relay_client = RelayClient(relay)
+    info = relay_client.info()
+    store = openings_for(int(info["chainId"]), str(info["contracts"]["registry"]))
+    results: list[dict[str, Any]] = []
+    for o in store.of(contribution):
+        if reviewer is not None and o.reviewer != reviewer:
+            continue
+        body = {"action": "Reveal", "contribution": o.contribution, "reviewer": o.reviewer, "stars": o.stars,
+                "commentCid": "0x" + o.comment.hex(), "salt": "0x" + o.salt.hex()}  # fmt: skip
+        try:
+            if o.text:
+                tmp = config.subdir("tmp") / "comment.txt"
+                tmp.write_bytes(o.text)
+                relay_client.upload(tmp)
+            state = relay_client.submit(body)
+        except RelayError as exc:
+            error = str(exc.body.get("contractError") or exc.code)
+            if error != "RegistryReviewWindowOpen":  # too early: kept for later; anything else is final
+                store.drop(o.contribution, o.reviewer)
+            results.append({"contribution": o.contribution, "opened": False, "error": error,
+                            "said": relayed.explain(exc)})  # fmt: skip
+            continue
+        opened = state.get("status") == "mined"
+        if opened:
+            store.drop(o.contribution, o.reviewer)
+        results.append({"contribution": o.contribution, "stars": o.stars, "opened": opened,
+                        "tx": state.get("txHash")})  # fmt: skip
+    return results
+
+
 def reveal(
     rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None, relay: RelayOpt = None,
     as_json: JsonOpt = False,
@@ -276,34 +313,7 @@ def reveal(
     this machine holds yours). Unopened within 3 days of the window, a rating counts as no review."""
     account = load_key(key_file)
     if relay:
-        from starfish_dao.chain.openings import openings_for
-        from starfish_dao.relay.client import RelayClient, RelayError
-
-        relay_client = RelayClient(relay)
-        info = relay_client.info()
-        store = openings_for(int(info["chainId"]), str(info["contracts"]["registry"]))
-        results: list[dict[str, Any]] = []
-        for o in [o for o in store.of() if o.reviewer == account.address]:
-            body = {"action": "Reveal", "contribution": o.contribution, "reviewer": o.reviewer, "stars": o.stars,
-                    "commentCid": "0x" + o.comment.hex(), "salt": "0x" + o.salt.hex()}  # fmt: skip
-            try:
-                if o.text:
-                    tmp = config.subdir("tmp") / "comment.txt"
-                    tmp.write_bytes(o.text)
-                    relay_client.upload(tmp)
-                state = relay_client.submit(body)
-            except RelayError as exc:
-                error = str(exc.body.get("contractError") or exc.code)
-                if error != "RegistryReviewWindowOpen":  # too early: kept for later; anything else is final
-                    store.drop(o.contribution, o.reviewer)
-                results.append({"contribution": o.contribution, "opened": False, "error": error,
-                                "said": relayed.explain(exc)})  # fmt: skip
-                continue
-            opened = state.get("status") == "mined"
-            if opened:
-                store.drop(o.contribution, o.reviewer)
-            results.append({"contribution": o.contribution, "stars": o.stars, "opened": opened,
-                            "tx": state.get("txHash")})  # fmt: skip
+        results = _reveal_relayed(relay, account.address)
 
         def said(r: dict[str, Any]) -> str:
             if r["opened"]:
@@ -342,6 +352,13 @@ def finalize(
 ) -> None:  # fmt: skip
     """Judge a contribution whose review window closed (anyone may)."""
     if relay:
+        for r in _reveal_relayed(relay, None, contribution):  # the ratings of it held here open first
+            if not as_json:
+                err.print(
+                    f"opened a sealed rating of #{contribution}: {r['stars']} stars"
+                    if r["opened"]
+                    else f"a sealed rating of #{contribution} did not open: {r.get('said') or r.get('error')}"
+                )
         state = relayed.send(relay, None, "Finalize", quiet=as_json, contribution=contribution)
         found = relayed.mined_event(state, "registry", "Finalized", rpc, deployments, id=contribution)
         if found is None:  # this machine does not reach the chain: the relay's view of it, once it read the block
@@ -409,11 +426,12 @@ def show(
         "effort": c.effort, "status": c.status, "reviewDeadline": c.deadline, "secondsLeft": max(c.deadline - now, 0),
         "weights": c.weights, "weight": c.weight, "quorumWeight": c.quorum_weight, "minReviewers": c.min_reviewers,
         "median": c.median if c.status == "accepted" else None, "points": c.points, "reviews": comments,
+        "sealedBy": list(c.sealed), "sealedReviews": c.sealed_count,
     }  # fmt: skip
     content = check_content(store, c.cid, c.content_hash)
     data["content"] = content.as_json()
     names = key_names()
-    data["names"] = {a: names[a] for a in [c.author, *(r["reviewer"] for r in comments)] if a in names}
+    data["names"] = {a: names[a] for a in [c.author, *(r["reviewer"] for r in comments), *c.sealed] if a in names}
 
     def human() -> None:
         left = c.deadline - now
@@ -423,7 +441,8 @@ def show(
         console.print(f"#{c.id}{titled} by {who(c.author, names)}: {c.effort} min, {state}", highlight=False)
         console.print(f"artifact {artifact} (sha256 {c.content_hash.hex()}); `starfish ipfs cat {artifact}`")
         console.print(("" if content.verdict != "mismatch" else "[bold red]WARNING[/]: ") + content.message)
-        console.print(f"reviews {len(c.reviews)} of {c.min_reviewers} needed; standing "
+        console.print(f"{c.sealed_count} sealed, {len(c.reviews)} opened; reviews {len(c.reviews)} of "
+                      f"{c.min_reviewers} needed; standing "
                       f"{amount(c.weight)} of {amount(c.quorum_weight)} needed")  # fmt: skip
         console.print("weighted tally (points of standing per rating): "
                       + ", ".join(f"{s}*: {amount(w)}" for s, w in enumerate(c.weights)))  # fmt: skip
@@ -432,6 +451,8 @@ def show(
         for r in comments:
             console.print(f"  {r['stars']}* from {who(r['reviewer'], names)} (weight {amount(r['weight'])})"
                           + (f": {r['comment']}" if r["comment"] else ""))  # fmt: skip
+        for reviewer in c.sealed:  # who sealed a rating is public; what it says is not, until it opens
+            console.print(f"  a sealed rating from {who(reviewer, names)} (opens after the window)", highlight=False)
 
     emit(data, as_json, human)
 

@@ -163,7 +163,7 @@ def reminders(
                 "or the page. Your rating is sealed: nobody sees it until the window closes.",
                 c.submitted_at, c.deadline, f"#/contribution/{c.id}", facts,
             ))  # fmt: skip
-        elif member in c.sealed and c.deadline < now <= opens_until:
+        elif member in c.sealed and c.deadline <= now < opens_until:  # sent now, it lands after the deadline
             out.append(Reminder(
                 f"reveal:{c.id}", "reveal", member,
                 f"Open your sealed rating of #{c.id}, {left(opens_until - now)} left",
@@ -184,7 +184,7 @@ def reminders(
                 "the relay does), its points count from the deadline, and your pay grows with every receipt "
                 "after that.", c.submitted_at, c.deadline, f"#/contribution/{c.id}", facts,
             ))  # fmt: skip
-        elif c.deadline <= now and (len(c.reviews) == c.sealed_count or now > opens_until):
+        elif c.deadline <= now and (len(c.reviews) == c.sealed_count or now >= opens_until):
             out.append(Reminder(
                 f"finalize:{c.id}", "finalize", member, f"#{c.id} may be finalized",
                 f"The review window of #{c.id} closed {date(c.deadline)}: anyone may finalize it "
