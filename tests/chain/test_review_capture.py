@@ -1,4 +1,4 @@
-"""Review a third of the community cannot capture (issue 25): findings 1-4 of the review, each
+"""Review a third of the community cannot capture (issue 25): findings 1-5 of the review, each
 reproduced as the attack that exposed it. Every test here failed on the contracts before the fix.
 """
 
@@ -204,4 +204,35 @@ def test_another_authors_earlier_commitment_still_wins(dao: Dao) -> None:
     original = sf.reveal(dao["dee"], cid, digest, 60, salt)
     assert sf.contribution(copy)["status"] == "superseded"
     assert sf.contribution(original)["status"] == "pending"
+    _all_equal(dao)
+
+
+# 5 -------------------------------------------------------------------------------------------------
+
+
+def test_a_last_minute_retaliator_sees_no_ratings(dao: Dao) -> None:
+    """Finding 5: ratings were public as cast, so a retaliator rating last read the tally (600 at 5
+    stars) and added just enough 0-star weight to zero the award. Now a rating is sealed until the
+    window closes: the last reviewer reads nothing to calibrate against, and nobody can open a
+    rating early to show it. (On the old contracts the tally below held ada's 600 at once.)"""
+    sf = dao.sf
+    work = sf.submit(dao["dee"], artifact_cid("work a retaliator dislikes"), 60)
+    sf.review(dao["ada"], work, 5)
+    deadline = sf.contribution(work)["reviewDeadline"]
+    dao.chain.increase_time(deadline - _now(dao) - 60)  # the last minute of the window
+    # everything the chain says about the work now: who sealed, nothing of what
+    assert sf.registry.functions.tally(work).call() == [0] * 6
+    assert sf.registry.functions.reviewCount(work).call() == 0
+    assert list(sf.registry.events.Reviewed().get_logs(from_block=0)) == []
+    sealed_logs = sf.registry.events.ReviewSealed().get_logs(from_block=0)
+    assert [e["args"]["reviewer"] for e in sealed_logs] == [dao["ada"].address]
+    held = sf.openings.get(work, dao["ada"].address)
+    assert held is not None
+    with reverts("RegistryReviewWindowOpen"):  # nobody (ada included) can open it before the window closes
+        sf.reveal_review(dao["zed"], held)
+    sf.review(dao["cy"], work, 0)  # the retaliator seals blind
+    dao.chain.increase_time(61)
+    assert sf.reveal_due(dao["zed"], work) == 2
+    out = sf.finalize(dao["zed"], work)
+    assert (out["accepted"], out["median"]) == (True, 5)  # equal standing: the upper median keeps 5
     _all_equal(dao)

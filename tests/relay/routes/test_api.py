@@ -178,9 +178,7 @@ def test_refusals(relay: RelayHarness) -> None:
     _refusal(c, resent, 409, "nonce_used")
     # the contract would revert: named by its custom error
     cid_id = dao.sf.submit(dao["dee"], artifact_cid("self"), 10)
-    refused = _refusal(
-        c, relay.sealed_review(dao["dee"], cid_id, 5), 422, "would_revert"
-    )
+    refused = _refusal(c, relay.sealed_review(dao["dee"], cid_id, 5), 422, "would_revert")
     assert refused["contractError"] == "RegistrySelfReview"
     # its detail is the CLI's sentence (one table, cli/errors.py); the relay's own words stay in `reason`
     assert refused["detail"] == f"you cannot review your own contribution #{cid_id}", refused
