@@ -212,9 +212,11 @@ def review(
         weight = sf.review_weight(account.address, c)
         # the charter's minimum is checked when the rating opens: said now, before anything is sealed
         needed = min(int(sf.charter.functions.reviewRules().call()[1]), int(c["quorumWeight"]))
-        if 0 < weight < needed:
-            fail(f"your standing on #{contribution} is {points(weight)} points, below the {points(needed)} a review "
-                 "needs (minReviewerStanding): the rating would be refused when it opens")  # fmt: skip
+        if c["author"] != account.address and (weight == 0 or weight < needed):
+            from starfish_dao.cli.errors import plain
+
+            args = {"reviewer": account.address, "standing": weight, "required": max(needed, 1)}
+            fail(f"{plain('RegistryInsufficientStanding', args)} (RegistryInsufficientStanding)")
         if not as_json:
             share = weight / c["quorumWeight"] if c["quorumWeight"] else 0
             console.print(f"your weight on #{contribution}: {points(weight)} of standing "

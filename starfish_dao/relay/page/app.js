@@ -290,7 +290,7 @@ async function contributionPage(id) {
   if (me && c.status === "pending" && c.reviewDeadline > now && c.author.toLowerCase() !== me && !sealedByMe && !c.reviews.some((r) => r.reviewer.toLowerCase() === me)) {
     act = shell("review", `${stars}<label>Comment <input name="comment" maxlength="2000"></label>`, "Review");
   } else if (c.status === "pending" && c.reviewDeadline <= now) {
-    act = shell("finalize", "", "Finalize");
+    act = shell("finalize", "", "Finalize");  // the ratings sealed in this browser open first
   }
   return `<h2>Contribution #${c.id}${content.title ? `: “${esc(content.title)}”` : ""}</h2><p>by <a href="#/member/${c.author}" title="${esc(c.author)}">${esc(nameOf(c.author))}</a>, ${minutesText(c.effort)} of work; ${esc(status)}.</p>
     ${act}
@@ -460,6 +460,7 @@ function fieldText(key, value) {
   if (key === "token") return symbol(v);
   if (key === "contribution") return work(v);
   if (key === "commentCid" && v === "0x") return "no comment";
+  if (key === "sealed") return "your rating, sealed: nobody can read it until the review window closes (this page opens it then)";
   return v;
 }
 
@@ -477,6 +478,16 @@ function progress(form, text, cls = "") {
   const p = document.createElement("span");
   p.className = cls; p.textContent = " " + text;
   $(".progress", form).appendChild(p);
+}
+
+async function minedQuietly(id) {
+  for (let i = 0; i < 240; i++) {
+    const s = await api(`/v1/actions/${id}`);
+    if (s.status === "mined") return s;
+    if (s.status === "failed") throw new Error(`a sealed rating did not open: ${await failure(s.error)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error("a sealed rating was not opened in two minutes (the relay may be stuck): try again");
 }
 
 async function follow(form, id) {
@@ -619,8 +630,29 @@ const ACTIONS = {
   },
   async finalize(form, via) {
     const contribution = Number(form.elements.contribution.value);
-    return via === "relay" ? relayUnsigned(form, { action: "Finalize", contribution })
-      : direct(form, "registry", "finalize(uint256)", ["uint256"], [contribution]);
+    // the ratings sealed in this browser open first, and the Finalize waits until the relay's books
+    // show each of them open (one sent by an earlier visit of the page included)
+    const mine = new Set(Object.values(openings()).filter((o) => Number(o.contribution) === contribution)
+      .map((o) => o.reviewer.toLowerCase()));
+    await load();  // the chain's clock and the contribution as they are now
+    await revealDue(contribution, form);
+    let c = null;
+    for (let i = 0; i < 120; i++) {
+      c = await api(`/v1/contributions/${contribution}`);
+      if (!mine.size || !c.sealedBy.some((r) => mine.has(r.toLowerCase()))) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // the relay's keeper finalizes what is due as soon as its ratings are open: done is done
+    const done = (status) => { progress(form, `finalized already (${status}): nothing to send.`, "mined"); };
+    if (c && c.status !== "pending") return done(c.status);
+    try {
+      return await (via === "relay" ? relayUnsigned(form, { action: "Finalize", contribution })
+        : direct(form, "registry", "finalize(uint256)", ["uint256"], [contribution]));
+    } catch (error) {
+      const now = await api(`/v1/contributions/${contribution}`).catch(() => null);
+      if (now && now.status !== "pending") return done(now.status);
+      throw error;
+    }
   },
   async claim(form, via) {
     const token = form.elements.token.value;
@@ -654,31 +686,57 @@ function holdOpening(o) {
 function dropOpening(key) { const all = openings(); delete all[key]; localStorage.setItem(openingsKey(), JSON.stringify(all)); }
 
 // opens every rating sealed from this browser whose window has closed (an unsigned Reveal, through
-// the relay: no wallet needed); the comment is pinned first. Said in #reveals.
-async function revealDue() {
-  if (state.revealing) return;
-  state.revealing = true;
-  try {
-    const now = chainNow(); const said = [];
-    for (const [key, o] of Object.entries(openings())) {
-      const c = state.contributions.find((k) => k.id === Number(o.contribution));
-      if (!c) continue;
-      if (c.status !== "pending" || now > c.revealDeadline) { dropOpening(key); continue; }
-      if (c.reviewDeadline >= now) continue;  // still sealed: the window is open
-      if (!c.sealedBy.some((r) => r.toLowerCase() === o.reviewer.toLowerCase())) { dropOpening(key); continue; }
-      try {
-        if (o.comment) {
-          const upload = new FormData(); upload.append("file", new Blob([o.comment]), "comment.txt");
-          await api("/v1/artifacts", { method: "POST", body: upload });
-        }
-        await api("/v1/actions", { json: { action: "Reveal", contribution: Number(o.contribution), reviewer: o.reviewer,
-          stars: Number(o.stars), commentCid: o.commentCid, salt: o.salt } });
-        dropOpening(key); said.push(`opened your sealed rating of ${work(o.contribution)}: ${o.stars} stars`);
-      } catch (error) { said.push(`could not open your rating of ${work(o.contribution)}: ${error.message}`); }
+// the relay: no wallet needed); the comment is pinned first. Said in #reveals. One run at a time:
+// a finalize (`form`) waits for the background run, then follows every Reveal sent for the work
+// until it is mined, so it never finalizes while a rating sealed here is still opening.
+async function revealDue(only = null, form = null) {
+  if (state.revealing) {
+    if (!form) return;
+    await state.revealing.catch(() => {});
+  }
+  const run = openDue(only, form);
+  state.revealing = run;
+  try { await run; } finally { if (state.revealing === run) state.revealing = null; }
+}
+
+async function openDue(only, form) {
+  state.revealSent = state.revealSent || {};
+  const now = chainNow(); const said = [];
+  for (const [key, o] of Object.entries(openings())) {
+    if (only !== null && Number(o.contribution) !== Number(only)) continue;
+    const c = state.contributions.find((k) => k.id === Number(o.contribution));
+    if (!c) continue;
+    if (c.status !== "pending" || now > c.revealDeadline) { dropOpening(key); continue; }
+    // still sealed: the window is open (by this page's estimate of the chain's clock; a finalize
+    // asks the relay anyway, which simulates at the chain's next block). Whether the seal is on
+    // chain is the contract's to say, not the relay's books (they may lag a direct transaction)
+    if (c.reviewDeadline >= now && !form) continue;
+    try {
+      if (o.comment) {
+        const upload = new FormData(); upload.append("file", new Blob([o.comment]), "comment.txt");
+        await api("/v1/artifacts", { method: "POST", body: upload });
+      }
+      const sent = await api("/v1/actions", { json: { action: "Reveal", contribution: Number(o.contribution), reviewer: o.reviewer,
+        stars: Number(o.stars), commentCid: o.commentCid, salt: o.salt } });
+      state.revealSent[key] = sent.id;
+      dropOpening(key); said.push(`opened your sealed rating of ${work(o.contribution)}: ${o.stars} stars`);
+    } catch (error) {
+      // never sealed, opened already, too late, no longer pending: nothing left to open
+      if (["RegistryNotSealed", "RegistryRevealWindowClosed", "RegistryNotPending"].includes(error.contractError)) { dropOpening(key); continue; }
+      if (form) throw new Error(`could not open ${nameOf(o.reviewer)}'s sealed rating of ${work(o.contribution)}: ${error.message}`);
+      said.push(`could not open your rating of ${work(o.contribution)}: ${error.message}`);
     }
-    const line = $("#reveals");
-    if (line && said.length) line.textContent = said.join("; ");
-  } finally { state.revealing = false; }
+  }
+  if (form) {  // every Reveal sent for this work from here, by this run or an earlier one: mined first
+    for (const [key, id] of Object.entries(state.revealSent)) {
+      if (only !== null && Number(key.split(":")[0]) !== Number(only)) continue;
+      progress(form, "opening a sealed rating;");
+      await minedQuietly(id);  // not the form's own outcome: the Finalize comes after
+      delete state.revealSent[key];
+    }
+  }
+  const line = $("#reveals");
+  if (line && said.length) line.textContent = said.join("; ");
 }
 
 function hexToBytes(h) { const out = new Uint8Array(h.length / 2); for (let i = 0; i < out.length; i++) out[i] = parseInt(h.substr(i * 2, 2), 16); return out; }

@@ -146,10 +146,10 @@ def check_action(body: CheckRequest, relay: RelayDep) -> dict[str, Any]:
             c = m.contributions.get(number)
             weight = m.review_weight(signer, c) if c is not None else 0
             needed = min(m.params.min_reviewer_standing, c.quorum_weight) if c is not None else 0
-        if c is not None and 0 < weight < needed:
+        if c is not None and c.author != signer and (weight == 0 or weight < needed):
             raise Refusal(422, "would_revert", f"{signer}'s standing on #{number} is below the charter's minimum",
                           {"error": "RegistryInsufficientStanding",
-                           "args": {"reviewer": signer, "standing": str(weight), "required": str(needed)},
+                           "args": {"reviewer": signer, "standing": str(weight), "required": str(max(needed, 1))},
                            "chainTime": now})  # fmt: skip
         fn = relay.sf.registry.functions.sealReview(number, b"\x01" * 32)
     elif body.action == "Ballot":
