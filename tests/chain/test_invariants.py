@@ -481,18 +481,21 @@ class Machine(RuleBasedStateMachine):
         due = [k for k in keys if self.model.contributions[k[0]].deadline < now]
         in_window = [k for k in due if now + SLACK <= self.model.contributions[k[0]].deadline + RATING_REVEAL_WINDOW]
         choice = in_window if in_window and pick % 4 else (due or keys)
-        self._reveal_one(choice[pick % len(choice)], by, wrong and pick % 3 == 0)
+        self._reveal_one(choice[pick % len(choice)], by, wrong and pick % 2 == 0)
 
     def _reveal_held(self, cid_id: int, by: str) -> None:
         """Opens every held rating of `cid_id` (as a reviewer's client does when the window closes)."""
-        for key in [k for k in sorted(self.openings) if k[0] == cid_id]:
-            self._reveal_one(key, by, False)
+        for n, key in enumerate(k for k in sorted(self.openings) if k[0] == cid_id):
+            if n == 0 and cid_id % 3 == 0:  # someone tries other stars than sealed first: refused
+                self._reveal_one(key, by, True)
+            if key in self.openings:  # (dropped if its reveal window is over)
+                self._reveal_one(key, by, False)
         self._catch_up()
 
     def _reveal_one(self, key: tuple[int, str], by: str, wrong: bool) -> None:
         cid_id, reviewer = key
         _, stars, salt = self.openings[key]
-        shown = (stars + 1) % 7 if wrong else stars
+        shown = (stars + 1) % 6 if wrong else stars  # other stars than sealed (a 6-star seal: 1)
         now = self.sf.now()
         c = self.model.contributions[cid_id]
         p = self.model.params
