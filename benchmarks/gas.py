@@ -30,10 +30,10 @@ from starfish_dao.domain.model import ETH
 from starfish_dao.domain.unixfs import cid_of, content_hash
 
 ETHER = 10**18
-#: review under a third of EAS `attest` (316,711 gas), reviewBySig under a third of EAS
-#: `attestByDelegation` (333,005 gas): benchmarks/gas_anchors.py measures both in one run
+#: a sealed review (seal + reveal) at most half of EAS `attest` (316,711 gas, issue 25), relayed at
+#: most half of EAS `attestByDelegation` (333,005 gas): benchmarks/gas_anchors.py measures both in one run
 TARGETS = {
-    "receipt (ETH, pay)": 80_000, "review": 105_000, "reviewBySig (relayed)": 111_000, "claim (ETH)": 60_000,
+    "receipt (ETH, pay)": 80_000, "review": 158_000, "reviewBySig (relayed)": 166_000, "claim (ETH)": 60_000,
 }  # fmt: skip
 
 
@@ -87,13 +87,23 @@ def measure_ops(chain: RpcBackend) -> list[tuple[str, int, str]]:
     rows.append(("submit: reveal", gas(receipt), "step 2: a 36-byte CIDv1, content hash, quorum snapshot"))
     chain.increase_time(1)
     comment = cid_of(b"comment").bytes
-    rows.append(("review (first of a reviewer)", gas(sf.review(p["ada"], ids[0], 4, comment)),
-                 "new bitmap word, first budget spend of the epoch"))  # fmt: skip
-    rows.append(("review", gas(sf.review(p["ada"], ids[1], 4, comment)), "with a 36-byte comment CID"))
-    signed = sf.sign(p["bo"], "Review", contribution=ids[1], stars=3, commentCid=comment)
-    sf.submit_signed(p["relay"], sf.sign(p["bo"], "Review", contribution=ids[0], stars=3, commentCid=comment))
-    rows.append(("reviewBySig (relayed)", gas(sf.submit_signed(p["relay"], signed)), "sent by a relay"))
-    chain.increase_time(3 * DAY + 1)
+    first_seal = gas(sf.review(p["ada"], ids[0], 4, comment))
+    seal = gas(sf.review(p["ada"], ids[1], 4, comment))
+    signed = sf.sign_review(p["bo"], ids[1], 3, comment)
+    sf.submit_signed(p["relay"], sf.sign_review(p["bo"], ids[0], 3, comment))
+    seal_by_sig = gas(sf.submit_signed(p["relay"], signed))
+    chain.increase_time(3 * DAY + 1)  # the window closes: the ratings open
+    opened = {(o.contribution, o.reviewer): o for o in sf.openings.of()}
+    first_reveal = gas(sf.reveal_review(p["zed"], opened[(ids[0], p["ada"].address)]))
+    reveal = gas(sf.reveal_review(p["zed"], opened[(ids[1], p["ada"].address)]))
+    sf.reveal_review(p["zed"], opened[(ids[0], p["bo"].address)])
+    reveal_signed = gas(sf.reveal_review(p["zed"], opened[(ids[1], p["bo"].address)]))
+    rows.append(("review: seal (first of a reviewer)", first_seal, "new bitmap word; the weight is fixed here"))
+    rows.append(("review: seal", seal, "the rating's hash only"))
+    rows.append(("review: reveal (first of a reviewer)", first_reveal, "first budget spend of the epoch"))
+    rows.append(("review: reveal", reveal, "anyone sends the opening: stars, a 36-byte comment CID, salt"))
+    rows.append(("review", seal + reveal, "sealed review: seal + reveal"))
+    rows.append(("reviewBySig (relayed)", seal_by_sig + reveal_signed, "sealReviewBySig sent by a relay, + reveal"))
     rows.append(
         ("finalize (accepted)", gas(sf._send(p["zed"], sf.registry.functions.finalize(ids[0]))), "settles 2 tokens")
     )

@@ -295,9 +295,9 @@ def table(m: dict[str, Any]) -> list[tuple[str, int, str, int]]:
     """(what, Starfish gas, anchor, anchor gas) rows."""
     ours, eas, ps, fw = m["ours"], m["eas"], m["payment_splitter"], m["forwarder"]
     rows = [
-        ("review (direct)", ours["review"], "EAS attest", eas["attest"]),
+        ("sealed review: seal + reveal (direct)", ours["review"], "EAS attest", eas["attest"]),
         (
-            "review (signed, sent by a relay)",
+            "sealed review (seal signed, sent by a relay; + reveal)",
             ours["reviewBySig (relayed)"],
             "EAS attestByDelegation",
             eas["attestByDelegation"],
@@ -309,7 +309,7 @@ def table(m: dict[str, Any]) -> list[tuple[str, int, str, int]]:
             (f"ETH receipt, {n:,} point holders", gas, f"PaymentSplitter receive, {n:,} payees", ps["receipts"][n])
         )
     rows.append((
-        "signed-action overhead (reviewBySig − review)",
+        "signed-action overhead (sealReviewBySig − sealReview)",
         ours["reviewBySig (relayed)"] - ours["review"],
         "ERC2771Forwarder.execute overhead (execute − direct call)",
         fw["execute"] - fw["direct"],

@@ -1,4 +1,4 @@
-"""`starfish verify` at scale: 1,000 members, 20,000 contributions, 100,000 reviews.
+"""`starfish verify` at scale: 1,000 members, 20,000 contributions, 100,000 sealed reviews.
 
 Seeds a dedicated anvil quickly (accounts impersonated, transactions sent unsigned in JSON-RPC
 batches: a seeding shortcut only), then runs `starfish verify` in a child process and reports its
@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from starfish_dao.chain.backends import AnvilNode, RpcBackend
 from starfish_dao.chain.client import Starfish
 from starfish_dao.chain.deployment import deploy
+from starfish_dao.chain.openings import sealed
 from starfish_dao.domain.charter import DAY, POINT, CharterConfig, Founder, Params
 from starfish_dao.domain.commitment import commitment
 from starfish_dao.domain.unixfs import cid_of
@@ -123,17 +124,23 @@ def seed(chain: RpcBackend, members: int, per_member: int, reviews: int) -> tupl
         sender.send(phase)
         sender.drain()
     count = members * per_member
-    print(f"seeding: {count * reviews} reviews", flush=True)
-    review_txs = []
+    print(f"seeding: {count * reviews} sealed reviews (seal, then reveal)", flush=True)
+    seals, reveals = [], []
+    rating_salt = b"\x11" * 32
     for cid_id in range(1, count + 1):
         author = (cid_id - 1) % members
         for j in range(1, reviews + 1):
             reviewer = addresses[(author + j) % members]
             stars = (cid_id + j) % 6
-            review_txs.append(tx(reviewer, r.address, bytes.fromhex(r.encode_abi("review", [cid_id, stars, b""])[2:])))
-    sender.send(review_txs)
+            seal = sealed(reviewer, cid_id, stars, b"", rating_salt)
+            seals.append(tx(reviewer, r.address, bytes.fromhex(r.encode_abi("sealReview", [cid_id, seal])[2:])))
+            opening = [cid_id, reviewer, stars, b"", rating_salt]
+            reveals.append(tx(admin.address, r.address, bytes.fromhex(r.encode_abi("revealReview", opening)[2:])))
+    sender.send(seals)
     sender.drain()
-    chain.increase_time(DAY + 1)  # evm_increaseTime + evm_mine
+    chain.increase_time(DAY + 1)  # evm_increaseTime + evm_mine: the windows close, the ratings open
+    sender.send(reveals)
+    sender.drain()
     print(f"seeding: {count} finalizations, revenue and claims", flush=True)
     sender.send(
         [tx(admin.address, r.address, bytes.fromhex(r.encode_abi("finalize", [i])[2:])) for i in range(1, count + 1)]

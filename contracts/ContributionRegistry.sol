@@ -31,10 +31,13 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     bytes32 public constant SUBMIT_TYPEHASH = keccak256(
         "Submit(address author,bytes cid,bytes32 contentHash,uint32 effort,bytes32 salt,uint256 nonce,uint256 deadline)"
     );
-    // keccak256("Review(address reviewer,uint256 contribution,uint8 stars,bytes commentCid,uint256 nonce,uint256 deadline)")
-    bytes32 public constant REVIEW_TYPEHASH = keccak256(
-        "Review(address reviewer,uint256 contribution,uint8 stars,bytes commentCid,uint256 nonce,uint256 deadline)"
+    // keccak256("SealedReview(address reviewer,uint256 contribution,bytes32 sealed,uint256 nonce,uint256 deadline)")
+    bytes32 public constant SEALED_REVIEW_TYPEHASH = keccak256(
+        "SealedReview(address reviewer,uint256 contribution,bytes32 sealed,uint256 nonce,uint256 deadline)"
     );
+    /// @inheritdoc IContributionRegistry
+    /// @dev Long enough for a member who is away for a weekend to open the page or the CLI once.
+    uint256 public constant RATING_REVEAL_WINDOW = 3 days;
     /// @inheritdoc IContributionRegistry
     /// @dev Not longer than the shortest review window, so that a contribution superseded by an
     ///      earlier commitment is always still pending when the earlier commitment is revealed.
@@ -42,6 +45,8 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     uint256 private constant _MAX_CID_LENGTH = 128;
     uint256 private constant _BPS = 10_000;
     uint256 private constant _POINT = 1e18;
+    uint256 private constant _WEIGHT_BITS = 112;
+    uint256 private constant _WEIGHT_MASK = (uint256(1) << _WEIGHT_BITS) - 1;
 
     /// @dev When a commitment was posted and its place in the order of all commitments.
     struct Commit {
@@ -68,6 +73,11 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     mapping(address reviewer => mapping(uint256 word => uint256 bits)) private _reviewed;
     mapping(address author => mapping(uint256 epoch => uint256 minutes_)) private _epochEffort;
     mapping(address reviewer => mapping(uint256 epoch => uint256 starMinutes)) private _budgetSpent;
+    /// @dev a sealed rating, one word: the top 144 bits of
+    ///      keccak256(abi.encode(reviewer, id, stars, keccak256(commentCid), salt)), and in the low 112
+    ///      bits the review's weight, fixed when it was sealed (a reveal needs no second look at the
+    ///      reviewer's standing). Opening it with other stars needs a 144-bit collision (2^72 hashes).
+    mapping(uint256 id => mapping(address reviewer => uint256 word)) private _sealed;
     uint256 private _count;
     uint64 private _commitCount;
 
@@ -112,24 +122,29 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     }
 
     /// @inheritdoc IContributionRegistry
-    function review(uint256 id, uint8 stars, bytes calldata commentCid) external {
-        _review(msg.sender, id, stars, commentCid);
+    function sealReview(uint256 id, bytes32 sealed_) external {
+        _seal(msg.sender, id, sealed_);
     }
 
     /// @inheritdoc IContributionRegistry
-    function reviewBySig(
+    function sealReviewBySig(
         address reviewer,
         uint256 id,
-        uint8 stars,
-        bytes calldata commentCid,
+        bytes32 sealed_,
         uint256 nonce,
         uint256 deadline,
         bytes calldata signature
     ) external {
-        bytes32 structHash =
-            keccak256(abi.encode(REVIEW_TYPEHASH, reviewer, id, stars, keccak256(commentCid), nonce, deadline));
+        bytes32 structHash = keccak256(abi.encode(SEALED_REVIEW_TYPEHASH, reviewer, id, sealed_, nonce, deadline));
         _verifySigned(reviewer, structHash, nonce, deadline, signature);
-        _review(reviewer, id, stars, commentCid);
+        _seal(reviewer, id, sealed_);
+    }
+
+    /// @inheritdoc IContributionRegistry
+    function revealReview(uint256 id, address reviewer, uint8 stars, bytes calldata commentCid, bytes32 salt)
+        external
+    {
+        _reveal(reviewer, id, stars, commentCid, salt);
     }
 
     /// @inheritdoc IContributionRegistry
@@ -139,6 +154,10 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         if (c.status != uint8(Status.Pending)) revert RegistryNotPending(id, Status(c.status));
         if (block.timestamp <= c.reviewDeadline) revert RegistryReviewWindowOpen(id, c.reviewDeadline);
         (uint256[6] memory weights, uint256 reviewers) = _tallies[id].buckets();
+        // every sealed rating revealed, or the reveal window over (an unrevealed one counts as none)
+        if (reviewers < c.sealedReviews && block.timestamp <= c.reviewDeadline + RATING_REVEAL_WINDOW) {
+            revert RegistryRevealsPending(id, c.sealedReviews - reviewers, c.reviewDeadline + RATING_REVEAL_WINDOW);
+        }
         uint256 weight = weights.total();
         accepted = weight != 0 && reviewers >= c.minReviewers && weight >= c.quorumWeight;
         uint256 median = 0; // a rejected contribution reports median 0
@@ -208,6 +227,11 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     }
 
     /// @inheritdoc IContributionRegistry
+    function sealedRating(uint256 id, address reviewer) external view returns (bytes32) {
+        return bytes32(_sealed[id][reviewer]);
+    }
+
+    /// @inheritdoc IContributionRegistry
     function budgetSpent(address reviewer, uint256 epoch) external view returns (uint256) {
         return _budgetSpent[reviewer][epoch];
     }
@@ -274,7 +298,8 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
             uint40(epochSnapshot),
             p.minReviewers,
             uint8(Status.Pending),
-            uint128(quorumWeight)
+            uint128(quorumWeight),
+            0
         );
     }
 
@@ -321,37 +346,66 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         return keccak256(abi.encodePacked("starfish.cid", cid));
     }
 
-    function _review(address reviewer, uint256 id, uint8 stars, bytes calldata commentCid) private {
-        if (stars > 5) revert RegistryInvalidStars(stars);
-        if (commentCid.length > _MAX_CID_LENGTH) revert RegistryInvalidCid(commentCid.length);
+    /// @dev A sealed rating: while the window is open, from a member with standing who is not the
+    ///      author, once per contribution. Nothing about the rating is public until it is revealed.
+    function _seal(address reviewer, uint256 id, bytes32 sealed_) private {
         Contribution storage c = _contributions[id];
         address author = c.author;
         if (author == address(0)) revert RegistryUnknownContribution(id);
         if (c.status != uint8(Status.Pending)) revert RegistryNotPending(id, Status(c.status));
         if (block.timestamp > c.reviewDeadline) revert RegistryReviewWindowClosed(id, c.reviewDeadline);
         if (reviewer == author) revert RegistrySelfReview(reviewer, id);
+        if (sealed_ == 0) revert RegistryNotSealed(id, reviewer);
         uint256 bit = uint256(1) << (id & 0xff);
         uint256 bits = _reviewed[reviewer][id >> 8];
         if (bits & bit != 0) revert RegistryAlreadyReviewed(reviewer, id);
         if (!_membership.isActive(reviewer)) revert RegistryNotActiveMember(reviewer);
-        uint256 weight = _weigh(reviewer, c, uint256(c.effort) * stars);
+        // the weight is fixed now; whether it reaches the charter's minimum, and the budget, at the reveal
+        uint256 weight = _splitter.reviewStanding(reviewer, c.epochSnapshot, c.snapshot);
+        if (weight == 0) revert RegistryInsufficientStanding(reviewer, 0, 1);
+        // no community holds 2^112 / 1e18 (5e15) points; clamp rather than wrap if one ever did
+        if (weight > _WEIGHT_MASK) weight = _WEIGHT_MASK;
         _reviewed[reviewer][id >> 8] = bits | bit;
+        _sealed[id][reviewer] = (uint256(sealed_) >> _WEIGHT_BITS) << _WEIGHT_BITS | weight;
+        c.sealedReviews += 1;
+        emit ReviewSealed(id, reviewer, sealed_);
+    }
+
+    /// @dev Opens a sealed rating once the window has closed, within `RATING_REVEAL_WINDOW`: anyone
+    ///      holding the opening may send it (the reviewer's CLI, page or relay). The rating then
+    ///      counts as a review did: its weight, its budget, the tally.
+    function _reveal(address reviewer, uint256 id, uint8 stars, bytes calldata commentCid, bytes32 salt) private {
+        Contribution storage c = _contributions[id];
+        if (c.author == address(0)) revert RegistryUnknownContribution(id);
+        if (c.status != uint8(Status.Pending)) revert RegistryNotPending(id, Status(c.status));
+        uint256 deadline = c.reviewDeadline;
+        if (block.timestamp <= deadline) revert RegistryReviewWindowOpen(id, deadline);
+        if (block.timestamp > deadline + RATING_REVEAL_WINDOW) {
+            revert RegistryRevealWindowClosed(id, deadline + RATING_REVEAL_WINDOW);
+        }
+        if (stars > 5) revert RegistryInvalidStars(stars);
+        if (commentCid.length > _MAX_CID_LENGTH) revert RegistryInvalidCid(commentCid.length);
+        uint256 word = _sealed[id][reviewer];
+        if (word == 0) revert RegistryNotSealed(id, reviewer);
+        bytes32 opened = keccak256(abi.encode(reviewer, id, stars, keccak256(commentCid), salt));
+        if (word >> _WEIGHT_BITS != uint256(opened) >> _WEIGHT_BITS) revert RegistryWrongOpening(id, reviewer);
+        // a rating sealed by a member counts though they left or were suspended since: it was made
+        // while they stood, and weighs what they held before the work was submitted
+        delete _sealed[id][reviewer];
+        uint256 weight = word & _WEIGHT_MASK;
+        _judge(reviewer, c, weight, uint256(c.effort) * stars);
         _tallies[id].add(stars, weight);
         emit Reviewed(id, reviewer, stars, weight, commentCid);
     }
 
-    /// @dev The reviewer's standing for contribution `c` (their review's weight: the lesser of their
-    ///      points at its two snapshots), after checking it may review at all and spending
-    ///      `starMinutes` of its budget. The standing needed is `minReviewerStanding`, or the
-    ///      contribution's quorum weight if that is less: a community whose points have decayed for
-    ///      years below the setting can still judge work. Never 0: an address without standing never
-    ///      reviews.
-    function _weigh(address reviewer, Contribution storage c, uint256 starMinutes) private returns (uint256 weight) {
-        weight = _splitter.reviewStanding(reviewer, c.epochSnapshot, c.snapshot);
+    /// @dev At a reveal: the weight fixed at the seal must reach `minReviewerStanding`, or the
+    ///      contribution's quorum weight if that is less (a community whose points have decayed for
+    ///      years below the setting can still judge work), and `starMinutes` come out of the budget.
+    function _judge(address reviewer, Contribution storage c, uint256 weight, uint256 starMinutes) private {
         (uint256 epoch, uint256 minStanding, uint256 budgetBps) = _charter.reviewRules();
         uint256 quorumWeight = c.quorumWeight;
         if (quorumWeight < minStanding) minStanding = quorumWeight;
-        if (weight == 0 || weight < minStanding) revert RegistryInsufficientStanding(reviewer, weight, minStanding);
+        if (weight < minStanding) revert RegistryInsufficientStanding(reviewer, weight, minStanding);
         if (starMinutes != 0) _spendBudget(reviewer, epoch, starMinutes, weight, budgetBps);
     }
 

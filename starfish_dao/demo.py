@@ -175,7 +175,7 @@ def run_demo(
     except ContractRevert as exc:
         note(f"eli submits bo's file again under CIDv0 ({str(copy)[:12]}...): refused: {_said(exc)}")
 
-    step("Peers review (founders have standing; a newcomer's review is refused)")
+    step("Peers rate the work, sealed (founders have standing; a newcomer's rating is refused)")
     stars = {
         "ada": {"bo": 3},  # one reviewer only: below min_reviewers, it will be rejected
         "bo": {"ada": 4, "cy": 3},
@@ -185,20 +185,24 @@ def run_demo(
     }
     for author, reviews in stars.items():
         for reviewer, n in reviews.items():
-            comment = store.add_bytes(f"{reviewer} on {author}'s work: {n} stars".encode())
-            if reviewer == "bo" and author == "eli":  # a signed Review, relayed by dee
-                signed = sf.sign(members["bo"], "Review", contribution=ids[author], stars=n, commentCid=comment.bytes)
+            text = f"{reviewer} on {author}'s work: {n} stars".encode()  # pinned when the rating opens
+            if reviewer == "bo" and author == "eli":  # a signed SealedReview, relayed by dee
+                signed = sf.sign_review(members["bo"], ids[author], n, cid_of(text).bytes, text)
                 sf.submit_signed(members["dee"], signed)
             else:
-                sf.review(members[reviewer], ids[author], n, comment.bytes)
+                sf.review(members[reviewer], ids[author], n, cid_of(text).bytes, text)
+    sealed = sum(sf.contribution(i)["sealedReviews"] for i in ids.values())
+    note(f"{sealed} ratings sealed: only their hashes are on chain; reviewers keep the stars until the window closes")
     try:
         sf.review(members["dee"], ids["eli"], 5)
         raise AssertionError("a reviewer without standing was accepted")
     except ContractRevert as exc:
         note(f"dee reviewing eli: refused: {_said(exc)}")
 
-    step("Three days pass: the review window closes; anyone finalizes")
+    step("Three days pass: the review window closes; the ratings are opened; anyone finalizes")
     backend.increase_time(params.review_window + 60)
+    opened = sf.reveal_due(customer, pin=store.add_bytes)
+    note(f"{opened} sealed ratings opened, their comments pinned (anyone may send an opening; reviewers hold theirs)")
     for name, cid_id in ids.items():
         out = sf.finalize(customer, cid_id)
         verdict = f"accepted, weighted median {out['median']}, {points(out['points'])}"

@@ -69,6 +69,7 @@ def test_relayed_join_finalize_and_claim_say_what_they_did(dao: Dao, relay_url: 
     sf.review(dao["ada"], work, 4)
     sf.review(dao["bo"], work, 4)
     dao.chain.increase_time(PARAMS.review_window + 1)
+    assert sf.reveal_due(dao["zed"], work) == 2  # the reviewers' own clients open their sealed ratings
     done = _cli(["finalize", str(work), "--relay", relay_url, "--deployments", str(manifests)], reads)
     assert f"#{work} accepted: weighted median 4, 80 points" in done.stdout, done.stdout
     assert "the relay paid the gas" in done.stdout

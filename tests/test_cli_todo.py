@@ -58,14 +58,20 @@ def test_a_proposal_that_concerns_you_and_awaits_your_vote_is_one_entry(dao: Dao
 
 
 def test_work_whose_window_ends_in_the_latest_block_is_to_finalize(dao: Dao, tmp_path: Path) -> None:
-    ada = dao["ada"].address
+    """A window that ends in the latest block is closed for anything sent now: work nobody rated
+    may be finalized, and a sealed rating may be opened (finalize waits for it, or for its 3 days)."""
+    ada, bo = dao["ada"].address, dao["bo"].address
     work = dao.sf.submit(dao["eli"], artifact_cid("eli's shelf plan"), 60)
-    dao.sf.review(dao["bo"], work, 3)
-    deadline = dao.sf.contribution(work)["reviewDeadline"]
+    rated = dao.sf.submit(dao["eli"], artifact_cid("eli's chair plan"), 60)
+    dao.sf.review(dao["bo"], rated, 3)
+    deadline = dao.sf.contribution(rated)["reviewDeadline"]
     dao.chain._dev("evm_setNextBlockTimestamp", [deadline])
     dao.chain._dev("evm_mine", [])
     assert dao.sf.now() == deadline
     entries = _entries(_todo(dao, tmp_path, ada))
     assert [e for e in entries if f"#{work}" in e] == [f"#{work} may be finalized"], entries
+    assert [e for e in entries if f"#{rated}" in e] == [], entries  # its sealed rating opens first
+    entries = _entries(_todo(dao, tmp_path, bo))
+    assert any(e.startswith(f"Open your sealed rating of #{rated}") for e in entries), entries
     with pytest.raises(ContractRevert):  # indeed: a review sent now lands after the deadline, and fails
         dao.sf.review(dao["ada"], work, 3)

@@ -126,6 +126,7 @@ def test_points_and_money_read_the_same_everywhere_rounded_down(dao: Dao, env: d
     sf.review(dao["ada"], work, 4)
     sf.review(dao["bo"], work, 4)
     dao.chain.increase_time(PARAMS.review_window + 1)
+    assert sf.reveal_due(dao["zed"], work) == 2  # the reviewers' own clients open their sealed ratings
     done = _run(["finalize", str(work), *_d(env)], env)
     shown = amount(100 * 4 * 10**18 // 3)  # effort x median / 3
     assert shown == "133.333333"

@@ -32,6 +32,7 @@ interface IContributionRegistry {
         uint16 minReviewers;
         uint8 status;
         uint128 quorumWeight;
+        uint16 sealedReviews;
     }
 
     /// @notice Thrown when the acting account is not an active (joined, unsuspended) member.
@@ -73,7 +74,15 @@ interface IContributionRegistry {
     error RegistryReviewBudgetExceeded(address reviewer, uint256 epoch, uint256 spent, uint256 budget);
     /// @notice Thrown when reviewing after the window closed.
     error RegistryReviewWindowClosed(uint256 id, uint256 deadline);
-    /// @notice Thrown when finalizing before the window closed.
+    /// @notice Thrown when a sealed rating is zero, or a reveal names a reviewer who sealed none.
+    error RegistryNotSealed(uint256 id, address reviewer);
+    /// @notice Thrown when a reveal's stars, comment or salt do not open the reviewer's sealed rating.
+    error RegistryWrongOpening(uint256 id, address reviewer);
+    /// @notice Thrown when revealing after `RATING_REVEAL_WINDOW` past the review deadline.
+    error RegistryRevealWindowClosed(uint256 id, uint256 closedAt);
+    /// @notice Thrown when finalizing while `count` sealed ratings may still be revealed (until `until`).
+    error RegistryRevealsPending(uint256 id, uint256 count, uint256 until);
+    /// @notice Thrown when finalizing (or revealing) before the window closed.
     error RegistryReviewWindowOpen(uint256 id, uint256 deadline);
     /// @notice Thrown when reviewing or finalizing a contribution that is no longer pending.
     error RegistryNotPending(uint256 id, Status status);
@@ -95,7 +104,10 @@ interface IContributionRegistry {
     );
     /// @notice Emitted when contribution `id` loses its artifact to contribution `by`, committed earlier.
     event Superseded(uint256 indexed id, uint256 indexed by);
-    /// @notice Emitted when `reviewer` rates contribution `id` with the standing `weight`; `commentCid` may be empty.
+    /// @notice Emitted when `reviewer` seals a rating of contribution `id` (nothing about it is public yet).
+    event ReviewSealed(uint256 indexed id, address indexed reviewer, bytes32 sealed_);
+    /// @notice Emitted when `reviewer`'s sealed rating of contribution `id` is revealed: `stars`,
+    ///         weighing the standing `weight`; `commentCid` may be empty.
     event Reviewed(uint256 indexed id, address indexed reviewer, uint8 stars, uint256 weight, bytes commentCid);
     /// @notice Emitted when contribution `id` is judged: accepted with `points` at the weighted
     ///         `median`, or rejected for lack of reviewers or reviewing standing.
@@ -122,19 +134,24 @@ interface IContributionRegistry {
         uint256 deadline,
         bytes calldata signature
     ) external returns (uint256 id);
-    /// @notice Rates contribution `id` with 0-5 stars.
-    function review(uint256 id, uint8 stars, bytes calldata commentCid) external;
-    /// @notice Reviews for `reviewer`, who signed
-    ///         `Review(address reviewer,uint256 contribution,uint8 stars,bytes commentCid,uint256 nonce,uint256 deadline)`.
-    function reviewBySig(
+    /// @notice Seals a rating of contribution `id` while its window is open:
+    ///         `keccak256(abi.encode(reviewer, id, stars, keccak256(commentCid), salt))`, 0-5 stars.
+    ///         Nobody learns the rating until it is revealed, after the window closes.
+    function sealReview(uint256 id, bytes32 sealed_) external;
+    /// @notice Seals for `reviewer`, who signed
+    ///         `SealedReview(address reviewer,uint256 contribution,bytes32 sealed,uint256 nonce,uint256 deadline)`.
+    function sealReviewBySig(
         address reviewer,
         uint256 id,
-        uint8 stars,
-        bytes calldata commentCid,
+        bytes32 sealed_,
         uint256 nonce,
         uint256 deadline,
         bytes calldata signature
     ) external;
+    /// @notice Opens `reviewer`'s sealed rating of `id` after the window closed and within
+    ///         `RATING_REVEAL_WINDOW`; anyone holding the opening may send it. It then counts.
+    function revealReview(uint256 id, address reviewer, uint8 stars, bytes calldata commentCid, bytes32 salt)
+        external;
     /// @notice Judges contribution `id` once its window has closed. Anyone may call it.
     function finalize(uint256 id) external returns (bool accepted, uint256 points);
 
@@ -160,12 +177,18 @@ interface IContributionRegistry {
     function commitment(bytes32 commitment_) external view returns (uint256 time, uint256 seq);
     /// @notice Effort `author` submitted within `epoch`.
     function epochEffort(address author, uint256 epoch) external view returns (uint256);
+    /// @notice The sealed rating `reviewer` left on `id` and has not revealed (0 if none).
+    function sealedRating(uint256 id, address reviewer) external view returns (bytes32);
+    /// @notice Whether `reviewer` sealed a rating of `id` that was never opened is
+    ///         `sealedRating(id, reviewer) != 0` once the reveal window is over.
+    /// @notice Seconds after a review deadline within which sealed ratings may be revealed.
+    function RATING_REVEAL_WINDOW() external view returns (uint256);
     /// @notice Star-minutes (effort times stars) `reviewer` has rated within `epoch`.
     function budgetSpent(address reviewer, uint256 epoch) external view returns (uint256);
     /// @notice Seconds after a commitment within which it must be revealed.
     function REVEAL_WINDOW() external view returns (uint256);
     /// @notice keccak256("Submit(address author,bytes cid,bytes32 contentHash,uint32 effort,bytes32 salt,uint256 nonce,uint256 deadline)")
     function SUBMIT_TYPEHASH() external view returns (bytes32);
-    /// @notice keccak256("Review(address reviewer,uint256 contribution,uint8 stars,bytes commentCid,uint256 nonce,uint256 deadline)")
-    function REVIEW_TYPEHASH() external view returns (bytes32);
+    /// @notice keccak256("SealedReview(address reviewer,uint256 contribution,bytes32 sealed,uint256 nonce,uint256 deadline)")
+    function SEALED_REVIEW_TYPEHASH() external view returns (bytes32);
 }

@@ -17,11 +17,12 @@ from web3.logs import DISCARD
 from starfish_dao.chain import artifacts
 from starfish_dao.chain.deployment import Deployment, roles_of
 from starfish_dao.chain.logs import fetch_logs
+from starfish_dao.chain.openings import Opening, Openings, openings_for, salt_for, sealed
 from starfish_dao.chain.rpc import RawRpc
 from starfish_dao.chain.tx import send
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.commitment import commitment, new_salt
-from starfish_dao.domain.errors import ChainError
+from starfish_dao.domain.errors import ChainError, ContractRevert
 from starfish_dao.domain.fastabi import checksum
 from starfish_dao.domain.model import ETH, STATUSES
 from starfish_dao.domain.unixfs import CID, RAW
@@ -80,6 +81,8 @@ class Starfish:
         self.w3 = w3
         self.deployment = deployment
         self._handed_out: dict[tuple[str, str], set[int]] = {}
+        self._openings: Openings | None = None
+        self.refused_reveals: list[tuple[Opening, ContractRevert]] = []
         self.contracts: dict[str, Contract] = {
             role: w3.eth.contract(address=to_checksum_address(deployment.addresses[role]), abi=artifacts.abi(name))
             for role, name in roles_of(deployment.addresses).items()
@@ -151,10 +154,88 @@ class Starfish:
         self.commit_once(account, commitment(account.address, content_hash, salt))
         return self.reveal(account, cid, content_hash, effort, salt)
 
-    def review(self, account: LocalAccount, contribution: int, stars: int, comment_cid: bytes = b"") -> Any:
-        return self._send(account, self.registry.functions.review(contribution, stars, comment_cid))
+    @property
+    def openings(self) -> Openings:
+        """The sealed ratings this client made and has not revealed (kept under the data directory)."""
+        if self._openings is None:
+            self._openings = openings_for(self.deployment.chain_id, self.registry.address)
+        return self._openings
+
+    def review(self, account: LocalAccount, contribution: int, stars: int, comment_cid: bytes = b"",
+               text: bytes = b"") -> Any:  # fmt: skip
+        """Seals a rating (the opening is kept by this client, `openings`); it counts once revealed,
+        after the window closes (`reveal_due`, which `finalize` runs first). A comment is best
+        given as `text` with its CID (`cid_of(text)`): it is then pinned only when the rating opens."""
+        o = self.seal_opening(account, contribution, stars, comment_cid, text)
+        seal = sealed(o.reviewer, o.contribution, o.stars, o.comment, o.salt)
+        return self._send(account, self.registry.functions.sealReview(contribution, seal))
+
+    def seal_opening(self, account: LocalAccount, contribution: int, stars: int, comment_cid: bytes = b"",
+                     text: bytes = b"") -> Opening:  # fmt: skip
+        """A rating's opening, held by this client (before anything is sent: a crash loses nothing).
+        `text`: the comment whose CID is `comment_cid`, to be pinned when the rating is opened."""
+        if not 0 <= stars <= 5:
+            raise ValueError(f"stars must be 0-5 (got {stars})")
+        salt = salt_for(bytes(account.key), self.registry.address, contribution)
+        opening = Opening(contribution, account.address, stars, comment_cid, salt, text)
+        self.openings.hold(opening)
+        return opening
+
+    def sign_review(self, account: LocalAccount, contribution: int, stars: int, comment_cid: bytes = b"",
+                    text: bytes = b"", ttl: int = SIGNATURE_TTL) -> SignedAction:  # fmt: skip
+        """A signed SealedReview for a relay (the opening stays here, in `openings`)."""
+        o = self.seal_opening(account, contribution, stars, comment_cid, text)
+        seal = sealed(o.reviewer, o.contribution, o.stars, o.comment, o.salt)
+        return self.sign(account, "SealedReview", ttl=ttl, contribution=contribution, sealed="0x" + seal.hex())
+
+    def reveal_review(self, sender: LocalAccount, opening: Opening) -> Any:
+        """Opens a sealed rating (anyone holding the opening may send it)."""
+        fn = self.registry.functions.revealReview(
+            opening.contribution, opening.reviewer, opening.stars, opening.comment, opening.salt
+        )
+        receipt = self._send(sender, fn)
+        self.openings.drop(opening.contribution, opening.reviewer)
+        return receipt
+
+    def reveal_due(self, sender: LocalAccount, contribution: int | None = None,
+                   pin: Callable[[bytes], Any] | None = None) -> int:  # fmt: skip
+        """Reveals every held opening whose window has closed (of `contribution`, or all): how many.
+        One whose reveal window has passed, or that is no longer sealed on chain, is dropped; one the
+        contract refuses (its budget already spent, say) is dropped and kept in `refused_reveals`."""
+        now = self.now()
+        window = int(self.registry.functions.RATING_REVEAL_WINDOW().call())
+        revealed = 0
+        for opening in self.openings.of(contribution):
+            c = self.registry.functions.contribution(opening.contribution).call()
+            deadline, status = int(c[2]), int(c[6])
+            if now <= deadline:
+                continue
+            still = bytes(self.registry.functions.sealedRating(opening.contribution, opening.reviewer).call())
+            mine = sealed(opening.reviewer, opening.contribution, opening.stars, opening.comment, opening.salt)
+            # not this rating's seal: revealed already, or an opening of another deployment at the
+            # same address (a dev chain started again)
+            # the registry keeps the seal's top 144 bits beside the weight (the low 112)
+            if (
+                status != 1
+                or now > deadline + window
+                or int.from_bytes(still, "big") >> 112 != int.from_bytes(mine, "big") >> 112
+            ):
+                self.openings.drop(opening.contribution, opening.reviewer)
+                continue
+            try:
+                if opening.text and pin is not None:
+                    pin(opening.text)  # the comment is published as the rating opens, not before
+                self.reveal_review(sender, opening)
+            except ContractRevert as exc:  # its budget spent by earlier reveals, the reviewer suspended...
+                self.openings.drop(opening.contribution, opening.reviewer)
+                self.refused_reveals.append((opening, exc))
+                continue
+            revealed += 1
+        return revealed
 
     def finalize(self, sender: LocalAccount, contribution: int) -> dict[str, Any]:
+        """Reveals the ratings of `contribution` this client holds, then finalizes it."""
+        self.reveal_due(sender, contribution)
         receipt = self._send(sender, self.registry.functions.finalize(contribution))
         return dict(self.registry.events.Finalized().process_receipt(receipt, errors=DISCARD)[0]["args"])
 
@@ -264,9 +345,9 @@ class Starfish:
                 m["author"], _bytes(m["cid"]), _bytes(m["contentHash"]), m["effort"], _bytes(m["salt"]),
                 m["nonce"], m["deadline"], sig,
             )  # fmt: skip
-        if signed.action == "Review":
-            return self.registry.functions.reviewBySig(
-                m["reviewer"], m["contribution"], m["stars"], _bytes(m["commentCid"]), m["nonce"], m["deadline"], sig
+        if signed.action == "SealedReview":
+            return self.registry.functions.sealReviewBySig(
+                m["reviewer"], m["contribution"], _bytes(m["sealed"]), m["nonce"], m["deadline"], sig
             )
         if signed.action == "ClaimTo":
             return self.splitter.functions.claimToBySig(
@@ -323,7 +404,7 @@ class Starfish:
 
     def contribution(self, contribution: int) -> dict[str, Any]:
         c = self.registry.functions.contribution(contribution).call()
-        author, effort, deadline, snapshot, epoch_snapshot, min_reviewers, status, quorum_weight = c
+        author, effort, deadline, snapshot, epoch_snapshot, min_reviewers, status, quorum_weight, sealed_count = c
         reviewers = int(self.registry.functions.reviewCount(contribution).call())
         return {
             "id": contribution,
@@ -335,6 +416,7 @@ class Starfish:
             "reviewers": reviewers,
             "minReviewers": min_reviewers,
             "quorumWeight": quorum_weight,
+            "sealedReviews": sealed_count,
             "status": STATUSES[status],
             "tally": list(self.registry.functions.tally(contribution).call()),
         }

@@ -163,7 +163,8 @@ MESSAGES: dict[str, Callable[[dict[str, Any], Said], str]] = {
     ),
     "RegistryReviewBudgetExceeded": lambda a, _: (
         f"this rating would spend {a['spent']} star-minutes of your {a['budget']} this epoch (your review budget is "
-        "reviewBudgetBps of your standing): rate 0 stars, or review in the next epoch"
+        "reviewBudgetBps of your standing, spent as your sealed ratings are opened): rate 0 stars, or review in the "
+        "next epoch"
     ),
     "RegistryReviewWindowClosed": lambda a, c: _when(
         a["deadline"],
@@ -180,6 +181,27 @@ MESSAGES: dict[str, Callable[[dict[str, Any], Said], str]] = {
         c.now,
         "the review window of #" + str(a["id"]) + " closes in {}: finalize after that",
         "the review window of #" + str(a["id"]) + " closed {} ago",
+    ),
+    "RegistryNotSealed": lambda a, _: (
+        f"{a['reviewer']} has no sealed rating of #{a['id']} to open (none was sealed, or it was opened already)"
+    ),
+    "RegistryWrongOpening": lambda a, _: (
+        f"these stars, comment and salt do not open {a['reviewer']}'s sealed rating of #{a['id']}: a rating "
+        "opens only as it was sealed"
+    ),
+    "RegistryRevealWindowClosed": lambda a, c: _when(
+        a["closedAt"],
+        c.now,
+        "sealed ratings of #" + str(a["id"]) + " may be opened for {} more",
+        "sealed ratings of #" + str(a["id"]) + " had to be opened within 3 days of the window; that ended {} ago: "
+        "an unopened rating counts as no review",
+    ),
+    "RegistryRevealsPending": lambda a, c: _when(
+        a["until"],
+        c.now,
+        str(a["count"]) + " sealed rating(s) of #" + str(a["id"]) + " may still be opened for {}: finalize once "
+        "they are opened (`starfish reveal` opens yours) or after that",
+        "the reveal window of #" + str(a["id"]) + " ended {} ago",
     ),
     "RegistryNotPending": lambda a, _: (
         f"contribution #{a['id']} is no longer open: {STATUS.get(int(a['status']), a['status'])}"

@@ -34,6 +34,7 @@ BIG_FILE = 16 << 20  # show progress when hashing more than this
 def register(app: typer.Typer) -> None:
     app.command()(contribute)
     app.command()(review)
+    app.command()(reveal)
     app.command()(finalize)
     app.command()(show)
     app.command()(todo)
@@ -177,39 +178,174 @@ def review(
     relay: RelayOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Rate a contribution; it weighs your standing when it was submitted (or as its epoch began, if less)."""
-    from starfish_dao.ipfs import open_store
+    """Rate a contribution, sealed: nobody sees the rating until the review window closes, then
+    `starfish reveal` (or `todo`, or the page) opens it. It weighs your standing when the work was
+    submitted (or as its epoch began, if less)."""
+    from starfish_dao.chain.openings import Opening, openings_for, salt_for, sealed
+    from starfish_dao.domain.unixfs import cid_of
 
     account = load_key(key_file)
     if relay:
-        comment_hex = "0x"
-        if comment:
-            from starfish_dao.relay.client import RelayClient
+        from starfish_dao.relay.client import RelayClient
 
-            tmp = config.subdir("tmp") / "comment.txt"
-            tmp.write_text(comment)
-            comment_hex = RelayClient(relay[0]).upload(tmp)["cidHex"]
-        state = relayed.send(relay, account, "Review", quiet=as_json, contribution=contribution, stars=stars,
-                             commentCid=comment_hex)  # fmt: skip
-        emit({"contribution": contribution, "stars": stars, "tx": state.get("txHash")}, as_json,
-             lambda: console.print(f"reviewed #{contribution}: {stars} stars"))  # fmt: skip
+        # the comment's CID only: the comment is uploaded when the rating opens (it could say the stars)
+        text = comment.encode() if comment else b""
+        comment_bytes = cid_of(text).bytes if comment else b""
+        info = RelayClient(relay[0]).info()
+        registry = str(info["contracts"]["registry"])
+        opening = Opening(contribution, account.address, stars, comment_bytes,
+                          salt_for(bytes(account.key), registry, contribution), text)  # fmt: skip
+        openings_for(int(info["chainId"]), registry).hold(opening)  # kept before anything is sent
+        seal = sealed(account.address, contribution, stars, comment_bytes, opening.salt)
+        state = relayed.send(relay, account, "SealedReview", quiet=as_json, contribution=contribution,
+                             sealed="0x" + seal.hex())  # fmt: skip
+        emit({"contribution": contribution, "stars": stars, "sealed": "0x" + seal.hex(), "tx": state.get("txHash")},
+             as_json, lambda: _say_sealed(contribution, stars, None))  # fmt: skip
         return
     sf = client(rpc, deployments)
+    _reveal_due(sf, account, as_json)
     c = sf.contribution(contribution)
     if c["author"] == "0x" + "00" * 20:
         fail(f"there is no contribution #{contribution}", "`starfish todo` lists what is open to you")
     weight = 0
     if c["status"] == "pending":
         weight = sf.review_weight(account.address, c)
+        # the charter's minimum is checked when the rating opens: said now, before anything is sealed
+        needed = min(int(sf.charter.functions.reviewRules().call()[1]), int(c["quorumWeight"]))
+        if c["author"] != account.address and (weight == 0 or weight < needed):
+            from starfish_dao.cli.errors import plain
+
+            args = {"reviewer": account.address, "standing": weight, "required": max(needed, 1)}
+            fail(f"{plain('RegistryInsufficientStanding', args)} (RegistryInsufficientStanding)")
         if not as_json:
             share = weight / c["quorumWeight"] if c["quorumWeight"] else 0
             console.print(f"your weight on #{contribution}: {points(weight)} of standing "
                           f"({share:.0%} of the {amount(c['quorumWeight'])} it needs)")  # fmt: skip
         _warn_content(sf, contribution, as_json)
-    comment_cid = open_store().add_bytes(comment.encode()).bytes if comment else b""
-    sf.review(account, contribution, stars, comment_cid)
+    # the comment's CID, not the comment: it is pinned when the rating opens (it could say the stars)
+    comment_cid = cid_of(comment.encode()).bytes if comment else b""
+    sf.review(account, contribution, stars, comment_cid, comment.encode() if comment else b"")
     emit({"contribution": contribution, "stars": stars, "weight": weight}, as_json,
-         lambda: console.print(f"reviewed #{contribution}: {stars} stars"))  # fmt: skip
+         lambda: _say_sealed(contribution, stars, int(c["reviewDeadline"])))  # fmt: skip
+
+
+def _say_sealed(contribution: int, stars: int, deadline: int | None) -> None:
+    from starfish_dao.domain.units import local_time
+
+    when = f" at {local_time(deadline)}" if deadline else ""
+    console.print(f"sealed your rating of #{contribution}: {stars} stars. Nobody sees it until the review "
+                  f"window closes{when}; then `starfish reveal` (or `starfish todo`) opens it, within 3 days, "
+                  "from this machine: the opening is kept here.")  # fmt: skip
+
+
+def _reveal_due(sf: Any, account: Any, as_json: bool) -> list[dict[str, Any]]:
+    """Opens every sealed rating this machine holds whose window has closed; says what it did."""
+    from starfish_dao.cli.errors import humanize
+
+    opened = [o for o in sf.openings.of()]
+
+    def pin(text: bytes) -> None:
+        from starfish_dao.ipfs import open_store
+
+        open_store().add_bytes(text)
+
+    count = sf.reveal_due(account, pin=pin)
+    still = {(o.contribution, o.reviewer) for o in sf.openings.of()}
+    refused = {(o.contribution, o.reviewer): exc for o, exc in sf.refused_reveals}
+    out = []
+    for o in opened:
+        key = (o.contribution, o.reviewer)
+        if key in still:
+            continue
+        if key in refused:
+            out.append({"contribution": o.contribution, "stars": o.stars, "opened": False,
+                        "error": refused[key].name})  # fmt: skip
+            if not as_json:
+                err.print(f"your sealed rating of #{o.contribution} could not be opened: {humanize(refused[key])}")
+        else:
+            out.append({"contribution": o.contribution, "stars": o.stars, "opened": True})
+    if count and not as_json:
+        shown = ", ".join(f"#{r['contribution']} ({r['stars']} stars)" for r in out if r["opened"])
+        err.print(f"opened your sealed ratings: {shown}")
+    return out
+
+
+def _reveal_relayed(relay: list[str], reviewer: str | None = None, contribution: int | None = None
+                    ) -> list[dict[str, Any]]:  # fmt: skip
+    """Opens the sealed ratings held on this machine (of `reviewer`, of `contribution`, or all)
+    through the relay: their comments uploaded, then unsigned Reveals. Too early: kept for later."""
+    from starfish_dao.chain.openings import openings_for
+    from starfish_dao.relay.client import RelayClient, RelayError
+
+    relay_client = RelayClient(relay)
+    info = relay_client.info()
+    store = openings_for(int(info["chainId"]), str(info["contracts"]["registry"]))
+    results: list[dict[str, Any]] = []
+    for o in store.of(contribution):
+        if reviewer is not None and o.reviewer != reviewer:
+            continue
+        body = {"action": "Reveal", "contribution": o.contribution, "reviewer": o.reviewer, "stars": o.stars,
+                "commentCid": "0x" + o.comment.hex(), "salt": "0x" + o.salt.hex()}  # fmt: skip
+        try:
+            if o.text:
+                tmp = config.subdir("tmp") / "comment.txt"
+                tmp.write_bytes(o.text)
+                relay_client.upload(tmp)
+            state = relay_client.submit(body)
+        except RelayError as exc:
+            error = str(exc.body.get("contractError") or exc.code)
+            if error != "RegistryReviewWindowOpen":  # too early: kept for later; anything else is final
+                store.drop(o.contribution, o.reviewer)
+            results.append({"contribution": o.contribution, "opened": False, "error": error,
+                            "said": relayed.explain(exc)})  # fmt: skip
+            continue
+        opened = state.get("status") == "mined"
+        if opened:
+            store.drop(o.contribution, o.reviewer)
+        results.append({"contribution": o.contribution, "stars": o.stars, "opened": opened,
+                        "tx": state.get("txHash")})  # fmt: skip
+    return results
+
+
+def reveal(
+    rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None, relay: RelayOpt = None,
+    as_json: JsonOpt = False,
+) -> None:  # fmt: skip
+    """Open your sealed ratings whose review window has closed (anyone may send an opening; only
+    this machine holds yours). Unopened within 3 days of the window, a rating counts as no review."""
+    account = load_key(key_file)
+    if relay:
+        results = _reveal_relayed(relay, account.address)
+
+        def said(r: dict[str, Any]) -> str:
+            if r["opened"]:
+                return f"#{r['contribution']}: opened ({r['stars']} stars)"
+            if r.get("error") == "RegistryReviewWindowOpen":
+                return f"#{r['contribution']}: still sealed (its review window is open)"
+            return f"#{r['contribution']}: not opened: {r.get('said') or r.get('error')}"
+
+        emit(
+            {"revealed": results},
+            as_json,
+            lambda: console.print(
+                "\n".join(said(r) for r in results) or "no sealed rating of yours is held here", highlight=False
+            ),
+        )
+        return
+    sf = client(rpc, deployments)
+    out = _reveal_due(sf, account, True)
+    left = sorted({o.contribution for o in sf.openings.of() if o.reviewer == account.address})
+
+    def human() -> None:
+        for r in out:
+            console.print(f"#{r['contribution']}: " + (f"opened ({r['stars']} stars)" if r["opened"] else
+                          f"refused: {r['error']}"), highlight=False)  # fmt: skip
+        if left:
+            console.print("still sealed (their windows are open): " + ", ".join(f"#{c}" for c in left))
+        if not out and not left:
+            console.print("no sealed rating of yours is held here")
+
+    emit({"revealed": out, "waiting": left}, as_json, human)
 
 
 def finalize(
@@ -218,6 +354,13 @@ def finalize(
 ) -> None:  # fmt: skip
     """Judge a contribution whose review window closed (anyone may)."""
     if relay:
+        for r in _reveal_relayed(relay, None, contribution):  # the ratings of it held here open first
+            if not as_json:
+                err.print(
+                    f"opened a sealed rating of #{contribution}: {r['stars']} stars"
+                    if r["opened"]
+                    else f"a sealed rating of #{contribution} did not open: {r.get('said') or r.get('error')}"
+                )
         state = relayed.send(relay, None, "Finalize", quiet=as_json, contribution=contribution)
         found = relayed.mined_event(state, "registry", "Finalized", rpc, deployments, id=contribution)
         if found is None:  # this machine does not reach the chain: the relay's view of it, once it read the block
@@ -285,11 +428,12 @@ def show(
         "effort": c.effort, "status": c.status, "reviewDeadline": c.deadline, "secondsLeft": max(c.deadline - now, 0),
         "weights": c.weights, "weight": c.weight, "quorumWeight": c.quorum_weight, "minReviewers": c.min_reviewers,
         "median": c.median if c.status == "accepted" else None, "points": c.points, "reviews": comments,
+        "sealedBy": list(c.sealed), "sealedReviews": c.sealed_count,
     }  # fmt: skip
     content = check_content(store, c.cid, c.content_hash)
     data["content"] = content.as_json()
     names = key_names()
-    data["names"] = {a: names[a] for a in [c.author, *(r["reviewer"] for r in comments)] if a in names}
+    data["names"] = {a: names[a] for a in [c.author, *(r["reviewer"] for r in comments), *c.sealed] if a in names}
 
     def human() -> None:
         left = c.deadline - now
@@ -299,7 +443,8 @@ def show(
         console.print(f"#{c.id}{titled} by {who(c.author, names)}: {c.effort} min, {state}", highlight=False)
         console.print(f"artifact {artifact} (sha256 {c.content_hash.hex()}); `starfish ipfs cat {artifact}`")
         console.print(("" if content.verdict != "mismatch" else "[bold red]WARNING[/]: ") + content.message)
-        console.print(f"reviews {len(c.reviews)} of {c.min_reviewers} needed; standing "
+        console.print(f"{c.sealed_count} sealed, {len(c.reviews)} opened; reviews {len(c.reviews)} of "
+                      f"{c.min_reviewers} needed; standing "
                       f"{amount(c.weight)} of {amount(c.quorum_weight)} needed")  # fmt: skip
         console.print("weighted tally (points of standing per rating): "
                       + ", ".join(f"{s}*: {amount(w)}" for s, w in enumerate(c.weights)))  # fmt: skip
@@ -308,6 +453,8 @@ def show(
         for r in comments:
             console.print(f"  {r['stars']}* from {who(r['reviewer'], names)} (weight {amount(r['weight'])})"
                           + (f": {r['comment']}" if r["comment"] else ""))  # fmt: skip
+        for reviewer in c.sealed:  # who sealed a rating is public; what it says is not, until it opens
+            console.print(f"  a sealed rating from {who(reviewer, names)} (opens after the window)", highlight=False)
 
     emit(data, as_json, human)
 
@@ -363,6 +510,8 @@ def todo(
 
     me = address(member, "--member") if member else load_key(key_file).address
     sf = client(rpc, deployments)
+    if not member:  # your own list: your sealed ratings whose window closed are opened first
+        _reveal_due(sf, load_key(key_file), as_json)
     model = replay(sf)
     now = sf.now()
     record = model.members.get(me)

@@ -32,6 +32,9 @@ BPS = 10_000
 POINT = 10**18
 POINTS_PER_MINUTE = 10**18
 REVEAL_WINDOW = 24 * 3600
+WEIGHT_MAX = 2**112 - 1  # a sealed rating's weight is kept in 112 bits (no community comes near it)
+#: `ContributionRegistry.RATING_REVEAL_WINDOW`: sealed ratings open after the window, within this long
+RATING_REVEAL_WINDOW = 3 * 24 * 3600
 TIMELOCK_DELAY_BOUNDS = (3600, 30 * 24 * 3600)  # `StarfishTimelock.MIN_DELAY_FLOOR` and `MIN_DELAY_CEILING`
 PROPOSAL_THRESHOLD_SHARE_BPS = 100  # `StarfishGovernor`: a share of all standing is always enough to propose
 UINT128_MAX = 2**128 - 1
@@ -122,6 +125,8 @@ class Contribution:
     min_reviewers: int = 0
     weights: list[int] = field(default_factory=lambda: [0] * 6)
     reviews: list[tuple[str, int, int, bytes]] = field(default_factory=list)  # reviewer, stars, weight, comment
+    sealed: dict[str, bytes] = field(default_factory=dict)  # reviewer -> sealed rating not yet revealed
+    sealed_count: int = 0  # sealed ratings ever (revealed or not)
     status: str = PENDING
     median: int = 0
     points: int = 0
@@ -440,9 +445,23 @@ class Model:
         )
         self.commits.pop(self._commitment_of_seq.pop(seq, b""), None)
 
+    def _on_review_sealed(self, a: dict[str, Any]) -> None:
+        c = self.contributions[int(a["id"])]
+        reviewer = a["reviewer"]
+        self._check(f"{reviewer} sealed #{c.id} inside its window", int(self.now <= c.deadline), 1)
+        self._check(
+            f"{reviewer} sealed #{c.id} once", int(reviewer in c.sealed or any(r == reviewer for r, *_ in c.reviews)), 0
+        )
+        c.sealed[reviewer] = bytes(a["sealed_"])
+        c.sealed_count += 1
+
     def _on_reviewed(self, a: dict[str, Any]) -> None:
         c = self.contributions[int(a["id"])]
         stars, reviewer = int(a["stars"]), a["reviewer"]
+        self._check(f"{reviewer}'s rating of #{c.id} was sealed", int(reviewer in c.sealed), 1)
+        self._check(f"{reviewer}'s rating of #{c.id} revealed after its window",
+                    int(c.deadline < self.now <= c.deadline + RATING_REVEAL_WINDOW), 1)  # fmt: skip
+        c.sealed.pop(reviewer, None)
         weight = self.review_weight(reviewer, c)
         self._check(f"weight of {reviewer}'s review of #{c.id}", int(a["weight"]), weight)
         c.weights[stars] += weight
@@ -454,6 +473,8 @@ class Model:
         c = self.contributions[int(a["id"])]
         weight = c.weight
         reviewers = len(c.reviews)
+        self._check(f"contribution {c.id} finalized with every sealed rating revealed or their window over",
+                    int(reviewers == c.sealed_count or self.now > c.deadline + RATING_REVEAL_WINDOW), 1)  # fmt: skip
         accepted = weight != 0 and reviewers >= c.min_reviewers and weight >= c.quorum_weight
         median = weighted_median(c.weights) if accepted else 0
         points = points_for(c.effort, median) if accepted else 0
@@ -780,6 +801,7 @@ class Model:
         "registry.Committed": _on_committed,
         "registry.Superseded": _on_superseded,
         "registry.Submitted": _on_submitted,
+        "registry.ReviewSealed": _on_review_sealed,
         "registry.Reviewed": _on_reviewed,
         "registry.Finalized": _on_finalized,
         "splitter.PointsAwarded": _on_points_awarded,
@@ -830,9 +852,11 @@ class Model:
         return self._split(now)[0]
 
     def review_weight(self, member: str, c: Contribution) -> int:
-        """What `member`'s review of `c` weighs (`ContributionRegistry._weigh`): the lesser of their
-        points at its two snapshots (the second before submission, and as its epoch began)."""
-        return min(self.points_at(member, c.snapshot), self.points_at(member, c.epoch_snapshot))
+        """What `member`'s review of `c` weighs (fixed when it is sealed, `ContributionRegistry._seal`):
+        the lesser of their points at its two snapshots (the second before submission, and as its
+        epoch began), at most 2^112 - 1."""
+        weight = min(self.points_at(member, c.snapshot), self.points_at(member, c.epoch_snapshot))
+        return min(weight, WEIGHT_MAX)
 
     def points_of(self, member: str, now: int) -> int:
         """`PayoutSplitter.pointsOf` at time `now` (>= the last event)."""

@@ -15,7 +15,7 @@ from typing import Any
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from starfish_dao.domain.model import ETH, Model
+from starfish_dao.domain.model import ETH, RATING_REVEAL_WINDOW, Model
 from starfish_dao.domain.units import token_amount
 
 DAY = 86400
@@ -32,7 +32,7 @@ _OPEN_STATES = ("Pending", "Active", "Succeeded", "Queued")
 @dataclass(frozen=True)
 class Reminder:
     id: str  # stable for one situation: what receivers are told once
-    kind: str  # review, waiting, finalize, pay, vote, vote-closing, concerns
+    kind: str  # review, reveal, waiting, finalize, pay, vote, vote-closing, concerns
     member: str
     title: str  # one line, in people's units
     text: str  # a sentence or two: what, by when, how to act
@@ -152,28 +152,39 @@ def reminders(
             continue
         facts: dict[str, Any] = {"contribution": c.id, "author": c.author, "effort": c.effort, "cid": _cid_text(c.cid)}
         # a review lands in a later block than the latest (`now`): the window must still be open then
+        opens_until = c.deadline + RATING_REVEAL_WINDOW
         if c.deadline > now and c.author != member and active and all(r != member for r, *_ in c.reviews) \
-                and model.review_weight(member, c) > 0:  # fmt: skip
+                and member not in c.sealed and model.review_weight(member, c) > 0:  # fmt: skip
             out.append(Reminder(
                 f"review:{c.id}", "review", member,
                 f"Review #{c.id}: {c.effort} min of work by {name(c.author)}, {left(c.deadline - now)} left",
                 f"Work #{c.id} by {name(c.author)} ({c.effort} min) waits for your review until {date(c.deadline)} "
                 f"({left(c.deadline - now)} from now by the chain's clock): `starfish review {c.id} --stars N`, "
-                "or the page.", c.submitted_at, c.deadline, f"#/contribution/{c.id}", facts,
+                "or the page. Your rating is sealed: nobody sees it until the window closes.",
+                c.submitted_at, c.deadline, f"#/contribution/{c.id}", facts,
+            ))  # fmt: skip
+        elif member in c.sealed and c.deadline <= now < opens_until:  # sent now, it lands after the deadline
+            out.append(Reminder(
+                f"reveal:{c.id}", "reveal", member,
+                f"Open your sealed rating of #{c.id}, {left(opens_until - now)} left",
+                f"The review window of #{c.id} closed {date(c.deadline)}: open your sealed rating before "
+                f"{date(opens_until)} or it counts as no review (`starfish reveal`, or the page in the browser "
+                "you rated from: either does it for you when you run it).",
+                c.deadline, opens_until, f"#/contribution/{c.id}", facts,
             ))  # fmt: skip
         elif c.author == member:
             closes = (f"its review window closes {date(c.deadline)} (in {left(c.deadline - now)})"
                       if c.deadline > now else f"its review window closed: anyone may finalize it now "
                       f"(`starfish finalize {c.id}`)")  # fmt: skip
-            n = len(c.reviews)
-            reviews = {0: "no reviews yet", 1: "1 review so far"}.get(n, f"{n} reviews so far")
+            n = c.sealed_count  # sealed: how many, not what they say, until the window closes
+            reviews = {0: "no reviews yet", 1: "1 sealed rating so far"}.get(n, f"{n} sealed ratings so far")
             out.append(Reminder(
                 f"waiting:{c.id}", "waiting", member, f"Your #{c.id} is under review: {reviews}",
                 f"Your work #{c.id} has {reviews}; {closes}. Once it is finalized (anyone may, "
                 "the relay does), its points count from the deadline, and your pay grows with every receipt "
                 "after that.", c.submitted_at, c.deadline, f"#/contribution/{c.id}", facts,
             ))  # fmt: skip
-        elif c.deadline <= now:
+        elif c.deadline <= now and (len(c.reviews) == c.sealed_count or now >= opens_until):
             out.append(Reminder(
                 f"finalize:{c.id}", "finalize", member, f"#{c.id} may be finalized",
                 f"The review window of #{c.id} closed {date(c.deadline)}: anyone may finalize it "

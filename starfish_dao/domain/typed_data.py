@@ -44,11 +44,12 @@ ACTION_TYPES: dict[str, list[dict[str, str]]] = {
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
     ],
-    "Review": [
+    # a rating sealed while the window is open: `sealed` hides the stars and the comment until the
+    # reveal (an unsigned `Reveal` after the window closes, by whoever holds the opening)
+    "SealedReview": [
         {"name": "reviewer", "type": "address"},
         {"name": "contribution", "type": "uint256"},
-        {"name": "stars", "type": "uint8"},
-        {"name": "commentCid", "type": "bytes"},
+        {"name": "sealed", "type": "bytes32"},
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
     ],
@@ -82,7 +83,7 @@ ACTION_DOMAINS: dict[str, tuple[str, str, str]] = {
     "Join": ("membership", "Starfish Membership", "1"),
     "Leave": ("membership", "Starfish Membership", "1"),
     "Submit": ("registry", "Starfish Contributions", "1"),
-    "Review": ("registry", "Starfish Contributions", "1"),
+    "SealedReview": ("registry", "Starfish Contributions", "1"),
     "ClaimTo": ("splitter", "Starfish Splitter", "1"),
     "ClaimIncarnationTo": ("splitter", "Starfish Splitter", "1"),
     "Ballot": ("governor", "Starfish Governor", "1"),
@@ -93,7 +94,7 @@ _SIGNER_FIELDS = {"Ballot": "voter"}
 
 
 def signer_field(action: str) -> str:
-    """The message field that names the signer (`reviewer` of a Review, `voter` of a Ballot...)."""
+    """The message field that names the signer (`reviewer` of a SealedReview, `voter` of a Ballot...)."""
     return _SIGNER_FIELDS.get(action, ACTION_TYPES[action][0]["name"])
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -22,6 +24,9 @@ from starfish_dao.ipfs import build_file
 def _key(cid: CID) -> str:
     # one file per block whatever the CID version: v0 and v1 of a dag-pb block share it
     return str(CID(1, cid.codec, cid.digest))
+
+
+_PINS_LOCK = threading.Lock()  # one pin set per store directory; a relay pins from several threads
 
 
 class LocalStore:
@@ -41,7 +46,9 @@ class LocalStore:
         path = self.blocks / _key(cid)
         if path.exists():
             return
-        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+        # a name of its own per writer: two threads adding the same bytes at once (a relay's uploads)
+        # once shared one temporary file, and the second rename failed
+        tmp = path.with_name(f"{path.name}.tmp{os.getpid()}-{threading.get_ident()}-{secrets.token_hex(4)}")
         tmp.write_bytes(block)
         tmp.replace(path)
 
@@ -100,15 +107,17 @@ class LocalStore:
         return set(json.loads(self._pins_file.read_text()))
 
     def _write_pins(self, pins: set[str]) -> None:
-        tmp = self._pins_file.with_suffix(".tmp")
+        tmp = self._pins_file.with_name(f"{self._pins_file.name}.tmp{os.getpid()}-{threading.get_ident()}")
         tmp.write_text(json.dumps(sorted(pins)))
         tmp.replace(self._pins_file)
 
     def pin(self, cid: CID) -> None:
-        """Pins `cid`; every block under it must be present."""
+        """Pins `cid`; every block under it must be present. Pins from several threads at once are
+        all kept (the read, add and write of the pin set is one step)."""
         for _ in self.walk(cid):
             pass
-        self._write_pins(self.pins() | {str(cid)})
+        with _PINS_LOCK:
+            self._write_pins(self.pins() | {str(cid)})
 
     def unpin(self, cid: CID) -> bool:
         pins = self.pins()

@@ -118,6 +118,7 @@ def _newcomer_award_gas(dao: Dao) -> int:
     sf.review(dao["ada"], cid_id, 3)
     sf.review(dao["bo"], cid_id, 3)
     dao.chain.increase_time(PARAMS.review_window + 1)
+    sf.reveal_due(dao["zed"], cid_id)
     receipt = sf._send(dao["zed"], sf.registry.functions.finalize(cid_id))
     return int(receipt["gasUsed"])
 

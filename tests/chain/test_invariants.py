@@ -48,6 +48,7 @@ from starfish_dao.chain import artifacts
 from starfish_dao.chain.backends import RpcBackend
 from starfish_dao.chain.client import SignedAction
 from starfish_dao.chain.deployment import _deploy_one
+from starfish_dao.chain.openings import sealed
 from starfish_dao.chain.rpc import RawRpc, ViewCalls
 from starfish_dao.chain.tx import chain_id as node_chain_id
 from starfish_dao.chain.tx import fee_fields
@@ -55,7 +56,7 @@ from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.charter import BOUNDS, DAY, HOUR, MIN_HALF_LIFE_SECONDS, POINT, Parameter
 from starfish_dao.domain.commitment import commitment, new_salt
 from starfish_dao.domain.errors import ContractRevert
-from starfish_dao.domain.model import ETH, Model
+from starfish_dao.domain.model import ETH, RATING_REVEAL_WINDOW, Model
 from starfish_dao.domain.unixfs import content_hash
 from tests.conftest import ETHER, Dao, artifact_cid, deploy_dao, send_as
 
@@ -160,6 +161,8 @@ class Machine(RuleBasedStateMachine):
         self.extra: dict[str, LocalAccount] = {}  # Sybil addresses made during the run
         self.sybils: list[str] = []
         self.caps: dict[tuple[str, int], int] = {}  # (reviewer, epoch) -> the largest budget a review had
+        # sealed ratings not yet opened: (contribution, reviewer) -> (who, stars, salt)
+        self.openings: dict[tuple[int, str], tuple[str, int, bytes]] = {}
         self.jumped = 0
         self.proposals: list[int] = []
         self._catch_up()
@@ -275,6 +278,7 @@ class Machine(RuleBasedStateMachine):
                 self._active(name)
                 and a != c.author
                 and all(r != a for r, _, _, _ in c.reviews)
+                and a not in c.sealed
                 and weight != 0
                 and weight >= min(self.model.params.min_reviewer_standing, c.quorum_weight)
             ):
@@ -383,7 +387,7 @@ class Machine(RuleBasedStateMachine):
         or one the reviewer has already reviewed."""
         if aim == "again":
             names = {address: name for name, address in self.address.items()}
-            pairs = [(i, names[r]) for i in self.contributions for r, _, _, _ in self.model.contributions[i].reviews]
+            pairs = [(i, names[r]) for i in self.contributions for r in self._reviewers(i)]
             if pairs:
                 cid_id, who = pairs[pick % len(pairs)]
                 self._review(who, self.contributions.index(cid_id), stars, relayed, "any")
@@ -426,44 +430,107 @@ class Machine(RuleBasedStateMachine):
         cid_id = candidates[pick % len(candidates)]
         self._review_one(who, cid_id, stars, relayed)
 
+    def _reviewers(self, cid_id: int) -> list[str]:
+        """Who sealed a rating of `cid_id` (revealed or not), in order."""
+        c = self.model.contributions[cid_id]
+        return [r for r, _, _, _ in c.reviews] + [r for r in c.sealed]
+
     def _review_one(self, who: str, cid_id: int, stars: int, relayed: bool) -> Any:
+        """Seals a rating (up to 6 stars: nobody can tell until the reveal, which refuses it); the
+        opening is kept for the `reveal` rule."""
         reviewer = self.address[who]
         c = self.model.contributions[cid_id]
         weight = self._weight(reviewer, c)
-        p = self.model.params
 
         def spec(now: int) -> str | None:
-            if stars > 5:
-                return "RegistryInvalidStars"
             if c.status != "pending":
                 return "RegistryNotPending"
             if now > c.deadline:
                 return "RegistryReviewWindowClosed"
             if reviewer == c.author:
                 return "RegistrySelfReview"
-            if any(r == reviewer for r, _, _, _ in c.reviews):
+            if reviewer in self._reviewers(cid_id):
                 return "RegistryAlreadyReviewed"
             if not self._active(who):
                 return "RegistryNotActiveMember"
-            if weight == 0 or weight < min(p.min_reviewer_standing, c.quorum_weight):
+            if weight == 0:  # the charter's minimum is checked when the rating opens
                 return "RegistryInsufficientStanding"
-            spent = self.model.budget_spent.get((reviewer, self.model.epoch_at(now)), 0) + c.effort * stars
-            if stars and spent * POINT * 10_000 > weight * p.review_budget_bps * 3:
-                return "RegistryReviewBudgetExceeded"
             return None
 
         expected = self._predict(spec)
+        salt = (cid_id * 7919 + len(self.openings)).to_bytes(32, "big")
+        seal = sealed(reviewer, cid_id, stars, b"", salt)
         if relayed and who != HOSTILE and who not in self.extra:
-            signed = lambda: self._sign(who, "Review", contribution=cid_id, stars=stars, commentCid=b"")  # noqa: E731
+            signed = lambda: self._sign(who, "SealedReview", contribution=cid_id, sealed="0x" + seal.hex())  # noqa: E731
             receipt = self._expect(expected, "review (signed)", lambda: self._relay(signed()))
         else:
-            fn = self.sf.registry.functions.review(cid_id, stars, b"")
+            fn = self.sf.registry.functions.sealReview(cid_id, seal)
             receipt = self._expect(expected, "review", lambda: self._act(who, fn))
+        if receipt is not None:
+            self.openings[(cid_id, reviewer)] = (who, stars, salt)
+        return receipt
+
+    @rule(pick=st.integers(0, 50), by=actors, wrong=st.booleans())
+    def reveal(self, pick: int, by: str, wrong: bool) -> None:
+        """Opens a sealed rating (anyone may send the opening): mostly a held one whose window has
+        closed, sometimes too early, too late, a second time, or with other stars than sealed."""
+        if not self.openings:
+            return
+        now = self.sf.now()
+        keys = sorted(self.openings)
+        due = [k for k in keys if self.model.contributions[k[0]].deadline < now]
+        in_window = [k for k in due if now + SLACK <= self.model.contributions[k[0]].deadline + RATING_REVEAL_WINDOW]
+        choice = in_window if in_window and pick % 4 else (due or keys)
+        self._reveal_one(choice[pick % len(choice)], by, wrong and pick % 2 == 0)
+
+    def _reveal_held(self, cid_id: int, by: str) -> None:
+        """Opens every held rating of `cid_id` (as a reviewer's client does when the window closes)."""
+        for n, key in enumerate(k for k in sorted(self.openings) if k[0] == cid_id):
+            if n == 0 and cid_id % 3 == 0:  # someone tries other stars than sealed first: refused
+                self._reveal_one(key, by, True)
+            if key in self.openings:  # (dropped if its reveal window is over)
+                self._reveal_one(key, by, False)
+        self._catch_up()
+
+    def _reveal_one(self, key: tuple[int, str], by: str, wrong: bool) -> None:
+        cid_id, reviewer = key
+        _, stars, salt = self.openings[key]
+        shown = (stars + 1) % 6 if wrong else stars  # other stars than sealed (a 6-star seal: 1)
+        now = self.sf.now()
+        c = self.model.contributions[cid_id]
+        p = self.model.params
+
+        def spec(now: int) -> str | None:
+            if c.status != "pending":
+                return "RegistryNotPending"
+            if now <= c.deadline:
+                return "RegistryReviewWindowOpen"
+            if now > c.deadline + RATING_REVEAL_WINDOW:
+                return "RegistryRevealWindowClosed"
+            if shown > 5:
+                return "RegistryInvalidStars"
+            if reviewer not in c.sealed:
+                return "RegistryNotSealed"
+            if shown != stars:
+                return "RegistryWrongOpening"
+            weight = self._weight(reviewer, c)
+            if weight == 0 or weight < min(p.min_reviewer_standing, c.quorum_weight):
+                return "RegistryInsufficientStanding"
+            spent = self.model.budget_spent.get((reviewer, self.model.epoch_at(now)), 0) + c.effort * shown
+            if shown and spent * POINT * 10_000 > weight * p.review_budget_bps * 3:
+                return "RegistryReviewBudgetExceeded"
+            return None
+
+        fn = self.sf.registry.functions.revealReview(cid_id, reviewer, shown, b"", salt)
+        receipt = self._expect(self._predict(spec), "reveal", lambda: self._act(by, fn))
+        self._catch_up()
         if receipt is not None and stars:
             # the budget this review had, for the invariant on what approvals can mint
+            weight = self._weight(reviewer, c)
             key = (reviewer, self.model.epoch_at(self.sf.now()))
             self.caps[key] = max(self.caps.get(key, 0), weight * p.review_budget_bps * 3 // (POINT * 10_000))
-        return receipt
+        if receipt is not None or now > c.deadline + RATING_REVEAL_WINDOW or c.status != "pending":
+            self.openings.pop((cid_id, reviewer), None)
 
     @rule(
         who=people,
@@ -485,7 +552,7 @@ class Machine(RuleBasedStateMachine):
         if again:
             names = {address: name for name, address in self.address.items()}
             self._catch_up()  # the reviews just sent are in the chain's log, not yet in the model
-            reviewers = [names[r] for r, _, _, _ in self.model.contributions[self.contributions[index]].reviews]
+            reviewers = [names[r] for r in self._reviewers(self.contributions[index])]
             if reviewers:
                 self._review(reviewers[0], index, 3, relayed, "any")
 
@@ -512,6 +579,8 @@ class Machine(RuleBasedStateMachine):
         if not (due and candidates):
             candidates = self.contributions
         cid_id = candidates[pick % len(candidates)]
+        if due:
+            self._reveal_held(cid_id, by)  # what the finalizing client holds, opened first
         c = self.model.contributions[cid_id]
 
         def spec(now: int) -> str | None:
@@ -519,6 +588,8 @@ class Machine(RuleBasedStateMachine):
                 return "RegistryNotPending"
             if now <= c.deadline:
                 return "RegistryReviewWindowOpen"
+            if len(c.reviews) < c.sealed_count and now <= c.deadline + RATING_REVEAL_WINDOW:
+                return "RegistryRevealsPending"
             return None
 
         fn = self.sf.registry.functions.finalize(cid_id)
@@ -907,6 +978,7 @@ class Machine(RuleBasedStateMachine):
             self._catch_up()
         self.dao.chain.increase_time(p.review_window + 1)
         self._catch_up()
+        self._reveal_held(first, RING[1])
         self.finalize(self.contributions.index(first), RING[0], due=False)
         self._catch_up()
         second = self._submit(next_puppet, effort, False, False)
@@ -970,7 +1042,7 @@ class Machine(RuleBasedStateMachine):
         if eligible:
             self._review_one(eligible[0], cid_id, stars, relayed=False)
             self._catch_up()
-        before = list(self.model.contributions[cid_id].reviews)
+        before = (list(self.model.contributions[cid_id].reviews), dict(self.model.contributions[cid_id].sealed))
 
         def spec(now: int) -> str | None:
             status = self.model.contributions[cid_id].status
@@ -986,7 +1058,8 @@ class Machine(RuleBasedStateMachine):
                      lambda: self._act(who, registry.submit(cid, digest, effort, early)))  # fmt: skip
         self._catch_up()
         if self.model.contributions[cid_id].status == "pending":
-            assert self.model.contributions[cid_id].reviews == before, "the author discarded a review"
+            c = self.model.contributions[cid_id]
+            assert (c.reviews, c.sealed) == before, "the author discarded a review"
 
     @rule(victim=people, thief=people, effort=st.integers(1, 300))
     def mempool_thief(self, victim: str, thief: str, effort: int) -> None:
@@ -1095,9 +1168,10 @@ class Machine(RuleBasedStateMachine):
         if not self.contributions or victim in (who, HOSTILE):
             return
         cid_id = self.contributions[pick % len(self.contributions)]
-        signed = self._sign(who, "Review", contribution=cid_id, stars=5, commentCid=b"")
+        signed = self._sign(who, "SealedReview", contribution=cid_id, sealed="0x" + "55" * 32)
         m = {**signed.message, "reviewer": self.address[victim]}
-        forged = SignedAction("Review", self.address[victim], {**signed.typed_data, "message": m}, signed.signature)
+        forged = SignedAction("SealedReview", self.address[victim], {**signed.typed_data, "message": m},
+                              signed.signature)  # fmt: skip
         self._expect({"SignatureInvalid"}, "wrong signer", lambda: self._relay(forged))
 
     @rule(pick=st.integers(0, 1000))
@@ -1126,13 +1200,13 @@ class Machine(RuleBasedStateMachine):
 
     @rule(who=people, pick=st.integers(0, 50))
     def tampered(self, who: str, pick: int) -> None:
-        """A relay changes what was signed (the stars) before sending it."""
+        """A relay changes what was signed (the sealed rating) before sending it."""
         if not self.contributions:
             return
         cid_id = self.contributions[pick % len(self.contributions)]
-        signed = self._sign(who, "Review", contribution=cid_id, stars=1, commentCid=b"")
-        m = {**signed.message, "stars": 5}
-        forged = SignedAction("Review", signed.signer, {**signed.typed_data, "message": m}, signed.signature)
+        signed = self._sign(who, "SealedReview", contribution=cid_id, sealed="0x" + "11" * 32)
+        m = {**signed.message, "sealed": "0x" + "55" * 32}
+        forged = SignedAction("SealedReview", signed.signer, {**signed.typed_data, "message": m}, signed.signature)
         self._expect({"SignatureInvalid"}, "tampered", lambda: self._relay(forged))
 
     # ------------------------------------------------------------------ after every step
@@ -1279,7 +1353,10 @@ def test_no_sequence_of_actions_breaks_the_invariants(arena: Arena, shard: int) 
         "submit: RegistryNotActiveMember",
         "submit: RegistryArtifactAlreadyClaimed",
         "transfer membership: MembershipSoulbound",
-        "review: RegistryReviewBudgetExceeded",
+        "reveal: RegistryReviewBudgetExceeded",
+        "reveal: ok",
+        "reveal: RegistryWrongOpening",
+        "reveal: RegistryReviewWindowOpen",
         "sybil join: ok",
         "withheld leave replayed: MembershipStaleSignature",
         "routed around the relay: ok",

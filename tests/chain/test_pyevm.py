@@ -33,7 +33,7 @@ def test_lifecycle_on_pyevm() -> None:
         sf.join(people[name])
     cid_id = sf.submit(people["dee"], artifact_cid("work"), 90)
     sf.review(people["ada"], cid_id, 3)
-    sf.submit_signed(people["zed"], sf.sign(people["bo"], "Review", contribution=cid_id, stars=5, commentCid=b""))
+    sf.submit_signed(people["zed"], sf.sign_review(people["bo"], cid_id, 5))
     with reverts("RegistrySelfReview"):
         sf.review(people["dee"], cid_id, 5)
     backend.increase_time(PARAMS.review_window + 1)

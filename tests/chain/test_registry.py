@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from starfish_dao.chain.deployment import deploy
+from starfish_dao.chain.openings import sealed
 from starfish_dao.domain.charter import POINT, CharterConfig, Founder
 from starfish_dao.domain.commitment import commitment, new_salt
 from starfish_dao.domain.unixfs import cid_of, content_hash
@@ -149,29 +150,70 @@ def test_effort_per_epoch_is_capped(dao: Dao) -> None:
     sf.submit(dee, artifact_cid("c"), 1)
 
 
+SALT = b"\x07" * 32
+
+
 def test_review_refusals(dao: Dao) -> None:
+    """A rating is sealed while the window is open and opened after it closes; each refusal where
+    it belongs (who may rate at the seal, what the rating is at the reveal)."""
     sf = dao.sf
     cid_id = sf.submit(dao["dee"], artifact_cid("r"), 60)
-    with reverts("RegistryInvalidStars", stars=6):
-        sf.review(dao["ada"], cid_id, 6)
+    seal = b"\x01" * 32
     with reverts("RegistryUnknownContribution", id=999):
-        sf.review(dao["ada"], 999, 3)
+        sf._send(dao["ada"], sf.registry.functions.sealReview(999, seal))
     with reverts("RegistrySelfReview"):
         sf.review(dao["dee"], cid_id, 5)
     with reverts("RegistryNotActiveMember", account=dao["zed"].address):
         sf.review(dao["zed"], cid_id, 3)
-    with reverts("RegistryInsufficientStanding", standing=0, required=PARAMS.min_reviewer_standing):
+    with reverts("RegistryInsufficientStanding", standing=0, required=1):  # no standing: no seal
         sf.review(dao["eli"], cid_id, 3)
-    with reverts("RegistryInvalidCid"):
-        sf.review(dao["ada"], cid_id, 3, b"\x00" * 129)
-    sf.review(dao["ada"], cid_id, 3)
+    with reverts("RegistryNotSealed", id=cid_id, reviewer=dao["ada"].address):
+        sf._send(dao["ada"], sf.registry.functions.sealReview(cid_id, b"\x00" * 32))
+    # six stars and a comment past 128 bytes can be sealed (nobody can tell) but never opened
+    sf._send(dao["ada"], sf.registry.functions.sealReview(cid_id, sealed(dao["ada"].address, cid_id, 6, b"", SALT)))
+    sf.review(dao["bo"], cid_id, 3, b"\x00" * 129)
+    sf.openings.drop(cid_id, dao["bo"].address)
     with reverts("RegistryAlreadyReviewed", reviewer=dao["ada"].address, id=cid_id):
         sf.review(dao["ada"], cid_id, 4)
+    with reverts("RegistryReviewWindowOpen"):  # nothing is opened while others may still rate
+        sf._send(dao["zed"], sf.registry.functions.revealReview(cid_id, dao["ada"].address, 6, b"", SALT))
+    sf.review(dao["cy"], cid_id, 4)
     _window(dao)
     with reverts("RegistryReviewWindowClosed"):
-        sf.review(dao["bo"], cid_id, 3)
-    assert sf.registry.functions.hasReviewed(cid_id, dao["ada"].address).call()
-    assert not sf.registry.functions.hasReviewed(cid_id, dao["bo"].address).call()
+        sf.review(dao["eli"], cid_id, 3)
+    with reverts("RegistryInvalidStars", stars=6):
+        sf._send(dao["zed"], sf.registry.functions.revealReview(cid_id, dao["ada"].address, 6, b"", SALT))
+    with reverts("RegistryInvalidCid"):
+        sf._send(dao["zed"], sf.registry.functions.revealReview(cid_id, dao["bo"].address, 3, b"\x00" * 129, SALT))
+    with reverts("RegistryWrongOpening", id=cid_id, reviewer=dao["cy"].address):  # another rating than sealed
+        held = sf.openings.get(cid_id, dao["cy"].address)
+        assert held is not None
+        sf._send(dao["zed"], sf.registry.functions.revealReview(cid_id, held.reviewer, 5, b"", held.salt))
+    with reverts("RegistryNotSealed", id=cid_id, reviewer=dao["eli"].address):
+        sf._send(dao["zed"], sf.registry.functions.revealReview(cid_id, dao["eli"].address, 3, b"", SALT))
+    assert sf.reveal_due(dao["zed"]) == 1  # anyone may send an opening: here cy's, from zed
+    with reverts("RegistryNotSealed", id=cid_id, reviewer=dao["cy"].address):  # opened once
+        sf._send(dao["zed"], sf.registry.functions.revealReview(cid_id, held.reviewer, 4, b"", held.salt))
+    assert sf.registry.functions.hasReviewed(cid_id, dao["ada"].address).call()  # sealed counts as reviewed
+    assert not sf.registry.functions.hasReviewed(cid_id, dao["eli"].address).call()
+    assert sf.contribution(cid_id)["tally"] == [0, 0, 0, 0, FOUNDER_POINTS, 0]
+    assert sf.contribution(cid_id)["sealedReviews"] == 3
+    with reverts("RegistryRevealsPending", id=cid_id, count=2):  # ada's and bo's may still open
+        sf._send(dao["zed"], sf.registry.functions.finalize(cid_id))
+    dao.chain.increase_time(3 * 24 * 3600)
+    with reverts("RegistryRevealWindowClosed"):
+        sf._send(dao["zed"], sf.registry.functions.revealReview(cid_id, dao["bo"].address, 3, b"\x00" * 129, SALT))
+    out = sf.finalize(dao["zed"], cid_id)  # the unopened ones count as no review
+    assert (out["reviewers"], out["accepted"]) == (1, False)
+    # the unopened seals stay on chain: who sealed and never opened is plain to see
+    unopened = [sf.registry.functions.sealedRating(cid_id, dao[n].address).call() != bytes(32) for n in ("ada", "bo")]
+    # the seal's word: its top 144 bits, and the weight fixed when it was sealed
+    word = int.from_bytes(sf.registry.functions.sealedRating(cid_id, dao["ada"].address).call(), "big")
+    assert word & (2**112 - 1) == FOUNDER_POINTS
+    assert word >> 112 == int.from_bytes(sealed(dao["ada"].address, cid_id, 6, b"", SALT), "big") >> 112
+    assert unopened == [True, True]
+    assert sf.registry.functions.sealedRating(cid_id, dao["cy"].address).call() == bytes(32)
+    assert dao.model().discrepancies == []
 
 
 def test_standing_earned_in_an_epoch_weighs_from_the_next(dao: Dao) -> None:
@@ -200,6 +242,8 @@ def test_standing_earned_in_an_epoch_weighs_from_the_next(dao: Dao) -> None:
     later = sf.submit(dao["eli"], artifact_cid("later"), 60)
     assert sf.charter.functions.currentEpoch().call() == epoch + 1
     sf.review(dao["dee"], later, 5)  # ... and counts from the next epoch on
+    _window(dao)
+    assert sf.reveal_due(dao["zed"], later) == 1
     assert sf.registry.functions.tally(later).call()[5] == 60 * POINT
     assert dao.model().discrepancies == []
 
@@ -282,20 +326,32 @@ def test_quorum_is_measured_in_standing(dao: Dao) -> None:
 
 
 def test_a_reviewer_approves_at_most_their_budget_per_epoch(dao: Dao) -> None:
+    """The budget is spent when a rating is revealed (the stars are unknown before): a reveal past it
+    is refused, and the rating counts as none."""
     sf, ada = dao.sf, dao["ada"]
     budget = FOUNDER_POINTS * PARAMS.review_budget_bps * 3 // (POINT * 10_000)  # star-minutes
     assert budget == 3600  # 600 points, twice over, at 3 star-minutes a point
     big = sf.submit(dao["dee"], artifact_cid("big"), 720)
     sf.review(ada, big, 5)  # 720 * 5 = 3,600 star-minutes: the whole budget
     small = sf.submit(dao["eli"], artifact_cid("small"), 10)
+    zero = sf.submit(dao["eli"], artifact_cid("zero"), 10)
+    sf.review(ada, small, 1)
+    sf.review(ada, zero, 0)  # a 0-star rating mints nothing and costs nothing
+    _window(dao)
     epoch = sf.charter.functions.currentEpoch().call()
+    assert sf.reveal_due(dao["zed"], big) == 1
+    small_opening = sf.openings.get(small, ada.address)
+    assert small_opening is not None
     with reverts("RegistryReviewBudgetExceeded", reviewer=ada.address, epoch=epoch, spent=3610, budget=budget):
-        sf.review(ada, small, 1)
-    sf.review(ada, small, 0)  # a 0-star rating mints nothing and costs nothing
+        sf.reveal_review(dao["zed"], small_opening)
+    assert sf.reveal_due(dao["zed"]) == 1  # the 0-star one; the 1-star one is refused and dropped
+    assert [(o.contribution, e.name) for o, e in sf.refused_reveals] == [(small, "RegistryReviewBudgetExceeded")]
     assert sf.registry.functions.budgetSpent(ada.address, epoch).call() == 3600
     dao.chain.increase_time(PARAMS.epoch_length)  # a new epoch, a new budget
     third = sf.submit(dao["dee"], artifact_cid("third"), 10)
     sf.review(ada, third, 5)
+    _window(dao)
+    assert sf.reveal_due(dao["zed"], third) == 1
     model = dao.model()
     assert model.discrepancies == []
     assert model.budget_spent[(ada.address, epoch)] == 3600
@@ -321,6 +377,8 @@ def _ring_mints(dao: Dao, sybils: int) -> int:
             except Exception as exc:  # noqa: BLE001 - a budget refusal ends the ring's approvals
                 assert "RegistryReviewBudgetExceeded" in str(exc), exc
     _window(dao)
+    sf.reveal_due(dao["zed"])  # in the order sealed: the budget refuses the reveals past it
+    dao.chain.increase_time(3 * 24 * 3600 + 1)  # the refused ones stay sealed until the reveal window ends
     for cid_id in ids:
         sf.finalize(dao["zed"], cid_id)
     return sum(sf.points_of(f.address) for f in fakes)

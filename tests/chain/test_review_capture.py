@@ -1,4 +1,4 @@
-"""Review a third of the community cannot capture (issue 25): findings 1-4 of the review, each
+"""Review a third of the community cannot capture (issue 25): findings 1-5 of the review, each
 reproduced as the attack that exposed it. Every test here failed on the contracts before the fix.
 """
 
@@ -57,6 +57,8 @@ def test_a_ring_cannot_compound_within_an_epoch(dao: Dao) -> None:
     assert sf.charter.functions.currentEpoch().call() == epoch + 1
     third = sf.submit(sybils[1], artifact_cid("sybil 3"), 10)
     sf.review(sybils[0], third, 5)  # ... and do from the next
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    assert sf.reveal_due(dao["zed"], third) == 1
     assert sf.registry.functions.tally(third).call()[5] == 100 * POINT
     _all_equal(dao)
 
@@ -69,6 +71,8 @@ def test_a_slash_bites_at_once(dao: Dao) -> None:
     dao.chain.increase_time(1)
     cid_id = sf.submit(dao["dee"], artifact_cid("after the slash"), 6)
     sf.review(dao["bo"], cid_id, 1)
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    assert sf.reveal_due(dao["zed"], cid_id) == 1
     assert sf.registry.functions.tally(cid_id).call()[1] == 60 * POINT
     _all_equal(dao)
 
@@ -86,6 +90,7 @@ def test_finalizing_late_gains_nothing(dao: Dao) -> None:
         sf.review(dao["ada"], cid_id, 3)
         sf.review(dao["bo"], cid_id, 3)
     dao.chain.increase_time(PARAMS.review_window + 1)
+    assert sf.reveal_due(dao["zed"]) == 4  # the ratings open within days; finalize may come much later
     sf.finalize(dao["zed"], on_time)
     deadline = sf.contribution(late)["reviewDeadline"]
     dao.chain.increase_time(3 * PARAMS.half_life * PARAMS.epoch_length)  # three halvings later
@@ -108,6 +113,7 @@ def test_the_second_of_finalize_does_not_matter(dao: Dao) -> None:
         sf.review(dao["bo"], cid_id, 3)
         ids.append(cid_id)
     dao.chain.increase_time(PARAMS.review_window + 1)
+    assert sf.reveal_due(dao["zed"]) == 4
     # to 3 s before the next halving
     clock = sf.charter.functions.currentClock().call()
     halvings = sf.charter.functions.currentHalvings().call()
@@ -176,10 +182,12 @@ def test_an_author_cannot_discard_their_own_reviews(dao: Dao) -> None:
     dao.chain.increase_time(1)
     sf.commit_once(dao["dee"], commitment(dao["dee"].address, digest, late))
     held = sf.reveal(dao["dee"], cid, digest, 60, late)
-    sf.review(dao["ada"], held, 1)
+    sf.review(dao["ada"], held, 1)  # sealed: the author cannot see it, but may fear it
     with reverts("RegistrySelfSupersede", author=dao["dee"].address, id=held):
         sf.reveal(dao["dee"], cid, digest, 60, early)
     assert sf.contribution(held)["status"] == "pending"
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    assert sf.reveal_due(dao["zed"], held) == 1
     assert sf.registry.functions.tally(held).call()[1] == 600 * POINT
     _all_equal(dao)
 
@@ -196,4 +204,35 @@ def test_another_authors_earlier_commitment_still_wins(dao: Dao) -> None:
     original = sf.reveal(dao["dee"], cid, digest, 60, salt)
     assert sf.contribution(copy)["status"] == "superseded"
     assert sf.contribution(original)["status"] == "pending"
+    _all_equal(dao)
+
+
+# 5 -------------------------------------------------------------------------------------------------
+
+
+def test_a_last_minute_retaliator_sees_no_ratings(dao: Dao) -> None:
+    """Finding 5: ratings were public as cast, so a retaliator rating last read the tally (600 at 5
+    stars) and added just enough 0-star weight to zero the award. Now a rating is sealed until the
+    window closes: the last reviewer reads nothing to calibrate against, and nobody can open a
+    rating early to show it. (On the old contracts the tally below held ada's 600 at once.)"""
+    sf = dao.sf
+    work = sf.submit(dao["dee"], artifact_cid("work a retaliator dislikes"), 60)
+    sf.review(dao["ada"], work, 5)
+    deadline = sf.contribution(work)["reviewDeadline"]
+    dao.chain.increase_time(deadline - _now(dao) - 60)  # the last minute of the window
+    # everything the chain says about the work now: who sealed, nothing of what
+    assert sf.registry.functions.tally(work).call() == [0] * 6
+    assert sf.registry.functions.reviewCount(work).call() == 0
+    assert list(sf.registry.events.Reviewed().get_logs(from_block=0)) == []
+    sealed_logs = sf.registry.events.ReviewSealed().get_logs(from_block=0)
+    assert [e["args"]["reviewer"] for e in sealed_logs] == [dao["ada"].address]
+    held = sf.openings.get(work, dao["ada"].address)
+    assert held is not None
+    with reverts("RegistryReviewWindowOpen"):  # nobody (ada included) can open it before the window closes
+        sf.reveal_review(dao["zed"], held)
+    sf.review(dao["cy"], work, 0)  # the retaliator seals blind
+    dao.chain.increase_time(61)
+    assert sf.reveal_due(dao["zed"], work) == 2
+    out = sf.finalize(dao["zed"], work)
+    assert (out["accepted"], out["median"]) == (True, 5)  # equal standing: the upper median keeps 5
     _all_equal(dao)

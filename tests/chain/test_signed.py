@@ -9,7 +9,7 @@ from eth_utils.crypto import keccak
 from starfish_dao.chain.client import SignedAction
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.model import ETH
-from tests.conftest import ETHER, Dao, artifact_cid, reverts
+from tests.conftest import ETHER, PARAMS, Dao, artifact_cid, reverts
 
 
 def test_typehashes_and_domains_match_the_contracts(dao: Dao) -> None:
@@ -17,9 +17,9 @@ def test_typehashes_and_domains_match_the_contracts(dao: Dao) -> None:
     assert sf.membership.functions.JOIN_TYPEHASH().call() == keccak(text=td.type_string("Join"))
     assert sf.membership.functions.LEAVE_TYPEHASH().call() == keccak(text=td.type_string("Leave"))
     assert sf.registry.functions.SUBMIT_TYPEHASH().call() == keccak(text=td.type_string("Submit"))
-    assert sf.registry.functions.REVIEW_TYPEHASH().call() == keccak(text=td.type_string("Review"))
+    assert sf.registry.functions.SEALED_REVIEW_TYPEHASH().call() == keccak(text=td.type_string("SealedReview"))
     assert sf.splitter.functions.CLAIM_TO_TYPEHASH().call() == keccak(text=td.type_string("ClaimTo"))
-    for action, role in (("Join", "membership"), ("Review", "registry"), ("ClaimTo", "splitter")):
+    for action, role in (("Join", "membership"), ("SealedReview", "registry"), ("ClaimTo", "splitter")):
         domain = td.domain_for(action, sf.deployment.chain_id, sf.deployment.addresses)
         from eth_account._utils.encode_typed_data.encoding_and_hashing import hash_domain
 
@@ -44,8 +44,11 @@ def test_every_action_works_relayed(dao: Dao) -> None:
     receipt = sf.submit_signed(relay, sf.sign(dao["dee"], "Submit", cid=cid, effort=30))
     cid_id = sf._submitted_id(receipt)
     assert sf.contribution(cid_id)["author"] == dao["dee"].address
-    sf.submit_signed(relay, sf.sign(dao["ada"], "Review", contribution=cid_id, stars=4, commentCid=b"\x01\x55"))
+    sf.submit_signed(relay, sf.sign_review(dao["ada"], cid_id, 4, b"\x01\x55"))
     assert sf.registry.functions.hasReviewed(cid_id, dao["ada"].address).call()
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    assert sf.reveal_due(relay, cid_id) == 1  # the opening, sent by the relay's account: anyone may
+    assert sf.registry.functions.tally(cid_id).call()[4] > 0
     sf.pay_eth(dao["zed"], ETHER)
     to = dao["zed"].address
     before = sf.w3.eth.get_balance(to)

@@ -8,8 +8,8 @@ from starfish_dao.domain.typed_data import ACTION_TYPES, Domain, signable, type_
 
 def test_type_strings_are_the_documented_ones() -> None:
     assert type_string("Join") == "Join(address member,uint256 generation,uint256 nonce,uint256 deadline)"
-    assert type_string("Review") == (
-        "Review(address reviewer,uint256 contribution,uint8 stars,bytes commentCid,uint256 nonce,uint256 deadline)"
+    assert type_string("SealedReview") == (
+        "SealedReview(address reviewer,uint256 contribution,bytes32 sealed,uint256 nonce,uint256 deadline)"
     )
     assert type_string("Submit") == (
         "Submit(address author,bytes cid,bytes32 contentHash,uint32 effort,bytes32 salt,uint256 nonce,uint256 deadline)"
@@ -33,7 +33,7 @@ def test_signature_recovers_the_signer_and_depends_on_the_domain() -> None:
     sig = account.sign_message(signable(d1)).signature
     assert Account.recover_message(signable(d1), signature=sig) == account.address
     assert Account.recover_message(signable(d2), signature=sig) != account.address
-    assert set(ACTION_TYPES) == {"Join", "Leave", "Submit", "Review", "ClaimTo", "ClaimIncarnationTo", "Ballot"}
+    assert set(ACTION_TYPES) == {"Join", "Leave", "Submit", "SealedReview", "ClaimTo", "ClaimIncarnationTo", "Ballot"}
 
 
 def test_fast_digest_equals_eth_account() -> None:
@@ -43,10 +43,10 @@ def test_fast_digest_equals_eth_account() -> None:
 
     domain = Domain("Starfish Contributions", "1", 31337, "0x" + "ab" * 20)
     message = {
-        "reviewer": "0x" + "cd" * 20, "contribution": 7, "stars": 4, "commentCid": "0x0155",
+        "reviewer": "0x" + "cd" * 20, "contribution": 7, "sealed": "0x" + "5e" * 32,
         "nonce": 2**200 + 5, "deadline": 10**10,
     }  # fmt: skip
-    expected = _hash_eip191_message(signable(typed_data("Review", domain, message)))
-    assert digest("Review", domain_separator(domain), message) == expected
-    other = {**message, "stars": 5}
-    assert digest("Review", domain_separator(domain), other) != expected
+    expected = _hash_eip191_message(signable(typed_data("SealedReview", domain, message)))
+    assert digest("SealedReview", domain_separator(domain), message) == expected
+    other = {**message, "sealed": "0x" + "5f" * 32}
+    assert digest("SealedReview", domain_separator(domain), other) != expected

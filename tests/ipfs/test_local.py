@@ -114,3 +114,30 @@ def test_drop_removes_an_undone_add_but_keeps_what_other_pins_need(tmp_path) -> 
     assert store.drop(undone) == 2  # its root and its own last leaf; the shared leaf stays
     assert len(list(store.blocks.iterdir())) == before - 2
     assert store.status(kept) == "ok" and store.status(undone) == "missing"
+
+
+def test_the_same_bytes_added_from_many_threads_at_once_are_stored_and_pinned(tmp_path: Path) -> None:
+    """A page opening a sealed rating uploaded its comment twice at once (its own reveal and the
+    one it runs on every load): the two writers shared one temporary file name, and the second
+    upload failed. Every writer now has its own, and every pin from any thread is kept."""
+    import threading
+
+    store = LocalStore(tmp_path / "store")
+    same, errors = b"Clear and useful.", []
+    distinct = [f"comment {i}".encode() for i in range(8)]
+
+    def add(data: bytes) -> None:
+        try:
+            store.add_bytes(data)
+        except Exception as exc:  # noqa: BLE001 - collected, asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=add, args=(d,)) for d in [same] * 8 + distinct]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    pinned = store.pins()
+    assert {str(store.add_bytes(d)) for d in [same, *distinct]} <= pinned
+    assert not [p for p in (tmp_path / "store" / "blocks").iterdir() if ".tmp" in p.name]

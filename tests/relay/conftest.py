@@ -35,6 +35,21 @@ class RelayHarness:
         signature = account.sign_message(td.signable(data)).signature
         return {"action": action, "typedData": data, "signature": "0x" + bytes(signature).hex()}
 
+    def sealed_review(self, account: LocalAccount, contribution: int, stars: int) -> dict[str, object]:
+        """A SealedReview through the relay's typed data (the opening is held by the test's client,
+        `dao.sf.openings`, as a reviewer's CLI holds it)."""
+        from starfish_dao.chain.openings import sealed
+
+        o = self.dao.sf.seal_opening(account, contribution, stars)
+        seal = sealed(o.reviewer, o.contribution, o.stars, o.comment, o.salt)
+        return self.signed(account, "SealedReview", contribution=contribution, sealed="0x" + seal.hex())
+
+    def reveals(self, contribution: int) -> list[dict[str, object]]:
+        """Unsigned Reveals of every held opening of `contribution` (anyone may post them)."""
+        return [{"action": "Reveal", "contribution": o.contribution, "reviewer": o.reviewer, "stars": o.stars,
+                 "commentCid": "0x" + o.comment.hex(), "salt": "0x" + o.salt.hex()}
+                for o in self.dao.sf.openings.of(contribution)]  # fmt: skip
+
     def wait(self, action_id: str, timeout: float = 30) -> dict[str, object]:
         import time
 

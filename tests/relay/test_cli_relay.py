@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import requests
 from eth_account import Account
 
 from starfish_dao import keys
 from starfish_dao.chain.backends import free_port
+from starfish_dao.domain.unixfs import CID
 from tests.conftest import ETHER, PARAMS, Dao, artifact_cid
 from tests.relay.test_crash import _start
 
@@ -52,14 +54,25 @@ def test_key_file_only_member_through_the_relay_cli(dao: Dao, tmp_path: Path, mo
         sf.review(dao["ada"], mine, 3)
         sf.review(dao["bo"], mine, 3)
         chain.increase_time(PARAMS.review_window + 1)
+        assert sf.reveal_due(dao["zed"], mine) == 2  # the reviewers' own clients open their ratings
         cli("finalize", str(mine))
         assert sf.points_of(member.address) == 60 * 10**18
         # points won in an epoch weigh from the next one: move to its start
         start = sf.charter.functions.currentEpochStart().call()
         chain.increase_time(start + PARAMS.epoch_length - chain.w3.eth.get_block("latest")["timestamp"])
         other = sf.submit(dao["dee"], artifact_cid("dee's shelf"), 30)
-        cli("review", str(other), "--stars", "4", "--comment", "sturdy", "--key-file", str(key_file))
+        said = cli("review", str(other), "--stars", "4", "--comment", "sturdy", "--key-file", str(key_file))
+        assert f"sealed your rating of #{other}: 4 stars" in said, said
         assert sf.registry.functions.hasReviewed(other, member.address).call()
+        assert sf.registry.functions.tally(other).call() == [0] * 6  # nothing shows until it opens
+        early = cli("reveal", "--key-file", str(key_file))
+        assert f"#{other}: still sealed" in early, early
+        chain.increase_time(PARAMS.review_window + 1)
+        opened = cli("reveal", "--key-file", str(key_file))  # through the relay: the member holds no ETH
+        assert f"#{other}: opened (4 stars)" in opened, opened
+        assert sf.registry.functions.tally(other).call()[4] > 0
+        comment = sf.registry.events.Reviewed().get_logs(from_block=0)[-1]["args"]["commentCid"]
+        assert requests.get(f"{url}/v1/artifacts/{CID.from_bytes(bytes(comment))}", timeout=10).text == "sturdy"
         sf.pay_eth(dao["zed"], 2 * ETHER)
         cli("claim", "--key-file", str(key_file))
         assert sf.w3.eth.get_balance(member.address) > 0  # paid; it never held ETH before

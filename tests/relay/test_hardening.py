@@ -480,14 +480,15 @@ def test_reviews_of_a_contribution_being_superseded_are_refused_not_paid_for(dao
         assert superseding.status_code == 202, superseding.text
         before = relayer_nonce(dao, relay)
         for name in ("ada", "bo", "cy"):
-            body = signed(dao.sf, dao[name], "Review", contribution=number, stars=5, commentCid="0x")
+            mine = dao.sf.sign_review(dao[name], number, 5)
+            body = {"action": "SealedReview", "typedData": mine.typed_data, "signature": "0x" + mine.signature.hex()}
             review = requests.post(f"{relay.url}/v1/actions", json=body, timeout=10)
             assert review.status_code == 409 and review.json()["code"] == "conflicts_with_pending", review.text
     finally:
         rpc("evm_setAutomine", [True])  # type: ignore[arg-type]
         rpc("evm_mine", [])  # type: ignore[arg-type]
     assert relay.wait(superseding.json()["id"])["status"] == "mined"
-    assert relayer_nonce(dao, relay) == before + 1 and _reverted(dao, relay) == 0  # the reveal, no Review
+    assert relayer_nonce(dao, relay) == before + 1 and _reverted(dao, relay) == 0  # the reveal, no sealed review
 
 
 def test_a_ballot_that_would_arrive_after_the_vote_ends_costs_nothing(dao: Dao, relay: Running) -> None:

@@ -27,6 +27,8 @@ contract RegistryHandler is Base {
     mapping(uint256 id => uint8 status) public lastStatus;
     mapping(uint256 id => uint256 points) public pointsOf;
     mapping(uint256 id => bytes32 contentHash) public contentOf;
+    mapping(uint256 id => mapping(address reviewer => uint8 stars)) internal starsOf;
+    mapping(uint256 id => mapping(address reviewer => bytes32 salt)) internal saltOf;
     uint256 public violations;
     string public lastViolation;
     uint256 internal _salt;
@@ -73,11 +75,34 @@ contract RegistryHandler is Base {
         _afterEach();
     }
 
+    /// @dev seals a rating (the opening is kept here, as a reviewer's client keeps it)
     function review(uint256 actorSeed, uint256 idSeed, uint8 stars) external {
         if (submitted == 0) return;
         uint256 id = bound(idSeed, 1, submitted);
-        vm.prank(_actors[actorSeed % NUM_ACTORS]);
-        try registry.review(id, stars % 6, "") {} catch {}
+        address reviewer = _actors[actorSeed % NUM_ACTORS];
+        bytes32 salt = bytes32(++_salt);
+        vm.prank(reviewer);
+        try registry.sealReview(id, keccak256(abi.encode(reviewer, id, stars % 6, keccak256(""), salt))) {
+            starsOf[id][reviewer] = stars % 6;
+            saltOf[id][reviewer] = salt;
+        } catch {}
+        _afterEach();
+    }
+
+    /// @dev anyone opens a held rating, sometimes with other stars than sealed (refused)
+    function reveal(uint256 actorSeed, uint256 idSeed, bool wrong) external {
+        if (submitted == 0) return;
+        uint256 id = bound(idSeed, 1, submitted);
+        address reviewer = _actors[actorSeed % NUM_ACTORS];
+        bytes32 salt = saltOf[id][reviewer];
+        if (salt == 0) return;
+        uint8 stars = wrong ? (starsOf[id][reviewer] + 1) % 6 : starsOf[id][reviewer];
+        uint256 before = registry.reviewCount(id);
+        try registry.revealReview(id, reviewer, stars, "", salt) {
+            _check(!wrong, "a rating opened with other stars than sealed");
+            _check(registry.reviewCount(id) == before + 1, "a reveal did not count once");
+            saltOf[id][reviewer] = 0;
+        } catch {}
         _afterEach();
     }
 
@@ -157,6 +182,7 @@ contract RegistryInvariantsTest is Base {
             IContributionRegistry.Status st = registry.status(id);
             if (st != IContributionRegistry.Status.Accepted) vm.assertEq(handler.pointsOf(id), 0, "points unaccepted");
             vm.assertLe(registry.reviewCount(id), 3, "more reviews than other members");
+            vm.assertLe(registry.reviewCount(id), registry.contribution(id).sealedReviews, "a review never sealed");
             vm.assertTrue(!registry.hasReviewed(id, registry.contribution(id).author), "self-review");
             if (st != IContributionRegistry.Status.Accepted) continue;
             bytes32 content = handler.contentOf(id);

@@ -132,12 +132,12 @@ class Intake:
         return answers
 
     def _content_reviewed(self, checked: Checked) -> str | None:
-        """The content of the contribution a Review or Finalize is about, as the relay's model knows
-        it: a reveal of the same content in flight (an earlier commitment) supersedes that
-        contribution, so the Review or Finalize is simulated after it."""
-        if checked.kind == "Review":
+        """The content of the contribution a sealed review, a Reveal or a Finalize is about, as the
+        relay's model knows it: a reveal of the same content in flight (an earlier commitment)
+        supersedes that contribution, so the action is simulated after it."""
+        if checked.kind == "SealedReview":
             number = checked.request["typedData"]["message"]["contribution"]
-        elif checked.kind == "Finalize":
+        elif checked.kind in ("Finalize", "Reveal"):
             number = checked.request["contribution"]
         else:
             return None

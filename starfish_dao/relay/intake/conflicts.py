@@ -23,3 +23,8 @@ def claim(member: str, token: str) -> str:
 def content(content_hash_hex: str) -> str:
     """Every reveal of one content: only the earliest commitment's succeeds."""
     return f"content:{content_hash_hex}"
+
+
+def reveal(contribution: int, reviewer: str) -> str:
+    """Every reveal of one sealed rating: it opens once."""
+    return f"reveal:{contribution}:{reviewer}"

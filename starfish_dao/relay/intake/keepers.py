@@ -10,7 +10,7 @@ import asyncio
 import threading
 from typing import TYPE_CHECKING, Any
 
-from starfish_dao.domain.model import ETH
+from starfish_dao.domain.model import ETH, RATING_REVEAL_WINDOW
 from starfish_dao.relay.edge.problems import Refusal
 
 if TYPE_CHECKING:
@@ -55,8 +55,10 @@ class Keepers:
             try:
                 now, state = self.relay.sf.now(), self.relay.state
                 with state.lock:
-                    due = [c.id for c in state.model.contributions.values()
-                           if c.status == "pending" and c.deadline < now]  # fmt: skip
+                    # the window closed and every sealed rating is opened, or their reveal window is over
+                    due = [c.id for c in state.model.contributions.values() if c.status == "pending"
+                           and c.deadline < now and (len(c.reviews) == c.sealed_count
+                                                     or now > c.deadline + RATING_REVEAL_WINDOW)]  # fmt: skip
                     owed: list[tuple[str, str]] = []
                     threshold = self.settings.keeper_claim_threshold_wei
                     if threshold is not None:  # in wei: ETH only (a token's base units are another measure)

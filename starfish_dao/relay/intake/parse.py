@@ -64,6 +64,23 @@ class Parser:
             call = self.sf.registry.functions.finalize(contribution)
             gas = FINALIZE_GAS + 60_000 * self._token_count()
             return Checked(digest(request), action, None, request, *self._encode(call), gas)
+        if action == "Reveal":
+            contribution = int_field(body.get("contribution"), "contribution")
+            reviewer = address_field(body.get("reviewer"), "reviewer")
+            stars = int_field(body.get("stars"), "stars")
+            if not 0 <= stars <= 5:
+                raise Refusal(400, "malformed", f"stars must be 0-5 (got {stars})")
+            comment = hex_field(body.get("commentCid", "0x"), "commentCid")
+            salt = hex_field(body.get("salt"), "salt", 32)
+            if len(salt) != 32:
+                raise Refusal(400, "malformed", "salt must be 32 bytes")
+            request = {"action": action, "contribution": contribution, "reviewer": reviewer, "stars": stars,
+                       "commentCid": "0x" + comment.hex(), "salt": "0x" + salt.hex()}  # fmt: skip
+            call = self.sf.registry.functions.revealReview(contribution, reviewer, stars, comment, salt)
+            # one reveal of a rating: the same opening posted twice is one action
+            return Checked(digest({"action": action, "contribution": contribution, "reviewer": reviewer}), action,
+                           None, request, *self._encode(call), GAS_LIMITS[action],
+                           conflict_key=conflicts.reveal(contribution, reviewer))  # fmt: skip
         if action == "Claim":
             member = address_field(body.get("member"), "member")
             token = address_field(body.get("token", ETH), "token")
@@ -146,9 +163,8 @@ class Parser:
             types = ["address", "address", "uint256", "address", "uint256", "uint256", "bytes"]
             values = [m["member"], m["token"], m["incarnation"], m["to"], m["nonce"], m["deadline"], signature]
         else:
-            name, types = "reviewBySig", ["address", "uint256", "uint8", "bytes", "uint256", "uint256", "bytes"]
-            values = [m["reviewer"], m["contribution"], m["stars"], hexb(m["commentCid"]), m["nonce"], m["deadline"],
-                      signature]  # fmt: skip
+            name, types = "sealReviewBySig", ["address", "uint256", "bytes32", "uint256", "uint256", "bytes"]
+            values = [m["reviewer"], m["contribution"], hexb(m["sealed"]), m["nonce"], m["deadline"], signature]
         selector = _selector(f"{name}({','.join(types)})")
         role = td.ACTION_DOMAINS[action][0]
         return self.sf.deployment.addresses[role], selector + fast.encode(types, values)

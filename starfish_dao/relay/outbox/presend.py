@@ -29,7 +29,7 @@ _NONCES = bytes(function_signature_to_4byte_selector("nonces(address)"))  # the 
 _CLAIMABLE = bytes(function_signature_to_4byte_selector("claimable(address,address)"))
 _NO_ANSWER = object()
 #: the signed actions whose signer's nonce is read (Ballot: the governor's sequential nonce)
-_NONCED = ("Join", "Leave", "Submit", "Review", "ClaimTo", "ClaimIncarnationTo", "Ballot")
+_NONCED = ("Join", "Leave", "Submit", "SealedReview", "ClaimTo", "ClaimIncarnationTo", "Ballot")
 
 Batch = Callable[..., list[Any]]
 

@@ -64,6 +64,7 @@ async function load() {
   Object.assign(state, { info, members, contributions, treasury, proposals, verification });
   state.clockOffset = info.chainTime - Math.floor(Date.now() / 1000);  // a dev chain may run ahead of the wall clock
   showVerification();
+  revealDue();  // in the background: ratings sealed here whose window has closed
 }
 
 function verified() {
@@ -285,16 +286,17 @@ async function contributionPage(id) {
   const shell = (action, controls, button) => `<form class="todo" data-action="${action}" data-todo="page:${action}:${c.id}">
     <input type="hidden" name="via" value="relay"><input type="hidden" name="contribution" value="${c.id}">${controls}
     <button type="submit">${button}</button><p class="progress" aria-live="polite"></p></form>`;
-  if (me && c.status === "pending" && c.reviewDeadline > now && c.author.toLowerCase() !== me && !c.reviews.some((r) => r.reviewer.toLowerCase() === me)) {
+  const sealedByMe = c.sealedBy.some((r) => r.toLowerCase() === me);
+  if (me && c.status === "pending" && c.reviewDeadline > now && c.author.toLowerCase() !== me && !sealedByMe && !c.reviews.some((r) => r.reviewer.toLowerCase() === me)) {
     act = shell("review", `${stars}<label>Comment <input name="comment" maxlength="2000"></label>`, "Review");
   } else if (c.status === "pending" && c.reviewDeadline <= now) {
-    act = shell("finalize", "", "Finalize");
+    act = shell("finalize", "", "Finalize");  // the ratings sealed in this browser open first
   }
   return `<h2>Contribution #${c.id}${content.title ? `: “${esc(content.title)}”` : ""}</h2><p>by <a href="#/member/${c.author}" title="${esc(c.author)}">${esc(nameOf(c.author))}</a>, ${minutesText(c.effort)} of work; ${esc(status)}.</p>
     ${act}
     <p>Artifact <a class="mono" href="/v1/artifacts/${c.cid}" download>${esc(c.cid)}</a> (content sha256 <span class="mono">${esc(c.contentHash)}</span>)</p>
     ${contentLine}
-    <h2>Weighted tally</h2><p>${c.reviews.length} of ${c.minReviewers} reviewers needed; standing ${units(c.weight, 18, 2)} of ${units(c.quorumWeight, 18, 2)} needed.</p>
+    <h2>Weighted tally</h2><p>${c.sealedReviews} sealed rating${c.sealedReviews === 1 ? "" : "s"}, ${c.reviews.length} opened${c.sealedBy.length ? ` (sealed until the window closes: ${c.sealedBy.map((r) => esc(nameOf(r))).join(", ")})` : ""}; ${c.minReviewers} reviewers needed; standing ${units(c.weight, 18, 2)} of ${units(c.quorumWeight, 18, 2)} needed.</p>
     <ul>${tally}</ul><h2>Reviews</h2><ul>${reviews.join("") || "<li>none yet</li>"}</ul>`;
 }
 
@@ -349,6 +351,8 @@ async function forYou() {
       act = form(item, "review", hidden("contribution", d.contribution),
         `<label>Stars <select name="stars">${[0, 1, 2, 3, 4, 5].map((s) => `<option${s === 3 ? " selected" : ""}>${s}</option>`).join("")}</select></label>
          <label>Comment <input name="comment" maxlength="2000"></label>`, "Review");
+    } else if (item.kind === "reveal") {
+      what = `Your sealed rating of <a href="#/contribution/${d.contribution}">${esc(work(d.contribution))}</a>${titled(d.contribution)} opens${until(item.deadline)}: ${openings()[`${d.contribution}:${String(state.account).toLowerCase()}`] ? "this page opens it for you" : "open it from the browser or machine you rated from (`starfish reveal`)"}`;
     } else if (item.kind === "waiting") {
       what = `Your <a href="#/contribution/${d.contribution}">contribution #${d.contribution}</a>${titled(d.contribution)} is under review${until(item.deadline)}`;
     } else if (item.kind === "finalize") {
@@ -385,7 +389,7 @@ function actForms() {
   const pending = state.contributions.filter((c) => c.status === "pending");
   const option = (c, left) => `<option value="${c.id}" label="${esc(`${work(c.id)}, ${minutesText(c.effort)}, ${left}`)}"></option>`;
   const reviewable = pending.filter((c) => c.reviewDeadline > now && c.author.toLowerCase() !== me
-    && !c.reviews.some((r) => r.reviewer.toLowerCase() === me)).map((c) => option(c, `${duration(c.reviewDeadline - now)} left`)).join("");
+    && !c.reviews.some((r) => r.reviewer.toLowerCase() === me) && !c.sealedBy.some((r) => r.toLowerCase() === me)).map((c) => option(c, `${duration(c.reviewDeadline - now)} left`)).join("");
   const known = new Set(pending.map((c) => c.id));
   const listed = ((state.todo && state.todo.items) || []).filter((i) => i.kind === "review" && !known.has(Number(i.data.contribution)))
     .map((i) => option({ id: Number(i.data.contribution), effort: Number(i.data.effort) }, `${duration(i.deadline - now)} left`)).join("");
@@ -456,6 +460,7 @@ function fieldText(key, value) {
   if (key === "token") return symbol(v);
   if (key === "contribution") return work(v);
   if (key === "commentCid" && v === "0x") return "no comment";
+  if (key === "sealed") return "your rating, sealed: nobody can read it until the review window closes (this page opens it then)";
   return v;
 }
 
@@ -473,6 +478,16 @@ function progress(form, text, cls = "") {
   const p = document.createElement("span");
   p.className = cls; p.textContent = " " + text;
   $(".progress", form).appendChild(p);
+}
+
+async function minedQuietly(id) {
+  for (let i = 0; i < 240; i++) {
+    const s = await api(`/v1/actions/${id}`);
+    if (s.status === "mined") return s;
+    if (s.status === "failed") throw new Error(`a sealed rating did not open: ${await failure(s.error)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error("a sealed rating was not opened in two minutes (the relay may be stuck): try again");
 }
 
 async function follow(form, id) {
@@ -601,19 +616,43 @@ const ACTIONS = {
   },
   async review(form, via) {
     const contribution = Number(form.elements.contribution.value); const stars = Number(form.elements.stars.value);
-    await check(form, "Review", { contribution, stars, commentCid: "0x" });  // before the comment is pinned
-    let commentCid = "0x";
-    if (form.elements.comment.value.trim()) {
-      const upload = new FormData(); upload.append("file", new Blob([form.elements.comment.value]), "comment.txt");
-      commentCid = (await api("/v1/artifacts", { method: "POST", body: upload })).cidHex;
-    }
-    return via === "relay" ? signAndRelay(form, "Review", { contribution, stars, commentCid })
-      : direct(form, "registry", "review(uint256,uint8,bytes)", ["uint256", "uint8", "bytes"], [contribution, stars, commentCid]);
+    await check(form, "SealedReview", { contribution });
+    // sealed: the stars, and the comment (it could say them), stay in this browser until the window
+    // closes; the comment's CID is computed here (a raw block: its sha256) and the file pinned then
+    const comment = form.elements.comment.value.trim();
+    const commentCid = comment ? "0x01551220" + (await sha256(new TextEncoder().encode(comment))).slice(2) : "0x";
+    const salt = "0x" + hex(crypto.getRandomValues(new Uint8Array(32)));
+    const sealed = sealOf(state.account, contribution, stars, commentCid, salt);
+    holdOpening({ contribution, reviewer: state.account, stars, commentCid, comment, salt });
+    progress(form, "sealed in this browser: nobody sees your rating until the review window closes, and this page opens it then;");
+    return via === "relay" ? signAndRelay(form, "SealedReview", { contribution, sealed })
+      : direct(form, "registry", "sealReview(uint256,bytes32)", ["uint256", "bytes32"], [contribution, sealed]);
   },
   async finalize(form, via) {
     const contribution = Number(form.elements.contribution.value);
-    return via === "relay" ? relayUnsigned(form, { action: "Finalize", contribution })
-      : direct(form, "registry", "finalize(uint256)", ["uint256"], [contribution]);
+    // the ratings sealed in this browser open first, and the Finalize waits until the relay's books
+    // show each of them open (one sent by an earlier visit of the page included)
+    const mine = new Set(Object.values(openings()).filter((o) => Number(o.contribution) === contribution)
+      .map((o) => o.reviewer.toLowerCase()));
+    await load();  // the chain's clock and the contribution as they are now
+    await revealDue(contribution, form);
+    let c = null;
+    for (let i = 0; i < 120; i++) {
+      c = await api(`/v1/contributions/${contribution}`);
+      if (!mine.size || !c.sealedBy.some((r) => mine.has(r.toLowerCase()))) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // the relay's keeper finalizes what is due as soon as its ratings are open: done is done
+    const done = (status) => { progress(form, `finalized already (${status}): nothing to send.`, "mined"); };
+    if (c && c.status !== "pending") return done(c.status);
+    try {
+      return await (via === "relay" ? relayUnsigned(form, { action: "Finalize", contribution })
+        : direct(form, "registry", "finalize(uint256)", ["uint256"], [contribution]));
+    } catch (error) {
+      const now = await api(`/v1/contributions/${contribution}`).catch(() => null);
+      if (now && now.status !== "pending") return done(now.status);
+      throw error;
+    }
   },
   async claim(form, via) {
     const token = form.elements.token.value;
@@ -629,6 +668,76 @@ const ACTIONS = {
       : direct(form, "governor", "castVote(uint256,uint8)", ["uint256", "uint8"], [proposalId, support]);
   },
 };
+
+// sealed ratings: keccak256(abi.encode(reviewer, contribution, stars, keccak256(commentCid), salt)), as
+// the registry recomputes it at the reveal; the opening is kept in this browser only
+function sealOf(reviewer, contribution, stars, commentCid, salt) {
+  const commentHash = keccak256(hexToBytes(commentCid.replace(/^0x/, "")));
+  return "0x" + keccak256(hexToBytes(word(reviewer) + word(BigInt(contribution).toString(16)) + word(Number(stars).toString(16))
+    + commentHash + salt.replace(/^0x/, "")));
+}
+
+function openingsKey() { return `starfish.openings.${state.info.chainId}.${state.info.contracts.registry.toLowerCase()}`; }
+function openings() { try { return JSON.parse(localStorage.getItem(openingsKey()) || "{}"); } catch { return {}; } }
+function holdOpening(o) {
+  const all = openings(); all[`${o.contribution}:${o.reviewer.toLowerCase()}`] = o;
+  localStorage.setItem(openingsKey(), JSON.stringify(all));
+}
+function dropOpening(key) { const all = openings(); delete all[key]; localStorage.setItem(openingsKey(), JSON.stringify(all)); }
+
+// opens every rating sealed from this browser whose window has closed (an unsigned Reveal, through
+// the relay: no wallet needed); the comment is pinned first. Said in #reveals. One run at a time:
+// a finalize (`form`) waits for the background run, then follows every Reveal sent for the work
+// until it is mined, so it never finalizes while a rating sealed here is still opening.
+async function revealDue(only = null, form = null) {
+  if (state.revealing) {
+    if (!form) return;
+    await state.revealing.catch(() => {});
+  }
+  const run = openDue(only, form);
+  state.revealing = run;
+  try { await run; } finally { if (state.revealing === run) state.revealing = null; }
+}
+
+async function openDue(only, form) {
+  state.revealSent = state.revealSent || {};
+  const now = chainNow(); const said = [];
+  for (const [key, o] of Object.entries(openings())) {
+    if (only !== null && Number(o.contribution) !== Number(only)) continue;
+    const c = state.contributions.find((k) => k.id === Number(o.contribution));
+    if (!c) continue;
+    if (c.status !== "pending" || now > c.revealDeadline) { dropOpening(key); continue; }
+    // still sealed: the window is open (by this page's estimate of the chain's clock; a finalize
+    // asks the relay anyway, which simulates at the chain's next block). Whether the seal is on
+    // chain is the contract's to say, not the relay's books (they may lag a direct transaction)
+    if (c.reviewDeadline >= now && !form) continue;
+    try {
+      if (o.comment) {
+        const upload = new FormData(); upload.append("file", new Blob([o.comment]), "comment.txt");
+        await api("/v1/artifacts", { method: "POST", body: upload });
+      }
+      const sent = await api("/v1/actions", { json: { action: "Reveal", contribution: Number(o.contribution), reviewer: o.reviewer,
+        stars: Number(o.stars), commentCid: o.commentCid, salt: o.salt } });
+      state.revealSent[key] = sent.id;
+      dropOpening(key); said.push(`opened your sealed rating of ${work(o.contribution)}: ${o.stars} stars`);
+    } catch (error) {
+      // never sealed, opened already, too late, no longer pending: nothing left to open
+      if (["RegistryNotSealed", "RegistryRevealWindowClosed", "RegistryNotPending"].includes(error.contractError)) { dropOpening(key); continue; }
+      if (form) throw new Error(`could not open ${nameOf(o.reviewer)}'s sealed rating of ${work(o.contribution)}: ${error.message}`);
+      said.push(`could not open your rating of ${work(o.contribution)}: ${error.message}`);
+    }
+  }
+  if (form) {  // every Reveal sent for this work from here, by this run or an earlier one: mined first
+    for (const [key, id] of Object.entries(state.revealSent)) {
+      if (only !== null && Number(key.split(":")[0]) !== Number(only)) continue;
+      progress(form, "opening a sealed rating;");
+      await minedQuietly(id);  // not the form's own outcome: the Finalize comes after
+      delete state.revealSent[key];
+    }
+  }
+  const line = $("#reveals");
+  if (line && said.length) line.textContent = said.join("; ");
+}
 
 function hexToBytes(h) { const out = new Uint8Array(h.length / 2); for (let i = 0; i < out.length; i++) out[i] = parseInt(h.substr(i * 2, 2), 16); return out; }
 
@@ -698,6 +807,7 @@ function sentence(e) {
     case "Reinstated": return `${N(a.account)} was reinstated`;
     case "Committed": return "a contribution's commitment was posted (its content stays hidden until it is submitted)";
     case "Submitted": (state.authors = state.authors || {})[String(a.id)] = a.author; return `${N(a.author)} submitted contribution #${a.id}${titleOf(a.id)} (${minutesText(Number(a.effort))})`;
+    case "ReviewSealed": return `${N(a.reviewer)} sealed a rating of ${work(a.id)}${titleOf(a.id)} (hidden until its window closes)`;
     case "Reviewed": return `${N(a.reviewer)} rated ${work(a.id)}${titleOf(a.id)} ${a.stars} star${Number(a.stars) === 1 ? "" : "s"}`;
     case "Superseded": return `contribution #${a.id} was superseded by #${a.by}`;
     case "Finalized": return a.accepted
@@ -742,7 +852,7 @@ function listen() {
     if (e.timestamp) li.title = `${e.event}, block ${e.block}, ${new Date(e.timestamp * 1000).toLocaleString()}`;
     $("#activity").prepend(li);
     // the work by what its bytes say it is: asked of the relay once per contribution, then the line is said again
-    const id = e.event === "Submitted" || e.event === "Reviewed" || e.event === "Finalized" ? String((e.args || {}).id) : null;
+    const id = ["Submitted", "ReviewSealed", "Reviewed", "Finalized"].includes(e.event) ? String((e.args || {}).id) : null;
     if (id && !(id in state.titles)) {
       const waiting = (waiters[id] = waiters[id] || []);
       waiting.push([li, e]);
@@ -757,7 +867,7 @@ function listen() {
     // new data everywhere, but the Act page is never redrawn under a member filling in a form
     timer = setTimeout(async () => { await load(); if (redrawable()) render(); else refreshVotes(); }, 800);
   };
-  for (const name of ["Joined", "Left", "Submitted", "Reviewed", "Finalized", "PointsAwarded", "RevenueReceived", "Claimed", "EthClaimed",
+  for (const name of ["Joined", "Left", "Submitted", "ReviewSealed", "Reviewed", "Finalized", "PointsAwarded", "RevenueReceived", "Claimed", "EthClaimed",
     "ProposalCreated", "VoteCast", "ProposalQueued", "ProposalExecuted", "Suspended", "Reinstated", "Slashed", "TreasurySpent",
     "Committed", "Superseded", "DelegateChanged", "ParameterChanged", "DocumentChanged", "RevenueTokenSet", "EthAccepted",
     "Rollback"]) {

@@ -26,7 +26,7 @@ JS_SAFE = 2**53 - 1
 
 
 class TypedDataRequest(BaseModel):
-    action: str = Field(description="Join, Leave, Submit, Review, ClaimTo, ClaimIncarnationTo, Ballot or Commit")
+    action: str = Field(description="Join, Leave, Submit, SealedReview, ClaimTo, ClaimIncarnationTo, Ballot or Commit")
     signer: str = Field(description="the member who will sign")
     fields: dict[str, Any] = Field(
         default_factory=dict, description="the action's own fields (e.g. contribution, stars)"
@@ -80,7 +80,7 @@ def typed_data(body: TypedDataRequest, request: Request, relay: RelayDep) -> dic
 
 
 class CheckRequest(BaseModel):
-    action: str = Field(description="Join, Contribute (fields: effort), Review or Ballot")
+    action: str = Field(description="Join, Contribute (fields: effort), SealedReview (fields: contribution) or Ballot")
     signer: str = Field(description="the member who would sign")
     fields: dict[str, Any] = Field(default_factory=dict)
 
@@ -136,20 +136,29 @@ def check_action(body: CheckRequest, relay: RelayDep) -> dict[str, Any]:
         return {"ok": True}
     if body.action == "Join":
         fn = relay.sf.membership.functions.join()
-    elif body.action == "Review":
-        comment = str(field_value(f.get("commentCid") or "0x", "commentCid", "bytes"))
-        fn = relay.sf.registry.functions.review(
-            int(field_value(f.get("contribution"), "contribution", "uint256")),
-            int(field_value(f.get("stars"), "stars", "uint8")),
-            bytes.fromhex(comment[2:]),
-        )
+    elif body.action in ("Review", "SealedReview"):
+        # whether the signer may seal a rating of it now (the window, standing, not the author, once),
+        # and whether that standing reaches the charter's minimum, which the registry checks when the
+        # rating opens; the stars stay with the reviewer: the budget is spent when it opens
+        number = int(field_value(f.get("contribution"), "contribution", "uint256"))
+        with relay.state.lock:
+            m = model_of(relay)
+            c = m.contributions.get(number)
+            weight = m.review_weight(signer, c) if c is not None else 0
+            needed = min(m.params.min_reviewer_standing, c.quorum_weight) if c is not None else 0
+        if c is not None and c.author != signer and (weight == 0 or weight < needed):
+            raise Refusal(422, "would_revert", f"{signer}'s standing on #{number} is below the charter's minimum",
+                          {"error": "RegistryInsufficientStanding",
+                           "args": {"reviewer": signer, "standing": str(weight), "required": str(max(needed, 1))},
+                           "chainTime": now})  # fmt: skip
+        fn = relay.sf.registry.functions.sealReview(number, b"\x01" * 32)
     elif body.action == "Ballot":
         fn = relay.sf.contracts["governor"].functions.castVote(
             int(field_value(f.get("proposalId"), "proposalId", "uint256")),
             int(field_value(f.get("support"), "support", "uint8")),
         )
     else:
-        raise Refusal(400, "unknown_action", "checked actions are Join, Contribute, Review and Ballot")
+        raise Refusal(400, "unknown_action", "checked actions are Join, Contribute, SealedReview and Ballot")
     try:
         fn.call({"from": signer})
     except Exception as exc:  # noqa: BLE001 - a revert is the answer; anything else propagates

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from starfish_dao.domain.model import RATING_REVEAL_WINDOW
 from starfish_dao.domain.unixfs import CID
 from starfish_dao.relay.edge.problems import Refusal
 from starfish_dao.relay.routes.deps import RelayDep, decimal, model_of
@@ -33,6 +34,9 @@ def _contribution(c: Any) -> dict[str, Any]:
         "reviews": [{"reviewer": r, "stars": s, "weight": decimal(w), "commentCid": _cid_text(cc),
                      "commentCidHex": "0x" + cc.hex()} for r, s, w, cc in c.reviews],
         "supersededBy": c.superseded_by or None,
+        # sealed ratings: who sealed one and has not opened it (the stars stay hidden until then)
+        "sealedBy": list(c.sealed), "sealedReviews": c.sealed_count,
+        "revealDeadline": c.deadline + RATING_REVEAL_WINDOW,
     }  # fmt: skip
 
 

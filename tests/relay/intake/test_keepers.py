@@ -46,13 +46,21 @@ def test_keepers_finalize_and_sweep_claims(dao: Dao, tmp_path: Path) -> None:
     cid_id = sf.submit(dao["dee"], artifact_cid("kept"), 60)
     sf.review(dao["ada"], cid_id, 3)
     sf.review(dao["bo"], cid_id, 3)
+    sealed_only = sf.submit(dao["eli"], artifact_cid("kept sealed"), 60)
+    sf.review(dao["ada"], sealed_only, 3)
+    sf.openings.drop(sealed_only, dao["ada"].address)  # its opening is lost: nobody can open it
     dao.chain.increase_time(PARAMS.review_window + 1)
+    assert sf.reveal_due(dao["zed"], cid_id) == 2  # the reviewers' clients open theirs
     with TestClient(create_app(settings, service)) as c:
         # what the keepers do is stated, for `starfish todo` to tell a member when pay arrives: ETH only
         # (the threshold is in wei; a token's base units are another measure)
         stated = c.get("/v1/info").json()["keepers"]
         assert stated == {"finalize": True, "claimAboveWei": str(10**15), "claimTokens": [ETH], "everySeconds": 1.0}
         _until(lambda: sf.contribution(cid_id)["status"] == "accepted")  # nobody called finalize
+        # a sealed rating nobody can open: the keeper waits out its reveal window, never sending a revert
+        assert sf.contribution(sealed_only)["status"] == "pending"
+        dao.chain.increase_time(3 * 24 * 3600 + 1)
+        _until(lambda: sf.contribution(sealed_only)["status"] == "rejected")
         sf.pay_eth(dao["zed"], 3 * ETHER)
         before = sf.w3.eth.get_balance(dao["dee"].address)
         _until(lambda: sf.w3.eth.get_balance(dao["dee"].address) > before)  # nor claim

@@ -291,12 +291,19 @@ def test_a_newcomer_joins_contributes_is_reviewed_paid_and_members_vote_through_
     site.act("review", contribution=str(contribution), stars="4", comment="Clear and useful.")
     site.connect(dao["bo"])
     site.act("review", via="direct", contribution=str(contribution), stars="4")
-    reviews = dao.model().contributions[contribution].reviews
-    assert [(r, s) for r, s, _, _ in reviews] == [(dao["ada"].address, 4), (dao["bo"].address, 4)]
+    sealed = dao.model().contributions[contribution]
+    assert list(sealed.sealed) == [dao["ada"].address, dao["bo"].address] and sealed.reviews == []  # nothing shown
+    assert "Clear and useful." not in str(
+        requests.get(f"{site.url}/v1/contributions/{contribution}", timeout=10).json()
+    )
 
-    # the window closes; anyone finalizes
+    # the window closes; finalizing from this browser opens the ratings it sealed first (unsigned, no wallet)
     dao.chain.increase_time(PARAMS.review_window + 1)
     site.act("finalize", contribution=str(contribution))
+    reviews = dao.model().contributions[contribution].reviews
+    assert sorted((r, s) for r, s, _, _ in reviews) == sorted([(dao["ada"].address, 4), (dao["bo"].address, 4)])
+    comment = next(cc for r, _, _, cc in reviews if r == dao["ada"].address)
+    assert requests.get(f"{site.url}/v1/artifacts/{CID.from_bytes(comment)}", timeout=10).text == "Clear and useful."
     assert sf.registry.functions.status(contribution).call() == 2  # accepted
     assert sf.splitter.functions.pointsOf(newcomer.address).call() == 80 * POINT  # 60 min x 4/3
 

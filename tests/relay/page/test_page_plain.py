@@ -40,7 +40,7 @@ def test_contract_errors_read_as_the_clis_sentences(site: Site) -> None:  # noqa
     site.connect(dao["eli"])  # a member without points: too little standing to review
     for via in ("relay", "direct"):
         text = _fails(site, "review", via=via, contribution=str(number), stars="4")
-        assert "your standing on this work is 0 points" in text and "at least 1 (points" in text, text
+        assert "your standing on this work is 0 points" in text and "at least 1 (points" in text, text  # the minimum
         assert "RegistryInsufficientStanding(" not in text and "required=" not in text, text
     assert site.wallet.sent == [] and site.wallet.signed == []
     site.connect(dao["ada"])

@@ -65,11 +65,15 @@ def test_a_member_without_eth_joins_submits_reviews_and_is_paid(relay: RelayHarn
     assert relay.wait(sent.json()["id"])["status"] == "mined"
     contribution = dao.sf.registry.functions.contributionCount().call()
     for name in ("ada", "bo"):
-        sent = c.post(
-            "/v1/actions", json=relay.signed(dao[name], "Review", contribution=contribution, stars=4, commentCid="0x")
-        )
+        sent = c.post("/v1/actions", json=relay.sealed_review(dao[name], contribution, 4))
         assert relay.wait(sent.json()["id"])["status"] == "mined"
     dao.chain.increase_time(PARAMS.review_window + 1)
+    for body in relay.reveals(contribution):  # the openings, posted unsigned: no wallet, no ETH
+        opened = c.post("/v1/actions", json=body)
+        assert opened.status_code == 202, opened.text
+        assert relay.wait(opened.json()["id"])["status"] == "mined"
+    again = c.post("/v1/actions", json=relay.reveals(contribution)[0])  # the same opening: the same action
+    assert again.status_code == 200 and again.json()["duplicate"] is True, again.text
     finalize = c.post("/v1/actions", json={"action": "Finalize", "contribution": contribution})
     assert relay.wait(finalize.json()["id"])["status"] == "mined"
     dao.sf.pay_eth(dao["zed"], ETHER)
@@ -174,9 +178,7 @@ def test_refusals(relay: RelayHarness) -> None:
     _refusal(c, resent, 409, "nonce_used")
     # the contract would revert: named by its custom error
     cid_id = dao.sf.submit(dao["dee"], artifact_cid("self"), 10)
-    refused = _refusal(
-        c, relay.signed(dao["dee"], "Review", contribution=cid_id, stars=5, commentCid="0x"), 422, "would_revert"
-    )
+    refused = _refusal(c, relay.sealed_review(dao["dee"], cid_id, 5), 422, "would_revert")
     assert refused["contractError"] == "RegistrySelfReview"
     # its detail is the CLI's sentence (one table, cli/errors.py); the relay's own words stay in `reason`
     assert refused["detail"] == f"you cannot review your own contribution #{cid_id}", refused
@@ -185,11 +187,11 @@ def test_refusals(relay: RelayHarness) -> None:
     assert refused["contractError"] == "RegistryReviewWindowOpen"
     assert str(refused["detail"]).startswith(f"the review window of #{cid_id} closes in "), refused
     # the check the page asks before a wallet signs or a file is pinned: the same sentence, nothing stored
-    check = c.post("/v1/actions/check", json={"action": "Review", "signer": dao["dee"].address,
-                                              "fields": {"contribution": cid_id, "stars": 5}})  # fmt: skip
+    check = c.post("/v1/actions/check", json={"action": "SealedReview", "signer": dao["dee"].address,
+                                              "fields": {"contribution": cid_id}})  # fmt: skip
     assert check.status_code == 422 and check.json()["detail"] == refused_self(cid_id), check.text
-    ok = c.post("/v1/actions/check", json={"action": "Review", "signer": dao["ada"].address,
-                                           "fields": {"contribution": cid_id, "stars": 5}})  # fmt: skip
+    ok = c.post("/v1/actions/check", json={"action": "SealedReview", "signer": dao["ada"].address,
+                                           "fields": {"contribution": cid_id}})  # fmt: skip
     assert ok.status_code == 200 and ok.json() == {"ok": True}, ok.text
     big = c.post("/v1/actions/check", json={"action": "Contribute", "signer": dao["ada"].address,
                                             "fields": {"effort": PARAMS.max_effort + 1}})  # fmt: skip
