@@ -27,6 +27,7 @@ log = logging.getLogger("starfish.relay")
 _NONCE_USED = bytes(function_signature_to_4byte_selector("nonceUsed(address,uint256)"))
 _NONCES = bytes(function_signature_to_4byte_selector("nonces(address)"))  # the governor's sequential nonce
 _CLAIMABLE = bytes(function_signature_to_4byte_selector("claimable(address,address)"))
+_SEALED = bytes(function_signature_to_4byte_selector("sealedRating(uint256,address)"))
 _NO_ANSWER = object()
 #: the signed actions whose signer's nonce is read (Ballot: the governor's sequential nonce)
 _NONCED = ("Join", "Leave", "Submit", "SealedReview", "ClaimTo", "ClaimIncarnationTo", "Ballot")
@@ -59,6 +60,9 @@ def _reads(addresses: dict[str, str], action: Action) -> list[tuple[str, str, by
     elif action.kind == "ClaimTo":
         call = _CLAIMABLE + _address(message["member"]) + _address(message["token"])
         reads.append(("claimable", addresses["splitter"], call))
+    elif action.kind == "Reveal":  # opened by someone else meanwhile (the member's CLI, another relay)
+        call = _SEALED + _uint(action.request["contribution"]) + _address(action.request["reviewer"])
+        reads.append(("sealed", addresses["registry"], call))
     nonce = _nonce(action)
     if action.kind in _NONCED and action.signer and nonce is not None:
         contract = addresses[td.ACTION_DOMAINS[action.kind][0]]
@@ -93,6 +97,12 @@ def stale(batch: Batch, addresses: dict[str, str], actions: list[Action]) -> dic
         if what == "claimable" and value == 0:
             why = "nothing is claimable any more (claimed after this action was accepted): it would pay 0, not sent"
             out[action.id] = _failed("", "nothing_to_claim", why)
+        elif what == "sealed" and value == 0:
+            why = (
+                "the sealed rating was opened after this action was accepted (by the reviewer or another relay): "
+                "not sent"
+            )
+            out[action.id] = _failed("RegistryNotSealed", "already_opened", why)
         elif what == "nonce_used" and value != 0:
             out[action.id] = _failed("NonceAlreadyUsed", "nonce_used", f"nonce {nonce} of {action.signer} "
                                      "was used after this action was accepted (cancelled by the signer, or the same "

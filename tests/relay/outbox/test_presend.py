@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from starfish_dao.ipfs.local import LocalStore
 from starfish_dao.relay.app import create_app
 from starfish_dao.relay.service import Relay
-from tests.conftest import ETHER, Dao
+from tests.conftest import ETHER, PARAMS, Dao, artifact_cid
 from tests.relay.conftest import RelayHarness, relay_settings
 
 
@@ -64,6 +64,21 @@ def test_a_claim_paid_by_someone_else_first_is_not_sent(dao: Dao, held: RelayHar
     assert state["status"] == "failed" and state["final"], state
     assert state["error"]["code"] == "nothing_to_claim" and "pay 0" in state["error"]["message"]
     assert _state(held, join)["status"] == "sent"
+
+
+def test_a_reveal_someone_else_sent_first_is_not_sent(dao: Dao, held: RelayHarness) -> None:
+    """A page and the reviewer's CLI both open one sealed rating (any holder of the opening may):
+    the relay's copy, accepted first, would revert; the last look sees the seal gone."""
+    cid_id = dao.sf.submit(dao["dee"], artifact_cid("opened twice"), 60)
+    dao.sf.review(dao["ada"], cid_id, 4)
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    reveal = _accepted(held, held.reveals(cid_id)[0])
+    assert dao.sf.reveal_due(dao["zed"], cid_id) == 1  # the reviewer's own client, directly
+    before = _sent(dao, held)
+    held.relay.submitter.step()
+    assert _sent(dao, held) == before  # nothing sent, nothing paid
+    state = _state(held, reveal)
+    assert state["status"] == "failed" and state["final"] and state["error"]["code"] == "already_opened", state
 
 
 def test_a_signed_action_whose_nonce_the_signer_cancelled_is_not_sent(dao: Dao, held: RelayHarness) -> None:
