@@ -223,13 +223,13 @@ class Starfish:
                 self.openings.drop(opening.contribution, opening.reviewer)
                 continue
             try:
-                if opening.text and pin is not None:
-                    pin(opening.text)  # the comment is published as the rating opens, not before
                 self.reveal_review(sender, opening)
             except ContractRevert as exc:  # its budget spent by earlier reveals, the reviewer suspended...
                 self.openings.drop(opening.contribution, opening.reviewer)
                 self.refused_reveals.append((opening, exc))
                 continue
+            if opening.text and pin is not None:
+                pin(opening.text)  # the comment is published once its rating is open, not before
             revealed += 1
         return revealed
 

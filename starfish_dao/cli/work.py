@@ -279,19 +279,27 @@ def _reveal_relayed(relay: list[str], reviewer: str | None = None, contribution:
 
     relay_client = RelayClient(relay)
     info = relay_client.info()
+    chain_time = int(info["chainTime"])  # the latest block's: a Reveal sent now lands after it
     store = openings_for(int(info["chainId"]), str(info["contracts"]["registry"]))
     results: list[dict[str, Any]] = []
     for o in store.of(contribution):
         if reviewer is not None and o.reviewer != reviewer:
             continue
+        try:
+            deadline = int(relay_client.contribution(o.contribution)["reviewDeadline"])
+        except RelayError:
+            continue  # the relay does not know the work (yet): kept for later
+        if chain_time <= deadline:  # the window may still be open: nothing leaves this machine
+            results.append({"contribution": o.contribution, "opened": False, "error": "RegistryReviewWindowOpen"})
+            continue
         body = {"action": "Reveal", "contribution": o.contribution, "reviewer": o.reviewer, "stars": o.stars,
                 "commentCid": "0x" + o.comment.hex(), "salt": "0x" + o.salt.hex()}  # fmt: skip
         try:
-            if o.text:
+            state = relay_client.submit(body)
+            if o.text:  # the comment is published once its rating is open, not before
                 tmp = config.subdir("tmp") / "comment.txt"
                 tmp.write_bytes(o.text)
                 relay_client.upload(tmp)
-            state = relay_client.submit(body)
         except RelayError as exc:
             error = str(exc.body.get("contractError") or exc.code)
             if error != "RegistryReviewWindowOpen":  # too early: kept for later; anything else is final

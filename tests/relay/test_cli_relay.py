@@ -4,6 +4,7 @@ all through a real relay process, from the CLI."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from eth_account import Account
 
 from starfish_dao import keys
 from starfish_dao.chain.backends import free_port
-from starfish_dao.domain.unixfs import CID
+from starfish_dao.domain.unixfs import CID, cid_of
 from tests.conftest import ETHER, PARAMS, Dao, artifact_cid
 from tests.relay.test_crash import _start
 
@@ -67,6 +68,11 @@ def test_key_file_only_member_through_the_relay_cli(dao: Dao, tmp_path: Path, mo
         assert sf.registry.functions.tally(other).call() == [0] * 6  # nothing shows until it opens
         early = cli("reveal", "--key-file", str(key_file))
         assert f"#{other}: still sealed" in early, early
+        # nothing left this machine while the window is open: no Reveal, no comment (an attacker
+        # session found the opening posted, refused, and the comment public)
+        queued = sqlite3.connect(tmp_path / "q.sqlite3").execute("SELECT kind FROM actions").fetchall()
+        assert ("Reveal",) not in queued, queued
+        assert requests.get(f"{url}/v1/artifacts/{cid_of(b'sturdy')}", timeout=10).status_code == 404
         chain.increase_time(PARAMS.review_window + 1)
         opened = cli("reveal", "--key-file", str(key_file))  # through the relay: the member holds no ETH
         assert f"#{other}: opened (4 stars)" in opened, opened

@@ -123,11 +123,14 @@ class Checker(Parser):
                     if "error" in answer:
                         raise OSError(f"the node refused a read: {answer['error']}")
                     self._claim_amount(checked, int(answer["result"], 16), head)
-                answer = answers[slot["simulate"]]
-                if in_flight:
-                    check_outcome_after(checked, answer, len(in_flight), self._told_time)
-                else:
-                    check_outcome(checked, answer, self._told_time)
+                for key in ("simulate", "simulate_at"):
+                    if key not in slot:
+                        continue
+                    answer = answers[slot[key]]
+                    if in_flight:
+                        check_outcome_after(checked, answer, len(in_flight), self._told_time)
+                    else:
+                        check_outcome(checked, answer, self._told_time)
                 out.append(checked)
                 reserved += checked.gas  # the batch's next action comes on top of this one
             except Refusal as refusal:

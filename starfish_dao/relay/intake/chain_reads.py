@@ -85,6 +85,17 @@ def chain_reads(items: list[tuple[Checked, list[Any]]], at: int, relayer: str, s
             if ahead:
                 params += [{}, {"time": hex(at)}]
             payload.append({"jsonrpc": "2.0", "id": len(payload), "method": "eth_call", "params": params})
+        if checked.kind == "Reveal":
+            # a sealed rating opens only while its reveal window is open: after the latest block (the
+            # window closed: above) and still when the relay can have it mined (`at`, here), so one
+            # posted in the window's last seconds is refused rather than sent to revert
+            slot["simulate_at"] = len(payload)
+            latest = payload[slot["simulate"]]
+            params_at = [*latest["params"][:2], {}, {"time": hex(at)}] if latest["method"] == "eth_call" else None
+            if params_at is None:  # after the reviewer's other reveals in flight
+                block_at = {**latest["params"][0]["blockStateCalls"][0], "blockOverrides": {"time": hex(at)}}
+                params_at = [{"blockStateCalls": [block_at], "validation": False}, "latest"]
+            payload.append({"jsonrpc": "2.0", "id": len(payload), "method": latest["method"], "params": params_at})
         slots.append(slot)
     balance_slot = len(payload)  # can the relayer pay for what it accepts?
     payload.append({"jsonrpc": "2.0", "id": balance_slot, "method": "eth_getBalance",

@@ -25,6 +25,8 @@ def content(content_hash_hex: str) -> str:
     return f"content:{content_hash_hex}"
 
 
-def reveal(contribution: int, reviewer: str) -> str:
-    """Every reveal of one sealed rating: it opens once."""
-    return f"reveal:{contribution}:{reviewer}"
+def reveals_of(reviewer: str) -> str:
+    """Every reveal of one reviewer's sealed ratings: each spends the same approval budget, so a
+    second is simulated after the first still in flight (two at once once passed the check alone
+    and the second reverted, with the relay paying)."""
+    return f"reveals:{reviewer}"

@@ -80,7 +80,7 @@ class Parser:
             # one reveal of a rating: the same opening posted twice is one action
             return Checked(digest({"action": action, "contribution": contribution, "reviewer": reviewer}), action,
                            None, request, *self._encode(call), GAS_LIMITS[action],
-                           conflict_key=conflicts.reveal(contribution, reviewer))  # fmt: skip
+                           conflict_key=conflicts.reveals_of(reviewer))  # fmt: skip
         if action == "Claim":
             member = address_field(body.get("member"), "member")
             token = address_field(body.get("token", ETH), "token")

@@ -289,7 +289,7 @@ async function contributionPage(id) {
   const sealedByMe = c.sealedBy.some((r) => r.toLowerCase() === me);
   if (me && c.status === "pending" && c.reviewDeadline > now && c.author.toLowerCase() !== me && !sealedByMe && !c.reviews.some((r) => r.reviewer.toLowerCase() === me)) {
     act = shell("review", `${stars}<label>Comment <input name="comment" maxlength="2000"></label>`, "Review");
-  } else if (c.status === "pending" && c.reviewDeadline <= now) {
+  } else if (c.status === "pending" && c.reviewDeadline < now) {
     act = shell("finalize", "", "Finalize");  // the ratings sealed in this browser open first
   }
   return `<h2>Contribution #${c.id}${content.title ? `: “${esc(content.title)}”` : ""}</h2><p>by <a href="#/member/${c.author}" title="${esc(c.author)}">${esc(nameOf(c.author))}</a>, ${minutesText(c.effort)} of work; ${esc(status)}.</p>
@@ -707,17 +707,17 @@ async function openDue(only, form) {
     const c = state.contributions.find((k) => k.id === Number(o.contribution));
     if (!c) continue;
     if (c.status !== "pending" || now > c.revealDeadline) { dropOpening(key); continue; }
-    // still sealed: the window is open (by this page's estimate of the chain's clock; a finalize
-    // asks the relay anyway, which simulates at the chain's next block). Whether the seal is on
-    // chain is the contract's to say, not the relay's books (they may lag a direct transaction)
-    if (c.reviewDeadline >= now && !form) continue;
+    // still sealed while the latest block the relay read is not past the deadline: nothing leaves
+    // this browser before the window has closed. Whether the seal is on chain is the contract's to
+    // say, not the relay's books (they may lag a direct transaction)
+    if (Number(state.info.chainTime) <= c.reviewDeadline) continue;
     try {
-      if (o.comment) {
+      const sent = await api("/v1/actions", { json: { action: "Reveal", contribution: Number(o.contribution), reviewer: o.reviewer,
+        stars: Number(o.stars), commentCid: o.commentCid, salt: o.salt } });
+      if (o.comment) {  // published once its rating is opening, not before
         const upload = new FormData(); upload.append("file", new Blob([o.comment]), "comment.txt");
         await api("/v1/artifacts", { method: "POST", body: upload });
       }
-      const sent = await api("/v1/actions", { json: { action: "Reveal", contribution: Number(o.contribution), reviewer: o.reviewer,
-        stars: Number(o.stars), commentCid: o.commentCid, salt: o.salt } });
       state.revealSent[key] = sent.id;
       dropOpening(key); said.push(`opened your sealed rating of ${work(o.contribution)}: ${o.stars} stars`);
     } catch (error) {
