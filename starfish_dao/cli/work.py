@@ -384,7 +384,9 @@ def finalize(
         _say_finalized(contribution, found, as_json, state.get("txHash"))
         return
     account = load_key(key_file)
-    _say_finalized(contribution, client(rpc, deployments).finalize(account, contribution), as_json)
+    sf = client(rpc, deployments)
+    _reveal_due(sf, account, as_json)  # the ratings held here open first, their comments pinned
+    _say_finalized(contribution, sf.finalize(account, contribution), as_json)
 
 
 def _say_finalized(contribution: int, out: dict[str, Any], as_json: bool, tx: str | None = None) -> None:
