@@ -64,9 +64,15 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from starfish_dao.domain.model import weighted_median as model_median
 
 Mode = Literal["public", "sealed"]
 MODES: tuple[Mode, ...] = ("public", "sealed")
@@ -116,18 +122,12 @@ class Tally:
 
 
 def weighted_median(ratings: Sequence[tuple[int, int]]) -> int:
-    """`Tally.median` over (stars, weight) pairs: from 5 stars down, the first rating at which the
-    weight that gave it or more reaches half of the total weight (the upper weighted median)."""
+    """`Tally.median` over (stars, weight) pairs: the reference model's upper weighted median of the
+    six buckets they fill (from 5 stars down, the first at which half the weight is reached)."""
     buckets = [0] * 6
     for stars, weight in ratings:
         buckets[stars] += weight
-    total = sum(buckets)
-    at_least = 0
-    for stars in range(5, 0, -1):
-        at_least += buckets[stars]
-        if 2 * at_least >= total:
-            return stars
-    return 0
+    return model_median(buckets)
 
 
 def clamp(stars: int) -> int:
