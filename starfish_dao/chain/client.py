@@ -17,7 +17,7 @@ from web3.logs import DISCARD
 from starfish_dao.chain import artifacts
 from starfish_dao.chain.deployment import Deployment, roles_of
 from starfish_dao.chain.logs import fetch_logs
-from starfish_dao.chain.openings import Opening, Openings, openings_for, salt_for, sealed
+from starfish_dao.chain.openings import Opening, Openings, openings_for, opens, salt_for, sealed
 from starfish_dao.chain.rpc import RawRpc
 from starfish_dao.chain.tx import send
 from starfish_dao.domain import typed_data as td
@@ -214,12 +214,7 @@ class Starfish:
             mine = sealed(opening.reviewer, opening.contribution, opening.stars, opening.comment, opening.salt)
             # not this rating's seal: revealed already, or an opening of another deployment at the
             # same address (a dev chain started again)
-            # the registry keeps the seal's top 144 bits beside the weight (the low 112)
-            if (
-                status != 1
-                or now > deadline + window
-                or int.from_bytes(still, "big") >> 112 != int.from_bytes(mine, "big") >> 112
-            ):
+            if status != 1 or now > deadline + window or not opens(still, mine):
                 self.openings.drop(opening.contribution, opening.reviewer)
                 continue
             try:

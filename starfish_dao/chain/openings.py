@@ -41,6 +41,15 @@ def sealed(reviewer: str, contribution: int, stars: int, comment: bytes, salt: b
     )
 
 
+#: `ContributionRegistry`: the stored word keeps the seal's top bits above the weight's 112
+WEIGHT_BITS = 112
+
+
+def opens(stored: bytes, seal: bytes) -> bool:
+    """Whether the registry's stored word (`sealedRating`) is this seal's (its top 144 bits)."""
+    return int.from_bytes(stored, "big") >> WEIGHT_BITS == int.from_bytes(seal, "big") >> WEIGHT_BITS
+
+
 def salt_for(private_key: bytes, registry: str, contribution: int) -> bytes:
     """A salt only the reviewer's key can make (never sent anywhere before the reveal)."""
     return keccak(
