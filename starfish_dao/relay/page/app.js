@@ -121,7 +121,7 @@ const routes = {
 
 let rendering = 0;
 async function render() {  // the latest navigation wins: a slow page never overwrites a newer one
-  const ticket = ++rendering;
+  const ticket = ++rendering; const connected = state.connected || 0;
   const [name, arg] = location.hash.replace(/^#\/?/, "").split("/");
   const main = $("#main");
   let html;
@@ -139,6 +139,7 @@ async function render() {  // the latest navigation wins: a slow page never over
   bindForms(main);
   document.title = "Starfish DAO" + (name ? " — " + name : "");
   main.dataset.route = routes[name] ? name : "";
+  main.dataset.connected = String(connected);  // drawn for the latest wallet connection: a form filled now stays
 }
 
 // a table wider than the screen scrolls inside its box, and says so under it
@@ -437,7 +438,7 @@ async function connect() {
   if (!provider) { $("#account").textContent = "no wallet found in this browser"; return; }
   const [account] = await provider.request({ method: "eth_requestAccounts" });
   const chain = parseInt(await provider.request({ method: "eth_chainId" }), 16);
-  Object.assign(state, { provider, account: account.toLowerCase(), chainOk: chain === state.info.chainId });
+  Object.assign(state, { provider, account: account.toLowerCase(), chainOk: chain === state.info.chainId, connected: (state.connected || 0) + 1 });
   if (!state.chainOk) {
     try {
       await provider.request({ method: "wallet_switchEthereumChain", params: [{ chainId: "0x" + state.info.chainId.toString(16) }] });

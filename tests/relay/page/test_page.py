@@ -133,10 +133,15 @@ class Site:
 
     def connect(self, account: LocalAccount) -> None:
         self.wallet.account = account
+        connections = int(self.page.evaluate("() => document.querySelector('#main').dataset.connected || '0'"))
         self.page.click("#connect")
         short = account.address[:6].lower()
         self.page.wait_for_function(
             "(short) => document.querySelector('#account').textContent.toLowerCase().startsWith(short)", arg=short
+        )
+        # and the page redrawn for it: a form filled before that redraw would be replaced, its progress empty
+        self.page.wait_for_function(
+            "(n) => Number(document.querySelector('#main').dataset.connected || '0') > n", arg=connections
         )
 
     def open(self, route: str) -> None:
