@@ -59,6 +59,7 @@ def create_app(settings: RelaySettings | None = None, relay: Relay | None = None
     app.state.relay = relay
     from starfish_dao.relay.edge.bodies import BodyTooLarge, BodyTooSlow
     from starfish_dao.relay.edge.guard import Guard
+    from starfish_dao.relay.edge.wire import Edge
 
     framework = app.build_middleware_stack
 
@@ -66,10 +67,13 @@ def create_app(settings: RelaySettings | None = None, relay: Relay | None = None
         """The Guard outside every layer of the framework's (its error, telemetry and body-limit
         middleware cost ~0.1 ms of an action's CPU, and the Guard's fast path needs none of them:
         it answers every error itself); CORS outside the Guard, as it answers preflight questions."""
-        stack: ASGIApp = Guard(framework(), settings=settings, relay=relay)
+        guard = Guard(framework(), settings=settings, relay=relay)
+        stack: ASGIApp = guard
+        cors = None
         if settings.cors_origins:
-            stack = CORSMiddleware(stack, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                                   allow_headers=["Content-Type", "Authorization"])  # fmt: skip
+            stack = cors = CORSMiddleware(guard, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                                          allow_headers=["Content-Type", "Authorization"])  # fmt: skip
+        app.state.edge = Edge(guard, cors)  # the server answers POST /v1/actions by these (edge/wire.py)
         return stack
 
     app.build_middleware_stack = edge  # type: ignore[method-assign]

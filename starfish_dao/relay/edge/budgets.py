@@ -11,6 +11,7 @@ one client rotate through fresh keys for ever; a /64 is what one client holds.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import threading
 import time
@@ -18,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 
+@functools.lru_cache(maxsize=4096)  # parsing an address costs more than the rest of the rate check
 def client_key(host: str) -> str:
     """The key of a client's per-IP budgets: its IPv4 address (an IPv4-mapped IPv6 address counts as
     that IPv4 address), or its IPv6 address's /64 network; anything else (a test client's name, a

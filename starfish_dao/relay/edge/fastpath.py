@@ -1,5 +1,5 @@
-"""POST /v1/actions: one handler for the Guard's fast path (`edge/guard.py`) and the FastAPI route
-of the same path (`routes/actions.py`, in the OpenAPI schema).
+"""POST /v1/actions: one handler for the server's own path (`edge/wire.py`), the Guard's fast path
+(`edge/guard.py`) and the FastAPI route of the same path (`routes/actions.py`, in the OpenAPI schema).
 
 The Guard serves this path itself, without the framework's routing, dependency and middleware
 layers (a third of the CPU an action cost); the route calls the same `post_action`, so a fix to
@@ -38,11 +38,17 @@ async def post_action(relay: Any, raw: bytes, client: str) -> tuple[int, dict[st
         return 500, problem_body(500, "internal", "the relay failed on this request; it is logged"), []
 
 
-async def answer_action(relay: Any, client: str, body: bytes, send: Send) -> None:
-    """The Guard's answer to a POST /v1/actions, written to the ASGI `send` directly."""
+async def action_response(relay: Any, client: str, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """(status, headers, body) of the answer to a POST /v1/actions."""
     status, payload, headers = await post_action(relay, body, client)
     data = json.dumps(payload).encode()
     media = b"application/json" if status < 400 else b"application/problem+json"
     headers += [(b"content-type", media), (b"content-length", str(len(data)).encode())]
+    return status, headers, data
+
+
+async def answer_action(relay: Any, client: str, body: bytes, send: Send) -> None:
+    """The Guard's answer to a POST /v1/actions, written to the ASGI `send` directly."""
+    status, headers, data = await action_response(relay, client, body)
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,12 +31,34 @@ UPLOAD_PATH = "/v1/artifacts"
 ACTIONS_PATH = "/v1/actions"
 
 
+class Refused(NamedTuple):
+    """The Guard's refusal of a request, answered as a problem and with the connection closed."""
+
+    status: int
+    code: str
+    message: str
+    extra: dict[str, Any] | None = None
+
+    def response(self) -> tuple[list[tuple[bytes, bytes]], bytes]:
+        """(headers, body) of the answer."""
+        body = json.dumps(problem_body(self.status, self.code, self.message, self.extra)).encode()
+        headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
+                   (b"connection", b"close")]  # fmt: skip
+        if self.extra and self.extra.get("retryAfter") is not None:
+            headers.append((b"retry-after", str(self.extra["retryAfter"]).encode()))
+        return headers, body
+
+
+class Admitted(NamedTuple):
+    """A write the Guard lets through: its client's budget key, its body limit, whether an upload."""
+
+    ip: str
+    limit: int
+    upload: bool
+
+
 async def _answer(send: Send, status: int, code: str, message: str, extra: dict[str, Any] | None = None) -> None:
-    body = json.dumps(problem_body(status, code, message, extra)).encode()
-    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
-               (b"connection", b"close")]  # fmt: skip
-    if extra and extra.get("retryAfter") is not None:
-        headers.append((b"retry-after", str(extra["retryAfter"]).encode()))
+    headers, body = Refused(status, code, message, extra).response()
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -67,58 +89,57 @@ class Guard:
             return True
         return name.startswith("127.") and name.replace(".", "").isdigit()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in UNSAFE:
-            await self.app(scope, receive, send)
-            return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    def admit(self, path: str, headers: dict[str, str], scheme: str, client: str) -> Admitted | Refused:
+        """Whether a write (POST, PUT, ...) to `path` may send its body: every check made before a byte
+        of it is read. `headers` by lower-case name; `client` the peer's host. The ASGI path below and
+        the server's own path for POST /v1/actions (`edge/wire.py`) both ask here."""
         origin = headers.get("origin")
-        if (
-            origin is not None
-            and origin != "null"
-            and not self._origin_ok(origin, headers.get("host"), scope["scheme"])
-        ):
-            await _answer(send, 403, "forbidden_origin", f"this relay does not accept writes from pages at {origin}; "
-                          "its operator lists allowed origins in STARFISH_RELAY_CORS_ORIGINS")  # fmt: skip
-            return
+        if origin is not None and origin != "null" and not self._origin_ok(origin, headers.get("host"), scheme):
+            return Refused(403, "forbidden_origin", f"this relay does not accept writes from pages at {origin}; "
+                           "its operator lists allowed origins in STARFISH_RELAY_CORS_ORIGINS")  # fmt: skip
         if origin == "null":  # sandboxed frames, file:// pages: never a member's own page
-            await _answer(send, 403, "forbidden_origin", "writes from an opaque origin are not accepted")
-            return
-        upload = scope["path"] == UPLOAD_PATH
+            return Refused(403, "forbidden_origin", "writes from an opaque origin are not accepted")
+        upload = path == UPLOAD_PATH
         media = headers.get("content-type", "").split(";")[0].strip().lower()
         wanted = "multipart/form-data" if upload else "application/json"
         if media != wanted:
-            await _answer(send, 415, "unsupported_media_type", f"send {wanted} (got {media or 'no content type'})")
-            return
+            return Refused(415, "unsupported_media_type", f"send {wanted} (got {media or 'no content type'})")
         limit = self.settings.max_upload_bytes if upload else self.settings.max_body_bytes
         if upload:
             limit += 64 * 1024  # room for the multipart envelope around the file
             token = self.settings.upload_token
             if token is not None and headers.get("authorization", "") != f"Bearer {token.get_secret_value()}":
-                await _answer(send, 401, "unauthorized", "uploads to this relay need Authorization: Bearer <token>")
-                return
+                return Refused(401, "unauthorized", "uploads to this relay need Authorization: Bearer <token>")
         declared = headers.get("content-length")
         if declared is not None:
             try:
                 size = int(declared)
             except ValueError:
-                await _answer(send, 400, "malformed", "Content-Length is not a number")
-                return
+                return Refused(400, "malformed", "Content-Length is not a number")
             if size > limit:
-                await _answer(send, 413, "too_large", f"bodies are limited to {limit} bytes (this one is {size})")
-                return
-        ip = client_key((scope.get("client") or ("unknown", 0))[0])  # an IPv6 client's /64: one client
+                return Refused(413, "too_large", f"bodies are limited to {limit} bytes (this one is {size})")
+        ip = client_key(client)  # an IPv6 client's /64: one client
         if not upload and self.relay is not None and not self.relay.by_ip.allow(ip):
             # the one per-IP rate of JSON writes, checked before a byte of the body is read or parsed
-            await _answer(send, 429, "rate_limited", f"too many requests from {ip}", {"retryAfter": 1})
-            return
+            return Refused(429, "rate_limited", f"too many requests from {ip}", {"retryAfter": 1})
         if upload and self.relay is not None:
             cost = int(declared) if declared is not None else limit
             if not self.relay.upload_by_ip.allow(ip, cost):
                 wait = self.relay.upload_by_ip.wait_for(ip, cost)
-                await _answer(send, 429, "rate_limited", f"{ip} has uploaded its share for now; more in {wait:.0f} s",
-                              {"retryAfter": int(wait) + 1})  # fmt: skip
-                return
+                return Refused(429, "rate_limited", f"{ip} has uploaded its share for now; more in {wait:.0f} s",
+                               {"retryAfter": int(wait) + 1})  # fmt: skip
+        return Admitted(ip, limit, upload)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in UNSAFE:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        verdict = self.admit(scope["path"], headers, scope["scheme"], (scope.get("client") or ("unknown", 0))[0])
+        if isinstance(verdict, Refused):
+            await _answer(send, *verdict)
+            return
+        ip, limit, upload = verdict
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.settings.body_timeout
         received = 0

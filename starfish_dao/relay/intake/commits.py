@@ -56,10 +56,11 @@ def signed_by(signer: str, signed_digest: bytes, signature: bytes) -> bytes:
     as the contracts read it (27 or 28: OpenZeppelin's ECDSA refuses 0/1 and 35+), so one signature
     written two ways is one action, with one id."""
     try:
-        recovered = fast.recover(signed_digest, signature)
+        recovered = fast.recover_lower(signed_digest, signature)
     except Exception:  # noqa: BLE001 - any malformed signature
         raise Refusal(422, "bad_signature", "the signature cannot be recovered") from None
-    if recovered != signer:
+    if recovered != signer.lower():
+        recovered = fast.checksum(recovered)
         raise Refusal(422, "bad_signature", f"signed by {recovered}, not by {signer}",
                       {"recovered": recovered, "claimed": signer})  # fmt: skip
     return signature[:64] + bytes([27 + fast.recovery_id(signature[64])])
