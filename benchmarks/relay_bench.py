@@ -133,6 +133,68 @@ def _cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def _attack(port: int, kind: str, stop: Any, counts: Any, bad: bytes) -> None:
+    """One attacker connection loop from 127.0.0.2 (its own per-IP budget), until `stop` is set:
+    issue 24's hostile inputs, each answered (or cut off) by the relay."""
+    import socket
+
+    nested = b"[" * 32768 + b"]" * 32768  # 64 KiB of nested arrays (finding 2)
+    requests_ = {
+        "nested": b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(nested), nested),
+        "bad-signature": b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(bad), bad),
+        "oversized": b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 314572800\r\n\r\n",
+    }
+    while not stop.is_set():
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=15, source_address=("127.0.0.2", 0)) as s:
+                if kind == "slow-headers":  # a header byte a second until the relay cuts it off
+                    s.sendall(b"POST /v1/actions HTTP/1.1\r\n")
+                    while not stop.is_set() and s.send(b"X") == 1:
+                        time.sleep(1.0)
+                        try:
+                            if s.recv(1, socket.MSG_DONTWAIT | socket.MSG_PEEK) == b"":
+                                break  # cut off: connect again
+                        except BlockingIOError:
+                            pass  # still open
+                    counts[kind] += 1
+                    continue
+                while not stop.is_set():
+                    s.sendall(requests_[kind])
+                    answer = s.recv(65536)
+                    if not answer:
+                        break
+                    counts[f"{kind} {answer[9:12].decode()}"] += 1  # by status: refused, or rate-limited
+        except (OSError, TimeoutError):
+            time.sleep(0.05)
+
+
+def attacker(port: int, stop: Any, counts: Any, bad: bytes, slow: int = 100) -> list[Any]:
+    """Threads in this process (they mostly wait on the relay): two of 64 KiB nested arrays, two of
+    bad signatures (a real Join's typed data, the signature's bytes flipped: parsed, recovered,
+    refused), one of declared 300 MiB bodies, and `slow` slow-header connections."""
+    import threading
+
+    kinds = ["nested", "nested", "bad-signature", "bad-signature", "oversized"] + ["slow-headers"] * slow
+    threads = [threading.Thread(target=_attack, args=(port, k, stop, counts, bad), daemon=True) for k in kinds]
+    for t in threads:
+        t.start()
+    return threads
+
+
+def _attack_process(port: int, stop: Any, out: Any, bad: bytes, slow: int) -> None:
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    threads = attacker(port, stop, counts, bad, slow)
+    stop.wait()
+    for t in threads:
+        t.join(20)
+    out.put(dict(counts))
+
+
 def cpu_by_role(relay_pid: int) -> dict[str, float]:
     """CPU seconds of the relay's accepting process and of its submitter and verifier children."""
     roles = {"accept": _cpu(relay_pid), "submitter": 0.0, "verifier": 0.0}
@@ -296,6 +358,7 @@ def main() -> None:
                         help="connections per load-generator process at saturation (enough to keep the relay's "
                              "batches full; the 200/s run uses 8)")  # fmt: skip
     parser.add_argument("--window", type=int, default=64, help="raw baseline: transactions in anvil's pool at once")
+    parser.add_argument("--slow", type=int, default=100, help="slow-header connections in the hostile phase")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="starfish-relay-bench-"))
 
@@ -323,18 +386,32 @@ def main() -> None:
 
     landed: dict[str, dict[str, int]] = {}
 
-    def relay_phase(name: str, n: int, threads: int, rate: float = 0.0,
-                    env: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
-        """`n` Joins on a fresh stage, until all are mined; the load's figures."""
+    def relay_phase(name: str, n: int, threads: int, rate: float = 0.0, env: dict[str, str] | None = None,
+                    hostile: bool = False) -> dict[str, Any]:  # fmt: skip
+        """`n` Joins on a fresh stage, until all are mined; the load's figures. `hostile`: an attacker
+        process sends issue 24's hostile inputs from another address the whole time."""
         s = stage(name, relay=True, env=env)
         try:
             members = s.members()
             bodies = [json.dumps(b).encode() for b in s.joins(n)]
             assert s.relay is not None
+            stop, out, attack = mp.Event(), mp.Queue(), None
+            if hostile:
+                bad = json.loads(bodies[0])
+                bad["signature"] = bad["signature"][:4] + ("0" if bad["signature"][4] != "0" else "1") + \
+                    bad["signature"][5:]  # fmt: skip
+                attack = mp.Process(target=_attack_process,
+                                    args=(s.port, stop, out, json.dumps(bad).encode(), args.slow))  # fmt: skip
+                attack.start()
+                time.sleep(2)  # the attack is under way before the honest load starts
             before = cpu_by_role(s.relay.pid)
             run = load(s.port, bodies, args.clients, threads, rate=rate)
             s.wait_members(members + n)
             after = cpu_by_role(s.relay.pid)
+            if attack is not None:
+                stop.set()
+                run["attack"] = out.get(timeout=60)
+                attack.join(30)
             run["cpu_ms"] = {role: (after[role] - before[role]) / n * 1000 for role in after}
             landed[name] = s.outcomes()
             return run
@@ -347,6 +424,11 @@ def main() -> None:
     # process) every 2.5 s: twelve times its default rate, so that the 5-second window holds two
     verifying = relay_phase("paced-verifying", args.paced, 8, rate=200.0,
                             env={"STARFISH_RELAY_VERIFY_INTERVAL": "2.5"})  # fmt: skip
+    # the same 200/s while an attacker sends issue 24's hostile inputs from its own address, under a
+    # per-IP rate of 400 JSON writes a second (the default is 200; here every honest action comes
+    # from one address at 200/s, so it is doubled for them, and the attacker gets as much)
+    hostile = relay_phase("paced-hostile", args.paced, 8, rate=200.0, hostile=True,
+                          env={"STARFISH_RELAY_RATE_PER_IP": "400"})  # fmt: skip
     # accepted/s at saturation
     sat = relay_phase("saturation", args.n, args.threads)
 
@@ -391,6 +473,13 @@ def main() -> None:
     print(
         f"| the same while the relay verifies every 2.5 s (12× its default) | {ms(verifying['p50'])} / "
         f"{ms(verifying['p99'])} | | | |"
+    )
+    attack = hostile.get("attack", {})
+    print(
+        f"| the same under attack (p99 at most 3× without): {sum(attack.values()):,} hostile requests answered "
+        f"({', '.join(f'{k} {v:,}' for k, v in sorted(attack.items()))}) and {args.slow} slow-header connections | "
+        f"{ms(hostile['p50'])} / {ms(hostile['p99'])} | {ms(paced_run['p99'])} (p99 without) | "
+        f"{hostile['p99'] / paced_run['p99']:.2f} | ≤ 3× |"
     )
     print(
         f"| mined/s end to end ({args.n:,} Joins, first accept to last mined) | {end_to_end:,.0f} | "

@@ -33,8 +33,10 @@ def test_verify_scale_runs_at_a_tiny_size() -> None:
 
 
 def test_relay_bench_runs_at_a_tiny_size() -> None:
-    out = _run("relay_bench.py", "--n", "20", "--paced", "20", "--clients", "1", "--threads", "2", "--window", "4")
+    out = _run("relay_bench.py", "--n", "20", "--paced", "20", "--clients", "1", "--threads", "2", "--window", "4",
+               "--slow", "2")  # fmt: skip
     assert "statuses: saturation {202: 20}" in out
+    assert "the same under attack" in out and "nested " in out and "bad-signature " in out  # the attack ran
     assert "CPU per action at 200/s, accepting process (/proc)" in out  # the CPU figure is measured
     assert "'failed'" not in out  # the relay paid for no failed transaction
 
