@@ -13,7 +13,7 @@ Events are dicts: ``{"contract", "event", "args", "timestamp", "block", "log_ind
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -256,6 +256,7 @@ class Model:
         self.dust_bound_settled: dict[str, int] = defaultdict(int)
         self.now = 0
         self.events_applied = 0
+        self.events_by_kind: Counter[str] = Counter()  # "registry.Reviewed": how many were replayed
         self.discrepancies: list[str] = []
 
     # ----------------------------------------------------------------- replay
@@ -275,6 +276,7 @@ class Model:
         if handler is not None:
             handler(self, dict(event["args"]))
         self.events_applied += 1
+        self.events_by_kind[name] += 1
 
     def _check(self, what: str, stated: int, derived: int) -> None:
         if stated != derived:

@@ -118,6 +118,7 @@ def to_json(report: Report) -> str:
                 "contracts": report.addresses,
                 "seconds": round(report.seconds, 3),
                 "events": report.model.events_applied,
+                "eventsByKind": dict(sorted(report.model.events_by_kind.items())),
                 "checks": {"total": len(report.checks), "failed": len(report.failures)},
                 "failures": [_check_dict(c) for c in report.failures],
                 "members": report.members,
