@@ -1,8 +1,8 @@
 """Fetching every log of a few contracts over a long block range, robustly.
 
-Ranges are fetched in chunks; a provider that refuses a range (too many results, range too large)
-gets it split in half, down to single blocks; transient errors (timeouts, dropped connections,
-rate limits) are retried with backoff.
+Ranges are fetched in chunks sized to bring about `TARGET_LOGS` logs each; a provider that refuses a
+range (too many results, range too large) gets it split in half, down to single blocks; transient
+errors (timeouts, dropped connections, rate limits) are retried with backoff.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from web3 import Web3
 
 from starfish_dao.domain.errors import ChainError
 
-DEFAULT_CHUNK = 5000
+DEFAULT_CHUNK = 5000  # blocks per request at most
+FIRST_CHUNK = 32  # blocks in the first request
+TARGET_LOGS = 10_000  # logs per request, about
 RETRIES = 4
 _TRANSIENT = ("timeout", "timed out", "connection", "temporarily", "rate limit", "429", "503", "502")
 
@@ -83,8 +85,18 @@ def fetch_logs(
                 raise ChainError(f"eth_getLogs failed for block {lo}: {exc}") from exc
         raise AssertionError("unreachable")
 
-    for lo in range(start, end + 1, chunk):
-        hi = min(end, lo + chunk - 1)
-        yield from get(lo, hi)
+    # ranges adapt to the chain: they start small and double while a request brings fewer than half
+    # of TARGET_LOGS, up to `chunk` blocks; past TARGET_LOGS they halve. A dense chain (thousands of
+    # logs a block) is then read a few blocks at a time, never as one answer of gigabytes.
+    size, lo = max(1, min(chunk, FIRST_CHUNK)), start
+    while lo <= end:
+        hi = min(end, lo + size - 1)
+        logs = get(lo, hi)
+        yield from logs
         if progress is not None:
             progress(hi - lo + 1)
+        lo = hi + 1
+        if len(logs) > TARGET_LOGS:
+            size = max(1, size // 2)
+        elif len(logs) < TARGET_LOGS // 2:
+            size = min(chunk, size * 2)
