@@ -27,15 +27,17 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from eth_abi import encode as abi_encode
 from eth_account import Account
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from starfish_dao.chain.backends import AnvilNode, RpcBackend
 from starfish_dao.chain.client import Starfish
-from starfish_dao.chain.deployment import deploy
+from starfish_dao.chain.deployment import _deploy_one, deploy
 from starfish_dao.chain.openings import sealed
 from starfish_dao.domain import fastabi as fast
+from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.charter import DAY, POINT, CharterConfig, Founder, Params
 from starfish_dao.domain.commitment import commitment
 from starfish_dao.domain.unixfs import cid_of
@@ -52,6 +54,7 @@ class Sender:
         self.session = requests.Session()
         self.session.trust_env = False
         self.sent = 0
+        self.mine_every = 2000  # transactions a block (a batch of BATCH calls is one)
         self.nonces: dict[str, int] = {}
 
     def send(self, txs: list[dict[str, str]], batch: int = 500) -> None:
@@ -77,7 +80,7 @@ class Sender:
             if errors:
                 raise RuntimeError(f"seeding transaction failed: {errors[0]}")
             self.sent += len(payload)
-            if self.sent % 2000 < batch:  # keep the pool small: mine every ~2,000 transactions
+            if self.sent % self.mine_every < batch:  # keep the pool and each block small
                 self.drain()
             if self.sent % 10_000 < batch:
                 print(f"  sent {self.sent} ({time.time() - T0:.0f} s)", flush=True)
@@ -101,6 +104,9 @@ _SELECTORS: dict[str, bytes] = {}
 SEAL_TYPES = ["address", "uint256", "uint8", "bytes32", "bytes32"]  # chain/openings.sealed, encoded fast
 EMPTY = fast.keccak(b"")  # the hash of an empty comment
 REVEAL = "revealReview(uint256,address,uint8,bytes,bytes32)"
+SEAL = "sealReviewBySig(address,uint256,bytes32,uint256,uint256,bytes)"
+SUBMIT = "submitBySig(address,bytes,bytes32,uint32,bytes32,uint256,uint256,bytes)"
+BATCH = 100  # calls a transaction
 
 
 def call(signature: str, *args: Any) -> bytes:
@@ -114,70 +120,100 @@ def call(signature: str, *args: Any) -> bytes:
 
 
 def tx(sender: str, to: str, data: bytes, value: int = 0) -> dict[str, str]:
-    return {"from": sender, "to": to, "data": "0x" + data.hex(), "gas": hex(600_000), "gasPrice": "0x0",
+    return {"from": sender, "to": to, "data": "0x" + data.hex(), "gas": hex(30_000_000), "gasPrice": "0x0",
             "value": hex(value)}  # fmt: skip
 
 
+def sign(key: Any, action: str, domain: bytes, message: dict[str, Any]) -> bytes:
+    """A member's EIP-712 signature (r, s, v), by the relay's digest and coincurve directly."""
+    raw = key.sign_recoverable(td.digest(action, domain, message), hasher=None)
+    return raw[:64] + bytes([raw[64] + 27])
+
+
+def batches(calls: list[bytes], size: int) -> list[list[bytes]]:
+    return [calls[i : i + size] for i in range(0, len(calls), size)]
+
+
 def seed(chain: RpcBackend, members: int, per_member: int, reviews: int) -> tuple[Starfish, float]:
+    """Joins as plain transactions, then everything else through one `Batch` contract, `BATCH` calls
+    a transaction: commitments and reveals anyone may send, and each submission and sealed rating
+    signed by its member (`submitBySig`, `sealReviewBySig`), as a relay would send them."""
+    from coincurve import PrivateKey
+
     started = time.time()
     admin = Account.create()
     chain.fund(admin.address, 10**6 * ETHER)
-    addresses = [chain.w3.to_checksum_address(f"0x{0x5000 + i:040x}") for i in range(members)]
+    keys = [PrivateKey(hashlib.sha256(b"verify-scale member %d" % i).digest()) for i in range(members)]
+    addresses = [fast.checksum("0x" + fast.keccak(k.public_key.format(compressed=False)[1:])[-20:].hex()) for k in keys]
     params = Params(epoch_length=7 * DAY, review_window=DAY, min_reviewers=3, half_life=26, reserve_bps=1000,
                     max_effort=600, max_effort_per_epoch=100_000, min_reviewer_standing=0,
                     quorum_bps=100)  # fmt: skip
     founders = tuple(Founder(a, 100_000 * POINT) for a in addresses)
     cfg = CharterConfig(params, cid_of(b"charter").bytes, (), founders, admin.address)
     sf = Starfish(chain.w3, deploy(chain.w3, admin, cfg))
+    batch, _ = _deploy_one(chain.w3, admin, "Batch")
+    domain = bytes(sf.registry.functions.DOMAIN_SEPARATOR().call())
     sender = Sender(str(chain.url))
     chain._dev("evm_setAutomine", [False])  # bulk phases: fill the pool, then mine it as one block
     m, r, s = sf.membership, sf.registry, sf.splitter
+
+    def run(calls: list[bytes], target: str = r.address) -> None:
+        sender.mine_every = 100  # 10,000 calls a block: one block's logs are one eth_getLogs answer
+        run_ = fast.keccak(b"run(address,bytes[])")[:4]  # bytes[] by eth_abi: once per BATCH calls
+        encoded = [run_ + abi_encode(["address", "bytes[]"], [target, part]) for part in batches(calls, BATCH)]
+        sender.send([tx(admin.address, batch, data) for data in encoded], batch=100)
+        sender.drain()
+
     print(f"seeding: {members} joins", flush=True)
     sender.send([tx(a, m.address, call("join()")) for a in addresses])
     sender.drain()
-    print(f"seeding: {members * per_member} contributions", flush=True)
+    count = members * per_member
+    print(f"seeding: {count} contributions", flush=True)
     commits, submits = [], []
-    salt = b"\x00" * 32
+    salt, deadline = b"\x00" * 32, 2**40
+    nonces = [0] * members
     for k in range(per_member):
         for i, a in enumerate(addresses):
             data = f"work {i}.{k}".encode()
             cid, content_hash = cid_of(data).bytes, hashlib.sha256(data).digest()
-            committed = commitment(a, content_hash, salt)
-            commits.append(tx(a, r.address, call("commit(bytes32)", committed)))
-            submits.append(tx(a, r.address, call("submit(bytes,bytes32,uint32,bytes32)", cid, content_hash, 60, salt)))
+            commits.append(call("commit(bytes32)", commitment(a, content_hash, salt)))
+            message = {"author": a, "cid": cid, "contentHash": content_hash, "effort": 60, "salt": salt,
+                       "nonce": nonces[i], "deadline": deadline}  # fmt: skip
+            submits.append(call(SUBMIT, a, cid, content_hash, 60, salt, nonces[i], deadline,
+                                sign(keys[i], "Submit", domain, message)))  # fmt: skip
+            nonces[i] += 1
     before = chain.w3.eth.block_number
     for phase in (commits, submits):  # commit-reveal: every commitment is mined before its reveal
-        sender.send(phase)
-        sender.drain()
-    count = members * per_member
+        run(phase)
     # who wrote which number: the node orders one block's transactions its own way, not as sent
     index = {a: i for i, a in enumerate(addresses)}
     authors = {int(e["args"]["id"]): index[e["args"]["author"]] for e in sf.logs(before + 1)
                if e["event"] == "Submitted"}  # fmt: skip
-    print(f"seeding: {count * reviews} sealed reviews (seal, then reveal)", flush=True)
+    print(f"seeding: {count * reviews} sealed reviews (seal, then reveal; signing them)", flush=True)
     seals, reveals = [], []
     rating_salt = b"\x11" * 32
     for cid_id in range(1, count + 1):
         author = authors[cid_id]
         for j in range(1, reviews + 1):
-            reviewer = addresses[(author + j) % members]
+            who = (author + j) % members
+            reviewer = addresses[who]
             stars = (cid_id + j) % 6
             seal = fast.keccak(fast.encode(SEAL_TYPES, [reviewer, cid_id, stars, EMPTY, rating_salt]))
             if cid_id == 1 and j == 1:  # the fast encoding is the client's own seal
                 assert seal == sealed(reviewer, cid_id, stars, b"", rating_salt)
-            seals.append(tx(reviewer, r.address, call("sealReview(uint256,bytes32)", cid_id, seal)))
-            opening = [cid_id, reviewer, stars, b"", rating_salt]
-            reveals.append(
-                tx(admin.address, r.address, call("revealReview(uint256,address,uint8,bytes,bytes32)", *opening))
-            )
-    sender.send(seals)
-    sender.drain()
+            message = {"reviewer": reviewer, "contribution": cid_id, "sealed": seal, "nonce": nonces[who],
+                       "deadline": deadline}  # fmt: skip
+            seals.append(call(SEAL, reviewer, cid_id, seal, nonces[who], deadline,
+                              sign(keys[who], "SealedReview", domain, message)))  # fmt: skip
+            nonces[who] += 1
+            reveals.append(call(REVEAL, cid_id, reviewer, stars, b"", rating_salt))
+        if cid_id % 20_000 == 0:
+            print(f"  signed {cid_id * reviews} ({time.time() - T0:.0f} s)", flush=True)
+    run(seals)
     chain.increase_time(DAY + 1)  # evm_increaseTime + evm_mine: the windows close, the ratings open
-    sender.send(reveals)
-    sender.drain()
+    run(reveals)
     print(f"seeding: {count} finalizations, revenue and claims", flush=True)
-    sender.send([tx(admin.address, r.address, call("finalize(uint256)", i)) for i in range(1, count + 1)])
-    sender.drain()
+    run([call("finalize(uint256)", i) for i in range(1, count + 1)])
     sender.send([tx(admin.address, s.address, b"", 10 * ETHER) for _ in range(5)])
     sender.drain()
     sender.send([tx(a, s.address, call("claim(address,address)", a, "0x" + "00" * 20)) for a in addresses[:200]])
@@ -194,7 +230,17 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="starfish-scale-"))
     os.environ["STARFISH_HOME"] = str(home)
     node = AnvilNode(
-        home / "anvil", extra_args=("--auto-impersonate", "--disable-block-gas-limit"), persist=False
+        home / "anvil",
+        # the last 2 blocks' states only (anvil keeps a copy of the state per block: ~22 KB per
+        # transaction seeded, 10 GB a third of the way); logs, receipts and headers stay, as verify reads them
+        extra_args=(
+            "--auto-impersonate",
+            "--disable-block-gas-limit",
+            "--disable-code-size-limit",
+            "--prune-history",
+            "2",
+        ),
+        persist=False,
     ).start()
     try:
         chain = RpcBackend(node.url, node=node)

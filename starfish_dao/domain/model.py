@@ -167,6 +167,10 @@ class Checkpoint:
     credited: int
 
 
+def _time(checkpoint: Checkpoint) -> int:
+    return checkpoint.time
+
+
 #: `IGovernor.ProposalState` by number
 PROPOSAL_STATES = ("Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed")
 
@@ -872,7 +876,7 @@ class Model:
 
     @staticmethod
     def _lookup(history: list[Checkpoint], time: int) -> Checkpoint:
-        index = bisect.bisect_right([c.time for c in history], time) - 1
+        index = bisect.bisect_right(history, time, key=_time) - 1  # O(log n): histories grow with every award
         return history[index] if index >= 0 else Checkpoint(0, 0, 0)
 
     def points_at(self, member: str, time: int) -> int:
