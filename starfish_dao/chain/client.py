@@ -498,8 +498,12 @@ class EventDecoder:
         self.plain_names = [i["name"] for i in abi["inputs"] if not i["indexed"]]
         self.plain_types = [i["type"] for i in abi["inputs"] if not i["indexed"]]
         self.order = [i["name"] for i in abi["inputs"]]
-        # events of one-word values (most of them) are read word by word, without eth_abi's layers
+        # events of one-word values (most of them) are read word by word, without eth_abi's layers;
+        # so are those with `bytes` among them (a rating's comment, a submission's CID) when they are
+        # encoded canonically (each tail right after the last, padded with zeros), which is how
+        # Solidity emits them: anything else is eth_abi's to read or refuse
         self.static = all(_static_word(t) for t in self.plain_types)
+        self.words = all(_static_word(t) or t == "bytes" for t in self.plain_types)
 
     def decode(self, topics: list[bytes], data: bytes) -> dict[str, Any]:
         args: dict[str, Any] = {}
@@ -519,6 +523,26 @@ class EventDecoder:
                 return {name: args[name] for name in self.order}
             except ValueError:
                 pass  # malformed: eth_abi below says how
+        elif self.words:
+            try:
+                tail = 32 * len(self.plain_types)  # where the next canonical tail starts
+                for i, (name, typ) in enumerate(zip(self.plain_names, self.plain_types, strict=True)):
+                    word = data[32 * i : 32 * i + 32]
+                    if typ != "bytes":
+                        args[name] = _word(typ, word)
+                        continue
+                    if len(word) != 32 or int.from_bytes(word, "big") != tail or tail + 32 > len(data):
+                        raise ValueError("not a canonical offset")
+                    length = int.from_bytes(data[tail : tail + 32], "big")
+                    end, padded = tail + 32 + length, tail + 32 + -(-length // 32) * 32
+                    if padded > len(data) or any(data[end:padded]):
+                        raise ValueError("not canonical padding")
+                    args[name] = data[tail + 32 : end]
+                    tail = padded
+                if tail == len(data):
+                    return {name: args[name] for name in self.order}
+            except ValueError:
+                pass  # not canonical, or malformed: eth_abi below reads it or says how
         for name, typ, value in zip(self.plain_names, self.plain_types, decode(self.plain_types, data), strict=True):
             if typ == "address":
                 value = _checksum(bytes.fromhex(value[2:]))

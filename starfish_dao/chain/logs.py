@@ -16,7 +16,7 @@ from web3 import Web3
 from starfish_dao.domain.errors import ChainError
 
 DEFAULT_CHUNK = 5000  # blocks per request at most
-FIRST_CHUNK = 32  # blocks in the first request
+FIRST_CHUNK = 1  # blocks in the first request (a block of a dense chain holds tens of thousands)
 TARGET_LOGS = 10_000  # logs per request, about
 RETRIES = 4
 _TRANSIENT = ("timeout", "timed out", "connection", "temporarily", "rate limit", "429", "503", "502")

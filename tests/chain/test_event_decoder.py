@@ -52,7 +52,7 @@ def test_word_path_matches_eth_abi(data: st.DataObject) -> None:
     name, item = data.draw(st.sampled_from(EVENTS))
     fast = EventDecoder(name, item)
     slow = EventDecoder(name, item)
-    slow.static = False
+    slow.static = slow.words = False
     plain = [i for i in item["inputs"] if not i["indexed"]]
     values = [data.draw(_value(i["type"])) for i in plain]
     payload = encode([i["type"] for i in plain], values)
@@ -77,3 +77,35 @@ def test_a_malformed_word_is_refused_as_eth_abi_refuses_it() -> None:
     for bad in (b"\x01" + good[1:], good[:32] + b"\0" * 31 + b"\x02"):
         with pytest.raises(Exception, match=r"(?i)padding|bool|address"):
             decoder.decode([decoder.topic], bad)
+
+
+def test_events_with_bytes_take_the_word_path_when_canonical_and_eth_abi_otherwise() -> None:
+    """A rating's comment and a submission's CID: read without eth_abi when encoded as Solidity
+    emits them; an offset, a length or padding off the canonical form goes to eth_abi, which reads
+    it the same or refuses it."""
+    item = {"type": "event", "name": "E", "anonymous": False,
+            "inputs": [{"name": "n", "type": "uint8", "indexed": False},
+                       {"name": "cid", "type": "bytes", "indexed": False},
+                       {"name": "who", "type": "address", "indexed": False}]}  # fmt: skip
+    fast, slow = EventDecoder("x", item), EventDecoder("x", item)
+    slow.words = False
+    assert fast.words and not fast.static
+    for cid in (b"", b"\x01" * 31, b"\x02" * 32, b"\x03" * 33, b"\x04" * 100):
+        good = encode(["uint8", "bytes", "address"], [5, cid, "0x" + "11" * 20])
+        assert fast.decode([fast.topic], good) == slow.decode([slow.topic], good) == {
+            "n": 5, "cid": cid, "who": to_checksum_address("0x" + "11" * 20)}  # fmt: skip
+    good = encode(["uint8", "bytes", "address"], [5, b"\x01\x02", "0x" + "11" * 20])
+    odd = [
+        good + b"\0" * 32,  # a trailing word
+        good[:-1] + b"\x01",  # a padding byte set
+        good[:32] + (128).to_bytes(32, "big") + good[64:] + b"\0" * 32,  # an offset past a gap
+        good[:96] + (2**200).to_bytes(32, "big") + good[128:],  # a length past the end
+    ]
+    for bad in odd:
+        try:
+            expected: Any = slow.decode([slow.topic], bad)
+        except Exception as exc:  # noqa: BLE001 - whatever eth_abi raises, the fast decoder raises too
+            with pytest.raises(type(exc)):
+                fast.decode([fast.topic], bad)
+        else:
+            assert fast.decode([fast.topic], bad) == expected
