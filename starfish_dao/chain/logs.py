@@ -18,6 +18,7 @@ from starfish_dao.domain.errors import ChainError
 DEFAULT_CHUNK = 5000  # blocks per request at most
 FIRST_CHUNK = 1  # blocks in the first request (a block of a dense chain holds tens of thousands)
 TARGET_LOGS = 10_000  # logs per request, about
+ANSWER_LIMIT = 64 * 1024 * 1024  # bytes of one answer for several blocks (~100,000 logs)
 RETRIES = 4
 _TRANSIENT = ("timeout", "timed out", "connection", "temporarily", "rate limit", "429", "503", "502")
 
@@ -57,41 +58,50 @@ def fetch_logs(
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[Any]:
     """Yields the logs of `addresses` in blocks [start, end], in chain order, normalized: address
-    (lower case), topics and data (bytes), blockNumber, logIndex, transactionHash (hex)."""
+    (lower case), topics and data (bytes), blockNumber, logIndex, transactionHash (hex). At most
+    one answer is held at a time, and an answer over `ANSWER_LIMIT` bytes is refused unread and its
+    range asked again in halves (a single block's, whatever its size, is read)."""
 
     from starfish_dao.chain.rpc import RawRpc
+    from starfish_dao.chain.transport import AnswerTooLarge
 
     rpc = RawRpc(w3)
 
     def get(lo: int, hi: int) -> list[Any]:
+        """The range's logs; _Split when it should be asked in halves."""
         delay = 0.5
         for attempt in range(RETRIES + 1):
             try:
                 if rpc.url is not None:
                     params = {"fromBlock": hex(lo), "toBlock": hex(hi), "address": list(addresses)}
-                    raw = rpc.request("eth_getLogs", [params])
+                    raw = rpc.request("eth_getLogs", [params], ANSWER_LIMIT if hi > lo else None)
                 else:
                     raw = w3.eth.get_logs({"fromBlock": lo, "toBlock": hi, "address": list(addresses)})  # type: ignore[typeddict-item]
                 logs = [_normalize(log) for log in raw]
                 return sorted(logs, key=lambda log: (log["blockNumber"], log["logIndex"]))
+            except AnswerTooLarge:
+                raise _Split() from None
             except Exception as exc:
                 if _transient(exc) and attempt < RETRIES:
                     time.sleep(delay)
                     delay *= 2
                     continue
-                if hi > lo:
-                    mid = (lo + hi) // 2
-                    return get(lo, mid) + get(mid + 1, hi)
+                if hi > lo:  # a provider refusing the range (too many results, too many blocks)
+                    raise _Split() from None
                 raise ChainError(f"eth_getLogs failed for block {lo}: {exc}") from exc
         raise AssertionError("unreachable")
 
-    # ranges adapt to the chain: they start small and double while a request brings fewer than half
-    # of TARGET_LOGS, up to `chunk` blocks; past TARGET_LOGS they halve. A dense chain (thousands of
-    # logs a block) is then read a few blocks at a time, never as one answer of gigabytes.
+    # ranges adapt to the chain: they start at one block and double while a request brings fewer
+    # than half of TARGET_LOGS, up to `chunk` blocks; past TARGET_LOGS they halve. A dense chain
+    # (thousands of logs a block) is then read a few blocks at a time, never as one huge answer.
     size, lo = max(1, min(chunk, FIRST_CHUNK)), start
     while lo <= end:
         hi = min(end, lo + size - 1)
-        logs = get(lo, hi)
+        try:
+            logs = get(lo, hi)
+        except _Split:
+            size = max(1, (hi - lo + 1) // 2)  # the same start, half the range
+            continue
         yield from logs
         if progress is not None:
             progress(hi - lo + 1)
@@ -100,3 +110,7 @@ def fetch_logs(
             size = max(1, size // 2)
         elif len(logs) < TARGET_LOGS // 2:
             size = min(chunk, size * 2)
+
+
+class _Split(Exception):
+    """Ask for this range in halves."""

@@ -44,9 +44,9 @@ class RawRpc:
         self._url = None if value is None else str(value)
         self.transport = None if value is None else Transport(str(value))
 
-    def _post(self, payload: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _post(self, payload: list[dict[str, Any]], limit: int | None = None) -> list[dict[str, Any]]:
         assert self.transport is not None
-        answers = self.transport.post(payload)
+        answers = self.transport.post(payload) if limit is None else self.transport.post(payload, limit)
         if isinstance(answers, dict):  # some nodes answer a whole batch with one error
             raise ChainError(f"JSON-RPC batch refused: {answers.get('error')}")
         try:
@@ -58,10 +58,12 @@ class RawRpc:
             raise ChainError(f"the node's answers do not match the {len(payload)} requests sent")
         return ordered
 
-    def request(self, method: str, params: list[Any]) -> Any:
+    def request(self, method: str, params: list[Any], limit: int | None = None) -> Any:
+        """One call's result; with `limit`, an answer over that many bytes raises `AnswerTooLarge`
+        unread (over HTTP; an in-process node's answers are not limited)."""
         if self.url is None:
             return self.w3.provider.make_request(method, params)["result"]  # type: ignore[arg-type]
-        answer = self._post([{"jsonrpc": "2.0", "id": 0, "method": method, "params": params}])[0]
+        answer = self._post([{"jsonrpc": "2.0", "id": 0, "method": method, "params": params}], limit)[0]
         if "error" in answer:
             raise ChainError(f"{method} failed: {answer['error']}")
         return answer["result"]

@@ -46,6 +46,10 @@ class BadAnswer(ConnectionError):
     """What the node sent is not a usable HTTP answer (said in the error: it holds no URL)."""
 
 
+class TooLarge(BadAnswer):
+    """The answer is over the limit the caller set (or MAX_ANSWER): refused before it is read."""
+
+
 class Closed(BadAnswer):
     """The node closed a kept-alive connection (before answering)."""
 
@@ -60,7 +64,7 @@ def _length(value: bytes) -> bytes:
     if not value.isdigit():
         raise BadAnswer("the node's answer has a malformed Content-Length")
     if len(value) > 20 or int(value) > MAX_ANSWER:  # a hostile length must not be believed
-        raise BadAnswer(f"the node's answer is larger than {MAX_ANSWER} bytes")
+        raise TooLarge(f"the node's answer is larger than {MAX_ANSWER} bytes")
     return value
 
 
@@ -98,6 +102,7 @@ class Connection:
         self.buf = bytearray()
         self.reused = False
         self._deadline = 0.0
+        self._limit = MAX_ANSWER
         self._got = False  # any byte of this answer yet (a close before one is a stale connection)
 
     @classmethod
@@ -197,15 +202,19 @@ class Connection:
                 self._fields()  # trailers
                 return b"".join(pieces)
             total += size
-            if total > MAX_ANSWER:
-                raise BadAnswer(f"the node's answer is larger than {MAX_ANSWER} bytes")
+            if total > self._limit:
+                raise TooLarge(f"the node's answer is larger than {self._limit} bytes")
             pieces.append(self._exactly(size))
             if self._exactly(2) != b"\r\n":
                 raise BadAnswer("the node's answer has a malformed chunk")
 
-    def exchange(self, head: bytes, body: bytes, timeout: float) -> tuple[int, str, bytes, bool]:
-        """(status, reason, body, whether the connection stays open)."""
+    def exchange(
+        self, head: bytes, body: bytes, timeout: float, limit: int = MAX_ANSWER
+    ) -> tuple[int, str, bytes, bool]:
+        """(status, reason, body, whether the connection stays open); an answer over `limit` bytes
+        is refused (`TooLarge`) before it is read, or as soon as it passes the limit."""
         self._deadline = time.monotonic() + timeout
+        self._limit = min(limit, MAX_ANSWER)
         self._got = False
         self.sock.settimeout(timeout)
         self.sock.sendall(head + body)
@@ -219,22 +228,28 @@ class Connection:
         elif b"transfer-encoding" in headers:
             data = self._chunked()
         elif length is not None:
+            if int(length) > self._limit:
+                raise TooLarge(f"the node's answer is larger than {self._limit} bytes")
             data = self._exactly(int(length))
         else:  # to the end of the stream
             keep = False
             try:
-                while len(self.buf) <= MAX_ANSWER:
+                while len(self.buf) <= self._limit:
                     self._fill()
             except BadAnswer as exc:  # the end, which is the point
                 if isinstance(exc, Closed):
                     raise
-            if len(self.buf) > MAX_ANSWER:
-                raise BadAnswer(f"the node's answer is larger than {MAX_ANSWER} bytes")
+            if len(self.buf) > self._limit:
+                raise TooLarge(f"the node's answer is larger than {self._limit} bytes")
             data = bytes(self.buf)
             self.buf.clear()
         if self.buf:  # more than it announced: never read as the next request's answer
             keep = False
         return status, reason, data, keep
+
+
+class AnswerTooLarge(ChainError):
+    """An answer over the size the caller allowed: ask for less (fewer blocks of logs)."""
 
 
 class Transport:
@@ -260,7 +275,9 @@ class Transport:
         self._head = ("\r\n".join(lines) + "\r\nContent-Length: ").encode()
         self._local = threading.local()
 
-    def post(self, payload: Any) -> Any:
+    def post(self, payload: Any, limit: int = MAX_ANSWER) -> Any:
+        """The node's JSON answer to `payload`; `AnswerTooLarge` (the connection dropped, nothing
+        read) when the answer is over `limit` bytes."""
         body = json.dumps(payload, separators=(",", ":")).encode()
         head = self._head + str(len(body)).encode() + b"\r\n\r\n"
         for attempt in (0, 1):
@@ -269,11 +286,13 @@ class Transport:
                 if conn is None:
                     conn = self._local.conn = Connection.open(self.host, self.port, self.https, self.timeout)
                 reused = conn.reused
-                status, reason, data, keep = conn.exchange(head, body, self.timeout)
+                status, reason, data, keep = conn.exchange(head, body, self.timeout, limit)
             except (OSError, ValueError) as exc:
                 if conn is not None:
                     conn.close()
                 self._local.conn = None
+                if isinstance(exc, TooLarge) and limit < MAX_ANSWER:  # the caller's own limit: ask for less
+                    raise AnswerTooLarge(str(exc)) from None
                 # a kept-alive connection the node closed while idle: once more on a fresh one
                 # (JSON-RPC reads and sendRawTransaction are safe to repeat)
                 if attempt == 0 and conn is not None and reused and isinstance(exc, Closed | ConnectionResetError
