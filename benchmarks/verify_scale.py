@@ -18,7 +18,6 @@ import argparse
 import hashlib
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -251,17 +250,36 @@ def main() -> None:
         blocks = chain.w3.eth.block_number
         print(f"seeded in {seeding:.0f} s: {blocks} blocks", flush=True)
         started = time.time()
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             [sys.executable, "-m", "starfish_dao.cli", "verify", "--rpc", node.url, "--manifest", str(manifest),
              "--json"],
-            capture_output=True, text=True, env={**os.environ, "STARFISH_HOME": str(home)},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "STARFISH_HOME": str(home)},
         )  # fmt: skip
+        peak_kib = [0]
+
+        def watch() -> None:  # the verify process's own peak (VmHWM), sampled until it exits
+            status = Path(f"/proc/{proc.pid}/status")
+            while proc.poll() is None:
+                try:
+                    for line in status.read_text().splitlines():
+                        if line.startswith("VmHWM:"):
+                            peak_kib[0] = max(peak_kib[0], int(line.split()[1]))
+                except OSError:
+                    break
+                time.sleep(0.2)
+
+        import threading
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        stdout, stderr = proc.communicate()
+        watcher.join()
         seconds = time.time() - started
-        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        peak_mib = max(peak_kib[0] / 1024, 0.0)
         if proc.returncode not in (0, 1):
-            print(proc.stderr[-3000:])
+            print(stderr[-3000:])
             raise SystemExit("verify crashed")
-        report = json.loads(proc.stdout)
+        report = json.loads(stdout)
     finally:
         node.stop()
     contributions = args.members * args.per_member
