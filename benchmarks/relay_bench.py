@@ -257,7 +257,7 @@ class Stage:
         self.chain.fund(relayer.address, 10_000 * ETHER)
         self.port = free_port()
         env = {**os.environ, "STARFISH_RPC_URL": self.node.url, "STARFISH_RELAY_DEPLOYMENT": str(manifest),
-               "STARFISH_RELAY_RELAYER_KEY": relayer.key.hex(), "STARFISH_RELAY_POLL_INTERVAL": "0.02",
+               "STARFISH_RELAY_RELAYER_KEY": relayer.key.hex(),
                "STARFISH_RELAY_RATE_PER_IP": "1000000", "STARFISH_RELAY_GAS_PER_IP_PER_HOUR": str(10**15),
                "STARFISH_RELAY_DB_PATH": str(self.home / "q.sqlite3"), "STARFISH_RELAY_CONFIRMATIONS": "1",
                **self.env}  # fmt: skip
