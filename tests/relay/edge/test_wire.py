@@ -98,8 +98,19 @@ def test_the_servers_own_path_answers_every_request_as_asgi_does(server: Server,
     first = requests.post(f"{server.url}/v1/actions", data=valid, headers=json_type, timeout=30)
     assert first.status_code == 202, first.text  # accepted, then the same answer again both ways
     own, asgi = _both(server, valid.encode(), json_type)
-    _same(own, asgi)
-    assert own.status_code == 200 and own.json()["duplicate"] is True and own.json()["id"] == first.json()["id"]
+    # the same action, answered as a duplicate both ways; its status may move on between the two
+    # answers (the submitter sends it meanwhile), so that part is compared by what it may be
+    stable = ("id", "action", "signer", "duplicate")
+    assert own.status_code == asgi.status_code == 200
+    assert {k: own.json()[k] for k in stable} == {k: asgi.json()[k] for k in stable}
+    assert own.json()["status"] in ("accepted", "sent", "mined") and asgi.json()["status"] in (
+        "accepted",
+        "sent",
+        "mined",
+    )
+    for name in COMPARED:
+        assert own.headers.get(name) == asgi.headers.get(name), name
+    assert own.json()["duplicate"] is True and own.json()["id"] == first.json()["id"]
     cases: list[tuple[bytes, dict[str, str], int, str]] = [
         (b'{"action":', json_type, 400, "malformed"),
         (b"[" * 100 + b"]" * 100, json_type, 400, "too_complex"),
