@@ -12,17 +12,15 @@ from starfish_dao.chain.rpc import RawRpc
 from tests.conftest import Dao
 
 
-def test_a_dense_chain_is_read_a_bounded_number_of_logs_at_a_time(dao: Dao, monkeypatch: pytest.MonkeyPatch) -> None:
-    chain, sf = dao.chain, dao.sf
-    first = chain.w3.eth.block_number + 1
+def _dense_blocks(dao: Dao, blocks: int, per_block: int, tag: int) -> None:
+    """Mines `blocks` blocks of `per_block` commitments each (one log apiece)."""
+    chain, ada = dao.chain, dao["ada"]
     chain._dev("evm_setAutomine", [False])
     try:
-        ada = dao["ada"]
         nonce = chain.w3.eth.get_transaction_count(ada.address)
-        for block in range(3):  # three blocks of 40 commitments each: 120 logs
-            for i in range(40):
-                commitment = bytes([block, i]) + b"\x00" * 30
-                tx = sf.registry.functions.commit(commitment).build_transaction(
+        for block in range(blocks):
+            for i in range(per_block):
+                tx = dao.sf.registry.functions.commit(bytes([tag, block, i]) + b"\x00" * 29).build_transaction(
                     {"from": ada.address, "nonce": nonce, "gas": 100_000, "chainId": chain.w3.eth.chain_id}
                 )
                 chain.w3.eth.send_raw_transaction(ada.sign_transaction(tx).raw_transaction)
@@ -30,30 +28,54 @@ def test_a_dense_chain_is_read_a_bounded_number_of_logs_at_a_time(dao: Dao, monk
             chain._dev("evm_mine", [])
     finally:
         chain._dev("evm_setAutomine", [True])
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, int | None, int]]:
+    """Every eth_getLogs asked: (from, to, the answer's byte limit, logs in the answer or -1 if refused)."""
+    asked: list[tuple[int, int, int | None, int]] = []
+    request = RawRpc.request
+
+    def spied(self: Any, method: str, params: Any, limit: int | None = None) -> Any:
+        span = (
+            (int(params[0]["fromBlock"], 16), int(params[0]["toBlock"], 16), limit) if method == "eth_getLogs" else None
+        )
+        try:
+            answer = request(self, method, params, limit)
+        except Exception:
+            if span is not None:
+                asked.append((*span, -1))
+            raise
+        if span is not None:
+            asked.append((*span, len(answer)))
+        return answer
+
+    monkeypatch.setattr(RawRpc, "request", spied)
+    return asked
+
+
+def _in_order(got: list[Any]) -> bool:
+    return [(g["blockNumber"], g["logIndex"]) for g in got] == sorted((g["blockNumber"], g["logIndex"]) for g in got)
+
+
+def test_a_dense_chain_is_read_a_bounded_number_of_logs_at_a_time(dao: Dao, monkeypatch: pytest.MonkeyPatch) -> None:
+    chain, sf = dao.chain, dao.sf
+    first = chain.w3.eth.block_number + 1
+    _dense_blocks(dao, 3, 40, tag=1)  # three blocks of 40 commitments each: 120 logs
     for _ in range(5):  # and a stretch of empty blocks
         chain._dev("evm_mine", [])
     last = chain.w3.eth.block_number
-    sizes: list[int] = []
-    request = RawRpc.request
-
-    def counted(self: Any, method: str, params: Any, limit: int | None = None) -> Any:
-        answer = request(self, method, params, limit)
-        if method == "eth_getLogs":
-            sizes.append(len(answer))
-        return answer
-
-    monkeypatch.setattr(RawRpc, "request", counted)
+    asked = _spy(monkeypatch)
     monkeypatch.setattr(logs_module, "TARGET_LOGS", 50)
     monkeypatch.setattr(logs_module, "FIRST_CHUNK", 2)
     got = list(logs_module.fetch_logs(chain.w3, [sf.registry.address], first, last))
-    assert len(got) == 120 and sum(sizes) == 120
-    assert [(g["blockNumber"], g["logIndex"]) for g in got] == sorted((g["blockNumber"], g["logIndex"]) for g in got)
+    sizes = [n for *_, n in asked]
+    assert len(got) == 120 and sum(sizes) == 120 and _in_order(got)
     # the first request took 2 blocks (80 logs: over the target), so the next took one (40: kept)
     assert sizes[:2] == [80, 40] and all(size == 0 for size in sizes[2:]), sizes
     # a range with few logs doubles the next one: the chain's whole history in a handful of requests
-    sizes.clear()
+    asked.clear()
     everything = list(logs_module.fetch_logs(chain.w3, [sf.registry.address], 0, last))
-    assert len(everything) >= 120 and len(sizes) < 2 * last.bit_length() + 10, sizes
+    assert len(everything) >= 120 and len(asked) < 2 * last.bit_length() + 10, asked
 
 
 def test_an_answer_over_the_limit_is_refused_unread_and_its_range_asked_in_halves(
@@ -64,39 +86,13 @@ def test_an_answer_over_the_limit_is_refused_unread_and_its_range_asked_in_halve
     first = chain.w3.eth.block_number + 1
     for _ in range(6):  # sparse: empty blocks, so the ranges double
         chain._dev("evm_mine", [])
-    chain._dev("evm_setAutomine", [False])
-    try:
-        ada = dao["ada"]
-        nonce = chain.w3.eth.get_transaction_count(ada.address)
-        for block in range(4):  # then dense: four blocks of 30 commitments
-            for i in range(30):
-                tx = sf.registry.functions.commit(bytes([9, block, i]) + b"\x00" * 29).build_transaction(
-                    {"from": ada.address, "nonce": nonce, "gas": 100_000, "chainId": chain.w3.eth.chain_id}
-                )
-                chain.w3.eth.send_raw_transaction(ada.sign_transaction(tx).raw_transaction)
-                nonce += 1
-            chain._dev("evm_mine", [])
-    finally:
-        chain._dev("evm_setAutomine", [True])
+    _dense_blocks(dao, 4, 30, tag=9)  # then dense: four blocks of 30 commitments
     last = chain.w3.eth.block_number
-    asked: list[tuple[int, int, int | None, int]] = []
-    request = RawRpc.request
-
-    def spied(self: Any, method: str, params: Any, limit: int | None = None) -> Any:
-        try:
-            answer = request(self, method, params, limit)
-        except Exception:
-            asked.append((int(params[0]["fromBlock"], 16), int(params[0]["toBlock"], 16), limit, -1))
-            raise
-        asked.append((int(params[0]["fromBlock"], 16), int(params[0]["toBlock"], 16), limit, len(answer)))
-        return answer
-
-    monkeypatch.setattr(RawRpc, "request", spied)
+    asked = _spy(monkeypatch)
     monkeypatch.setattr(logs_module, "ANSWER_LIMIT", 25_000)  # bytes: about 30 logs of a commitment
     monkeypatch.setattr(logs_module, "TARGET_LOGS", 10_000)  # counts alone would never split these
     got = list(logs_module.fetch_logs(chain.w3, [sf.registry.address], first, last))
-    assert len(got) == 120
-    assert [(g["blockNumber"], g["logIndex"]) for g in got] == sorted((g["blockNumber"], g["logIndex"]) for g in got)
+    assert len(got) == 120 and _in_order(got)
     refused = [a for a in asked if a[3] == -1]
     assert refused and all(lo < hi and limit == 25_000 for lo, hi, limit, _ in refused), asked
     # every multi-block answer that was read fit the limit; single blocks are read whatever their size

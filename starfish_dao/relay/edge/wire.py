@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 from starlette.datastructures import Headers
 
-from starfish_dao.relay.edge.bodies import Shape, TooComplex
+from starfish_dao.relay.edge.bodies import BodyTooLarge, BodyTooSlow, Shape, TooComplex
 from starfish_dao.relay.edge.fastpath import action_response
 from starfish_dao.relay.edge.guard import ACTIONS_PATH, Refused
 from starfish_dao.relay.edge.redaction import scrub
@@ -92,7 +92,7 @@ class ActionCycle:
         shape, seen = Shape(), 0
         while True:
             if len(self.body) > limit:
-                return Refused(413, "too_large", f"bodies are limited to {limit} bytes")
+                return Refused(413, "too_large", str(BodyTooLarge(limit)))
             try:
                 shape.feed(self.body[seen:])
             except TooComplex as exc:
@@ -107,7 +107,7 @@ class ActionCycle:
                 async with asyncio.timeout_at(deadline):
                     await self.message_event.wait()
             except TimeoutError:
-                return Refused(408, "too_slow", f"the body did not arrive within {timeout:g} s")
+                return Refused(408, "too_slow", str(BodyTooSlow(timeout)))
             self.message_event.clear()
 
     async def _write(self, status: int, headers: list[tuple[bytes, bytes]], data: bytes) -> None:
