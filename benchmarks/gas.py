@@ -154,10 +154,8 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(x) for x in args.holders.split(",")]
     os.environ.setdefault("STARFISH_HOME", tempfile.mkdtemp(prefix="starfish-gas-"))
-    node = AnvilNode(
-        Path(tempfile.mkdtemp(prefix="anvil-gas-")),
-        extra_args=("--disable-block-gas-limit", "--disable-code-size-limit"),
-        persist=False,
+    node = AnvilNode.scratch(
+        "anvil-gas-", extra_args=("--disable-block-gas-limit", "--disable-code-size-limit")
     ).start()
     try:
         chain = RpcBackend(node.url, node=node)

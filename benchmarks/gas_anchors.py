@@ -268,10 +268,8 @@ def measure(sizes: list[int]) -> dict[str, Any]:
     install_anchors()
     arts = compile_anchors()
     os.environ.setdefault("STARFISH_HOME", tempfile.mkdtemp(prefix="starfish-anchors-"))
-    node = AnvilNode(
-        Path(tempfile.mkdtemp(prefix="anvil-anchors-")),
-        extra_args=("--disable-block-gas-limit", "--disable-code-size-limit"),
-        persist=False,
+    node = AnvilNode.scratch(
+        "anvil-anchors-", extra_args=("--disable-block-gas-limit", "--disable-code-size-limit")
     ).start()
     try:
         chain = RpcBackend(node.url, node=node)

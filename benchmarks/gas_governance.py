@@ -150,8 +150,7 @@ def measure_lookups(chain: RpcBackend, sizes: list[int]) -> list[tuple[int, int,
 
 def measure(sizes: list[int]) -> dict[str, Any]:
     os.environ.setdefault("STARFISH_HOME", tempfile.mkdtemp(prefix="starfish-gov-"))
-    node = AnvilNode(Path(tempfile.mkdtemp(prefix="anvil-gov-")), persist=False,
-                     extra_args=("--disable-code-size-limit",)).start()  # fmt: skip
+    node = AnvilNode.scratch("anvil-gov-", extra_args=("--disable-code-size-limit",)).start()
     try:
         chain = RpcBackend(node.url, node=node)
         started = time.time()

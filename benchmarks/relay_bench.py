@@ -24,10 +24,12 @@ It prints a table of figures, baselines and ratios. Bounded in count and time.
 from __future__ import annotations
 
 import argparse
+import atexit
 import http.client
 import json
 import multiprocessing as mp
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -359,8 +361,13 @@ def main() -> None:
                              "batches full; the 200/s run uses 8)")  # fmt: skip
     parser.add_argument("--window", type=int, default=64, help="raw baseline: transactions in anvil's pool at once")
     parser.add_argument("--slow", type=int, default=100, help="slow-header connections in the hostile phase")
+    parser.add_argument("--keep", action="store_true", help="keep the working directory (chains, logs) at exit")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="starfish-relay-bench-"))
+    if args.keep:
+        print(f"working directory: {home}", file=sys.stderr)
+    else:
+        atexit.register(shutil.rmtree, home, True)
 
     def stage(name: str, relay: bool, env: dict[str, str] | None = None) -> Stage:
         print(f"{name}: a fresh anvil and deployment{' and relay' if relay else ''}...", file=sys.stderr)

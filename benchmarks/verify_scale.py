@@ -15,9 +15,11 @@ of sealed and opened ratings are what `starfish verify` replayed, not what was s
 from __future__ import annotations
 
 import argparse
+import atexit
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -227,8 +229,13 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--per-member", type=int, default=100)
     parser.add_argument("--reviews", type=int, default=10)
+    parser.add_argument("--keep", action="store_true", help="keep the working directory (chains, logs) at exit")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="starfish-scale-"))
+    if args.keep:
+        print(f"working directory: {home}", file=sys.stderr)
+    else:
+        atexit.register(shutil.rmtree, home, True)
     os.environ["STARFISH_HOME"] = str(home)
     node = AnvilNode(
         home / "anvil",

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -41,7 +40,7 @@ ETHER = 10**18
 
 def simulate(members: int, ring: int, epochs: int, reviews: int, seed: int) -> dict[str, dict[str, float]]:
     rng = random.Random(seed)
-    node = AnvilNode(Path(tempfile.mkdtemp(prefix="anvil-sim-")), persist=False).start()
+    node = AnvilNode.scratch("anvil-sim-").start()
     try:
         chain = RpcBackend(node.url, node=node)
         people = [Account.create() for _ in range(members)]

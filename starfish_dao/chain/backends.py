@@ -2,6 +2,11 @@
 
 The managed anvil runs the binary from npm `@foundry-rs/anvil` on a free loopback port, keeps its
 state in the data directory (dumped on stop and every few seconds) and is stopped by its PID.
+
+anvil writes the states of older blocks to `$HOME/.foundry/anvil/tmp` once it holds more than it
+keeps in memory (about 1.4 GB for the gas benchmarks' chains), and leaves them there when it is
+stopped. A managed anvil runs with its HOME in its own data directory (`anvil_home`), and `stop()`
+removes those states: nothing of a node's history outlives it outside the data directory.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +61,18 @@ def anvil_binary() -> Path | None:
     return Path(found) if found else None
 
 
+def anvil_home(data_dir: Path) -> dict[str, str]:
+    """The environment for an anvil whose disk cache of old block states lives in `data_dir/home`."""
+    home = data_dir / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    return {**os.environ, "HOME": str(home)}
+
+
+def forget_old_states(data_dir: Path) -> None:
+    """Remove what anvil kept of older block states (`anvil_home`); the node must have stopped."""
+    shutil.rmtree(data_dir / "home", ignore_errors=True)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -86,7 +104,13 @@ class AnvilNode:
     chain_id: int = ANVIL_CHAIN_ID
     extra_args: tuple[str, ...] = ()
     persist: bool = True  # keep state on disk (dumped on stop and every few seconds)
+    temporary: bool = False  # the data directory is this node's alone: removed by `stop()`
     _process: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def scratch(cls, prefix: str, **kwargs: Any) -> AnvilNode:
+        """A node in a fresh temporary directory, which `stop()` removes (benchmarks, simulations)."""
+        return cls(Path(tempfile.mkdtemp(prefix=prefix)), persist=False, temporary=True, **kwargs)
 
     @classmethod
     def default(cls) -> AnvilNode:
@@ -138,7 +162,9 @@ class AnvilNode:
             *self.extra_args,
         ]  # fmt: skip
         log = open(self.data_dir / "anvil.log", "ab")  # noqa: SIM115 - handed to the child
-        self._process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self._process = subprocess.Popen(
+            args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=anvil_home(self.data_dir)
+        )
         self.pid = self._process.pid
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -164,11 +190,23 @@ class AnvilNode:
             w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
 
     def stop(self, timeout: float = 10.0) -> bool:
-        """SIGTERM (anvil dumps its state), then SIGKILL if it lingers. True if a node was stopped."""
+        """SIGTERM (anvil dumps its state), then SIGKILL if it lingers. True if a node was stopped.
+        Either way, the old block states anvil wrote to disk are removed (and the whole data
+        directory, for a `scratch` node)."""
+        try:
+            return self._stop(timeout)
+        finally:
+            if self.temporary:
+                shutil.rmtree(self.data_dir, ignore_errors=True)
+            elif not self.pid:
+                forget_old_states(self.data_dir)
+
+    def _stop(self, timeout: float) -> bool:
         if not self.pid and self._info_file.is_file():
             self.pid = int(json.loads(self._info_file.read_text())["pid"])
         if not self.pid or not _pid_alive(self.pid):
             self._info_file.unlink(missing_ok=True)
+            self.pid = 0
             return False
         os.kill(self.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout

@@ -30,7 +30,7 @@ import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from starfish_dao.chain.backends import RpcBackend, anvil_binary, free_port
+from starfish_dao.chain.backends import RpcBackend, anvil_binary, anvil_home, free_port
 from starfish_dao.relay.client import RelayClient
 from tests.conftest import ETHER, Dao, deploy_dao
 from tests.relay.test_crash import _start
@@ -523,7 +523,8 @@ def _anvil(port: int, state: Path, load: Path | None, log: Path) -> subprocess.P
             "--block-base-fee-per-gas", "0", "--silent", "--state", str(state)]  # fmt: skip
     if load is not None:
         shutil.copy(load, state)  # start from the older dump
-    proc = subprocess.Popen(args, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(args, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+                            env=anvil_home(state.parent))  # fmt: skip
     for _ in range(200):
         try:
             if requests.post(f"http://127.0.0.1:{port}", json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId",
