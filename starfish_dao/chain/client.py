@@ -16,7 +16,7 @@ from web3.logs import DISCARD
 
 from starfish_dao.chain import artifacts
 from starfish_dao.chain.deployment import Deployment, roles_of
-from starfish_dao.chain.logs import fetch_logs
+from starfish_dao.chain.logs import LogRanges, fetch_logs
 from starfish_dao.chain.openings import Opening, Openings, openings_for, opens, salt_for, sealed
 from starfish_dao.chain.rpc import RawRpc
 from starfish_dao.chain.tx import send
@@ -443,8 +443,11 @@ class Starfish:
         to_block: int | None = None,
         progress: Callable[[int], None] | None = None,
         chunk: int = LOG_CHUNK,
+        ranges: LogRanges | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Every Starfish event in chain order, decoded, with its block's timestamp."""
+        """Every Starfish event in chain order, decoded, with its block's timestamp (the log's own
+        `blockTimestamp` where the node gives it, else read from the block). `ranges`: the log
+        ranges' sizes, kept by a caller that reads again and again (`chain/logs.py`)."""
         start = self.deployment.deploy_block if from_block is None else from_block
         end = int(self.w3.eth.block_number) if to_block is None else to_block
         table = self._decoders()
@@ -453,14 +456,14 @@ class Starfish:
         pending: list[dict[str, Any]] = []
 
         def flush() -> Iterator[dict[str, Any]]:
-            blocks = sorted({e["block"] for e in pending})
-            times = rpc.timestamps(blocks)
+            times = rpc.timestamps(sorted({e["block"] for e in pending if e["timestamp"] is None}))
             for event in pending:
-                event["timestamp"] = times[event["block"]]
+                if event["timestamp"] is None:
+                    event["timestamp"] = times[event["block"]]
                 yield event
             pending.clear()
 
-        for log in fetch_logs(self.w3, addresses, start, end, chunk, progress):
+        for log in fetch_logs(self.w3, addresses, start, end, chunk, progress, ranges):
             decoder = table.get((log["address"], log["topics"][0] if log["topics"] else b""))
             if decoder is None:
                 continue
@@ -471,6 +474,7 @@ class Starfish:
                 "block": log["blockNumber"],
                 "log_index": log["logIndex"],
                 "tx": log["transactionHash"],
+                "timestamp": log["blockTimestamp"],
             })  # fmt: skip
             if len(pending) >= 5000:
                 yield from flush()

@@ -1,8 +1,10 @@
 """Fetching every log of a few contracts over a long block range, robustly.
 
-Ranges are fetched in chunks sized to bring about `TARGET_LOGS` logs each; a provider that refuses a
-range (too many results, range too large) gets it split in half, down to single blocks; transient
-errors (timeouts, dropped connections, rate limits) are retried with backoff.
+Ranges are fetched in chunks sized to bring about `TARGET_LOGS` logs each (`LogRanges`, which a
+caller reading the same chain again and again keeps, so that what it learned of the chain's density
+carries over); a provider that refuses a range (too many results, range too large) gets it split in
+half, down to single blocks; transient errors (timeouts, dropped connections, rate limits) are
+retried with backoff.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ def _normalize(log: Any) -> dict[str, Any]:
             "blockNumber": int(log["blockNumber"], 16),
             "logIndex": int(log["logIndex"], 16),
             "transactionHash": log["transactionHash"],
+            # the block's time, where the node says it (geth since 1.16, anvil, reth): no block read
+            "blockTimestamp": int(log["blockTimestamp"], 16) if log.get("blockTimestamp") else None,
         }
     return {
         "address": str(log["address"]).lower(),
@@ -46,7 +50,30 @@ def _normalize(log: Any) -> dict[str, Any]:
         "blockNumber": int(log["blockNumber"]),
         "logIndex": int(log["logIndex"]),
         "transactionHash": "0x" + bytes(log["transactionHash"]).hex(),
+        "blockTimestamp": int(log["blockTimestamp"]) if log.get("blockTimestamp") is not None else None,
     }
+
+
+class LogRanges:
+    """How many blocks the next request asks for. Ranges start at `first` blocks and double while a
+    request brings fewer than half of `TARGET_LOGS`, up to `chunk` blocks; past `TARGET_LOGS` they
+    halve. A dense chain (thousands of logs a block) is then read a few blocks at a time, never as
+    one huge answer; a caller that keeps one (the relay following the head) asks a sparse chain for
+    all its new blocks at once, not one block, then two, then four."""
+
+    def __init__(self, chunk: int = DEFAULT_CHUNK, first: int | None = None) -> None:
+        self.chunk = max(1, chunk)
+        self.size = max(1, min(self.chunk, FIRST_CHUNK if first is None else first))
+
+    def answered(self, logs: int) -> None:
+        if logs > TARGET_LOGS:
+            self.size = max(1, self.size // 2)
+        elif logs < TARGET_LOGS // 2:
+            self.size = min(self.chunk, self.size * 2)
+
+    def refused(self, lo: int, hi: int) -> None:
+        """The range [lo, hi] was too large: ask for half of it."""
+        self.size = max(1, (hi - lo + 1) // 2)
 
 
 def fetch_logs(
@@ -56,9 +83,12 @@ def fetch_logs(
     end: int,
     chunk: int = DEFAULT_CHUNK,
     progress: Callable[[int], None] | None = None,
+    ranges: LogRanges | None = None,
 ) -> Iterator[Any]:
     """Yields the logs of `addresses` in blocks [start, end], in chain order, normalized: address
-    (lower case), topics and data (bytes), blockNumber, logIndex, transactionHash (hex). At most
+    (lower case), topics and data (bytes), blockNumber, logIndex, transactionHash (hex),
+    blockTimestamp (None where the node does not say it). Ranges are sized by `ranges` (a fresh
+    `LogRanges(chunk)` when not given). At most
     one answer is held at a time, and an answer over `ANSWER_LIMIT` bytes is refused unread and its
     range asked again in halves (a single block's, whatever its size, is read)."""
 
@@ -91,25 +121,20 @@ def fetch_logs(
                 raise ChainError(f"eth_getLogs failed for block {lo}: {exc}") from exc
         raise AssertionError("unreachable")
 
-    # ranges adapt to the chain: they start at one block and double while a request brings fewer
-    # than half of TARGET_LOGS, up to `chunk` blocks; past TARGET_LOGS they halve. A dense chain
-    # (thousands of logs a block) is then read a few blocks at a time, never as one huge answer.
-    size, lo = max(1, min(chunk, FIRST_CHUNK)), start
+    ranges = LogRanges(chunk) if ranges is None else ranges
+    lo = start
     while lo <= end:
-        hi = min(end, lo + size - 1)
+        hi = min(end, lo + ranges.size - 1)
         try:
             logs = get(lo, hi)
         except _Split:
-            size = max(1, (hi - lo + 1) // 2)  # the same start, half the range
+            ranges.refused(lo, hi)  # the same start, half the range
             continue
         yield from logs
         if progress is not None:
             progress(hi - lo + 1)
         lo = hi + 1
-        if len(logs) > TARGET_LOGS:
-            size = max(1, size // 2)
-        elif len(logs) < TARGET_LOGS // 2:
-            size = min(chunk, size * 2)
+        ranges.answered(len(logs))
 
 
 class _Split(Exception):

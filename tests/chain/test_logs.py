@@ -97,3 +97,53 @@ def test_an_answer_over_the_limit_is_refused_unread_and_its_range_asked_in_halve
     assert refused and all(lo < hi and limit == 25_000 for lo, hi, limit, _ in refused), asked
     # every multi-block answer that was read fit the limit; single blocks are read whatever their size
     assert all(n <= 30 or lo == hi for lo, hi, _, n in asked if n >= 0), asked
+
+
+def test_a_reader_that_keeps_its_ranges_asks_a_sparse_chain_once(dao: Dao, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The relay follows the head with one `LogRanges`: once it has learned the chain is sparse, its
+    next read of 40 new blocks is one request, not one block, then two, then four (six at 200
+    blocks a second, a third of its state thread's CPU before)."""
+    chain, sf = dao.chain, dao.sf
+    ranges = logs_module.LogRanges()
+    chain._dev("anvil_mine", [hex(64)])  # a sparse history of at least 64 blocks: the ranges grow past 40
+    list(logs_module.fetch_logs(chain.w3, [sf.registry.address], 0, chain.w3.eth.block_number, ranges=ranges))
+    start = chain.w3.eth.block_number + 1
+    for _ in range(40):
+        chain._dev("evm_mine", [])
+    asked = _spy(monkeypatch)
+    list(logs_module.fetch_logs(chain.w3, [sf.registry.address], start, chain.w3.eth.block_number, ranges=ranges))
+    assert len(asked) == 1, asked
+    asked.clear()
+    list(logs_module.fetch_logs(chain.w3, [sf.registry.address], start, chain.w3.eth.block_number))
+    assert len(asked) > 1, "a fresh reader starts small: the test above proves nothing"
+
+
+def test_event_times_from_the_logs_are_the_blocks_times(dao: Dao, monkeypatch: pytest.MonkeyPatch) -> None:
+    """anvil (like geth since 1.16) puts each log's block time in the log; where a node does not,
+    the blocks are read. Both give every event its block's timestamp."""
+    sf = dao.sf
+    with_times = list(sf.logs())
+    assert with_times and all(isinstance(e["timestamp"], int) for e in with_times)
+    blocks = {e["block"]: int(sf.w3.eth.get_block(e["block"])["timestamp"]) for e in with_times}
+    assert all(e["timestamp"] == blocks[e["block"]] for e in with_times)
+    request = RawRpc.request
+    block_reads: list[int] = []
+
+    def without_times(self: Any, method: str, params: Any, limit: int | None = None) -> Any:
+        answer = request(self, method, params, limit)
+        if method == "eth_getLogs":
+            for log in answer:
+                log.pop("blockTimestamp", None)
+        return answer
+
+    post = RawRpc._post
+
+    def counted(self: Any, payload: Any, *args: Any) -> Any:
+        block_reads.extend(1 for p in payload if p["method"] == "eth_getBlockByNumber")
+        return post(self, payload, *args)
+
+    monkeypatch.setattr(RawRpc, "request", without_times)
+    monkeypatch.setattr(RawRpc, "_post", counted)
+    read_from_blocks = list(sf.logs(to_block=with_times[-1]["block"]))
+    assert read_from_blocks == with_times
+    assert len(block_reads) >= len(blocks), "the blocks were not read: the log times were not removed"

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from starfish_dao.chain.client import Starfish
+from starfish_dao.chain.logs import LogRanges
 from starfish_dao.chain.rpc import RawRpc
 from starfish_dao.domain.model import Model
 from starfish_dao.relay.edge.redaction import scrub
@@ -40,6 +41,7 @@ class ChainState:
         self.feed = Broadcast()
         self.rebuilds = 0
         self._stop = threading.Event()
+        self._ranges = LogRanges()  # what the last reads learned of the chain's density
         self._thread: threading.Thread | None = None
         self.healthy = True
         # set by the relay: the comparison runs in a process of its own (relay/served/verifier.py)
@@ -62,7 +64,7 @@ class ChainState:
         if head <= self.block:
             return 0
         head_hash = _hash(head_block["hash"])
-        events = list(self.sf.logs(self.block + 1, head))
+        events = list(self.sf.logs(self.block + 1, head, ranges=self._ranges))
         public = [public_event(e) for e in events]
         with self.lock:
             self.model.apply_all(events)
