@@ -61,6 +61,22 @@ _LATEST_LANDED = (
     "ORDER BY relayer_nonce DESC LIMIT 1"
 )
 _RESERVED = "SELECT SUM(json_extract(request, '$._gas')) FROM actions WHERE status IN ('accepted', 'sent')"
+# The gas the accepted and sent rows may still cost, kept by triggers in the transaction of every write
+# (the accept process's and the submitter's alike), so reading it is one row, not a sum over the
+# backlog (12.6 ms at 20,000 accepted rows, read before every batch of chain checks).
+_GAS = "COALESCE(json_extract({row}.request, '$._gas'), 0)"
+_HELD = "CASE WHEN {row}.status IN ('accepted', 'sent') THEN " + _GAS + " ELSE 0 END"
+_OLD, _NEW = _HELD.format(row="OLD"), _HELD.format(row="NEW")
+TOTALS = [
+    "CREATE TABLE totals (id INTEGER PRIMARY KEY CHECK (id = 1), reserved_gas INTEGER NOT NULL)",
+    "CREATE TRIGGER totals_insert AFTER INSERT ON actions BEGIN UPDATE totals SET "
+    f"reserved_gas = reserved_gas + {_NEW}; END",
+    "CREATE TRIGGER totals_update AFTER UPDATE OF status, request ON actions BEGIN UPDATE totals SET reserved_gas = "
+    f"reserved_gas - {_OLD} + {_NEW}; END",
+    "CREATE TRIGGER totals_delete AFTER DELETE ON actions BEGIN UPDATE totals SET "
+    f"reserved_gas = reserved_gas - {_OLD}; END",
+    f"INSERT INTO totals (id, reserved_gas) VALUES (1, COALESCE(({_RESERVED}), 0))",  # a queue from before
+]
 MIGRATIONS = {
     "result": "ALTER TABLE actions ADD COLUMN result TEXT",
     "block_hash": "ALTER TABLE actions ADD COLUMN block_hash TEXT",
@@ -93,6 +109,15 @@ class Queue:
             if column not in columns:  # a queue written by an older relay
                 db.execute(ddl)
         db.executescript(INDEXES)
+        db.execute("BEGIN IMMEDIATE")  # the table, its triggers and its first sum at once, or not at all
+        try:
+            if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'totals'").fetchone() is None:
+                for statement in TOTALS:
+                    db.execute(statement)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -237,9 +262,10 @@ class Queue:
         return None if row[0] is None else int(row[0])
 
     def reserved_gas(self) -> int:
-        """The gas the accepted and sent actions may still cost (each row's `_gas`, its gas limit)."""
-        row = self._db().execute(_RESERVED).fetchone()
-        return int(row[0] or 0)
+        """The gas the accepted and sent actions may still cost (each row's `_gas`, its gas limit):
+        one row, kept by the queue's triggers (`TOTALS`)."""
+        row = self._db().execute("SELECT reserved_gas FROM totals WHERE id = 1").fetchone()
+        return int(row[0])
 
     def counts(self) -> dict[str, int]:
         rows = self._db().execute("SELECT status, COUNT(*) FROM actions GROUP BY status").fetchall()

@@ -70,3 +70,51 @@ def test_an_idle_submitter_round_is_one_indexed_query(tmp_path: Path) -> None:
                  " OR EXISTS(SELECT 1 FROM actions WHERE relayer_nonce >= ? AND +status IN ('mined', 'failed'))",
                  20_000)  # fmt: skip
     assert "SCAN actions" not in plan.replace("USING", ""), plan
+
+
+def test_the_reserved_gas_kept_by_triggers_is_the_sum_over_the_rows(tmp_path: Path) -> None:
+    """`reserved_gas` is read before every batch of chain checks: one row kept by triggers, not a sum
+    over the backlog. Whatever moves the rows (inserts, the submitter's status changes, a rollback
+    back to sent, a row deleted by hand), it equals the sum; and a queue written before the triggers
+    existed starts from its sum."""
+    import json
+    import random
+
+    from starfish_dao.relay.outbox.queue import _RESERVED
+    from starfish_dao.relay.outbox.rows import NewAction
+
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)  # a queue of an older relay: no totals table
+    db.executescript("CREATE TABLE actions (id TEXT PRIMARY KEY, kind TEXT NOT NULL, request TEXT NOT NULL, "
+                     "signer TEXT, status TEXT NOT NULL, relayer_nonce INTEGER, raw_tx TEXT, tx_hash TEXT, "
+                     "block INTEGER, gas_used INTEGER, error TEXT, attempts INTEGER NOT NULL DEFAULT 0, "
+                     "created REAL NOT NULL, updated REAL NOT NULL, sent_at REAL, "
+                     "hashes TEXT NOT NULL DEFAULT '[]')")  # fmt: skip
+    db.executemany("INSERT INTO actions (id, kind, request, status, created, updated) VALUES (?, 'Join', ?, ?, 0, 0)",
+                   [("a", json.dumps({"_gas": 100}), "accepted"), ("b", json.dumps({"_gas": 7}), "sent"),
+                    ("c", json.dumps({"_gas": 1000}), "mined")])  # fmt: skip
+    db.commit()
+    db.close()
+    queue = Queue(path)
+    assert queue.reserved_gas() == 107
+
+    def summed() -> int:
+        return int(sqlite3.connect(path).execute(_RESERVED).fetchone()[0] or 0)
+
+    rng = random.Random(7)
+    ids: list[str] = []
+    for step in range(400):
+        move = rng.random()
+        if move < 0.4 or not ids:
+            batch = [NewAction(f"x{step}-{i}", "Join", {"_gas": rng.randrange(1, 500_000)}, None) for i in range(3)]
+            queue.insert_many([*batch, NewAction(ids[0], "Join", {"_gas": 1}, None)] if ids else batch)  # a duplicate
+            ids += [b.id for b in batch]
+        elif move < 0.9:
+            queue.update_many((rng.choice(ids), {"status": rng.choice(["accepted", "sent", "mined", "failed"])})
+                              for _ in range(rng.randrange(1, 4)))  # fmt: skip
+        else:
+            gone = ids.pop(rng.randrange(len(ids)))
+            with sqlite3.connect(path) as raw:
+                raw.execute("DELETE FROM actions WHERE id = ?", (gone,))
+        assert queue.reserved_gas() == summed(), step
+    assert summed() > 0
