@@ -88,7 +88,7 @@ class ActionCycle:
     async def _read(self, limit: int) -> bytes | Refused | None:
         """The whole body, counted as it arrives (the Guard's limits), or why not."""
         timeout = self.edge.guard.settings.body_timeout
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = 0.0  # set when the body is first waited for (most arrive with their headers)
         shape, seen = Shape(), 0
         while True:
             if len(self.body) > limit:
@@ -103,6 +103,7 @@ class ActionCycle:
             if self.disconnected:
                 return None
             self.flow.resume_reading()
+            deadline = deadline or self.protocol.loop.time() + timeout
             try:
                 async with asyncio.timeout_at(deadline):
                     await self.message_event.wait()

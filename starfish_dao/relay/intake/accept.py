@@ -11,7 +11,6 @@ answered. The chain checks and the writes of many requests are batched (`_check_
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING, Any
 
 from starfish_dao.relay.edge.problems import Refusal
@@ -63,10 +62,7 @@ class Intake:
         wanted = {checked.conflict_key} | ({conflicts.signer(claim[0]), conflicts.claim(*claim)} if claim else set())
         if content is not None:
             wanted.add(conflicts.content(content))
-        keys = sorted(k for k in wanted if k)  # one order: no deadlock
-        async with contextlib.AsyncExitStack() as held:
-            for key in keys:
-                await held.enter_async_context(self.locks.hold(key))
+        async with self.locks.hold(k for k in wanted if k):  # in one sorted order: no deadlock
             in_flight = self.queue.in_flight(checked.conflict_key) if checked.conflict_key else []
             if content is not None:
                 # other authors' reveals of the same content: only the earliest commitment's succeeds,
