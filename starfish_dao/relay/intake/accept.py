@@ -51,8 +51,12 @@ class Intake:
         own keepers come through here too, with `client_ip` None (no IP budget): one pipeline, so a
         keeper can send nothing HTTP intake would refuse."""
         checked = self.checker.parse(body)
+        early: list[Action] | None = None
         if checked.kind != "Claim":
-            known = self.queue.get(checked.id)
+            # whether it was posted before, and the conflict key's actions in flight, in one read;
+            # the second stands if every lock below is free (taken with no await: nothing in this
+            # process can have changed them, as rows are stored while their key is held)
+            known, early = self.queue.get_with_in_flight(checked.id, checked.conflict_key)
             if known is not None:  # posted before: the same answer, whatever the chain says now
                 return known, False
         if checked.signer and not self.by_signer.allow(checked.signer):
@@ -62,8 +66,12 @@ class Intake:
         wanted = {checked.conflict_key} | ({conflicts.signer(claim[0]), conflicts.claim(*claim)} if claim else set())
         if content is not None:
             wanted.add(conflicts.content(content))
-        async with self.locks.hold(k for k in wanted if k):  # in one sorted order: no deadlock
-            in_flight = self.queue.in_flight(checked.conflict_key) if checked.conflict_key else []
+        holding = self.locks.hold(k for k in wanted if k)  # in one sorted order: no deadlock
+        async with holding:
+            if early is not None and not holding.waited:
+                in_flight = early
+            else:
+                in_flight = self.queue.in_flight(checked.conflict_key) if checked.conflict_key else []
             if content is not None:
                 # other authors' reveals of the same content: only the earliest commitment's succeeds,
                 # so this one is simulated after them too

@@ -211,6 +211,23 @@ class Queue:
         marks = ",".join("?" for _ in statuses)
         return self._actions(f"status IN ({marks}) ORDER BY created, id LIMIT ?", (*statuses, limit))
 
+    def get_with_in_flight(self, action_id: str, conflict_key: str | None) -> tuple[Action | None, list[Action]]:
+        """`get(action_id)` and `in_flight(conflict_key)` in one read (the accept path asks both of
+        every action: one statement, one read transaction of the WAL, not two)."""
+        rows = (
+            self._db()
+            .execute(
+                f"SELECT 0 AS part, {', '.join(COLUMNS)} FROM actions WHERE id = ? UNION ALL "
+                f"SELECT 1 AS part, {', '.join(COLUMNS)} FROM actions WHERE conflict_key = ? "
+                "AND status IN ('accepted', 'sent') ORDER BY part, created, id",
+                (action_id, conflict_key),
+            )
+            .fetchall()
+        )
+        known = [a for a in (self._row(r[1:]) for r in rows if r[0] == 0) if a is not None]
+        flying = [a for a in (self._row(r[1:]) for r in rows if r[0] == 1) if a is not None]
+        return (known[0] if known else None), flying
+
     def in_flight(self, conflict_key: str) -> list[Action]:
         """Accepted or sent actions with this conflict key, oldest first."""
         return self._actions(

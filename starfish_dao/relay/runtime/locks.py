@@ -56,15 +56,17 @@ class KeyedLocks:
 class Holding:
     """The keys of one `hold`, taken in order on entry and all released on exit."""
 
-    __slots__ = ("_keys", "_locks", "_taken")
+    __slots__ = ("_keys", "_locks", "_taken", "waited")
 
     def __init__(self, locks: KeyedLocks, keys: list[str]) -> None:
         self._locks, self._keys, self._taken = locks, keys, 0
+        self.waited = False  # whether a key was held by another when asked for (the holder awaited)
 
     async def __aenter__(self) -> None:
         try:
             for key in self._keys:
                 if key in self._locks.held:
+                    self.waited = True
                     await self._locks._acquire(key)
                 else:  # free: taken without a coroutine switch
                     self._locks.held[key] = deque()

@@ -118,3 +118,19 @@ def test_the_reserved_gas_kept_by_triggers_is_the_sum_over_the_rows(tmp_path: Pa
                 raw.execute("DELETE FROM actions WHERE id = ?", (gone,))
         assert queue.reserved_gas() == summed(), step
     assert summed() > 0
+
+
+def test_one_read_gives_what_get_and_in_flight_give(tmp_path: Path) -> None:
+    """The accept path's single read (`get_with_in_flight`) against the two reads it replaces."""
+    from starfish_dao.relay.outbox.rows import NewAction
+
+    queue = Queue(tmp_path / "q.sqlite3")
+    rows = [NewAction(f"0x{i:02x}", "Join", {"_gas": i}, "0xs", f"signer:{i % 3}", i) for i in range(12)]
+    queue.insert_many(rows)
+    queue.update_many([("0x01", {"status": "sent"}), ("0x04", {"status": "mined"}), ("0x07", {"status": "failed"})])
+    for action_id in ("0x01", "0x04", "0xff"):
+        for key in ("signer:0", "signer:1", "signer:9", None):
+            known, flying = queue.get_with_in_flight(action_id, key)
+            assert known == queue.get(action_id)
+            assert flying == (queue.in_flight(key) if key else [])
+    assert [a.id for a in queue.get_with_in_flight("0xff", "signer:1")[1]] == ["0x01", "0x0a"]

@@ -95,3 +95,25 @@ def test_a_waiter_cancelled_or_a_holder_failing_leaves_nothing_held() -> None:
         assert locks.held == {}
 
     asyncio.run(main())
+
+
+def test_a_holding_says_whether_it_waited() -> None:
+    """The accept path uses the in-flight actions it read before taking the locks only when no key
+    was held by another (no await between the read and the taking)."""
+
+    async def main() -> tuple[bool, bool]:
+        locks = KeyedLocks()
+        free = locks.hold(["a", "b"])
+        async with free:
+            contended = locks.hold(["b"])
+            task = asyncio.create_task(_enter(contended))
+            await asyncio.sleep(0.01)
+        await task
+        return free.waited, contended.waited
+
+    assert asyncio.run(main()) == (False, True)
+
+
+async def _enter(holding: object) -> None:
+    async with holding:  # type: ignore[attr-defined]
+        pass
