@@ -80,8 +80,8 @@ def test_the_reserved_gas_kept_by_triggers_is_the_sum_over_the_rows(tmp_path: Pa
     import json
     import random
 
-    from starfish_dao.relay.outbox.queue import _RESERVED
     from starfish_dao.relay.outbox.rows import NewAction
+    from starfish_dao.relay.outbox.schema import RESERVED
 
     path = tmp_path / "old.sqlite3"
     db = sqlite3.connect(path)  # a queue of an older relay: no totals table
@@ -99,7 +99,7 @@ def test_the_reserved_gas_kept_by_triggers_is_the_sum_over_the_rows(tmp_path: Pa
     assert queue.reserved_gas() == 107
 
     def summed() -> int:
-        return int(sqlite3.connect(path).execute(_RESERVED).fetchone()[0] or 0)
+        return int(sqlite3.connect(path).execute(RESERVED).fetchone()[0] or 0)
 
     rng = random.Random(7)
     ids: list[str] = []
