@@ -15,12 +15,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_utils.abi import function_signature_to_4byte_selector
 
 from starfish_dao.domain import typed_data as td
 from starfish_dao.relay.outbox.rows import Action, Status
+
+if TYPE_CHECKING:
+    from starfish_dao.relay.outbox.queue import Queue
 
 log = logging.getLogger("starfish.relay")
 
@@ -71,6 +74,37 @@ def _reads(addresses: dict[str, str], action: Action) -> list[tuple[str, str, by
         else:
             reads.append(("nonce_used", contract, _NONCE_USED + _address(action.signer) + _uint(nonce)))
     return reads
+
+
+def carried(queue: Queue, actions: list[Action]) -> dict[str, dict[str, Any]]:
+    """The actions of `actions` whose signer's nonce another action of this relay already carries:
+    one sent or mined (not yet final) with the same signer, nonce and contract. It happens after a
+    rollback: the chain forgot the first action, a second with its nonce passed the chain check
+    (the queue still said mined), and the first is sent again (after a grace, or a throttled
+    rebroadcast), so the node's pool may not hold it yet when the second's last look reads the
+    chain; the second would revert (an attacker session paid 5 reverts out of 5 this way, with two
+    rollbacks a second apart). Read from the queue, exact, before any chain read."""
+    nonced = [a for a in actions if a.kind in _NONCED and a.kind != "Ballot" and a.signer and a.conflict_key
+              and _nonce(a) is not None]  # fmt: skip
+    if not nonced:
+        return {}
+    carriers: dict[tuple[str, int, str], Action] = {}
+    for other in queue.carrying(str(a.conflict_key) for a in nonced):
+        nonce = _nonce(other)
+        if other.signer and nonce is not None:
+            carriers.setdefault((other.signer.lower(), nonce, str(other.request.get("_to", "")).lower()), other)
+    out: dict[str, dict[str, Any]] = {}
+    for action in nonced:
+        nonce = _nonce(action)
+        assert nonce is not None and action.signer is not None
+        carrier = carriers.get((action.signer.lower(), nonce, str(action.request.get("_to", "")).lower()))
+        if carrier is not None and carrier.id != action.id:
+            out[action.id] = _failed("NonceAlreadyUsed", "nonce_used", f"nonce {nonce} of {action.signer} is used "
+                                     f"by the action {carrier.id}, which this relay carries ({carrier.status}; the "
+                                     "chain had forgotten it when this one was accepted): it was not sent")  # fmt: skip
+    for action_id, fields in out.items():
+        log.info("action %s not sent: %s", action_id, json.loads(fields["error"])["message"])
+    return out
 
 
 def stale(batch: Batch, addresses: dict[str, str], actions: list[Action]) -> dict[str, dict[str, Any]]:

@@ -170,6 +170,16 @@ class Queue:
             "conflict_key = ? AND status IN ('accepted', 'sent') ORDER BY created, id", (conflict_key,)
         )
 
+    def carrying(self, conflict_keys: Iterable[str]) -> list[Action]:
+        """Sent actions, and mined ones not yet final, with any of these conflict keys: what the relay
+        carries for them (a mined one may still be rolled back, and is then sent again)."""
+        keys = sorted(set(conflict_keys))
+        if not keys:
+            return []
+        marks = ",".join("?" for _ in keys)
+        return self._actions(f"conflict_key IN ({marks}) AND (status = 'sent' OR (status = 'mined' AND final = 0)) "
+                             "ORDER BY created, id", tuple(keys))  # fmt: skip
+
     def in_flight_of_kind(self, kind: str) -> list[Action]:
         """Accepted or sent actions of one kind, oldest first."""
         return self._actions("status IN ('accepted', 'sent') AND kind = ? ORDER BY created, id", (kind,))

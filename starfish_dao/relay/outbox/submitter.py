@@ -108,8 +108,11 @@ class Submitter(Reconciler):
         accepted = self.queue.by_status(Status.ACCEPTED, limit=min(batch, room))
         if not accepted:
             return False
-        # the last look: a claim someone else paid first, a nonce cancelled or carried elsewhere
-        dropped = presend.stale(self._batch, self.sf.deployment.addresses, accepted)
+        # the last look: a nonce this relay already carries (after a rollback), then what the chain
+        # says: a claim someone else paid first, a nonce cancelled or carried elsewhere
+        dropped = presend.carried(self.queue, accepted)
+        rest = [a for a in accepted if a.id not in dropped]
+        dropped.update(presend.stale(self._batch, self.sf.deployment.addresses, rest))
         if dropped:
             self.queue.update_many(list(dropped.items()))
             accepted = [a for a in accepted if a.id not in dropped]

@@ -45,3 +45,20 @@ def test_a_key_still_owing_keeps_its_level_and_full_ones_go_first(monkeypatch: p
         bucket.allow(name, 1)
     assert "spender" in bucket.stamps and "a" not in bucket.stamps
     assert not bucket.allow("spender", 6) and bucket.allow("spender", 5), "its level was kept"
+
+
+def test_keys_full_all_at_once_are_forgotten_a_few_a_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An attacker session: 300,000 keys over the limit all full again at once were swept in one call
+    (0.14 s; 0.45 s at the cap). Now a call forgets a few, and the excess shrinks call by call."""
+    clock = [0.0]
+    monkeypatch.setattr("starfish_dao.relay.edge.budgets.time.monotonic", lambda: clock[0])
+    bucket = Counted(rate=1.0, burst=10.0, max_keys=100, hard_cap=10_000)
+    for i in range(3_000):
+        bucket.allow(f"k{i}", 5)  # each below full for 5 s
+    clock[0] += 60  # all full again
+    Counted.reads = 0
+    bucket.allow("next", 1)
+    assert Counted.reads <= 6, Counted.reads  # its own level and at most a few of the oldest
+    for i in range(1_000):
+        bucket.allow(f"later{i}", 1)
+    assert not any(key.startswith("k") for key in bucket.stamps), "the full ones went, a few a call"

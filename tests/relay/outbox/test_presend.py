@@ -5,6 +5,8 @@ before signing, and sends neither: each is failed with why, and the relayer's no
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -181,3 +183,42 @@ def test_an_unanswered_last_look_concludes_nothing() -> None:
     assert presend.stale(refused, addresses, [claim]) == {}
     assert presend.stale(lambda calls, errors=None: [errors for _ in calls], addresses, [claim]) == {}
     assert presend.stale(lambda calls, errors=None: ["0x" + "00" * 32], addresses, [claim])["c"]["status"] == "failed"
+
+
+def test_a_nonce_the_relay_carries_again_after_a_rollback_is_not_sent_twice(dao: Dao, held: RelayHarness) -> None:
+    """An attacker session's find: a Join mined, then the chain rolls back and forgets it; a second
+    Join of the same signer and nonce passes the chain check (the queue still says the first is
+    mined), and the last look at the chain does not see the first (the relay sends it again only
+    after a grace, or a throttled rebroadcast). Before, the second was signed and sent, and reverted
+    when the first was mined again (5 of 5 paid reverts with two rollbacks a second apart). The
+    relay's own queue says the nonce is carried: the second is not sent, the first lands."""
+    from starfish_dao.domain import typed_data as td
+
+    held.relay.submitter.confirmations = 3  # a mined row is rechecked until 3 blocks deep
+    joiner = Account.create()
+    first = held.signed(joiner, "Join")
+    snapshot = dao.chain._dev("evm_snapshot", [])
+    one = _accepted(held, first)
+    held.relay.submitter.step()  # sent (anvil mines it at once)
+    held.relay.submitter.step()  # and seen mined
+    assert _state(held, one)["status"] == "mined"
+    dao.chain._dev("evm_revert", [snapshot])  # the chain forgets it
+    assert not dao.sf.membership.functions.isActive(joiner.address).call()
+    data = json.loads(json.dumps(first["typedData"]))  # the same nonce, another deadline: another action
+    data["message"]["deadline"] = int(data["message"]["deadline"]) - 1
+    signature = joiner.sign_message(td.signable(data)).signature
+    two = _accepted(held, {"action": "Join", "typedData": data, "signature": "0x" + bytes(signature).hex()})
+    held.relay.submitter._rebroadcast_at = time.time()  # as after a first rollback a moment ago
+    held.relay.submitter.step()
+    state = _state(held, two)
+    assert state["txHash"] is None, "the second Join was sent: it would revert"
+    assert state["status"] == "failed" and state["error"]["code"] == "nonce_used", state
+    assert one in state["error"]["message"]
+    for _ in range(50):  # the first is sent again once the throttle allows, and lands
+        held.relay.submitter.step()
+        if _state(held, one)["status"] == "mined":
+            break
+        time.sleep(0.1)
+    assert _state(held, one)["status"] == "mined"
+    assert dao.sf.membership.functions.isActive(joiner.address).call()
+    assert dao.sf.w3.eth.get_transaction_count(held.relayer.address) == 1, "one transaction, the first Join's"
