@@ -48,7 +48,7 @@ class RelaySettings(BaseSettings):
     # the chain checks wait this long for more actions to check and store together (one JSON-RPC
     # batch and one fsync for all): CPU per action at a modest rate, for as much added latency
     # (20 ms: at 200/s, 0.90-0.95 ms of CPU an action against 1.05-1.10 at 10 ms; p99 32 ms, not 24)
-    check_gather: float = 0.02
+    check_gather: float = 0.03
     state_interval: float = 0.25  # seconds between reads of new blocks for the served numbers and events
     submitter_process: bool = True  # sign and send in a process of its own (a thread on an in-process chain)
     submitter_nice: int = 0  # the submitter process's niceness (raise it to favour accepting on a shared machine)

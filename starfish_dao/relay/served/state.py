@@ -85,6 +85,10 @@ class ChainState:
             self.block, self.block_hash = self.sf.deployment.deploy_block - 1, None
             self.history, self.revenue = [], []
             self.rebuilds += 1
+            # what was verified was of a chain that is gone: unverified until the rebuilt model is
+            # checked, which the next refresh starts (not up to `verify_interval` later)
+            self.verification = {**self.verification, "ok": None}
+            self._started_check = float("-inf")
         self.feed.publish([{"contract": "relay", "event": "Rollback", "args": {"to": str(head)}, "block": head,
                             "logIndex": 0, "tx": None, "timestamp": None}])  # fmt: skip
 

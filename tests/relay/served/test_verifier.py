@@ -70,3 +70,28 @@ def test_a_verifier_that_dies_is_started_again(client: tuple[TestClient, Relay])
     before = relay.state.verified_at
     _until(lambda v: relay.state.verified_at > before + 0.5 and v["ok"] is True, c)
     assert remote.proc is not None and remote.proc is not first and remote.proc.poll() is None
+
+
+def test_a_rollback_unverifies_the_served_numbers_until_they_are_checked_again(dao: Dao) -> None:
+    """An attacker session: after a rollback the relay rebuilt its model, but still showed the last
+    verification, of a chain that was gone, for up to `verify_interval` (30 s). Now the numbers
+    read as unverified until the rebuilt model is checked, which the next refresh starts."""
+    from starfish_dao.relay.served.state import ChainState
+
+    state = ChainState(dao.sf, verify_interval=3600)  # no check would come by the interval
+    snapshot = dao.chain._dev("evm_snapshot", [])
+    dao.sf.pay_eth(dao["zed"], ETHER)
+    state.refresh()
+    assert state.verify()["ok"] is True
+    dao.chain._dev("evm_revert", [snapshot])
+    dao.chain._dev("evm_mine", [])
+    state.refresh()
+    assert state.rebuilds == 1 and state.verification["ok"] is None
+    state.start(interval=0.05)
+    try:
+        deadline = time.monotonic() + 30
+        while state.verification["ok"] is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        state.stop()
+    assert state.verification["ok"] is True and state.verification["block"] == state.block
