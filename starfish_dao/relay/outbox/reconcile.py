@@ -68,6 +68,7 @@ class Reconciler(RelayerAccount):
             self._missing = {}
             return head, mined, pending
         changes: list[tuple[str, dict[str, Any]]] = []
+        rollbacks = self.rollbacks
         # 1. a landed row whose nonce the chain has not used is not on chain any more: send it again
         for action in self.queue.landed_from(mined):
             changes.append((action.id, _resend(action)))
@@ -119,7 +120,9 @@ class Reconciler(RelayerAccount):
         self.queue.update_many(changes)
         top = self.queue.max_sent_nonce()
         now = time.time()
-        if top is not None and pending <= top and now - self._rebroadcast_at > 1.0:
+        # at most once a second, unless a rollback just put rows back (their nonces are free again, and
+        # the sooner the node holds them, the sooner a last look sees them)
+        if top is not None and pending <= top and (now - self._rebroadcast_at > 1.0 or self.rollbacks > rollbacks):
             self._rebroadcast_at = now
             self._broadcast([a.raw_tx for a in self.queue.sent_from(mined) if a.raw_tx])
         if top is not None:

@@ -210,6 +210,8 @@ def test_a_nonce_the_relay_carries_again_after_a_rollback_is_not_sent_twice(dao:
     two = _accepted(held, {"action": "Join", "typedData": data, "signature": "0x" + bytes(signature).hex()})
     held.relay.submitter._rebroadcast_at = time.time()  # as after a first rollback a moment ago
     held.relay.submitter.step()
+    # the first is broadcast again at once (a rollback lifts the once-a-second rebroadcast limit)
+    assert dao.sf.w3.eth.get_transaction_count(held.relayer.address, "pending") == 1
     state = _state(held, two)
     assert state["txHash"] is None, "the second Join was sent: it would revert"
     assert state["status"] == "failed" and state["error"]["code"] == "nonce_used", state
