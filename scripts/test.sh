@@ -30,6 +30,18 @@ if [ ! -x "${STARFISH_CHROMIUM:-/usr/bin/chromium}" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# the suite writes chains, IPFS repos and browser profiles: say how much room there is (a full disk
+# once failed CI, filled by anvil, which leaves older block states in ~/.foundry/anvil/tmp for ever;
+# this project's nodes keep theirs in their own directories and remove them: chain/backends.py)
+free_gib=$(df -Pk . | awk 'NR==2 {print int($4 / 1048576)}')
+echo "== disk: ${free_gib} GiB free"
+if [ "$free_gib" -lt 4 ]; then
+  echo "warning: less than 4 GiB free; the tests may fail with 'No space left on device'" >&2
+  if [ -d "$HOME/.foundry/anvil/tmp" ]; then
+    echo "  anvil's leftovers of other runs: $(du -sh "$HOME/.foundry/anvil/tmp" | cut -f1) in ~/.foundry/anvil/tmp (safe to remove when no anvil runs)" >&2
+  fi
+fi
+
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
