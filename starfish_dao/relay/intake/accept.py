@@ -175,9 +175,11 @@ class Intake:
         if checked.kind == "Claim" and in_flight:
             return in_flight[0]
         if checked.nonce is not None and checked.kind != "Ballot":
+            slot = conflicts.nonce_slot(str(checked.signer), checked.nonce, checked.to)
             for other in in_flight:
-                if (other.signer == checked.signer and other.nonce == checked.nonce
-                        and other.request.get("_to") == checked.to):  # fmt: skip
+                if other.signer is None or other.nonce is None:
+                    continue
+                if conflicts.nonce_slot(other.signer, other.nonce, str(other.request.get("_to"))) == slot:
                     raise Refusal(409, "nonce_pending", f"nonce {checked.nonce} of {checked.signer} is reserved by the "
                                   f"pending action {other.id}: ask for new typed data")  # fmt: skip
         return None

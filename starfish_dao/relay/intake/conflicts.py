@@ -30,3 +30,10 @@ def reveals_of(reviewer: str) -> str:
     second is simulated after the first still in flight (two at once once passed the check alone
     and the second reverted, with the relay paying)."""
     return f"reveals:{reviewer}"
+
+
+def nonce_slot(signer_address: str, nonce: int, contract: str) -> tuple[str, int, str]:
+    """What two signed actions must not share: one signer's nonce at one contract (the second to
+    reach the chain reverts with `NonceAlreadyUsed`). A Ballot has none: the governor's nonce is
+    sequential and checked on chain."""
+    return signer_address.lower(), int(nonce), contract.lower()

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from eth_utils.abi import function_signature_to_4byte_selector
 
 from starfish_dao.domain import typed_data as td
+from starfish_dao.relay.intake import conflicts
 from starfish_dao.relay.outbox.rows import Action, Status
 
 if TYPE_CHECKING:
@@ -76,6 +77,14 @@ def _reads(addresses: dict[str, str], action: Action) -> list[tuple[str, str, by
     return reads
 
 
+def _slot(action: Action) -> tuple[str, int, str] | None:
+    """The signer's nonce at a contract that `action` uses (`conflicts.nonce_slot`), if it has one."""
+    nonce = _nonce(action)
+    if action.kind not in _NONCED or action.kind == "Ballot" or not action.signer or nonce is None:
+        return None
+    return conflicts.nonce_slot(action.signer, nonce, str(action.request.get("_to", "")))
+
+
 def carried(queue: Queue, actions: list[Action]) -> dict[str, dict[str, Any]]:
     """The actions of `actions` whose signer's nonce another action of this relay already carries:
     one sent or mined (not yet final) with the same signer, nonce and contract. It happens after a
@@ -84,20 +93,17 @@ def carried(queue: Queue, actions: list[Action]) -> dict[str, dict[str, Any]]:
     rebroadcast), so the node's pool may not hold it yet when the second's last look reads the
     chain; the second would revert (an attacker session paid 5 reverts out of 5 this way, with two
     rollbacks a second apart). Read from the queue, exact, before any chain read."""
-    nonced = [a for a in actions if a.kind in _NONCED and a.kind != "Ballot" and a.signer and a.conflict_key
-              and _nonce(a) is not None]  # fmt: skip
-    if not nonced:
+    slots = {a.id: slot for a in actions if (slot := _slot(a)) is not None and a.conflict_key}
+    if not slots:
         return {}
     carriers: dict[tuple[str, int, str], Action] = {}
-    for other in queue.carrying(str(a.conflict_key) for a in nonced):
-        nonce = _nonce(other)
-        if other.signer and nonce is not None:
-            carriers.setdefault((other.signer.lower(), nonce, str(other.request.get("_to", "")).lower()), other)
+    for other in queue.carrying(str(a.conflict_key) for a in actions if a.id in slots):
+        if (slot := _slot(other)) is not None:
+            carriers.setdefault(slot, other)
     out: dict[str, dict[str, Any]] = {}
-    for action in nonced:
+    for action in actions:
+        carrier = carriers.get(slots[action.id]) if action.id in slots else None
         nonce = _nonce(action)
-        assert nonce is not None and action.signer is not None
-        carrier = carriers.get((action.signer.lower(), nonce, str(action.request.get("_to", "")).lower()))
         if carrier is not None and carrier.id != action.id:
             out[action.id] = _failed("NonceAlreadyUsed", "nonce_used", f"nonce {nonce} of {action.signer} is used "
                                      f"by the action {carrier.id}, which this relay carries ({carrier.status}; the "

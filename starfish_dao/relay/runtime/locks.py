@@ -26,11 +26,9 @@ class KeyedLocks:
         """`async with locks.hold(keys):` holds every key (None ignored, duplicates once)."""
         return Holding(self, sorted({k for k in keys if k is not None}))
 
-    async def _acquire(self, key: str) -> None:
-        waiters = self.held.get(key)
-        if waiters is None:
-            self.held[key] = deque()
-            return
+    async def _wait_for(self, key: str) -> None:
+        """Waits until the holder of `key` (held now) hands it over."""
+        waiters = self.held[key]
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         waiters.append(future)
         try:
@@ -67,7 +65,7 @@ class Holding:
             for key in self._keys:
                 if key in self._locks.held:
                     self.waited = True
-                    await self._locks._acquire(key)
+                    await self._locks._wait_for(key)
                 else:  # free: taken without a coroutine switch
                     self._locks.held[key] = deque()
                 self._taken += 1
