@@ -276,7 +276,12 @@ def test_a_wallet_that_cannot_receive_names_another_address(fresh_chain) -> None
     dao = deploy_dao(fresh_chain)
     sf = dao.sf
     hostile = sf.w3.eth.contract(address=wallet, abi=artifacts.abi("Hostile"))
-    earns_as(dao, wallet, lambda fn: sf._send(owner, hostile.functions.exec(fn.address, fn._encode_transaction_data())), FOUNDER_POINTS)
+    earns_as(
+        dao,
+        wallet,
+        lambda fn: sf._send(owner, hostile.functions.exec(fn.address, fn._encode_transaction_data())),
+        FOUNDER_POINTS,
+    )
     sf._send(owner, hostile.functions.setMode(1))  # Refuse
     sf.pay_eth(dao["zed"], 4 * ETHER)
     owed = sf.claimable(wallet)
