@@ -1,7 +1,8 @@
 """Gas per operation, and the gas of one revenue receipt as the number of point holders grows.
 
-Runs its own anvil (block gas and code size limits off, so that one deployment can seed 10,000
-holders as founders: a seeding shortcut for the benchmark only) and prints a
+Runs its own anvil (block gas and code size limits off, so that a few transactions can seed 10,000
+holders of points through a test splitter whose registry is a batch contract: a seeding shortcut for
+the benchmark only) and prints a
 table. Steady-state figures: each operation is measured after a warm-up of the same kind, so
 first-time storage writes (which any design pays once) are reported separately.
 
@@ -21,9 +22,13 @@ from eth_account import Account
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from eth_utils.address import to_checksum_address
+
+from starfish_dao.chain import artifacts
 from starfish_dao.chain.backends import AnvilNode, RpcBackend
 from starfish_dao.chain.client import Starfish
 from starfish_dao.chain.deployment import _deploy_one, deploy
+from starfish_dao.chain.tx import send
 from starfish_dao.domain.charter import DAY, POINT, CharterConfig, Founder, Params
 from starfish_dao.domain.commitment import commitment, new_salt
 from starfish_dao.domain.model import ETH
@@ -85,8 +90,17 @@ def measure_ops(chain: RpcBackend) -> list[tuple[str, int, str]]:
         ids.append(sf._submitted_id(receipt))
     rows.append(("submit: commit", gas(committed), "step 1: keccak256(author, contentHash, salt)"))
     rows.append(("submit: reveal", gas(receipt), "step 2: a 36-byte CIDv1, content hash, quorum snapshot"))
+    # eli's work: the DAO's first award, before the one measured (it writes fresh group totals)
+    data = b"eli's first"
+    salt = new_salt()
+    sf.commit(p["eli"], commitment(p["eli"].address, content_hash(data), salt))
+    elis = sf._submitted_id(
+        sf._send(p["eli"], sf.registry.functions.submit(cid_of(data).bytes, content_hash(data), 60, salt))
+    )
     chain.increase_time(1)
     comment = cid_of(b"comment").bytes
+    sf.review(p["cy"], elis, 3)
+    sf.review(p["bo"], elis, 3)
     first_seal = gas(sf.review(p["ada"], ids[0], 4, comment))
     seal = gas(sf.review(p["ada"], ids[1], 4, comment))
     signed = sf.sign_review(p["bo"], ids[1], 3, comment)
@@ -98,6 +112,9 @@ def measure_ops(chain: RpcBackend) -> list[tuple[str, int, str]]:
     reveal = gas(sf.reveal_review(p["zed"], opened[(ids[1], p["ada"].address)]))
     sf.reveal_review(p["zed"], opened[(ids[0], p["bo"].address)])
     reveal_signed = gas(sf.reveal_review(p["zed"], opened[(ids[1], p["bo"].address)]))
+    for reviewer in ("cy", "bo"):
+        sf.reveal_review(p["zed"], opened[(elis, p[reviewer].address)])
+    sf._send(p["zed"], sf.registry.functions.finalize(elis))
     rows.append(("review: seal (first of a reviewer)", first_seal, "new bitmap word; the weight is fixed here"))
     rows.append(("review: seal", seal, "the rating's hash only"))
     rows.append(("review: reveal (first of a reviewer)", first_reveal, "first budget spend of the epoch"))
@@ -105,8 +122,10 @@ def measure_ops(chain: RpcBackend) -> list[tuple[str, int, str]]:
     rows.append(("review", seal + reveal, "sealed review: seal + reveal"))
     rows.append(("reviewBySig (relayed)", seal_by_sig + reveal_signed, "sealReviewBySig sent by a relay, + reveal"))
     rows.append(
-        ("finalize (accepted)", gas(sf._send(p["zed"], sf.registry.functions.finalize(ids[0]))), "settles 2 tokens")
-    )
+        ("finalize (accepted)", gas(sf._send(p["zed"], sf.registry.functions.finalize(ids[0]))),
+         "the author's first award; settles 2 tokens")
+    )  # fmt: skip
+    sf._send(p["zed"], sf.registry.functions.finalize(ids[1]))  # dee and eli hold points: they are paid
     sf.pay_eth(p["zed"], ETHER)
     rows.append(("receipt (ETH, pay)", gas(sf.pay_eth(p["zed"], ETHER)), "accounted at once"))
     rows.append(("receipt (ETH, plain transfer)", gas(sf.send_eth(p["zed"], ETHER)),
@@ -122,29 +141,55 @@ def measure_ops(chain: RpcBackend) -> list[tuple[str, int, str]]:
     rows.append(("receipt (ERC-20 pay)", gas(sf._send(p["zed"], sf.splitter.functions.pay(token, ETHER))), ""))
     first = gas(sf._send(p["dee"], sf.splitter.functions.claim(p["dee"].address, ETH)))
     rows.append(("claim (ETH, a member's first)", first, "writes the member's first snapshot"))
-    sf._send(p["ada"], sf.splitter.functions.claim(p["ada"].address, ETH))
+    sf._send(p["eli"], sf.splitter.functions.claim(p["eli"].address, ETH))
     sf.pay_eth(p["zed"], ETHER)
-    steady = gas(sf._send(p["ada"], sf.splitter.functions.claimEth()))
+    steady = gas(sf._send(p["dee"], sf.splitter.functions.claimEth()))
     rows.append(("claim (ETH)", steady, "claimEth(), by the member, after new revenue"))
     sf.pay_eth(p["zed"], ETHER)
-    rows.append(("claim(member, ETH)", gas(sf._send(p["ada"], sf.splitter.functions.claim(p["ada"].address, ETH))),
+    rows.append(("claim(member, ETH)", gas(sf._send(p["dee"], sf.splitter.functions.claim(p["dee"].address, ETH))),
                  "the same claim through the general entry point"))  # fmt: skip
     sf.pay_eth(p["zed"], ETHER)
-    rows.append(("claimTo (ETH)", gas(sf._send(p["bo"], sf.splitter.functions.claimTo(ETH, p["zed"].address))),
+    rows.append(("claimTo (ETH)", gas(sf._send(p["eli"], sf.splitter.functions.claimTo(ETH, p["zed"].address))),
                  "the member's pay to another address"))  # fmt: skip
-    sf._send(p["ada"], sf.splitter.functions.claim(p["ada"].address, token))
+    sf._send(p["dee"], sf.splitter.functions.claim(p["dee"].address, token))
     sf._send(p["zed"], sf.splitter.functions.pay(token, ETHER))
-    rows.append(("claim (ERC-20)", gas(sf._send(p["ada"], sf.splitter.functions.claim(p["ada"].address, token))), ""))
+    rows.append(("claim (ERC-20)", gas(sf._send(p["dee"], sf.splitter.functions.claim(p["dee"].address, token))), ""))
     rows.append(("leave", gas(sf._send(p["eli"], sf.membership.functions.leave())), ""))
     return rows
+
+
+def _holders_splitter(chain: RpcBackend, sf: Starfish, seeder: Account, n: int) -> str:
+    """A splitter of the DAO's charter whose registry is a `Batch` contract, so that `n` holders get
+    points (which earn) in a few transactions: a seeding shortcut for the benchmark only (founders'
+    genesis standing earns nothing, so it no longer seeds holders of revenue)."""
+    w3 = chain.w3
+    batch_address, _ = _deploy_one(w3, seeder, "Batch")
+    splitter, _ = _deploy_one(
+        w3, seeder, "PayoutSplitter", sf.charter.address, batch_address, sf.membership.address, [], []
+    )
+    contract = w3.eth.contract(address=splitter, abi=artifacts.abi("PayoutSplitter"))
+    batch = w3.eth.contract(address=batch_address, abi=artifacts.abi("Batch"))
+    now = sf.now()
+    calls = [
+        contract.encode_abi("award", [to_checksum_address("0x" + (i + 1).to_bytes(20, "big").hex()), i + 1, POINT, now])
+        for i in range(n)
+    ]
+    for start in range(0, n, 1000):
+        send(
+            w3, seeder, {"to": batch_address, "data": batch.encode_abi("run", [splitter, calls[start : start + 1000]])}
+        )
+    return splitter
 
 
 def measure_receipts(chain: RpcBackend, sizes: list[int]) -> list[tuple[int, int]]:
     out = []
     for n in sizes:
-        sf, p = _dao(chain, n)
-        sf.pay_eth(p["zed"], ETHER)  # first receipt writes fresh slots
-        out.append((n, int(sf.pay_eth(p["zed"], ETHER)["gasUsed"])))
+        sf, p = _dao(chain, 3)
+        splitter = _holders_splitter(chain, sf, p["ada"], n)
+        data = sf.splitter.encode_abi("pay", [ETH, ETHER])
+        pay = {"to": splitter, "data": data, "value": ETHER}
+        send(chain.w3, p["zed"], pay)  # first receipt writes fresh slots
+        out.append((n, int(send(chain.w3, p["zed"], pay)["gasUsed"])))
     return out
 
 

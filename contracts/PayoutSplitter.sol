@@ -54,11 +54,13 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     ///      empty and is neither read nor written, which keeps a steady-state ETH claim to four cold
     ///      slots (the books, the account, the accumulator and the snapshot), as few as
     ///      OpenZeppelin's `PaymentSplitter.release` reads.
+    ///      `founder` marks an account that holds genesis standing (`_genesis`), read only then.
     struct Account {
         uint192 credited;
         uint24 era;
-        uint32 retiredSeen;
+        uint24 retiredSeen;
         bool ethOwed;
+        bool founder;
     }
 
     /// @dev Wei settled but not yet claimed, and the group whose accumulator the snapshot is of.
@@ -104,8 +106,14 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     mapping(address account => Checkpoint[] votes) private _votes;
     /// @dev suspended holders: their points vote for nobody until reinstated
     mapping(address holder => bool suspended) private _muted;
+    /// @dev The founders' genesis points, in the first era's units (shifted to an era when used):
+    ///      standing for reviews, votes and quorums that earns no revenue. Only a slash changes them.
+    mapping(address founder => uint256 credited) private _genesis;
+    uint256 private _genesisTotal;
 
-    /// @param founders receive `genesisPoints` (18 decimals) each, visible as `PointsAwarded(.., 0, ..)`.
+    /// @param founders receive `genesisPoints` (18 decimals) each, visible as `PointsAwarded(.., 0, ..)`:
+    ///        standing, so that the first work can be judged and the first votes cast, which decays
+    ///        like every point and earns no revenue (revenue follows reviewed work only).
     constructor(
         ICharter charter_,
         address registry_,
@@ -120,8 +128,16 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         (uint256 era_, uint256 offset) = Decay.split(charter_.currentHalvings());
         _firstEra = era_;
         for (uint256 i; i < founders.length; ++i) {
-            (ICharter.RevenueToken[] memory tokens,, uint256 retiredCount) = _settleList(founders[i]);
-            _credit(founders[i], 0, genesisPoints[i], genesisPoints[i] << offset, era_, tokens, retiredCount);
+            address founder = founders[i];
+            uint256 before = _genesis[founder];
+            uint256 held = before + (genesisPoints[i] << offset);
+            _genesis[founder] = held;
+            _genesisTotal = _toUint192(_genesisTotal + (genesisPoints[i] << offset));
+            _accounts[founder].founder = true;
+            // held since time 0, so that the founders can review the deployment's second's work
+            _checkpoint(founder, held, era_, 0);
+            _changeVotes(founder, before, held, era_, 0);
+            emit PointsAwarded(founder, 0, genesisPoints[i]);
         }
     }
 
@@ -282,7 +298,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
                 _settleInto(member, _key(tokens[i].token, tokens[i].incarnation), a, a.era);
             }
         }
-        _accounts[member].retiredSeen = uint32(seen + settled);
+        _accounts[member].retiredSeen = uint24(seen + settled);
         emit RetiredSettled(member, seen + settled);
     }
 
@@ -291,8 +307,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         if (msg.sender != address(_membership)) revert SplitterOnlyMembership(msg.sender);
         _muted[holder] = suspended;
         uint256 era_ = _charter.currentHalvings() / ERA_HALVINGS;
-        Account memory a = _accounts[holder];
-        uint256 credited = Decay.shift(a.credited, era_ - a.era);
+        uint256 credited = _standingIn(holder, era_);
         if (credited == 0) return;
         if (suspended) _changeVotes(delegates(holder), credited, 0, era_, block.timestamp);
         else _changeVotes(delegates(holder), 0, credited, era_, block.timestamp);
@@ -310,10 +325,17 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         uint256 credited = before - cut;
         // Cannot underflow: the group's total includes this account's credited points.
         _groupTotals[era_] -= cut;
-        _accounts[member] = Account(uint192(credited), uint24(era_), uint32(seen), ethOwed);
+        bool founder = _accounts[member].founder;
+        _accounts[member] = Account(uint192(credited), uint24(era_), uint24(seen), ethOwed, founder);
+        if (founder) {
+            // genesis standing is cut alike; from here on, `before` and `credited` are standing
+            (uint256 heldBefore, uint256 held) = _cutGenesis(member, bps, era_);
+            before += heldBefore;
+            credited += held;
+        }
         _checkpoint(member, credited, era_, block.timestamp);
         if (!_muted[member]) _changeVotes(delegates(member), before, credited, era_, block.timestamp);
-        emit Slashed(member, bps, cut >> offset);
+        emit Slashed(member, bps, (before - credited) >> offset);
     }
 
     // ----------------------------------------------------------------- views
@@ -365,8 +387,11 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
 
     /// @inheritdoc IPayoutSplitter
     function standing(address member, uint256 time) external view returns (uint256 then, uint256 current) {
-        return (pointsAt(member, time), pointsOf(member));
+        (uint256 era_, uint256 offset) = Decay.split(_charter.currentHalvings());
+        return (pointsAt(member, time), _standingIn(member, era_) >> offset);
     }
+
+
 
     /// @notice `member`'s credited points and the group (era) they are expressed in.
     function account(address member) external view returns (uint256 credited, uint256 era_) {
@@ -390,15 +415,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         return _acc[era_][_key(token, incarnation)];
     }
 
-    /// @notice How many token delistings `member`'s books have settled.
-    function retiredSeen(address member) external view returns (uint256) {
-        return _accounts[member].retiredSeen;
-    }
 
-    /// @notice How many checkpoints `member`'s points have (one per change).
-    function checkpointCount(address member) external view returns (uint256) {
-        return _history[member].length;
-    }
 
     /// @inheritdoc IPayoutSplitter
     function claimable(address member, address token) external view returns (uint256 amount) {
@@ -501,10 +518,6 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         _delegate(signer, delegatee);
     }
 
-    /// @notice How many checkpoints the votes of `account` have.
-    function voteCheckpointCount(address holder) external view returns (uint256) {
-        return _votes[holder].length;
-    }
 
     // ----------------------------------------------------------------- internal
 
@@ -606,8 +619,6 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     }
 
     /// @dev Adds `points` (shifted by the halvings within the era) to `member`, after settling them.
-    ///      Genesis points (contribution 0, at deployment) count as held since time 0, so that the
-    ///      founders can review the very first contributions, even those of the deployment's second.
     function _credit(
         address member,
         uint256 contributionId,
@@ -620,10 +631,12 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         (uint256 before, uint256 seen, bool ethOwed) = _touch(member, era_, tokens, retiredCount);
         uint256 credited = before + added;
         _groupTotals[era_] = _toUint192(_groupTotals[era_] + added);
-        _accounts[member] = Account(_toUint192(credited), uint24(era_), uint32(seen), ethOwed);
-        uint256 time = contributionId == 0 ? 0 : block.timestamp;
-        _checkpoint(member, credited, era_, time);
-        if (!_muted[member]) _changeVotes(delegates(member), before, credited, era_, time);
+        Account memory a = _accounts[member];
+        _accounts[member] = Account(_toUint192(credited), uint24(era_), uint24(seen), ethOwed, a.founder);
+        // the standing layers (checkpoints, votes) also hold a founder's genesis; the books do not
+        uint256 held = _genesisIn(member, a, era_);
+        _checkpoint(member, credited + held, era_, block.timestamp);
+        if (!_muted[member]) _changeVotes(delegates(member), before + held, credited + held, era_, block.timestamp);
         emit PointsAwarded(member, contributionId, points);
     }
 
@@ -785,8 +798,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         emit DelegateChanged(holder, previous, delegatee);
         if (previous == delegatee) return;
         uint256 era_ = _charter.currentHalvings() / ERA_HALVINGS;
-        Account memory a = _accounts[holder];
-        uint256 credited = Decay.shift(a.credited, era_ - a.era);
+        uint256 credited = _standingIn(holder, era_);
         if (credited == 0) return;
         _changeVotes(previous, credited, 0, era_, block.timestamp);
         _changeVotes(delegatee, 0, credited, era_, block.timestamp);
@@ -811,10 +823,40 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         emit DelegateVotesChanged(holder, current >> offset, updated >> offset);
     }
 
-    function _checkpoint(address member, uint256 credited, uint256 era_, uint256 time) private {
-        _push(_history[member], credited, era_, time);
+    /// @dev Records `member`'s standing (credited points plus genesis, in era `era_`) and the total
+    ///      standing (the groups' weights plus all genesis) from `time` on.
+    function _checkpoint(address member, uint256 standing_, uint256 era_, uint256 time) private {
+        _push(_history[member], standing_, era_, time);
         (uint256 weight,,,) = _weights(era_);
-        _push(_totalHistory, weight, era_, time);
+        _push(_totalHistory, weight + Decay.shift(_genesisTotal, era_ - _firstEra), era_, time);
+    }
+
+    /// @dev Cuts `bps` of a founder's genesis standing as a slash cuts points; returns it in era
+    ///      `era_` before and after the cut.
+    function _cutGenesis(address member, uint256 bps, uint256 era_) private returns (uint256 before, uint256 held) {
+        uint256 g = _genesis[member];
+        uint256 eras = era_ - _firstEra;
+        unchecked {
+            // bps <= 10,000, so cut <= g <= the total (which sums every founder's g)
+            uint256 cut = (g * bps) / _BPS;
+            _genesis[member] = g - cut;
+            _genesisTotal -= cut;
+            return (Decay.shift(g, eras), Decay.shift(g - cut, eras));
+        }
+    }
+
+    /// @dev What `member`'s voice weighs in era `era_`: their last recorded standing, shifted.
+    function _standingIn(address member, uint256 era_) private view returns (uint256) {
+        Checkpoint[] storage history = _history[member];
+        uint256 n = history.length;
+        if (n == 0) return 0;
+        Checkpoint memory c = history[n - 1];
+        return Decay.shift(c.credited, era_ - c.era);
+    }
+
+    /// @dev A founder's genesis standing in era `era_` (0 for everyone else, without reading it).
+    function _genesisIn(address member, Account memory a, uint256 era_) private view returns (uint256) {
+        return a.founder ? Decay.shift(_genesis[member], era_ - _firstEra) : 0;
     }
 
     /// @dev Records a value from `time` on. Always a new entry, even within one second: the gas of an

@@ -59,7 +59,7 @@ def simulate(members: int, ring: int, epochs: int, reviews: int, seed: int) -> d
         for a in people:
             sf.join(a)
         # the ring: the third founder and the last members, `ring` in all
-        ring_set = {people[2].address, *(a.address for a in people[members - (ring - 1) :])}
+        ring_set = {people[2].address, *(a.address for a in people[members - (ring - 1) :])} if ring else set()
         group = {a.address: "ring" if a.address in ring_set else "founders" if a in founders else "honest"
                  for a in people}  # fmt: skip
         value: Counter[str] = Counter()
@@ -98,8 +98,19 @@ def simulate(members: int, ring: int, epochs: int, reviews: int, seed: int) -> d
                         except ContractRevert as exc:
                             refused[exc.name] += 1
                 chain.increase_time(3 * DAY + 1)
+                sf.reveal_due(payer)  # the reviewers' clients open their ratings
+                late = []
                 for cid_id in open_items:
-                    sf.finalize(payer, cid_id)
+                    try:
+                        sf.finalize(payer, cid_id)
+                    except ContractRevert as exc:  # a rating whose opening was refused (over budget)
+                        if exc.name != "RegistryRevealsPending":
+                            raise
+                        late.append(cid_id)
+                if late:  # an unopened rating counts as none once the reveal window is over
+                    chain.increase_time(int(sf.registry.functions.RATING_REVEAL_WINDOW().call()) + 1)
+                    for cid_id in late:
+                        sf.finalize(payer, cid_id)
             sf.pay_eth(payer, ETHER)
             start = sf.charter.functions.currentEpochStart().call()
             now = chain.w3.eth.get_block("latest")["timestamp"]
@@ -107,7 +118,7 @@ def simulate(members: int, ring: int, epochs: int, reviews: int, seed: int) -> d
         points: Counter[str] = Counter()
         pay: Counter[str] = Counter()
         for a in people:
-            points[group[a.address]] += sf.points_of(a.address)
+            points[group[a.address]] += sf.standing_of(a.address)  # genesis included
             pay[group[a.address]] += sf.claimable(a.address)
         total_value, total_points, total_pay = sum(value.values()), sum(points.values()), sum(pay.values())
         out = {
@@ -119,6 +130,8 @@ def simulate(members: int, ring: int, epochs: int, reviews: int, seed: int) -> d
             }
             for g in ("founders", "honest", "ring")
         }
+        for _opening, exc in sf.refused_reveals:
+            refused[f"reveal: {exc.name}"] += 1
         out["refused"] = dict(refused)  # type: ignore[assignment]
         return out
     finally:
@@ -128,19 +141,21 @@ def simulate(members: int, ring: int, epochs: int, reviews: int, seed: int) -> d
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=16)
-    parser.add_argument("--ring", type=int, default=5, help="ring members (one of them a founder)")
+    parser.add_argument("--ring", type=int, default=5, help="ring members (one of them a founder); 0: all honest")
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--reviews", type=int, default=6, help="items each reviewer rates per wave")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    if args.members < args.ring + 3:
-        parser.error("--members must leave room for the two honest founders and the ring")
+    if args.ring == 1 or args.members < args.ring + 3:
+        parser.error("--ring is 0 or at least 2, and --members must leave room for the two honest founders and it")
     started = time.monotonic()
     out = simulate(args.members, args.ring, args.epochs, args.reviews, args.seed)
     refused = out.pop("refused")
     print("| group | members | share of the value created | share of the standing at the end | share of the pay |")
     print("|---|---:|---:|---:|---:|")
     for g, row in out.items():
+        if not row["heads"]:
+            continue
         print(f"| {g} | {row['heads']:.0f} | {row['value']:.1%} | {row['standing']:.1%} | {row['pay']:.1%} |")
     print(f"\nreviews and submissions the contracts refused: {refused}")
     print(f"({args.members} members, ring of {args.ring}, {args.epochs} epochs, seed {args.seed}; "

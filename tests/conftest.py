@@ -127,6 +127,74 @@ def dao(_dao_session: Dao) -> Iterator[Dao]:
         _dao_session.chain.revert(snapshot)
 
 
+def _effort_for(points: int) -> int:
+    effort, rest = divmod(points * 3, 5 * POINT)
+    assert rest == 0, f"{points} points is no whole number of minutes at 5 stars"
+    return effort
+
+
+def founders_first_work(dao: Dao, points: int = FOUNDER_POINTS, authors: tuple[str, ...] = FOUNDERS) -> list[int]:
+    """Genesis standing weighs reviews and votes but earns no revenue (docs/economics.md): the
+    founders' first work, each accepted at 5 stars by the other founders, gives each of `authors`
+    `points` that do. Returns the contributions; ends just after the next epoch begins, so that the
+    review budgets spent on it are fresh again and the new points weigh in reviews."""
+    sf = dao.sf
+    effort = _effort_for(points)
+    ids = {name: sf.submit(dao[name], artifact_cid(f"{name}'s first work"), effort) for name in authors}
+    for author, contribution in ids.items():
+        for reviewer in FOUNDERS:
+            if reviewer != author:
+                sf.review(dao[reviewer], contribution, 5)
+    window = int(sf.charter.functions.params().call()[1])
+    dao.chain.increase_time(window + 1)
+    for contribution in ids.values():
+        assert sf.finalize(dao["zed"], contribution)["points"] == points
+    epoch_length = int(sf.charter.functions.params().call()[0])
+    next_start = int(sf.charter.functions.currentEpochStart().call()) + epoch_length
+    dao.chain.increase_time(max(1, next_start - sf.now() + 1))
+    return list(ids.values())
+
+
+def earns_as(dao: Dao, address: str, send: Any, points: int, reviewers: tuple[str, ...] = ("ada", "bo")) -> int:
+    """`address` (a contract, or an address without a key) joins and has work accepted at 5 stars,
+    earning `points`; `send(fn)` sends a call from it (`send_as`, or a contract wallet's own call).
+    Returns the contribution."""
+    from starfish_dao.domain.commitment import commitment
+
+    sf = dao.sf
+    cid = artifact_cid(f"work of {address}")
+    content_hash = cid[4:]  # a raw CID's digest
+    salt = bytes(31) + b"\x01"
+    if not sf.membership.functions.isMember(address).call():
+        send(sf.membership.functions.join())
+    send(sf.registry.functions.commit(commitment(address, content_hash, salt)))
+    send(sf.registry.functions.submit(cid, content_hash, _effort_for(points), salt))
+    contribution = int(sf.registry.functions.contributionCount().call())
+    for reviewer in reviewers:
+        sf.review(dao[reviewer], contribution, 5)
+    dao.chain.increase_time(int(sf.charter.functions.params().call()[1]) + 1)
+    assert sf.finalize(dao["zed"], contribution)["points"] == points
+    return contribution
+
+
+@pytest.fixture(scope="session")
+def _earning_dao_session(chain: RpcBackend) -> Dao:
+    dao = deploy_dao(chain)
+    founders_first_work(dao)
+    return dao
+
+
+@pytest.fixture()
+def earning_dao(_earning_dao_session: Dao) -> Iterator[Dao]:
+    """A deployed DAO whose founders' first work was accepted (FOUNDER_POINTS each, which earn, beside
+    their genesis standing, which does not), reverted to that state after each test."""
+    snapshot = _earning_dao_session.chain.snapshot()
+    try:
+        yield _earning_dao_session
+    finally:
+        _earning_dao_session.chain.revert(snapshot)
+
+
 @pytest.fixture()
 def fresh_chain(chain: RpcBackend) -> Iterator[RpcBackend]:
     """The session's anvil, reverted after the test (for tests that deploy their own DAO)."""

@@ -46,3 +46,11 @@ def test_relay_bench_runs_at_a_tiny_size() -> None:
 def test_transport_bench_runs_at_a_tiny_size() -> None:
     out = _run("transport_bench.py", "--n", "50", "--rounds", "1")
     assert "transport" in out and "http.client" in out
+
+
+def test_gas_runs_at_a_tiny_size() -> None:
+    out = _run("gas.py", "--holders", "2,5")
+    assert "finalize (accepted)" in out and "claim (ETH)" in out
+    # a receipt costs the same with 2 and 5 holders of points (seeded through the test splitter)
+    rows = [line for line in out.splitlines() if line.startswith(("| 2 |", "| 5 |"))]
+    assert len(rows) == 2 and rows[0].split("|")[2] == rows[1].split("|")[2], rows

@@ -58,7 +58,7 @@ def test_brownie_compiles_and_deploys_the_same_contracts(tmp_path: Path) -> None
         sf = Starfish(chain.w3, deployment)
         bad = [str(c) for c in check_code(sf) + check_wiring(sf) if not c.ok]
         assert bad == []  # addresses respond with exactly the committed build, wired as the manifest says
-        assert sf.points_of(deployer.address) == 100 * 10**18
+        assert sf.standing_of(deployer.address) == 100 * 10**18  # genesis standing (earns nothing)
         plain = subprocess.run(
             [str(PROJECT_ROOT / ".venv" / "bin" / "python"), "scripts/deploy.py"], cwd=PROJECT_ROOT,
             env={**env, "STARFISH_RPC_URL": node.url, "STARFISH_PRIVATE_KEY": deployer.key.hex()},

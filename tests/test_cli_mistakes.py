@@ -11,7 +11,7 @@ import pytest
 from eth_account import Account
 
 from starfish_dao.chain.backends import AnvilNode, RpcBackend
-from tests.conftest import ETHER, PARAMS, Dao, artifact_cid
+from tests.conftest import ETHER, PARAMS, Dao, artifact_cid, founders_first_work
 
 STARFISH = [sys.executable, "-m", "starfish_dao.cli"]
 
@@ -64,6 +64,7 @@ def test_paying_more_than_the_balance(env: dict[str, str]) -> None:
 
 def test_addresses_in_any_case_and_bad_ones(dao: Dao, env: dict[str, str]) -> None:
     ada = dao["ada"].address
+    founders_first_work(dao)  # so that ada is owed pay (genesis standing earns none)
     dao.sf.pay_eth(dao["zed"], ETHER)
     lower = _run(["claim", "--member", ada.lower(), "--deployments", env["DEPLOYMENTS"]], env)
     assert lower.returncode == 0 and "ETH to" in lower.stdout, lower.stderr

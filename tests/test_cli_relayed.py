@@ -17,7 +17,7 @@ from eth_account import Account
 
 from starfish_dao.chain.backends import free_port
 from starfish_dao.cli.common import money
-from tests.conftest import ETHER, PARAMS, Dao, artifact_cid
+from tests.conftest import ETHER, PARAMS, Dao, artifact_cid, founders_first_work
 
 STARFISH = [sys.executable, "-m", "starfish_dao.cli"]
 
@@ -51,6 +51,7 @@ def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
 
 
 def test_relayed_join_finalize_and_claim_say_what_they_did(dao: Dao, relay_url: str, tmp_path: Path) -> None:
+    founders_first_work(dao)  # genesis standing earns no pay: the founders' first work does
     sf = dao.sf
     newcomer = Account.create()
     # no node reachable from here (no --rpc, no managed anvil in this data directory): the relay says

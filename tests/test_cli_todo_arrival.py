@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ETHER, Dao
+from tests.conftest import ETHER, Dao, founders_first_work
 
 STARFISH = [sys.executable, "-m", "starfish_dao.cli"]
 
@@ -57,6 +57,7 @@ def _relay(info: dict[str, Any]) -> Iterator[str]:
 
 
 def test_todo_says_pay_waits_until_claimed_when_nothing_sends_it(dao: Dao, tmp_path: Path) -> None:
+    founders_first_work(dao)  # genesis standing earns no pay: the founders' first work does
     dao.sf.pay_eth(dao["zed"], ETHER)
     said = _todo(dao, tmp_path)
     assert "0.299999 ETH to claim" in said, said  # 90 % of 1 ETH to three founders, rounded down
@@ -65,6 +66,7 @@ def test_todo_says_pay_waits_until_claimed_when_nothing_sends_it(dao: Dao, tmp_p
 
 
 def test_todo_says_when_a_relays_claim_keeper_sends_the_pay(dao: Dao, tmp_path: Path) -> None:
+    founders_first_work(dao)  # genesis standing earns no pay: the founders' first work does
     dao.sf.pay_eth(dao["zed"], ETHER)
     with _relay({"chainId": 31337, "keepers": {"claimAboveWei": str(ETHER // 100), "everySeconds": 5}}) as url:
         said = _todo(dao, tmp_path, "--relay", url)

@@ -17,7 +17,7 @@ import pytest
 from starfish_dao.chain import artifacts
 from starfish_dao.chain.deployment import _deploy_one
 from starfish_dao.domain.units import amount
-from tests.conftest import Dao
+from tests.conftest import Dao, founders_first_work
 
 STARFISH = [sys.executable, "-m", "starfish_dao.cli"]
 DOLLAR = 10**6  # one TUSD in base units
@@ -59,6 +59,7 @@ def _said(out: subprocess.CompletedProcess[str]) -> str:
 def test_pay_status_todo_and_claim_use_the_tokens_decimals_and_symbol(
     dao: Dao, env: dict[str, str], dollar: str
 ) -> None:
+    founders_first_work(dao)  # genesis standing earns no pay: the founders' first work does
     paid = _run(["pay", "12.5", "--token", dollar], env, dao["zed"].key.hex())
     assert "paid 12.5 TUSD into the splitter" in _said(paid), paid.stdout
     assert dao.model().received[dollar] == 12_500_000  # was 12.5 x 10^18: refused, or 10^12 times too much

@@ -10,7 +10,7 @@ import io
 import json
 from pathlib import Path
 
-from tests.conftest import ETHER, Dao
+from tests.conftest import ETHER, Dao, founders_first_work
 from tests.test_cli_people import _run, env  # noqa: F401 - the same runner and fixture
 
 
@@ -19,6 +19,7 @@ def _d(env: dict[str, str]) -> list[str]:
 
 
 def test_the_payout_report_is_in_eth_and_token_units(dao: Dao, env: dict[str, str]) -> None:
+    founders_first_work(dao)  # genesis standing earns no pay: the founders' first work does
     from starfish_dao.chain import artifacts
 
     sf, zed = dao.sf, dao["zed"]
@@ -116,6 +117,7 @@ def test_points_and_money_read_the_same_everywhere_rounded_down(dao: Dao, env: d
     """One rule (domain/units.amount): at most six decimals, rounded down, thousands separated. The
     CLI printed the same points with 3 significant digits (finalize, show, status: `:g`), 4 decimals
     (status, vote), or 2 (show, proposals), some rounded up."""
+    founders_first_work(dao)  # genesis standing earns no pay: the founders' first work does
     from starfish_dao.chain.governance import TEMPLATES, Governance
     from starfish_dao.domain.charter import GovernanceSettings
     from starfish_dao.domain.units import amount

@@ -12,7 +12,7 @@ from pathlib import Path
 from eth_account import Account
 
 from starfish_dao.domain.units import local_time
-from tests.conftest import ETHER, Dao
+from tests.conftest import ETHER, Dao, founders_first_work
 
 STARFISH = [sys.executable, "-m", "starfish_dao.cli"]
 
@@ -25,6 +25,7 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
 
 
 def test_a_contribution_and_a_claim_read_as_people_say_them(dao: Dao, tmp_path: Path) -> None:
+    founders_first_work(dao)  # genesis standing earns no pay: the founders' first work does
     manifests = tmp_path / "deployments"
     dao.deployment.save(manifests)
     home = tmp_path / "home"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from starfish_dao.chain.backends import RpcBackend
 from starfish_dao.domain.charter import POINT
-from tests.conftest import ETHER, PARAMS, artifact_cid, deploy_dao
+from tests.conftest import ETHER, PARAMS, artifact_cid, deploy_dao, founders_first_work
 
 PAGE = (Path(__file__).resolve().parents[1] / "docs" / "economics.md").read_text()
 
@@ -20,6 +20,11 @@ def _quoted(text: str) -> int:
 def test_the_worked_example_is_what_the_chain_computes(fresh_chain: RpcBackend) -> None:
     dao = deploy_dao(fresh_chain, founder_points=1000 * POINT)
     sf = dao.sf
+    # the founders' genesis standing earns nothing; their first work, accepted, earns 1,000 points each
+    assert sf.claimable(dao["ada"].address) == 0 and sf.points_of(dao["ada"].address) == 0
+    founders_first_work(dao, 1000 * POINT)
+    assert sf.points_of(dao["ada"].address) == _quoted("1,000 points each") * POINT
+    assert sf.standing_of(dao["ada"].address) == 2000 * POINT
     booking = sf.submit(dao["dee"], artifact_cid("booking page"), 120)
     for name, stars in (("ada", 4), ("bo", 5), ("cy", 3)):
         sf.review(dao[name], booking, stars)

@@ -24,7 +24,7 @@ INVARIANTS = {
     "RegistryInvariantsTest": [
         "invariant_contributions",
         "invariant_noViolationInCalls",
-        "invariant_pointsAreGenesisPlusAccepted",
+        "invariant_pointsAreAcceptedStandingIsGenesisPlusAccepted",
     ],
     "CharterInvariantsTest": [
         "invariant_historyIsFixed",

@@ -130,20 +130,24 @@ interface IPayoutSplitter is IERC5805 {
     ///         does not account for. Governance only.
     function rescue(address token, address to, uint256 amount) external;
 
-    /// @notice `member`'s points now (decayed), 18 decimals.
+    /// @notice `member`'s points now (decayed), 18 decimals: those awarded for reviewed work, which
+    ///         share the revenue. A founder's genesis standing is not among them: it is their
+    ///         `standing` less these.
     function pointsOf(address member) external view returns (uint256);
     /// @notice All points now (decayed), 18 decimals; at least the sum of every member's `pointsOf`.
+    ///         Revenue is shared by these; while they are 0 it waits as `undistributed`.
     function totalPoints() external view returns (uint256);
-    /// @notice What `pointsOf(member)` answered at the end of second `time` (which must be past).
+    /// @notice `member`'s standing at the end of second `time` (which must be past): their points
+    ///         plus their genesis standing, what a review and a vote weigh.
     function pointsAt(address member, uint256 time) external view returns (uint256);
-    /// @notice What `totalPoints()` answered at the end of second `time` (which must be past), to
-    ///         within one unit per era group.
+    /// @notice All standing (points plus genesis) at the end of second `time` (which must be past), to
+    ///         within one unit per era group: the base of quorums.
     function totalPointsAt(uint256 time) external view returns (uint256);
     /// @notice What a review by `member` weighs: the lesser of their points at `epochSnapshot` (the
     ///         second before the contribution's epoch began) and at `snapshot` (the second before it
     ///         was submitted), `epochSnapshot <= snapshot`.
     function reviewStanding(address member, uint256 epochSnapshot, uint256 snapshot) external view returns (uint256);
-    /// @notice `member`'s points at the end of second `time` and now, in one call.
+    /// @notice `member`'s standing (points plus genesis) at the end of second `time` and now, in one call.
     function standing(address member, uint256 time) external view returns (uint256 then, uint256 current);
     /// @notice What `member` can claim in `token` now (its latest incarnation).
     function claimable(address member, address token) external view returns (uint256);

@@ -374,7 +374,13 @@ class Starfish:
     # ----------------------------------------------------------------- queries
 
     def points_of(self, member: str) -> int:
+        """`member`'s points now: awarded for reviewed work, they share the revenue."""
         return int(self.splitter.functions.pointsOf(member).call())
+
+    def standing_of(self, member: str) -> int:
+        """`member`'s standing now: their points plus any genesis standing (a founder's, which earns
+        nothing), what their reviews and votes weigh."""
+        return self.standing(member, 0)[1]
 
     def claimable(self, member: str, token: str = ETH) -> int:
         return int(self.splitter.functions.claimable(member, token).call())
@@ -387,7 +393,7 @@ class Starfish:
         return int(self.membership.functions.generation(member).call())
 
     def standing(self, member: str, time: int) -> tuple[int, int]:
-        """`member`'s points at the end of second `time` (past) and now."""
+        """`member`'s standing (points plus genesis) at the end of second `time` (past) and now."""
         then, current = self.splitter.functions.standing(member, time).call()
         return int(then), int(current)
 

@@ -67,6 +67,7 @@ def status(
                 "member": bool(model.members.get(a) and model.members[a].token_id),
                 "suspended": bool(model.members.get(a) and model.members[a].suspended),
                 "points": model.points_of(a, now),
+                "standing": model.standing_of(a, now),
                 "claimable": {t: model.claimable(a, t) for t in tokens},
             }
             for a in model.accounts_seen()
@@ -109,7 +110,7 @@ def status(
 
         members = Table(title="Members")
         named = bool(names)  # a name column when this machine holds keys of the community
-        for column in (*(["name"] if named else []), "address", "status", "points",
+        for column in (*(["name"] if named else []), "address", "status", "points", "standing",
                        *(f"claimable {units[t][0]}" for t in tokens)):  # fmt: skip
             members.add_column(column, no_wrap=column in ("name", "address"))
         for m in data["members"]:
@@ -118,7 +119,7 @@ def status(
                 state += " (suspended)"
             cells = [money(m["claimable"][t], units[t][0], wei, units[t][1]) for t in tokens]
             name = [names.get(m["address"], "")] if named else []
-            members.add_row(*name, m["address"], state, amount(m["points"]), *cells)
+            members.add_row(*name, m["address"], state, amount(m["points"]), amount(m["standing"]), *cells)
         console.print(members)
         contributions = Table(title="Contributions")
         for column in ("id", "author", "min", "status", "reviews", "standing / quorum", "points", "artifact"):

@@ -230,8 +230,12 @@ class Model:
         self.positions: dict[tuple[str, tuple[str, int]], tuple[int, int]] = {}  # (member, key) -> (owed, group)
         self.snapshots: dict[tuple[str, tuple[str, int]], int] = {}
         self.acc: dict[tuple[int, tuple[str, int]], int] = defaultdict(int)
+        # standing (what reviews and votes weigh): points plus the founders' genesis
         self.history: dict[str, list[Checkpoint]] = defaultdict(list)
         self.total_history: list[Checkpoint] = []
+        # genesis standing, in the first era's units: weighs reviews and votes, earns no revenue
+        self.genesis: dict[str, int] = {}
+        self.genesis_total = 0
         self.tracked: dict[str, int] = defaultdict(int)
         self.treasury: dict[str, int] = defaultdict(int)
         self.undistributed: dict[str, int] = defaultdict(int)
@@ -379,8 +383,7 @@ class Model:
         """`PayoutSplitter.suspensionChanged`: a suspended member's points leave their delegate's votes
         (their own, unless delegated) and come back at reinstatement."""
         era, _ = self._split()
-        credited, group = self.accounts.get(holder, (0, 0))
-        credited = shift(credited, era - group)
+        credited = self._standing_in(holder, era)
         if credited:
             removed, added = (credited, 0) if suspended else (0, credited)
             self._change_votes(self.delegates(holder), removed, added, era, self.now)
@@ -544,31 +547,49 @@ class Model:
             self.group_totals[era] += credited
         return credited
 
-    def _checkpoint(self, member: str, credited: int, era: int, time: int) -> None:
-        for history, value in ((self.history[member], credited), (self.total_history, self.weights(era)[0])):
-            history.append(Checkpoint(time, era, value))
+    def _checkpoint(self, member: str, standing: int, era: int, time: int) -> None:
+        """`PayoutSplitter._checkpoint`: the member's standing and the total standing from `time` on."""
+        total = self.weights(era)[0] + shift(self.genesis_total, era - (self.first_era or 0))
+        self.history[member].append(Checkpoint(time, era, standing))
+        self.total_history.append(Checkpoint(time, era, total))
+
+    def _genesis_in(self, member: str, era: int) -> int:
+        """`PayoutSplitter._genesisIn`: a founder's genesis standing in `era` (0 for everyone else)."""
+        return shift(self.genesis.get(member, 0), era - (self.first_era or 0))
+
+    def _standing_in(self, member: str, era: int) -> int:
+        """`PayoutSplitter._standingIn`: the member's last recorded standing, shifted to `era`."""
+        history = self.history.get(member)
+        return shift(history[-1].credited, era - history[-1].era) if history else 0
 
     def _on_points_awarded(self, a: dict[str, Any]) -> None:
         member, points, contribution = a["member"], int(a["points"]), int(a["contribution"])
         era, offset = self._split()
         if self.first_era is None:
             self.first_era = era
-        added = points << offset
-        if contribution != 0:
-            c = self.contributions.get(contribution)
-            self._check(f"points awarded for contribution {contribution}", points, c.points if c else -1)
-            # credited as of the review deadline, whenever finalize ran
-            then_era, then_offset = self._split(c.deadline) if c else (era, offset)
-            added = shift(points << then_offset, era - then_era)
+        self.awarded[member] += points
+        if contribution == 0:
+            # genesis (at deployment): standing held since time 0 that earns no revenue
+            before = self.genesis.get(member, 0)
+            held = before + (points << offset)
+            self.genesis[member] = held
+            self.genesis_total += points << offset
+            self._checkpoint(member, held, era, 0)
+            self._change_votes(member, before, held, era, 0)
+            return
+        c = self.contributions.get(contribution)
+        self._check(f"points awarded for contribution {contribution}", points, c.points if c else -1)
+        # credited as of the review deadline, whenever finalize ran
+        then_era, then_offset = self._split(c.deadline) if c else (era, offset)
+        added = shift(points << then_offset, era - then_era)
         before = self._touch(member, era)
         credited = before + added
         self.group_totals[era] += added
         self.accounts[member] = (credited, era)
-        self.awarded[member] += points
-        time = self.now if contribution else 0  # genesis: held since time 0
-        self._checkpoint(member, credited, era, time)
+        held = self._genesis_in(member, era)
+        self._checkpoint(member, credited + held, era, self.now)
         if not self._muted(member):
-            self._change_votes(self.delegates(member), before, credited, era, time)
+            self._change_votes(self.delegates(member), before + held, credited + held, era, self.now)
 
     def _on_slashed(self, a: dict[str, Any]) -> None:
         member, bps = a["member"], int(a["bps"])
@@ -578,8 +599,15 @@ class Model:
         credited = before - cut
         self.group_totals[era] -= cut
         self.accounts[member] = (credited, era)
-        self.slashed[member] += cut >> offset
-        self._check(f"points cut from {member}", int(a["pointsCut"]), cut >> offset)
+        if member in self.genesis:  # genesis standing is cut alike
+            g = self.genesis[member]
+            g_cut = g * bps // BPS
+            self.genesis[member] = g - g_cut
+            self.genesis_total -= g_cut
+            before += shift(g, era - (self.first_era or 0))
+            credited += shift(g - g_cut, era - (self.first_era or 0))
+        self.slashed[member] += (before - credited) >> offset
+        self._check(f"points cut from {member}", int(a["pointsCut"]), (before - credited) >> offset)
         self._checkpoint(member, credited, era, self.now)
         if not self._muted(member):
             self._change_votes(self.delegates(member), before, credited, era, self.now)
@@ -676,8 +704,7 @@ class Model:
         if previous == delegatee:
             return
         era, _ = self._split()
-        credited, group = self.accounts.get(holder, (0, 0))
-        credited = shift(credited, era - group)
+        credited = self._standing_in(holder, era)
         if credited:
             self._change_votes(previous, credited, 0, era, self.now)
             self._change_votes(delegatee, 0, credited, era, self.now)
@@ -864,8 +891,19 @@ class Model:
         weight = min(self.points_at(member, c.snapshot), self.points_at(member, c.epoch_snapshot))
         return min(weight, WEIGHT_MAX)
 
+    def standing_of(self, member: str, now: int) -> int:
+        """`PayoutSplitter.standing(member, _)`'s current part at time `now` (>= the last event): points
+        plus genesis, what a review or a vote by the member weighs now."""
+        era, offset = self._split(now)
+        return self._standing_in(member, era) >> offset
+
+    def genesis_of(self, member: str, now: int) -> int:
+        """A founder's genesis standing at time `now` (decayed): weighs reviews and votes, earns nothing."""
+        era, offset = self._split(now)
+        return self._genesis_in(member, era) >> offset
+
     def points_of(self, member: str, now: int) -> int:
-        """`PayoutSplitter.pointsOf` at time `now` (>= the last event)."""
+        """`PayoutSplitter.pointsOf` at time `now` (>= the last event): the points that share revenue."""
         era, offset = self._split(now)
         credited, group = self.accounts.get(member, (0, 0))
         return shift(credited, era - group) >> offset
@@ -893,7 +931,7 @@ class Model:
     def review_budget(self, reviewer: str, now: int) -> tuple[int, int]:
         """(star-minutes spent, star-minutes allowed) for `reviewer` in the epoch of `now`."""
         spent = self.budget_spent.get((reviewer, self.epoch_at(now)), 0)
-        allowed = self.points_of(reviewer, now) * self.params.review_budget_bps * 3 // (POINT * BPS)
+        allowed = self.standing_of(reviewer, now) * self.params.review_budget_bps * 3 // (POINT * BPS)
         return spent, allowed
 
     def claimable(self, member: str, token: str) -> int:
@@ -914,7 +952,7 @@ class Model:
 
     def accounts_seen(self) -> list[str]:
         """Every address that is or was a member or holds points, in first-seen order."""
-        seen = dict.fromkeys([*self.members, *self.accounts])
+        seen = dict.fromkeys([*self.members, *self.genesis, *self.accounts])
         return list(seen)
 
     def all_tokens(self) -> list[str]:

@@ -91,6 +91,7 @@ def verify(
             "member": bool(record and record.token_id),
             "suspended": bool(record and record.suspended),
             "points": model.points_of(address, now),
+            "standing": model.standing_of(address, now),
             "claimed": {t: model.claimed_by[(address, t)] for t in tokens},
             "claimable": {t: model.claimable(address, t) for t in tokens},
         })  # fmt: skip
@@ -171,6 +172,7 @@ def to_html(report: Report) -> str:
     rows_members = "".join(
         f"<tr><td><code>{e(m['address'])}</code></td><td>{'member' if m['member'] else 'former'}"
         f"{' (suspended)' if m['suspended'] else ''}</td><td class=n>{amount(m['points'])}</td>"
+        f"<td class=n>{amount(m['standing'])}</td>"
         + "".join(
             f"<td class=n>{_amount(report, t, m['claimed'][t])}</td>"
             f"<td class=n>{_amount(report, t, m['claimable'][t])}</td>"
@@ -212,7 +214,7 @@ tr.bad td{{background:#fff0f0}} code{{font-size:.85rem}}
 <p class=verdict>{e(verdict)}</p>
 <h2>Contracts</h2><ul>{contracts}</ul>
 <h2>Members</h2>
-<table><tr><th>address</th><th>status</th><th>points</th>{head_members}</tr>{rows_members}</table>
+<table><tr><th>address</th><th>status</th><th>points</th><th>standing</th>{head_members}</tr>{rows_members}</table>
 <h2>Money</h2>
 <table><tr><th>token</th><th>received</th><th>claimed</th><th>claimable</th><th>treasury</th><th>spent</th>
 <th>undistributed</th><th>dust / bound (wei)</th></tr>{rows_money}</table>

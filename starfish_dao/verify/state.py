@@ -69,6 +69,7 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
                 view(membership, m_abi, "isSuspended", a),
                 view(membership, m_abi, "generation", a),
                 view(splitter, s_abi, "pointsOf", a),
+                view(splitter, s_abi, "standing", a, 0),
                 view(splitter, s_abi, "account", a),
                 [view(splitter, s_abi, "claimable", a, t) for t in tokens],
             )
@@ -108,7 +109,7 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
     checks.append(Check("splitter", "total points", r[slots["total"]], model.total_points(now)))
     active = sum(1 for mem in model.members.values() if mem.token_id)
     checks.append(Check("membership", "member count", r[slots["count"]], active))
-    for address, (token_id, suspended, generation, points, raw, claimables) in zip(
+    for address, (token_id, suspended, generation, points, standing, raw, claimables) in zip(
         accounts, slots["members"], strict=True
     ):
         record = model.members.get(address)
@@ -116,6 +117,11 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
         checks.append(Check(address, "suspended", r[suspended], record.suspended if record else False))
         checks.append(Check(address, "generation", r[generation], record.generation if record else 0))
         checks.append(Check(address, "points", r[points], model.points_of(address, now)))
+        # standing: points plus genesis, now and at time 0 (the founders' genesis as deployed)
+        stated = tuple(r[standing] or ())
+        checks.append(
+            Check(address, "standing", stated, (model.points_at(address, 0), model.standing_of(address, now)))
+        )
         credited, group = model.accounts.get(address, (0, 0))
         checks.append(Check(address, "credited points and group", tuple(r[raw] or ()), (credited, group)))
         for token, slot in zip(tokens, claimables, strict=True):

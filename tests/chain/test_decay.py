@@ -25,12 +25,12 @@ def _fastest_decay(dao: Dao) -> None:
 
 
 def _award(dao: Dao, author: str, tag: str, effort: int = 30) -> int:
-    """`author`'s work, rated 3 stars by the member who holds the most standing now."""
+    """`author`'s work, rated 3 stars by the member who holds the most standing now (genesis included)."""
     sf = dao.sf
     dao.chain.increase_time(1)
     cid_id = sf.submit(dao[author], artifact_cid(tag), effort)
     holders = sorted((n for n in ("ada", "bo", "cy", "dee", "eli") if n != author),
-                     key=lambda n: -sf.points_of(dao[n].address))  # fmt: skip
+                     key=lambda n: -sf.standing_of(dao[n].address))  # fmt: skip
     sf.review(dao[holders[0]], cid_id, 3)
     dao.chain.increase_time(DAY + 1)
     return int(sf.finalize(dao["zed"], cid_id)["points"])
@@ -41,17 +41,22 @@ def _assert_model(dao: Dao) -> None:
     assert bad == []
 
 
-def test_points_halve_each_half_life(dao: Dao) -> None:
+def test_points_and_genesis_halve_each_half_life(earning_dao: Dao) -> None:
+    dao = earning_dao
     sf, ada = dao.sf, dao["ada"]
-    assert sf.points_of(ada.address) == FOUNDER_POINTS
+    assert sf.points_of(ada.address) == FOUNDER_POINTS  # earned by her first work
+    assert sf.standing_of(ada.address) == 2 * FOUNDER_POINTS  # and as much genesis standing
     dao.chain.increase_time(PARAMS.half_life * PARAMS.epoch_length)
     assert sf.points_of(ada.address) == FOUNDER_POINTS // 2
+    assert sf.standing_of(ada.address) == FOUNDER_POINTS
     dao.chain.increase_time(PARAMS.half_life * PARAMS.epoch_length)
     assert sf.points_of(ada.address) == FOUNDER_POINTS // 4
+    assert sf.standing_of(ada.address) == FOUNDER_POINTS // 2
     _assert_model(dao)
 
 
-def test_new_points_outweigh_old_ones_by_the_decay(dao: Dao) -> None:
+def test_new_points_outweigh_old_ones_by_the_decay(earning_dao: Dao) -> None:
+    dao = earning_dao
     _fastest_decay(dao)
     sf = dao.sf
     dao.chain.increase_time(5 * 30 * DAY)  # five halvings of the founders' points

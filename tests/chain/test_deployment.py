@@ -9,7 +9,7 @@ from eth_utils.crypto import keccak
 from starfish_dao.chain.deployment import Deployment, _deploy_one, create_address, deploy
 from starfish_dao.domain.charter import CharterConfig
 from starfish_dao.domain.errors import ConfigError, DeploymentError
-from tests.conftest import PARAMS, Dao, artifact_cid, reverts
+from tests.conftest import ETHER, PARAMS, Dao, artifact_cid, reverts
 
 
 def test_manifest_records_what_is_deployed(dao: Dao, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -61,7 +61,14 @@ def test_genesis_lists_must_match(dao: Dao) -> None:
         )
 
 
-def test_founders_points_are_visible_on_chain(dao: Dao) -> None:
+def test_founders_genesis_is_standing_that_earns_nothing(dao: Dao) -> None:
     cfg = dao.deployment.charter
     for founder in cfg["founders"]:
-        assert dao.sf.points_of(founder["address"]) == int(founder["genesisPoints"])
+        assert dao.sf.standing_of(founder["address"]) == int(founder["genesisPoints"])
+        assert dao.sf.standing(founder["address"], 0)[0] == int(founder["genesisPoints"])  # held from time 0
+        assert dao.sf.points_of(founder["address"]) == 0  # no revenue share
+    assert dao.sf.splitter.functions.totalPoints().call() == 0
+    # revenue before any work is accepted waits for the first points that earn
+    dao.sf.pay_eth(dao["zed"], ETHER)
+    assert dao.sf.splitter.functions.undistributed("0x" + "00" * 20).call() == ETHER * 9 // 10
+    assert all(dao.sf.claimable(f["address"]) == 0 for f in cfg["founders"])

@@ -107,12 +107,15 @@ def test_each_template_changes_what_it_says(dao: Dao) -> None:
     _governance_ok(dao)
 
 
-def test_a_slash_leaves_accrued_pay_intact(dao: Dao) -> None:
+def test_a_slash_leaves_accrued_pay_intact(earning_dao: Dao) -> None:
+    dao = earning_dao
     sf = dao.sf
     sf.pay_eth(dao["zed"], 3 * ETHER)
     accrued = sf.claimable(dao["cy"].address)
+    assert accrued > 0
     _pass(dao, T["slash"](dao["cy"].address, "50"), "Halve cy's points")
     assert sf.points_of(dao["cy"].address) == FOUNDER_POINTS // 2
+    assert sf.standing_of(dao["cy"].address) == FOUNDER_POINTS  # the genesis standing is halved too
     assert sf.claimable(dao["cy"].address) == accrued
     _governance_ok(dao)
 

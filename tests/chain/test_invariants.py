@@ -58,7 +58,7 @@ from starfish_dao.domain.commitment import commitment, new_salt
 from starfish_dao.domain.errors import ContractRevert
 from starfish_dao.domain.model import ETH, RATING_REVEAL_WINDOW, Model
 from starfish_dao.domain.unixfs import content_hash
-from tests.conftest import ETHER, Dao, artifact_cid, deploy_dao, send_as
+from tests.conftest import ETHER, Dao, artifact_cid, deploy_dao, earns_as, founders_first_work, send_as
 
 STEPS = int(os.environ.get("STARFISH_MACHINE_STEPS", "2600"))
 SEED = os.environ.get("STARFISH_MACHINE_SEED")  # unset: derandomized (the same run every time)
@@ -73,6 +73,7 @@ HOSTILE = "hostile"
 ACTORS = (*PEOPLE, OUTSIDER, HOSTILE)
 SLACK = 5  # seconds: how far the mined block's time may run ahead of latest + 1 (wall clock)
 FOUNDER_POINTS = 10**12 * POINT
+FIRST_WORK_POINTS = 600 * POINT  # each founder's (and the hostile member's) first accepted work
 RING = ("bo", "cy")  # two founders who collude to approve Sybil authors
 
 actors = st.sampled_from(ACTORS)
@@ -106,7 +107,8 @@ class Arena:
 
 @pytest.fixture(scope="module")
 def arena(chain: RpcBackend) -> Iterator[Arena]:
-    """A DAO of its own, with the hostile contract among the founders (genesis points, so it is paid)."""
+    """A DAO of its own, with the hostile contract among the founders; the founders' and its first
+    work accepted (genesis standing earns nothing: these points are what they are paid by)."""
     snapshot = chain.snapshot()
     try:
         owner = Account.create()
@@ -115,6 +117,13 @@ def arena(chain: RpcBackend) -> Iterator[Arena]:
         # a trillion points each: enough standing (and review budget) to survive one decay era of 32
         # halvings and still judge work; within the tally's 2^112 per bucket
         dao = deploy_dao(chain, extra_founders=(hostile,), founder_points=FOUNDER_POINTS)
+        founders_first_work(dao, FIRST_WORK_POINTS)
+        wallet = dao.sf.w3.eth.contract(address=hostile, abi=artifacts.abi("Hostile"))
+
+        def as_hostile(fn: Any) -> Any:
+            return dao.sf._send(owner, wallet.functions.exec(fn.address, fn._encode_transaction_data()))
+
+        earns_as(dao, hostile, as_hostile, FIRST_WORK_POINTS)
         fee_token, _ = _deploy_one(chain.w3, dao[OUTSIDER], "FeeToken")
         payer, _ = _deploy_one(chain.w3, dao[OUTSIDER], "StipendPayer")
         yield Arena(dao, fee_token, hostile, owner, RawRpc(chain.w3), payer)
@@ -166,6 +175,8 @@ class Machine(RuleBasedStateMachine):
         self.jumped = 0
         self.proposals: list[int] = []
         self._catch_up()
+        # the arena's first work was reviewed before the run, within budgets the contract checked
+        self.caps.update(self.model.budget_spent)
 
     def teardown(self) -> None:
         if hasattr(self, "snapshot"):
@@ -637,7 +648,8 @@ class Machine(RuleBasedStateMachine):
 
     @rule(who=st.sampled_from(("ada", "bo", "cy", HOSTILE)), by=actors)
     def claim_eth_founder(self, who: str, by: str) -> None:
-        """The founders (and the hostile contract) hold points from the start: their ETH claims pay."""
+        """The founders (and the hostile contract) hold points from the start (their first work): their
+        ETH claims pay."""
         self._claim(who, by, "eth")
 
     def _waiting_eth(self) -> int:

@@ -44,7 +44,8 @@ def test_every_transfer_reverts(dao: Dao) -> None:
     assert sf.membership.functions.ownerOf(token_id).call() == ada.address
 
 
-def test_leave_burns_and_keeps_points(dao: Dao) -> None:
+def test_leave_burns_and_keeps_points(earning_dao: Dao) -> None:
+    dao = earning_dao
     sf, ada = dao.sf, dao["ada"]
     points = sf.points_of(ada.address)
     token_id = sf.membership.functions.tokenOf(ada.address).call()

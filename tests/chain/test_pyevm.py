@@ -43,4 +43,5 @@ def test_lifecycle_on_pyevm() -> None:
     sf.leave(people["dee"])
     bad = [str(c) for c in compare(sf) if not c.ok]
     assert bad == []
-    assert sf.claimable(people["ada"].address, ETH) > 0
+    assert sf.claimable(people["ada"].address, ETH) == 0  # genesis standing earns nothing
+    assert sf.standing_of(people["ada"].address) == 100 * POINT

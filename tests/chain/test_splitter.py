@@ -11,7 +11,18 @@ from starfish_dao.chain.tx import send
 from starfish_dao.domain.charter import DAY, POINT, Parameter
 from starfish_dao.domain.model import ETH
 from starfish_dao.verify.state import compare
-from tests.conftest import ETHER, FOUNDER_POINTS, PARAMS, Dao, artifact_cid, deploy_dao, reverts
+from tests.conftest import (
+    ETHER,
+    FOUNDER_POINTS,
+    PARAMS,
+    Dao,
+    artifact_cid,
+    deploy_dao,
+    earns_as,
+    founders_first_work,
+    reverts,
+    send_as,
+)
 
 
 def _token(dao: Dao):  # type: ignore[no-untyped-def]
@@ -23,7 +34,8 @@ def _all_equal(dao: Dao) -> None:
     assert bad == []
 
 
-def test_eth_revenue_splits_by_points_with_reserve(dao: Dao) -> None:
+def test_eth_revenue_splits_by_points_with_reserve(earning_dao: Dao) -> None:
+    dao = earning_dao
     sf = dao.sf
     sf.pay_eth(dao["zed"], 3 * ETHER)
     reserve = 3 * ETHER * PARAMS.reserve_bps // 10_000
@@ -41,7 +53,8 @@ def test_eth_revenue_splits_by_points_with_reserve(dao: Dao) -> None:
     _all_equal(dao)
 
 
-def test_erc20_pay_and_sync(dao: Dao) -> None:
+def test_erc20_pay_and_sync(earning_dao: Dao) -> None:
+    dao = earning_dao
     sf, zed = dao.sf, dao["zed"]
     token = _token(dao)
     sf._send(zed, token.functions.mint(zed.address, 1000 * ETHER))
@@ -86,7 +99,8 @@ def test_refusals(dao: Dao) -> None:
         sf._send(zed, sf.splitter.functions.spend(ETH, zed.address, 1))
 
 
-def test_later_points_do_not_earn_earlier_revenue(dao: Dao) -> None:
+def test_later_points_do_not_earn_earlier_revenue(earning_dao: Dao) -> None:
+    dao = earning_dao
     sf = dao.sf
     sf.pay_eth(dao["zed"], 9 * ETHER)
     cid_id = sf.submit(dao["dee"], artifact_cid("late"), 600)
@@ -103,7 +117,8 @@ def test_later_points_do_not_earn_earlier_revenue(dao: Dao) -> None:
     _all_equal(dao)
 
 
-def test_leaving_keeps_earning(dao: Dao) -> None:
+def test_leaving_keeps_earning(earning_dao: Dao) -> None:
+    dao = earning_dao
     sf, cy = dao.sf, dao["cy"]
     sf.leave(cy)
     sf.pay_eth(dao["zed"], 3 * ETHER)
@@ -111,7 +126,8 @@ def test_leaving_keeps_earning(dao: Dao) -> None:
     _all_equal(dao)
 
 
-def test_slash_cuts_future_pay_only(dao: Dao) -> None:
+def test_slash_cuts_future_pay_only(earning_dao: Dao) -> None:
+    dao = earning_dao
     sf, bo = dao.sf, dao["bo"]
     sf.pay_eth(dao["zed"], 3 * ETHER)
     accrued = sf.claimable(bo.address)
@@ -153,10 +169,13 @@ def test_revenue_waits_while_nobody_has_points(fresh_chain) -> None:  # type: ig
 
 def test_a_payee_that_refuses_eth_cannot_block_others(fresh_chain) -> None:  # type: ignore[no-untyped-def]
     hostile = to_checksum_address("0x" + "de" * 20)
-    # a contract whose code always reverts (PUSH1 0 PUSH1 0 REVERT), holding genesis points
-    fresh_chain._dev("anvil_setCode", [hostile, "0x60006000fd"])
-    dao = deploy_dao(fresh_chain, extra_founders=(hostile,))
+    # a member whose code always reverts (PUSH1 0 PUSH1 0 REVERT), holding points
+    dao = deploy_dao(fresh_chain)
     sf = dao.sf
+    # the hostile address earns (as a plain address), then turns into the refusing code
+    founders_first_work(dao)
+    earns_as(dao, hostile, lambda fn: send_as(fresh_chain, hostile, fn), FOUNDER_POINTS)
+    fresh_chain._dev("anvil_setCode", [hostile, "0x60006000fd"])
     sf.pay_eth(dao["zed"], 4 * ETHER)
     owed = sf.claimable(hostile)
     assert owed > 0
@@ -167,9 +186,10 @@ def test_a_payee_that_refuses_eth_cannot_block_others(fresh_chain) -> None:  # t
     _all_equal(dao)
 
 
-def test_a_claim_of_nothing_changes_nothing(dao: Dao) -> None:
+def test_a_claim_of_nothing_changes_nothing(earning_dao: Dao) -> None:
     """Found by the state machine: a claim that pays 0 used to move the member's snapshot (re-rounding
     their share) without an event, so the books no longer followed from the log. Now it is a no-op."""
+    dao = earning_dao
     sf, ada = dao.sf, dao["ada"].address
     precision, total = 2**128, 3 * FOUNDER_POINTS
     acc = [1 * precision // total]  # 1 wei: less than one wei each, no reserve
@@ -209,10 +229,11 @@ def _advance_to_halving(dao: Dao, halvings: int) -> None:
 
 
 def test_no_ghost_points_after_an_era_shift(fresh_chain) -> None:  # type: ignore[no-untyped-def]
-    """Two founders with 600 points each, 64 halvings later: the whole receipt is claimable. (The era
+    """Two founders who earned 600 points each, 64 halvings later: the whole receipt is claimable. (The era
     shift of the total used to keep 65 units where the members held 2 x 32: 1/65 of every receipt,
     15,384,615,384,615,386 wei of 1 ETH, belonged to nobody.)"""
-    dao = deploy_dao(fresh_chain, founders=("ada", "bo"))
+    dao = deploy_dao(fresh_chain)
+    founders_first_work(dao, authors=("ada", "bo"))
     _fastest_decay(dao)
     sf = dao.sf
     _advance_to_halving(dao, 64)
@@ -252,9 +273,15 @@ def test_a_wallet_that_cannot_receive_names_another_address(fresh_chain) -> None
     owner = Account.create()
     fresh_chain.fund(owner.address, 10 * ETHER)
     wallet, _ = _deploy_one(fresh_chain.w3, owner, "Hostile")  # a contract wallet: refuses ETH when told
-    dao = deploy_dao(fresh_chain, extra_founders=(wallet,))
+    dao = deploy_dao(fresh_chain)
     sf = dao.sf
     hostile = sf.w3.eth.contract(address=wallet, abi=artifacts.abi("Hostile"))
+    earns_as(
+        dao,
+        wallet,
+        lambda fn: sf._send(owner, hostile.functions.exec(fn.address, fn._encode_transaction_data())),
+        FOUNDER_POINTS,
+    )
     sf._send(owner, hostile.functions.setMode(1))  # Refuse
     sf.pay_eth(dao["zed"], 4 * ETHER)
     owed = sf.claimable(wallet)
@@ -271,9 +298,10 @@ def test_a_wallet_that_cannot_receive_names_another_address(fresh_chain) -> None
     _all_equal(dao)
 
 
-def test_a_payer_sending_with_a_2300_gas_stipend_is_accepted(dao: Dao) -> None:
+def test_a_payer_sending_with_a_2300_gas_stipend_is_accepted(earning_dao: Dao) -> None:
     """ETH sent with Solidity `transfer` is accepted, and paid to the points that existed when it
     arrived, even if points are awarded before anyone syncs it."""
+    dao = earning_dao
     sf, zed = dao.sf, dao["zed"]
     payer_address, _ = _deploy_one(sf.w3, zed, "StipendPayer")
     payer = sf.w3.eth.contract(address=payer_address, abi=artifacts.abi("StipendPayer"))
@@ -292,7 +320,8 @@ def test_a_payer_sending_with_a_2300_gas_stipend_is_accepted(dao: Dao) -> None:
     _all_equal(dao)
 
 
-def test_governance_rescues_only_what_is_not_revenue(dao: Dao) -> None:
+def test_governance_rescues_only_what_is_not_revenue(earning_dao: Dao) -> None:
+    dao = earning_dao
     sf, zed = dao.sf, dao["zed"]
     stray, _ = _deploy_one(sf.w3, zed, "TestToken", "Stray", "STR")
     stray_token = sf.w3.eth.contract(address=stray, abi=artifacts.abi("TestToken"))
@@ -321,10 +350,11 @@ def test_governance_rescues_only_what_is_not_revenue(dao: Dao) -> None:
     _all_equal(dao)
 
 
-def test_the_token_list_never_fills_up_and_delisted_pay_stays_claimable(dao: Dao) -> None:
+def test_the_token_list_never_fills_up_and_delisted_pay_stays_claimable(earning_dao: Dao) -> None:
     """The list used to be append-only and capped at 8, so a ninth token could never be listed.
     Delisting now frees the slot; what members earned in the delisted token stays claimable, and
     listing it again starts fresh books (an incarnation) beside the old ones."""
+    dao = earning_dao
     sf, zed, c = dao.sf, dao["zed"], dao.sf.charter.functions
     token = _token(dao)
     sf._send(zed, token.functions.mint(zed.address, 1000 * ETHER))

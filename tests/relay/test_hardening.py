@@ -32,7 +32,7 @@ from eth_account.signers.local import LocalAccount
 
 from starfish_dao.chain.backends import RpcBackend, anvil_binary, anvil_home, free_port
 from starfish_dao.relay.client import RelayClient
-from tests.conftest import ETHER, Dao, deploy_dao
+from tests.conftest import ETHER, Dao, deploy_dao, founders_first_work
 from tests.relay.test_crash import _start
 
 
@@ -202,6 +202,7 @@ def test_conflicting_actions_of_one_signer_are_refused_before_they_cost_gas(dao:
 
 
 def test_a_member_claims_through_the_relay_again_after_new_revenue(dao: Dao, relay: Running) -> None:
+    founders_first_work(dao)  # genesis standing earns no pay: the founders' first work does
     ada = dao["ada"].address
     for round_ in range(3):
         dao.sf.pay_eth(dao["zed"], ETHER)
@@ -379,6 +380,7 @@ def test_a_signer_with_code_cannot_make_the_relay_pay_for_a_revert(dao: Dao, rel
 def test_a_claim_and_the_members_claim_to_are_never_both_sent(dao: Dao, relay: Running) -> None:
     """Anyone's unsigned Claim and the member's signed ClaimTo of the same token: whichever comes
     second would pay nothing, so it is refused; a ClaimTo of nothing is refused too."""
+    founders_first_work(dao)  # genesis standing earns no pay: the founders' first work does
     from starfish_dao.domain.model import ETH
 
     dao.sf.pay_eth(dao["zed"], ETHER)

@@ -158,9 +158,16 @@ def test_a_contract_that_miscounts_points_is_caught(fresh_chain, tmp_path: Path)
     sf = Starfish(
         fresh_chain.w3, deploy(fresh_chain.w3, people["ada"], cfg, {"PayoutSplitter": built["PayoutSplitter"]})
     )
+    for name in ("ada", "bo", "dee"):
+        sf.join(people[name])
+    work = sf.submit(people["dee"], artifact_cid("dee's first work"), 30)
+    sf.review(people["ada"], work, 3)
+    sf.review(people["bo"], work, 3)
+    fresh_chain.increase_time(PARAMS.review_window + 1)
+    sf.finalize(people["zed"], work)
     failed = _failed(verify(sf))
     assert any("[code] splitter" in f for f in failed), failed
-    assert any(people["ada"].address in f and "points" in f for f in failed), failed
+    assert any(people["dee"].address in f and "points" in f for f in failed), failed
 
 
 @pytest.mark.parametrize("chunk", [1, 3])

@@ -160,16 +160,21 @@ contract RegistryInvariantsTest is Base {
         vm.assertEq(handler.violations(), 0, handler.lastViolation());
     }
 
-    /// @dev points exist only as genesis plus what accepted contributions earned (no decay here)
-    function invariant_pointsAreGenesisPlusAccepted() public view {
+    /// @dev points (which earn revenue) exist only as what accepted contributions earned, standing
+    ///      only as genesis plus those points (no decay here)
+    function invariant_pointsAreAcceptedStandingIsGenesisPlusAccepted() public view {
         address[] memory actors = handler.actors();
         uint256 sum;
+        uint256 standing;
         for (uint256 i; i < actors.length; ++i) {
             sum += handler.splitter().pointsOf(actors[i]);
+            (, uint256 current) = handler.splitter().standing(actors[i], 0);
+            standing += current;
         }
-        uint256 expected = 2 * handler.GENESIS() + handler.awarded();
+        uint256 expected = handler.awarded();
         vm.assertEq(sum, expected, "members' points");
         vm.assertEq(handler.splitter().totalPoints(), expected, "total points");
+        vm.assertEq(standing, 2 * handler.GENESIS() + expected, "members' standing");
     }
 
     /// @dev an artifact is accepted at most once, and then its content belongs to that contribution;

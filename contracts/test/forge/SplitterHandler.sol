@@ -75,6 +75,10 @@ contract SplitterHandler is Base {
         Dao dao = new Dao(address(this), address(this), Fixtures.params(30, 1000), Fixtures.document(), tokens, founders, points);
         (charter, membership, splitter) = (dao.charter(), dao.membership(), dao.splitter());
         require(dao.wired(), "the DAO is not wired");
+        // genesis is standing that earns nothing: the founders also hold earning points, as if
+        // their first work had been accepted (100 and 300), so that revenue is shared from the start
+        splitter.award(founders[0], _nextContribution++, 100e18, block.timestamp);
+        splitter.award(founders[1], _nextContribution++, 300e18, block.timestamp);
     }
 
     // ------------------------------------------------------------- views for the invariants

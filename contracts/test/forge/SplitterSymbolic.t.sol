@@ -38,6 +38,9 @@ contract SplitterSymbolic is Base {
         (points[0], points[1]) = (100e18, 300e18);
         Dao dao = new Dao(address(this), address(this), Fixtures.params(30, 1000), Fixtures.document(), tokens, founders, points);
         (splitter, charter) = (dao.splitter(), dao.charter());
+        // genesis earns nothing: the founders also hold earning points (their first accepted work)
+        splitter.award(M0, _nextId++, 100e18, block.timestamp);
+        splitter.award(M1, _nextId++, 300e18, block.timestamp);
     }
 
     /// @dev One operation: pay / send (plainly) / sync ETH or the token, award or slash a member,

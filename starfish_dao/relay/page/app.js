@@ -207,7 +207,10 @@ function revenueChart() {
 function pointsChart() {
   const holders = state.members.filter((m) => BigInt(m.points) > 0n).sort((a, b) => (BigInt(b.points) > BigInt(a.points) ? 1 : -1));
   const total = holders.reduce((s, m) => s + BigInt(m.points), 0n);
-  if (!holders.length) return "<p>Nobody holds points yet.</p>";
+  if (!holders.length) {
+    const genesis = state.members.filter((m) => BigInt(m.standing || "0") > 0n).length;
+    return `<p>Nobody holds points yet: revenue waits for the first accepted work.${genesis ? ` ${genesis} founders hold genesis standing, which weighs reviews and votes and earns nothing.` : ""}</p>`;
+  }
   // HTML bars, not an SVG scaled down: the labels keep the page's own size on a phone
   const rows = holders.slice(0, 20).map((m) => {
     const share = Number(shareOf(m.points, total));

@@ -34,6 +34,7 @@ def _member(m: Model, address: str, now: int) -> dict[str, Any]:
         "suspended": bool(record and record.suspended),
         "joined": record.joined_at if record and record.token_id else None,
         "points": decimal(m.points_of(address, now)),
+        "standing": decimal(m.standing_of(address, now)),
         "claimable": {t: decimal(m.claimable(address, t)) for t in m.all_tokens()},
         "claimed": {t: decimal(m.claimed_by[(address, t)]) for t in m.all_tokens()},
     }

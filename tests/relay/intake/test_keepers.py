@@ -13,7 +13,7 @@ from starfish_dao.ipfs.local import LocalStore
 from starfish_dao.relay.app import create_app
 from starfish_dao.relay.service import Relay
 from starfish_dao.verify.report import verify
-from tests.conftest import ETHER, PARAMS, Dao, artifact_cid
+from tests.conftest import ETHER, PARAMS, Dao, artifact_cid, founders_first_work
 from tests.relay.conftest import RelayHarness, relay_settings
 
 
@@ -92,6 +92,7 @@ def test_a_keeper_sends_nothing_http_intake_would_refuse(dao: Dao, tmp_path: Pat
     """Keepers go through the same accept as HTTP (issue 24: one rule, one place). While a member's
     own ClaimTo is in flight, a keeper's sweep of that member's claim would pay nothing: intake
     refuses it (claim_pending), and so must the keeper. The old keeper path skipped that rule."""
+    founders_first_work(dao)  # genesis standing earns no pay: the founders' first work does
     relayer = Account.create()
     dao.chain.fund(relayer.address, 10 * ETHER)
     settings = relay_settings(tmp_path, relayer, keeper_finalize=True)

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from starfish_dao.ipfs.local import LocalStore
 from starfish_dao.relay.app import create_app
 from starfish_dao.relay.service import Relay
-from tests.conftest import ETHER, PARAMS, Dao, artifact_cid
+from tests.conftest import ETHER, PARAMS, Dao, artifact_cid, founders_first_work
 from tests.relay.conftest import RelayHarness, relay_settings
 
 
@@ -54,6 +54,7 @@ def _accepted(harness: RelayHarness, body: dict[str, Any]) -> str:
 
 
 def test_a_claim_paid_by_someone_else_first_is_not_sent(dao: Dao, held: RelayHarness) -> None:
+    founders_first_work(dao)  # genesis standing earns no pay: the founders' first work does
     dao.sf.pay_eth(dao["zed"], ETHER)
     ada = dao["ada"]
     claim = _accepted(held, {"action": "Claim", "member": ada.address})

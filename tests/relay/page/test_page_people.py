@@ -12,7 +12,7 @@ from playwright import sync_api as playwright_sync
 from starfish_dao.chain.governance import TEMPLATES, Governance
 from starfish_dao.domain.charter import PARAMETER_KEYS, GovernanceSettings
 from starfish_dao.domain.model import ETH
-from tests.conftest import ETHER, PARAMS, artifact_cid
+from tests.conftest import ETHER, PARAMS, artifact_cid, founders_first_work
 from tests.relay.page.test_page import ROUTES, Site, browser, site  # noqa: F401 - fixtures
 
 G = GovernanceSettings()
@@ -126,6 +126,7 @@ def _clipped(page: Any, width: int) -> list[str]:
 
 def test_nothing_is_clipped_on_a_phone_and_the_review_card_fits_a_desktop(site: Site) -> None:  # noqa: F811
     dao, sf, page = site.dao, site.dao.sf, site.page
+    founders_first_work(dao)  # points to chart (genesis standing earns none)
     for _ in range(12):  # a dozen items of live activity
         sf.pay_eth(dao["zed"], ETHER // 10)
     number = sf.submit(dao["bo"], artifact_cid("bo's long plan"), 45)
@@ -180,6 +181,7 @@ def test_the_page_leads_with_what_waits_for_the_connected_member(site: Site) -> 
     """As `starfish todo`: work to review (author, effort, deadline), own work under review, pay to
     claim and votes open, each with its action beside it; nobody types a contribution number."""
     dao, sf, page = site.dao, site.dao.sf, site.page
+    founders_first_work(dao)  # so that ada is owed pay (genesis standing earns none)
     # bo's file is on the relay's node: the list names the work by its first line (issue 23: "title or
     # file name"), read from its bytes
     upload = requests.post(f"{site.url}/v1/artifacts", files={"file": ("rota.txt", b"bo's coffee rota")}, timeout=30)

@@ -27,7 +27,7 @@ import requests
 from starfish_dao.chain.governance import TEMPLATES, Governance
 from starfish_dao.domain.charter import GovernanceSettings
 from starfish_dao.domain.model import ETH
-from tests.conftest import ETHER, Dao, artifact_cid
+from tests.conftest import ETHER, Dao, artifact_cid, founders_first_work
 from tests.relay.page.test_page import _relay
 
 G = GovernanceSettings()
@@ -128,6 +128,7 @@ def test_reminders_reach_feeds_and_webhooks_once_through_an_outage_and_a_restart
     dao: Dao, tmp_path: Path, receiver: Receiver
 ) -> None:
     ada, bo, eli = (dao[n].address for n in ("ada", "bo", "eli"))
+    founders_first_work(dao)  # genesis standing earns no pay: the founders' first work does
     gov = Governance(dao.sf)
     receiver.down = True
     url, relay = _start(dao, tmp_path, receiver)
@@ -231,6 +232,7 @@ def test_a_webhook_that_cannot_work_is_refused_at_start(hook: dict[str, Any], wo
 
 
 def test_todo_says_what_waits_in_sentences(dao: Dao, tmp_path: Path) -> None:
+    founders_first_work(dao)  # genesis standing earns no pay: the founders' first work does
     ada = dao["ada"].address
     work = dao.sf.submit(dao["eli"], artifact_cid("eli's shelf plan"), 60)
     mine = dao.sf.submit(dao["ada"], artifact_cid("ada's floor plan"), 90)
