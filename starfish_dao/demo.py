@@ -277,7 +277,8 @@ def _fmt(wei: int, decimals: int = 18) -> str:
 def _print_table(console: Console, r: DemoResult) -> None:
     sf, model, now = r.sf, r.model, r.sf.now()
     table = Table(title="Members: points and pay (on-chain, checked against the model)")
-    for column in ("member", "status", "points", "ETH claimed", "ETH claimable", "CWC claimed", "CWC claimable"):
+    for column in ("member", "status", "points", "standing", "ETH claimed", "ETH claimable", "CWC claimed",
+                   "CWC claimable"):  # fmt: skip
         table.add_column(column, justify="right" if column not in ("member", "status") else "left")
     for name, account in r.members.items():
         a = account.address
@@ -287,6 +288,7 @@ def _print_table(console: Console, r: DemoResult) -> None:
             name,
             status,
             amount(sf.points_of(a)),
+            amount(sf.standing_of(a)),  # points plus a founder's genesis standing (which earns nothing)
             _fmt(model.claimed_by[(a, ETH)]),
             _fmt(sf.claimable(a, ETH)),
             _fmt(model.claimed_by[(a, r.token)]),
