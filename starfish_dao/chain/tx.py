@@ -71,7 +71,7 @@ def send(w3: Web3, account: LocalAccount, tx: dict[str, Any], gas: int | None = 
     tx.update(fee_fields(w3))
     if gas is None:
         try:
-            gas = int(w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+            gas = int(w3.eth.estimate_gas(tx, "pending"))  # type: ignore[arg-type]
         except Exception as exc:
             if any(marker in str(exc).lower() for marker in _NO_FUNDS):
                 raise _broke(w3, account.address, int(tx["value"]), exc) from exc
