@@ -403,8 +403,9 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         // one seal per reviewer: a seal is opened only after the window, when no seal can come
         if (_sealed[id][reviewer] != 0) revert RegistryAlreadyReviewed(reviewer, id);
         if (!_membership.isActive(reviewer)) revert RegistryNotActiveMember(reviewer);
+        // a panel of everyone (divisor 1: a small community) needs no draw
         Panel memory pn = _panels[id];
-        uint256 seed = pn.seed == 0 ? _drawSeed(id, pn) : pn.seed;
+        uint256 seed = pn.divisor == 1 || pn.seed != 0 ? pn.seed : _drawSeed(id, pn);
         // the weight is fixed now; whether it reaches the charter's minimum, and the budget, at the reveal
         uint256 weight = _splitter.reviewStanding(reviewer, c.epochSnapshot, c.snapshot);
         if (weight == 0) revert RegistryInsufficientStanding(reviewer, 0, 1);

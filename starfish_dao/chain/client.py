@@ -203,8 +203,10 @@ class Starfish:
         is known once its block is mined)."""
         _, seed, divisor = self.panel(contribution)
         weight = self.review_weight(member, self.contribution(contribution))
+        if weight == 0:
+            return False
         if weight >= divisor:
-            return weight > 0
+            return True
         if seed == 0:
             return None
         return bool(self.registry.functions.onPanel(contribution, member, weight).call())

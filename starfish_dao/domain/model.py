@@ -503,9 +503,7 @@ class Model:
         c = self.contributions[int(a["id"])]
         reviewer = a["reviewer"]
         weight = c.sealed_weight[reviewer] = self.review_weight(reviewer, c)
-        self._check(
-            f"{reviewer} sits on the panel of #{c.id}", int(c.seed != 0 and self.on_panel(c, reviewer, weight)), 1
-        )
+        self._check(f"{reviewer} sits on the panel of #{c.id}", int(self.on_panel(c, reviewer, weight)), 1)
         self._check(f"{reviewer} sealed #{c.id} inside its window", int(self.now <= c.deadline), 1)
         self._check(
             f"{reviewer} sealed #{c.id} once", int(reviewer in c.sealed or any(r == reviewer for r, *_ in c.reviews)), 0

@@ -295,7 +295,7 @@ class Machine(RuleBasedStateMachine):
         """The people the model says may review contribution `c` now: active, not its author, not
         yet its reviewer, with standing at its snapshot, on its panel."""
         out = []
-        seed = self._panel_seed(c)
+        seed = self._panel_seed(c) if c.divisor > 1 else 0
         for name in PEOPLE:
             a = self.address[name]
             weight = self._weight(a, c)
@@ -499,7 +499,7 @@ class Machine(RuleBasedStateMachine):
                 return "RegistryAlreadyReviewed"
             if not self._active(who):
                 return "RegistryNotActiveMember"
-            panel = self._panel_seed(c)
+            panel = self._panel_seed(c) if c.divisor > 1 else 0  # a panel of everyone needs no draw
             if panel is None:
                 return "RegistryPanelNotDrawn"
             if weight == 0:  # the charter's minimum is checked when the rating opens
