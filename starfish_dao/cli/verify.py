@@ -110,7 +110,7 @@ def status(
 
         members = Table(title="Members")
         named = bool(names)  # a name column when this machine holds keys of the community
-        for column in (*(["name"] if named else []), "address", "status", "points", "standing",
+        for column in (*(["name"] if named else []), "address", "status", "points",
                        *(f"claimable {units[t][0]}" for t in tokens)):  # fmt: skip
             members.add_column(column, no_wrap=column in ("name", "address"))
         for m in data["members"]:
@@ -119,8 +119,13 @@ def status(
                 state += " (suspended)"
             cells = [money(m["claimable"][t], units[t][0], wei, units[t][1]) for t in tokens]
             name = [names.get(m["address"], "")] if named else []
-            members.add_row(*name, m["address"], state, amount(m["points"]), amount(m["standing"]), *cells)
+            members.add_row(*name, m["address"], state, amount(m["points"]), *cells)
         console.print(members)
+        genesis = [(names.get(m["address"]) or m["address"], m["standing"] - m["points"]) for m in data["members"]
+                   if m["standing"] > m["points"]]  # fmt: skip
+        if genesis:
+            console.print("genesis standing (weighs reviews and votes, earns nothing): "
+                          + ", ".join(f"{who} {amount(g)}" for who, g in genesis))  # fmt: skip
         contributions = Table(title="Contributions")
         for column in ("id", "author", "min", "status", "reviews", "standing / quorum", "points", "artifact"):
             contributions.add_column(column, no_wrap=column == "author")
