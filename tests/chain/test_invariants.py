@@ -916,6 +916,9 @@ class Machine(RuleBasedStateMachine):
         if governor.hasVoted(pid, voter).call():  # and again: a second ballot is refused, whatever its side
 
             def again(now: int) -> str:
+                # (the voter may have voted in an earlier step, and be suspended since)
+                if self.model.members.get(voter) and self.model.members[voter].suspended:
+                    return "GovernorSuspendedVoter"
                 if self.model.proposal_state(pid, now) != "Active":
                     return "GovernorUnexpectedProposalState"
                 return "GovernorAlreadyCastVote"
