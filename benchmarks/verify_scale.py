@@ -41,6 +41,7 @@ from starfish_dao.domain import fastabi as fast
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.charter import DAY, POINT, CharterConfig, Founder, Params
 from starfish_dao.domain.commitment import commitment
+from starfish_dao.domain.model import seated
 from starfish_dao.domain.unixfs import cid_of
 
 ETHER = 10**18
@@ -150,7 +151,7 @@ def seed(chain: RpcBackend, members: int, per_member: int, reviews: int) -> tupl
     addresses = [fast.checksum("0x" + fast.keccak(k.public_key.format(compressed=False)[1:])[-20:].hex()) for k in keys]
     params = Params(epoch_length=7 * DAY, review_window=DAY, min_reviewers=3, half_life=26, reserve_bps=1000,
                     max_effort=600, max_effort_per_epoch=100_000, min_reviewer_standing=0,
-                    quorum_bps=100)  # fmt: skip
+                    quorum_bps=100, panel_size=100)  # fmt: skip
     founders = tuple(Founder(a, 100_000 * POINT) for a in addresses)
     cfg = CharterConfig(params, cid_of(b"charter").bytes, (), founders, admin.address)
     sf = Starfish(chain.w3, deploy(chain.w3, admin, cfg))
@@ -192,13 +193,22 @@ def seed(chain: RpcBackend, members: int, per_member: int, reviews: int) -> tupl
     index = {a: i for i, a in enumerate(addresses)}
     authors = {int(e["args"]["id"]): index[e["args"]["author"]] for e in sf.logs(before + 1)
                if e["event"] == "Submitted"}  # fmt: skip
+    # each contribution's panel, drawn from its block's hash (within 256 blocks of it): about 100
+    # members of equal standing each, 1 in 10; its reviewers are the first `reviews` of them after the author
+    print(f"seeding: {count} panels drawn", flush=True)
+    before = chain.w3.eth.block_number
+    run([call("drawPanel(uint256)", i) for i in range(1, count + 1)])
+    seeds = {int(e["args"]["id"]): int(e["args"]["seed"]) for e in sf.logs(before + 1) if e["event"] == "PanelDrawn"}
+    divisor = int(r.functions.panel(1).call()[2])
+    weight = 100_000 * POINT
     print(f"seeding: {count * reviews} sealed reviews (seal, then reveal; signing them)", flush=True)
     seals, reveals = [], []
     rating_salt = b"\x11" * 32
     for cid_id in range(1, count + 1):
         author = authors[cid_id]
-        for j in range(1, reviews + 1):
-            who = (author + j) % members
+        panel = (w for w in ((author + j) % members for j in range(1, members))
+                 if seated(seeds[cid_id], cid_id, addresses[w], weight, divisor))  # fmt: skip
+        for j, who in zip(range(1, reviews + 1), panel, strict=False):
             reviewer = addresses[who]
             stars = (cid_id + j) % 6
             seal = fast.keccak(fast.encode(SEAL_TYPES, [reviewer, cid_id, stars, EMPTY, rating_salt]))

@@ -90,7 +90,8 @@ contract Charter is ICharter {
         if (which == Parameter.MaxEffortPerEpoch) return (1, 1_000_000);
         if (which == Parameter.MinReviewerStanding) return (0, 1e30); // up to 1e12 points
         if (which == Parameter.QuorumBps) return (100, 5000); // 1 % to half of all standing
-        return (100, 100_000); // ReviewBudgetBps: 1 % to 10x a reviewer's standing per epoch
+        if (which == Parameter.ReviewBudgetBps) return (100, 100_000); // 1 % to 10x a reviewer's standing per epoch
+        return (1, 100); // PanelSize
     }
 
     /// @inheritdoc ICharter
@@ -232,7 +233,8 @@ contract Charter is ICharter {
         else if (which == Parameter.MaxEffortPerEpoch) _params.maxEffortPerEpoch = uint32(value);
         else if (which == Parameter.MinReviewerStanding) _params.minReviewerStanding = uint128(value);
         else if (which == Parameter.QuorumBps) _params.quorumBps = uint16(value);
-        else _params.reviewBudgetBps = uint32(value);
+        else if (which == Parameter.ReviewBudgetBps) _params.reviewBudgetBps = uint32(value);
+        else _params.panelSize = uint16(value);
         if (!initial && value != old && (which == Parameter.EpochLength || which == Parameter.HalfLife)) {
             _checkDecay();
             _rebaseClock();
@@ -336,6 +338,7 @@ contract Charter is ICharter {
         if (which == Parameter.MaxEffortPerEpoch) return p.maxEffortPerEpoch;
         if (which == Parameter.MinReviewerStanding) return p.minReviewerStanding;
         if (which == Parameter.QuorumBps) return p.quorumBps;
-        return p.reviewBudgetBps;
+        if (which == Parameter.ReviewBudgetBps) return p.reviewBudgetBps;
+        return p.panelSize;
     }
 }

@@ -60,6 +60,15 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         uint64 seq;
     }
 
+    /// @dev A contribution's panel: drawn from the hash of block `drawBlock` (the block of the
+    ///      submission, unknown to the author when they sent it), `seed` 0 until drawn; `divisor` D
+    ///      (see `panel`).
+    struct Panel {
+        uint48 drawBlock;
+        uint64 seed;
+        uint144 divisor;
+    }
+
     ICharter private immutable _charter;
     IMembership private immutable _membership;
     IPayoutSplitter private immutable _splitter;
@@ -69,8 +78,7 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     mapping(uint256 id => uint256[3] words) private _tallies;
     mapping(bytes32 commitment => Commit commit) private _commits;
     mapping(bytes32 contentHash => Artifact artifact) private _artifacts;
-    /// @dev reviewer => (id >> 8) => bit (id & 255) set once reviewed
-    mapping(address reviewer => mapping(uint256 word => uint256 bits)) private _reviewed;
+    mapping(uint256 id => Panel panel) private _panels;
     mapping(address author => mapping(uint256 epoch => uint256 minutes_)) private _epochEffort;
     mapping(address reviewer => mapping(uint256 epoch => uint256 starMinutes)) private _budgetSpent;
     /// @dev a sealed rating, one word: the top 144 bits of
@@ -148,6 +156,22 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     }
 
     /// @inheritdoc IContributionRegistry
+    function drawPanel(uint256 id) external {
+        Contribution storage c = _contributions[id];
+        if (c.author == address(0)) revert RegistryUnknownContribution(id);
+        if (c.status != uint8(Status.Pending)) revert RegistryNotPending(id, Status(c.status));
+        Panel memory pn = _panels[id];
+        if (pn.seed != 0) revert RegistryPanelAlreadyDrawn(id);
+        if (block.number > uint256(pn.drawBlock) + 256) {
+            // its block's hash is gone (nobody drew it in time): draw from this block's hash instead
+            _panels[id].drawBlock = uint48(block.number);
+            emit PanelRescheduled(id, block.number);
+            return;
+        }
+        _drawSeed(id, pn);
+    }
+
+    /// @inheritdoc IContributionRegistry
     function finalize(uint256 id) external returns (bool accepted, uint256 points) {
         Contribution storage c = _contributions[id];
         if (c.author == address(0)) revert RegistryUnknownContribution(id);
@@ -202,7 +226,19 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
 
     /// @inheritdoc IContributionRegistry
     function hasReviewed(uint256 id, address reviewer) external view returns (bool) {
-        return _reviewed[reviewer][id >> 8] & (uint256(1) << (id & 0xff)) != 0;
+        return _sealed[id][reviewer] != 0;
+    }
+
+    /// @inheritdoc IContributionRegistry
+    function panel(uint256 id) external view returns (uint256 drawBlock, uint256 seed, uint256 divisor) {
+        Panel memory pn = _panels[id];
+        return (pn.drawBlock, pn.seed, pn.divisor);
+    }
+
+    /// @inheritdoc IContributionRegistry
+    function onPanel(uint256 id, address member, uint256 weight) external view returns (bool) {
+        Panel memory pn = _panels[id];
+        return pn.seed != 0 && _seated(pn.seed, id, member, weight, pn.divisor);
     }
 
     /// @inheritdoc IContributionRegistry
@@ -286,8 +322,16 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         // within an epoch).
         uint256 snapshot = block.timestamp - 1;
         uint256 epochSnapshot = _charter.currentEpochStart() - 1;
-        quorumWeight = Math.min(_splitter.totalPointsAt(snapshot), _splitter.totalPointsAt(epochSnapshot));
-        quorumWeight = (quorumWeight * p.quorumBps + _BPS - 1) / _BPS;
+        uint256 total = Math.min(_splitter.totalPointsAt(snapshot), _splitter.totalPointsAt(epochSnapshot));
+        // the panel: everyone with standing while the community is small, else about `panelSize`
+        // members drawn by standing (a member holding total / panelSize or more always sits)
+        uint256 divisor = 1;
+        if (_membership.memberCount() > uint256(p.panelSize) + 1 && total > p.panelSize) {
+            divisor = Math.ceilDiv(total, p.panelSize);
+            if (divisor > type(uint144).max) divisor = type(uint144).max;
+        }
+        _panels[id] = Panel(uint48(block.number), 0, uint144(divisor));
+        quorumWeight = (total * p.quorumBps + _BPS - 1) / _BPS;
         // no community holds 2^128 / 1e18 (3e20) points; clamp rather than wrap if one ever did
         if (quorumWeight > type(uint128).max) quorumWeight = type(uint128).max;
         _contributions[id] = Contribution(
@@ -356,16 +400,18 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         if (block.timestamp > c.reviewDeadline) revert RegistryReviewWindowClosed(id, c.reviewDeadline);
         if (reviewer == author) revert RegistrySelfReview(reviewer, id);
         if (sealed_ == 0) revert RegistryNotSealed(id, reviewer);
-        uint256 bit = uint256(1) << (id & 0xff);
-        uint256 bits = _reviewed[reviewer][id >> 8];
-        if (bits & bit != 0) revert RegistryAlreadyReviewed(reviewer, id);
+        // one seal per reviewer: a seal is opened only after the window, when no seal can come
+        if (_sealed[id][reviewer] != 0) revert RegistryAlreadyReviewed(reviewer, id);
         if (!_membership.isActive(reviewer)) revert RegistryNotActiveMember(reviewer);
+        // a panel of everyone (divisor 1: a small community) needs no draw
+        Panel memory pn = _panels[id];
+        uint256 seed = pn.divisor == 1 || pn.seed != 0 ? pn.seed : _drawSeed(id, pn);
         // the weight is fixed now; whether it reaches the charter's minimum, and the budget, at the reveal
         uint256 weight = _splitter.reviewStanding(reviewer, c.epochSnapshot, c.snapshot);
         if (weight == 0) revert RegistryInsufficientStanding(reviewer, 0, 1);
+        if (!_seated(seed, id, reviewer, weight, pn.divisor)) revert RegistryNotOnPanel(id, reviewer);
         // no community holds 2^112 / 1e18 (5e15) points; clamp rather than wrap if one ever did
         if (weight > _WEIGHT_MASK) weight = _WEIGHT_MASK;
-        _reviewed[reviewer][id >> 8] = bits | bit;
         _sealed[id][reviewer] = (uint256(sealed_) >> _WEIGHT_BITS) << _WEIGHT_BITS | weight;
         c.sealedReviews += 1;
         emit ReviewSealed(id, reviewer, sealed_);
@@ -394,8 +440,30 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         delete _sealed[id][reviewer];
         uint256 weight = word & _WEIGHT_MASK;
         _judge(reviewer, c, weight, uint256(c.effort) * stars);
+        // a panel member drawn by chance weighs the divisor: each member's expected weight is their standing
+        uint256 divisor = _panels[id].divisor;
+        if (weight < divisor) weight = divisor;
         _tallies[id].add(stars, weight);
         emit Reviewed(id, reviewer, stars, weight, commentCid);
+    }
+
+    /// @dev Fixes the seed of a panel from its draw block's hash, once mined and while the chain
+    ///      still answers it (256 blocks); returns the seed (never 0).
+    function _drawSeed(uint256 id, Panel memory pn) private returns (uint256 seed) {
+        uint256 drawBlock = pn.drawBlock;
+        if (block.number <= drawBlock || block.number > drawBlock + 256) revert RegistryPanelNotDrawn(id, drawBlock);
+        seed = uint64(uint256(blockhash(drawBlock))) | 1;
+        _panels[id].seed = uint64(seed);
+        emit PanelDrawn(id, seed, drawBlock);
+    }
+
+    /// @dev Whether a member of review weight `weight` sits on the panel drawn from `seed`.
+    function _seated(uint256 seed, uint256 id, address member, uint256 weight, uint256 divisor)
+        private
+        pure
+        returns (bool)
+    {
+        return weight >= divisor || uint256(keccak256(abi.encode(seed, id, member))) % divisor < weight;
     }
 
     /// @dev At a reveal: the weight fixed at the seal must reach `minReviewerStanding`, or the

@@ -6,7 +6,8 @@ Three founders (genesis points) and the other members each submit work twice an 
 the second after the first is finalized: what a ring won early in an epoch would weigh at once if
 the contracts let it). Every piece of work has a hidden true quality (0-5 stars) and an effort. An
 honest reviewer rates the true quality, give or take a star; reviewers choose a few open items each
-(self-selected, as today). The ring (one founder and members, about a third of heads) rates its own
+among the work whose panel they were drawn for (`--panel`, the charter's panelSize: 100 seats
+everyone, as self-selected review did). The ring (one founder and members, about a third of heads) rates its own
 work 5 and everyone else's 0, and reviews all the ring's work first. Revenue of 1 ETH arrives each
 epoch. It prints, per group, the value its work was worth (effort x true quality / 3), the points it
 was awarded, its share of the standing at the end, and its share of the pay.
@@ -38,7 +39,9 @@ from starfish_dao.domain.unixfs import cid_of
 ETHER = 10**18
 
 
-def simulate(members: int, ring: int, epochs: int, reviews: int, seed: int) -> dict[str, dict[str, float]]:
+def simulate(
+    members: int, ring: int, epochs: int, reviews: int, seed: int, panel: int = 5
+) -> dict[str, dict[str, float]]:
     rng = random.Random(seed)
     node = AnvilNode.scratch("anvil-sim-").start()
     try:
@@ -49,7 +52,7 @@ def simulate(members: int, ring: int, epochs: int, reviews: int, seed: int) -> d
             chain.fund(a.address, 10_000 * ETHER)
         founders = people[:3]
         cfg = CharterConfig(
-            Params(epoch_length=7 * DAY, review_window=3 * DAY, min_reviewers=2, half_life=26),
+            Params(epoch_length=7 * DAY, review_window=3 * DAY, min_reviewers=2, half_life=26, panel_size=panel),
             cid_of(b"charter").bytes,
             (),
             tuple(Founder(f.address, 1_000 * POINT) for f in founders),
@@ -82,9 +85,13 @@ def simulate(members: int, ring: int, epochs: int, reviews: int, seed: int) -> d
                     truth[cid_id], author_of[cid_id] = quality, a.address
                     value[group[a.address]] += effort * quality / 3
                     open_items.append(cid_id)
+                for cid_id in open_items:  # each panel drawn from its block's hash (a keeper's job)
+                    if sf.panel(cid_id)[2] > 1:
+                        sf.draw_panel(payer, cid_id)
                 for a in people:
                     mine = group[a.address] == "ring"
-                    others = [i for i in open_items if author_of[i] != a.address]
+                    # reviewers rate only what they are drawn for (`starfish todo` lists it)
+                    others = [i for i in open_items if author_of[i] != a.address and sf.on_panel(i, a.address)]
                     rng.shuffle(others)
                     if mine:  # the ring's work first, then everyone else's (to sink it)
                         others.sort(key=lambda i: author_of[i] not in ring_set)
@@ -145,11 +152,12 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--reviews", type=int, default=6, help="items each reviewer rates per wave")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--panel", type=int, default=5, help="panelSize (100: everyone sits, self-selected review)")
     args = parser.parse_args()
     if args.ring == 1 or args.members < args.ring + 3:
         parser.error("--ring is 0 or at least 2, and --members must leave room for the two honest founders and it")
     started = time.monotonic()
-    out = simulate(args.members, args.ring, args.epochs, args.reviews, args.seed)
+    out = simulate(args.members, args.ring, args.epochs, args.reviews, args.seed, args.panel)
     refused = out.pop("refused")
     print("| group | members | share of the value created | share of the standing at the end | share of the pay |")
     print("|---|---:|---:|---:|---:|")
@@ -158,7 +166,8 @@ def main() -> None:
             continue
         print(f"| {g} | {row['heads']:.0f} | {row['value']:.1%} | {row['standing']:.1%} | {row['pay']:.1%} |")
     print(f"\nreviews and submissions the contracts refused: {refused}")
-    print(f"({args.members} members, ring of {args.ring}, {args.epochs} epochs, seed {args.seed}; "
+    print(f"({args.members} members, ring of {args.ring}, {args.epochs} epochs, panels of {args.panel}, "
+          f"seed {args.seed}; "
           f"{time.monotonic() - started:.0f} s on anvil)")  # fmt: skip
 
 

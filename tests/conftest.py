@@ -31,6 +31,9 @@ PARAMS = Params(
     max_effort=2400,
     max_effort_per_epoch=4800,
     min_reviewer_standing=1 * POINT,
+    # every member sits on every panel (as with self-selected review) unless a test draws panels:
+    # tests/chain/test_panels.py and the state machine use small panels
+    panel_size=100,
 )
 
 

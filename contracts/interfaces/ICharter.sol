@@ -16,7 +16,8 @@ interface ICharter {
         MaxEffortPerEpoch, // largest effort (minutes) one member may submit within one epoch
         MinReviewerStanding, // points (18 decimals) a reviewer must have held when the work was submitted
         QuorumBps, // share of the community's standing that must review a contribution, in basis points
-        ReviewBudgetBps // points a reviewer may approve per epoch, as basis points of their own standing
+        ReviewBudgetBps, // points a reviewer may approve per epoch, as basis points of their own standing
+        PanelSize // reviewers drawn for a contribution, by standing (the panel's expected size)
     }
 
     /// @notice The charter parameters, packed in two storage words.
@@ -31,6 +32,7 @@ interface ICharter {
         uint128 minReviewerStanding;
         uint16 quorumBps;
         uint32 reviewBudgetBps;
+        uint16 panelSize;
     }
 
     /// @notice The epoch and halving clock from `since` on (until the next entry): epoch `k` starts at

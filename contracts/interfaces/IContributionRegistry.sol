@@ -86,6 +86,14 @@ interface IContributionRegistry {
     error RegistryReviewWindowOpen(uint256 id, uint256 deadline);
     /// @notice Thrown when reviewing or finalizing a contribution that is no longer pending.
     error RegistryNotPending(uint256 id, Status status);
+    /// @notice Thrown when sealing a rating of work whose panel `reviewer` was not drawn onto.
+    error RegistryNotOnPanel(uint256 id, address reviewer);
+    /// @notice Thrown when the panel of `id` cannot be drawn now: it is drawn from the hash of block
+    ///         `drawBlock`, once that block is mined and for 256 blocks after it (then `drawPanel`
+    ///         draws again from a later block).
+    error RegistryPanelNotDrawn(uint256 id, uint256 drawBlock);
+    /// @notice Thrown when drawing a panel that is already drawn.
+    error RegistryPanelAlreadyDrawn(uint256 id);
 
     /// @notice Emitted when a commitment is posted; `seq` orders commitments (earliest wins).
     event Committed(bytes32 indexed commitment, uint256 seq);
@@ -102,12 +110,19 @@ interface IContributionRegistry {
         uint256 commitSeq,
         uint256 quorumWeight
     );
+    /// @notice Emitted when the panel of contribution `id` is drawn: `seed`, from the hash of block
+    ///         `drawBlock`, decides who sits on it (see `onPanel`).
+    event PanelDrawn(uint256 indexed id, uint256 seed, uint256 drawBlock);
+    /// @notice Emitted when nobody drew the panel of `id` within 256 blocks of its block: it is drawn
+    ///         from the hash of block `drawBlock` instead.
+    event PanelRescheduled(uint256 indexed id, uint256 drawBlock);
     /// @notice Emitted when contribution `id` loses its artifact to contribution `by`, committed earlier.
     event Superseded(uint256 indexed id, uint256 indexed by);
     /// @notice Emitted when `reviewer` seals a rating of contribution `id` (nothing about it is public yet).
     event ReviewSealed(uint256 indexed id, address indexed reviewer, bytes32 sealed_);
     /// @notice Emitted when `reviewer`'s sealed rating of contribution `id` is revealed: `stars`,
-    ///         weighing the standing `weight`; `commentCid` may be empty.
+    ///         weighing `weight` in the tally (the reviewer's standing, or the panel's divisor if
+    ///         that is more: see `panel`); `commentCid` may be empty.
     event Reviewed(uint256 indexed id, address indexed reviewer, uint8 stars, uint256 weight, bytes commentCid);
     /// @notice Emitted when contribution `id` is judged: accepted with `points` at the weighted
     ///         `median`, or rejected for lack of reviewers or reviewing standing.
@@ -152,6 +167,10 @@ interface IContributionRegistry {
     ///         `RATING_REVEAL_WINDOW`; anyone holding the opening may send it. It then counts.
     function revealReview(uint256 id, address reviewer, uint8 stars, bytes calldata commentCid, bytes32 salt)
         external;
+    /// @notice Fixes the panel of `id` from the hash of its draw block (anyone may send it, once that
+    ///         block is mined; a contribution's first seal does it too). Past 256 blocks, when that hash
+    ///         is gone, it moves the draw to the current block instead (send it again after).
+    function drawPanel(uint256 id) external;
     /// @notice Judges contribution `id` once its window has closed. Anyone may call it.
     function finalize(uint256 id) external returns (bool accepted, uint256 points);
 
@@ -165,8 +184,18 @@ interface IContributionRegistry {
     function tally(uint256 id) external view returns (uint256[6] memory weights);
     /// @notice How many members reviewed contribution `id`.
     function reviewCount(uint256 id) external view returns (uint256);
-    /// @notice Whether `reviewer` reviewed contribution `id`.
+    /// @notice Whether `reviewer` holds a sealed rating of contribution `id` not yet opened (an
+    ///         opened one is a `Reviewed` event).
     function hasReviewed(uint256 id, address reviewer) external view returns (bool);
+    /// @notice The panel of `id`: the block whose hash draws it, the seed (0 until drawn) and the
+    ///         divisor D. A member of review weight w sits on it when w >= D, or when
+    ///         `uint256(keccak256(abi.encode(seed, id, member))) % D < w`: with probability about
+    ///         `panelSize * w / (all standing)`. Their rating weighs max(w, D) in the tally, so that
+    ///         each member's expected weight is their standing. D is 1 (everyone with standing sits)
+    ///         while the community has at most `panelSize + 1` members.
+    function panel(uint256 id) external view returns (uint256 drawBlock, uint256 seed, uint256 divisor);
+    /// @notice Whether `member`, weighing `weight`, sits on the drawn panel of `id`.
+    function onPanel(uint256 id, address member, uint256 weight) external view returns (bool);
     /// @notice The contribution that last claimed this content (0 if none); it holds the content
     ///         while pending or accepted.
     function contributionOf(bytes32 contentHash) external view returns (uint256);

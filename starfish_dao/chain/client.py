@@ -188,6 +188,29 @@ class Starfish:
         seal = sealed(o.reviewer, o.contribution, o.stars, o.comment, o.salt)
         return self.sign(account, "SealedReview", ttl=ttl, contribution=contribution, sealed="0x" + seal.hex())
 
+    def draw_panel(self, sender: LocalAccount, contribution: int) -> Any:
+        """Fixes the panel of `contribution` from its block's hash (a first seal does it too); past 256
+        blocks, moves the draw to the next block (send it again then)."""
+        return self._send(sender, self.registry.functions.drawPanel(contribution))
+
+    def panel(self, contribution: int) -> tuple[int, int, int]:
+        """(the block whose hash draws the panel, the seed or 0 until drawn, the divisor D)."""
+        draw_block, seed, divisor = self.registry.functions.panel(contribution).call()
+        return int(draw_block), int(seed), int(divisor)
+
+    def on_panel(self, contribution: int, member: str) -> bool | None:
+        """Whether `member` sits on the panel of `contribution` (None while it is not drawn: who sits
+        is known once its block is mined)."""
+        _, seed, divisor = self.panel(contribution)
+        weight = self.review_weight(member, self.contribution(contribution))
+        if weight == 0:
+            return False
+        if weight >= divisor:
+            return True
+        if seed == 0:
+            return None
+        return bool(self.registry.functions.onPanel(contribution, member, weight).call())
+
     def reveal_review(self, sender: LocalAccount, opening: Opening) -> Any:
         """Opens a sealed rating (anyone holding the opening may send it)."""
         fn = self.registry.functions.revealReview(

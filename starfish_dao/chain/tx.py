@@ -8,7 +8,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, MethodUnavailable
 from web3.types import TxReceipt
 
 from starfish_dao.chain.errors import decode_revert, revert_from_exception
@@ -59,6 +59,16 @@ def _broke(w3: Web3, address: str, value: int, exc: BaseException | None = None)
     )
 
 
+def _estimate(w3: Web3, tx: dict[str, Any]) -> int:
+    """The gas of `tx` in the block it will be mined in (the pending block: a contribution's panel is
+    drawn from the hash of its own block, which a call at the latest block cannot read yet); a node
+    that cannot estimate at the pending block (py-evm's tester) estimates at the latest."""
+    try:
+        return int(w3.eth.estimate_gas(tx, "pending"))  # type: ignore[arg-type]
+    except MethodUnavailable:
+        return int(w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+
+
 def send(w3: Web3, account: LocalAccount, tx: dict[str, Any], gas: int | None = None) -> TxReceipt:
     """Signs and sends `tx` (to, data, value), waits for the receipt; a revert raises ContractRevert
     (with the chain's time, so that deadlines can be told in words), an account that cannot pay
@@ -71,7 +81,7 @@ def send(w3: Web3, account: LocalAccount, tx: dict[str, Any], gas: int | None = 
     tx.update(fee_fields(w3))
     if gas is None:
         try:
-            gas = int(w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+            gas = _estimate(w3, tx)
         except Exception as exc:
             if any(marker in str(exc).lower() for marker in _NO_FUNDS):
                 raise _broke(w3, account.address, int(tx["value"]), exc) from exc

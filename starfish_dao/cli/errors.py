@@ -156,6 +156,16 @@ MESSAGES: dict[str, Callable[[dict[str, Any], Said], str]] = {
     "RegistryInvalidStars": lambda a, _: f"{a['stars']} stars: a rating is 0 to 5",
     "RegistrySelfReview": lambda a, _: f"you cannot review your own contribution #{a['id']}",
     "RegistryAlreadyReviewed": lambda a, _: f"you already reviewed #{a['id']}",
+    "RegistryNotOnPanel": lambda a, _: (
+        f"you are not on the panel of #{a['id']}: its reviewers are drawn at random by standing from the block "
+        "it was submitted in (panelSize of them, about); only the panel's ratings count. Comment instead, or "
+        "review the work whose panel you sit on (`starfish todo` lists it)"
+    ),
+    "RegistryPanelNotDrawn": lambda a, _: (
+        f"the panel of #{a['id']} is drawn from the hash of block {a['drawBlock']}: wait for the next block, or, "
+        "if 256 blocks have passed, send `drawPanel` to draw it from a later block"
+    ),
+    "RegistryPanelAlreadyDrawn": lambda a, _: f"the panel of #{a['id']} is already drawn",
     "RegistryInsufficientStanding": lambda a, _: (
         f"your standing on this work is {_points(a['standing'])} points (the lesser of what you held when its "
         f"epoch began and the second before it was submitted); reviewing needs more than 0 and at least "

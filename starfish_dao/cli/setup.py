@@ -51,6 +51,7 @@ MEANING = {
     "minReviewerStanding": "points a reviewer must have held when the work was submitted",
     "quorumBps": "share of the community's standing that must review a contribution",
     "reviewBudgetBps": "points a reviewer may approve per epoch, as a share of their own standing (200 % = 2x)",
+    "panelSize": "reviewers drawn at random by standing for each contribution (everyone, in a smaller community)",
 }
 
 #: What each governance setting means, for `charter show`.

@@ -25,6 +25,7 @@ class Parameter(IntEnum):
     MIN_REVIEWER_STANDING = 7
     QUORUM_BPS = 8
     REVIEW_BUDGET_BPS = 9
+    PANEL_SIZE = 10
 
 
 #: Inclusive bounds, as `Charter.bounds` returns them.
@@ -39,6 +40,7 @@ BOUNDS: dict[Parameter, tuple[int, int]] = {
     Parameter.MIN_REVIEWER_STANDING: (0, 10**30),
     Parameter.QUORUM_BPS: (100, 5000),
     Parameter.REVIEW_BUDGET_BPS: (100, 100_000),
+    Parameter.PANEL_SIZE: (1, 100),
 }
 
 POINT = 10**18  # points carry 18 decimals
@@ -57,6 +59,7 @@ PARAMETER_KEYS: dict[str, Parameter] = {
     "minReviewerStanding": Parameter.MIN_REVIEWER_STANDING,
     "quorumBps": Parameter.QUORUM_BPS,
     "reviewBudgetBps": Parameter.REVIEW_BUDGET_BPS,
+    "panelSize": Parameter.PANEL_SIZE,
 }
 
 
@@ -74,6 +77,7 @@ class Params:
     min_reviewer_standing: int = 1 * POINT
     quorum_bps: int = 1000  # 10 % of all standing must review a contribution
     review_budget_bps: int = 20_000  # a reviewer approves at most twice their own standing per epoch
+    panel_size: int = 5  # reviewers drawn for each contribution, by standing (the expected size)
 
     def value(self, parameter: Parameter) -> int:
         return int(self.as_tuple()[parameter])

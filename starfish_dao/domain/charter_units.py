@@ -25,7 +25,7 @@ RAW_POINTS_FROM = 10**15
 KINDS: dict[str, str] = {
     "epochLength": "seconds", "reviewWindow": "seconds", "minReviewers": "count", "halfLife": "epochs",
     "reserveBps": "bps", "maxEffort": "minutes", "maxEffortPerEpoch": "minutes", "minReviewerStanding": "points",
-    "quorumBps": "bps", "reviewBudgetBps": "bps",
+    "quorumBps": "bps", "reviewBudgetBps": "bps", "panelSize": "count",
     "votingDelay": "seconds", "votingPeriod": "seconds", "proposalThreshold": "points", "quorumPercent": "percent",
     "timelockDelay": "seconds", "guardianExpiry": "date",
 }  # fmt: skip

@@ -38,6 +38,7 @@ RATING_REVEAL_WINDOW = 3 * 24 * 3600
 TIMELOCK_DELAY_BOUNDS = (3600, 30 * 24 * 3600)  # `StarfishTimelock.MIN_DELAY_FLOOR` and `MIN_DELAY_CEILING`
 PROPOSAL_THRESHOLD_SHARE_BPS = 100  # `StarfishGovernor`: a share of all standing is always enough to propose
 UINT128_MAX = 2**128 - 1
+UINT144_MAX = 2**144 - 1
 
 PENDING, ACCEPTED, REJECTED, SUPERSEDED = "pending", "accepted", "rejected", "superseded"
 #: `IContributionRegistry.Status` by number
@@ -76,6 +77,20 @@ def weighted_median(weights: list[int]) -> int:
 def points_for(effort: int, stars: int) -> int:
     """`Tally.points`: effort * stars / 3 in 18 decimals, rounded down."""
     return effort * POINTS_PER_MINUTE * stars // 3
+
+
+def seated(seed: int, contribution: int, member: str, weight: int, divisor: int) -> bool:
+    """`ContributionRegistry._seated`: `weight >= divisor`, or keccak256(abi.encode(seed, id, member))
+    mod divisor below `weight` (encoded by hand: it runs once per sealed rating)."""
+    if weight >= divisor:
+        return True
+    data = seed.to_bytes(32, "big") + contribution.to_bytes(32, "big") + bytes(12) + bytes.fromhex(member[2:])
+    return int.from_bytes(keccak(data), "big") % divisor < weight
+
+
+def panel_seed(block_hash: bytes) -> int:
+    """`ContributionRegistry._drawSeed`: the seed a panel draws from its block's hash (never 0)."""
+    return int.from_bytes(block_hash[-8:], "big") | 1
 
 
 def ceil_div(a: int, b: int) -> int:
@@ -123,9 +138,14 @@ class Contribution:
     commit_seq: int = 0
     quorum_weight: int = 0
     min_reviewers: int = 0
+    # the panel (`ContributionRegistry.panel`): drawn from block `draw_block`'s hash, seed 0 until drawn
+    draw_block: int = 0
+    seed: int = 0
+    divisor: int = 1
     weights: list[int] = field(default_factory=lambda: [0] * 6)
     reviews: list[tuple[str, int, int, bytes]] = field(default_factory=list)  # reviewer, stars, weight, comment
     sealed: dict[str, bytes] = field(default_factory=dict)  # reviewer -> sealed rating not yet revealed
+    sealed_weight: dict[str, int] = field(default_factory=dict)  # reviewer -> review weight fixed at the seal
     sealed_count: int = 0  # sealed ratings ever (revealed or not)
     status: str = PENDING
     median: int = 0
@@ -263,6 +283,7 @@ class Model:
         # rounding: what the contract may keep beyond obligations, accumulated as it happens
         self.dust_bound_settled: dict[str, int] = defaultdict(int)
         self.now = 0
+        self.block = 0  # of the event being applied
         self.events_applied = 0
         self.events_by_kind: Counter[str] = Counter()  # "registry.Reviewed": how many were replayed
         self.discrepancies: list[str] = []
@@ -281,6 +302,7 @@ class Model:
         if timestamp < self.now:
             raise ModelError(f"events out of order: {name} at {timestamp} after {self.now}")
         self.now = timestamp
+        self.block = int(event.get("block") or 0)
         if handler is not None:
             handler(self, dict(event["args"]))
         self.events_applied += 1
@@ -434,6 +456,10 @@ class Model:
         total = min(self.total_points_at(snapshot), self.total_points_at(epoch_snapshot))
         quorum = min(ceil_div(total * self.params.quorum_bps, BPS), UINT128_MAX)
         self._check(f"contribution {cid} quorum weight", int(a["quorumWeight"]), quorum)
+        # the panel: everyone with standing while the community is small, else ~panelSize by standing
+        size = self.params.panel_size
+        members = sum(1 for m in self.members.values() if m.token_id)
+        divisor = min(ceil_div(total, size), UINT144_MAX) if members > size + 1 and total > size else 1
         for key in keys:
             self.artifacts[key] = (cid, seq)
         self.epoch_effort[(a["author"], epoch)] += int(a["effort"])
@@ -451,12 +477,33 @@ class Model:
             quorum_weight=quorum,
             min_reviewers=self.params.min_reviewers,
             submitted_at=self.now,
+            draw_block=self.block,
+            divisor=divisor,
         )
         self.commits.pop(self._commitment_of_seq.pop(seq, b""), None)
+
+    def _on_panel_drawn(self, a: dict[str, Any]) -> None:
+        c = self.contributions[int(a["id"])]
+        self._check(f"contribution {c.id} panel drawn from block", int(a["drawBlock"]), c.draw_block)
+        self._check(f"contribution {c.id} panel drawn once", c.seed, 0)
+        c.seed = int(a["seed"])
+
+    def _on_panel_rescheduled(self, a: dict[str, Any]) -> None:
+        c = self.contributions[int(a["id"])]
+        self._check(f"contribution {c.id} panel rescheduled after its block's hash was gone",
+                    int(self.block > c.draw_block + 256), 1)  # fmt: skip
+        c.draw_block = int(a["drawBlock"])
+
+    def on_panel(self, c: Contribution, member: str, weight: int) -> bool:
+        """Whether `member`, weighing `weight`, sits on `c`'s drawn panel (False while it is not drawn,
+        unless their weight seats them whatever the seed)."""
+        return weight >= c.divisor or (c.seed != 0 and seated(c.seed, c.id, member, weight, c.divisor))
 
     def _on_review_sealed(self, a: dict[str, Any]) -> None:
         c = self.contributions[int(a["id"])]
         reviewer = a["reviewer"]
+        weight = c.sealed_weight[reviewer] = self.review_weight(reviewer, c)
+        self._check(f"{reviewer} sits on the panel of #{c.id}", int(self.on_panel(c, reviewer, weight)), 1)
         self._check(f"{reviewer} sealed #{c.id} inside its window", int(self.now <= c.deadline), 1)
         self._check(
             f"{reviewer} sealed #{c.id} once", int(reviewer in c.sealed or any(r == reviewer for r, *_ in c.reviews)), 0
@@ -471,7 +518,9 @@ class Model:
         self._check(f"{reviewer}'s rating of #{c.id} revealed after its window",
                     int(c.deadline < self.now <= c.deadline + RATING_REVEAL_WINDOW), 1)  # fmt: skip
         c.sealed.pop(reviewer, None)
-        weight = self.review_weight(reviewer, c)
+        # a panel member weighs the divisor if that is more: each member's expected weight is their standing
+        seal_weight = c.sealed_weight.pop(reviewer, None)
+        weight = max(self.review_weight(reviewer, c) if seal_weight is None else seal_weight, c.divisor)
         self._check(f"weight of {reviewer}'s review of #{c.id}", int(a["weight"]), weight)
         c.weights[stars] += weight
         c.reviews.append((reviewer, stars, weight, bytes(a["commentCid"])))
@@ -835,6 +884,8 @@ class Model:
         "registry.Superseded": _on_superseded,
         "registry.Submitted": _on_submitted,
         "registry.ReviewSealed": _on_review_sealed,
+        "registry.PanelDrawn": _on_panel_drawn,
+        "registry.PanelRescheduled": _on_panel_rescheduled,
         "registry.Reviewed": _on_reviewed,
         "registry.Finalized": _on_finalized,
         "splitter.PointsAwarded": _on_points_awarded,

@@ -153,14 +153,17 @@ def reminders(
         facts: dict[str, Any] = {"contribution": c.id, "author": c.author, "effort": c.effort, "cid": _cid_text(c.cid)}
         # a review lands in a later block than the latest (`now`): the window must still be open then
         opens_until = c.deadline + RATING_REVEAL_WINDOW
-        if c.deadline > now and c.author != member and active and all(r != member for r, *_ in c.reviews) \
-                and member not in c.sealed and model.review_weight(member, c) > 0:  # fmt: skip
+        weight = model.review_weight(member, c) if c.author != member and active else 0
+        # only the panel rates: a member it did not draw is not asked (not drawn yet: the seal draws it)
+        seat = weight > 0 and (c.seed == 0 or model.on_panel(c, member, weight))
+        if c.deadline > now and seat and all(r != member for r, *_ in c.reviews) and member not in c.sealed:
+            panel = "You sit on its panel" if c.seed or weight >= c.divisor else "Its panel is drawn with your rating"
             out.append(Reminder(
                 f"review:{c.id}", "review", member,
                 f"Review #{c.id}: {c.effort} min of work by {name(c.author)}, {left(c.deadline - now)} left",
                 f"Work #{c.id} by {name(c.author)} ({c.effort} min) waits for your review until {date(c.deadline)} "
                 f"({left(c.deadline - now)} from now by the chain's clock): `starfish review {c.id} --stars N`, "
-                "or the page. Your rating is sealed: nobody sees it until the window closes.",
+                f"or the page. {panel}; your rating is sealed: nobody sees it until the window closes.",
                 c.submitted_at, c.deadline, f"#/contribution/{c.id}", facts,
             ))  # fmt: skip
         elif member in c.sealed and c.deadline <= now < opens_until:  # sent now, it lands after the deadline

@@ -83,7 +83,11 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
             for e in groups
         ],
         "pending": [
-            (view(sf.registry, sf.registry.abi, "status", c.id), view(sf.registry, sf.registry.abi, "tally", c.id))
+            (
+                view(sf.registry, sf.registry.abi, "status", c.id),
+                view(sf.registry, sf.registry.abi, "tally", c.id),
+                view(sf.registry, sf.registry.abi, "panel", c.id),
+            )
             for c in pending
         ],
         "books": [
@@ -133,9 +137,10 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
             checks.append(
                 Check(f"group {era}", f"accumulator {token} #{key[1]}", r[slot], model.acc.get((era, key), 0))
             )
-    for c, (status, tally) in zip(pending, slots["pending"], strict=True):
+    for c, (status, tally, panel) in zip(pending, slots["pending"], strict=True):
         checks.append(Check(f"contribution {c.id}", "status", STATUSES[r[status]], c.status))
         checks.append(Check(f"contribution {c.id}", "weighted tally", list(r[tally] or []), c.weights))
+        checks.append(Check(f"contribution {c.id}", "panel", tuple(r[panel] or ()), (c.draw_block, c.seed, c.divisor)))
     for token, (treasury, undistributed, tracked, balance_slot) in zip(tokens, slots["books"], strict=True):
         checks.append(Check(token, "treasury", r[treasury], model.treasury[token]))
         checks.append(Check(token, "undistributed", r[undistributed], model.undistributed[token]))

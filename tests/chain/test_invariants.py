@@ -56,7 +56,7 @@ from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.charter import BOUNDS, DAY, HOUR, MIN_HALF_LIFE_SECONDS, POINT, Parameter
 from starfish_dao.domain.commitment import commitment, new_salt
 from starfish_dao.domain.errors import ContractRevert
-from starfish_dao.domain.model import ETH, RATING_REVEAL_WINDOW, Model
+from starfish_dao.domain.model import ETH, RATING_REVEAL_WINDOW, Model, panel_seed, seated
 from starfish_dao.domain.unixfs import content_hash
 from tests.conftest import ETHER, Dao, artifact_cid, deploy_dao, earns_as, founders_first_work, send_as
 
@@ -73,6 +73,7 @@ HOSTILE = "hostile"
 ACTORS = (*PEOPLE, OUTSIDER, HOSTILE)
 SLACK = 5  # seconds: how far the mined block's time may run ahead of latest + 1 (wall clock)
 FOUNDER_POINTS = 10**12 * POINT
+PANEL_SIZE = 3
 FIRST_WORK_POINTS = 600 * POINT  # each founder's (and the hostile member's) first accepted work
 RING = ("bo", "cy")  # two founders who collude to approve Sybil authors
 
@@ -124,6 +125,8 @@ def arena(chain: RpcBackend) -> Iterator[Arena]:
             return dao.sf._send(owner, wallet.functions.exec(fn.address, fn._encode_transaction_data()))
 
         earns_as(dao, hostile, as_hostile, FIRST_WORK_POINTS)
+        # then panels of 3 drawn by standing: with six members and more, not everyone may review everything
+        dao.govern(dao.sf.charter.functions.setParameter(int(Parameter.PANEL_SIZE), PANEL_SIZE))
         fee_token, _ = _deploy_one(chain.w3, dao[OUTSIDER], "FeeToken")
         payer, _ = _deploy_one(chain.w3, dao[OUTSIDER], "StipendPayer")
         yield Arena(dao, fee_token, hostile, owner, RawRpc(chain.w3), payer)
@@ -278,15 +281,28 @@ class Machine(RuleBasedStateMachine):
         snapshots (the second before it, and as its epoch began)."""
         return self.model.review_weight(reviewer, c)
 
+    def _panel_seed(self, c: Any) -> int | None:
+        """The seed a seal of `c` in the next block meets: the drawn one, or the one it draws from its
+        block's hash; None when it cannot be drawn (the hash is gone: `drawPanel` moves the draw)."""
+        if c.seed:
+            return int(c.seed)
+        block = int(self.sf.w3.eth.block_number) + 1
+        if not c.draw_block < block <= c.draw_block + 256:
+            return None
+        return panel_seed(bytes(self.sf.w3.eth.get_block(c.draw_block)["hash"]))
+
     def _may_review(self, c: Any, now: int) -> list[str]:
         """The people the model says may review contribution `c` now: active, not its author, not
-        yet its reviewer, with standing at its snapshot."""
+        yet its reviewer, with standing at its snapshot, on its panel."""
         out = []
+        seed = self._panel_seed(c) if c.divisor > 1 else 0
         for name in PEOPLE:
             a = self.address[name]
             weight = self._weight(a, c)
             if (
-                self._active(name)
+                seed is not None
+                and seated(seed, c.id, a, weight, c.divisor)
+                and self._active(name)
                 and a != c.author
                 and all(r != a for r, _, _, _ in c.reviews)
                 and a not in c.sealed
@@ -441,6 +457,25 @@ class Machine(RuleBasedStateMachine):
         cid_id = candidates[pick % len(candidates)]
         self._review_one(who, cid_id, stars, relayed)
 
+    @rule(pick=st.integers(0, 50), by=actors)
+    def draw_panel(self, pick: int, by: str) -> None:
+        """Anyone draws a contribution's panel from its block's hash (or, once that hash is gone, moves
+        the draw to the current block)."""
+        if not self.contributions:
+            return
+        cid_id = self.contributions[pick % len(self.contributions)]
+        c = self.model.contributions[cid_id]
+        block = int(self.sf.w3.eth.block_number) + 1
+        expected: str | None = None
+        if c.status != "pending":
+            expected = "RegistryNotPending"
+        elif c.seed:
+            expected = "RegistryPanelAlreadyDrawn"
+        elif block <= c.draw_block:
+            expected = "RegistryPanelNotDrawn"
+        tag = "draw panel" if block <= c.draw_block + 256 or expected else "draw panel (moved)"
+        self._expect({expected}, tag, lambda: self._act(by, self.sf.registry.functions.drawPanel(cid_id)))
+
     def _reviewers(self, cid_id: int) -> list[str]:
         """Who sealed a rating of `cid_id` (revealed or not), in order."""
         c = self.model.contributions[cid_id]
@@ -464,8 +499,13 @@ class Machine(RuleBasedStateMachine):
                 return "RegistryAlreadyReviewed"
             if not self._active(who):
                 return "RegistryNotActiveMember"
+            panel = self._panel_seed(c) if c.divisor > 1 else 0  # a panel of everyone needs no draw
+            if panel is None:
+                return "RegistryPanelNotDrawn"
             if weight == 0:  # the charter's minimum is checked when the rating opens
                 return "RegistryInsufficientStanding"
+            if not seated(panel, cid_id, reviewer, weight, c.divisor):
+                return "RegistryNotOnPanel"
             return None
 
         expected = self._predict(spec)
@@ -876,6 +916,9 @@ class Machine(RuleBasedStateMachine):
         if governor.hasVoted(pid, voter).call():  # and again: a second ballot is refused, whatever its side
 
             def again(now: int) -> str:
+                # (the voter may have voted in an earlier step, and be suspended since)
+                if self.model.members.get(voter) and self.model.members[voter].suspended:
+                    return "GovernorSuspendedVoter"
                 if self.model.proposal_state(pid, now) != "Active":
                     return "GovernorUnexpectedProposalState"
                 return "GovernorAlreadyCastVote"
@@ -1354,6 +1397,9 @@ def test_no_sequence_of_actions_breaks_the_invariants(arena: Arena, shard: int) 
         "foreign contract: SignatureInvalid",
         "review: ok",
         "review: RegistrySelfReview",
+        "review: RegistryNotOnPanel",
+        "draw panel: ok",
+        "draw panel: RegistryPanelAlreadyDrawn",
         "review: RegistryAlreadyReviewed",
         "review: RegistryNotActiveMember",
         "finalize: ok",

@@ -37,6 +37,9 @@ def _contribution(c: Any) -> dict[str, Any]:
         # sealed ratings: who sealed one and has not opened it (the stars stay hidden until then)
         "sealedBy": list(c.sealed), "sealedReviews": c.sealed_count,
         "revealDeadline": c.deadline + RATING_REVEAL_WINDOW,
+        # who may rate it: drawn by standing from block drawBlock's hash (seed 0 until drawn; divisor
+        # 1: everyone with standing sits), see ContributionRegistry.panel
+        "panel": {"drawBlock": c.draw_block, "seed": decimal(c.seed), "divisor": decimal(c.divisor)},
     }  # fmt: skip
 
 

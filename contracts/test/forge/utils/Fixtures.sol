@@ -20,6 +20,7 @@ library Fixtures {
         p.minReviewerStanding = 0;
         p.quorumBps = 100;
         p.reviewBudgetBps = 100_000;
+        p.panelSize = 100; // every member with standing sits on every panel (the suites' few actors)
     }
 
     /// @dev A charter document CID (any non-empty bytes up to 128 pass the charter's check).
