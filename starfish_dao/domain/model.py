@@ -948,11 +948,6 @@ class Model:
         era, offset = self._split(now)
         return self._standing_in(member, era) >> offset
 
-    def genesis_of(self, member: str, now: int) -> int:
-        """A founder's genesis standing at time `now` (decayed): weighs reviews and votes, earns nothing."""
-        era, offset = self._split(now)
-        return self._genesis_in(member, era) >> offset
-
     def points_of(self, member: str, now: int) -> int:
         """`PayoutSplitter.pointsOf` at time `now` (>= the last event): the points that share revenue."""
         era, offset = self._split(now)

@@ -29,6 +29,20 @@ def _big_dao(chain, panel_size: int = PANEL) -> Dao:  # type: ignore[no-untyped-
     return dao
 
 
+def _work_with_founders_drawn(dao: Dao, tag: str, effort: int, at_least: int) -> tuple[int, list[str]]:
+    """Dee submits work until its panel (computed here from its block's hash, not yet drawn on
+    chain) seats at least `at_least` founders; (the contribution, the founders it seats)."""
+    sf = dao.sf
+    for n in range(20):
+        work = sf.submit(dao["dee"], artifact_cid(f"{tag} {n}"), effort)
+        draw_block, _, divisor = sf.panel(work)
+        seed = panel_seed(bytes(sf.w3.eth.get_block(draw_block)["hash"]))  # what a draw or first seal records
+        sitting = [f for f in FOUNDERS if seated(seed, work, dao[f].address, FOUNDER_POINTS, divisor)]
+        if len(sitting) >= at_least:
+            return work, sitting
+    raise AssertionError(f"no panel of {at_least} founders in 20 draws (each sits with probability 2/3)")
+
+
 def _all_equal(dao: Dao) -> None:
     assert [str(c) for c in compare(dao.sf) if not c.ok] == []
 
@@ -82,14 +96,7 @@ def test_a_panel_is_drawn_by_standing_from_the_submission_block(fresh_chain) -> 
 def test_a_drawn_member_weighs_the_divisor_so_that_each_member_expects_their_standing(fresh_chain) -> None:  # type: ignore[no-untyped-def]
     dao = _big_dao(fresh_chain)
     sf = dao.sf
-    for n in range(20):
-        work = sf.submit(dao["dee"], artifact_cid(f"weighed {n}"), 30)
-        sf.draw_panel(dao["zed"], work)
-        sitting = [name for name in FOUNDERS if sf.on_panel(work, dao[name].address)]
-        if len(sitting) >= 2:
-            break
-    else:
-        raise AssertionError("no panel of two founders in 20 draws (each sits with probability 2/3)")
+    work, sitting = _work_with_founders_drawn(dao, "weighed", 30, 2)
     for name in sitting:
         sf.review(dao[name], work, 3)
     dao.chain.increase_time(PARAMS.review_window + 1)
@@ -123,15 +130,7 @@ def test_a_panel_whose_block_hash_is_gone_is_drawn_again_from_a_later_block(fres
 def test_a_first_seal_draws_the_panel_itself(fresh_chain) -> None:  # type: ignore[no-untyped-def]
     dao = _big_dao(fresh_chain)
     sf = dao.sf
-    for n in range(20):
-        work = sf.submit(dao["dee"], artifact_cid(f"drawn by its first seal {n}"), 60)
-        draw_block, _, divisor = sf.panel(work)
-        seed = panel_seed(bytes(sf.w3.eth.get_block(draw_block)["hash"]))  # what the seal will draw
-        sitting = [n for n in FOUNDERS if seated(seed, work, dao[n].address, FOUNDER_POINTS, divisor)]
-        if sitting:
-            break
-    else:
-        raise AssertionError("no founder drawn in 20 panels (each sits with probability 2/3)")
+    work, sitting = _work_with_founders_drawn(dao, "drawn by its first seal", 60, 1)
     receipt = sf.review(dao[sitting[0]], work, 3)
     (drawn,) = sf.registry.events.PanelDrawn().process_receipt(receipt, errors=DISCARD)
     assert drawn["args"]["drawBlock"] == sf.panel(work)[0] and drawn["args"]["seed"] == sf.panel(work)[1] != 0
