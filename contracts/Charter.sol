@@ -91,7 +91,8 @@ contract Charter is ICharter {
         if (which == Parameter.MinReviewerStanding) return (0, 1e30); // up to 1e12 points
         if (which == Parameter.QuorumBps) return (100, 5000); // 1 % to half of all standing
         if (which == Parameter.ReviewBudgetBps) return (100, 100_000); // 1 % to 10x a reviewer's standing per epoch
-        return (1, 100); // PanelSize
+        if (which == Parameter.PanelSize) return (1, 100);
+        return (0, 2000); // ReviewerBps: up to a fifth of every receipt
     }
 
     /// @inheritdoc ICharter
@@ -170,6 +171,16 @@ contract Charter is ICharter {
     }
 
     /// @inheritdoc ICharter
+    function epochAt(uint256 time) external view returns (uint256) {
+        return _epoch(_clockAt(time), time);
+    }
+
+    /// @inheritdoc ICharter
+    function receiptShares() external view returns (uint256 reserveBps, uint256 reviewerBps) {
+        return (_params.reserveBps, _params.reviewerBps);
+    }
+
+    /// @inheritdoc ICharter
     function currentHalvings() external view returns (uint256) {
         return _halvings(_clocks[_clocks.length - 1], block.timestamp);
     }
@@ -234,7 +245,8 @@ contract Charter is ICharter {
         else if (which == Parameter.MinReviewerStanding) _params.minReviewerStanding = uint128(value);
         else if (which == Parameter.QuorumBps) _params.quorumBps = uint16(value);
         else if (which == Parameter.ReviewBudgetBps) _params.reviewBudgetBps = uint32(value);
-        else _params.panelSize = uint16(value);
+        else if (which == Parameter.PanelSize) _params.panelSize = uint16(value);
+        else _params.reviewerBps = uint16(value);
         if (!initial && value != old && (which == Parameter.EpochLength || which == Parameter.HalfLife)) {
             _checkDecay();
             _rebaseClock();
@@ -339,6 +351,7 @@ contract Charter is ICharter {
         if (which == Parameter.MinReviewerStanding) return p.minReviewerStanding;
         if (which == Parameter.QuorumBps) return p.quorumBps;
         if (which == Parameter.ReviewBudgetBps) return p.reviewBudgetBps;
-        return p.panelSize;
+        if (which == Parameter.PanelSize) return p.panelSize;
+        return p.reviewerBps;
     }
 }

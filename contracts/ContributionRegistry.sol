@@ -8,6 +8,9 @@ import {IPayoutSplitter} from "./interfaces/IPayoutSplitter.sol";
 import {Tally} from "./libraries/Tally.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SignedActions} from "./SignedActions.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 /// @title Contributions, peer reviews and the points they earn.
 /// @dev Every operation touches a fixed number of storage words: the weighted tally is three packed
@@ -23,9 +26,16 @@ import {SignedActions} from "./SignedActions.sol";
 ///      the points accepted through the reviews of any set of members in one epoch are at most
 ///      `reviewBudgetBps / 10000` times their standing: splitting that standing over fresh addresses
 ///      adds nothing.
-contract ContributionRegistry is SignedActions, IContributionRegistry {
+///
+///      Review pay: the splitter keeps the charter's `reviewerBps` of every receipt for reviewers and
+///      releases it here. Each revealed rating is scored once its contribution's median is final
+///      (`scoreReview`), the scores are summed per reviewer and epoch, and a closed epoch's pot is
+///      paid pro rata to the positive totals (`claimReviewPay`). Review pay is money: no points, no
+///      standing, no vote.
+contract ContributionRegistry is SignedActions, IContributionRegistry, ReentrancyGuardTransient {
     using Tally for uint256[3];
     using Tally for uint256[6];
+    using SafeERC20 for IERC20;
 
     // keccak256("Submit(address author,bytes cid,bytes32 contentHash,uint32 effort,bytes32 salt,uint256 nonce,uint256 deadline)")
     bytes32 public constant SUBMIT_TYPEHASH = keccak256(
@@ -42,11 +52,26 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     /// @dev Not longer than the shortest review window, so that a contribution superseded by an
     ///      earlier commitment is always still pending when the earlier commitment is revealed.
     uint256 public constant REVEAL_WINDOW = 1 days;
+    /// @inheritdoc IContributionRegistry
+    /// @dev A rating revealed in an epoch has its median final at most `RATING_REVEAL_WINDOW` after
+    ///      the epoch ends; the rest is time for anyone (the relay's keeper, the CLI) to score it.
+    uint256 public constant REVIEW_PAY_DELAY = 7 days;
     uint256 private constant _MAX_CID_LENGTH = 128;
     uint256 private constant _BPS = 10_000;
     uint256 private constant _POINT = 1e18;
     uint256 private constant _WEIGHT_BITS = 112;
     uint256 private constant _WEIGHT_MASK = (uint256(1) << _WEIGHT_BITS) - 1;
+    /// @dev the stored word of a revealed rating (top 144 bits 0): see `sealedRating`
+    uint256 private constant _REVEALED = 1 << 111;
+    uint256 private constant _FORFEITED = 1 << 110;
+    uint256 private constant _SCORED = 1 << 6;
+    /// @dev a distance of one typical distance scores this much; each scored review pays a fee of
+    ///      an eighth of it, so that a constant rating totals below 0
+    int256 private constant _SCALE = 1000;
+    int256 private constant _FEE = 125;
+    uint256 private constant _COUNTER_BITS = 40;
+    uint256 private constant _COUNTER_MASK = (uint256(1) << _COUNTER_BITS) - 1;
+    address private constant _ETH = address(0);
 
     /// @dev When a commitment was posted and its place in the order of all commitments.
     struct Commit {
@@ -80,7 +105,16 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     mapping(bytes32 contentHash => Artifact artifact) private _artifacts;
     mapping(uint256 id => Panel panel) private _panels;
     mapping(address author => mapping(uint256 epoch => uint256 minutes_)) private _epochEffort;
-    mapping(address reviewer => mapping(uint256 epoch => uint256 starMinutes)) private _budgetSpent;
+    mapping(address reviewer => mapping(uint256 epoch => Desk desk)) private _desks;
+    /// @dev per epoch: how many scored reviews had each median 0-5 (six 40-bit counters)
+    mapping(uint256 epoch => uint256 counters) private _medians;
+    /// @dev per epoch: the sum of the positive totals of the reviewers who did not forfeit
+    mapping(uint256 epoch => uint256 positive) private _positive;
+    /// @dev per epoch and token: the pot plus one, once fixed (0: not yet)
+    mapping(uint256 epoch => mapping(address token => uint256 potPlusOne)) private _pots;
+    /// @dev review pay released by the splitter that no fixed pot holds yet
+    mapping(address token => uint256 amount) private _unassigned;
+    mapping(uint256 epoch => mapping(address reviewer => mapping(address token => bool))) private _claimed;
     /// @dev a sealed rating, one word: the top 144 bits of
     ///      keccak256(abi.encode(reviewer, id, stars, keccak256(commentCid), salt)), and in the low 112
     ///      bits the review's weight, fixed when it was sealed (a reveal needs no second look at the
@@ -95,6 +129,11 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         _charter = charter_;
         _membership = membership_;
         _splitter = splitter_;
+    }
+
+    /// @notice ETH arrives only as review pay released by the splitter.
+    receive() external payable {
+        if (msg.sender != address(_splitter)) revert RegistryUnexpectedEth(msg.sender);
     }
 
     // ----------------------------------------------------------------- actions
@@ -195,6 +234,90 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         if (points != 0) _splitter.award(c.author, id, points, c.reviewDeadline);
     }
 
+    /// @inheritdoc IContributionRegistry
+    function scoreReview(uint256 id, address reviewer) external returns (int256 score) {
+        uint256 word = _sealed[id][reviewer];
+        if (word >> _WEIGHT_BITS != 0 || word & _REVEALED == 0) revert RegistryNotRevealed(id, reviewer);
+        if (word & _SCORED != 0) revert RegistryAlreadyScored(id, reviewer);
+        Contribution storage c = _contributions[id];
+        uint256 until = c.reviewDeadline + RATING_REVEAL_WINDOW;
+        // the median is final once the contribution is finalized or no rating can be revealed any more
+        if (c.status == uint8(Status.Pending) && block.timestamp <= until) revert RegistryRevealsOpen(id, until);
+        uint256 epoch = uint64(word >> 8);
+        if (_closed(epoch)) revert RegistryReviewPayClosed(epoch);
+        (uint256[6] memory weights,) = _tallies[id].buckets();
+        uint256 median = weights.median(weights.total());
+        uint256 stars = word & 7;
+        uint256 last = (word >> 3) & 7;
+        if (last != 0) {
+            uint256[6] memory w = distanceWeights(epoch);
+            // the first review of an epoch only sets the "previous rating": it scores 0
+            score = int256(w[last - 1] * _distance(last - 1, median)) - int256(w[stars] * _distance(stars, median)) - _FEE;
+        }
+        _sealed[id][reviewer] = word | _SCORED;
+        _medians[epoch] += uint256(1) << (_COUNTER_BITS * median);
+        Desk memory d = _desks[reviewer][epoch];
+        int256 total = int256(d.total) + score;
+        if (!d.forfeited) _positive[epoch] = _positive[epoch] + _positivePart(total) - _positivePart(d.total);
+        d.total = int112(total);
+        d.settled += 1;
+        _desks[reviewer][epoch] = d;
+        emit ReviewScored(id, reviewer, epoch, median, score);
+    }
+
+    /// @inheritdoc IContributionRegistry
+    function forfeitUnrevealed(uint256 id, address reviewer) external {
+        uint256 word = _sealed[id][reviewer];
+        if (word >> _WEIGHT_BITS == 0) revert RegistryNotSealed(id, reviewer);
+        Contribution storage c = _contributions[id];
+        // a superseded contribution's ratings could never be revealed: nobody forfeits for them
+        if (c.status == uint8(Status.Superseded)) revert RegistryNotPending(id, Status.Superseded);
+        uint256 until = c.reviewDeadline + RATING_REVEAL_WINDOW;
+        if (block.timestamp <= until) revert RegistryRevealsOpen(id, until);
+        uint256 epoch = _charter.epochAt(until);
+        if (_closed(epoch)) revert RegistryReviewPayClosed(epoch);
+        _sealed[id][reviewer] = _FORFEITED;
+        Desk storage d = _desks[reviewer][epoch];
+        if (!d.forfeited) {
+            d.forfeited = true;
+            _positive[epoch] -= _positivePart(d.total);
+        }
+        emit ReviewForfeited(id, reviewer, epoch);
+    }
+
+    /// @inheritdoc IContributionRegistry
+    function claimReviewPay(address reviewer, uint256 epoch, address token)
+        external
+        nonReentrant
+        returns (uint256 amount)
+    {
+        if (!_closed(epoch)) revert RegistryReviewPayOpen(epoch);
+        Desk memory d = _desks[reviewer][epoch];
+        if (d.forfeited || d.settled != d.revealed || d.total <= 0 || _claimed[epoch][reviewer][token]) {
+            revert RegistryNoReviewPay(reviewer, epoch, token);
+        }
+        uint256 pot = _pots[epoch][token];
+        if (pot == 0) {
+            pot = _unassigned[token] + _release(token);
+            _unassigned[token] = 0;
+            _pots[epoch][token] = pot + 1;
+            emit ReviewPotFixed(epoch, token, pot);
+        } else {
+            pot -= 1;
+        }
+        // the positive totals include this one, so the share is at most the pot; rounded down
+        amount = Math.mulDiv(pot, uint256(int256(d.total)), _positive[epoch]);
+        if (amount == 0) revert RegistryNoReviewPay(reviewer, epoch, token);
+        _claimed[epoch][reviewer][token] = true;
+        emit ReviewPayClaimed(reviewer, epoch, token, amount);
+        if (token == _ETH) {
+            (bool ok,) = reviewer.call{value: amount}("");
+            if (!ok) revert RegistryUnexpectedEth(reviewer);
+        } else {
+            IERC20(token).safeTransfer(reviewer, amount);
+        }
+    }
+
     // ----------------------------------------------------------------- views
 
     /// @inheritdoc IContributionRegistry
@@ -269,7 +392,62 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
 
     /// @inheritdoc IContributionRegistry
     function budgetSpent(address reviewer, uint256 epoch) external view returns (uint256) {
-        return _budgetSpent[reviewer][epoch];
+        return _desks[reviewer][epoch].spent;
+    }
+
+    /// @inheritdoc IContributionRegistry
+    function desk(address reviewer, uint256 epoch) external view returns (Desk memory) {
+        return _desks[reviewer][epoch];
+    }
+
+    /// @inheritdoc IContributionRegistry
+    function reviewPayEpoch(uint256 epoch)
+        external
+        view
+        returns (uint256 positive, uint256[6] memory medians, bool closed)
+    {
+        uint256 counters = _medians[epoch];
+        for (uint256 m; m < 6; ++m) {
+            medians[m] = (counters >> (_COUNTER_BITS * m)) & _COUNTER_MASK;
+        }
+        return (_positive[epoch], medians, _closed(epoch));
+    }
+
+    /// @inheritdoc IContributionRegistry
+    /// @dev W[x] = floor(1000 * N / sum over the N medians m of |x - m|), from the medians of the
+    ///      reviews scored in epoch `epoch - 2` (final when `epoch` begins), each counter plus one:
+    ///      an error of one typical distance from rating x scores about 1000 whatever x is.
+    function distanceWeights(uint256 epoch) public view returns (uint256[6] memory w) {
+        uint256 counters = epoch >= 2 ? _medians[epoch - 2] : 0;
+        uint256[6] memory count;
+        uint256 n;
+        for (uint256 m; m < 6; ++m) {
+            count[m] = ((counters >> (_COUNTER_BITS * m)) & _COUNTER_MASK) + 1;
+            n += count[m];
+        }
+        for (uint256 x; x < 6; ++x) {
+            uint256 sum;
+            for (uint256 m; m < 6; ++m) {
+                sum += count[m] * _distance(x, m);
+            }
+            w[x] = (uint256(_SCALE) * n) / sum;
+        }
+    }
+
+    /// @inheritdoc IContributionRegistry
+    function reviewPot(uint256 epoch, address token) external view returns (uint256 pot, bool fixed_) {
+        uint256 stored = _pots[epoch][token];
+        return stored == 0 ? (0, false) : (stored - 1, true);
+    }
+
+    /// @inheritdoc IContributionRegistry
+    function unassignedReviewPay(address token) external view returns (uint256) {
+        return _unassigned[token];
+    }
+
+    /// @inheritdoc IContributionRegistry
+    function reviewPayClaimed(uint256 epoch, address reviewer, address token) external view returns (bool) {
+        return _claimed[epoch][reviewer][token];
     }
 
     /// @notice The contracts this registry works with.
@@ -432,14 +610,14 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
         if (stars > 5) revert RegistryInvalidStars(stars);
         if (commentCid.length > _MAX_CID_LENGTH) revert RegistryInvalidCid(commentCid.length);
         uint256 word = _sealed[id][reviewer];
-        if (word == 0) revert RegistryNotSealed(id, reviewer);
+        // never sealed, or opened already (a revealed record has its top bits 0)
+        if (word >> _WEIGHT_BITS == 0) revert RegistryNotSealed(id, reviewer);
         bytes32 opened = keccak256(abi.encode(reviewer, id, stars, keccak256(commentCid), salt));
         if (word >> _WEIGHT_BITS != uint256(opened) >> _WEIGHT_BITS) revert RegistryWrongOpening(id, reviewer);
         // a rating sealed by a member counts though they left or were suspended since: it was made
         // while they stood, and weighs what they held before the work was submitted
-        delete _sealed[id][reviewer];
         uint256 weight = word & _WEIGHT_MASK;
-        _judge(reviewer, c, weight, uint256(c.effort) * stars);
+        _judge(reviewer, id, c, weight, stars);
         // a panel member drawn by chance weighs the divisor: each member's expected weight is their standing
         uint256 divisor = _panels[id].divisor;
         if (weight < divisor) weight = divisor;
@@ -469,25 +647,49 @@ contract ContributionRegistry is SignedActions, IContributionRegistry {
     /// @dev At a reveal: the weight fixed at the seal must reach `minReviewerStanding`, or the
     ///      contribution's quorum weight if that is less (a community whose points have decayed for
     ///      years below the setting can still judge work), and `starMinutes` come out of the budget.
-    function _judge(address reviewer, Contribution storage c, uint256 weight, uint256 starMinutes) private {
+    ///      A reviewer rates at most `standing * budgetBps / 10000` points' worth of work per epoch,
+    ///      counted in star-minutes (3 per point), where the standing is what this review weighs: the
+    ///      cap on what their approvals can mint. Keeps the rating's record for review pay, and makes
+    ///      `stars` the previous rating of the reviewer's next review in the epoch.
+    function _judge(address reviewer, uint256 id, Contribution storage c, uint256 weight, uint256 stars) private {
         (uint256 epoch, uint256 minStanding, uint256 budgetBps) = _charter.reviewRules();
         uint256 quorumWeight = c.quorumWeight;
         if (quorumWeight < minStanding) minStanding = quorumWeight;
         if (weight < minStanding) revert RegistryInsufficientStanding(reviewer, weight, minStanding);
-        if (starMinutes != 0) _spendBudget(reviewer, epoch, starMinutes, weight, budgetBps);
+        Desk memory d = _desks[reviewer][epoch];
+        uint256 spent = d.spent + uint256(c.effort) * stars;
+        // spent * 1e18 * 1e4 <= standing * bps * 3, without rounding; no overflow: standing < 2^112
+        if (spent * _POINT * _BPS > weight * budgetBps * 3) {
+            revert RegistryReviewBudgetExceeded(reviewer, epoch, spent, (weight * budgetBps * 3) / (_POINT * _BPS));
+        }
+        // kept for review pay: the rating, the reviewer's previous one this epoch, the epoch
+        _sealed[id][reviewer] = _REVEALED | (epoch << 8) | (uint256(d.last) << 3) | stars;
+        // spent fits: it is at most 2^112 * 3e4 / 1e22, below 2^64
+        d.spent = uint64(spent);
+        d.revealed += 1;
+        d.last = uint8(stars + 1);
+        _desks[reviewer][epoch] = d;
     }
 
-    /// @dev A reviewer rates at most `standing * budgetBps / 10000` points' worth of work per epoch,
-    ///      counted in star-minutes (3 per point), where the standing is what this review weighs: the
-    ///      cap on what their approvals can mint.
-    function _spendBudget(address reviewer, uint256 epoch, uint256 starMinutes, uint256 standing_, uint256 budgetBps)
-        private
-    {
-        uint256 spent = _budgetSpent[reviewer][epoch] + starMinutes;
-        // spent * 1e18 * 1e4 <= standing * bps * 3, without rounding; no overflow: standing < 2^112
-        if (spent * _POINT * _BPS > standing_ * budgetBps * 3) {
-            revert RegistryReviewBudgetExceeded(reviewer, epoch, spent, (standing_ * budgetBps * 3) / (_POINT * _BPS));
-        }
-        _budgetSpent[reviewer][epoch] = spent;
+    /// @dev Whether the reviews of `epoch` can no longer be scored or forfeited (and its pay is claimable).
+    function _closed(uint256 epoch) private view returns (bool) {
+        return block.timestamp > REVIEW_PAY_DELAY && _charter.epochAt(block.timestamp - REVIEW_PAY_DELAY) > epoch;
+    }
+
+    /// @dev Takes the review pay the splitter kept since its last release; returns what arrived
+    ///      (a token that charges for transfers delivers less than it was sent).
+    function _release(address token) private returns (uint256) {
+        uint256 before = token == _ETH ? address(this).balance : IERC20(token).balanceOf(address(this));
+        _splitter.releaseReviewerPay(token);
+        uint256 balance = token == _ETH ? address(this).balance : IERC20(token).balanceOf(address(this));
+        return balance - before;
+    }
+
+    function _distance(uint256 a, uint256 b) private pure returns (uint256) {
+        return a > b ? a - b : b - a;
+    }
+
+    function _positivePart(int256 x) private pure returns (uint256) {
+        return x > 0 ? uint256(x) : 0;
     }
 }
