@@ -70,6 +70,7 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
     int256 private constant _SCALE = 1000;
     int256 private constant _FEE = 125;
     uint256 private constant _COUNTER_BITS = 40;
+    uint256 private constant _LOW64 = (uint256(1) << 64) - 1;
     uint256 private constant _COUNTER_MASK = (uint256(1) << _COUNTER_BITS) - 1;
     address private constant _ETH = address(0);
 
@@ -86,26 +87,43 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
     }
 
     /// @dev A contribution's panel: drawn from the hash of block `drawBlock` (the block of the
-    ///      submission, unknown to the author when they sent it), `seed` 0 until drawn; `divisor` D
-    ///      (see `panel`).
+    ///      submission, unknown to the author when they sent it), `seed` 0 until drawn.
     struct Panel {
         uint48 drawBlock;
         uint64 seed;
-        uint144 divisor;
+    }
+
+    /// @dev A contribution as stored, in two words: what `contribution` returns, but for the quorum
+    ///      weight, derived (with the panel's divisor) from the standing `total` it is a share of, so
+    ///      that a reveal finds both in the words it reads anyway.
+    struct Record {
+        address author;
+        uint32 effort;
+        uint48 reviewDeadline;
+        uint16 quorumBps;
+        uint40 snapshot;
+        uint40 epochSnapshot;
+        uint16 minReviewers;
+        uint8 status;
+        uint8 panelSize; // 0: everyone with standing sits (divisor 1)
+        uint128 total;
+        uint16 sealedReviews;
     }
 
     ICharter private immutable _charter;
     IMembership private immutable _membership;
     IPayoutSplitter private immutable _splitter;
 
-    mapping(uint256 id => Contribution contribution) private _contributions;
+    mapping(uint256 id => Record record) private _contributions;
     /// @dev weighted histogram, see {Tally}
     mapping(uint256 id => uint256[3] words) private _tallies;
     mapping(bytes32 commitment => Commit commit) private _commits;
     mapping(bytes32 contentHash => Artifact artifact) private _artifacts;
     mapping(uint256 id => Panel panel) private _panels;
     mapping(address author => mapping(uint256 epoch => uint256 minutes_)) private _epochEffort;
-    mapping(address reviewer => mapping(uint256 epoch => Desk desk)) private _desks;
+    /// @dev a `Desk` packed by hand in one word (the reveal reads and writes it once): spent in bits
+    ///      0-63, revealed 64-95, settled 96-127, last 128-135, forfeited 136, total (int112) 144-255
+    mapping(address reviewer => mapping(uint256 epoch => uint256 word)) private _desks;
     /// @dev per epoch: how many scored reviews had each median 0-5 (six 40-bit counters)
     mapping(uint256 epoch => uint256 counters) private _medians;
     /// @dev per epoch: the sum of the positive totals of the reviewers who did not forfeit
@@ -196,7 +214,7 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
 
     /// @inheritdoc IContributionRegistry
     function drawPanel(uint256 id) external {
-        Contribution storage c = _contributions[id];
+        Record storage c = _contributions[id];
         if (c.author == address(0)) revert RegistryUnknownContribution(id);
         if (c.status != uint8(Status.Pending)) revert RegistryNotPending(id, Status(c.status));
         Panel memory pn = _panels[id];
@@ -212,7 +230,7 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
 
     /// @inheritdoc IContributionRegistry
     function finalize(uint256 id) external returns (bool accepted, uint256 points) {
-        Contribution storage c = _contributions[id];
+        Record storage c = _contributions[id];
         if (c.author == address(0)) revert RegistryUnknownContribution(id);
         if (c.status != uint8(Status.Pending)) revert RegistryNotPending(id, Status(c.status));
         if (block.timestamp <= c.reviewDeadline) revert RegistryReviewWindowOpen(id, c.reviewDeadline);
@@ -222,7 +240,7 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
             revert RegistryRevealsPending(id, c.sealedReviews - reviewers, c.reviewDeadline + RATING_REVEAL_WINDOW);
         }
         uint256 weight = weights.total();
-        accepted = weight != 0 && reviewers >= c.minReviewers && weight >= c.quorumWeight;
+        accepted = weight != 0 && reviewers >= c.minReviewers && weight >= _quorum(c);
         uint256 median = 0; // a rejected contribution reports median 0
         if (accepted) {
             median = weights.median(weight);
@@ -239,7 +257,7 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
         uint256 word = _sealed[id][reviewer];
         if (word >> _WEIGHT_BITS != 0 || word & _REVEALED == 0) revert RegistryNotRevealed(id, reviewer);
         if (word & _SCORED != 0) revert RegistryAlreadyScored(id, reviewer);
-        Contribution storage c = _contributions[id];
+        Record storage c = _contributions[id];
         uint256 until = c.reviewDeadline + RATING_REVEAL_WINDOW;
         // the median is final once the contribution is finalized or no rating can be revealed any more
         if (c.status == uint8(Status.Pending) && block.timestamp <= until) revert RegistryRevealsOpen(id, until);
@@ -256,12 +274,12 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
         }
         _sealed[id][reviewer] = word | _SCORED;
         _medians[epoch] += uint256(1) << (_COUNTER_BITS * median);
-        Desk memory d = _desks[reviewer][epoch];
+        Desk memory d = _desk(reviewer, epoch);
         int256 total = int256(d.total) + score;
         if (!d.forfeited) _positive[epoch] = _positive[epoch] + _positivePart(total) - _positivePart(d.total);
         d.total = int112(total);
         d.settled += 1;
-        _desks[reviewer][epoch] = d;
+        _storeDesk(reviewer, epoch, d);
         emit ReviewScored(id, reviewer, epoch, median, score);
     }
 
@@ -269,7 +287,7 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
     function forfeitUnrevealed(uint256 id, address reviewer) external {
         uint256 word = _sealed[id][reviewer];
         if (word >> _WEIGHT_BITS == 0) revert RegistryNotSealed(id, reviewer);
-        Contribution storage c = _contributions[id];
+        Record storage c = _contributions[id];
         // a superseded contribution's ratings could never be revealed: nobody forfeits for them
         if (c.status == uint8(Status.Superseded)) revert RegistryNotPending(id, Status.Superseded);
         uint256 until = c.reviewDeadline + RATING_REVEAL_WINDOW;
@@ -277,10 +295,11 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
         uint256 epoch = _charter.epochAt(until);
         if (_closed(epoch)) revert RegistryReviewPayClosed(epoch);
         _sealed[id][reviewer] = _FORFEITED;
-        Desk storage d = _desks[reviewer][epoch];
+        Desk memory d = _desk(reviewer, epoch);
         if (!d.forfeited) {
             d.forfeited = true;
             _positive[epoch] -= _positivePart(d.total);
+            _storeDesk(reviewer, epoch, d);
         }
         emit ReviewForfeited(id, reviewer, epoch);
     }
@@ -292,7 +311,7 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
         returns (uint256 amount)
     {
         if (!_closed(epoch)) revert RegistryReviewPayOpen(epoch);
-        Desk memory d = _desks[reviewer][epoch];
+        Desk memory d = _desk(reviewer, epoch);
         if (d.forfeited || d.settled != d.revealed || d.total <= 0 || _claimed[epoch][reviewer][token]) {
             revert RegistryNoReviewPay(reviewer, epoch, token);
         }
@@ -322,7 +341,18 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
 
     /// @inheritdoc IContributionRegistry
     function contribution(uint256 id) external view returns (Contribution memory) {
-        return _contributions[id];
+        Record storage c = _contributions[id];
+        return Contribution(
+            c.author,
+            c.effort,
+            c.reviewDeadline,
+            c.snapshot,
+            c.epochSnapshot,
+            c.minReviewers,
+            c.status,
+            uint128(_quorum(c)),
+            c.sealedReviews
+        );
     }
 
     /// @inheritdoc IContributionRegistry
@@ -355,13 +385,13 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
     /// @inheritdoc IContributionRegistry
     function panel(uint256 id) external view returns (uint256 drawBlock, uint256 seed, uint256 divisor) {
         Panel memory pn = _panels[id];
-        return (pn.drawBlock, pn.seed, pn.divisor);
+        return (pn.drawBlock, pn.seed, _divisor(_contributions[id]));
     }
 
     /// @inheritdoc IContributionRegistry
     function onPanel(uint256 id, address member, uint256 weight) external view returns (bool) {
         Panel memory pn = _panels[id];
-        return pn.seed != 0 && _seated(pn.seed, id, member, weight, pn.divisor);
+        return pn.seed != 0 && _seated(pn.seed, id, member, weight, _divisor(_contributions[id]));
     }
 
     /// @inheritdoc IContributionRegistry
@@ -392,12 +422,12 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
 
     /// @inheritdoc IContributionRegistry
     function budgetSpent(address reviewer, uint256 epoch) external view returns (uint256) {
-        return _desks[reviewer][epoch].spent;
+        return uint64(_desks[reviewer][epoch]);
     }
 
     /// @inheritdoc IContributionRegistry
     function desk(address reviewer, uint256 epoch) external view returns (Desk memory) {
-        return _desks[reviewer][epoch];
+        return _desk(reviewer, epoch);
     }
 
     /// @inheritdoc IContributionRegistry
@@ -501,28 +531,39 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
         uint256 snapshot = block.timestamp - 1;
         uint256 epochSnapshot = _charter.currentEpochStart() - 1;
         uint256 total = Math.min(_splitter.totalPointsAt(snapshot), _splitter.totalPointsAt(epochSnapshot));
+        // no community holds 2^128 / 1e18 (3e20) points; clamp rather than wrap if one ever did
+        if (total > type(uint128).max) total = type(uint128).max;
         // the panel: everyone with standing while the community is small, else about `panelSize`
         // members drawn by standing (a member holding total / panelSize or more always sits)
-        uint256 divisor = 1;
-        if (_membership.memberCount() > uint256(p.panelSize) + 1 && total > p.panelSize) {
-            divisor = Math.ceilDiv(total, p.panelSize);
-            if (divisor > type(uint144).max) divisor = type(uint144).max;
-        }
-        _panels[id] = Panel(uint48(block.number), 0, uint144(divisor));
-        quorumWeight = (total * p.quorumBps + _BPS - 1) / _BPS;
-        // no community holds 2^128 / 1e18 (3e20) points; clamp rather than wrap if one ever did
-        if (quorumWeight > type(uint128).max) quorumWeight = type(uint128).max;
-        _contributions[id] = Contribution(
+        uint256 panelSize = _membership.memberCount() > uint256(p.panelSize) + 1 && total > p.panelSize ? p.panelSize : 0;
+        _panels[id] = Panel(uint48(block.number), 0);
+        Record memory c = Record(
             author,
             effort,
-            uint64(deadline),
+            uint48(deadline),
+            p.quorumBps,
             uint40(snapshot),
             uint40(epochSnapshot),
             p.minReviewers,
             uint8(Status.Pending),
-            uint128(quorumWeight),
+            uint8(panelSize),
+            uint128(total),
             0
         );
+        _contributions[id] = c;
+        quorumWeight = (total * p.quorumBps + _BPS - 1) / _BPS;
+    }
+
+    /// @dev The reviewing standing a contribution needs: `quorumBps` of the standing at its
+    ///      submission, rounded up.
+    function _quorum(Record storage c) private view returns (uint256) {
+        return (uint256(c.total) * c.quorumBps + _BPS - 1) / _BPS;
+    }
+
+    /// @dev The divisor D of a contribution's panel (see `panel`): ceil(standing / panelSize), or 1.
+    function _divisor(Record storage c) private view returns (uint256) {
+        uint256 size = c.panelSize;
+        return size == 0 ? 1 : Math.ceilDiv(c.total, size);
     }
 
     /// @dev Content is unique: it is free when never claimed, or when its last claim was rejected or
@@ -534,7 +575,7 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
     function _claimArtifact(bytes32 key, uint64 seq, uint256 id, address author) private {
         Artifact memory art = _artifacts[key];
         if (art.id != 0) {
-            Contribution storage holder = _contributions[art.id];
+            Record storage holder = _contributions[art.id];
             uint8 st = holder.status;
             if (st == uint8(Status.Accepted) || (st == uint8(Status.Pending) && art.seq < seq)) {
                 revert RegistryArtifactAlreadyClaimed(key, art.id);
@@ -571,7 +612,7 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
     /// @dev A sealed rating: while the window is open, from a member with standing who is not the
     ///      author, once per contribution. Nothing about the rating is public until it is revealed.
     function _seal(address reviewer, uint256 id, bytes32 sealed_) private {
-        Contribution storage c = _contributions[id];
+        Record storage c = _contributions[id];
         address author = c.author;
         if (author == address(0)) revert RegistryUnknownContribution(id);
         if (c.status != uint8(Status.Pending)) revert RegistryNotPending(id, Status(c.status));
@@ -583,23 +624,24 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
         if (!_membership.isActive(reviewer)) revert RegistryNotActiveMember(reviewer);
         // a panel of everyone (divisor 1: a small community) needs no draw
         Panel memory pn = _panels[id];
-        uint256 seed = pn.divisor == 1 || pn.seed != 0 ? pn.seed : _drawSeed(id, pn);
+        uint256 divisor = _divisor(c);
+        uint256 seed = divisor == 1 || pn.seed != 0 ? pn.seed : _drawSeed(id, pn);
         // the weight is fixed now; whether it reaches the charter's minimum, and the budget, at the reveal
         uint256 weight = _splitter.reviewStanding(reviewer, c.epochSnapshot, c.snapshot);
         if (weight == 0) revert RegistryInsufficientStanding(reviewer, 0, 1);
-        if (!_seated(seed, id, reviewer, weight, pn.divisor)) revert RegistryNotOnPanel(id, reviewer);
+        if (!_seated(seed, id, reviewer, weight, divisor)) revert RegistryNotOnPanel(id, reviewer);
         // no community holds 2^112 / 1e18 (5e15) points; clamp rather than wrap if one ever did
         if (weight > _WEIGHT_MASK) weight = _WEIGHT_MASK;
         _sealed[id][reviewer] = (uint256(sealed_) >> _WEIGHT_BITS) << _WEIGHT_BITS | weight;
         c.sealedReviews += 1;
-        emit ReviewSealed(id, reviewer, sealed_);
+        emit ReviewSealed(id, reviewer);
     }
 
     /// @dev Opens a sealed rating once the window has closed, within `RATING_REVEAL_WINDOW`: anyone
     ///      holding the opening may send it (the reviewer's CLI, page or relay). The rating then
     ///      counts as a review did: its weight, its budget, the tally.
     function _reveal(address reviewer, uint256 id, uint8 stars, bytes calldata commentCid, bytes32 salt) private {
-        Contribution storage c = _contributions[id];
+        Record storage c = _contributions[id];
         if (c.author == address(0)) revert RegistryUnknownContribution(id);
         if (c.status != uint8(Status.Pending)) revert RegistryNotPending(id, Status(c.status));
         uint256 deadline = c.reviewDeadline;
@@ -619,7 +661,7 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
         uint256 weight = word & _WEIGHT_MASK;
         _judge(reviewer, id, c, weight, stars);
         // a panel member drawn by chance weighs the divisor: each member's expected weight is their standing
-        uint256 divisor = _panels[id].divisor;
+        uint256 divisor = _divisor(c);
         if (weight < divisor) weight = divisor;
         _tallies[id].add(stars, weight);
         emit Reviewed(id, reviewer, stars, weight, commentCid);
@@ -651,24 +693,33 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
     ///      counted in star-minutes (3 per point), where the standing is what this review weighs: the
     ///      cap on what their approvals can mint. Keeps the rating's record for review pay, and makes
     ///      `stars` the previous rating of the reviewer's next review in the epoch.
-    function _judge(address reviewer, uint256 id, Contribution storage c, uint256 weight, uint256 stars) private {
+    function _judge(address reviewer, uint256 id, Record storage c, uint256 weight, uint256 stars) private {
         (uint256 epoch, uint256 minStanding, uint256 budgetBps) = _charter.reviewRules();
-        uint256 quorumWeight = c.quorumWeight;
+        uint256 quorumWeight = _quorum(c);
         if (quorumWeight < minStanding) minStanding = quorumWeight;
         if (weight < minStanding) revert RegistryInsufficientStanding(reviewer, weight, minStanding);
-        Desk memory d = _desks[reviewer][epoch];
-        uint256 spent = d.spent + uint256(c.effort) * stars;
+        uint256 word = _desks[reviewer][epoch];
+        uint256 spent = uint64(word) + uint256(c.effort) * stars;
         // spent * 1e18 * 1e4 <= standing * bps * 3, without rounding; no overflow: standing < 2^112
         if (spent * _POINT * _BPS > weight * budgetBps * 3) {
             revert RegistryReviewBudgetExceeded(reviewer, epoch, spent, (weight * budgetBps * 3) / (_POINT * _BPS));
         }
         // kept for review pay: the rating, the reviewer's previous one this epoch, the epoch
-        _sealed[id][reviewer] = _REVEALED | (epoch << 8) | (uint256(d.last) << 3) | stars;
-        // spent fits: it is at most 2^112 * 3e4 / 1e22, below 2^64
-        d.spent = uint64(spent);
-        d.revealed += 1;
-        d.last = uint8(stars + 1);
-        _desks[reviewer][epoch] = d;
+        _sealed[id][reviewer] = _REVEALED | (epoch << 8) | (uint8(word >> 128) << 3) | stars;
+        // spent fits 64 bits: it is at most 2^112 * 3e4 / 1e22; revealed counts one more (2^32
+        // reveals in an epoch are beyond any gas limit)
+        word = (word & ~(_LOW64 | (uint256(0xff) << 128))) | spent | ((stars + 1) << 128);
+        _desks[reviewer][epoch] = word + (uint256(1) << 64);
+    }
+
+    function _desk(address reviewer, uint256 epoch) private view returns (Desk memory) {
+        uint256 w = _desks[reviewer][epoch];
+        return Desk(uint64(w), uint32(w >> 64), uint32(w >> 96), uint8(w >> 128), uint8(w >> 136) != 0, int112(int256(w) >> 144));
+    }
+
+    function _storeDesk(address reviewer, uint256 epoch, Desk memory d) private {
+        _desks[reviewer][epoch] = uint256(d.spent) | (uint256(d.revealed) << 64) | (uint256(d.settled) << 96)
+            | (uint256(d.last) << 128) | (d.forfeited ? uint256(1) << 136 : 0) | (uint256(uint112(d.total)) << 144);
     }
 
     /// @dev Whether the reviews of `epoch` can no longer be scored or forfeited (and its pay is claimable).

@@ -151,7 +151,8 @@ interface IContributionRegistry {
     /// @notice Emitted when contribution `id` loses its artifact to contribution `by`, committed earlier.
     event Superseded(uint256 indexed id, uint256 indexed by);
     /// @notice Emitted when `reviewer` seals a rating of contribution `id` (nothing about it is public yet).
-    event ReviewSealed(uint256 indexed id, address indexed reviewer, bytes32 sealed_);
+    ///         The seal itself is `sealedRating(id, reviewer)`.
+    event ReviewSealed(uint256 indexed id, address indexed reviewer);
     /// @notice Emitted when `reviewer`'s sealed rating of contribution `id` is revealed: `stars`,
     ///         weighing `weight` in the tally (the reviewer's standing, or the panel's divisor if
     ///         that is more: see `panel`); `commentCid` may be empty.

@@ -554,7 +554,7 @@ class Model:
         self._check(
             f"{reviewer} sealed #{c.id} once", int(reviewer in c.sealed or any(r == reviewer for r, *_ in c.reviews)), 0
         )
-        c.sealed[reviewer] = bytes(a["sealed_"])
+        c.sealed[reviewer] = b"sealed"  # the seal itself is on chain (`sealedRating`), not in the event
         c.sealed_count += 1
 
     def _on_reviewed(self, a: dict[str, Any]) -> None:
