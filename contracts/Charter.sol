@@ -22,6 +22,9 @@ contract Charter is ICharter {
     address private _governance;
     Params private _params;
     Clock[] private _clocks;
+    /// @dev the newest entry of `_clocks`, in a word of its own: reading the clock in force now (every
+    ///      epoch and halving count, and most lookups of a past time) costs one storage read
+    Clock private _clock;
     bytes private _document;
     /// @dev the listed revenue tokens, in no particular order
     address[] private _tokens;
@@ -47,7 +50,7 @@ contract Charter is ICharter {
             _set(Parameter(p), _valueOf(initial, Parameter(p)), true);
         }
         _checkDecay();
-        _clocks.push(
+        _pushClock(
             Clock(uint40(block.timestamp), uint40(block.timestamp), 0, 0, 0, initial.epochLength, initial.halfLife)
         );
         _setDocument(document);
@@ -161,12 +164,12 @@ contract Charter is ICharter {
 
     /// @inheritdoc ICharter
     function currentEpoch() public view returns (uint256) {
-        return _epoch(_clocks[_clocks.length - 1], block.timestamp);
+        return _epoch(_clock, block.timestamp);
     }
 
     /// @inheritdoc ICharter
     function currentEpochStart() external view returns (uint256) {
-        Clock memory c = _clocks[_clocks.length - 1];
+        Clock memory c = _clock;
         return c.epochStart + (_epoch(c, block.timestamp) - c.epochBase) * c.epochLength;
     }
 
@@ -182,7 +185,7 @@ contract Charter is ICharter {
 
     /// @inheritdoc ICharter
     function currentHalvings() external view returns (uint256) {
-        return _halvings(_clocks[_clocks.length - 1], block.timestamp);
+        return _halvings(_clock, block.timestamp);
     }
 
     /// @inheritdoc ICharter
@@ -197,7 +200,7 @@ contract Charter is ICharter {
 
     /// @inheritdoc ICharter
     function currentClock() external view returns (Clock memory) {
-        return _clocks[_clocks.length - 1];
+        return _clock;
     }
 
     /// @inheritdoc ICharter
@@ -265,14 +268,14 @@ contract Charter is ICharter {
     ///      keeps its start and number; the current halving period keeps its first epoch, so the
     ///      time already served toward the next halving counts.
     function _rebaseClock() private {
-        Clock memory c = _clocks[_clocks.length - 1];
+        Clock memory c = _clock;
         uint256 epoch = _epoch(c, block.timestamp);
         uint256 halvings = _halvings(c, block.timestamp);
         uint256 epochStart = c.epochStart + (epoch - c.epochBase) * c.epochLength;
         uint256 halvingStart = c.halfLife == 0 ? epoch : c.halvingStartEpoch + (halvings - c.halvingBase) * c.halfLife;
         // Casts are safe: times fit 40 bits until year 36812; epochs are at least an hour and
         // halvings at most one per epoch, so both counters stay far below 2^40.
-        _clocks.push(
+        _pushClock(
             Clock(
                 uint40(block.timestamp),
                 uint40(epochStart),
@@ -289,11 +292,18 @@ contract Charter is ICharter {
     ///      for earlier times). Clock changes are governance decisions, so the history is short;
     ///      search from the newest.
     function _clockAt(uint256 time) private view returns (Clock memory c) {
-        uint256 i = _clocks.length;
+        c = _clock;
+        if (c.since <= time) return c;
+        uint256 i = _clocks.length - 1; // the newest is `_clock`, just read
         while (i != 0) {
             c = _clocks[--i];
             if (c.since <= time) return c;
         }
+    }
+
+    function _pushClock(Clock memory c) private {
+        _clocks.push(c);
+        _clock = c;
     }
 
     /// @dev Times before the charter existed count as its first second (epoch 0, no halvings).

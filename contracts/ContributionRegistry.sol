@@ -331,7 +331,7 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
         emit ReviewPayClaimed(reviewer, epoch, token, amount);
         if (token == _ETH) {
             (bool ok,) = reviewer.call{value: amount}("");
-            if (!ok) revert RegistryUnexpectedEth(reviewer);
+            if (!ok) revert RegistryEthTransferFailed(reviewer, amount);
         } else {
             IERC20(token).safeTransfer(reviewer, amount);
         }
@@ -450,13 +450,13 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
     function distanceWeights(uint256 epoch) public view returns (uint256[6] memory w) {
         uint256 counters = epoch >= 2 ? _medians[epoch - 2] : 0;
         uint256[6] memory count;
-        uint256 n;
+        uint256 n = 0;
         for (uint256 m; m < 6; ++m) {
             count[m] = ((counters >> (_COUNTER_BITS * m)) & _COUNTER_MASK) + 1;
             n += count[m];
         }
         for (uint256 x; x < 6; ++x) {
-            uint256 sum;
+            uint256 sum = 0;
             for (uint256 m; m < 6; ++m) {
                 sum += count[m] * _distance(x, m);
             }

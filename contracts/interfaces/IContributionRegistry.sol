@@ -126,6 +126,8 @@ interface IContributionRegistry {
     error RegistryNoReviewPay(address reviewer, uint256 epoch, address token);
     /// @notice Thrown when ETH reaches the registry from anyone but the splitter.
     error RegistryUnexpectedEth(address sender);
+    /// @notice Thrown when review pay in ETH cannot be paid to `to` (a contract that refuses it).
+    error RegistryEthTransferFailed(address to, uint256 amount);
 
     /// @notice Emitted when a commitment is posted; `seq` orders commitments (earliest wins).
     event Committed(bytes32 indexed commitment, uint256 seq);

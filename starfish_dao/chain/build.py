@@ -113,12 +113,16 @@ def _compile(std_input: dict[str, object]) -> dict[str, Any]:
     return output
 
 
-def compile_contracts(contracts_dir: Path = CONTRACTS_DIR) -> tuple[str, dict[str, dict[str, object]]]:
-    """Compile; returns the compiler version and one artifact dict per contract with bytecode."""
+def compile_contracts(
+    contracts_dir: Path = CONTRACTS_DIR, smaller: bool = True
+) -> tuple[str, dict[str, dict[str, object]]]:
+    """Compile; returns the compiler version and one artifact dict per contract with bytecode.
+    `smaller=False`: every contract at the project's runs (what a tool with one setting builds)."""
     version = compiler_version()
     std_input = standard_json_input(contracts_dir)
     output = _compile(std_input)
     # a contract of SMALLER may pass EIP-170 at the project's runs: its own pass below says if it still does
+    # (and without `smaller`, the caller asked for exactly that build)
     output["errors"] = [
         e
         for e in output.get("errors", [])
@@ -128,12 +132,12 @@ def compile_contracts(contracts_dir: Path = CONTRACTS_DIR) -> tuple[str, dict[st
         )
     ]
     compiled: dict[str, dict[str, Any]] = output.get("contracts", {})
-    for name in SMALLER:
+    for name in SMALLER if smaller else ():
         where = next((src for src, cs in compiled.items() if name in cs), None)
         if where is None:
             continue
-        smaller = {**std_input, "settings": {**settings_for(name), "outputSelection": {where: {name: OUTPUTS}}}}
-        again = _compile(smaller)
+        fewer_runs = {**std_input, "settings": {**settings_for(name), "outputSelection": {where: {name: OUTPUTS}}}}
+        again = _compile(fewer_runs)
         output.setdefault("errors", []).extend(again.get("errors", []))
         compiled[where][name] = again["contracts"][where][name]
     errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
@@ -160,7 +164,7 @@ def compile_contracts(contracts_dir: Path = CONTRACTS_DIR) -> tuple[str, dict[st
                 "bytecode": "0x" + bytecode,
                 "deployedBytecode": "0x" + out["evm"]["deployedBytecode"]["object"],
                 "immutableReferences": out["evm"]["deployedBytecode"].get("immutableReferences", {}),
-                "compiler": {"version": version, "settings": settings_for(name)},
+                "compiler": {"version": version, "settings": settings_for(name) if smaller else SETTINGS},
                 "sources": {k: source_hashes[k] for k in sorted(metadata["sources"]) if k in source_hashes},
                 "metadataSources": {k: v["keccak256"] for k, v in sorted(metadata["sources"].items())},
             }

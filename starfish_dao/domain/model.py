@@ -664,6 +664,44 @@ class Model:
         self.review_claims[(epoch, reviewer, token)] = amount
         self.review_paid[token] += amount
 
+    def scorable(self, now: int, reviewer: str | None = None) -> list[tuple[int, str]]:
+        """(contribution, reviewer) of every revealed rating `scoreReview` would score at time `now`
+        (of `reviewer`, or everyone's): its median final, its epoch not closed."""
+        out: list[tuple[int, str]] = []
+        for (cid, who), (_, _, epoch) in self.ratings.items():
+            if (cid, who) in self.scored or (reviewer is not None and who != reviewer):
+                continue
+            c = self.contributions[cid]
+            if (c.status != PENDING or now > c.deadline + RATING_REVEAL_WINDOW) and not self.review_pay_closed(
+                epoch, now
+            ):
+                out.append((cid, who))
+        return out
+
+    def forfeitable(self, now: int) -> list[tuple[int, str]]:
+        """(contribution, reviewer) of every sealed rating never revealed that `forfeitUnrevealed`
+        would record at time `now`."""
+        out: list[tuple[int, str]] = []
+        for c in self.contributions.values():
+            until = c.deadline + RATING_REVEAL_WINDOW
+            if c.status == SUPERSEDED or now <= until or self.review_pay_closed(self.epoch_at(until), now):
+                continue
+            out.extend((c.id, reviewer) for reviewer in c.sealed)
+        return out
+
+    def review_pay_due(self, now: int, reviewer: str | None = None) -> list[tuple[str, int, str, int]]:
+        """(reviewer, epoch, token, amount) of every review pay `claimReviewPay` would pay at time `now`
+        (the amount as if claimed now; of `reviewer`, or everyone's)."""
+        out: list[tuple[str, int, str, int]] = []
+        for who, epoch in self.desks:
+            if (reviewer is not None and who != reviewer) or not self.review_pay_closed(epoch, now):
+                continue
+            for token in self.all_tokens():
+                amount = self.review_pay_owed(who, epoch, token)
+                if amount:
+                    out.append((who, epoch, token, amount))
+        return out
+
     def review_pay_held(self, token: str) -> int:
         """What the registry should hold for reviewers in `token`: released and not paid out."""
         pots = sum(pot for (_, t), pot in self.review_pots.items() if t == token)

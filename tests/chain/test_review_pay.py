@@ -178,3 +178,47 @@ def test_only_the_registry_takes_review_pay_and_only_the_splitter_sends_it_eth(d
             sf.w3.eth.estimate_gas({"from": dao["zed"].address, "to": sf.registry.address, "value": 1})
         except Exception as exc:  # noqa: BLE001 - decoded by the client's own decoder
             _raise_revert(exc)
+
+
+def test_starfish_review_pay_scores_claims_and_says_what_each_epoch_paid(fresh_chain, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from eth_account import Account
+
+    dao = deploy_dao(fresh_chain, params=PAID)
+    sf = dao.sf
+    sf.pay_eth(dao["zed"], 10 * ETHER)
+    works = _three_works(dao)
+    manifests, home = tmp_path / "deployments", tmp_path / "home"
+    dao.deployment.save(manifests)
+    (home / "keystores").mkdir(parents=True)
+    keystore = Account.encrypt(dao["ada"].key, "pw", kdf="pbkdf2", iterations=1000)
+    (home / "keystores" / "ada.json").write_text(json.dumps(keystore))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STARFISH_")}
+    env.update(STARFISH_HOME=str(home), STARFISH_RPC_URL=dao.chain.url, STARFISH_KEY_PASSWORD="pw")
+
+    def run(*args: str) -> dict:  # type: ignore[type-arg]
+        out = subprocess.run([sys.executable, "-m", "starfish_dao.cli", "review-pay", "--key-file", "ada",
+                              "--deployments", str(manifests), "--json", *args],
+                             capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+        assert out.returncode == 0, out.stdout + out.stderr
+        return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+    first = run()
+    assert [s["score"] for s in first["sent"]] == list(SCORES["ada"])  # ada's three ratings scored
+    (epoch,) = first["epochs"]
+    assert (epoch["revealed"], epoch["scored"], epoch["total"], epoch["closed"]) == (3, 3, 2440, False)
+    for work in works:  # the others' ratings, by anyone (the relay's keeper, here the test)
+        for name in ("bo", "cy"):
+            sf.score_review(dao["zed"], work, dao[name].address)
+    _close_epoch_0(dao)
+    before = sf.w3.eth.get_balance(dao["ada"].address)
+    second = run()
+    (claim,) = second["sent"]
+    assert int(claim["amount"]) == ETHER * 2440 // (2440 + 1350 + 2475)
+    assert sf.w3.eth.get_balance(dao["ada"].address) > before  # paid, less the gas ada sent it with
+    assert second["epochs"][0]["claimed"] == {ETH: claim["amount"]} and second["epochs"][0]["owed"] == {}
+    assert run()["sent"] == []  # nothing more to do
