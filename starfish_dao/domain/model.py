@@ -106,6 +106,11 @@ def distance_weights(medians: list[int]) -> list[int]:
     return [REVIEW_SCALE * n // sum(c * abs(x - m) for m, c in enumerate(count)) for x in range(6)]
 
 
+def _six_zeros() -> list[int]:
+    """A histogram of six counters (a named function: the relay pickles the model)."""
+    return [0] * 6
+
+
 def review_score(last: int | None, stars: int, median: int, w: list[int]) -> int:
     """One review's score (`ContributionRegistry.scoreReview`): 0 for a reviewer's first of the epoch."""
     if last is None:
@@ -279,7 +284,7 @@ class Model:
         self.ratings: dict[tuple[int, str], tuple[int, int | None, int]] = {}  # (id, reviewer) -> (stars, last, epoch)
         self.scored: set[tuple[int, str]] = set()
         self.forfeited: set[tuple[int, str]] = set()
-        self.review_medians: dict[int, list[int]] = defaultdict(lambda: [0] * 6)  # epoch -> scored reviews' medians
+        self.review_medians: dict[int, list[int]] = defaultdict(_six_zeros)  # epoch -> scored reviews' medians
         self.review_positive: dict[int, int] = defaultdict(int)
         self.for_reviewers: dict[str, int] = defaultdict(int)  # kept by the splitter, not yet released
         self.review_unassigned: dict[str, int] = defaultdict(int)  # released to the registry, in no pot yet
