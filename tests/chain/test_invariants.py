@@ -699,15 +699,17 @@ class Machine(RuleBasedStateMachine):
         fn = self.sf.registry.functions.forfeitUnrevealed(cid_id, reviewer)
         self._expect(self._predict(spec), "forfeit", lambda: self._act(by, fn))
 
-    @rule(pick=st.integers(0, 200), by=actors, token=st.sampled_from(("eth", "eth", "token")))
-    def claim_review_pay(self, pick: int, by: str, token: str) -> None:
+    @rule(pick=st.integers(0, 200), by=actors, token=st.sampled_from(("eth", "eth", "token")), due=st.booleans())
+    def claim_review_pay(self, pick: int, by: str, token: str, due: bool) -> None:
         """Claims a reviewer's review pay of an epoch they opened ratings in (anyone may; it pays the
-        reviewer): only once the epoch closed, only a positive, complete, unforfeited total."""
-        desks = sorted(self.model.desks)
+        reviewer): only once the epoch closed, only a positive, complete, unforfeited total. Mostly
+        one the model says is due, when there is one."""
+        t = {"eth": ETH, "token": self.token}[token]
+        owed = [(r, e) for r, e, tok, _ in self.model.review_pay_due(self.sf.now()) if tok == t]
+        desks = owed if due and owed else sorted(self.model.desks)
         if not desks:
             return
         reviewer, epoch = desks[pick % len(desks)]
-        t = {"eth": ETH, "token": self.token}[token]
         refusing = reviewer == self.address[HOSTILE] and t == ETH and self.mode == Mode.REFUSE
 
         def spec(now: int) -> str | None:
