@@ -88,7 +88,7 @@ def run_demo(
     w3 = backend.w3
     store = open_store()
     workdir = workdir or config.subdir("demo")
-    steps = 14
+    steps = 15
     step_no = 0
 
     def step(text: str) -> None:
@@ -309,7 +309,8 @@ def _print_table(console: Console, r: DemoResult) -> None:
         )
     console.print(table)
     money = Table(title="Money, per token")
-    for column in ("token", "received", "claimed", "claimable", "treasury", "undistributed", "dust (wei)"):
+    columns = ("token", "received", "claimed", "claimable", "treasury", "review pay", "undistributed", "dust (wei)")
+    for column in columns:
         money.add_column(column, justify="left" if column == "token" else "right")
     for token, label in ((ETH, "ETH"), (r.token, "CWC")):
         money.add_row(
@@ -318,6 +319,7 @@ def _print_table(console: Console, r: DemoResult) -> None:
             _fmt(model.claimed[token]),
             _fmt(model.total_claimable(token)),
             _fmt(model.treasury[token]),
+            _fmt(model.review_paid[token]),
             _fmt(model.undistributed[token]),
             str(model.dust(token)),
         )
