@@ -160,7 +160,58 @@ def measure_ops(chain: RpcBackend) -> list[tuple[str, int, str]]:
     sf._send(p["zed"], sf.splitter.functions.pay(token, ETHER))
     rows.append(("claim (ERC-20)", gas(sf._send(p["dee"], sf.splitter.functions.claim(p["dee"].address, token))), ""))
     rows.append(("leave", gas(sf._send(p["eli"], sf.membership.functions.leave())), ""))
+    rated = [(ids[0], "ada"), (ids[0], "bo"), (ids[1], "ada"), (ids[1], "bo"), (elis, "cy"), (elis, "bo")]
+    rows.extend(_review_pay(chain, sf, p, rated))
     return rows
+
+
+def _review_pay(
+    chain: RpcBackend, sf: Starfish, p: dict[str, Account], rated: list[tuple[int, str]]
+) -> list[tuple[str, int, str]]:
+    """Scoring ratings, a forfeit and claims of review pay: two more works, rated 5 and 1 by ada and
+    bo (so that their scores are above 0), one sealed by cy and never opened."""
+    gas = lambda receipt: int(receipt["gasUsed"])  # noqa: E731
+    registry = sf.registry.functions
+    works = []
+    for name in ("x", "y"):
+        salt = new_salt()
+        sf.commit(p["dee"], commitment(p["dee"].address, content_hash(name.encode()), salt))
+        sub = registry.submit(cid_of(name.encode()).bytes, content_hash(name.encode()), 60, salt)
+        works.append(sf._submitted_id(sf._send(p["dee"], sub)))
+    chain.increase_time(1)
+    for work, stars in zip(works, (5, 1), strict=True):
+        sf.review(p["ada"], work, stars)
+        sf.review(p["bo"], work, stars)
+    sf.review(p["cy"], works[0], 3)
+    sf.openings.drop(works[0], p["cy"].address)  # cy never opens it
+    chain.increase_time(3 * DAY + 1)
+    epoch = int(sf.charter.functions.currentEpoch().call())
+    for o in sf.openings.of():
+        if o.contribution in works:
+            sf.reveal_review(p["zed"], o)
+    chain.increase_time(3 * DAY + 1)  # cy's reveal window is over
+    for work in works:
+        sf._send(p["zed"], registry.finalize(work))
+    for work, name in rated:  # the ratings opened earlier in the epoch: every one is scored before a claim
+        sf._send(p["zed"], registry.scoreReview(work, p[name].address))
+    sf._send(p["zed"], registry.scoreReview(works[0], p["ada"].address))
+    score = gas(sf._send(p["zed"], registry.scoreReview(works[1], p["ada"].address)))
+    for work in works:
+        sf._send(p["zed"], registry.scoreReview(work, p["bo"].address))
+    forfeit = gas(sf._send(p["zed"], registry.forfeitUnrevealed(works[0], p["cy"].address)))
+    start = int(sf.charter.functions.currentEpochStart().call())
+    length = int(sf.charter.functions.params().call()[0])
+    closes = start + (epoch + 1 - int(sf.charter.functions.currentEpoch().call())) * length + 7 * DAY
+    chain.increase_time(max(1, closes - sf.now() + 1))
+    sf.pay_eth(p["zed"], ETHER)
+    first = gas(sf._send(p["zed"], registry.claimReviewPay(p["ada"].address, epoch, ETH)))
+    claim = gas(sf._send(p["zed"], registry.claimReviewPay(p["bo"].address, epoch, ETH)))
+    return [
+        ("scoreReview", score, "a rating scored against its work's median, for review pay"),
+        ("forfeitUnrevealed", forfeit, "a seal never opened: no review pay that epoch"),
+        ("claimReviewPay (the epoch's first)", first, "fixes the epoch's pot, takes it from the splitter"),
+        ("claimReviewPay", claim, "a reviewer's pay of a closed epoch (O(1))"),
+    ]
 
 
 def _holders_splitter(chain: RpcBackend, sf: Starfish, seeder: Account, n: int) -> str:

@@ -22,6 +22,9 @@ contract Charter is ICharter {
     address private _governance;
     Params private _params;
     Clock[] private _clocks;
+    /// @dev the newest entry of `_clocks`, in a word of its own: reading the clock in force now (every
+    ///      epoch and halving count, and most lookups of a past time) costs one storage read
+    Clock private _clock;
     bytes private _document;
     /// @dev the listed revenue tokens, in no particular order
     address[] private _tokens;
@@ -47,7 +50,7 @@ contract Charter is ICharter {
             _set(Parameter(p), _valueOf(initial, Parameter(p)), true);
         }
         _checkDecay();
-        _clocks.push(
+        _pushClock(
             Clock(uint40(block.timestamp), uint40(block.timestamp), 0, 0, 0, initial.epochLength, initial.halfLife)
         );
         _setDocument(document);
@@ -91,7 +94,8 @@ contract Charter is ICharter {
         if (which == Parameter.MinReviewerStanding) return (0, 1e30); // up to 1e12 points
         if (which == Parameter.QuorumBps) return (100, 5000); // 1 % to half of all standing
         if (which == Parameter.ReviewBudgetBps) return (100, 100_000); // 1 % to 10x a reviewer's standing per epoch
-        return (1, 100); // PanelSize
+        if (which == Parameter.PanelSize) return (1, 100);
+        return (0, 2000); // ReviewerBps: up to a fifth of every receipt
     }
 
     /// @inheritdoc ICharter
@@ -160,18 +164,28 @@ contract Charter is ICharter {
 
     /// @inheritdoc ICharter
     function currentEpoch() public view returns (uint256) {
-        return _epoch(_clocks[_clocks.length - 1], block.timestamp);
+        return _epoch(_clock, block.timestamp);
     }
 
     /// @inheritdoc ICharter
     function currentEpochStart() external view returns (uint256) {
-        Clock memory c = _clocks[_clocks.length - 1];
+        Clock memory c = _clock;
         return c.epochStart + (_epoch(c, block.timestamp) - c.epochBase) * c.epochLength;
     }
 
     /// @inheritdoc ICharter
+    function epochAt(uint256 time) external view returns (uint256) {
+        return _epoch(_clockAt(time), time);
+    }
+
+    /// @inheritdoc ICharter
+    function receiptShares() external view returns (uint256 reserveBps, uint256 reviewerBps) {
+        return (_params.reserveBps, _params.reviewerBps);
+    }
+
+    /// @inheritdoc ICharter
     function currentHalvings() external view returns (uint256) {
-        return _halvings(_clocks[_clocks.length - 1], block.timestamp);
+        return _halvings(_clock, block.timestamp);
     }
 
     /// @inheritdoc ICharter
@@ -186,7 +200,7 @@ contract Charter is ICharter {
 
     /// @inheritdoc ICharter
     function currentClock() external view returns (Clock memory) {
-        return _clocks[_clocks.length - 1];
+        return _clock;
     }
 
     /// @inheritdoc ICharter
@@ -234,7 +248,8 @@ contract Charter is ICharter {
         else if (which == Parameter.MinReviewerStanding) _params.minReviewerStanding = uint128(value);
         else if (which == Parameter.QuorumBps) _params.quorumBps = uint16(value);
         else if (which == Parameter.ReviewBudgetBps) _params.reviewBudgetBps = uint32(value);
-        else _params.panelSize = uint16(value);
+        else if (which == Parameter.PanelSize) _params.panelSize = uint16(value);
+        else _params.reviewerBps = uint16(value);
         if (!initial && value != old && (which == Parameter.EpochLength || which == Parameter.HalfLife)) {
             _checkDecay();
             _rebaseClock();
@@ -253,14 +268,14 @@ contract Charter is ICharter {
     ///      keeps its start and number; the current halving period keeps its first epoch, so the
     ///      time already served toward the next halving counts.
     function _rebaseClock() private {
-        Clock memory c = _clocks[_clocks.length - 1];
+        Clock memory c = _clock;
         uint256 epoch = _epoch(c, block.timestamp);
         uint256 halvings = _halvings(c, block.timestamp);
         uint256 epochStart = c.epochStart + (epoch - c.epochBase) * c.epochLength;
         uint256 halvingStart = c.halfLife == 0 ? epoch : c.halvingStartEpoch + (halvings - c.halvingBase) * c.halfLife;
         // Casts are safe: times fit 40 bits until year 36812; epochs are at least an hour and
         // halvings at most one per epoch, so both counters stay far below 2^40.
-        _clocks.push(
+        _pushClock(
             Clock(
                 uint40(block.timestamp),
                 uint40(epochStart),
@@ -277,11 +292,18 @@ contract Charter is ICharter {
     ///      for earlier times). Clock changes are governance decisions, so the history is short;
     ///      search from the newest.
     function _clockAt(uint256 time) private view returns (Clock memory c) {
-        uint256 i = _clocks.length;
+        c = _clock;
+        if (c.since <= time) return c;
+        uint256 i = _clocks.length - 1; // the newest is `_clock`, just read
         while (i != 0) {
             c = _clocks[--i];
             if (c.since <= time) return c;
         }
+    }
+
+    function _pushClock(Clock memory c) private {
+        _clocks.push(c);
+        _clock = c;
     }
 
     /// @dev Times before the charter existed count as its first second (epoch 0, no halvings).
@@ -339,6 +361,7 @@ contract Charter is ICharter {
         if (which == Parameter.MinReviewerStanding) return p.minReviewerStanding;
         if (which == Parameter.QuorumBps) return p.quorumBps;
         if (which == Parameter.ReviewBudgetBps) return p.reviewBudgetBps;
-        return p.panelSize;
+        if (which == Parameter.PanelSize) return p.panelSize;
+        return p.reviewerBps;
     }
 }

@@ -96,6 +96,8 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     mapping(address member => mapping(uint256 key => uint256 acc)) private _snapshots;
     mapping(uint256 era => mapping(uint256 key => uint256 acc)) private _acc;
     mapping(address token => Book book) private _books;
+    /// @dev the reviewers' share of receipts not yet released to the registry (tracked, like the treasury)
+    mapping(address token => uint256 amount) private _forReviewers;
     mapping(address token => uint256 amount) private _undistributed;
     mapping(address member => Checkpoint[] history) private _history;
     Checkpoint[] private _totalHistory;
@@ -255,6 +257,17 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         _books[token] = Book(b.tracked - uint128(amount), b.treasury - uint128(amount));
         emit TreasurySpent(token, to, amount);
         _transfer(token, to, amount);
+    }
+
+    /// @inheritdoc IPayoutSplitter
+    /// @dev No lock: only the registry calls, and it is paid before anything else happens.
+    function releaseReviewerPay(address token) external returns (uint256 amount) {
+        if (msg.sender != _registry) revert SplitterOnlyRegistry(msg.sender);
+        amount = _forReviewers[token];
+        _forReviewers[token] = 0;
+        // Cannot underflow: what is kept for reviewers is part of what is tracked (at most the receipts).
+        _books[token].tracked -= uint128(amount);
+        _transfer(token, msg.sender, amount);
     }
 
     /// @inheritdoc IPayoutSplitter
@@ -567,13 +580,16 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
 
     function _receive(address token, address from, uint256 amount) private {
         if (amount == 0) return;
-        uint256 reserve = (amount * _charter.parameter(ICharter.Parameter.ReserveBps)) / _BPS;
+        (uint256 reserveBps, uint256 reviewerBps) = _charter.receiptShares();
+        uint256 reserve = (amount * reserveBps) / _BPS;
+        uint256 reviewers = (amount * reviewerBps) / _BPS;
+        if (reviewers != 0) _forReviewers[token] += reviewers;
         Book memory b = _books[token];
         // uint128 holds 3.4e38 units of a token: more than any token's supply; the checked casts
         // refuse a receipt that would pass it rather than wrap.
         _books[token] = Book(_toUint128(b.tracked + amount), _toUint128(b.treasury + reserve));
         (uint256 era_, uint256 offset) = Decay.split(_charter.currentHalvings());
-        _distribute(token, amount - reserve, era_, offset);
+        _distribute(token, amount - reserve - reviewers, era_, offset);
         emit RevenueReceived(token, from, amount, reserve);
     }
 

@@ -31,8 +31,9 @@ scores 0 (no fee either) and only sets b.
   Shnayder et al. 2016, with the reviewer's own previous rating as the penalty term).
 - cross: |b - m| - |s - m| (issue 25's rule).
 - norm: W[b] * |b - m| - W[s] * |s - m|, where W[x] = floor(1000 * N / sum over the N medians m' of
-  the previous epoch of |x - m'|), from a histogram of six counters each started at 1 (the first
-  epoch: 1 each). Since s is also the b of the reviewer's next item, cross pays a rating for being
+  |x - m'|), the medians of the reviews scored two epochs before (one per review, as the contract
+  counts them; final when the epoch begins), from a histogram of six counters each started at 1 (the
+  first two epochs: 1 each). Since s is also the b of the reviewer's next item, cross pays a rating for being
   far from the next item's median, which pays pushing ratings away from 3; W divides each distance
   by the typical distance of that rating from a median, so that no rating is worth more for where
   it sits.
@@ -292,11 +293,13 @@ def simulate(cfg: Config, mode: Mode, shares: dict[str, float], first_rates_five
     tally = Tally(seats={s: 0 for s in sorted(set(roles), key=STRATEGIES.index)})
     pot = dict.fromkeys(RULES, POT)
     per_epoch = max(1, cfg.items // cfg.epochs)
-    epoch = Epoch()
+    epoch, previous = Epoch(), Epoch()
     for item in range(cfg.items):
         if item and item % per_epoch == 0:
             settle(epoch, roles, tally, pot)
-            epoch = Epoch(w=distance_weights(epoch.medians))
+            # the contract's table: the medians of the reviews scored two epochs before (final when
+            # this one begins: an epoch's reviews are scored until a week after it ends)
+            epoch, previous = Epoch(w=distance_weights(previous.medians)), epoch
         quality, author = rng.choice(QUALITIES), rng.randrange(cfg.reviewers)
         panel = draw_panel(author, cumulative, cfg.panel, rng)
         cast, lazy = judge_item(quality, panel, roles, weights, mode, first_rates_five, rng)
@@ -308,7 +311,7 @@ def simulate(cfg: Config, mode: Mode, shares: dict[str, float], first_rates_five
         m = weighted_median([(s, weights[r]) for r, s in cast])
         tally.error += abs(m - quality)
         tally.judged += 1
-        epoch.medians[m] += 1
+        epoch.medians[m] += len(cast)  # one count per scored review, as `scoreReview` counts
         for r, s in cast:
             b = epoch.last.get(r)
             for rule in RULES:

@@ -88,7 +88,7 @@ def run_demo(
     w3 = backend.w3
     store = open_store()
     workdir = workdir or config.subdir("demo")
-    steps = 14
+    steps = 15
     step_no = 0
 
     def step(text: str) -> None:
@@ -207,6 +207,10 @@ def run_demo(
         out = sf.finalize(customer, cid_id)
         verdict = f"accepted, weighted median {out['median']}, {points(out['points'])}"
         note(f"#{cid_id} {name:<4} {verdict if out['accepted'] else 'rejected (too few reviewers)'}")
+    scored = Model().apply_all(sf.logs()).scorable(sf.now())
+    for cid_id, reviewer in scored:  # anyone may score a rating (the relay's keeper does)
+        sf.score_review(customer, cid_id, reviewer)
+    note(f"{len(scored)} opened ratings scored against their work's median, for review pay")
 
     step("Customers pay: 12 ETH for desks, 5,000 CWC for an event")
     token = sf.w3.eth.contract(address=to_checksum_address(token_address), abi=artifacts.abi("TestToken"))
@@ -245,6 +249,15 @@ def run_demo(
     step("eli, no longer a member, still claims the later revenue")
     paid = sf.claim(members["eli"], token=ETH)
     note(f"eli received {amount(paid)} ETH after leaving")
+
+    step("Reviewers are paid: a week after their epoch ends, each claims their review pay")
+    model = Model().apply_all(sf.logs())
+    while not all(model.review_pay_closed(epoch, sf.now()) for _, epoch in model.desks):
+        backend.increase_time(DAY)
+    for reviewer, epoch, token_, _ in model.review_pay_due(sf.now()):
+        paid = sf.claim_review_pay(customer, reviewer, epoch, token_)
+        name = next((n for n, m in members.items() if m.address == reviewer), reviewer)
+        note(f"{name} is paid {amount(paid)} {'ETH' if token_ == ETH else 'CWC'} for reviewing in epoch {epoch}")
 
     step("Replaying every event through the reference model")
     model = Model().apply_all(sf.logs())
@@ -296,7 +309,8 @@ def _print_table(console: Console, r: DemoResult) -> None:
         )
     console.print(table)
     money = Table(title="Money, per token")
-    for column in ("token", "received", "claimed", "claimable", "treasury", "undistributed", "dust (wei)"):
+    columns = ("token", "received", "claimed", "claimable", "treasury", "review pay", "undistributed", "dust (wei)")
+    for column in columns:
         money.add_column(column, justify="left" if column == "token" else "right")
     for token, label in ((ETH, "ETH"), (r.token, "CWC")):
         money.add_row(
@@ -305,6 +319,7 @@ def _print_table(console: Console, r: DemoResult) -> None:
             _fmt(model.claimed[token]),
             _fmt(model.total_claimable(token)),
             _fmt(model.treasury[token]),
+            _fmt(model.review_paid[token]),
             _fmt(model.undistributed[token]),
             str(model.dust(token)),
         )

@@ -34,6 +34,9 @@ PARAMS = Params(
     # every member sits on every panel (as with self-selected review) unless a test draws panels:
     # tests/chain/test_panels.py and the state machine use small panels
     panel_size=100,
+    # reviewers are paid nothing unless a test pays them (tests/chain/test_review_pay.py, the state
+    # machine, the demo's defaults), so that the other tests' arithmetic of receipts stays short
+    reviewer_bps=0,
 )
 
 

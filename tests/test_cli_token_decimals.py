@@ -118,8 +118,11 @@ def test_reminders_say_a_token_amount_with_its_decimals() -> None:
         def claimable(self, member: str, token: str) -> int:
             return 3_750_000
 
+        def review_pay_due(self, now: int, member: str) -> list[tuple[str, int, str, int]]:
+            return [(member, 4, "0x" + "ab" * 20, 1_250_000)]
+
     items = r.reminders(Model(), "0x" + "cd" * 20, 0, units=lambda t: ("TUSD", 6))  # type: ignore[arg-type]
-    assert [i.title for i in items] == ["3.75 TUSD to claim"]
+    assert [i.title for i in items] == ["3.75 TUSD to claim", "1.25 TUSD of review pay to claim"]
 
 
 def test_the_html_verify_report_shows_a_token_in_its_units(dao: Dao, dollar: str) -> None:

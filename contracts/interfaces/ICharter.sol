@@ -17,7 +17,8 @@ interface ICharter {
         MinReviewerStanding, // points (18 decimals) a reviewer must have held when the work was submitted
         QuorumBps, // share of the community's standing that must review a contribution, in basis points
         ReviewBudgetBps, // points a reviewer may approve per epoch, as basis points of their own standing
-        PanelSize // reviewers drawn for a contribution, by standing (the panel's expected size)
+        PanelSize, // reviewers drawn for a contribution, by standing (the panel's expected size)
+        ReviewerBps // share of every receipt kept for the reviewers, paid by accuracy, in basis points
     }
 
     /// @notice The charter parameters, packed in two storage words.
@@ -33,6 +34,7 @@ interface ICharter {
         uint16 quorumBps;
         uint32 reviewBudgetBps;
         uint16 panelSize;
+        uint16 reviewerBps;
     }
 
     /// @notice The epoch and halving clock from `since` on (until the next entry): epoch `k` starts at
@@ -111,6 +113,10 @@ interface ICharter {
     function currentEpoch() external view returns (uint256);
     /// @notice When the current epoch began (the first second of it).
     function currentEpochStart() external view returns (uint256);
+    /// @notice The epoch that time `time` fell in (by the clock of that time).
+    function epochAt(uint256 time) external view returns (uint256);
+    /// @notice What a receipt keeps from the members' split, in basis points: the treasury's and the reviewers'.
+    function receiptShares() external view returns (uint256 reserveBps, uint256 reviewerBps);
     /// @notice How many times points have halved since deployment (monotonic).
     function currentHalvings() external view returns (uint256);
     /// @notice What a review needs from the charter, in one call: the current epoch, the smallest

@@ -35,6 +35,21 @@ interface IContributionRegistry {
         uint16 sealedReviews;
     }
 
+    /// @notice A reviewer's epoch (the epoch their ratings were revealed in).
+    /// @param spent star-minutes of their approval budget spent
+    /// @param revealed ratings revealed; @param settled of them scored (`scoreReview`)
+    /// @param last their last revealed rating plus one (0: none yet): the next review's "previous rating"
+    /// @param forfeited a rating they sealed was never revealed: no review pay for the epoch
+    /// @param total the sum of their reviews' scores
+    struct Desk {
+        uint64 spent;
+        uint32 revealed;
+        uint32 settled;
+        uint8 last;
+        bool forfeited;
+        int112 total;
+    }
+
     /// @notice Thrown when the acting account is not an active (joined, unsuspended) member.
     error RegistryNotActiveMember(address account);
     /// @notice Thrown when the effort is 0 or above the charter's `maxEffort`.
@@ -94,6 +109,25 @@ interface IContributionRegistry {
     error RegistryPanelNotDrawn(uint256 id, uint256 drawBlock);
     /// @notice Thrown when drawing a panel that is already drawn.
     error RegistryPanelAlreadyDrawn(uint256 id);
+    /// @notice Thrown when a rating to score was not revealed (or was scored already: see the word).
+    error RegistryNotRevealed(uint256 id, address reviewer);
+    /// @notice Thrown when a rating was scored already.
+    error RegistryAlreadyScored(uint256 id, address reviewer);
+    /// @notice Thrown when ratings of `id` may still be revealed until `until` (its median is not final;
+    ///         an unrevealed seal cannot be forfeited yet).
+    error RegistryRevealsOpen(uint256 id, uint256 until);
+    /// @notice Thrown when the reviews of `epoch` can no longer be scored or forfeited: its pay is closed.
+    error RegistryReviewPayClosed(uint256 epoch);
+    /// @notice Thrown when review pay of `epoch` is claimed before it closes (`REVIEW_PAY_DELAY` after
+    ///         the epoch's end).
+    error RegistryReviewPayOpen(uint256 epoch);
+    /// @notice Thrown when `reviewer` has no review pay of `epoch` in `token`: forfeited, a rating not
+    ///         yet scored, a total of 0 or less, a share that rounds to 0, or claimed already.
+    error RegistryNoReviewPay(address reviewer, uint256 epoch, address token);
+    /// @notice Thrown when ETH reaches the registry from anyone but the splitter.
+    error RegistryUnexpectedEth(address sender);
+    /// @notice Thrown when review pay in ETH cannot be paid to `to` (a contract that refuses it).
+    error RegistryEthTransferFailed(address to, uint256 amount);
 
     /// @notice Emitted when a commitment is posted; `seq` orders commitments (earliest wins).
     event Committed(bytes32 indexed commitment, uint256 seq);
@@ -119,11 +153,20 @@ interface IContributionRegistry {
     /// @notice Emitted when contribution `id` loses its artifact to contribution `by`, committed earlier.
     event Superseded(uint256 indexed id, uint256 indexed by);
     /// @notice Emitted when `reviewer` seals a rating of contribution `id` (nothing about it is public yet).
-    event ReviewSealed(uint256 indexed id, address indexed reviewer, bytes32 sealed_);
+    ///         The seal itself is `sealedRating(id, reviewer)`.
+    event ReviewSealed(uint256 indexed id, address indexed reviewer);
     /// @notice Emitted when `reviewer`'s sealed rating of contribution `id` is revealed: `stars`,
     ///         weighing `weight` in the tally (the reviewer's standing, or the panel's divisor if
     ///         that is more: see `panel`); `commentCid` may be empty.
     event Reviewed(uint256 indexed id, address indexed reviewer, uint8 stars, uint256 weight, bytes commentCid);
+    /// @notice Emitted when a revealed rating is scored against its contribution's median, for review pay.
+    event ReviewScored(uint256 indexed id, address indexed reviewer, uint256 indexed epoch, uint256 median, int256 score);
+    /// @notice Emitted when a sealed rating was never revealed: `reviewer` earns no review pay in `epoch`.
+    event ReviewForfeited(uint256 indexed id, address indexed reviewer, uint256 indexed epoch);
+    /// @notice Emitted when the review pot of `epoch` in `token` is fixed (at its first claim).
+    event ReviewPotFixed(uint256 indexed epoch, address indexed token, uint256 pot);
+    /// @notice Emitted when `reviewer` is paid `amount` of `token` for reviewing in `epoch`.
+    event ReviewPayClaimed(address indexed reviewer, uint256 indexed epoch, address indexed token, uint256 amount);
     /// @notice Emitted when contribution `id` is judged: accepted with `points` at the weighted
     ///         `median`, or rejected for lack of reviewers or reviewing standing.
     event Finalized(
@@ -173,6 +216,20 @@ interface IContributionRegistry {
     function drawPanel(uint256 id) external;
     /// @notice Judges contribution `id` once its window has closed. Anyone may call it.
     function finalize(uint256 id) external returns (bool accepted, uint256 points);
+    /// @notice Scores `reviewer`'s revealed rating s of `id` for review pay, once the median m of
+    ///         `id` is final (finalized, or its reveal window over), before the rating's epoch
+    ///         closes; anyone may send it. With b the reviewer's previous rating revealed in the
+    ///         same epoch: `W[b] * |b - m| - W[s] * |s - m| - 125` (0 for their first of the epoch),
+    ///         W the epoch's `distanceWeights`. Order does not matter: b was fixed at the reveal.
+    function scoreReview(uint256 id, address reviewer) external returns (int256 score);
+    /// @notice Records that `reviewer` sealed a rating of `id` and never revealed it: they earn no review
+    ///         pay in the epoch the reveal window ended in. Anyone may send it, before that epoch closes.
+    function forfeitUnrevealed(uint256 id, address reviewer) external;
+    /// @notice Pays `reviewer` their review pay of a closed `epoch` in `token` (ETH: address 0):
+    ///         `floor(pot * total / positive)`, where the pot, fixed at the epoch's first claim in
+    ///         that token, is what receipts kept for reviewers and no earlier pot took. Anyone may
+    ///         send it; it always pays `reviewer`.
+    function claimReviewPay(address reviewer, uint256 epoch, address token) external returns (uint256 amount);
 
     /// @notice A stored contribution.
     function contribution(uint256 id) external view returns (Contribution memory);
@@ -184,8 +241,7 @@ interface IContributionRegistry {
     function tally(uint256 id) external view returns (uint256[6] memory weights);
     /// @notice How many members reviewed contribution `id`.
     function reviewCount(uint256 id) external view returns (uint256);
-    /// @notice Whether `reviewer` holds a sealed rating of contribution `id` not yet opened (an
-    ///         opened one is a `Reviewed` event).
+    /// @notice Whether `reviewer` sealed a rating of contribution `id` (opened or not).
     function hasReviewed(uint256 id, address reviewer) external view returns (bool);
     /// @notice The panel of `id`: the block whose hash draws it, the seed (0 until drawn) and the
     ///         divisor D. A member of review weight w sits on it when w >= D, or when
@@ -206,14 +262,34 @@ interface IContributionRegistry {
     function commitment(bytes32 commitment_) external view returns (uint256 time, uint256 seq);
     /// @notice Effort `author` submitted within `epoch`.
     function epochEffort(address author, uint256 epoch) external view returns (uint256);
-    /// @notice The sealed rating `reviewer` left on `id` and has not revealed (0 if none).
+    /// @notice The stored word of `reviewer`'s rating of `id`: 0 if none; while sealed, the seal's
+    ///         top 144 bits above its weight (112 bits); once revealed, a record with the top 144 bits
+    ///         0 (bit 111 set; the stars in bits 0-2, the reviewer's previous rating of the epoch plus
+    ///         one in bits 3-5, bit 6 once scored, the epoch from bit 8); `1 << 110` once forfeited.
     function sealedRating(uint256 id, address reviewer) external view returns (bytes32);
-    /// @notice Whether `reviewer` sealed a rating of `id` that was never opened is
-    ///         `sealedRating(id, reviewer) != 0` once the reveal window is over.
     /// @notice Seconds after a review deadline within which sealed ratings may be revealed.
     function RATING_REVEAL_WINDOW() external view returns (uint256);
     /// @notice Star-minutes (effort times stars) `reviewer` has rated within `epoch`.
     function budgetSpent(address reviewer, uint256 epoch) external view returns (uint256);
+    /// @notice `reviewer`'s reviewing in `epoch` (the epochs their ratings were revealed in).
+    function desk(address reviewer, uint256 epoch) external view returns (Desk memory);
+    /// @notice Review pay of `epoch`: the sum of the reviewers' positive totals, the medians of the
+    ///         reviews scored in it (a histogram), and whether it is closed (scoring over, pay claimable).
+    function reviewPayEpoch(uint256 epoch)
+        external
+        view
+        returns (uint256 positive, uint256[6] memory medians, bool closed);
+    /// @notice The distance weights W[0..5] that score the reviews of `epoch` (see `scoreReview`).
+    function distanceWeights(uint256 epoch) external view returns (uint256[6] memory w);
+    /// @notice The review pot of `epoch` in `token`, once fixed by its first claim (else 0, false).
+    function reviewPot(uint256 epoch, address token) external view returns (uint256 pot, bool fixed_);
+    /// @notice Review pay released by the splitter and not yet in a fixed pot.
+    function unassignedReviewPay(address token) external view returns (uint256);
+    /// @notice Whether `reviewer` has claimed their review pay of `epoch` in `token`.
+    function reviewPayClaimed(uint256 epoch, address reviewer, address token) external view returns (bool);
+    /// @notice Seconds after an epoch's end until its reviews can no longer be scored or forfeited;
+    ///         then its pay is claimable.
+    function REVIEW_PAY_DELAY() external view returns (uint256);
     /// @notice Seconds after a commitment within which it must be revealed.
     function REVEAL_WINDOW() external view returns (uint256);
     /// @notice keccak256("Submit(address author,bytes cid,bytes32 contentHash,uint32 effort,bytes32 salt,uint256 nonce,uint256 deadline)")

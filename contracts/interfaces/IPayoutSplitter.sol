@@ -49,8 +49,9 @@ interface IPayoutSplitter is IERC5805 {
     event PointsAwarded(address indexed member, uint256 indexed contribution, uint256 points);
     /// @notice Emitted when governance cuts `bps` of `member`'s points (future pay only).
     event Slashed(address indexed member, uint256 bps, uint256 pointsCut);
-    /// @notice Emitted for every receipt: `reserve` went to the treasury, the rest to point holders
-    ///         (or to `undistributed` while nobody holds points).
+    /// @notice Emitted for every receipt: `reserve` went to the treasury, the charter's `reviewerBps`
+    ///         of it (rounded down) is kept for reviewers until the registry releases it, the rest to point holders (or to
+    ///         `undistributed` while nobody holds points).
     event RevenueReceived(address indexed token, address indexed from, uint256 amount, uint256 reserve);
     /// @notice Emitted when `member` is paid `amount` of `token` (from the books of its `incarnation`) at
     ///         `to`; `caller` sent the claim. A claim of ETH paid to the member's own address emits the
@@ -122,6 +123,10 @@ interface IPayoutSplitter is IERC5805 {
     ///         credited decayed by the halvings since then, so nothing is gained by finalizing late
     ///         or by choosing the second. Only the contribution registry.
     function award(address member, uint256 contributionId, uint256 points, uint256 asOf) external;
+    /// @notice Sends the registry every unit of `token` that receipts have kept for reviewers since
+    ///         the last release (the charter's `reviewerBps` of each, rounded down); returns how much.
+    ///         The registry pays review pay out of it. Only the contribution registry.
+    function releaseReviewerPay(address token) external returns (uint256 amount);
     /// @notice Cuts `bps` basis points of `member`'s points. Governance only.
     function slash(address member, uint256 bps) external;
     /// @notice Spends from the treasury. Governance only.

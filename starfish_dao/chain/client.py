@@ -257,6 +257,29 @@ class Starfish:
         receipt = self._send(sender, self.registry.functions.finalize(contribution))
         return dict(self.registry.events.Finalized().process_receipt(receipt, errors=DISCARD)[0]["args"])
 
+    # ------------------------------------------------------------- review pay
+
+    def score_review(self, sender: LocalAccount, contribution: int, reviewer: str) -> int:
+        """Scores `reviewer`'s revealed rating of `contribution` for review pay; returns the score."""
+        receipt = self._send(sender, self.registry.functions.scoreReview(contribution, reviewer))
+        return int(self.registry.events.ReviewScored().process_receipt(receipt, errors=DISCARD)[0]["args"]["score"])
+
+    def forfeit_unrevealed(self, sender: LocalAccount, contribution: int, reviewer: str) -> Any:
+        """Records that `reviewer` never revealed their sealed rating of `contribution`."""
+        return self._send(sender, self.registry.functions.forfeitUnrevealed(contribution, reviewer))
+
+    def claim_review_pay(self, sender: LocalAccount, reviewer: str, epoch: int, token: str = ETH) -> int:
+        """Pays `reviewer` their review pay of closed `epoch` in `token`; returns the amount."""
+        receipt = self._send(sender, self.registry.functions.claimReviewPay(reviewer, epoch, token))
+        paid = self.registry.events.ReviewPayClaimed().process_receipt(receipt, errors=DISCARD)
+        return int(paid[0]["args"]["amount"])
+
+    def desk(self, reviewer: str, epoch: int) -> dict[str, Any]:
+        """`IContributionRegistry.Desk` of `reviewer` in `epoch`, by field name."""
+        spent, revealed, settled, last, forfeited, total = self.registry.functions.desk(reviewer, epoch).call()
+        return {"spent": spent, "revealed": revealed, "settled": settled,
+                "last": None if last == 0 else last - 1, "forfeited": forfeited, "total": total}  # fmt: skip
+
     def pay_eth(self, sender: LocalAccount, amount: int) -> Any:
         """ETH revenue, accounted at once (`pay(0, amount)` with the ETH attached)."""
         return self._send(sender, self.splitter.functions.pay(ETH, amount), value=amount)

@@ -166,6 +166,34 @@ MESSAGES: dict[str, Callable[[dict[str, Any], Said], str]] = {
         "if 256 blocks have passed, send `drawPanel` to draw it from a later block"
     ),
     "RegistryPanelAlreadyDrawn": lambda a, _: f"the panel of #{a['id']} is already drawn",
+    "RegistryNotRevealed": lambda a, _: (
+        f"{a['reviewer']} has no opened rating of #{a['id']} to score: only an opened rating is scored for "
+        "review pay (one never opened is forfeited instead)"
+    ),
+    "RegistryAlreadyScored": lambda a, _: f"{a['reviewer']}'s rating of #{a['id']} is scored already",
+    "RegistryRevealsOpen": lambda a, c: _when(
+        a["until"],
+        c.now,
+        f"ratings of #{a['id']} may still be opened for {{}}: its median is not final yet",
+        f"ratings of #{a['id']} could be opened until {{}} ago: send it again",
+    ),
+    "RegistryReviewPayClosed": lambda a, _: (
+        f"the review pay of epoch {a['epoch']} is closed (a week after the epoch ended): its ratings can no "
+        "longer be scored or forfeited"
+    ),
+    "RegistryReviewPayOpen": lambda a, _: (
+        f"the review pay of epoch {a['epoch']} is not closed yet: it is paid from a week after the epoch ends, "
+        "once every rating had time to be scored (`starfish review-pay` shows when)"
+    ),
+    "RegistryNoReviewPay": lambda a, _: (
+        f"{a['reviewer']} has no review pay of epoch {a['epoch']} to claim in this token: claimed already, a "
+        "total of 0 or less, a rating not yet scored, or a sealed rating never opened (`starfish review-pay` "
+        "says which)"
+    ),
+    "RegistryUnexpectedEth": lambda a, _: "the registry takes ETH only from the splitter (review pay)",
+    "RegistryEthTransferFailed": lambda a, _: (
+        f"{a['to']} refused the review pay's ETH: a contract that cannot receive ETH cannot be paid it"
+    ),
     "RegistryInsufficientStanding": lambda a, _: (
         f"your standing on this work is {_points(a['standing'])} points (the lesser of what you held when its "
         f"epoch began and the second before it was submitted); reviewing needs more than 0 and at least "

@@ -52,6 +52,7 @@ MEANING = {
     "quorumBps": "share of the community's standing that must review a contribution",
     "reviewBudgetBps": "points a reviewer may approve per epoch, as a share of their own standing (200 % = 2x)",
     "panelSize": "reviewers drawn at random by standing for each contribution (everyone, in a smaller community)",
+    "reviewerBps": "share of every receipt paid to the reviewers, by how accurately they reviewed",
 }
 
 #: What each governance setting means, for `charter show`.

@@ -38,6 +38,7 @@ def register(app: typer.Typer) -> None:
     app.command()(finalize)
     app.command()(show)
     app.command()(todo)
+    app.command("review-pay")(review_pay)
 
 
 def _hash_with_progress(file: Path) -> tuple[Any, bytes]:
@@ -564,6 +565,89 @@ def todo(
             console.print("  nothing to do")
 
     emit(data, as_json, human)
+
+
+def review_pay(
+    key_file: KeyOpt = None, rpc: RpcOpt = None, deployments: DeplOpt = None, relay: RelayOpt = None,
+    as_json: JsonOpt = False,
+    member: Annotated[str | None, typer.Option(metavar="ADDRESS", help="whose (default: your key's)")] = None,
+    send: Annotated[bool, typer.Option(help="score your ratings that can be scored, claim closed epochs")] = True,
+) -> None:  # fmt: skip
+    """Your review pay: for each epoch you revealed ratings in, how they scored against the medians
+    and what you are paid. Scores your ratings whose median is final and claims the pay of every
+    closed epoch (anyone may send either; the relay's keeper scores them too).
+
+    A review scores W[b]·|b − m| − W[s]·|s − m| − 125 (s your rating, m the work's median, b your
+    previous rating of the epoch; your first of an epoch scores 0); an epoch closes a week after it
+    ends, and its pot is paid pro rata to the positive totals (docs/economics.md, section 6)."""
+    from starfish_dao.cli.common import address, token_units
+    from starfish_dao.cli.errors import humanize
+    from starfish_dao.domain.errors import ContractRevert
+    from starfish_dao.domain.units import token_amount
+    from starfish_dao.verify.state import replay
+
+    me = address(member, "--member") if member else load_key(key_file).address
+    sf = client(rpc, deployments)
+    sent: list[dict[str, Any]] = []
+    if send:
+        account = None if relay else load_key(key_file)
+        model, now = replay(sf), sf.now()
+        todo_: list[tuple[str, dict[str, Any]]] = [
+            ("ScoreReview", {"contribution": cid, "reviewer": me}) for cid, _ in model.scorable(now, me)
+        ]
+        todo_ += [
+            ("ClaimReviewPay", {"reviewer": me, "epoch": e, "token": t}) for _, e, t, _ in model.review_pay_due(now, me)
+        ]
+        for action, fields in todo_:
+            try:
+                if relay:
+                    state = relayed.send(relay, None, action, quiet=as_json, **fields)
+                    sent.append({"action": action, **fields, "tx": state.get("txHash")})
+                elif action == "ScoreReview":
+                    score = sf.score_review(account, fields["contribution"], me)
+                    sent.append({"action": action, **fields, "score": score})
+                else:
+                    paid = sf.claim_review_pay(account, me, fields["epoch"], fields["token"])
+                    sent.append({"action": action, **fields, "amount": paid})
+            except ContractRevert as exc:  # scored or claimed by someone else meanwhile, say
+                sent.append({"action": action, **fields, "error": exc.name})
+                if not as_json:
+                    err.print(f"{action} {fields}: {humanize(exc)}")
+    model, now = replay(sf), sf.now()
+    epochs = sorted(e for who, e in model.desks if who == me)
+    rows: list[dict[str, Any]] = []
+    for epoch in epochs:
+        d = model.desks[(me, epoch)]
+        owed = {t: model.review_pay_owed(me, epoch, t) for t in model.all_tokens()}
+        claimed = {t: a for (e, who, t), a in model.review_claims.items() if who == me and e == epoch}
+        rows.append({"epoch": epoch, "revealed": d.revealed, "scored": d.settled, "total": d.total,
+                     "forfeited": d.forfeited, "closed": model.review_pay_closed(epoch, now),
+                     "owed": {t: a for t, a in owed.items() if a}, "claimed": claimed})  # fmt: skip
+
+    def human() -> None:
+        for r in sent:
+            if "score" in r:
+                console.print(f"scored your rating of #{r['contribution']}: {r['score']:+d}")
+            elif "amount" in r:
+                console.print(f"claimed your review pay of epoch {r['epoch']}: "
+                              f"{token_amount(r['amount'], *token_units(sf.w3, r['token']))}")  # fmt: skip
+        if not rows:
+            console.print(f"{who(me, key_names())} revealed no ratings yet: no review pay")
+        for r in rows:
+            state = (
+                "forfeited (a sealed rating never revealed)"
+                if r["forfeited"]
+                else ("closed" if r["closed"] else "open: scoring until a week after the epoch ends")
+            )
+            claimed: dict[str, int] = r["claimed"]
+            paid = ", ".join(token_amount(a, *token_units(sf.w3, t)) for t, a in claimed.items()) or "nothing yet"
+            console.print(f"epoch {r['epoch']}: {r['revealed']} ratings, {r['scored']} scored, total "
+                          f"{r['total']:+d}; {state}; paid {paid}")  # fmt: skip
+            owed: dict[str, int] = r["owed"]
+            for t, a in owed.items():
+                console.print(f"  to claim: {token_amount(a, *token_units(sf.w3, t))}", style="dim")
+
+    emit({"member": me, "sent": sent, "epochs": rows}, as_json, human)
 
 
 def _relay_keepers(relay: str | None) -> tuple[dict[str, Any] | None, str]:

@@ -26,6 +26,7 @@ class Parameter(IntEnum):
     QUORUM_BPS = 8
     REVIEW_BUDGET_BPS = 9
     PANEL_SIZE = 10
+    REVIEWER_BPS = 11
 
 
 #: Inclusive bounds, as `Charter.bounds` returns them.
@@ -41,6 +42,7 @@ BOUNDS: dict[Parameter, tuple[int, int]] = {
     Parameter.QUORUM_BPS: (100, 5000),
     Parameter.REVIEW_BUDGET_BPS: (100, 100_000),
     Parameter.PANEL_SIZE: (1, 100),
+    Parameter.REVIEWER_BPS: (0, 2000),
 }
 
 POINT = 10**18  # points carry 18 decimals
@@ -60,6 +62,7 @@ PARAMETER_KEYS: dict[str, Parameter] = {
     "quorumBps": Parameter.QUORUM_BPS,
     "reviewBudgetBps": Parameter.REVIEW_BUDGET_BPS,
     "panelSize": Parameter.PANEL_SIZE,
+    "reviewerBps": Parameter.REVIEWER_BPS,
 }
 
 
@@ -78,6 +81,7 @@ class Params:
     quorum_bps: int = 1000  # 10 % of all standing must review a contribution
     review_budget_bps: int = 20_000  # a reviewer approves at most twice their own standing per epoch
     panel_size: int = 5  # reviewers drawn for each contribution, by standing (the expected size)
+    reviewer_bps: int = 1000  # 10 % of every receipt pays the reviewers, by the accuracy of their reviews
 
     def value(self, parameter: Parameter) -> int:
         return int(self.as_tuple()[parameter])

@@ -26,6 +26,7 @@ KINDS: dict[str, str] = {
     "epochLength": "seconds", "reviewWindow": "seconds", "minReviewers": "count", "halfLife": "epochs",
     "reserveBps": "bps", "maxEffort": "minutes", "maxEffortPerEpoch": "minutes", "minReviewerStanding": "points",
     "quorumBps": "bps", "reviewBudgetBps": "bps", "panelSize": "count",
+    "reviewerBps": "bps",
     "votingDelay": "seconds", "votingPeriod": "seconds", "proposalThreshold": "points", "quorumPercent": "percent",
     "timelockDelay": "seconds", "guardianExpiry": "date",
 }  # fmt: skip

@@ -40,6 +40,11 @@ PROPOSAL_THRESHOLD_SHARE_BPS = 100  # `StarfishGovernor`: a share of all standin
 UINT128_MAX = 2**128 - 1
 UINT144_MAX = 2**144 - 1
 
+#: `ContributionRegistry.REVIEW_PAY_DELAY`: an epoch's reviews can be scored until this long after it ends
+REVIEW_PAY_DELAY = 7 * 24 * 3600
+REVIEW_SCALE = 1000  # a distance of one typical distance scores this much
+REVIEW_FEE = 125  # what each scored review (but a reviewer's first of the epoch) pays
+
 PENDING, ACCEPTED, REJECTED, SUPERSEDED = "pending", "accepted", "rejected", "superseded"
 #: `IContributionRegistry.Status` by number
 STATUSES = ("none", PENDING, ACCEPTED, REJECTED, SUPERSEDED)
@@ -91,6 +96,38 @@ def seated(seed: int, contribution: int, member: str, weight: int, divisor: int)
 def panel_seed(block_hash: bytes) -> int:
     """`ContributionRegistry._drawSeed`: the seed a panel draws from its block's hash (never 0)."""
     return int.from_bytes(block_hash[-8:], "big") | 1
+
+
+def distance_weights(medians: list[int]) -> list[int]:
+    """`ContributionRegistry.distanceWeights` from the medians of the reviews scored two epochs
+    before (a histogram): W[x] = floor(1000 * N / sum of |x - m|), each counter plus one."""
+    count = [c + 1 for c in medians]
+    n = sum(count)
+    return [REVIEW_SCALE * n // sum(c * abs(x - m) for m, c in enumerate(count)) for x in range(6)]
+
+
+def _six_zeros() -> list[int]:
+    """A histogram of six counters (a named function: the relay pickles the model)."""
+    return [0] * 6
+
+
+def review_score(last: int | None, stars: int, median: int, w: list[int]) -> int:
+    """One review's score (`ContributionRegistry.scoreReview`): 0 for a reviewer's first of the epoch."""
+    if last is None:
+        return 0
+    return w[last] * abs(last - median) - w[stars] * abs(stars - median) - REVIEW_FEE
+
+
+@dataclass
+class Desk:
+    """`IContributionRegistry.Desk`: a reviewer's epoch."""
+
+    spent: int = 0
+    revealed: int = 0
+    settled: int = 0
+    last: int | None = None
+    forfeited: bool = False
+    total: int = 0
 
 
 def ceil_div(a: int, b: int) -> int:
@@ -242,6 +279,20 @@ class Model:
         self.artifacts: dict[bytes, tuple[int, int]] = {}  # content hash -> (contribution id, commit seq)
         self.epoch_effort: dict[tuple[str, int], int] = defaultdict(int)
         self.budget_spent: dict[tuple[str, int], int] = defaultdict(int)  # (reviewer, epoch) -> star-minutes
+        # review pay
+        self.desks: dict[tuple[str, int], Desk] = defaultdict(Desk)  # (reviewer, epoch of the reveal)
+        self.ratings: dict[tuple[int, str], tuple[int, int | None, int]] = {}  # (id, reviewer) -> (stars, last, epoch)
+        self.scored: set[tuple[int, str]] = set()
+        self.forfeited: set[tuple[int, str]] = set()
+        self.review_medians: dict[int, list[int]] = defaultdict(_six_zeros)  # epoch -> scored reviews' medians
+        self.review_positive: dict[int, int] = defaultdict(int)
+        self.for_reviewers: dict[str, int] = defaultdict(int)  # kept by the splitter, not yet released
+        self.review_unassigned: dict[str, int] = defaultdict(int)  # released to the registry, in no pot yet
+        self.review_pots: dict[tuple[int, str], int] = {}
+        self.review_claims: dict[tuple[int, str, str], int] = {}  # (epoch, reviewer, token) -> amount
+        self.review_paid: dict[str, int] = defaultdict(int)
+        self.review_transfer_loss: dict[str, int] = defaultdict(int)  # a token's fee on the release
+        self.review_released: dict[str, int] = defaultdict(int)  # sent by the splitter to the registry
         # splitter
         self.first_era: int | None = None
         self.accounts: dict[str, tuple[int, int]] = {}  # member -> (credited, group era)
@@ -508,7 +559,7 @@ class Model:
         self._check(
             f"{reviewer} sealed #{c.id} once", int(reviewer in c.sealed or any(r == reviewer for r, *_ in c.reviews)), 0
         )
-        c.sealed[reviewer] = bytes(a["sealed_"])
+        c.sealed[reviewer] = b"sealed"  # the seal itself is on chain (`sealedRating`), not in the event
         c.sealed_count += 1
 
     def _on_reviewed(self, a: dict[str, Any]) -> None:
@@ -524,8 +575,152 @@ class Model:
         self._check(f"weight of {reviewer}'s review of #{c.id}", int(a["weight"]), weight)
         c.weights[stars] += weight
         c.reviews.append((reviewer, stars, weight, bytes(a["commentCid"])))
+        epoch = self.epoch_at(self.now)
         if stars:
-            self.budget_spent[(reviewer, self.epoch_at(self.now))] += c.effort * stars
+            self.budget_spent[(reviewer, epoch)] += c.effort * stars
+        desk = self.desks[(reviewer, epoch)]
+        self.ratings[(c.id, reviewer)] = (stars, desk.last, epoch)
+        desk.spent += c.effort * stars
+        desk.revealed += 1
+        desk.last = stars
+
+    def review_pay_closed(self, epoch: int, now: int) -> bool:
+        """`ContributionRegistry._closed`: the reviews of `epoch` can no longer be scored or forfeited."""
+        return now > REVIEW_PAY_DELAY and self.epoch_at(now - REVIEW_PAY_DELAY) > epoch
+
+    def review_weights(self, epoch: int) -> list[int]:
+        return distance_weights(self.review_medians[epoch - 2] if epoch >= 2 else [0] * 6)
+
+    def _on_review_scored(self, a: dict[str, Any]) -> None:
+        cid, reviewer = int(a["id"]), a["reviewer"]
+        c = self.contributions[cid]
+        what = f"{reviewer}'s score of #{cid}"
+        self._check(f"{what}: a revealed rating, scored once",
+                    int((cid, reviewer) in self.ratings and (cid, reviewer) not in self.scored), 1)  # fmt: skip
+        stars, last, epoch = self.ratings[(cid, reviewer)]
+        self._check(f"{what}: its median final",
+                    int(c.status != PENDING or self.now > c.deadline + RATING_REVEAL_WINDOW), 1)  # fmt: skip
+        self._check(f"{what}: before its epoch closed", int(self.review_pay_closed(epoch, self.now)), 0)
+        median = weighted_median(c.weights)
+        score = review_score(last, stars, median, self.review_weights(epoch))
+        self._check(f"{what}: epoch", int(a["epoch"]), epoch)
+        self._check(f"{what}: median", int(a["median"]), median)
+        self._check(f"{what}: score", int(a["score"]), score)
+        self.scored.add((cid, reviewer))
+        self.review_medians[epoch][median] += 1
+        desk = self.desks[(reviewer, epoch)]
+        total = desk.total + score
+        if not desk.forfeited:
+            self.review_positive[epoch] += max(total, 0) - max(desk.total, 0)
+        desk.total = total
+        desk.settled += 1
+
+    def _on_review_forfeited(self, a: dict[str, Any]) -> None:
+        cid, reviewer = int(a["id"]), a["reviewer"]
+        c = self.contributions[cid]
+        until = c.deadline + RATING_REVEAL_WINDOW
+        epoch = self.epoch_at(until)
+        what = f"{reviewer}'s forfeit of #{cid}"
+        self._check(f"{what}: a seal never revealed", int(reviewer in c.sealed and c.status != SUPERSEDED), 1)
+        self._check(f"{what}: after its reveal window", int(self.now > until), 1)
+        self._check(f"{what}: epoch", int(a["epoch"]), epoch)
+        self._check(f"{what}: before its epoch closed", int(self.review_pay_closed(epoch, self.now)), 0)
+        c.sealed.pop(reviewer, None)
+        self.forfeited.add((cid, reviewer))
+        desk = self.desks[(reviewer, epoch)]
+        if not desk.forfeited:
+            desk.forfeited = True
+            self.review_positive[epoch] -= max(desk.total, 0)
+
+    def _on_review_pot_fixed(self, a: dict[str, Any]) -> None:
+        epoch, token, pot = int(a["epoch"]), a["token"], int(a["pot"])
+        released = self.for_reviewers[token]
+        arrived = pot - self.review_unassigned[token]
+        # a token that charges for transfers may deliver less than the splitter released
+        self._check(f"review pot of epoch {epoch} in {token}: at most what was released",
+                    int(0 <= arrived <= released), 1)  # fmt: skip
+        self.review_transfer_loss[token] += max(released - arrived, 0)
+        self.tracked[token] -= released
+        self.review_released[token] += released
+        self.for_reviewers[token] = 0
+        self.review_unassigned[token] = 0
+        self._check(f"review pot of epoch {epoch} in {token} fixed once", int((epoch, token) in self.review_pots), 0)
+        self.review_pots[(epoch, token)] = pot
+
+    def review_pay_owed(self, reviewer: str, epoch: int, token: str) -> int:
+        """What `claimReviewPay(reviewer, epoch, token)` would pay now, if the pot were `pot` (fixed, or
+        what a first claim would fix), 0 if nothing."""
+        desk = self.desks.get((reviewer, epoch))
+        if desk is None or desk.forfeited or desk.settled != desk.revealed or desk.total <= 0:
+            return 0
+        if (epoch, reviewer, token) in self.review_claims:
+            return 0
+        pot = self.review_pots.get((epoch, token))
+        if pot is None:
+            pot = self.review_unassigned[token] + self.for_reviewers[token]
+        return pot * desk.total // self.review_positive[epoch]
+
+    def _on_review_pay_claimed(self, a: dict[str, Any]) -> None:
+        reviewer, epoch, token, amount = a["reviewer"], int(a["epoch"]), a["token"], int(a["amount"])
+        what = f"review pay of {reviewer} for epoch {epoch} in {token}"
+        self._check(f"{what}: claimed after the epoch closed", int(self.review_pay_closed(epoch, self.now)), 1)
+        self._check(f"{what}: the pot fixed", int((epoch, token) in self.review_pots), 1)
+        self._check(f"{what}", amount, self.review_pay_owed(reviewer, epoch, token))
+        self.review_claims[(epoch, reviewer, token)] = amount
+        self.review_paid[token] += amount
+
+    def scorable(self, now: int, reviewer: str | None = None) -> list[tuple[int, str]]:
+        """(contribution, reviewer) of every revealed rating `scoreReview` would score at time `now`
+        (of `reviewer`, or everyone's): its median final, its epoch not closed."""
+        out: list[tuple[int, str]] = []
+        for (cid, who), (_, _, epoch) in self.ratings.items():
+            if (cid, who) in self.scored or (reviewer is not None and who != reviewer):
+                continue
+            c = self.contributions[cid]
+            if (c.status != PENDING or now > c.deadline + RATING_REVEAL_WINDOW) and not self.review_pay_closed(
+                epoch, now
+            ):
+                out.append((cid, who))
+        return out
+
+    def forfeitable(self, now: int) -> list[tuple[int, str]]:
+        """(contribution, reviewer) of every sealed rating never revealed that `forfeitUnrevealed`
+        would record at time `now`."""
+        out: list[tuple[int, str]] = []
+        for c in self.contributions.values():
+            until = c.deadline + RATING_REVEAL_WINDOW
+            if c.status == SUPERSEDED or now <= until or self.review_pay_closed(self.epoch_at(until), now):
+                continue
+            out.extend((c.id, reviewer) for reviewer in c.sealed)
+        return out
+
+    def review_pay_due(self, now: int, reviewer: str | None = None) -> list[tuple[str, int, str, int]]:
+        """(reviewer, epoch, token, amount) of every review pay `claimReviewPay` would pay at time `now`
+        (the amount as if claimed now; of `reviewer`, or everyone's)."""
+        out: list[tuple[str, int, str, int]] = []
+        for who, epoch in self.desks:
+            if (reviewer is not None and who != reviewer) or not self.review_pay_closed(epoch, now):
+                continue
+            for token in self.all_tokens():
+                amount = self.review_pay_owed(who, epoch, token)
+                if amount:
+                    out.append((who, epoch, token, amount))
+        return out
+
+    def review_pay_held(self, token: str) -> int:
+        """What the registry should hold for reviewers in `token`: released and not paid out."""
+        pots = sum(pot for (_, t), pot in self.review_pots.items() if t == token)
+        return self.review_unassigned[token] + pots - self.review_paid[token]
+
+    def review_pay_obligations(self, token: str) -> int:
+        """What the registry owes now in `token`: every unclaimed share of a fixed pot, plus what
+        no pot holds yet. At most `review_pay_held` (the rest is rounding and unclaimable shares)."""
+        owed = self.review_unassigned[token]
+        epochs = {epoch for epoch, t in self.review_pots if t == token}
+        for reviewer, epoch in self.desks:
+            if epoch in epochs:
+                owed += self.review_pay_owed(reviewer, epoch, token)
+        return owed
 
     def _on_finalized(self, a: dict[str, Any]) -> None:
         c = self.contributions[int(a["id"])]
@@ -668,12 +863,14 @@ class Model:
         token, amount = a["token"], int(a["amount"])
         era, offset = self._split()
         reserve = amount * self.params.reserve_bps // BPS
+        reviewers = amount * self.params.reviewer_bps // BPS
         self._check(f"reserve of a {amount} receipt of {token}", int(a["reserve"]), reserve)
         self.tracked[token] += amount
         self.treasury[token] += reserve
+        self.for_reviewers[token] += reviewers
         self.received[token] += amount
         self.revenue_log.append((self.now, token, amount, reserve))
-        rest = amount - reserve
+        rest = amount - reserve - reviewers
         key = self.key_of(token)
         weight, per_group = self.weights(era)
         if weight >> offset == 0:  # nobody holds a point: it waits
@@ -888,6 +1085,10 @@ class Model:
         "registry.PanelRescheduled": _on_panel_rescheduled,
         "registry.Reviewed": _on_reviewed,
         "registry.Finalized": _on_finalized,
+        "registry.ReviewScored": _on_review_scored,
+        "registry.ReviewForfeited": _on_review_forfeited,
+        "registry.ReviewPotFixed": _on_review_pot_fixed,
+        "registry.ReviewPayClaimed": _on_review_pay_claimed,
         "splitter.PointsAwarded": _on_points_awarded,
         "splitter.Slashed": _on_slashed,
         "splitter.EthAccepted": _on_eth_accepted,
@@ -1011,7 +1212,17 @@ class Model:
 
     def dust(self, token: str) -> int:
         """What the contract holds beyond every obligation: rounding remainders. Negative = insolvent."""
-        return self.tracked[token] - self.treasury[token] - self.undistributed[token] - self.total_claimable(token)
+        return (
+            self.tracked[token]
+            - self.treasury[token]
+            - self.for_reviewers[token]
+            - self.undistributed[token]
+            - self.total_claimable(token)
+        )
 
     def solvent(self) -> bool:
-        return all(self.dust(token) >= 0 for token in self.all_tokens())
+        """The splitter holds every obligation, and the registry every share of review pay it owes."""
+        return all(
+            self.dust(token) >= 0 and self.review_pay_held(token) >= self.review_pay_obligations(token)
+            for token in self.all_tokens()
+        )

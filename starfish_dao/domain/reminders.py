@@ -32,7 +32,7 @@ _OPEN_STATES = ("Pending", "Active", "Succeeded", "Queued")
 @dataclass(frozen=True)
 class Reminder:
     id: str  # stable for one situation: what receivers are told once
-    kind: str  # review, reveal, waiting, finalize, pay, vote, vote-closing, concerns
+    kind: str  # review, reveal, waiting, finalize, pay, review-pay, vote, vote-closing, concerns
     member: str
     title: str  # one line, in people's units
     text: str  # a sentence or two: what, by when, how to act
@@ -205,6 +205,14 @@ def reminders(
                 f"pay:{token}:{wei}", "pay", member, f"{shown} to claim", text,
                 now, None, f"#/member/{member}", {"token": token, "wei": str(wei)},
             ))  # fmt: skip
+    for _, epoch, token, wei in model.review_pay_due(now, member):
+        shown = token_amount(wei, *units(token))
+        text = (f"Your review pay of epoch {epoch}: {shown}, for how closely your ratings agreed with the "
+                f"medians. `starfish review-pay` claims it (anyone may: it always pays you).")  # fmt: skip
+        out.append(Reminder(
+            f"review-pay:{epoch}:{token}", "review-pay", member, f"{shown} of review pay to claim", text,
+            now, None, f"#/member/{member}", {"epoch": epoch, "token": token, "wei": str(wei)},
+        ))  # fmt: skip
     for pid, p in model.proposals.items():
         state = model.proposal_state(pid, now)
         title = p.description.split("\n")[0]

@@ -59,6 +59,9 @@ class RelaySettings(BaseSettings):
     # runs changes nothing but how soon the author holds it)
     keeper_finalize: bool = True
     keeper_claim_threshold_wei: int | None = None  # sweep claims of members owed more than this
+    # score every revealed rating once its median is final, and record every seal never revealed, so
+    # that each epoch's review pay is complete when it closes: on by default (anyone may send either)
+    keeper_review_pay: bool = True
     ipfs_api: str | None = None
     verifier_process: bool = True  # compare in a process of its own, not in the accepting one
     verify_interval: float = 30.0  # seconds between checks of every served number against the chain

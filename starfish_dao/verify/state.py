@@ -54,6 +54,10 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
     era_now = model.era_at(now)
     groups = sorted(e for e, total in model.group_totals.items() if total or e == era_now)
     pending = [c for c in model.contributions.values() if c.status == "pending"]
+    registry, r_abi = sf.registry, sf.registry.abi
+    desks = sorted(model.desks)
+    pay_epochs = sorted({epoch for _, epoch in desks})
+    pots = sorted(model.review_pots)
     slots: dict[str, Any] = {
         "params": view(charter, c_abi, "params"),
         "parameters": [view(charter, c_abi, "parameter", int(p)) for p in Parameter],
@@ -89,6 +93,16 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
                 view(sf.registry, sf.registry.abi, "panel", c.id),
             )
             for c in pending
+        ],
+        "desks": [view(registry, r_abi, "desk", reviewer, epoch) for reviewer, epoch in desks],
+        "pay_epochs": [view(registry, r_abi, "reviewPayEpoch", epoch) for epoch in pay_epochs],
+        "pots": [view(registry, r_abi, "reviewPot", epoch, token) for epoch, token in pots],
+        "review_books": [
+            (
+                view(registry, r_abi, "unassignedReviewPay", t),
+                None if t == ETH else calls.add(t, ERC20_BALANCE_ABI, "balanceOf", registry.address),
+            )
+            for t in tokens
         ],
         "books": [
             (
@@ -141,6 +155,30 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
         checks.append(Check(f"contribution {c.id}", "status", STATUSES[r[status]], c.status))
         checks.append(Check(f"contribution {c.id}", "weighted tally", list(r[tally] or []), c.weights))
         checks.append(Check(f"contribution {c.id}", "panel", tuple(r[panel] or ()), (c.draw_block, c.seed, c.divisor)))
+    for (reviewer, epoch), slot in zip(desks, slots["desks"], strict=True):
+        d = model.desks[(reviewer, epoch)]
+        stated = tuple(r[slot] or ())
+        expected = (d.spent, d.revealed, d.settled, 0 if d.last is None else d.last + 1, d.forfeited, d.total)
+        checks.append(Check(reviewer, f"review pay desk of epoch {epoch}", stated, expected, "reviews"))
+    for epoch, slot in zip(pay_epochs, slots["pay_epochs"], strict=True):
+        positive, medians, closed = r[slot] or (None, [], None)
+        in_epoch = (model.review_positive[epoch], model.review_medians[epoch], model.review_pay_closed(epoch, now))
+        stated_epoch = (positive, list(medians), closed)
+        checks.append(
+            Check(f"epoch {epoch}", "review pay (positive, medians, closed)", stated_epoch, in_epoch, "reviews")
+        )
+    for (epoch, token), slot in zip(pots, slots["pots"], strict=True):
+        pot = (model.review_pots[(epoch, token)], True)
+        checks.append(Check(f"epoch {epoch}", f"review pot {token}", tuple(r[slot] or ()), pot, "reviews"))
+    for token, (unassigned, balance_slot) in zip(tokens, slots["review_books"], strict=True):
+        in_no_pot = model.review_unassigned[token]
+        checks.append(Check(token, "review pay in no pot yet", r[unassigned], in_no_pot, "reviews"))
+        registry_balance = sf.w3.eth.get_balance(registry.address, head) if balance_slot is None else r[balance_slot]
+        held, owed = int(registry_balance or 0), model.review_pay_obligations(token)
+        note = f"holds {held}, owes {owed}, released and unpaid {model.review_pay_held(token)}"
+        checks.append(
+            Check(token, "the registry holds every share of review pay it owes", held >= owed, True, "money", note)
+        )
     for token, (treasury, undistributed, tracked, balance_slot) in zip(tokens, slots["books"], strict=True):
         checks.append(Check(token, "treasury", r[treasury], model.treasury[token]))
         checks.append(Check(token, "undistributed", r[undistributed], model.undistributed[token]))
@@ -174,9 +212,9 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
         checks.append(
             Check(
                 token,
-                "received = claimed + spent + tracked",
+                "received = claimed + spent + released to reviewers + tracked",
                 model.received[token],
-                model.claimed[token] + model.spent[token] + model.tracked[token],
+                model.claimed[token] + model.spent[token] + model.review_released[token] + model.tracked[token],
                 "money",
             )
         )

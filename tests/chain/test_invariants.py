@@ -31,7 +31,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import pytest
@@ -58,7 +58,7 @@ from starfish_dao.domain.commitment import commitment, new_salt
 from starfish_dao.domain.errors import ContractRevert
 from starfish_dao.domain.model import ETH, RATING_REVEAL_WINDOW, Model, panel_seed, seated
 from starfish_dao.domain.unixfs import content_hash
-from tests.conftest import ETHER, Dao, artifact_cid, deploy_dao, earns_as, founders_first_work, send_as
+from tests.conftest import ETHER, PARAMS, Dao, artifact_cid, deploy_dao, earns_as, founders_first_work, send_as
 
 STEPS = int(os.environ.get("STARFISH_MACHINE_STEPS", "2600"))
 SEED = os.environ.get("STARFISH_MACHINE_SEED")  # unset: derandomized (the same run every time)
@@ -76,6 +76,7 @@ FOUNDER_POINTS = 10**12 * POINT
 PANEL_SIZE = 3
 FIRST_WORK_POINTS = 600 * POINT  # each founder's (and the hostile member's) first accepted work
 RING = ("bo", "cy")  # two founders who collude to approve Sybil authors
+PAID = replace(PARAMS, reviewer_bps=1000)
 
 actors = st.sampled_from(ACTORS)
 people = st.sampled_from(PEOPLE)
@@ -117,7 +118,8 @@ def arena(chain: RpcBackend) -> Iterator[Arena]:
         hostile, _ = _deploy_one(chain.w3, owner, "Hostile")
         # a trillion points each: enough standing (and review budget) to survive one decay era of 32
         # halvings and still judge work; within the tally's 2^112 per bucket
-        dao = deploy_dao(chain, extra_founders=(hostile,), founder_points=FOUNDER_POINTS)
+        # reviewers are paid 10 % of every receipt, by the accuracy of their ratings
+        dao = deploy_dao(chain, params=PAID, extra_founders=(hostile,), founder_points=FOUNDER_POINTS)
         founders_first_work(dao, FIRST_WORK_POINTS)
         wallet = dao.sf.w3.eth.contract(address=hostile, abi=artifacts.abi("Hostile"))
 
@@ -645,6 +647,80 @@ class Machine(RuleBasedStateMachine):
 
         fn = self.sf.registry.functions.finalize(cid_id)
         self._expect(self._predict(spec), "finalize", lambda: self._act(by, fn))
+
+    # ------------------------------------------------------------------ review pay
+
+    @rule(pick=st.integers(0, 200), by=actors)
+    def score_review(self, pick: int, by: str) -> None:
+        """Scores an opened rating for review pay (anyone may): once its median is final, before its
+        epoch closes, once."""
+        ratings = list(self.model.ratings)
+        if not ratings:
+            return
+        cid_id, reviewer = ratings[pick % len(ratings)]
+        c = self.model.contributions[cid_id]
+        epoch = self.model.ratings[(cid_id, reviewer)][2]
+
+        def spec(now: int) -> str | None:
+            if (cid_id, reviewer) in self.model.scored:
+                return "RegistryAlreadyScored"
+            if c.status == "pending" and now <= c.deadline + RATING_REVEAL_WINDOW:
+                return "RegistryRevealsOpen"
+            if self.model.review_pay_closed(epoch, now):
+                return "RegistryReviewPayClosed"
+            return None
+
+        fn = self.sf.registry.functions.scoreReview(cid_id, reviewer)
+        self._expect(self._predict(spec), "score review", lambda: self._act(by, fn))
+
+    @rule(pick=st.integers(0, 200), by=actors, opened=st.booleans())
+    def forfeit(self, pick: int, by: str, opened: bool) -> None:
+        """Records a sealed rating never opened (the lazy reviewer): mostly a seal still unopened,
+        sometimes an opened rating (refused: there is nothing to forfeit)."""
+        sealed = [(c.id, r) for c in self.model.contributions.values() for r in c.sealed]
+        pool = list(self.model.ratings) if opened or not sealed else sealed
+        if not pool:
+            return
+        cid_id, reviewer = pool[pick % len(pool)]
+        c = self.model.contributions[cid_id]
+        until = c.deadline + RATING_REVEAL_WINDOW
+
+        def spec(now: int) -> str | None:
+            if reviewer not in c.sealed:
+                return "RegistryNotSealed"
+            if c.status == "superseded":
+                return "RegistryNotPending"
+            if now <= until:
+                return "RegistryRevealsOpen"
+            if self.model.review_pay_closed(self.model.epoch_at(until), now):
+                return "RegistryReviewPayClosed"
+            return None
+
+        fn = self.sf.registry.functions.forfeitUnrevealed(cid_id, reviewer)
+        self._expect(self._predict(spec), "forfeit", lambda: self._act(by, fn))
+
+    @rule(pick=st.integers(0, 200), by=actors, token=st.sampled_from(("eth", "eth", "token")), due=st.booleans())
+    def claim_review_pay(self, pick: int, by: str, token: str, due: bool) -> None:
+        """Claims a reviewer's review pay of an epoch they opened ratings in (anyone may; it pays the
+        reviewer): only once the epoch closed, only a positive, complete, unforfeited total. Mostly
+        one the model says is due, when there is one."""
+        t = {"eth": ETH, "token": self.token}[token]
+        owed = [(r, e) for r, e, tok, _ in self.model.review_pay_due(self.sf.now()) if tok == t]
+        desks = owed if due and owed else sorted(self.model.desks)
+        if not desks:
+            return
+        reviewer, epoch = desks[pick % len(desks)]
+        refusing = reviewer == self.address[HOSTILE] and t == ETH and self.mode == Mode.REFUSE
+
+        def spec(now: int) -> str | None:
+            if not self.model.review_pay_closed(epoch, now):
+                return "RegistryReviewPayOpen"
+            if self.model.review_pay_owed(reviewer, epoch, t) == 0:
+                return "RegistryNoReviewPay"
+            return "RegistryEthTransferFailed" if refusing else None
+
+        fn = self.sf.registry.functions.claimReviewPay(reviewer, epoch, t)
+        self._expect(self._predict(spec), "claim review pay", lambda: self._act(by, fn))
 
     # ------------------------------------------------------------------ money in
 
@@ -1430,6 +1506,10 @@ def test_no_sequence_of_actions_breaks_the_invariants(arena: Arena, shard: int) 
         "hash forger: RegistryContentHashMismatch",
         "self-superseding author: RegistrySelfSupersede",
         "compounding ring: refused",
+        "score review: ok",
+        "score review: RegistryAlreadyScored",
+        "claim review pay: ok",
+        "claim review pay: RegistryNoReviewPay",
     ):
         rule_name, outcome = must.split(": ")
         reached = sum(n for tag, n in Machine.outcomes.items() if tag in (must, f"{rule_name} (signed): {outcome}"))

@@ -212,7 +212,11 @@ def test_review_refusals(dao: Dao) -> None:
     assert word & (2**112 - 1) == FOUNDER_POINTS
     assert word >> 112 == int.from_bytes(sealed(dao["ada"].address, cid_id, 6, b"", SALT), "big") >> 112
     assert unopened == [True, True]
-    assert sf.registry.functions.sealedRating(cid_id, dao["cy"].address).call() == bytes(32)
+    # an opened rating's word is its record for review pay: top bits 0, bit 111, the epoch, no previous
+    # rating of the epoch (cy's first), 4 stars
+    opened = int.from_bytes(sf.registry.functions.sealedRating(cid_id, dao["cy"].address).call(), "big")
+    epoch = dao.model().ratings[(cid_id, dao["cy"].address)][2]
+    assert opened == (1 << 111) | (epoch << 8) | (0 << 3) | 4
     assert dao.model().discrepancies == []
 
 

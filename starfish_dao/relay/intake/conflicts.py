@@ -32,6 +32,16 @@ def reveals_of(reviewer: str) -> str:
     return f"reveals:{reviewer}"
 
 
+def rating(contribution: int, reviewer: str) -> str:
+    """Every score or forfeit of one rating: only one of them can succeed."""
+    return f"rating:{contribution}:{reviewer}"
+
+
+def review_pay(reviewer: str, epoch: int, token: str) -> str:
+    """Every claim of one reviewer's review pay of one epoch in one token: a second pays nothing."""
+    return f"review-pay:{reviewer}:{epoch}:{token}"
+
+
 def nonce_slot(signer_address: str, nonce: int, contract: str) -> tuple[str, int, str]:
     """What two signed actions must not share: one signer's nonce at one contract (the second to
     reach the chain reverts with `NonceAlreadyUsed`). A Ballot has none: the governor's nonce is

@@ -1,8 +1,9 @@
 """Keepers: what the relay does without anyone asking. Contributions whose review window closed are
-finalized (`keeper_finalize`), and members owed more than `keeper_claim_threshold_wei` have their
-pay claimed for them. Each action goes through the relay's one accept pipeline
-(`intake/accept.py`), on the relay's event loop, with no IP budget: a keeper can send nothing HTTP
-intake would refuse."""
+finalized (`keeper_finalize`); revealed ratings are scored for review pay once their median is final,
+and ratings sealed but never revealed are recorded as forfeits (`keeper_review_pay`); members owed
+more than `keeper_claim_threshold_wei` have their pay, and their review pay, claimed for them. Each
+action goes through the relay's one accept pipeline (`intake/accept.py`), on the relay's event loop,
+with no IP budget: a keeper can send nothing HTTP intake would refuse."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ class Keepers:
         self._loop: asyncio.AbstractEventLoop | None = None  # the app's, where keepers' actions are accepted
 
     def start(self) -> None:
-        if self.settings.keeper_finalize or self.settings.keeper_claim_threshold_wei is not None:
+        s = self.settings
+        if s.keeper_finalize or s.keeper_review_pay or s.keeper_claim_threshold_wei is not None:
             try:
                 self._loop = asyncio.get_running_loop()  # start() runs in the app's lifespan
             except RuntimeError:
@@ -46,11 +48,13 @@ class Keepers:
         """What the keepers do, as /v1/info says it (`starfish todo` tells a member when pay arrives)."""
         threshold = self.settings.keeper_claim_threshold_wei
         above = None if threshold is None else str(threshold)
-        return {"finalize": self.settings.keeper_finalize, "claimAboveWei": above,
-                "claimTokens": [ETH] if threshold is not None else [], "everySeconds": self.every}  # fmt: skip
+        return {"finalize": self.settings.keeper_finalize, "reviewPay": self.settings.keeper_review_pay,
+                "claimAboveWei": above, "claimTokens": [ETH] if threshold is not None else [],
+                "everySeconds": self.every}  # fmt: skip
 
     def _keep(self) -> None:
-        """Finalizes contributions whose window closed; sweeps ETH claims above the threshold."""
+        """Finalizes contributions whose window closed; scores and forfeits ratings for review pay;
+        sweeps ETH claims (pay and review pay) above the threshold."""
         while not self._stop.wait(self.every):
             try:
                 now, state = self.relay.sf.now(), self.relay.state
@@ -60,13 +64,26 @@ class Keepers:
                            and c.deadline < now and (len(c.reviews) == c.sealed_count
                                                      or now > c.deadline + RATING_REVEAL_WINDOW)]  # fmt: skip
                     owed: list[tuple[str, str]] = []
+                    review_pay: list[tuple[str, int]] = []
                     threshold = self.settings.keeper_claim_threshold_wei
                     if threshold is not None:  # in wei: ETH only (a token's base units are another measure)
                         owed = [(m, ETH) for m in state.model.accounts if state.model.claimable(m, ETH) > threshold]
+                        review_pay = [(who, epoch) for who, epoch, token, amount in state.model.review_pay_due(now)
+                                      if token == ETH and amount > threshold]  # fmt: skip
+                    # only where reviewers are paid: a community that pays none spends no gas on scores
+                    scoring = self.settings.keeper_review_pay and state.model.params.reviewer_bps > 0
+                    scores = state.model.scorable(now) if scoring else []
+                    forfeits = state.model.forfeitable(now) if scoring else []
                 for cid in due if self.settings.keeper_finalize else []:
                     self._try({"action": "Finalize", "contribution": cid})
+                for cid, reviewer in scores:
+                    self._try({"action": "ScoreReview", "contribution": cid, "reviewer": reviewer})
+                for cid, reviewer in forfeits:
+                    self._try({"action": "Forfeit", "contribution": cid, "reviewer": reviewer})
                 for member, token in owed:
                     self._try({"action": "Claim", "member": member, "token": token})
+                for reviewer, epoch in review_pay:
+                    self._try({"action": "ClaimReviewPay", "reviewer": reviewer, "epoch": epoch, "token": ETH})
             except Exception:  # noqa: BLE001 - keepers are best effort; the next round retries
                 continue
 

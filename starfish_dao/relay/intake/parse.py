@@ -88,6 +88,24 @@ class Parser:
             call = self.sf.splitter.functions.claim(member, token)
             return Checked(digest(request), action, None, request, *self._encode(call), GAS_LIMITS[action],
                            conflict_key=conflicts.claim(member, token))  # fmt: skip
+        if action in ("ScoreReview", "Forfeit"):
+            contribution = int_field(body.get("contribution"), "contribution")
+            reviewer = address_field(body.get("reviewer"), "reviewer")
+            request = {"action": action, "contribution": contribution, "reviewer": reviewer}
+            registry = self.sf.registry.functions
+            fn = registry.scoreReview if action == "ScoreReview" else registry.forfeitUnrevealed
+            call = fn(contribution, reviewer)
+            # one rating: a score and a forfeit of it cannot both succeed; the same one twice is one action
+            return Checked(digest(request), action, None, request, *self._encode(call), GAS_LIMITS[action],
+                           conflict_key=conflicts.rating(contribution, reviewer))  # fmt: skip
+        if action == "ClaimReviewPay":
+            reviewer = address_field(body.get("reviewer"), "reviewer")
+            epoch = int_field(body.get("epoch"), "epoch")
+            token = address_field(body.get("token", ETH), "token")
+            request = {"action": action, "reviewer": reviewer, "epoch": epoch, "token": token}
+            call = self.sf.registry.functions.claimReviewPay(reviewer, epoch, token)
+            return Checked(digest(request), action, None, request, *self._encode(call), GAS_LIMITS[action],
+                           conflict_key=conflicts.review_pay(reviewer, epoch, token))  # fmt: skip
         known = ", ".join((*SIGNED, "Commit", *UNSIGNED))
         raise Refusal(400, "unknown_action", f"unknown action {action!r}; known: {known}")
 

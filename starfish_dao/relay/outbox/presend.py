@@ -137,7 +137,7 @@ def stale(batch: Batch, addresses: dict[str, str], actions: list[Action]) -> dic
         if what == "claimable" and value == 0:
             why = "nothing is claimable any more (claimed after this action was accepted): it would pay 0, not sent"
             out[action.id] = _failed("", "nothing_to_claim", why)
-        elif what == "sealed" and value == 0:
+        elif what == "sealed" and value >> 112 == 0:  # 0, or a revealed rating's record (its top bits 0)
             why = (
                 "the sealed rating was opened after this action was accepted (by the reviewer or another relay): "
                 "not sent"

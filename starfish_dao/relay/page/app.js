@@ -243,6 +243,12 @@ async function memberPage(address) {
   const work = history.contributions.map((c) => `<li><a href="#/contribution/${c.id}">#${c.id}</a>: ${minutesText(c.effort)}, ${c.status}, ${units(c.points, 18, 2)} points (${when(c.submitted)})</li>`).join("") || "<li>none</li>";
   const reviews = history.reviews.map((r) => `<li><a href="#/contribution/${r.contribution}">#${r.contribution}</a>: ${r.stars} stars, weight ${units(r.weight, 18, 2)}</li>`).join("") || "<li>none</li>";
   const money = Object.entries(m.claimable).map(([t, v]) => `<li>${symbol(t)}: claimable ${num(v, units(v), "claimable:" + t)}, paid ${num(m.claimed[t], units(m.claimed[t]), "claimed:" + t)}</li>`).join("");
+  const reviewPay = (m.reviewPay || []).map((e) => {
+    const state = e.forfeited ? "forfeited (a sealed rating never opened)" : e.closed ? "closed" : "open: ratings are scored until a week after the epoch ends";
+    const paid = Object.entries(e.claimed).map(([t, v]) => `${num(v, units(v), "review-paid:" + e.epoch + ":" + t)} ${symbol(t)}`).join(", ") || "nothing yet";
+    const owed = Object.entries(e.owed).map(([t, v]) => `<button type="button" class="secondary" data-review-pay="${e.epoch}" data-token="${esc(t)}" data-reviewer="${esc(m.address)}">Claim ${units(v)} ${symbol(t)}</button>`).join(" ");
+    return `<li>epoch ${e.epoch}: ${e.revealed} ratings, ${e.scored} scored, score ${e.total}; ${state}; paid ${paid} ${owed}</li>`;
+  }).join("") || "<li>no ratings opened yet</li>";
   return `<h2 class="mono">${esc(m.address)}</h2><p>${m.member ? "member" : "not a member"}${m.suspended ? ", suspended" : ""};
     ${num(m.points, units(m.points, 18, 2), "points")} points${history.joined ? "; joined " + when(history.joined) : ""}.</p>
     <form class="name" data-name-for="${esc(m.address.toLowerCase())}"><label>Your name for this member (kept in this browser only)
@@ -250,7 +256,9 @@ async function memberPage(address) {
       <button type="submit" class="secondary">Save the name</button></form>
     <p><a class="feed" href="/v1/members/${esc(m.address)}/feed.atom" type="application/atom+xml">Follow what waits for ${short(m.address)}</a>
     (an Atom feed: work to review, pay to claim, votes; in any feed reader)</p>
-    <h2>Pay</h2><ul>${money}</ul><h2>Contributions</h2><ul>${work}</ul><h2>Reviews given</h2><ul>${reviews}</ul>`;
+    <h2>Pay</h2><ul>${money}</ul>
+    <h2>Review pay</h2><p>Paid for how closely each rating tracked its work's median (a constant rating earns nothing; anyone may claim it, it always pays the reviewer).</p><ul>${reviewPay}</ul>
+    <h2>Contributions</h2><ul>${work}</ul><h2>Reviews given</h2><ul>${reviews}</ul>`;
 }
 
 function contributionsPage() {
@@ -897,6 +905,20 @@ async function syncChainTime() {
 
 async function start() {
   $("#connect").addEventListener("click", () => connect().catch((e) => { $("#account").textContent = e.message; }));
+  // review pay: anyone may claim it (it always pays the reviewer), so no wallet is needed; the relay pays the gas
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest && event.target.closest("[data-review-pay]");
+    if (!button) return;
+    button.disabled = true;
+    const body = { action: "ClaimReviewPay", reviewer: button.dataset.reviewer, epoch: Number(button.dataset.reviewPay), token: button.dataset.token };
+    try {
+      const sent = await api("/v1/actions", { json: body });
+      button.textContent = `claimed through the relay (${String(sent.id).slice(0, 10)}…): paid to the reviewer once mined`;
+    } catch (error) {
+      button.textContent = error.message;
+      button.disabled = false;
+    }
+  });
   await load();
   window.addEventListener("hashchange", render);
   await render();

@@ -37,7 +37,25 @@ def _member(m: Model, address: str, now: int) -> dict[str, Any]:
         "standing": decimal(m.standing_of(address, now)),
         "claimable": {t: decimal(m.claimable(address, t)) for t in m.all_tokens()},
         "claimed": {t: decimal(m.claimed_by[(address, t)]) for t in m.all_tokens()},
+        "reviewPay": _review_pay(m, address, now),
     }
+
+
+def _review_pay(m: Model, address: str, now: int) -> list[dict[str, Any]]:
+    """Each epoch the member opened ratings in: how they scored, whether it closed, what it paid and
+    what is left to claim (ClaimReviewPay, anyone may send it)."""
+    out = []
+    for who, epoch in sorted(m.desks):
+        if who != address:
+            continue
+        d = m.desks[(who, epoch)]
+        out.append({
+            "epoch": epoch, "revealed": d.revealed, "scored": d.settled, "total": d.total,
+            "forfeited": d.forfeited, "closed": m.review_pay_closed(epoch, now),
+            "owed": {t: decimal(a) for t in m.all_tokens() if (a := m.review_pay_owed(address, epoch, t))},
+            "claimed": {t: decimal(a) for (e, r, t), a in m.review_claims.items() if r == address and e == epoch},
+        })  # fmt: skip
+    return out
 
 
 @members.get("", summary="Every member and former member with points and claimable amounts")

@@ -55,7 +55,8 @@ def test_keepers_finalize_and_sweep_claims(dao: Dao, tmp_path: Path) -> None:
         # what the keepers do is stated, for `starfish todo` to tell a member when pay arrives: ETH only
         # (the threshold is in wei; a token's base units are another measure)
         stated = c.get("/v1/info").json()["keepers"]
-        assert stated == {"finalize": True, "claimAboveWei": str(10**15), "claimTokens": [ETH], "everySeconds": 1.0}
+        assert stated == {"finalize": True, "reviewPay": True, "claimAboveWei": str(10**15), "claimTokens": [ETH],
+                          "everySeconds": 1.0}  # fmt: skip
         _until(lambda: sf.contribution(cid_id)["status"] == "accepted")  # nobody called finalize
         # a sealed rating nobody can open: the keeper waits out its reveal window, never sending a revert
         assert sf.contribution(sealed_only)["status"] == "pending"
@@ -66,6 +67,41 @@ def test_keepers_finalize_and_sweep_claims(dao: Dao, tmp_path: Path) -> None:
         _until(lambda: sf.w3.eth.get_balance(dao["dee"].address) > before)  # nor claim
         _until(lambda: sf.claimable(dao["ada"].address) <= 10**15)
     # and the chain the relay drove verifies
+    assert [str(c) for c in verify(sf).failures] == []
+
+
+def test_the_review_pay_keeper_scores_forfeits_and_claims(fresh_chain, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Nobody but the relay acts after the reviews: it finalizes, scores every opened rating, records
+    the seal never opened, and once the epoch closes pays each reviewer above the threshold."""
+    from dataclasses import replace
+
+    from tests.conftest import FOUNDERS, deploy_dao
+
+    dao = deploy_dao(fresh_chain, params=replace(PARAMS, reviewer_bps=1000))
+    relayer = Account.create()
+    dao.chain.fund(relayer.address, 10 * ETHER)
+    settings = relay_settings(tmp_path, relayer, keeper_finalize=True, keeper_claim_threshold_wei=10**15)
+    service = Relay(settings, sf=dao.sf, store=LocalStore(tmp_path / "ipfs"))
+    sf = dao.sf
+    sf.pay_eth(dao["zed"], 10 * ETHER)  # 1 ETH kept for reviewers
+    works = [sf.submit(dao["dee"], artifact_cid(f"kept {n}"), 60) for n in range(3)]
+    for name, stars in {"ada": (5, 1, 3), "bo": (5, 2, 3), "cy": (4, 1, 3)}.items():
+        for work, s in zip(works, stars, strict=True):
+            sf.review(dao[name], work, s)
+    sf.openings.drop(works[2], dao["cy"].address)  # cy never opens this one
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    assert sf.reveal_due(dao["zed"]) == 8
+    with TestClient(create_app(settings, service)):
+        _until(lambda: all(sf.contribution(w)["status"] == "accepted" for w in works[:2]))
+        dao.chain.increase_time(3 * 24 * 3600 + 1)  # cy's reveal window is over
+        _until(lambda: sf.desk(dao["cy"].address, 0)["forfeited"], timeout=60)
+        _until(lambda: all(sf.desk(dao[n].address, 0)["settled"] == sf.desk(dao[n].address, 0)["revealed"]
+                           for n in FOUNDERS), timeout=60)  # fmt: skip
+        start_1 = int(sf.charter.functions.currentEpochStart().call()) + PARAMS.epoch_length
+        dao.chain.increase_time(start_1 + 7 * 24 * 3600 - sf.now() + 1)  # epoch 0 closes
+        before = {n: sf.w3.eth.get_balance(dao[n].address) for n in ("ada", "bo")}
+        _until(lambda: all(sf.w3.eth.get_balance(dao[n].address) > before[n] for n in ("ada", "bo")), timeout=60)
+        assert sf.desk(dao["cy"].address, 0)["total"] > 0  # cy scored well, and forfeited all the same
     assert [str(c) for c in verify(sf).failures] == []
 
 
