@@ -62,6 +62,9 @@ class RelaySettings(BaseSettings):
     # score every revealed rating once its median is final, and record every seal never revealed, so
     # that each epoch's review pay is complete when it closes: on by default (anyone may send either)
     keeper_review_pay: bool = True
+    # record each drawn panel's seed as soon as its submission block is mined: every seal then costs the
+    # same (a first seal that draws pays about 4,400 more), and no draw can lapse after 256 blocks
+    keeper_draw_panels: bool = True
     ipfs_api: str | None = None
     verifier_process: bool = True  # compare in a process of its own, not in the accepting one
     verify_interval: float = 30.0  # seconds between checks of every served number against the chain

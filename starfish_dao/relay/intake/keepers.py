@@ -1,5 +1,6 @@
 """Keepers: what the relay does without anyone asking. Contributions whose review window closed are
-finalized (`keeper_finalize`); revealed ratings are scored for review pay once their median is final,
+finalized (`keeper_finalize`); panels drawn by chance are drawn as soon as their submission block is
+mined (`keeper_draw_panels`); revealed ratings are scored for review pay once their median is final,
 and ratings sealed but never revealed are recorded as forfeits (`keeper_review_pay`); members owed
 more than `keeper_claim_threshold_wei` have their pay, and their review pay, claimed for them. Each
 action goes through the relay's one accept pipeline (`intake/accept.py`), on the relay's event loop,
@@ -28,7 +29,7 @@ class Keepers:
 
     def start(self) -> None:
         s = self.settings
-        if s.keeper_finalize or s.keeper_review_pay or s.keeper_claim_threshold_wei is not None:
+        if s.keeper_finalize or s.keeper_review_pay or s.keeper_draw_panels or s.keeper_claim_threshold_wei is not None:
             try:
                 self._loop = asyncio.get_running_loop()  # start() runs in the app's lifespan
             except RuntimeError:
@@ -49,6 +50,7 @@ class Keepers:
         threshold = self.settings.keeper_claim_threshold_wei
         above = None if threshold is None else str(threshold)
         return {"finalize": self.settings.keeper_finalize, "reviewPay": self.settings.keeper_review_pay,
+                "drawPanels": self.settings.keeper_draw_panels,
                 "claimAboveWei": above, "claimTokens": [ETH] if threshold is not None else [],
                 "everySeconds": self.every}  # fmt: skip
 
@@ -58,7 +60,13 @@ class Keepers:
         while not self._stop.wait(self.every):
             try:
                 now, state = self.relay.sf.now(), self.relay.state
+                block = int(self.relay.sf.w3.eth.block_number) if self.settings.keeper_draw_panels else 0
                 with state.lock:
+                    # panels to draw: pending, still open to seals, drawn by chance (divisor above 1), not
+                    # drawn yet, their submission block mined (a lapsed one is moved to a later block)
+                    draws = [c.id for c in state.model.contributions.values()
+                             if c.status == "pending" and c.deadline > now and c.divisor > 1 and c.seed == 0
+                             and block > c.draw_block]  # fmt: skip
                     # the window closed and every sealed rating is opened, or their reveal window is over
                     due = [c.id for c in state.model.contributions.values() if c.status == "pending"
                            and c.deadline < now and (len(c.reviews) == c.sealed_count
@@ -74,6 +82,8 @@ class Keepers:
                     scoring = self.settings.keeper_review_pay and state.model.params.reviewer_bps > 0
                     scores = state.model.scorable(now) if scoring else []
                     forfeits = state.model.forfeitable(now) if scoring else []
+                for cid in draws:
+                    self._try({"action": "DrawPanel", "contribution": cid})
                 for cid in due if self.settings.keeper_finalize else []:
                     self._try({"action": "Finalize", "contribution": cid})
                 for cid, reviewer in scores:

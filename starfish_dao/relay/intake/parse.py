@@ -88,6 +88,11 @@ class Parser:
             call = self.sf.splitter.functions.claim(member, token)
             return Checked(digest(request), action, None, request, *self._encode(call), GAS_LIMITS[action],
                            conflict_key=conflicts.claim(member, token))  # fmt: skip
+        if action == "DrawPanel":  # records a contribution's panel seed from its submission block's hash
+            contribution = int_field(body.get("contribution"), "contribution")
+            request = {"action": action, "contribution": contribution}
+            call = self.sf.registry.functions.drawPanel(contribution)
+            return Checked(digest(request), action, None, request, *self._encode(call), GAS_LIMITS[action])
         if action in ("ScoreReview", "Forfeit"):
             contribution = int_field(body.get("contribution"), "contribution")
             reviewer = address_field(body.get("reviewer"), "reviewer")

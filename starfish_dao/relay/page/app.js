@@ -400,7 +400,10 @@ function actForms() {
   const now = chainNow(); const me = state.account;
   const pending = state.contributions.filter((c) => c.status === "pending");
   const option = (c, left) => `<option value="${c.id}" label="${esc(`${work(c.id)}, ${minutesText(c.effort)}, ${left}`)}"></option>`;
-  const reviewable = pending.filter((c) => c.reviewDeadline > now && c.author.toLowerCase() !== me
+  // once the member's list is loaded, only the work whose panel they sit on (the relay's todo: panels
+  // are drawn by standing, and a rating from outside the panel is refused)
+  const assigned = state.todo ? new Set((state.todo.items || []).filter((i) => i.kind === "review").map((i) => Number(i.data.contribution))) : null;
+  const reviewable = pending.filter((c) => c.reviewDeadline > now && c.author.toLowerCase() !== me && (!assigned || assigned.has(c.id))
     && !c.reviews.some((r) => r.reviewer.toLowerCase() === me) && !c.sealedBy.some((r) => r.toLowerCase() === me)).map((c) => option(c, `${duration(c.reviewDeadline - now)} left`)).join("");
   const known = new Set(pending.map((c) => c.id));
   const listed = ((state.todo && state.todo.items) || []).filter((i) => i.kind === "review" && !known.has(Number(i.data.contribution)))

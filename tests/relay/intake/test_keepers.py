@@ -55,8 +55,8 @@ def test_keepers_finalize_and_sweep_claims(dao: Dao, tmp_path: Path) -> None:
         # what the keepers do is stated, for `starfish todo` to tell a member when pay arrives: ETH only
         # (the threshold is in wei; a token's base units are another measure)
         stated = c.get("/v1/info").json()["keepers"]
-        assert stated == {"finalize": True, "reviewPay": True, "claimAboveWei": str(10**15), "claimTokens": [ETH],
-                          "everySeconds": 1.0}  # fmt: skip
+        assert stated == {"finalize": True, "reviewPay": True, "drawPanels": True, "claimAboveWei": str(10**15),
+                          "claimTokens": [ETH], "everySeconds": 1.0}  # fmt: skip
         _until(lambda: sf.contribution(cid_id)["status"] == "accepted")  # nobody called finalize
         # a sealed rating nobody can open: the keeper waits out its reveal window, never sending a revert
         assert sf.contribution(sealed_only)["status"] == "pending"
@@ -102,6 +102,36 @@ def test_the_review_pay_keeper_scores_forfeits_and_claims(fresh_chain, tmp_path:
         before = {n: sf.w3.eth.get_balance(dao[n].address) for n in ("ada", "bo")}
         _until(lambda: all(sf.w3.eth.get_balance(dao[n].address) > before[n] for n in ("ada", "bo")), timeout=60)
         assert sf.desk(dao["cy"].address, 0)["total"] > 0  # cy scored well, and forfeited all the same
+    assert [str(c) for c in verify(sf).failures] == []
+
+
+def test_the_panel_keeper_draws_each_panel_once_its_block_is_mined(fresh_chain, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A panel drawn by chance is recorded by the relay from its submission block's hash, before any
+    reviewer seals: every seal then costs the same, and no draw lapses after 256 blocks."""
+    from dataclasses import replace
+
+    from starfish_dao.domain.model import panel_seed
+    from tests.conftest import deploy_dao
+
+    dao = deploy_dao(fresh_chain, params=replace(PARAMS, panel_size=2))
+    for _ in range(3):  # eight members: more than panelSize + 1, so panels are drawn
+        newcomer = Account.create()
+        dao.chain.fund(newcomer.address, ETHER)
+        dao.sf.join(newcomer)
+    relayer = Account.create()
+    dao.chain.fund(relayer.address, 10 * ETHER)
+    settings = relay_settings(tmp_path, relayer, keeper_finalize=False, keeper_review_pay=False)
+    service = Relay(settings, sf=dao.sf, store=LocalStore(tmp_path / "ipfs"))
+    sf = dao.sf
+    work = sf.submit(dao["dee"], artifact_cid("drawn by the keeper"), 60)
+    draw_block, seed, divisor = sf.panel(work)
+    assert seed == 0 and divisor > 1
+    with TestClient(create_app(settings, service)) as c:
+        assert c.get("/v1/info").json()["keepers"]["drawPanels"] is True
+        dao.chain._dev("evm_mine", [])  # the submission's block has a successor: its hash is known
+        _until(lambda: sf.panel(work)[1] != 0)
+    assert sf.panel(work)[1] == panel_seed(bytes(sf.w3.eth.get_block(draw_block)["hash"]))
+    assert sf.w3.eth.get_transaction_count(relayer.address) == 1  # drawn once, by the relay
     assert [str(c) for c in verify(sf).failures] == []
 
 

@@ -130,3 +130,28 @@ def test_nothing_is_signed_pinned_or_paid_before_the_action_is_checked(site: Sit
     text = _fails(site, "vote", proposal=str(pid), support="0")
     assert "already voted on this proposal" in text, text
     assert len(site.wallet.signed) == 1  # not asked to sign the second ballot
+
+
+def test_a_members_page_shows_their_review_pay_per_epoch(site: Site) -> None:  # noqa: F811
+    """Each epoch a member opened ratings in, with how many were scored and what it paid; the served
+    numbers are the model's (the page reads them from /v1/members)."""
+    dao, sf = site.dao, site.dao.sf
+    work = sf.submit(dao["dee"], artifact_cid("a page's review pay"), 60)
+    for name, stars in (("ada", 4), ("bo", 3)):
+        sf.review(dao[name], work, stars)
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    sf.finalize(dao["zed"], work)  # opens both ratings first
+    _until_served(site, work)
+    served: list[Any] = []
+    for _ in range(200):  # the relay follows the chain a moment behind
+        served = requests.get(f"{site.url}/v1/members/{dao['ada'].address}", timeout=10).json()["reviewPay"]
+        if served and served[-1]["revealed"] >= 1:
+            break
+        time.sleep(0.1)
+    epoch = served[-1]
+    assert (epoch["scored"], epoch["forfeited"], epoch["closed"]) == (0, False, False), epoch
+    site.page.evaluate(f"() => {{ location.hash = '#/member/{dao['ada'].address}'; }}")
+    site.page.wait_for_function("() => /Review pay/.test(document.querySelector('#main').innerText)")
+    main = " ".join(site.page.locator("#main").inner_text().split())
+    assert f"epoch {epoch['epoch']}: {epoch['revealed']} ratings, 0 scored" in main, main
+    assert "open: ratings are scored until a week after the epoch ends" in main, main
