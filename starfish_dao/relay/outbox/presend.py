@@ -32,6 +32,9 @@ _NONCE_USED = bytes(function_signature_to_4byte_selector("nonceUsed(address,uint
 _NONCES = bytes(function_signature_to_4byte_selector("nonces(address)"))  # the governor's sequential nonce
 _CLAIMABLE = bytes(function_signature_to_4byte_selector("claimable(address,address)"))
 _SEALED = bytes(function_signature_to_4byte_selector("sealedRating(uint256,address)"))
+_STATUS = bytes(function_signature_to_4byte_selector("status(uint256)"))
+_PANEL = bytes(function_signature_to_4byte_selector("panel(uint256)"))
+_PAID = bytes(function_signature_to_4byte_selector("reviewPayClaimed(uint256,address,address)"))
 _NO_ANSWER = object()
 #: the signed actions whose signer's nonce is read (Ballot: the governor's sequential nonce)
 _NONCED = ("Join", "Leave", "Submit", "SealedReview", "ClaimTo", "ClaimIncarnationTo", "Ballot")
@@ -67,6 +70,17 @@ def _reads(addresses: dict[str, str], action: Action) -> list[tuple[str, str, by
     elif action.kind == "Reveal":  # opened by someone else meanwhile (the member's CLI, another relay)
         call = _SEALED + _uint(action.request["contribution"]) + _address(action.request["reviewer"])
         reads.append(("sealed", addresses["registry"], call))
+    elif action.kind == "Finalize":  # finalized by someone else meanwhile (a member, another relay)
+        reads.append(("status", addresses["registry"], _STATUS + _uint(action.request["contribution"])))
+    elif action.kind == "DrawPanel":  # drawn by a seal or someone else meanwhile
+        reads.append(("panel", addresses["registry"], _PANEL + _uint(action.request["contribution"])))
+    elif action.kind in ("ScoreReview", "Forfeit"):  # scored or forfeited by someone else meanwhile
+        call = _SEALED + _uint(action.request["contribution"]) + _address(action.request["reviewer"])
+        reads.append(("rating:" + action.kind, addresses["registry"], call))
+    elif action.kind == "ClaimReviewPay":  # claimed by someone else meanwhile
+        r = action.request
+        call = _PAID + _uint(r["epoch"]) + _address(r["reviewer"]) + _address(r["token"])
+        reads.append(("review_paid", addresses["registry"], call))
     nonce = _nonce(action)
     if action.kind in _NONCED and action.signer and nonce is not None:
         contract = addresses[td.ACTION_DOMAINS[action.kind][0]]
@@ -143,6 +157,21 @@ def stale(batch: Batch, addresses: dict[str, str], actions: list[Action]) -> dic
                 "not sent"
             )
             out[action.id] = _failed("RegistryNotSealed", "already_opened", why)
+        elif what == "status" and value != 1:  # no longer pending
+            why = "the contribution was finalized after this action was accepted (by someone else): not sent"
+            out[action.id] = _failed("RegistryNotPending", "already_finalized", why)
+        elif what == "panel" and (value >> 256) & ((1 << 256) - 1) != 0:  # the seed: (drawBlock, seed, divisor)
+            out[action.id] = _failed("RegistryPanelAlreadyDrawn", "already_drawn",
+                                     "the panel was drawn after this action was accepted: not sent")  # fmt: skip
+        elif what == "rating:ScoreReview" and value & (1 << 6):  # the record's "scored" bit
+            out[action.id] = _failed("RegistryAlreadyScored", "already_scored",
+                                     "the rating was scored after this action was accepted: not sent")  # fmt: skip
+        elif what == "rating:Forfeit" and value >> 112 == 0:  # opened, or forfeited already
+            why = "the rating was forfeited or opened after this action was accepted: not sent"
+            out[action.id] = _failed("RegistryNotSealed", "already_forfeited", why)
+        elif what == "review_paid" and value != 0:
+            out[action.id] = _failed("RegistryNoReviewPay", "nothing_to_claim",
+                                     "the review pay was claimed after this action was accepted: not sent")  # fmt: skip
         elif what == "nonce_used" and value != 0:
             out[action.id] = _failed("NonceAlreadyUsed", "nonce_used", f"nonce {nonce} of {action.signer} "
                                      "was used after this action was accepted (cancelled by the signer, or the same "

@@ -84,6 +84,49 @@ def test_a_reveal_someone_else_sent_first_is_not_sent(dao: Dao, held: RelayHarne
     assert state["status"] == "failed" and state["final"] and state["error"]["code"] == "already_opened", state
 
 
+def test_a_finalize_someone_else_sent_first_is_not_sent(dao: Dao, held: RelayHarness) -> None:
+    """The relay's keeper (or a member through the relay) accepts a Finalize; a member finalizes
+    directly first. Sent anyway, it reverts with `RegistryNotPending` and the relay pays for nothing
+    (a clean-clone CI run caught the keeper doing so)."""
+    cid_id = dao.sf.submit(dao["dee"], artifact_cid("finalized twice"), 60)
+    for name in ("ada", "bo"):
+        dao.sf.review(dao[name], cid_id, 3)
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    assert dao.sf.reveal_due(dao["zed"], cid_id) == 2
+    finalize = _accepted(held, {"action": "Finalize", "contribution": cid_id})
+    dao.sf.finalize(dao["zed"], cid_id)  # directly, after the relay accepted
+    before = _sent(dao, held)
+    held.relay.submitter.step()
+    assert _sent(dao, held) == before  # nothing sent, nothing paid
+    state = _state(held, finalize)
+    assert state["status"] == "failed" and state["error"]["code"] == "already_finalized", state
+
+
+def test_a_score_someone_else_sent_first_is_not_sent(fresh_chain, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from tests.conftest import deploy_dao
+
+    dao = deploy_dao(fresh_chain, params=replace(PARAMS, reviewer_bps=1000))
+    cid_id = dao.sf.submit(dao["dee"], artifact_cid("scored twice"), 60)
+    for name in ("ada", "bo"):
+        dao.sf.review(dao[name], cid_id, 3)
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    dao.sf.finalize(dao["zed"], cid_id)
+    running = _harness(dao, tmp_path)
+    harness = next(running)
+    try:
+        score = _accepted(harness, {"action": "ScoreReview", "contribution": cid_id, "reviewer": dao["ada"].address})
+        dao.sf.score_review(dao["zed"], cid_id, dao["ada"].address)  # directly, after the relay accepted
+        before = _sent(dao, harness)
+        harness.relay.submitter.step()
+        assert _sent(dao, harness) == before
+        state = _state(harness, score)
+        assert state["status"] == "failed" and state["error"]["code"] == "already_scored", state
+    finally:
+        running.close()
+
+
 def test_a_signed_action_whose_nonce_the_signer_cancelled_is_not_sent(dao: Dao, held: RelayHarness) -> None:
     joiner = Account.create()
     dao.chain.fund(joiner.address, ETHER)
