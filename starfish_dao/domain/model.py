@@ -278,12 +278,10 @@ class Model:
         self._commitment_of_seq: dict[int, bytes] = {}
         self.artifacts: dict[bytes, tuple[int, int]] = {}  # content hash -> (contribution id, commit seq)
         self.epoch_effort: dict[tuple[str, int], int] = defaultdict(int)
-        self.budget_spent: dict[tuple[str, int], int] = defaultdict(int)  # (reviewer, epoch) -> star-minutes
         # review pay
         self.desks: dict[tuple[str, int], Desk] = defaultdict(Desk)  # (reviewer, epoch of the reveal)
         self.ratings: dict[tuple[int, str], tuple[int, int | None, int]] = {}  # (id, reviewer) -> (stars, last, epoch)
         self.scored: set[tuple[int, str]] = set()
-        self.forfeited: set[tuple[int, str]] = set()
         self.review_medians: dict[int, list[int]] = defaultdict(_six_zeros)  # epoch -> scored reviews' medians
         self.review_positive: dict[int, int] = defaultdict(int)
         self.for_reviewers: dict[str, int] = defaultdict(int)  # kept by the splitter, not yet released
@@ -291,7 +289,6 @@ class Model:
         self.review_pots: dict[tuple[int, str], int] = {}
         self.review_claims: dict[tuple[int, str, str], int] = {}  # (epoch, reviewer, token) -> amount
         self.review_paid: dict[str, int] = defaultdict(int)
-        self.review_transfer_loss: dict[str, int] = defaultdict(int)  # a token's fee on the release
         self.review_released: dict[str, int] = defaultdict(int)  # sent by the splitter to the registry
         # splitter
         self.first_era: int | None = None
@@ -576,13 +573,16 @@ class Model:
         c.weights[stars] += weight
         c.reviews.append((reviewer, stars, weight, bytes(a["commentCid"])))
         epoch = self.epoch_at(self.now)
-        if stars:
-            self.budget_spent[(reviewer, epoch)] += c.effort * stars
         desk = self.desks[(reviewer, epoch)]
         self.ratings[(c.id, reviewer)] = (stars, desk.last, epoch)
         desk.spent += c.effort * stars
         desk.revealed += 1
         desk.last = stars
+
+    @property
+    def budget_spent(self) -> dict[tuple[str, int], int]:
+        """(reviewer, epoch) -> star-minutes of approval budget spent (the desks' `spent`)."""
+        return {key: desk.spent for key, desk in self.desks.items() if desk.spent}
 
     def review_pay_closed(self, epoch: int, now: int) -> bool:
         """`ContributionRegistry._closed`: the reviews of `epoch` can no longer be scored or forfeited."""
@@ -626,7 +626,6 @@ class Model:
         self._check(f"{what}: epoch", int(a["epoch"]), epoch)
         self._check(f"{what}: before its epoch closed", int(self.review_pay_closed(epoch, self.now)), 0)
         c.sealed.pop(reviewer, None)
-        self.forfeited.add((cid, reviewer))
         desk = self.desks[(reviewer, epoch)]
         if not desk.forfeited:
             desk.forfeited = True
@@ -639,7 +638,6 @@ class Model:
         # a token that charges for transfers may deliver less than the splitter released
         self._check(f"review pot of epoch {epoch} in {token}: at most what was released",
                     int(0 <= arrived <= released), 1)  # fmt: skip
-        self.review_transfer_loss[token] += max(released - arrived, 0)
         self.tracked[token] -= released
         self.review_released[token] += released
         self.for_reviewers[token] = 0
@@ -1177,7 +1175,8 @@ class Model:
 
     def review_budget(self, reviewer: str, now: int) -> tuple[int, int]:
         """(star-minutes spent, star-minutes allowed) for `reviewer` in the epoch of `now`."""
-        spent = self.budget_spent.get((reviewer, self.epoch_at(now)), 0)
+        desk = self.desks.get((reviewer, self.epoch_at(now)))
+        spent = desk.spent if desk else 0
         allowed = self.standing_of(reviewer, now) * self.params.review_budget_bps * 3 // (POINT * BPS)
         return spent, allowed
 

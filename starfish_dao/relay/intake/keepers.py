@@ -60,13 +60,12 @@ class Keepers:
         while not self._stop.wait(self.every):
             try:
                 now, state = self.relay.sf.now(), self.relay.state
-                block = int(self.relay.sf.w3.eth.block_number) if self.settings.keeper_draw_panels else 0
                 with state.lock:
                     # panels to draw: pending, still open to seals, drawn by chance (divisor above 1), not
-                    # drawn yet, their submission block mined (a lapsed one is moved to a later block)
-                    draws = [c.id for c in state.model.contributions.values()
-                             if c.status == "pending" and c.deadline > now and c.divisor > 1 and c.seed == 0
-                             and block > c.draw_block]  # fmt: skip
+                    # drawn yet (a lapsed one is moved to a later block)
+                    undrawn = [(c.id, c.draw_block) for c in state.model.contributions.values()
+                               if c.status == "pending" and c.deadline > now and c.divisor > 1
+                               and c.seed == 0]  # fmt: skip
                     # the window closed and every sealed rating is opened, or their reveal window is over
                     due = [c.id for c in state.model.contributions.values() if c.status == "pending"
                            and c.deadline < now and (len(c.reviews) == c.sealed_count
@@ -82,8 +81,12 @@ class Keepers:
                     scoring = self.settings.keeper_review_pay and state.model.params.reviewer_bps > 0
                     scores = state.model.scorable(now) if scoring else []
                     forfeits = state.model.forfeitable(now) if scoring else []
-                for cid in draws:
-                    self._try({"action": "DrawPanel", "contribution": cid})
+                # the chain is asked its height only when a panel waits: each drawn from its submission
+                # block's hash, once that block has a successor
+                block = int(self.relay.sf.w3.eth.block_number) if undrawn and self.settings.keeper_draw_panels else 0
+                for cid, draw_block in undrawn:
+                    if block > draw_block:
+                        self._try({"action": "DrawPanel", "contribution": cid})
                 for cid in due if self.settings.keeper_finalize else []:
                     self._try({"action": "Finalize", "contribution": cid})
                 for cid, reviewer in scores:
