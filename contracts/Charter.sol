@@ -199,6 +199,11 @@ contract Charter is ICharter {
     }
 
     /// @inheritdoc ICharter
+    function halvingsNowAndAt(uint256 time) external view returns (uint256 current, uint256 then) {
+        return (_halvings(_clock, block.timestamp), _halvings(_clockAt(time), time));
+    }
+
+    /// @inheritdoc ICharter
     function currentClock() external view returns (Clock memory) {
         return _clock;
     }

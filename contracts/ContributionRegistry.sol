@@ -130,8 +130,6 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
     mapping(uint256 epoch => uint256 positive) private _positive;
     /// @dev per epoch and token: the pot plus one, once fixed (0: not yet)
     mapping(uint256 epoch => mapping(address token => uint256 potPlusOne)) private _pots;
-    /// @dev review pay released by the splitter that no fixed pot holds yet
-    mapping(address token => uint256 amount) private _unassigned;
     mapping(uint256 epoch => mapping(address reviewer => mapping(address token => bool))) private _claimed;
     /// @dev a sealed rating, one word: the top 144 bits of
     ///      keccak256(abi.encode(reviewer, id, stars, keccak256(commentCid), salt)), and in the low 112
@@ -317,8 +315,7 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
         }
         uint256 pot = _pots[epoch][token];
         if (pot == 0) {
-            pot = _unassigned[token] + _release(token);
-            _unassigned[token] = 0;
+            pot = _release(token); // what arrived from the splitter: every share kept since the last pot
             _pots[epoch][token] = pot + 1;
             emit ReviewPotFixed(epoch, token, pot);
         } else {
@@ -468,11 +465,6 @@ contract ContributionRegistry is SignedActions, IContributionRegistry, Reentranc
     function reviewPot(uint256 epoch, address token) external view returns (uint256 pot, bool fixed_) {
         uint256 stored = _pots[epoch][token];
         return stored == 0 ? (0, false) : (stored - 1, true);
-    }
-
-    /// @inheritdoc IContributionRegistry
-    function unassignedReviewPay(address token) external view returns (uint256) {
-        return _unassigned[token];
     }
 
     /// @inheritdoc IContributionRegistry

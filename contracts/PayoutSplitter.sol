@@ -63,6 +63,11 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         bool founder;
     }
 
+    struct Voice {
+        address delegatee;
+        bool muted;
+    }
+
     /// @dev Wei settled but not yet claimed, and the group whose accumulator the snapshot is of.
     struct Position {
         uint192 owed;
@@ -101,13 +106,12 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     mapping(address token => uint256 amount) private _undistributed;
     mapping(address member => Checkpoint[] history) private _history;
     Checkpoint[] private _totalHistory;
-    /// @dev 0 = the member's own points vote for the member
-    mapping(address member => address delegatee) private _delegatees;
+    /// @dev whom an account's points vote for (0: the account itself) and whether it is suspended
+    ///      (then its points vote for nobody until reinstated); one slot, as an award reads both
+    mapping(address member => Voice voice) private _voices;
     /// @dev the credited points that vote for an account: its own, unless delegated, plus those
     ///      delegated to it, summed (and shifted as one sum at era changes)
     mapping(address account => Checkpoint[] votes) private _votes;
-    /// @dev suspended holders: their points vote for nobody until reinstated
-    mapping(address holder => bool suspended) private _muted;
     /// @dev The founders' genesis points, in the first era's units (shifted to an era when used):
     ///      standing for reviews, votes and quorums that earns no revenue. Only a slash changes them.
     mapping(address founder => uint256 credited) private _genesis;
@@ -127,7 +131,8 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         _charter = charter_;
         _registry = registry_;
         _membership = membership_;
-        (uint256 era_, uint256 offset) = Decay.split(charter_.currentHalvings());
+        uint256 halvings = charter_.currentHalvings();
+        (uint256 era_, uint256 offset) = Decay.split(halvings);
         _firstEra = era_;
         for (uint256 i; i < founders.length; ++i) {
             address founder = founders[i];
@@ -138,7 +143,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
             _accounts[founder].founder = true;
             // held since time 0, so that the founders can review the deployment's second's work
             _checkpoint(founder, held, era_, 0);
-            _changeVotes(founder, before, held, era_, 0);
+            _changeVotes(founder, before, held, halvings, 0);
             emit PointsAwarded(founder, 0, genesisPoints[i]);
         }
     }
@@ -291,16 +296,17 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         if (msg.sender != _registry) revert SplitterOnlyRegistry(msg.sender);
         (ICharter.RevenueToken[] memory tokens, uint256 listed, uint256 retiredCount) = _settleList(member);
         _syncListed(tokens, listed);
-        uint256 era_ = _charter.currentHalvings() / ERA_HALVINGS;
+        (uint256 halvings, uint256 then) = _charter.halvingsNowAndAt(asOf);
+        uint256 era_ = halvings / ERA_HALVINGS;
         // Credited as if awarded at `asOf`: in the group of that era, then shifted to this one,
         // exactly as an award made then would stand now.
-        (uint256 thenEra, uint256 thenOffset) = Decay.split(_charter.halvingsAt(asOf));
-        _credit(member, contributionId, points, Decay.shift(points << thenOffset, era_ - thenEra), era_, tokens, retiredCount);
+        (uint256 thenEra, uint256 thenOffset) = Decay.split(then);
+        _credit(member, contributionId, points, Decay.shift(points << thenOffset, era_ - thenEra), halvings, tokens, retiredCount);
     }
 
     /// @inheritdoc IPayoutSplitter
     function settleRetired(address member, uint256 max) external nonReentrant returns (uint256 settled) {
-        Account memory a = _accounts[member];
+        Account memory a = _account(member);
         uint256 seen = a.retiredSeen;
         ICharter.RevenueToken[] memory tokens = _charter.retiredRange(seen, max);
         settled = tokens.length;
@@ -318,12 +324,12 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     /// @inheritdoc IPayoutSplitter
     function suspensionChanged(address holder, bool suspended) external nonReentrant {
         if (msg.sender != address(_membership)) revert SplitterOnlyMembership(msg.sender);
-        _muted[holder] = suspended;
-        uint256 era_ = _charter.currentHalvings() / ERA_HALVINGS;
-        uint256 credited = _standingIn(holder, era_);
+        _voices[holder].muted = suspended;
+        uint256 halvings = _charter.currentHalvings();
+        uint256 credited = _standingIn(holder, halvings / ERA_HALVINGS);
         if (credited == 0) return;
-        if (suspended) _changeVotes(delegates(holder), credited, 0, era_, block.timestamp);
-        else _changeVotes(delegates(holder), 0, credited, era_, block.timestamp);
+        if (suspended) _changeVotes(delegates(holder), credited, 0, halvings, block.timestamp);
+        else _changeVotes(delegates(holder), 0, credited, halvings, block.timestamp);
     }
 
     /// @inheritdoc IPayoutSplitter
@@ -332,14 +338,15 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         if (bps == 0 || bps > _BPS) revert SplitterInvalidAmount(bps);
         (ICharter.RevenueToken[] memory tokens, uint256 listed, uint256 retiredCount) = _settleList(member);
         _syncListed(tokens, listed);
-        (uint256 era_, uint256 offset) = Decay.split(_charter.currentHalvings());
+        uint256 halvings = _charter.currentHalvings();
+        uint256 era_ = halvings / ERA_HALVINGS;
         (uint256 before, uint256 seen, bool ethOwed) = _touch(member, era_, tokens, retiredCount);
         uint256 cut = (before * bps) / _BPS;
         uint256 credited = before - cut;
         // Cannot underflow: the group's total includes this account's credited points.
         _groupTotals[era_] -= cut;
         bool founder = _accounts[member].founder;
-        _accounts[member] = Account(uint192(credited), uint24(era_), uint24(seen), ethOwed, founder);
+        _storeAccount(member, Account(uint192(credited), uint24(era_), uint24(seen), ethOwed, founder));
         if (founder) {
             // genesis standing is cut alike; from here on, `before` and `credited` are standing
             (uint256 heldBefore, uint256 held) = _cutGenesis(member, bps, era_);
@@ -347,8 +354,8 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
             credited += held;
         }
         _checkpoint(member, credited, era_, block.timestamp);
-        if (!_muted[member]) _changeVotes(delegates(member), before, credited, era_, block.timestamp);
-        emit Slashed(member, bps, (before - credited) >> offset);
+        if (!_voices[member].muted) _changeVotes(delegates(member), before, credited, halvings, block.timestamp);
+        emit Slashed(member, bps, (before - credited) >> (halvings % ERA_HALVINGS));
     }
 
     // ----------------------------------------------------------------- views
@@ -356,7 +363,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     /// @inheritdoc IPayoutSplitter
     function pointsOf(address member) public view returns (uint256) {
         (uint256 era_, uint256 offset) = Decay.split(_charter.currentHalvings());
-        Account memory a = _accounts[member];
+        Account memory a = _account(member);
         return Decay.shift(a.credited, era_ - a.era) >> offset;
     }
 
@@ -408,7 +415,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
 
     /// @notice `member`'s credited points and the group (era) they are expressed in.
     function account(address member) external view returns (uint256 credited, uint256 era_) {
-        Account memory a = _accounts[member];
+        Account memory a = _account(member);
         return (a.credited, a.era);
     }
 
@@ -485,7 +492,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
 
     /// @inheritdoc IVotes
     function delegates(address holder) public view returns (address) {
-        address delegatee = _delegatees[holder];
+        address delegatee = _voices[holder].delegatee;
         return delegatee == address(0) ? holder : delegatee;
     }
 
@@ -554,7 +561,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         view
         returns (ICharter.RevenueToken[] memory tokens, uint256 listed, uint256 retiredCount)
     {
-        Account memory a = _accounts[member];
+        Account memory a = _account(member);
         uint256 seen = a.credited == 0 ? type(uint256).max : a.retiredSeen;
         (tokens, retiredCount) = _charter.settleList(seen);
         listed = tokens.length - (retiredCount > seen ? retiredCount - seen : 0);
@@ -640,19 +647,20 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         uint256 contributionId,
         uint256 points,
         uint256 added,
-        uint256 era_,
+        uint256 halvings,
         ICharter.RevenueToken[] memory tokens,
         uint256 retiredCount
     ) private {
+        uint256 era_ = halvings / ERA_HALVINGS;
         (uint256 before, uint256 seen, bool ethOwed) = _touch(member, era_, tokens, retiredCount);
         uint256 credited = before + added;
         _groupTotals[era_] = _toUint192(_groupTotals[era_] + added);
-        Account memory a = _accounts[member];
-        _accounts[member] = Account(_toUint192(credited), uint24(era_), uint24(seen), ethOwed, a.founder);
+        Account memory a = _account(member);
+        _storeAccount(member, Account(_toUint192(credited), uint24(era_), uint24(seen), ethOwed, a.founder));
         // the standing layers (checkpoints, votes) also hold a founder's genesis; the books do not
         uint256 held = _genesisIn(member, a, era_);
         _checkpoint(member, credited + held, era_, block.timestamp);
-        if (!_muted[member]) _changeVotes(delegates(member), before + held, credited + held, era_, block.timestamp);
+        if (!_voices[member].muted) _changeVotes(delegates(member), before + held, credited + held, halvings, block.timestamp);
         emit PointsAwarded(member, contributionId, points);
     }
 
@@ -665,7 +673,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         private
         returns (uint256 credited, uint256 retiredSeen_, bool ethOwed)
     {
-        Account memory a = _accounts[member];
+        Account memory a = _account(member);
         retiredSeen_ = retiredCount;
         ethOwed = _settleInto(member, 0, a, era_);
         for (uint256 i; i < tokens.length; ++i) {
@@ -719,7 +727,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         returns (uint256 owed, uint256 key, bool final_)
     {
         key = token == _ETH ? 0 : _key(token, incarnation);
-        Account memory a = _accounts[member];
+        Account memory a = _account(member);
         uint256 retiredAt = token == _ETH ? 0 : _charter.retiredAt(token, incarnation);
         final_ = retiredAt != 0 && a.retiredSeen >= retiredAt;
         if (final_) owed = _positions[member][key].owed;
@@ -753,7 +761,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
             _receive(_ETH, msg.sender, balance - tracked_);
             tracked_ = balance;
         }
-        Account memory a = _accounts[member];
+        Account memory a = _account(member);
         if (a.ethOwed) amount = _positions[member][0].owed;
         mapping(uint256 key => uint256 acc) storage snapshots = _snapshots[member];
         uint256 accNow = 0;
@@ -795,7 +803,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         // Nothing owed: change nothing. Moving the snapshot here would re-round the member's share
         // without an event, and the books would no longer follow from the event log alone.
         if (amount == 0) return 0;
-        Account memory a = _accounts[member];
+        Account memory a = _account(member);
         _positions[member][key] = Position(0, final_ ? _positions[member][key].era : a.era);
         if (!final_) _snapshots[member][key] = _acc[a.era][key];
         _books[token].tracked -= uint128(amount);
@@ -806,26 +814,28 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     /// @dev `holder` lends its voice to `delegatee` (an active member; itself or 0 to take it back):
     ///      its credited points, brought to the current era, move from one vote tally to the other.
     function _delegate(address holder, address delegatee) private {
-        if (_muted[holder]) revert SplitterSuspendedHolder(holder);
+        if (_voices[holder].muted) revert SplitterSuspendedHolder(holder);
         if (delegatee == address(0)) delegatee = holder;
         if (delegatee != holder && !_membership.isActive(delegatee)) revert SplitterInvalidDelegate(delegatee);
         address previous = delegates(holder);
-        _delegatees[holder] = delegatee == holder ? address(0) : delegatee;
+        _voices[holder].delegatee = delegatee == holder ? address(0) : delegatee;
         emit DelegateChanged(holder, previous, delegatee);
         if (previous == delegatee) return;
-        uint256 era_ = _charter.currentHalvings() / ERA_HALVINGS;
-        uint256 credited = _standingIn(holder, era_);
+        uint256 halvings = _charter.currentHalvings();
+        uint256 credited = _standingIn(holder, halvings / ERA_HALVINGS);
         if (credited == 0) return;
-        _changeVotes(previous, credited, 0, era_, block.timestamp);
-        _changeVotes(delegatee, 0, credited, era_, block.timestamp);
+        _changeVotes(previous, credited, 0, halvings, block.timestamp);
+        _changeVotes(delegatee, 0, credited, halvings, block.timestamp);
     }
 
-    /// @dev The votes of `holder` lose `removed` and gain `added` credited points of era `era_`, from
-    ///      `time` on. A vote tally is shifted as one sum at era changes, so it is at least the sum of
-    ///      what its voters' points shift to: removing one of them never underflows (and anything left
-    ///      over is less than one unit per voter).
-    function _changeVotes(address holder, uint256 removed, uint256 added, uint256 era_, uint256 time) private {
+    /// @dev The votes of `holder` lose `removed` and gain `added` credited points of the era of
+    ///      `halvings` (the halvings now, which the caller has read), from `time` on. A vote tally is
+    ///      shifted as one sum at era changes, so it is at least the sum of what its voters' points
+    ///      shift to: removing one of them never underflows (and anything left over is less than one
+    ///      unit per voter).
+    function _changeVotes(address holder, uint256 removed, uint256 added, uint256 halvings, uint256 time) private {
         if (removed == added) return;
+        (uint256 era_, uint256 offset) = Decay.split(halvings);
         Checkpoint[] storage votes = _votes[holder];
         uint256 n = votes.length;
         uint256 current = 0;
@@ -835,7 +845,6 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         }
         uint256 updated = current + added - removed;
         _push(votes, updated, era_, time);
-        uint256 offset = _charter.currentHalvings() % ERA_HALVINGS;
         emit DelegateVotesChanged(holder, current >> offset, updated >> offset);
     }
 
@@ -873,6 +882,28 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     /// @dev A founder's genesis standing in era `era_` (0 for everyone else, without reading it).
     function _genesisIn(address member, Account memory a, uint256 era_) private view returns (uint256) {
         return a.founder ? Decay.shift(_genesis[member], era_ - _firstEra) : 0;
+    }
+
+    /// @dev `member`'s account, read in one SLOAD (Solidity's own copy reads the slot once per field).
+    ///      The layout is Solidity's: credited in bits 0-191, era 192-215, retiredSeen 216-239,
+    ///      ethOwed 240-247, founder 248-255.
+    function _account(address member) private view returns (Account memory a) {
+        Account storage stored = _accounts[member];
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(stored.slot)
+        }
+        a = Account(uint192(word), uint24(word >> 192), uint24(word >> 216), uint8(word >> 240) != 0, word >> 248 != 0);
+    }
+
+    /// @dev Writes `member`'s account in one SSTORE (Solidity's own copy writes it once per field).
+    function _storeAccount(address member, Account memory a) private {
+        uint256 word = uint256(a.credited) | (uint256(a.era) << 192) | (uint256(a.retiredSeen) << 216)
+            | (a.ethOwed ? uint256(1) << 240 : 0) | (a.founder ? uint256(1) << 248 : 0);
+        Account storage stored = _accounts[member];
+        assembly ("memory-safe") {
+            sstore(stored.slot, word)
+        }
     }
 
     /// @dev Records a value from `time` on. Always a new entry, even within one second: the gas of an

@@ -124,6 +124,8 @@ interface ICharter {
     function reviewRules() external view returns (uint256 epoch, uint256 minReviewerStanding, uint256 reviewBudgetBps);
     /// @notice How many times points had halved at time `time` (0 before deployment).
     function halvingsAt(uint256 time) external view returns (uint256);
+    /// @notice `currentHalvings()` and `halvingsAt(time)` in one call (an award needs both).
+    function halvingsNowAndAt(uint256 time) external view returns (uint256 current, uint256 then);
     /// @notice The clock in force now.
     function currentClock() external view returns (Clock memory);
     /// @notice Every clock the charter has had, oldest first (one entry per change of epoch length or half-life).

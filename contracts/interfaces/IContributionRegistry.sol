@@ -283,8 +283,6 @@ interface IContributionRegistry {
     function distanceWeights(uint256 epoch) external view returns (uint256[6] memory w);
     /// @notice The review pot of `epoch` in `token`, once fixed by its first claim (else 0, false).
     function reviewPot(uint256 epoch, address token) external view returns (uint256 pot, bool fixed_);
-    /// @notice Review pay released by the splitter and not yet in a fixed pot.
-    function unassignedReviewPay(address token) external view returns (uint256);
     /// @notice Whether `reviewer` has claimed their review pay of `epoch` in `token`.
     function reviewPayClaimed(uint256 epoch, address reviewer, address token) external view returns (bool);
     /// @notice Seconds after an epoch's end until its reviews can no longer be scored or forfeited;

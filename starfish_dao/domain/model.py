@@ -285,7 +285,6 @@ class Model:
         self.review_medians: dict[int, list[int]] = defaultdict(_six_zeros)  # epoch -> scored reviews' medians
         self.review_positive: dict[int, int] = defaultdict(int)
         self.for_reviewers: dict[str, int] = defaultdict(int)  # kept by the splitter, not yet released
-        self.review_unassigned: dict[str, int] = defaultdict(int)  # released to the registry, in no pot yet
         self.review_pots: dict[tuple[int, str], int] = {}
         self.review_claims: dict[tuple[int, str, str], int] = {}  # (epoch, reviewer, token) -> amount
         self.review_paid: dict[str, int] = defaultdict(int)
@@ -634,14 +633,13 @@ class Model:
     def _on_review_pot_fixed(self, a: dict[str, Any]) -> None:
         epoch, token, pot = int(a["epoch"]), a["token"], int(a["pot"])
         released = self.for_reviewers[token]
-        arrived = pot - self.review_unassigned[token]
+        arrived = pot  # what the registry's balance grew by when the splitter released its share
         # a token that charges for transfers may deliver less than the splitter released
         self._check(f"review pot of epoch {epoch} in {token}: at most what was released",
                     int(0 <= arrived <= released), 1)  # fmt: skip
         self.tracked[token] -= released
         self.review_released[token] += released
         self.for_reviewers[token] = 0
-        self.review_unassigned[token] = 0
         self._check(f"review pot of epoch {epoch} in {token} fixed once", int((epoch, token) in self.review_pots), 0)
         self.review_pots[(epoch, token)] = pot
 
@@ -655,7 +653,7 @@ class Model:
             return 0
         pot = self.review_pots.get((epoch, token))
         if pot is None:
-            pot = self.review_unassigned[token] + self.for_reviewers[token]
+            pot = self.for_reviewers[token]
         return pot * desk.total // self.review_positive[epoch]
 
     def _on_review_pay_claimed(self, a: dict[str, Any]) -> None:
@@ -708,12 +706,14 @@ class Model:
     def review_pay_held(self, token: str) -> int:
         """What the registry should hold for reviewers in `token`: released and not paid out."""
         pots = sum(pot for (_, t), pot in self.review_pots.items() if t == token)
-        return self.review_unassigned[token] + pots - self.review_paid[token]
+        return pots - self.review_paid[token]
 
     def review_pay_obligations(self, token: str) -> int:
-        """What the registry owes now in `token`: every unclaimed share of a fixed pot, plus what
-        no pot holds yet. At most `review_pay_held` (the rest is rounding and unclaimable shares)."""
-        owed = self.review_unassigned[token]
+        """What the registry owes now in `token`: every unclaimed share of a fixed pot (the
+        splitter keeps what no pot holds yet). At most `review_pay_held`: the rest is each pot's
+        rounding (under one wei per claim) and the shares of reviewers who can no longer claim (a
+        rating left unscored when the epoch closed), which stay in the registry."""
+        owed = 0
         epochs = {epoch for epoch, t in self.review_pots if t == token}
         for reviewer, epoch in self.desks:
             if epoch in epochs:

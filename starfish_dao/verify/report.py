@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import html
 import json
 import time
@@ -65,7 +66,16 @@ def verify(
         checks += check_wiring(sf)
         progress.advance(task)
         task = progress.add_task("events", total=blocks)
-        model.apply_all(sf.logs(sf.deployment.deploy_block, head, lambda n: progress.advance(task, n), chunk))
+        # the replay builds millions of long-lived objects and frees little: the cycle collector's
+        # repeated passes over them cost a third of it (100,000 ratings: 11.5 -> 8.3 s for the logs),
+        # and found nothing to free; reference counting still frees everything the replay drops
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            model.apply_all(sf.logs(sf.deployment.deploy_block, head, lambda n: progress.advance(task, n), chunk))
+        finally:
+            if collecting:
+                gc.enable()
         task = progress.add_task("state and money", total=2)
         checks += compare(sf, model, head)
         progress.advance(task)

@@ -98,11 +98,7 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
         "pay_epochs": [view(registry, r_abi, "reviewPayEpoch", epoch) for epoch in pay_epochs],
         "pots": [view(registry, r_abi, "reviewPot", epoch, token) for epoch, token in pots],
         "review_books": [
-            (
-                view(registry, r_abi, "unassignedReviewPay", t),
-                None if t == ETH else calls.add(t, ERC20_BALANCE_ABI, "balanceOf", registry.address),
-            )
-            for t in tokens
+            None if t == ETH else calls.add(t, ERC20_BALANCE_ABI, "balanceOf", registry.address) for t in tokens
         ],
         "books": [
             (
@@ -170,9 +166,7 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
     for (epoch, token), slot in zip(pots, slots["pots"], strict=True):
         pot = (model.review_pots[(epoch, token)], True)
         checks.append(Check(f"epoch {epoch}", f"review pot {token}", tuple(r[slot] or ()), pot, "reviews"))
-    for token, (unassigned, balance_slot) in zip(tokens, slots["review_books"], strict=True):
-        in_no_pot = model.review_unassigned[token]
-        checks.append(Check(token, "review pay in no pot yet", r[unassigned], in_no_pot, "reviews"))
+    for token, balance_slot in zip(tokens, slots["review_books"], strict=True):
         registry_balance = sf.w3.eth.get_balance(registry.address, head) if balance_slot is None else r[balance_slot]
         held, owed = int(registry_balance or 0), model.review_pay_obligations(token)
         note = f"holds {held}, owes {owed}, released and unpaid {model.review_pay_held(token)}"

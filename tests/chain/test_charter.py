@@ -96,6 +96,8 @@ def test_epochs_and_halvings_count_from_a_moving_base(dao: Dao) -> None:
     assert len(c.clockHistory().call()) == len(m.clocks) == 5
     for then in (now - 400 * DAY, now - 100 * DAY, now - DAY):  # the history answers for the past too
         assert c.halvingsAt(then).call() == m.halvings_at(then)
+        # the award's one call answers both, as the two calls do
+        assert c.halvingsNowAndAt(then).call() == [c.currentHalvings().call(), m.halvings_at(then)]
 
 
 def test_writing_the_current_value_changes_nothing(dao: Dao) -> None:
