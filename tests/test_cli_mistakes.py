@@ -155,3 +155,25 @@ def test_node_stop_and_start_never_moves_the_clock_back(tmp_path: Path) -> None:
         assert int(backend.w3.eth.get_block("latest")["timestamp"]) > before
     finally:
         _run(["node", "stop"], env)
+
+
+def test_a_rating_the_budget_could_not_open_is_refused_before_it_is_sealed(dao: Dao, env: dict[str, str]) -> None:
+    """The approval budget is spent when ratings open, after the window: a diligent reviewer who
+    sealed more stars than it holds would find the last rating refused then, counted as no review,
+    and (left sealed) forfeiting that epoch's review pay. `starfish review` adds up what this
+    machine holds sealed and refuses such a rating before anything is sent."""
+    ada = {**env, "STARFISH_PRIVATE_KEY": dao["ada"].key.hex()}
+    d = ["--deployments", env["DEPLOYMENTS"]]
+    first, second = (dao.sf.submit(dao["eli"], artifact_cid(f"eli's {n}"), 500) for n in ("first", "second"))
+    # ada's budget: 600 points of standing x 200 % x 3 star-minutes a point = 3,600 star-minutes
+    assert _run(["review", str(first), "--stars", "5", *d], ada).returncode == 0  # 2,500 of them
+    refused = _run(["review", str(second), "--stars", "5", *d], ada)
+    _one_line(refused, "to 5,000 star-minutes of 3,600 when it opens", "rate fewer stars")
+    assert dao.sf.registry.functions.sealedRating(second, dao["ada"].address).call() == bytes(32)  # nothing sent
+    assert _run(["review", str(second), "--stars", "2", *d], ada).returncode == 0  # 3,500: it fits
+    dao.chain.increase_time(PARAMS.review_window + 1)
+    opened = _run(["reveal", *d], ada)
+    assert opened.returncode == 0, opened.stderr
+    for contribution in (first, second):  # both opened: neither left to forfeit review pay
+        word = int.from_bytes(dao.sf.registry.functions.sealedRating(contribution, dao["ada"].address).call(), "big")
+        assert word >> 112 == 0 and word & (1 << 111), hex(word)

@@ -21,6 +21,7 @@ from starfish_dao.chain.openings import Opening, Openings, openings_for, opens, 
 from starfish_dao.chain.rpc import RawRpc
 from starfish_dao.chain.tx import send
 from starfish_dao.domain import typed_data as td
+from starfish_dao.domain.charter import POINT
 from starfish_dao.domain.commitment import commitment, new_salt
 from starfish_dao.domain.errors import ChainError, ContractRevert
 from starfish_dao.domain.fastabi import checksum
@@ -449,6 +450,30 @@ class Starfish:
         began: points awarded within an epoch weigh from the next one)."""
         return min(self.standing(member, c["snapshot"])[0], self.standing(member, c["epochSnapshot"])[0])
 
+    def review_budget(self, reviewer: str, contribution: int, stars: int) -> tuple[int, int, int]:
+        """Whether a rating of `stars` on `contribution` could be opened, asked before it is sealed:
+        (the epoch it will open in, taken to be the one its window closes in, as `reveal_due`, `todo`
+        and the relay open it; the star-minutes the reviewer's approval budget will have spent in that
+        epoch once it opens: what the desk has spent, every rating of theirs this client holds that is
+        still sealed and opens in that epoch, and this one; the budget of this rating's weight, in
+        star-minutes). Spent over budget, the contract refuses the opening: the rating counts as no
+        review and, left sealed, forfeits the reviewer's review pay of that epoch."""
+        c = self.contribution(contribution)
+        epoch_at = self.charter.functions.epochAt
+        opens_in = int(epoch_at(int(c["reviewDeadline"]) + 1).call())
+        spent = int(self.desk(reviewer, opens_in)["spent"]) + int(c["effort"]) * stars
+        for o in self.openings.of():
+            if o.reviewer != reviewer or o.contribution == contribution or o.stars == 0:
+                continue
+            if int.from_bytes(self.registry.functions.sealedRating(o.contribution, reviewer).call(), "big") >> 112 == 0:
+                continue  # opened already (or never sealed): spent on the desk, or never to be
+            other = self.contribution(o.contribution)
+            if int(epoch_at(int(other["reviewDeadline"]) + 1).call()) == opens_in:
+                spent += int(other["effort"]) * o.stars
+        budget_bps = int(self.charter.functions.reviewRules().call()[2])
+        budget = self.review_weight(reviewer, c) * budget_bps * 3 // (POINT * 10_000)
+        return opens_in, spent, budget
+
     def contribution(self, contribution: int) -> dict[str, Any]:
         c = self.registry.functions.contribution(contribution).call()
         author, effort, deadline, snapshot, epoch_snapshot, min_reviewers, status, quorum_weight, sealed_count = c
@@ -496,10 +521,12 @@ class Starfish:
         progress: Callable[[int], None] | None = None,
         chunk: int = LOG_CHUNK,
         ranges: LogRanges | None = None,
+        ahead: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Every Starfish event in chain order, decoded, with its block's timestamp (the log's own
         `blockTimestamp` where the node gives it, else read from the block). `ranges`: the log
-        ranges' sizes, kept by a caller that reads again and again (`chain/logs.py`)."""
+        ranges' sizes, kept by a caller that reads again and again (`chain/logs.py`). `ahead`: the
+        next range is read while this one is decoded (a long replay: `starfish verify`)."""
         start = self.deployment.deploy_block if from_block is None else from_block
         end = int(self.w3.eth.block_number) if to_block is None else to_block
         table = self._decoders()
@@ -515,7 +542,7 @@ class Starfish:
                 yield event
             pending.clear()
 
-        for log in fetch_logs(self.w3, addresses, start, end, chunk, progress, ranges):
+        for log in fetch_logs(self.w3, addresses, start, end, chunk, progress, ranges, ahead):
             decoder = table.get((log["address"], log["topics"][0] if log["topics"] else b""))
             if decoder is None:
                 continue

@@ -84,12 +84,14 @@ def fetch_logs(
     chunk: int = DEFAULT_CHUNK,
     progress: Callable[[int], None] | None = None,
     ranges: LogRanges | None = None,
+    ahead: bool = False,
 ) -> Iterator[Any]:
     """Yields the logs of `addresses` in blocks [start, end], in chain order, normalized: address
     (lower case), topics and data (bytes), blockNumber, logIndex, transactionHash (hex),
     blockTimestamp (None where the node does not say it). Ranges are sized by `ranges` (a fresh
     `LogRanges(chunk)` when not given). At most
-    one answer is held at a time, and an answer over `ANSWER_LIMIT` bytes is refused unread and its
+    one answer is held at a time (two with `ahead`: the next range is asked for while the caller
+    handles this one), and an answer over `ANSWER_LIMIT` bytes is refused unread and its
     range asked again in halves (a single block's, whatever its size, is read)."""
 
     from starfish_dao.chain.rpc import RawRpc
@@ -122,19 +124,67 @@ def fetch_logs(
         raise AssertionError("unreachable")
 
     ranges = LogRanges(chunk) if ranges is None else ranges
-    lo = start
-    while lo <= end:
-        hi = min(end, lo + ranges.size - 1)
-        try:
-            logs = get(lo, hi)
-        except _Split:
-            ranges.refused(lo, hi)  # the same start, half the range
-            continue
+
+    def answers() -> Iterator[tuple[list[Any], int]]:
+        lo = start
+        while lo <= end:
+            hi = min(end, lo + ranges.size - 1)
+            try:
+                logs = get(lo, hi)
+            except _Split:
+                ranges.refused(lo, hi)  # the same start, half the range
+                continue
+            yield logs, hi - lo + 1
+            lo = hi + 1
+            ranges.answered(len(logs))
+
+    for logs, blocks in _ahead(answers()) if ahead else answers():
         yield from logs
         if progress is not None:
-            progress(hi - lo + 1)
-        lo = hi + 1
-        ranges.answered(len(logs))
+            progress(blocks)
+
+
+def _ahead(answers: Iterator[tuple[list[Any], int]]) -> Iterator[tuple[list[Any], int]]:
+    """`answers`, each asked for by a thread of its own while the caller handles the one before:
+    the node's time to answer overlaps the caller's work. One answer waits at most, so two are
+    held at a time. An error in the thread is raised here; a caller that stops reading stops it."""
+    import queue
+    import threading
+
+    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for answer in answers:
+                if not put(("answer", answer)):
+                    return
+            put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the reader, raised there
+            put(("error", exc))
+
+    thread = threading.Thread(target=run, name="logs-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = handoff.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 class _Split(Exception):

@@ -218,6 +218,15 @@ def review(
 
             args = {"reviewer": account.address, "standing": weight, "required": max(needed, 1)}
             fail(f"{plain('RegistryInsufficientStanding', args)} (RegistryInsufficientStanding)")
+        if stars and c["author"] != account.address:
+            # the budget is spent when ratings open: a rating it could not open is refused now, not then
+            epoch, spent, budget = sf.review_budget(account.address, contribution, stars)
+            if spent > budget:
+                fail(f"this rating would take your review budget of epoch {epoch} to {spent:,} star-minutes of "
+                     f"{budget:,} when it opens (effort times stars, over every rating of yours this machine holds "
+                     "sealed that opens in that epoch; the budget is reviewBudgetBps of your standing): it could "
+                     "not be opened, would count as no review, and would forfeit your review pay of that epoch",
+                     "rate fewer stars (0 spends nothing), or leave this one to others")  # fmt: skip
         if not as_json:
             share = weight / c["quorumWeight"] if c["quorumWeight"] else 0
             console.print(f"your weight on #{contribution}: {points(weight)} of standing "

@@ -72,7 +72,8 @@ def verify(
         collecting = gc.isenabled()
         gc.disable()
         try:
-            model.apply_all(sf.logs(sf.deployment.deploy_block, head, lambda n: progress.advance(task, n), chunk))
+            events = sf.logs(sf.deployment.deploy_block, head, lambda n: progress.advance(task, n), chunk, ahead=True)
+            model.apply_all(events)
         finally:
             if collecting:
                 gc.enable()

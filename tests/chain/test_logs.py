@@ -9,6 +9,7 @@ import pytest
 
 from starfish_dao.chain import logs as logs_module
 from starfish_dao.chain.rpc import RawRpc
+from starfish_dao.domain.errors import ChainError
 from tests.conftest import Dao
 
 
@@ -147,3 +148,50 @@ def test_event_times_from_the_logs_are_the_blocks_times(dao: Dao, monkeypatch: p
     read_from_blocks = list(sf.logs(to_block=with_times[-1]["block"]))
     assert read_from_blocks == with_times
     assert len(block_reads) >= len(blocks), "the blocks were not read: the log times were not removed"
+
+
+def test_reading_ahead_yields_the_same_logs_and_raises_the_nodes_error(
+    dao: Dao, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`starfish verify` asks for the next range while it decodes this one: the same logs in the
+    same order, its progress the same, an error of the node's raised to the reader, and a reader
+    that stops early stops the thread."""
+    import threading
+
+    chain, sf = dao.chain, dao.sf
+    first = chain.w3.eth.block_number + 1
+    _dense_blocks(dao, 3, 20, tag=3)
+    for _ in range(4):
+        chain._dev("evm_mine", [])
+    last = chain.w3.eth.block_number
+    monkeypatch.setattr(logs_module, "TARGET_LOGS", 30)
+    monkeypatch.setattr(logs_module, "FIRST_CHUNK", 1)
+    seen: dict[bool, list[int]] = {False: [], True: []}
+    got: dict[bool, list[Any]] = {}
+    for ahead in (False, True):
+        reader = logs_module.fetch_logs(chain.w3, [sf.registry.address], first, last, ahead=ahead,
+                                        progress=seen[ahead].append)  # fmt: skip
+        got[ahead] = list(reader)
+    assert len(got[True]) == 60 and got[True] == got[False] and seen[True] == seen[False]
+    assert sum(seen[True]) == last - first + 1
+
+    request = RawRpc.request
+    calls = []
+
+    def failing(self: Any, method: str, params: Any, limit: int | None = None) -> Any:
+        calls.append(method)
+        if method == "eth_getLogs" and len(calls) >= 2:  # the first range answers, then the node fails
+            raise ValueError("the node says: no such block (not transient)")
+        return request(self, method, params, limit)
+
+    monkeypatch.setattr(RawRpc, "request", failing)
+    read: list[Any] = []
+    with pytest.raises(ChainError, match="no such block"):
+        for log in logs_module.fetch_logs(chain.w3, [sf.registry.address], first, last, ahead=True):
+            read.append(log)
+    assert read == got[False][: len(read)] and calls.count("eth_getLogs") >= 2
+    monkeypatch.setattr(RawRpc, "request", request)
+    reader = logs_module.fetch_logs(chain.w3, [sf.registry.address], first, last, ahead=True)
+    next(reader)
+    reader.close()  # the reader stops after one log
+    assert not any(t.name == "logs-ahead" and t.is_alive() for t in threading.enumerate())
