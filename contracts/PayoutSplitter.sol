@@ -761,13 +761,16 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
             _receive(_ETH, msg.sender, balance - tracked_);
             tracked_ = balance;
         }
-        Account memory a = _account(member);
-        if (a.ethOwed) amount = _positions[member][0].owed;
+        // the account's word read once, its fields unpacked where used (no copy in memory)
+        uint256 word = _accountWord(member);
+        bool ethOwed = uint8(word >> 240) != 0;
+        uint256 credited = uint192(word);
+        if (ethOwed) amount = _positions[member][0].owed;
         mapping(uint256 key => uint256 acc) storage snapshots = _snapshots[member];
         uint256 accNow = 0;
         uint256 snapshot = 0;
-        if (a.credited != 0) {
-            accNow = _acc[a.era][0];
+        if (credited != 0) {
+            accNow = _acc[uint24(word >> 192)][0];
             snapshot = snapshots[0];
             uint256 growth;
             // An accumulator only grows, and the snapshot is an earlier value of the same one (ETH is
@@ -776,12 +779,12 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
             unchecked {
                 growth = accNow - snapshot;
             }
-            amount += Dividend.earned(a.credited, growth);
+            amount += Dividend.earned(credited, growth);
         }
         // Nothing owed: change nothing (see `_claim`).
         if (amount == 0) return 0;
         if (accNow != snapshot) snapshots[0] = accNow;
-        if (a.ethOwed) {
+        if (ethOwed) {
             delete _positions[member][0];
             _accounts[member].ethOwed = false;
         }
@@ -888,12 +891,16 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     ///      The layout is Solidity's: credited in bits 0-191, era 192-215, retiredSeen 216-239,
     ///      ethOwed 240-247, founder 248-255.
     function _account(address member) private view returns (Account memory a) {
+        uint256 word = _accountWord(member);
+        a = Account(uint192(word), uint24(word >> 192), uint24(word >> 216), uint8(word >> 240) != 0, word >> 248 != 0);
+    }
+
+    /// @dev `member`'s account as its storage word.
+    function _accountWord(address member) private view returns (uint256 word) {
         Account storage stored = _accounts[member];
-        uint256 word;
         assembly ("memory-safe") {
             word := sload(stored.slot)
         }
-        a = Account(uint192(word), uint24(word >> 192), uint24(word >> 216), uint8(word >> 240) != 0, word >> 248 != 0);
     }
 
     /// @dev Writes `member`'s account in one SSTORE (Solidity's own copy writes it once per field).
