@@ -21,7 +21,6 @@ from starfish_dao.chain.openings import Opening, Openings, openings_for, opens, 
 from starfish_dao.chain.rpc import RawRpc
 from starfish_dao.chain.tx import send
 from starfish_dao.domain import typed_data as td
-from starfish_dao.domain.charter import POINT
 from starfish_dao.domain.commitment import commitment, new_salt
 from starfish_dao.domain.errors import ChainError, ContractRevert
 from starfish_dao.domain.fastabi import checksum
@@ -458,10 +457,12 @@ class Starfish:
         still sealed and opens in that epoch, and this one; the budget of this rating's weight, in
         star-minutes). Spent over budget, the contract refuses the opening: the rating counts as no
         review and, left sealed, forfeits the reviewer's review pay of that epoch."""
+        from starfish_dao.domain.review_budget import budget_of, spend_when_opened
+
         c = self.contribution(contribution)
         epoch_at = self.charter.functions.epochAt
         opens_in = int(epoch_at(int(c["reviewDeadline"]) + 1).call())
-        spent = int(self.desk(reviewer, opens_in)["spent"]) + int(c["effort"]) * stars
+        held = []
         for o in self.openings.of():
             if o.reviewer != reviewer or o.contribution == contribution or o.stars == 0:
                 continue
@@ -469,10 +470,10 @@ class Starfish:
                 continue  # opened already (or never sealed): spent on the desk, or never to be
             other = self.contribution(o.contribution)
             if int(epoch_at(int(other["reviewDeadline"]) + 1).call()) == opens_in:
-                spent += int(other["effort"]) * o.stars
+                held.append((int(other["effort"]), o.stars))
+        spent = spend_when_opened(int(self.desk(reviewer, opens_in)["spent"]), held, int(c["effort"]), stars)
         budget_bps = int(self.charter.functions.reviewRules().call()[2])
-        budget = self.review_weight(reviewer, c) * budget_bps * 3 // (POINT * 10_000)
-        return opens_in, spent, budget
+        return opens_in, spent, budget_of(self.review_weight(reviewer, c), budget_bps)
 
     def contribution(self, contribution: int) -> dict[str, Any]:
         c = self.registry.functions.contribution(contribution).call()

@@ -192,11 +192,15 @@ def review(
         # the comment's CID only: the comment is uploaded when the rating opens (it could say the stars)
         text = comment.encode() if comment else b""
         comment_bytes = cid_of(text).bytes if comment else b""
-        info = RelayClient(relay[0]).info()
+        relay_client = RelayClient(relay[0])
+        info = relay_client.info()
         registry = str(info["contracts"]["registry"])
+        store = openings_for(int(info["chainId"]), registry)
+        if stars:
+            _refuse_over_budget_relayed(relay_client, store, account.address, contribution, stars)
         opening = Opening(contribution, account.address, stars, comment_bytes,
                           salt_for(bytes(account.key), registry, contribution), text)  # fmt: skip
-        openings_for(int(info["chainId"]), registry).hold(opening)  # kept before anything is sent
+        store.hold(opening)  # kept before anything is sent
         seal = sealed(account.address, contribution, stars, comment_bytes, opening.salt)
         state = relayed.send(relay, account, "SealedReview", quiet=as_json, contribution=contribution,
                              sealed="0x" + seal.hex())  # fmt: skip
@@ -220,13 +224,7 @@ def review(
             fail(f"{plain('RegistryInsufficientStanding', args)} (RegistryInsufficientStanding)")
         if stars and c["author"] != account.address:
             # the budget is spent when ratings open: a rating it could not open is refused now, not then
-            epoch, spent, budget = sf.review_budget(account.address, contribution, stars)
-            if spent > budget:
-                fail(f"this rating would take your review budget of epoch {epoch} to {spent:,} star-minutes of "
-                     f"{budget:,} when it opens (effort times stars, over every rating of yours this machine holds "
-                     "sealed that opens in that epoch; the budget is reviewBudgetBps of your standing): it could "
-                     "not be opened, would count as no review, and would forfeit your review pay of that epoch",
-                     "rate fewer stars (0 spends nothing), or leave this one to others")  # fmt: skip
+            _refuse_over_budget(*sf.review_budget(account.address, contribution, stars))
         if not as_json:
             share = weight / c["quorumWeight"] if c["quorumWeight"] else 0
             console.print(f"your weight on #{contribution}: {points(weight)} of standing "
@@ -237,6 +235,45 @@ def review(
     sf.review(account, contribution, stars, comment_cid, comment.encode() if comment else b"")
     emit({"contribution": contribution, "stars": stars, "weight": weight}, as_json,
          lambda: _say_sealed(contribution, stars, int(c["reviewDeadline"])))  # fmt: skip
+
+
+def _refuse_over_budget(epoch: int, spent: int, budget: int) -> None:
+    """Fails, before anything is sealed, a rating its approval budget could not open."""
+    if spent > budget:
+        fail(f"this rating would take your review budget of epoch {epoch} to {spent:,} star-minutes of "
+             f"{budget:,} when it opens (effort times stars, over every rating of yours this machine holds "
+             "sealed that opens in that epoch; the budget is reviewBudgetBps of your standing): it could "
+             "not be opened, would count as no review, and would forfeit your review pay of that epoch",
+             "rate fewer stars (0 spends nothing), or leave this one to others")  # fmt: skip
+
+
+def _refuse_over_budget_relayed(relay_client: Any, store: Any, reviewer: str, contribution: int, stars: int) -> None:
+    """`_refuse_over_budget` through a relay: it says the public half (the desk, the weight's
+    budget, each work's effort and opening epoch); the stars held sealed here are added here."""
+    import time
+
+    from starfish_dao.domain.review_budget import spend_when_opened
+    from starfish_dao.relay.client import RelayError
+
+    for attempt in range(4):
+        try:
+            this = relay_client.review_budget(reviewer, contribution)
+            break
+        except RelayError as exc:  # work submitted a moment ago: the relay reads the chain's new blocks
+            if exc.status != 404 or attempt == 3:
+                return  # unknown to the relay: its own refusal of the rating says why
+            time.sleep(0.5)
+    if int(this["weight"]) == 0:
+        return  # no standing on this work: the relay's refusal says so
+    held = []
+    for o in store.of():
+        if o.reviewer != reviewer or o.contribution == contribution or o.stars == 0:
+            continue
+        other = relay_client.review_budget(reviewer, o.contribution)
+        if other["sealed"] and other["opensInEpoch"] == this["opensInEpoch"]:
+            held.append((int(other["effort"]), o.stars))
+    spent = spend_when_opened(int(this["deskSpent"]), held, int(this["effort"]), stars)
+    _refuse_over_budget(int(this["opensInEpoch"]), spent, int(this["budget"]))
 
 
 def _say_sealed(contribution: int, stars: int, deadline: int | None) -> None:

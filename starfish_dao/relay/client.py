@@ -66,6 +66,10 @@ class RelayClient:
     def contribution(self, contribution: int) -> dict[str, Any]:
         return dict(self._json("GET", f"/v1/contributions/{contribution}"))
 
+    def review_budget(self, member: str, contribution: int) -> dict[str, Any]:
+        """What a rating of `contribution` by `member` may spend when it opens (`domain/review_budget.py`)."""
+        return dict(self._json("GET", f"/v1/members/{member}/review-budget/{contribution}"))
+
     def check(self, action: str, signer: str, **fields: Any) -> dict[str, Any]:
         """Would `action` by `signer` succeed now? Nothing is stored or sent (POST /v1/actions/check);
         a refusal raises RelayError with the relay's problem."""

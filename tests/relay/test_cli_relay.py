@@ -64,6 +64,16 @@ def test_key_file_only_member_through_the_relay_cli(dao: Dao, tmp_path: Path, mo
         other = sf.submit(dao["dee"], artifact_cid("dee's shelf"), 30)
         said = cli("review", str(other), "--stars", "4", "--comment", "sturdy", "--key-file", str(key_file))
         assert f"sealed your rating of #{other}: 4 stars" in said, said
+        # the approval budget is spent when ratings open: 60 points allow 360 star-minutes, and the
+        # 4 stars on 30 minutes held sealed here take 120, so 5 stars on 60 more would not open.
+        # Refused before anything is sent (the relay says the desk and the budget, never the stars)
+        third = sf.submit(dao["dee"], artifact_cid("dee's bench"), 60)
+        over = subprocess.run([sys.executable, "-m", "starfish_dao.cli", "review", str(third), "--stars", "5",
+                               "--key-file", str(key_file), "--relay", url],
+                              env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+        said_over = " ".join(over.stderr.split())
+        assert over.returncode != 0 and "to 420 star-minutes of 360 when it opens" in said_over, said_over
+        assert not sf.registry.functions.hasReviewed(third, member.address).call()
         assert sf.registry.functions.hasReviewed(other, member.address).call()
         assert sf.registry.functions.tally(other).call() == [0] * 6  # nothing shows until it opens
         early = cli("reveal", "--key-file", str(key_file))

@@ -77,6 +77,34 @@ def get_member(address: str, relay: RelayDep) -> dict[str, Any]:
         return _member(model_of(relay), checksum, now)
 
 
+@members.get(
+    "/{address}/review-budget/{contribution_id}",
+    summary="What a rating of this contribution by this member may spend when it opens (asked before sealing)",
+)
+def review_budget(address: str, contribution_id: int, relay: RelayDep) -> dict[str, Any]:
+    """The public half of `domain/review_budget.py`: the epoch the rating will open in (the one its
+    window closes in), what the member's desk has spent there, the work's effort and opening epoch,
+    and the budget of the member's weight on it. The stars the member holds sealed stay with the
+    member's client, which adds them up."""
+    from starfish_dao.domain.review_budget import budget_of
+
+    member = address_field(address, "address")
+    with relay.state.lock:
+        m = model_of(relay)
+        c = m.contributions.get(contribution_id)
+        if c is None:
+            raise Refusal(404, "not_found", f"no contribution #{contribution_id}")
+        opens_in = m.epoch_at(c.deadline + 1)
+        desk = m.desks.get((member, opens_in))
+        weight = m.review_weight(member, c)
+        return {
+            "member": member, "contribution": c.id, "effort": c.effort, "opensInEpoch": opens_in,
+            "sealed": member in c.sealed,  # sealed and not opened yet (nor forfeited)
+            "deskSpent": decimal(desk.spent if desk else 0), "weight": decimal(weight),
+            "budget": decimal(budget_of(weight, m.params.review_budget_bps)),
+        }  # fmt: skip
+
+
 @members.get("/{address}/todo", summary="What waits for one member, as `starfish todo` lists it (JSON, for the page)")
 def member_todo(address: str, relay: RelayDep) -> dict[str, Any]:
     member = address_field(address, "address")
