@@ -534,6 +534,36 @@ async function check(form, action, fields) {
   await api("/v1/actions/check", { json: { action, signer: state.account, fields } });
 }
 
+// The approval budget is spent when ratings open (ContributionRegistry._judge; the one rule is
+// starfish_dao/domain/review_budget.py): a rating it could not open counts as no review and, left
+// sealed, forfeits that epoch's review pay. The relay says the public half (the desk, the budget of
+// this member's weight, each work's effort and opening epoch); the stars sealed in this browser are
+// added here and never leave it.
+async function checkBudget(form, contribution, stars) {
+  if (!stars) return;
+  const me = state.account;
+  let here = null;
+  for (let i = 0; i < 4 && !here; i++) {  // work submitted a moment ago: the relay reads the new blocks
+    here = await api(`/v1/members/${me}/review-budget/${contribution}`).catch(() => null);
+    if (!here) await new Promise((r) => setTimeout(r, 500));
+  }
+  if (!here || here.weight === "0") return;  // unknown, or no standing on this work: the relay's check says so
+  let spent = BigInt(here.deskSpent) + BigInt(here.effort) * BigInt(stars);
+  for (const o of Object.values(openings())) {
+    if (o.reviewer.toLowerCase() !== me.toLowerCase() || Number(o.contribution) === contribution || !Number(o.stars)) continue;
+    const other = await api(`/v1/members/${me}/review-budget/${o.contribution}`).catch(() => null);
+    if (other && other.sealed && other.opensInEpoch === here.opensInEpoch) spent += BigInt(other.effort) * BigInt(o.stars);
+  }
+  const budget = BigInt(here.budget);
+  if (spent > budget) {
+    const n = (x) => x.toLocaleString("en-US");
+    throw new Error(`this rating would take your review budget of epoch ${here.opensInEpoch} to ${n(spent)} star-minutes `
+      + `of ${n(budget)} when it opens (effort times stars, over every rating of yours this browser holds sealed that `
+      + "opens in that epoch): it could not be opened, would count as no review, and would forfeit your review pay "
+      + "of that epoch. Rate fewer stars (0 spends nothing), or leave this one to others.");
+  }
+}
+
 async function signAndRelay(form, action, fields) {
   const { typedData } = await api("/v1/actions/typed-data", { json: { action, signer: state.account, fields } });
   for (const [k, v] of Object.entries(fields)) {
@@ -632,6 +662,7 @@ const ACTIONS = {
   async review(form, via) {
     const contribution = Number(form.elements.contribution.value); const stars = Number(form.elements.stars.value);
     await check(form, "SealedReview", { contribution });
+    await checkBudget(form, contribution, stars);
     // sealed: the stars, and the comment (it could say them), stay in this browser until the window
     // closes; the comment's CID is computed here (a raw block: its sha256) and the file pinned then
     const comment = form.elements.comment.value.trim();

@@ -33,7 +33,7 @@ from starfish_dao.chain.governance import TEMPLATES, Governance
 from starfish_dao.domain.charter import PARAMETER_KEYS, POINT
 from starfish_dao.domain.model import ETH
 from starfish_dao.domain.unixfs import CID
-from tests.conftest import ETHER, PARAMS, Dao
+from tests.conftest import ETHER, PARAMS, Dao, artifact_cid
 from tests.relay.test_crash import _start
 
 CHROMIUM = os.environ.get("STARFISH_CHROMIUM", "/usr/bin/chromium")
@@ -353,6 +353,25 @@ def test_a_newcomer_joins_contributes_is_reviewed_paid_and_members_vote_through_
     assert "Keep 15% in the treasury" in text and "set the charter's reserveBps to 15 %" in text and "(Active)" in text
     assert "setParameter" in page.locator(f"[data-proposal='{pid}'] details").text_content()  # the decoded call, folded
     page.locator("#activity li").first.wait_for()  # live activity arrived over server-sent events
+
+
+def test_a_rating_the_budget_could_not_open_is_refused_in_the_browser(site: Site) -> None:
+    """The approval budget is spent when ratings open: the page adds the stars sealed in this
+    browser to what the relay says of the desk and the weight's budget, and refuses a rating that
+    could not open before the wallet is asked for anything."""
+    dao, sf = site.dao, site.dao.sf
+    first, second = (sf.submit(dao["eli"], artifact_cid(f"eli's {n} work for the page"), 500) for n in ("1st", "2nd"))
+    site.connect(dao["ada"])
+    site.act("review", contribution=str(first), stars="5")  # 2,500 of ada's 3,600 star-minutes
+    signed = len(site.wallet.signed)
+    form = site.submit("review", contribution=str(second), stars="5")
+    form.locator(".progress .failed").wait_for(timeout=30_000)
+    said = " ".join(form.locator(".progress").inner_text().split())
+    assert "to 5,000 star-minutes of 3,600 when it opens" in said and "Rate fewer stars" in said, said
+    assert len(site.wallet.signed) == signed  # the wallet was never asked
+    assert sf.registry.functions.sealedRating(second, dao["ada"].address).call() == bytes(32)
+    site.act("review", contribution=str(second), stars="2")  # 3,500 of 3,600: it fits
+    assert sf.registry.functions.sealedRating(second, dao["ada"].address).call() != bytes(32)
 
 
 def test_a_member_contributes_through_the_relay_signing_its_commit(site: Site, tmp_path: Path) -> None:
