@@ -457,15 +457,13 @@ class Starfish:
         still sealed and opens in that epoch, and this one; the budget of this rating's weight, in
         star-minutes). Spent over budget, the contract refuses the opening: the rating counts as no
         review and, left sealed, forfeits the reviewer's review pay of that epoch."""
-        from starfish_dao.domain.review_budget import budget_of, spend_when_opened
+        from starfish_dao.domain.review_budget import budget_of, held_elsewhere, spend_when_opened
 
         c = self.contribution(contribution)
         epoch_at = self.charter.functions.epochAt
         opens_in = int(epoch_at(int(c["reviewDeadline"]) + 1).call())
         held = []
-        for o in self.openings.of():
-            if o.reviewer != reviewer or o.contribution == contribution or o.stars == 0:
-                continue
+        for o in held_elsewhere(self.openings.of(), reviewer, contribution):
             if int.from_bytes(self.registry.functions.sealedRating(o.contribution, reviewer).call(), "big") >> 112 == 0:
                 continue  # opened already (or never sealed): spent on the desk, or never to be
             other = self.contribution(o.contribution)

@@ -252,7 +252,7 @@ def _refuse_over_budget_relayed(relay_client: Any, store: Any, reviewer: str, co
     budget, each work's effort and opening epoch); the stars held sealed here are added here."""
     import time
 
-    from starfish_dao.domain.review_budget import spend_when_opened
+    from starfish_dao.domain.review_budget import held_elsewhere, spend_when_opened
     from starfish_dao.relay.client import RelayError
 
     for attempt in range(4):
@@ -266,9 +266,7 @@ def _refuse_over_budget_relayed(relay_client: Any, store: Any, reviewer: str, co
     if int(this["weight"]) == 0:
         return  # no standing on this work: the relay's refusal says so
     held = []
-    for o in store.of():
-        if o.reviewer != reviewer or o.contribution == contribution or o.stars == 0:
-            continue
+    for o in held_elsewhere(store.of(), reviewer, contribution):
         other = relay_client.review_budget(reviewer, o.contribution)
         if other["sealed"] and other["opensInEpoch"] == this["opensInEpoch"]:
             held.append((int(other["effort"]), o.stars))

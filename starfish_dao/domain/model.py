@@ -1173,13 +1173,6 @@ class Model:
         c = self._lookup(self.total_history, time)
         return shift(c.credited, era - c.era) >> offset
 
-    def review_budget(self, reviewer: str, now: int) -> tuple[int, int]:
-        """(star-minutes spent, star-minutes allowed) for `reviewer` in the epoch of `now`."""
-        desk = self.desks.get((reviewer, self.epoch_at(now)))
-        spent = desk.spent if desk else 0
-        allowed = self.standing_of(reviewer, now) * self.params.review_budget_bps * 3 // (POINT * BPS)
-        return spent, allowed
-
     def claimable(self, member: str, token: str) -> int:
         """`PayoutSplitter.claimable`: the latest incarnation's books."""
         return self._owed(member, self.key_of(token))[0]

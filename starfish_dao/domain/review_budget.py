@@ -12,6 +12,7 @@ desk has spent and what this rating's weight allows, nothing more.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from starfish_dao.domain.charter import POINT
 
@@ -22,6 +23,12 @@ def budget_of(weight: int, budget_bps: int) -> int:
     """The star-minutes a rating of `weight` may bring its epoch's spend to (rounded down: the
     contract refuses `spent × 10^18 × 10^4 > weight × bps × 3`, and spent is a whole number)."""
     return weight * budget_bps * 3 // (POINT * BPS)
+
+
+def held_elsewhere(openings: Iterable[Any], reviewer: str, contribution: int) -> list[Any]:
+    """The openings (`chain/openings.Opening`) of `reviewer`'s other ratings that spend budget (above
+    0 stars): those the caller must still check are sealed and open in the same epoch."""
+    return [o for o in openings if o.reviewer == reviewer and o.contribution != contribution and o.stars]
 
 
 def spend_when_opened(desk_spent: int, held: Iterable[tuple[int, int]], effort: int, stars: int) -> int:
