@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from sha3 import keccak_256 as _keccak_256
 
@@ -21,16 +21,34 @@ def keccak(data: bytes) -> bytes:
     return digest
 
 
-def is_address(value: Any) -> bool:
+def is_address(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and _HEX40.match(value) is not None
 
 
-@functools.lru_cache(maxsize=4096)
 def checksum(address: str) -> str:
     """EIP-55: `address` (0x + 40 hex digits, any case) with its checksum capitals."""
-    lower = address[2:].lower()
-    digest = keccak(lower.encode()).hex()
-    return "0x" + "".join(c.upper() if c > "9" and digest[i] > "7" else c for i, c in enumerate(lower))
+    return _checksum_lower(address[2:].lower())
+
+
+#: per byte of the hash: 0x20 where its high (or low) nibble is 8 or more, else 0
+_HIGH_NIBBLE = bytes(0x20 if b & 0x80 else 0 for b in range(256))
+_LOW_NIBBLE = bytes(0x20 if b & 0x08 else 0 for b in range(256))
+#: per hex digit: 0xFF for a letter (which a capital changes), 0 for a digit
+_LETTER = bytes(0xFF if chr(b) in "abcdef" else 0 for b in range(256))
+
+
+@functools.lru_cache(maxsize=4096)
+def _checksum_lower(lower: str) -> str:
+    """EIP-55 of 40 lower-case hex digits, without a loop in Python: a letter is capitalised (0x20
+    less) where the matching nibble of keccak(digits) is 8 or more. Cached by the lower-case form,
+    so one address written two ways is hashed once."""
+    digits = lower.encode()
+    digest = keccak(digits)[:20]
+    mask = bytearray(40)
+    mask[0::2] = digest.translate(_HIGH_NIBBLE)
+    mask[1::2] = digest.translate(_LOW_NIBBLE)
+    capitals = int.from_bytes(mask, "big") & int.from_bytes(digits.translate(_LETTER), "big")
+    return "0x" + (int.from_bytes(digits, "big") - capitals).to_bytes(40, "big").decode()
 
 
 #: eth-utils' `is_hex_address`: 40 hex digits, 0x (or 0X) optional

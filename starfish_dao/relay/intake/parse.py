@@ -43,7 +43,7 @@ class Parser:
     def __init__(self, sf: Starfish) -> None:
         self.sf = sf
         self.chain_id = sf.deployment.chain_id
-        self._separators: dict[str, bytes] = {}
+        self._domains: dict[str, tuple[td.Domain, dict[str, Any], bytes]] = {}
         self._tokens = MAX_REVENUE_TOKENS  # until the first read: never too few
         self._tokens_at = -1e9
         self._tokens_reading = threading.Event()
@@ -130,7 +130,7 @@ class Parser:
         signature = hex_field(body.get("signature"), "signature", 65)
         if len(signature) != 65:
             raise Refusal(400, "malformed", "signature must be 65 bytes (r, s, v)")
-        expected = td.domain_for(action, self.chain_id, self.sf.deployment.addresses).as_dict()
+        domain_obj, expected, separator = self._domain(action)
         domain = data.get("domain")
         if not isinstance(domain, dict):
             raise Refusal(400, "malformed", "typedData.domain is required")
@@ -145,12 +145,8 @@ class Parser:
                     422, "wrong_domain", f"signed for domain.{key}={got!r}, but this relay serves {want!r}",
                     {"field": key, "expected": want, "got": got},
                 )  # fmt: skip
-        domain_obj = td.domain_for(action, self.chain_id, self.sf.deployment.addresses)
         full = td.typed_data(action, domain_obj, message)
         signer = message[td.signer_field(action)]
-        separator = self._separators.get(action)
-        if separator is None:
-            separator = self._separators[action] = td.domain_separator(domain_obj)
         signed_digest = td.digest(action, separator, message)
         signature = commits.signed_by(signer, signed_digest, signature)
         request = {"action": action, "typedData": full, "signature": "0x" + signature.hex()}
@@ -160,6 +156,15 @@ class Parser:
         action_id = "0x" + hashlib.sha256(action.encode() + signed_digest + signature).hexdigest()
         return Checked(action_id, action, signer, request, to, calldata, GAS_LIMITS[action],
                        message.get("deadline"), message["nonce"], conflicts.signer(signer))  # fmt: skip
+
+    def _domain(self, action: str) -> tuple[td.Domain, dict[str, Any], bytes]:
+        """The domain `action` must be signed for: the object, its JSON, and its separator (the
+        deployment's, fixed for the relay's life: computed once)."""
+        known = self._domains.get(action)
+        if known is None:
+            domain = td.domain_for(action, self.chain_id, self.sf.deployment.addresses)
+            known = self._domains[action] = (domain, domain.as_dict(), td.domain_separator(domain))
+        return known
 
     def _by_sig_calldata(self, action: str, m: dict[str, Any], signature: bytes) -> tuple[str, bytes]:
         """The `...BySig` call, encoded with eth_abi directly (web3's contract objects cost ~3 ms)."""

@@ -1,8 +1,9 @@
 """The event feed: new on-chain events for server-sent-event subscribers (`GET /v1/events`).
 
-Events are serialized once (`public_event`: JSON-safe arguments, integers as decimal strings) and
-kept in one ring buffer that every subscriber reads from with a cursor; a new batch wakes each event
-loop once, not each subscriber once per event.
+Events are kept in one ring buffer that every subscriber reads from with a cursor, and serialized
+once (`public_event`: JSON-safe arguments, integers as decimal strings), when a subscriber first
+reads them: a relay nobody follows serializes nothing. A new batch wakes each event loop once, not
+each subscriber once per event.
 """
 
 from __future__ import annotations
@@ -20,21 +21,21 @@ class Broadcast:
     subscribers on it."""
 
     def __init__(self, size: int = 1000) -> None:
-        self.buffer: deque[tuple[int, str]] = deque(maxlen=size)
+        # [seq, event, its text once serialized]; an event as decoded (`public` False) or already public
+        self.buffer: deque[list[Any]] = deque(maxlen=size)
         self.seq = 0
         self.subscribers = 0
         self._lock = threading.Lock()
         self._wakers: dict[asyncio.AbstractEventLoop, asyncio.Event] = {}
 
-    def publish(self, events: list[dict[str, Any]]) -> None:
+    def publish(self, events: list[dict[str, Any]], public: bool = True) -> None:
+        """Appends `events`: decoded logs (`public` False: made public when first read) or public events."""
         if not events:
             return
         with self._lock:
             for event in events:
                 self.seq += 1
-                self.buffer.append(
-                    (self.seq, f"event: {event['event']}\nid: {self.seq}\ndata: {json.dumps(event)}\n\n")
-                )
+                self.buffer.append([self.seq, event if public else _Decoded(event), None])
             loops = list(self._wakers)
         for loop in loops:
             try:
@@ -59,13 +60,35 @@ class Broadcast:
     def since(self, cursor: int) -> tuple[list[str], int, bool]:
         """(texts after `cursor`, the new cursor, whether some were missed: the buffer moved on)."""
         with self._lock:
-            items = [(seq, text) for seq, text in self.buffer if seq > cursor]
+            items = [item for item in self.buffer if item[0] > cursor]
+            for item in items:
+                if item[2] is None:
+                    event = _public(item[1])
+                    item[2] = f"event: {event['event']}\nid: {item[0]}\ndata: {json.dumps(event)}\n\n"
             missed = bool(self.buffer) and self.buffer[0][0] > cursor + 1 and cursor > 0
-            return [t for _, t in items], (items[-1][0] if items else max(cursor, 0)), missed
+            return [item[2] for item in items], (items[-1][0] if items else max(cursor, 0)), missed
+
+    def recent(self) -> list[dict[str, Any]]:
+        """The events in the buffer, oldest first, as subscribers receive them."""
+        with self._lock:
+            return [_public(item[1]) for item in self.buffer]
 
     def cursor_for_replay(self, replay: int) -> int:
         with self._lock:
             return max(0, self.seq - max(0, min(replay, len(self.buffer))))
+
+
+class _Decoded:
+    """A decoded log in the buffer, made public (`public_event`) when first read."""
+
+    __slots__ = ("event",)
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        self.event = event
+
+
+def _public(item: Any) -> dict[str, Any]:
+    return public_event(item.event) if isinstance(item, _Decoded) else item
 
 
 def _json_safe(value: Any) -> Any:

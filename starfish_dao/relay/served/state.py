@@ -18,7 +18,7 @@ from starfish_dao.chain.logs import LogRanges
 from starfish_dao.chain.rpc import RawRpc
 from starfish_dao.domain.model import Model
 from starfish_dao.relay.edge.redaction import scrub
-from starfish_dao.relay.served.events import Broadcast, public_event
+from starfish_dao.relay.served.events import Broadcast
 from starfish_dao.relay.served.verifier import VerifierProcess, compare_all
 
 log = logging.getLogger("starfish.relay")
@@ -36,7 +36,6 @@ class ChainState:
         self.lock = threading.Lock()
         self.block = sf.deployment.deploy_block - 1
         self.block_hash: str | None = None
-        self.history: list[dict[str, Any]] = []  # recent events, for new subscribers
         self.revenue: list[dict[str, Any]] = []  # every payment in, for the page's chart
         self.feed = Broadcast()
         self.rebuilds = 0
@@ -65,17 +64,20 @@ class ChainState:
             return 0
         head_hash = _hash(head_block["hash"])
         events = list(self.sf.logs(self.block + 1, head, ranges=self._ranges))
-        public = [public_event(e) for e in events]
         with self.lock:
             self.model.apply_all(events)
             self.block, self.block_hash = head, head_hash
-            self.history = (self.history + public)[-1000:]
             self.revenue += [
                 {"token": e["args"]["token"], "amount": str(e["args"]["amount"]), "timestamp": e["timestamp"]}
                 for e in events if e["event"] == "RevenueReceived"
             ]  # fmt: skip
-        self.feed.publish(public)
+        self.feed.publish(events, public=False)
         return len(events)
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        """The recent events, public (as `GET /v1/events` sends them)."""
+        return self.feed.recent()
 
     def _rebuild(self, head: int) -> None:
         """The chain rolled back under the model: start again from the deployment block."""
@@ -83,7 +85,7 @@ class ChainState:
         with self.lock:
             self.model = Model()
             self.block, self.block_hash = self.sf.deployment.deploy_block - 1, None
-            self.history, self.revenue = [], []
+            self.revenue = []
             self.rebuilds += 1
             # what was verified was of a chain that is gone: unverified until the rebuilt model is
             # checked, which the next refresh starts (not up to `verify_interval` later)
