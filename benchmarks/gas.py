@@ -40,6 +40,7 @@ ETHER = 10**18
 TARGETS = {
     "receipt (ETH, pay)": 80_000, "review": 158_000, "reviewBySig (relayed)": 166_000, "claim (ETH)": 60_000,
     "finalize (accepted)": 250_000,  # with a panel (issue 25): the author's first award, the dearest
+    "grid: fixSeed (schedule)": 50_000, "grid: fixSeed (fix)": 50_000,  # issue 22: each call, by anyone
 }  # fmt: skip
 
 
@@ -163,6 +164,26 @@ def measure_ops(chain: RpcBackend) -> list[tuple[str, int, str]]:
     rows.append(("leave", gas(sf._send(p["eli"], sf.membership.functions.leave())), ""))
     rated = [(ids[0], "ada"), (ids[0], "bo"), (ids[1], "ada"), (ids[1], "bo"), (elis, "cy"), (elis, "bo")]
     rows.extend(_review_pay(chain, sf, p, rated))
+    rows.extend(_grid(chain, sf, p))
+    return rows
+
+
+def _grid(chain: RpcBackend, sf: Starfish, p: dict[str, Account]) -> list[tuple[str, int, str]]:
+    """Hosts register (directly and by signature), an ended epoch's seed is fixed, a host leaves."""
+    gas = lambda receipt: int(receipt["gasUsed"])  # noqa: E731
+    g = sf.grid.functions
+    endpoint = b"https://host.example /ip4/203.0.113.7/tcp/4001"
+    rows = [("grid: registerHost (first)", gas(sf._send(p["ada"], g.registerHost(endpoint))),
+             f"an endpoint of {len(endpoint)} bytes, in the event; its hash stored")]  # fmt: skip
+    signed = sf.sign(p["bo"], "RegisterHost", endpoint="0x" + endpoint.hex())
+    rows.append(("grid: registerHostBySig (relayed)", gas(sf.submit_signed(p["relay"], signed)), ""))
+    if int(sf.charter.functions.currentEpoch().call()) == 0:
+        chain.increase_time(7 * DAY)
+    ended = int(sf.charter.functions.currentEpoch().call()) - 1
+    rows.append(("grid: fixSeed (schedule)", gas(sf._send(p["zed"], g.fixSeed(ended))), "chooses the next block"))
+    chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    rows.append(("grid: fixSeed (fix)", gas(sf._send(p["zed"], g.fixSeed(ended))), "the seed from its hash"))
+    rows.append(("grid: unregisterHost", gas(sf._send(p["ada"], g.unregisterHost())), "the last host takes the slot"))
     return rows
 
 

@@ -95,7 +95,10 @@ contract Charter is ICharter {
         if (which == Parameter.QuorumBps) return (100, 5000); // 1 % to half of all standing
         if (which == Parameter.ReviewBudgetBps) return (100, 100_000); // 1 % to 10x a reviewer's standing per epoch
         if (which == Parameter.PanelSize) return (1, 100);
-        return (0, 2000); // ReviewerBps: up to a fifth of every receipt
+        if (which == Parameter.ReviewerBps) return (0, 2000); // up to a fifth of every receipt
+        if (which == Parameter.HostReplicas) return (1, 7);
+        if (which == Parameter.TtfbCeilingMs) return (100, 60_000); // a tenth of a second to a minute
+        return (0, 1e30); // HostMinStanding: up to 1e12 points
     }
 
     /// @inheritdoc ICharter
@@ -254,7 +257,10 @@ contract Charter is ICharter {
         else if (which == Parameter.QuorumBps) _params.quorumBps = uint16(value);
         else if (which == Parameter.ReviewBudgetBps) _params.reviewBudgetBps = uint32(value);
         else if (which == Parameter.PanelSize) _params.panelSize = uint16(value);
-        else _params.reviewerBps = uint16(value);
+        else if (which == Parameter.ReviewerBps) _params.reviewerBps = uint16(value);
+        else if (which == Parameter.HostReplicas) _params.hostReplicas = uint8(value);
+        else if (which == Parameter.TtfbCeilingMs) _params.ttfbCeilingMs = uint24(value);
+        else _params.hostMinStanding = uint128(value);
         if (!initial && value != old && (which == Parameter.EpochLength || which == Parameter.HalfLife)) {
             _checkDecay();
             _rebaseClock();
@@ -367,6 +373,9 @@ contract Charter is ICharter {
         if (which == Parameter.QuorumBps) return p.quorumBps;
         if (which == Parameter.ReviewBudgetBps) return p.reviewBudgetBps;
         if (which == Parameter.PanelSize) return p.panelSize;
-        return p.reviewerBps;
+        if (which == Parameter.ReviewerBps) return p.reviewerBps;
+        if (which == Parameter.HostReplicas) return p.hostReplicas;
+        if (which == Parameter.TtfbCeilingMs) return p.ttfbCeilingMs;
+        return p.hostMinStanding;
     }
 }

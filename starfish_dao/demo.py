@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from starfish_dao import config
-from starfish_dao.chain import artifacts
+from starfish_dao.chain import artifacts, grid
 from starfish_dao.chain.backends import PyEvmBackend, RpcBackend
 from starfish_dao.chain.client import Starfish
 from starfish_dao.chain.deployment import _deploy_one, deploy
@@ -88,7 +88,7 @@ def run_demo(
     w3 = backend.w3
     store = open_store()
     workdir = workdir or config.subdir("demo")
-    steps = 15
+    steps = 17
     step_no = 0
 
     def step(text: str) -> None:
@@ -212,6 +212,16 @@ def run_demo(
         sf.score_review(customer, cid_id, reviewer)
     note(f"{len(scored)} opened ratings scored against their work's median, for review pay")
 
+    step("ada and bo offer their machines to host the community's files (dee, without standing, cannot)")
+    for name, port in (("ada", 8081), ("bo", 8082)):
+        grid.register(sf, members[name], f"http://127.0.0.1:{port}")
+    try:
+        grid.register(sf, members["dee"], "http://127.0.0.1:8083")
+        raise AssertionError("a host without standing was accepted")
+    except ContractRevert as exc:
+        note(f"dee registering: refused: {_said(exc)}")
+    note("hosts count from the next epoch, once that epoch's seed is fixed from a block nobody knew")
+
     step("Customers pay: 12 ETH for desks, 5,000 CWC for an event")
     token = sf.w3.eth.contract(address=to_checksum_address(token_address), abi=artifacts.abi("TestToken"))
     sf.pay_eth(customer, 12 * ETHER)
@@ -245,6 +255,19 @@ def run_demo(
     sf.leave(members["eli"])
     backend.increase_time(7 * DAY)
     sf.pay_eth(customer, 3 * ETHER)
+
+    step("A new epoch: the last one's seed is fixed, and each file the community depends on has its hosts")
+    ended = int(sf.charter.functions.currentEpoch().call()) - 1
+    grid.fix_seed(sf, customer, ended, wait=0)  # chooses the next block (anyone may send it)
+    backend.increase_time(1)  # that block is mined
+    fixed = grid.fix_seed(sf, customer, ended, wait=0)
+    epoch, hosting = grid.assignment(sf)
+    if hosting is None:
+        raise AssertionError(f"epoch {epoch} has no assignment after its seed was fixed")
+    holding = {n: len(hosting.of(members[n].address)) for n in ("ada", "bo")}
+    note(f"epoch {ended}'s seed {fixed.seed} (block {fixed.seed_block}'s hash): {len(hosting.files)} files, each on "
+         f"{min(hosting.replicas, len(hosting.hosts))} of {len(hosting.hosts)} hosts; ada holds {holding['ada']}, "
+         f"bo {holding['bo']}")  # fmt: skip
 
     step("eli, no longer a member, still claims the later revenue")
     paid = sf.claim(members["eli"], token=ETH)

@@ -9,7 +9,7 @@ from typing import Any
 AMOUNT_KEYS = frozenset({
     "points", "claimable", "claimed", "received", "treasury", "undistributed", "dust", "dustBound", "spent",
     "paid", "amount", "wei", "weight", "weights", "quorumWeight", "for", "against", "abstain", "quorum",
-    "genesisPoints", "proposalThreshold", "minReviewerStanding",
+    "genesisPoints", "proposalThreshold", "minReviewerStanding", "hostMinStanding",
 })  # fmt: skip
 
 

@@ -71,6 +71,7 @@ def test_init_writes_every_value_in_peoples_units(tmp_path: Path) -> None:
     assert (p["maxEffort"], p["maxEffortPerEpoch"]) == ("40 hours", "80 hours")
     assert (p["reserveBps"], p["quorumBps"], p["reviewBudgetBps"]) == ("10 %", "10 %", "200 %")
     assert p["minReviewerStanding"] == 1 and g["proposalThreshold"] == 1  # points, not 10^18
+    assert (p["ttfbCeilingMs"], p["hostReplicas"], p["hostMinStanding"]) == ("2 seconds", 3, 10)
     assert (g["votingDelay"], g["votingPeriod"], g["timelockDelay"]) == ("1 day", "5 days", "2 days")
     assert data["founders"] == [{"address": FOUNDER, "points": 5000}]
     for key, value in {**p, **g}.items():  # no raw seconds, basis points or 18-decimal amounts left

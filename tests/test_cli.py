@@ -37,6 +37,9 @@ def test_demo_runs_the_lifecycle_and_verifies(tmp_path: Path) -> None:
     assert "this content is already contribution #2" in said and "your standing on this work is 0 points" in said
     assert not re.search(r"time \d{9,}", said) and "chain time 20" in said, said[-400:]
     assert re.search(r"proposal [0-9a-f]{8}: executed", said), said
+    # the grid: a newcomer cannot host; the founders' machines hold every file once the seed is fixed
+    assert "held 0 points as this epoch began; hosting needs 10" in said, said
+    assert re.search(r"files, each on 2 of 2 hosts; ada holds \d+, bo \d+", said), said
     assert (demo_home / "deployments" / "31337.json").is_file()
     assert not (demo_home / "anvil" / "node.json").exists(), "the demo must stop the node it started"
     # the state survives: status restarts the node from disk and verifies again

@@ -18,10 +18,13 @@ interface ICharter {
         QuorumBps, // share of the community's standing that must review a contribution, in basis points
         ReviewBudgetBps, // points a reviewer may approve per epoch, as basis points of their own standing
         PanelSize, // reviewers drawn for a contribution, by standing (the panel's expected size)
-        ReviewerBps // share of every receipt kept for the reviewers, paid by accuracy, in basis points
+        ReviewerBps, // share of every receipt kept for the reviewers, paid by accuracy, in basis points
+        HostReplicas, // member hosts each file the community depends on is assigned to (the grid's k)
+        TtfbCeilingMs, // milliseconds a host may take to the first byte of a challenged block
+        HostMinStanding // points (18 decimals) a member must have held as the epoch began to host
     }
 
-    /// @notice The charter parameters, packed in two storage words.
+    /// @notice The charter parameters, packed in three storage words (a receipt reads the first two).
     struct Params {
         uint32 epochLength;
         uint32 reviewWindow;
@@ -35,6 +38,9 @@ interface ICharter {
         uint32 reviewBudgetBps;
         uint16 panelSize;
         uint16 reviewerBps;
+        uint8 hostReplicas;
+        uint24 ttfbCeilingMs;
+        uint128 hostMinStanding;
     }
 
     /// @notice The epoch and halving clock from `since` on (until the next entry): epoch `k` starts at

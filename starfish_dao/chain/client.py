@@ -22,7 +22,7 @@ from starfish_dao.chain.rpc import RawRpc
 from starfish_dao.chain.tx import send
 from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.commitment import commitment, new_salt
-from starfish_dao.domain.errors import ChainError, ContractRevert
+from starfish_dao.domain.errors import ChainError, ContractRevert, DeploymentError
 from starfish_dao.domain.fastabi import checksum
 from starfish_dao.domain.model import ETH, STATUSES
 from starfish_dao.domain.unixfs import CID, RAW
@@ -103,6 +103,15 @@ class Starfish:
     @property
     def splitter(self) -> Contract:
         return self.contracts["splitter"]
+
+    @property
+    def grid(self) -> Contract:
+        """The grid (hosts and epoch seeds); a deployment made before the grid existed has none."""
+        if "grid" not in self.contracts:
+            raise DeploymentError(
+                "this deployment has no grid (it was deployed before hosting existed): deploy a new DAO to host"
+            )
+        return self.contracts["grid"]
 
     def _send(self, account: LocalAccount, fn: Any, value: int = 0) -> Any:
         # encoded locally: `build_transaction` would ask the node for the chain id and fees again
@@ -333,6 +342,8 @@ class Starfish:
     # ----------------------------------------------------------------- signed actions
 
     def typed_data_for(self, action: str, message: dict[str, Any]) -> dict[str, Any]:
+        if td.ACTION_DOMAINS.get(action, ("",))[0] == "grid":
+            self.grid  # noqa: B018 - a deployment without a grid: say so, not a KeyError
         domain = td.domain_for(action, self.deployment.chain_id, self.deployment.addresses)
         return td.typed_data(action, domain, message)
 
@@ -400,6 +411,11 @@ class Starfish:
             )
         if signed.action == "Ballot":
             return self.contracts["governor"].functions.castVoteBySig(m["proposalId"], m["support"], m["voter"], sig)
+        if signed.action == "RegisterHost":
+            endpoint = _bytes(m["endpoint"])
+            return self.grid.functions.registerHostBySig(m["host"], endpoint, m["nonce"], m["deadline"], sig)
+        if signed.action == "UnregisterHost":
+            return self.grid.functions.unregisterHostBySig(m["host"], m["nonce"], m["deadline"], sig)
         raise ValueError(f"unknown action {signed.action!r}")
 
     def submit_signed(self, sender: LocalAccount, signed: SignedAction) -> Any:

@@ -25,6 +25,7 @@ CORE_ROLES = {
     "membership": "Membership",
     "splitter": "PayoutSplitter",
     "registry": "ContributionRegistry",
+    "grid": "Grid",
 }
 #: The members' governance, deployed unless an explicit governance address is given.
 GOVERNANCE_ROLES = {"timelock": "StarfishTimelock", "governor": "StarfishGovernor"}
@@ -113,6 +114,7 @@ def charter_to_json(cfg: CharterConfig) -> dict[str, Any]:
     p = cfg.params
     params: dict[str, Any] = {key: p.value(parameter) for key, parameter in PARAMETER_KEYS.items()}
     params["minReviewerStanding"] = str(p.min_reviewer_standing)  # beyond a JSON double's exact range
+    params["hostMinStanding"] = str(p.host_min_standing)
     g = cfg.settings
     return {
         "governance": cfg.governance,
@@ -208,8 +210,8 @@ def _deploy_one(
 def deploy(
     w3: Web3, account: LocalAccount, cfg: CharterConfig, overrides: dict[str, dict[str, Any]] | None = None
 ) -> Deployment:
-    """Deploys the DAO, wired together, and returns the manifest: charter, membership, splitter and
-    registry, then (unless `cfg.governance` names an address) the timelock and the governor. The
+    """Deploys the DAO, wired together, and returns the manifest: charter, membership, splitter,
+    registry and grid, then (unless `cfg.governance` names an address) the timelock and the governor. The
     charter's governance is the timelock from the first block, and the deployer holds no role.
 
     `overrides` replaces a contract's artifact by name (tests deploy deliberately wrong variants)."""
@@ -235,7 +237,9 @@ def deploy(
         artifact=overrides.get("PayoutSplitter"),
     )  # fmt: skip
     registry, _ = _deploy_one(w3, account, "ContributionRegistry", charter, membership, splitter)
-    addresses = {"charter": charter, "membership": membership, "splitter": splitter, "registry": registry}
+    grid, _ = _deploy_one(w3, account, "Grid", charter, membership, splitter)
+    addresses = {"charter": charter, "membership": membership, "splitter": splitter, "registry": registry,
+                 "grid": grid}  # fmt: skip
     if members_govern:
         timelock, _ = _deploy_one(w3, account, "StarfishTimelock", settings.timelock_delay, predicted["governor"])
         governor, _ = _deploy_one(

@@ -49,6 +49,7 @@ def _register() -> None:
     from starfish_dao.cli import (
         accounts,
         governance,
+        host,
         ipfs,
         members,
         money,
@@ -61,7 +62,7 @@ def _register() -> None:
         work,
     )
 
-    for module in (setup, node, accounts, members, work, money, governance, verify, track, serve, remind, ipfs):
+    for module in (setup, node, accounts, members, work, money, governance, host, verify, track, serve, remind, ipfs):
         module.register(app)
 
 

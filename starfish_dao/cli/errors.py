@@ -437,6 +437,27 @@ MESSAGES: dict[str, Callable[[dict[str, Any], Said], str]] = {
     "ERC721IncorrectOwner": lambda a, _: (
         f"membership #{a['tokenId']} belongs to {a['owner']}, not {a['sender']}; memberships cannot be transferred"
     ),
+    # the grid
+    "GridNotActiveMember": lambda a, _: (
+        f"{a['host']} is not an active member: only members with standing host the community's files (join first)"
+    ),
+    "GridStandingTooLow": lambda a, _: (
+        f"{a['host']} held {_points(a['standing'])} points as this epoch began; hosting needs "
+        f"{_points(max(int(a['required']), 1))} (hostMinStanding; points earned in an epoch count from the next one)"
+    ),
+    "GridBadEndpoint": lambda a, _: f"an endpoint of {a['length']} bytes: it must be 1 to 256 bytes",
+    "GridNotHost": lambda a, _: f"{a['host']} is not a host (nothing to unregister)",
+    "GridEpochNotOver": lambda a, _: (
+        f"epoch {a['epoch']} has not ended (the current epoch is {a['current']}): its seed is fixed after it ends"
+    ),
+    "GridSeedAlreadyFixed": lambda a, _: f"epoch {a['epoch']}'s seed is already fixed",
+    "GridSeedNotReady": lambda a, _: (
+        f"epoch {a['epoch']}'s seed comes from block {a['seedBlock']}, not mined yet: send it again after that block"
+    ),
+    "GridSeedPending": lambda a, _: (
+        f"epoch {a['epoch']}'s seed waits for block {a['seedBlock']}: fix it first (`starfish host seed --epoch "
+        f"{a['epoch']}`), then this one"
+    ),
     "ERC721InvalidApprover": lambda a, _: (
         f"{a['approver']} does not hold that membership: and memberships are soulbound, there is nothing to approve"
     ),

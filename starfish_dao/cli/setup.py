@@ -53,6 +53,9 @@ MEANING = {
     "reviewBudgetBps": "points a reviewer may approve per epoch, as a share of their own standing (200 % = 2x)",
     "panelSize": "reviewers drawn at random by standing for each contribution (everyone, in a smaller community)",
     "reviewerBps": "share of every receipt paid to the reviewers, by how accurately they reviewed",
+    "hostReplicas": "member hosts each file the community depends on is assigned to",
+    "ttfbCeilingMs": "milliseconds a host may take to the first byte of a challenged block",
+    "hostMinStanding": "points a member must have held as the epoch began to host the community's files",
 }
 
 #: What each governance setting means, for `charter show`.

@@ -27,6 +27,9 @@ class Parameter(IntEnum):
     REVIEW_BUDGET_BPS = 9
     PANEL_SIZE = 10
     REVIEWER_BPS = 11
+    HOST_REPLICAS = 12
+    TTFB_CEILING_MS = 13
+    HOST_MIN_STANDING = 14
 
 
 #: Inclusive bounds, as `Charter.bounds` returns them.
@@ -43,6 +46,9 @@ BOUNDS: dict[Parameter, tuple[int, int]] = {
     Parameter.REVIEW_BUDGET_BPS: (100, 100_000),
     Parameter.PANEL_SIZE: (1, 100),
     Parameter.REVIEWER_BPS: (0, 2000),
+    Parameter.HOST_REPLICAS: (1, 7),
+    Parameter.TTFB_CEILING_MS: (100, 60_000),
+    Parameter.HOST_MIN_STANDING: (0, 10**30),
 }
 
 POINT = 10**18  # points carry 18 decimals
@@ -63,6 +69,9 @@ PARAMETER_KEYS: dict[str, Parameter] = {
     "reviewBudgetBps": Parameter.REVIEW_BUDGET_BPS,
     "panelSize": Parameter.PANEL_SIZE,
     "reviewerBps": Parameter.REVIEWER_BPS,
+    "hostReplicas": Parameter.HOST_REPLICAS,
+    "ttfbCeilingMs": Parameter.TTFB_CEILING_MS,
+    "hostMinStanding": Parameter.HOST_MIN_STANDING,
 }
 
 
@@ -82,6 +91,9 @@ class Params:
     review_budget_bps: int = 20_000  # a reviewer approves at most twice their own standing per epoch
     panel_size: int = 5  # reviewers drawn for each contribution, by standing (the expected size)
     reviewer_bps: int = 1000  # 10 % of every receipt pays the reviewers, by the accuracy of their reviews
+    host_replicas: int = 3  # member hosts hold each file the community depends on: two may be away at once
+    ttfb_ceiling_ms: int = 2000  # a challenged block's first byte within two seconds, from a home line
+    host_min_standing: int = 10 * POINT  # ten points as the epoch began: some accepted work, not a fresh address
 
     def value(self, parameter: Parameter) -> int:
         return int(self.as_tuple()[parameter])

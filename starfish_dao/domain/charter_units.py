@@ -26,7 +26,7 @@ KINDS: dict[str, str] = {
     "epochLength": "seconds", "reviewWindow": "seconds", "minReviewers": "count", "halfLife": "epochs",
     "reserveBps": "bps", "maxEffort": "minutes", "maxEffortPerEpoch": "minutes", "minReviewerStanding": "points",
     "quorumBps": "bps", "reviewBudgetBps": "bps", "panelSize": "count",
-    "reviewerBps": "bps",
+    "reviewerBps": "bps", "hostReplicas": "count", "ttfbCeilingMs": "milliseconds", "hostMinStanding": "points",
     "votingDelay": "seconds", "votingPeriod": "seconds", "proposalThreshold": "points", "quorumPercent": "percent",
     "timelockDelay": "seconds", "guardianExpiry": "date",
 }  # fmt: skip
@@ -37,6 +37,7 @@ _HOW = {
     "bps": 'a percentage such as "10 %" (at most two decimals)',
     "percent": 'a whole percentage such as 20 or "20 %"',
     "count": "a whole number",
+    "milliseconds": 'a duration such as "2 seconds" or "500 ms"',
     "epochs": 'a whole number of epochs such as "26 epochs" (0: no decay)',
     "date": 'a date such as "2027-06-30" (UTC), or 0 for none',
 }
@@ -86,6 +87,12 @@ def _convert(kind: str, value: Any) -> int:
             return value  # the raw form: seconds, or minutes for the effort caps
         seconds = _seconds(str(value))
         return seconds if kind == "seconds" else _whole(Decimal(seconds) / 60)
+    if kind == "milliseconds":
+        if isinstance(value, str) and value.strip().lower().endswith("ms"):
+            return _whole(_decimal(value.strip().lower(), ("ms",)))
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value  # the raw form: milliseconds
+        return 1000 * _seconds(str(value))
     if kind == "points":
         number = _decimal(value, ("points", "point"))
         if number >= RAW_POINTS_FROM:
@@ -117,6 +124,8 @@ def describe(kind: str, raw: int) -> str:
     """`raw` in people's units, as `init` writes it and errors show it."""
     if kind in ("seconds", "minutes"):
         return duration_text(raw * (60 if kind == "minutes" else 1))
+    if kind == "milliseconds":
+        return duration_text(raw // 1000) if raw % 1000 == 0 and raw else f"{raw:,} ms"
     if kind == "points":
         text = f"{raw // POINT:,}" if raw % POINT == 0 else _plain(Decimal(raw) / POINT)
         return f"{text} point" if text == "1" else f"{text} points"

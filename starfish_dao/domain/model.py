@@ -22,6 +22,7 @@ from eth_utils.crypto import keccak
 
 from starfish_dao.domain.charter import BOUNDS, Parameter, Params
 from starfish_dao.domain.errors import ModelError
+from starfish_dao.domain.grid import GRID_EVENTS, GridState
 
 ETH = "0x0000000000000000000000000000000000000000"
 ERA_HALVINGS = 32
@@ -334,6 +335,7 @@ class Model:
         self.events_applied = 0
         self.events_by_kind: Counter[str] = Counter()  # "registry.Reviewed": how many were replayed
         self.discrepancies: list[str] = []
+        self.grid = GridState()  # hosts, seeds and the files the community depends on (domain/grid.py)
 
     # ----------------------------------------------------------------- replay
 
@@ -352,6 +354,8 @@ class Model:
         self.block = int(event.get("block") or 0)
         if handler is not None:
             handler(self, dict(event["args"]))
+        if name in GRID_EVENTS:
+            self.grid.observe(self, name, event["args"])
         self.events_applied += 1
         self.events_by_kind[name] += 1
 

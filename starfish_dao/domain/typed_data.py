@@ -69,6 +69,18 @@ ACTION_TYPES: dict[str, list[dict[str, str]]] = {
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
     ],
+    # a member offers to host the community's files at `endpoint` (UTF-8: gateway URL and/or multiaddr)
+    "RegisterHost": [
+        {"name": "host", "type": "address"},
+        {"name": "endpoint", "type": "bytes"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ],
+    "UnregisterHost": [
+        {"name": "host", "type": "address"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ],
     # OpenZeppelin Governor's own ballot (its nonces are sequential, per voter; it has no deadline)
     "Ballot": [
         {"name": "proposalId", "type": "uint256"},
@@ -87,6 +99,8 @@ ACTION_DOMAINS: dict[str, tuple[str, str, str]] = {
     "ClaimTo": ("splitter", "Starfish Splitter", "1"),
     "ClaimIncarnationTo": ("splitter", "Starfish Splitter", "1"),
     "Ballot": ("governor", "Starfish Governor", "1"),
+    "RegisterHost": ("grid", "Starfish Grid", "1"),
+    "UnregisterHost": ("grid", "Starfish Grid", "1"),
 }
 
 #: The field that names who signs, where it is not the first one.

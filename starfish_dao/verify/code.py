@@ -90,6 +90,10 @@ def check_wiring(sf: Starfish) -> list[Check]:
         ("registry", "splitter", registry[2] if isinstance(registry, list) else registry, a["splitter"]),
         ("membership", "charter", read("membership", "charter"), a["charter"]),
     ]
+    if "grid" in a:
+        grid = read("grid", "wiring")
+        for i, other in enumerate(("charter", "membership", "splitter")):
+            expect.append(("grid", other, grid[i] if isinstance(grid, list) else grid, a[other]))
     for role, other, got, want in expect:
         checks.append(Check(f"{role} {a[role]}", f"points at the manifest's {other}", got, want, "wiring"))
     governance = read("charter", "governance")

@@ -55,6 +55,30 @@ def _governance(w3: Web3, charter: str, splitter: str, latest: int) -> dict[str,
     return {"timelock": governance}
 
 
+def _grid(w3: Web3, charter: str, membership: str, splitter: str, after: int, latest: int) -> str | None:
+    """The grid deployed with this splitter: the `GridWired` event naming it, within 64 blocks of
+    the registry (`deploy` sends it next), wired to the same charter, membership and splitter. None
+    for a deployment made before the grid existed."""
+    topic = "0x" + keccak(text="GridWired(address,address,address)").hex()
+    logs = w3.eth.get_logs(
+        {
+            "fromBlock": after,
+            "toBlock": min(latest, after + 64),
+            "topics": [topic, "0x" + "00" * 12 + splitter[2:].lower()],
+        }
+    )  # type: ignore[typeddict-item]
+    for log in logs:
+        candidate = to_checksum_address(log["address"])
+        grid = w3.eth.contract(address=candidate, abi=artifacts.abi("Grid"))
+        try:
+            wired = [to_checksum_address(a) for a in grid.functions.wiring().call()]
+        except Exception:  # noqa: BLE001 - not a grid after all
+            continue
+        if wired == [charter, membership, splitter]:
+            return candidate
+    return None
+
+
 def discover(w3: Web3, splitter: str) -> Deployment:
     """A manifest rebuilt from the chain alone, given the payout splitter's address."""
     from starfish_dao.domain.address import checked_address
@@ -70,6 +94,9 @@ def discover(w3: Web3, splitter: str) -> Deployment:
     latest = int(w3.eth.block_number)
     addresses = {"charter": charter, "membership": membership, "splitter": splitter, "registry": registry}
     addresses |= _governance(w3, charter, splitter, latest)
+    grid = _grid(w3, charter, membership, splitter, _first_block_with_code(w3, registry, latest), latest)
+    if grid is not None:
+        addresses["grid"] = grid
     deploy_block = min(_first_block_with_code(w3, a, latest) for a in addresses.values())
     code_hashes = {role: "0x" + keccak(w3.eth.get_code(a)).hex() for role, a in addresses.items()}
     return Deployment(

@@ -110,6 +110,16 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
             for t in tokens
         ],
     }
+    grid_hosts, seeded = sorted(model.grid.hosts), sorted(model.grid.seeds)
+    if "grid" in sf.contracts:
+        grid, g_abi = sf.grid, sf.grid.abi
+        slots["grid"] = (
+            view(grid, g_abi, "hostCount"),
+            [view(grid, g_abi, "hostAt", i) for i in range(len(grid_hosts))],
+            [view(grid, g_abi, "hostOf", h) for h in grid_hosts],
+            [view(grid, g_abi, "seedOf", epoch) for epoch in seeded],
+            view(grid, g_abi, "pendingSeed"),
+        )
     r = calls.run()
     checks: list[Check] = [Check("model", "derived values stated by events", [], model.discrepancies)]
     params = r[slots["params"]]
@@ -166,6 +176,8 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
     for (epoch, token), slot in zip(pots, slots["pots"], strict=True):
         pot = (model.review_pots[(epoch, token)], True)
         checks.append(Check(f"epoch {epoch}", f"review pot {token}", tuple(r[slot] or ()), pot, "reviews"))
+    if "grid" in slots:
+        checks += _grid_checks(model, r, slots["grid"], grid_hosts, seeded)
     for token, balance_slot in zip(tokens, slots["review_books"], strict=True):
         registry_balance = sf.w3.eth.get_balance(registry.address, head) if balance_slot is None else r[balance_slot]
         held, owed = int(registry_balance or 0), model.review_pay_obligations(token)
@@ -212,6 +224,27 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
                 "money",
             )
         )
+    return checks
+
+
+def _grid_checks(model: Model, r: Any, slots: Any, hosts: list[str], seeded: list[int]) -> list[Check]:
+    """The grid's hosts (who, since when, at which endpoint) and epoch seeds, against the model."""
+    from starfish_dao.domain.fastabi import keccak
+
+    count, listed, records, seeds, pending = slots
+    checks = [Check("grid", "host count", r[count], len(hosts), "grid")]
+    checks.append(Check("grid", "hosts", sorted(str(r[i]) for i in listed if r[i]), hosts, "grid"))
+    for host, slot in zip(hosts, records, strict=True):
+        record = model.grid.hosts[host]
+        _, since, endpoint_hash = r[slot] or (0, 0, b"")
+        stated = (int(since), bytes(endpoint_hash))
+        expected = (record.since, keccak(record.endpoint))
+        checks.append(Check(host, "hosting since, endpoint hash", stated, expected, "grid"))
+    for epoch, slot in zip(seeded, seeds, strict=True):
+        checks.append(Check(f"epoch {epoch}", "grid seed", r[slot], model.grid.seeds[epoch][1], "grid"))
+    stated_pending = tuple(int(v) for v in (r[pending] or ()))
+    waiting = model.grid.pending
+    checks.append(Check("grid", "seed waiting for its block (epoch, block)", stated_pending, waiting, "grid"))
     return checks
 
 

@@ -33,7 +33,8 @@ def test_signature_recovers_the_signer_and_depends_on_the_domain() -> None:
     sig = account.sign_message(signable(d1)).signature
     assert Account.recover_message(signable(d1), signature=sig) == account.address
     assert Account.recover_message(signable(d2), signature=sig) != account.address
-    assert set(ACTION_TYPES) == {"Join", "Leave", "Submit", "SealedReview", "ClaimTo", "ClaimIncarnationTo", "Ballot"}
+    assert set(ACTION_TYPES) == {"Join", "Leave", "Submit", "SealedReview", "ClaimTo", "ClaimIncarnationTo", "Ballot",
+                                 "RegisterHost", "UnregisterHost"}  # fmt: skip
 
 
 def test_fast_digest_equals_eth_account() -> None:

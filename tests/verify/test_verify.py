@@ -50,7 +50,7 @@ def test_honest_chain_passes_and_reports(dao: Dao, tmp_path: Path) -> None:
     report = verify(dao.sf, store)
     assert _failed(report) == []
     categories = {c.category for c in report.checks}
-    assert categories == {"code", "wiring", "state", "money", "work", "governance", "reviews"}
+    assert categories == {"code", "wiring", "state", "money", "work", "governance", "reviews", "grid"}
     data = json.loads(to_json(report))
     assert data["ok"] is True and data["checks"]["failed"] == 0
     # amounts are decimal strings whatever their size (dust is a few wei, revenue 7e18); counts are numbers

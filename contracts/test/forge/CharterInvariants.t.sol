@@ -9,7 +9,7 @@ import {Fixtures} from "./utils/Fixtures.sol";
 /// @title Governance changing the charter at random (often out of bounds), as time passes.
 contract CharterHandler is Base {
     uint256 public constant NUM_TOKENS = 10;
-    uint256 public constant NUM_PARAMETERS = 10;
+    uint256 public constant NUM_PARAMETERS = uint256(type(ICharter.Parameter).max) + 1; // every parameter
 
     Charter public immutable charter;
     address[] internal _tokens;

@@ -15,7 +15,8 @@ from typing import Any
 
 from starfish_dao.domain import fastabi as fast
 
-SIGNED = ("Join", "Leave", "Submit", "SealedReview", "ClaimTo", "ClaimIncarnationTo", "Ballot")
+SIGNED = ("Join", "Leave", "Submit", "SealedReview", "ClaimTo", "ClaimIncarnationTo", "Ballot", "RegisterHost",
+          "UnregisterHost")  # fmt: skip
 # a Commit is signed for the relay only (relay/intake/commits.py); a Reveal opens a sealed rating
 # after its window closed, for whoever holds the opening (the stars are public from then on)
 # review pay: a ScoreReview scores a revealed rating, a Forfeit records a rating never revealed, a
@@ -26,7 +27,7 @@ GAS_LIMITS = {
     "Join": 200_000, "Leave": 150_000, "Submit": 300_000, "SealedReview": 250_000, "Reveal": 250_000,
     "Claim": 200_000, "ClaimTo": 220_000, "ClaimIncarnationTo": 220_000,
     "Commit": 100_000, "Ballot": 250_000, "ScoreReview": 150_000, "Forfeit": 120_000, "ClaimReviewPay": 200_000,
-    "DrawPanel": 80_000,
+    "DrawPanel": 80_000, "RegisterHost": 250_000, "UnregisterHost": 120_000,
 }  # fmt: skip
 FINALIZE_GAS = 350_000  # plus 60,000 per listed revenue token (the award settles each)
 

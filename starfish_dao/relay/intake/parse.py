@@ -162,6 +162,10 @@ class Parser:
         deployment's, fixed for the relay's life: computed once)."""
         known = self._domains.get(action)
         if known is None:
+            role = td.ACTION_DOMAINS[action][0]
+            if role not in self.sf.deployment.addresses:
+                raise Refusal(422, "not_deployed", f"this community has no {role} contract (deployed before it "
+                              f"existed): {action} cannot be carried out here")  # fmt: skip
             domain = td.domain_for(action, self.chain_id, self.sf.deployment.addresses)
             known = self._domains[action] = (domain, domain.as_dict(), td.domain_separator(domain))
         return known
@@ -190,9 +194,17 @@ class Parser:
             name = "claimIncarnationToBySig"
             types = ["address", "address", "uint256", "address", "uint256", "uint256", "bytes"]
             values = [m["member"], m["token"], m["incarnation"], m["to"], m["nonce"], m["deadline"], signature]
-        else:
+        elif action == "RegisterHost":
+            name, types = "registerHostBySig", ["address", "bytes", "uint256", "uint256", "bytes"]
+            values = [m["host"], hexb(m["endpoint"]), m["nonce"], m["deadline"], signature]
+        elif action == "UnregisterHost":
+            name, types = "unregisterHostBySig", ["address", "uint256", "uint256", "bytes"]
+            values = [m["host"], m["nonce"], m["deadline"], signature]
+        elif action == "SealedReview":
             name, types = "sealReviewBySig", ["address", "uint256", "bytes32", "uint256", "uint256", "bytes"]
             values = [m["reviewer"], m["contribution"], hexb(m["sealed"]), m["nonce"], m["deadline"], signature]
+        else:
+            raise Refusal(400, "malformed", f"{action} is not an action this relay sends")
         selector = _selector(f"{name}({','.join(types)})")
         role = td.ACTION_DOMAINS[action][0]
         return self.sf.deployment.addresses[role], selector + fast.encode(types, values)

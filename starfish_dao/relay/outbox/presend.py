@@ -37,7 +37,8 @@ _PANEL = bytes(function_signature_to_4byte_selector("panel(uint256)"))
 _PAID = bytes(function_signature_to_4byte_selector("reviewPayClaimed(uint256,address,address)"))
 _NO_ANSWER = object()
 #: the signed actions whose signer's nonce is read (Ballot: the governor's sequential nonce)
-_NONCED = ("Join", "Leave", "Submit", "SealedReview", "ClaimTo", "ClaimIncarnationTo", "Ballot")
+_NONCED = ("Join", "Leave", "Submit", "SealedReview", "ClaimTo", "ClaimIncarnationTo", "Ballot", "RegisterHost",
+           "UnregisterHost")  # fmt: skip
 
 Batch = Callable[..., list[Any]]
 

@@ -21,6 +21,9 @@ library Fixtures {
         p.quorumBps = 100;
         p.reviewBudgetBps = 100_000;
         p.panelSize = 100; // every member with standing sits on every panel (the suites' few actors)
+        p.hostReplicas = 3;
+        p.ttfbCeilingMs = 2000;
+        p.hostMinStanding = 0;
     }
 
     /// @dev A charter document CID (any non-empty bytes up to 128 pass the charter's check).

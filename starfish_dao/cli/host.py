@@ -1,0 +1,150 @@
+"""`starfish host`: offer your machine to host the community's files, and see what it holds."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from starfish_dao.cli.common import DeplOpt, JsonOpt, KeyOpt, RpcOpt, address, client, console, emit, fail, load_key
+
+host_app = typer.Typer(
+    help="Hosting the community's files on members' machines: register, status, the epoch's seed.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(host_app, name="host")
+
+
+def _cid_text(cid: bytes) -> str:
+    from starfish_dao.domain.unixfs import CID
+
+    try:
+        return str(CID.from_bytes(cid))
+    except (ValueError, IndexError):
+        return "0x" + cid.hex()
+
+
+@host_app.command("register")
+def register_host(
+    gateway: Annotated[str, typer.Option("--gateway", help="your IPFS trustless gateway, e.g. https://host.example")],
+    multiaddr: Annotated[str | None, typer.Option("--multiaddr", help="your IPFS node's multiaddr (optional)")] = None,
+    rpc: RpcOpt = None,
+    key_file: KeyOpt = None,
+    deployments: DeplOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Offer to host: members with standing (points as the epoch began) register an endpoint; your
+    files are assigned from the next epoch on. Again with a new --gateway: change the endpoint."""
+    from starfish_dao.chain import grid
+    from starfish_dao.domain.grid import endpoint_problem
+
+    endpoint = " ".join(part for part in (gateway, multiaddr) if part)
+    problem = endpoint_problem(endpoint)
+    if problem is not None:
+        fail(f"the endpoint {problem}", "give --gateway http(s)://... and optionally --multiaddr /ip4/.../tcp/...")
+    account = load_key(key_file)
+    sf = client(rpc, deployments)
+    receipt = grid.register(sf, account, endpoint)
+    said = f"registered {account.address} at {endpoint}: files come from the next epoch on"
+    emit({"host": account.address, "endpoint": endpoint, "tx": receipt["transactionHash"]}, as_json,
+         lambda: console.print(said))  # fmt: skip
+
+
+@host_app.command("unregister")
+def unregister_host(
+    rpc: RpcOpt = None, key_file: KeyOpt = None, deployments: DeplOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Stop hosting (your files go to other hosts from the next epoch)."""
+    from starfish_dao.chain import grid
+
+    account = load_key(key_file)
+    receipt = grid.unregister(client(rpc, deployments), account)
+    emit({"host": account.address, "tx": receipt["transactionHash"]}, as_json,
+         lambda: console.print(f"{account.address} no longer hosts"))  # fmt: skip
+
+
+@host_app.command("seed")
+def seed(
+    epoch: Annotated[int | None, typer.Option("--epoch", help="the epoch (default: the one that just ended)")] = None,
+    wait: Annotated[float, typer.Option("--wait", help="seconds to wait for the seed's block")] = 60.0,
+    rpc: RpcOpt = None,
+    key_file: KeyOpt = None,
+    deployments: DeplOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fix an ended epoch's seed from a block hash nobody knew (two transactions, anyone may send them);
+    the next epoch's assignment follows from it."""
+    from starfish_dao.chain import grid
+
+    account = load_key(key_file)
+    sf = client(rpc, deployments)
+    current = int(sf.charter.functions.currentEpoch().call())
+    target = current - 1 if epoch is None else epoch
+    if target < 0 or target >= current:
+        fail(f"epoch {target} has not ended (the current epoch is {current})", "a seed is fixed after its epoch ends")
+    state = grid.fix_seed(sf, account, target, wait)
+    data = {"epoch": target, "seedBlock": state.seed_block, "seed": str(state.seed), "fixed": state.fixed}
+
+    def human() -> None:
+        if state.fixed:
+            console.print(f"epoch {target}'s seed: {state.seed} (block {state.seed_block}'s hash)")
+        else:
+            console.print(f"epoch {target}'s seed comes from block {state.seed_block}: run this again once it is mined")
+
+    emit(data, as_json, human)
+
+
+@host_app.command("status")
+def status(
+    member: Annotated[str | None, typer.Option("--member", help="whose hosting (default: your key's)")] = None,
+    epoch: Annotated[int | None, typer.Option("--epoch", help="the epoch (default: the current one)")] = None,
+    rpc: RpcOpt = None,
+    key_file: KeyOpt = None,
+    deployments: DeplOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A host's endpoint, whether it counts this epoch (and why not), and the files assigned to it,
+    recomputed from the chain."""
+    from starfish_dao.chain import grid
+    from starfish_dao.domain.model import Model
+
+    who = address(member, "the member") if member else load_key(key_file).address
+    sf = client(rpc, deployments)
+    model = Model().apply_all(sf.logs())
+    target, assignment = grid.assignment(sf, epoch, model)
+    record = model.grid.hosts.get(who)
+    data: dict[str, Any] = {
+        "host": who,
+        "registered": record is not None,
+        "endpoint": record.endpoint.decode(errors="replace") if record else None,
+        "epoch": target,
+        "seedFixed": assignment is not None,
+        "eligible": assignment is not None and who in assignment.hosts,
+        "reason": assignment.ineligible.get(who) if assignment else None,
+        "hosts": len(assignment.hosts) if assignment else None,
+        "replicas": assignment.replicas if assignment else None,
+        "files": [_cid_text(c) for c in assignment.of(who)] if assignment else [],
+    }
+
+    def human() -> None:
+        if record is None:
+            console.print(f"{who} is not a host (`starfish host register --gateway URL` to offer)")
+            return
+        console.print(f"{who} hosts at {data['endpoint']}")
+        if assignment is None:
+            console.print(
+                f"epoch {target}: not assigned yet (epoch {target - 1}'s seed is not fixed: `starfish host seed`)"
+            )
+            return
+        if not data["eligible"]:
+            console.print(f"epoch {target}: does not count: {data['reason']}")
+            return
+        console.print(f"epoch {target}: one of {data['hosts']} hosts; holds {len(data['files'])} files "
+                      f"(each file on {data['replicas']} hosts)")  # fmt: skip
+        for cid in data["files"]:
+            console.print(f"  {cid}")
+
+    emit(data, as_json, human)

@@ -1,0 +1,209 @@
+"""The grid as the chain tells it, and who holds which file: one function for everyone.
+
+The `Grid` contract keeps only the hosts and each epoch's seed. Everything else is computed here,
+from events anyone can read, by the CLI (`starfish host`), `starfish verify`, the relay and the
+model alike:
+
+- **the files the community depends on**, in the order it came to depend on them: each accepted
+  contribution's CID, each revealed review's comment, and every charter document;
+- **who may host in epoch E**: a registered host that, as E began, was registered, an active member
+  (not left, not suspended), and held at least `hostMinStanding` points (its settled standing:
+  `PayoutSplitter.pointsAt(host, start of E)`, never 0), the parameter as it stood then;
+- **who holds each file in epoch E**: the `hostReplicas` eligible hosts ranked highest by
+  `keccak256(cid ‖ host ‖ seed)`, rendezvous hashing with the seed of epoch E - 1 (fixed by
+  `Grid.fixSeed` from a block hash after E - 1 ended, so nobody knew it when they registered).
+  A host leaving moves only its own files; one member cannot pick which files its addresses rank
+  first for.
+
+Nothing here is trusted: each number is recomputed from the chain by whoever asks.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starfish_dao.domain.charter import Parameter
+from starfish_dao.domain.fastabi import keccak
+
+if TYPE_CHECKING:
+    from starfish_dao.domain.model import Model
+
+#: `Grid.MAX_ENDPOINT_BYTES`
+MAX_ENDPOINT_BYTES = 256
+_HOST_PARAMETERS = (Parameter.HOST_REPLICAS, Parameter.HOST_MIN_STANDING, Parameter.TTFB_CEILING_MS)
+#: the events `GridState.observe` reads (the model passes it only these)
+GRID_EVENTS = frozenset({
+    "membership.Joined", "membership.Left", "membership.Suspended", "membership.Reinstated",
+    "charter.ParameterChanged", "charter.DocumentChanged", "registry.Finalized", "registry.Reviewed",
+    "grid.HostRegistered", "grid.HostUnregistered", "grid.SeedScheduled", "grid.SeedFixed",
+})  # fmt: skip
+
+
+def rank(cid: bytes, host: str, seed: int) -> bytes:
+    """A host's rank for a file under a seed (higher holds it): keccak256(cid ‖ host's 20 bytes ‖
+    seed as 8 big-endian bytes)."""
+    return keccak(bytes(cid) + bytes.fromhex(host[2:]) + seed.to_bytes(8, "big"))
+
+
+def assign(files: Iterable[bytes], hosts: Iterable[str], seed: int, replicas: int) -> dict[bytes, list[str]]:
+    """Each file's holders: the `replicas` hosts ranked highest for it under `seed`, best first
+    (every host when there are fewer)."""
+    pool = sorted(set(hosts))
+    return {cid: sorted(pool, key=lambda h: rank(cid, h, seed), reverse=True)[:replicas] for cid in files}
+
+
+def endpoint_problem(endpoint: str) -> str | None:
+    """Why `endpoint` cannot be registered (None when it can): non-empty, at most 256 bytes of
+    UTF-8, each space-separated part an http(s) gateway URL or a multiaddr."""
+    raw = endpoint.encode()
+    if not raw or len(raw) > MAX_ENDPOINT_BYTES:
+        return f"must be 1 to {MAX_ENDPOINT_BYTES} bytes (got {len(raw)})"
+    for part in endpoint.split():
+        if not (part.startswith(("http://", "https://")) and len(part) > len("https://")) and not part.startswith("/"):
+            return f"{part!r} is neither an http(s) gateway URL nor a multiaddr (/ip4/.../tcp/...)"
+    return None
+
+
+def gateway_of(endpoint: bytes | str) -> str | None:
+    """The gateway URL an endpoint names (its first http(s) part), without a trailing slash."""
+    text = endpoint.decode(errors="replace") if isinstance(endpoint, bytes | bytearray) else endpoint
+    for part in text.split():
+        if part.startswith(("http://", "https://")):
+            return part.rstrip("/")
+    return None
+
+
+@dataclass
+class Host:
+    endpoint: bytes
+    since: int
+
+
+@dataclass
+class Assignment:
+    """Who holds what in one epoch."""
+
+    epoch: int
+    seed: int  # the seed of the epoch before
+    replicas: int
+    hosts: list[str]  # eligible, sorted
+    ineligible: dict[str, str]  # registered host -> why it does not count this epoch
+    files: dict[bytes, list[str]]  # cid -> holders, best ranked first
+
+    def of(self, host: str) -> list[bytes]:
+        """The files `host` holds this epoch, in the order the community came to depend on them."""
+        return [cid for cid, holders in self.files.items() if host in holders]
+
+
+@dataclass
+class GridState:
+    """What the model derives for the grid, fed every event by `observe`."""
+
+    hosts: dict[str, Host] = field(default_factory=dict)  # registered now
+    registered: dict[str, list[tuple[int, bool]]] = field(default_factory=dict)  # host -> (time, registered)
+    active: dict[str, list[tuple[int, bool]]] = field(default_factory=dict)  # member -> (time, active)
+    params: dict[Parameter, list[tuple[int, int]]] = field(default_factory=dict)  # (since, value)
+    seeds: dict[int, tuple[int, int]] = field(default_factory=dict)  # epoch -> (its block, seed), once fixed
+    pending: tuple[int, int] = (2**64 - 1, 0)  # `Grid.pendingSeed`: (epoch, the block it waits for)
+    files: dict[bytes, int] = field(default_factory=dict)  # cid -> when the community came to depend on it
+
+    def observe(self, model: Model, name: str, a: Mapping[str, Any]) -> None:
+        """Called by `Model.apply` after its own handler, with the model already updated."""
+        now = model.now
+        if name in ("membership.Joined", "membership.Left"):
+            self._active(model, str(a["member"]), now)
+        elif name in ("membership.Suspended", "membership.Reinstated"):
+            self._active(model, str(a["account"]), now)
+        elif name == "charter.ParameterChanged" and int(a["parameter"]) in _HOST_PARAMETERS:
+            self.params.setdefault(Parameter(int(a["parameter"])), []).append((now, int(a["newValue"])))
+        elif name == "charter.DocumentChanged":
+            self.files.setdefault(bytes(a["cid"]), now)
+        elif name == "registry.Finalized" and a["accepted"]:
+            self.files.setdefault(model.contributions[int(a["id"])].cid, now)
+        elif name == "registry.Reviewed" and bytes(a["commentCid"]):
+            self.files.setdefault(bytes(a["commentCid"]), now)
+        elif name == "grid.HostRegistered":
+            host = str(a["host"])
+            self.hosts[host] = Host(bytes(a["endpoint"]), now)
+            self.registered.setdefault(host, []).append((now, True))
+        elif name == "grid.HostUnregistered":
+            host = str(a["host"])
+            if self.hosts.pop(host, None) is None:
+                model.discrepancies.append(f"grid: {host} unregistered without being a host")
+            self.registered.setdefault(host, []).append((now, False))
+        elif name == "grid.SeedScheduled":
+            self.pending = (int(a["epoch"]), int(a["seedBlock"]))
+        elif name == "grid.SeedFixed":
+            epoch, block = int(a["epoch"]), int(a["seedBlock"])
+            if self.pending != (epoch, block):
+                model.discrepancies.append(f"grid: epoch {epoch}'s seed came from block {block}; "
+                                           f"the block chosen was {self.pending}")  # fmt: skip
+            if model.block <= block:
+                model.discrepancies.append(f"grid: epoch {epoch}'s seed fixed in block {model.block}, "
+                                           f"not after its block {block}")  # fmt: skip
+            self.seeds[epoch] = (block, int(a["seed"]))
+
+    def _active(self, model: Model, member: str, now: int) -> None:
+        m = model.members.get(member)
+        self.active.setdefault(member, []).append((now, m is not None and m.active))
+
+    # ----------------------------------------------------------------- answers
+
+    @staticmethod
+    def _before(log: list[tuple[int, Any]], time: int, default: Any) -> Any:
+        """The value a (time, value) log held at the start of second `time` (set strictly before it)."""
+        index = bisect.bisect_left(log, time, key=lambda entry: entry[0]) - 1
+        return log[index][1] if index >= 0 else default
+
+    def parameter(self, model: Model, parameter: Parameter, time: int) -> int:
+        """A host parameter as it stood at the start of second `time`."""
+        return int(self._before(self.params.get(parameter, []), time, model.params.value(parameter)))
+
+    def eligibility(self, model: Model, epoch: int) -> tuple[list[str], dict[str, str]]:
+        """(the hosts that count in `epoch`, sorted; every other registered host -> why not)."""
+        start = _start_of(model, epoch)
+        required = self.parameter(model, Parameter.HOST_MIN_STANDING, start)
+        hosts, why = [], {}
+        for host in sorted(self.registered):
+            if not self._before(self.registered[host], start, False):
+                if host in self.hosts:
+                    why[host] = "registered after this epoch began: it counts from the next epoch on"
+                continue
+            if not self._before(self.active.get(host, []), start, False):
+                why[host] = "not an active member as the epoch began (left or suspended)"
+                continue
+            points = model.points_at(host, start)  # as `Grid` reads it: `pointsAt(host, epoch start)`
+            if points == 0 or points < required:
+                why[host] = f"held {points} points as the epoch began; hosting needs {max(required, 1)}"
+                continue
+            hosts.append(host)
+        return hosts, why
+
+    def files_for(self, model: Model, epoch: int) -> list[bytes]:
+        """The files the community depended on as `epoch` began."""
+        start = _start_of(model, epoch)
+        return [cid for cid, since in self.files.items() if since < start]
+
+    def assignment(self, model: Model, epoch: int) -> Assignment | None:
+        """Who holds what in `epoch`, or None while the seed of the epoch before is not fixed."""
+        if epoch < 1:
+            return None
+        seed = self.seeds.get(epoch - 1, (0, 0))[1]
+        if seed == 0:
+            return None
+        hosts, why = self.eligibility(model, epoch)
+        replicas = self.parameter(model, Parameter.HOST_REPLICAS, _start_of(model, epoch))
+        files = assign(self.files_for(model, epoch), hosts, seed, replicas)
+        return Assignment(epoch, seed, replicas, hosts, why, files)
+
+
+def _start_of(model: Model, epoch: int) -> int:
+    """When `epoch` began (or begins), by the charter's clock as the model knows it."""
+    clock = model.clock_at(0)
+    for entry in model.clocks:  # the last clock in force when `epoch` began
+        if entry.epoch_base <= epoch:
+            clock = entry
+    return clock.epoch_start + (epoch - clock.epoch_base) * clock.epoch_length
