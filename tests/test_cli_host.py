@@ -58,6 +58,21 @@ def test_a_member_registers_fixes_the_seed_and_sees_their_files(earning_dao: Dao
     data = json.loads(status.stdout)
     assert data["eligible"] is True and data["hosts"] == 1
     assert len(data["files"]) >= 4 and all(cid.startswith("b") for cid in data["files"])  # CIDv1, base32
+    # one round of `host serve`: the files come from another gateway (here: a store with them), verified
+    from starfish_dao.ipfs.gateway import Gateway
+    from starfish_dao.ipfs.local import LocalStore
+    from tests.test_hosting import _community_files
+
+    elsewhere = LocalStore(tmp_path / "elsewhere")
+    _community_files(elsewhere)
+    source = Gateway(elsewhere).start()
+    try:
+        served = _run(["host", "serve", "--once", "--from", source.url, "--json"], env, ada)
+    finally:
+        source.stop()
+    round_ = json.loads(served.stdout)
+    assert served.returncode == 0 and sorted(round_["held"]) == sorted(data["files"]), served.stdout + served.stderr
+    assert (tmp_path / "home" / "ipfs" / "pins.json").is_file()
     other = _run(["host", "status", "--member", dao["bo"].address], env, ada)
     assert "is not a host" in other.stdout
 

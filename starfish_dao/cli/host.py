@@ -148,3 +148,56 @@ def status(
             console.print(f"  {cid}")
 
     emit(data, as_json, human)
+
+
+@host_app.command("serve")
+def serve(
+    port: Annotated[int, typer.Option("--port", help="the gateway's port (the one you registered)")] = 8080,
+    bind: Annotated[str, typer.Option("--bind", help="the address to listen on")] = "127.0.0.1",
+    sources: Annotated[
+        list[str] | None, typer.Option("--from", help="another gateway to fetch from (repeatable), e.g. an IPFS node's")
+    ] = None,
+    interval: Annotated[float, typer.Option("--interval", help="seconds between rounds")] = 60.0,
+    once: Annotated[bool, typer.Option("--once", help="one round, without serving: fetch and pin, then exit")] = False,
+    rpc: RpcOpt = None,
+    key_file: KeyOpt = None,
+    deployments: DeplOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Hold and serve what the chain assigns you: each round fetches (from other hosts, verified
+    against each CID) and pins every file assigned to you this epoch, and a trustless gateway serves
+    them at /ipfs/{cid}?format=raw. Ctrl-C stops it."""
+    import time
+
+    from starfish_dao.hosting import sync
+    from starfish_dao.ipfs.gateway import Gateway
+    from starfish_dao.ipfs.local import LocalStore
+
+    who = load_key(key_file).address
+    sf = client(rpc, deployments)
+    store = LocalStore()
+    gateway = None if once else Gateway(store, port, bind).start()
+    if gateway is not None and not as_json:
+        console.print(f"serving {gateway.url}/ipfs/{{cid}}?format=raw from {store.root}")
+    try:
+        while True:
+            report = sync(sf, store, who, sources or (), progress=None if as_json else console.print)
+            data = {"epoch": report.epoch, "assigned": report.assigned, "held": report.held,
+                    "missing": report.missing, "fetched": report.fetched, "notAssigned": report.why_not}  # fmt: skip
+
+            def human(report: Any = report) -> None:
+                if report.why_not:
+                    console.print(f"epoch {report.epoch}: nothing to hold: {report.why_not}")
+                else:
+                    console.print(f"epoch {report.epoch}: {len(report.held)} of {report.assigned} files held "
+                                  f"({report.fetched} blocks fetched), {len(report.missing)} missing")  # fmt: skip
+
+            emit(data, as_json, human)
+            if once:
+                if report.missing:
+                    raise typer.Exit(1)
+                return
+            time.sleep(interval)
+    finally:
+        if gateway is not None:
+            gateway.stop()

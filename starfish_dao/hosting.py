@@ -1,0 +1,96 @@
+"""`starfish host serve`: hold what the chain assigns to this member, and serve it.
+
+Each round: recompute this epoch's assignment from the chain (`domain/grid.py`), fetch every block
+of every assigned file that the embedded store lacks (from the file's other holders first, then
+from any registered host, then from gateways the member named), verify each block against its CID,
+and pin the file. A file nobody could supply is reported by name, with what each source said; it is
+fetched again next round. The embedded store's trustless gateway (`ipfs/gateway.py`) serves it all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import requests
+
+from starfish_dao.chain import grid
+from starfish_dao.chain.client import Starfish
+from starfish_dao.domain.grid import gateway_of
+from starfish_dao.domain.model import Model
+from starfish_dao.domain.unixfs import CID, DAG_PB, parse_dag_pb
+from starfish_dao.ipfs.gateway import FetchError, fetch_block
+from starfish_dao.ipfs.local import LocalStore
+
+
+@dataclass
+class SyncReport:
+    epoch: int
+    assigned: int = 0  # files this host holds this epoch
+    fetched: int = 0  # blocks fetched this round
+    held: list[str] = field(default_factory=list)  # files complete and pinned
+    missing: dict[str, str] = field(default_factory=dict)  # file -> why it could not be completed
+    why_not: str | None = None  # why nothing is assigned (no seed yet, not eligible)
+
+
+def complete(store: LocalStore, root: CID, sources: Iterable[str], session: requests.Session | None = None,
+             timeout: float = 10.0) -> int:  # fmt: skip
+    """Fetches every block under `root` the store lacks, each verified, from the first source that
+    has it; returns how many were fetched. FetchError names a block no source gave, and why."""
+    sources = list(dict.fromkeys(sources))
+    fetched = 0
+    stack = [root]
+    while stack:
+        cid = stack.pop()
+        if store.has(cid):
+            block = store.get_block(cid)
+        else:
+            reasons = []
+            for source in sources:
+                try:
+                    block = fetch_block(source, cid, timeout, session).block
+                    break
+                except FetchError as exc:
+                    reasons.append(str(exc))
+            else:
+                raise FetchError(f"block {cid}: " + ("; ".join(reasons) or "no source to ask"))
+            store.put_block(cid, block)
+            fetched += 1
+        if cid.codec == DAG_PB:
+            links, _ = parse_dag_pb(block)
+            stack.extend(reversed(links))
+    return fetched
+
+
+def sync(sf: Starfish, store: LocalStore, host: str, extra: Iterable[str] = (), model: Model | None = None,
+         progress: Callable[[str], None] | None = None) -> SyncReport:  # fmt: skip
+    """One round: this epoch's files for `host`, completed from other hosts and `extra` gateways."""
+    model = model or Model().apply_all(sf.logs())
+    epoch, assignment = grid.assignment(sf, None, model)
+    report = SyncReport(epoch)
+    if assignment is None:
+        report.why_not = f"epoch {epoch - 1}'s seed is not fixed yet (`starfish host seed`)"
+        return report
+    if host not in assignment.hosts:
+        report.why_not = assignment.ineligible.get(host, "not a registered host")
+        return report
+    mine = assignment.of(host)
+    report.assigned = len(mine)
+    everyone = [g for h, rec in sorted(model.grid.hosts.items()) if h != host and (g := gateway_of(rec.endpoint))]
+    with requests.Session() as session:
+        for raw in mine:
+            root = CID.from_bytes(raw)
+            holders = [gateway_of(model.grid.hosts[h].endpoint) for h in assignment.files[raw] if h != host]
+            sources = [g for g in holders if g] + everyone + list(extra)
+            try:
+                report.fetched += complete(store, root, sources, session)
+            except FetchError as exc:
+                report.missing[str(root)] = str(exc)
+                if progress:
+                    progress(f"{root}: missing ({exc})")
+                continue
+            store.pin(root)
+            report.held.append(str(root))
+            if progress:
+                progress(f"{root}: held")
+    return report

@@ -1,0 +1,136 @@
+"""A local grid (issue 22): member hosts, each with a store of its own and a trustless gateway,
+hold what the chain assigns them, fetched from each other and verified block by block. A host whose
+gateway is down, or lies, is named with what it did."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import requests
+
+from starfish_dao.chain import grid
+from starfish_dao.domain.unixfs import CID
+from starfish_dao.hosting import sync
+from starfish_dao.ipfs.gateway import RAW, FetchError, Gateway, fetch_block
+from starfish_dao.ipfs.local import LocalStore
+from tests.chain.test_grid import _next_epoch, _seed
+from tests.conftest import FOUNDERS, Dao
+
+
+@pytest.fixture()
+def stores(tmp_path: Path) -> Iterator[dict[str, LocalStore]]:
+    yield {name: LocalStore(tmp_path / name) for name in FOUNDERS}
+
+
+def _community_files(store: LocalStore) -> None:
+    """What the earning DAO's authors and its charter put on IPFS (the same bytes, the same CIDs)."""
+    store.add_bytes(b"# charter\n")
+    for name in FOUNDERS:
+        store.add_bytes(f"{name}'s first work".encode())
+
+
+def test_the_gateway_serves_only_verifiable_blocks(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "s")
+    cid = store.add_bytes(b"x" * 300_000)  # two chunks and a root: a DAG
+    gateway = Gateway(store).start()
+    try:
+        ok = requests.get(f"{gateway.url}/ipfs/{cid}?format=raw", timeout=5)
+        assert ok.status_code == 200 and ok.headers["Content-Type"] == RAW and cid.verify(ok.content)
+        by_accept = requests.get(f"{gateway.url}/ipfs/{cid}", headers={"Accept": RAW}, timeout=5)
+        assert by_accept.content == ok.content
+        assert requests.head(f"{gateway.url}/ipfs/{cid}?format=raw", timeout=5).content == b""
+        plain = requests.get(f"{gateway.url}/ipfs/{cid}", timeout=5)
+        assert plain.status_code == 406 and "format=raw" in plain.text
+        bad = requests.get(f"{gateway.url}/ipfs/notacid?format=raw", timeout=5)
+        assert bad.status_code == 400 and "not a valid CID" in bad.text
+        other = CID.of(b"not held", 0x55)
+        missing = requests.get(f"{gateway.url}/ipfs/{other}?format=raw", timeout=5)
+        assert missing.status_code == 404 and "not held here" in missing.text
+        fetched = fetch_block(gateway.url, cid)
+        assert fetched.block == ok.content and fetched.ttfb > 0
+    finally:
+        gateway.stop()
+
+
+class _Liar(BaseHTTPRequestHandler):
+    """A gateway that answers every block with other bytes (a host that lost a file and bluffs)."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        body = b"not the block you asked for"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_hosts_hold_their_assignment_from_each_other(earning_dao: Dao, stores: dict[str, LocalStore]) -> None:
+    """ada's store has every file (she pinned them); bo and cy start empty. Once the seed is fixed,
+    each completes its files from the others' gateways, each block checked against its CID. Then
+    cy's gateway goes down and a liar registers: bo, starting over, is still served by ada, and
+    the liar's bytes are refused, never stored."""
+    dao = earning_dao
+    sf = dao.sf
+    _community_files(stores["ada"])
+    gateways = {name: Gateway(stores[name]).start() for name in FOUNDERS}
+    try:
+        for name in FOUNDERS:
+            grid.register(sf, dao[name], gateways[name].url)
+        _seed(dao, _next_epoch(dao) - 1)
+        epoch, assignment = grid.assignment(sf)
+        assert assignment is not None and len(assignment.hosts) == 3
+        files = [str(CID.from_bytes(c)) for c in assignment.files]
+        assert len(files) == 4  # k = 3 of 3 hosts: everyone holds everything
+        for name in ("bo", "cy"):
+            report = sync(sf, stores[name], dao[name].address)
+            assert report.epoch == epoch and report.assigned == 4 and not report.missing, report
+            assert sorted(report.held) == sorted(files) and report.fetched >= 4
+            assert {str(c) for c in map(CID.parse, files)} <= stores[name].pins()
+        # served onward: cy's gateway gives each file's root, verifiably
+        for text in files:
+            assert CID.parse(text).verify(fetch_block(gateways["cy"].url, CID.parse(text)).block)
+
+        # cy goes down; bo loses everything; a liar takes cy's place in bo's sources
+        gateways["cy"].stop()
+        liar = ThreadingHTTPServer(("127.0.0.1", 0), _Liar)
+        threading.Thread(target=liar.serve_forever, daemon=True).start()
+        liar_url = f"http://127.0.0.1:{liar.server_address[1]}"
+        try:
+            with pytest.raises(FetchError, match="sent bytes that are not"):
+                fetch_block(liar_url, CID.parse(files[0]))
+            fresh = LocalStore(stores["bo"].root.parent / "bo-again")
+            report = sync(sf, fresh, dao["bo"].address, extra=[liar_url])
+            assert not report.missing and len(report.held) == 4  # ada served it; the liar was never needed
+            # with ada gone too, nobody honest is left: the files are missing, with every source's reason
+            gateways["ada"].stop()
+            empty = LocalStore(stores["bo"].root.parent / "bo-third")
+            report = sync(sf, empty, dao["bo"].address, extra=[liar_url])
+            assert len(report.missing) == 4 and not report.held
+            why = next(iter(report.missing.values()))
+            assert "unreachable" in why and "sent bytes that are not" in why, why
+            assert not empty.pins() and not any(empty.blocks.iterdir())  # nothing unverified was kept
+        finally:
+            liar.shutdown()
+            liar.server_close()
+    finally:
+        for gateway in gateways.values():
+            gateway.stop()  # again for those stopped above: a no-op
+
+
+def test_a_host_without_a_seed_or_eligibility_holds_nothing_and_says_why(
+    earning_dao: Dao, stores: dict[str, LocalStore]
+) -> None:
+    dao = earning_dao
+    sf = dao.sf
+    grid.register(sf, dao["ada"], "http://127.0.0.1:9")
+    report = sync(sf, stores["ada"], dao["ada"].address)
+    assert report.assigned == 0 and "seed is not fixed" in (report.why_not or "")
+    _seed(dao, int(sf.charter.functions.currentEpoch().call()) - 1)
+    report = sync(sf, stores["ada"], dao["ada"].address)
+    assert "registered after this epoch began" in (report.why_not or ""), report
