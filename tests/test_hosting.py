@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from starfish_dao.chain import grid
-from starfish_dao.domain.unixfs import CID
+from starfish_dao.domain.unixfs import CID, cid_of
 from starfish_dao.hosting import sync
 from starfish_dao.ipfs.gateway import RAW, FetchError, Gateway, fetch_block
 from starfish_dao.ipfs.local import LocalStore
@@ -134,3 +134,26 @@ def test_a_host_without_a_seed_or_eligibility_holds_nothing_and_says_why(
     _seed(dao, int(sf.charter.functions.currentEpoch().call()) - 1)
     report = sync(sf, stores["ada"], dao["ada"].address)
     assert "registered after this epoch began" in (report.why_not or ""), report
+
+
+def test_a_real_ipfs_node_supplies_a_host(earning_dao: Dao, stores: dict[str, LocalStore], ipfs_node: object) -> None:
+    """The grid's third kind of member machine: a real IPFS node (the suite's js-ipfs, Kubo RPC API).
+    A host fetches its files from it block by block (`block/get`: js-ipfs's gateway serves files,
+    not raw blocks), each checked against its CID; what the node lacks is named."""
+    from starfish_dao.ipfs.kubo import KuboStore
+
+    dao = earning_dao
+    sf = dao.sf
+    api = ipfs_node.multiaddr  # type: ignore[attr-defined]
+    node = KuboStore(api)
+    node.add_bytes(b"# charter\n")
+    for name in FOUNDERS[:2]:  # cy's work is not on the node
+        node.add_bytes(f"{name}'s first work".encode())
+    grid.register(sf, dao["ada"], "http://127.0.0.1:9")
+    _seed(dao, _next_epoch(dao) - 1)
+    report = sync(sf, stores["ada"], dao["ada"].address, extra=[api])
+    assert report.assigned == 4 and len(report.held) == 3, report
+    (missing,) = report.missing.values()
+    assert f"the node at {api}" in missing, missing
+    cy = str(CID.from_bytes(cid_of(b"cy's first work").bytes))
+    assert list(report.missing) == [cy]

@@ -110,7 +110,11 @@ class FetchError(Exception):
 
 
 def fetch_block(gateway: str, cid: CID, timeout: float = 10.0, session: requests.Session | None = None) -> Fetched:
-    """Block `cid` from `gateway`, verified against the CID; FetchError says why not."""
+    """Block `cid` from `gateway`, verified against the CID; FetchError says why not. A multiaddr
+    (`/ip4/127.0.0.1/tcp/5001/http`) is an IPFS node's Kubo RPC API, asked with `block/get` (js-ipfs's
+    gateway serves files, not raw blocks)."""
+    if gateway.startswith("/"):
+        return _from_node(gateway, cid, timeout)
     url = f"{gateway.rstrip('/')}/ipfs/{cid}?format=raw"
     http = session or requests
     started = time.monotonic()
@@ -133,3 +137,15 @@ def fetch_block(gateway: str, cid: CID, timeout: float = 10.0, session: requests
     if not cid.verify(block):
         raise FetchError(f"{gateway} sent bytes that are not {cid}")
     return Fetched(block, ttfb)
+
+
+def _from_node(api: str, cid: CID, timeout: float) -> Fetched:
+    from starfish_dao.domain.errors import IPFSError
+    from starfish_dao.ipfs.kubo import KuboStore
+
+    started = time.monotonic()
+    try:
+        block = KuboStore(api, timeout).get_block(cid)
+    except IPFSError as exc:
+        raise FetchError(f"the node at {api}: {exc}") from None
+    return Fetched(block, time.monotonic() - started)

@@ -79,6 +79,13 @@ class KuboStore:
             raise CIDMismatch(f"the node at {self.addr} returned bytes for {cid} that hash to something else")
         return data
 
+    def get_block(self, cid: CID) -> bytes:
+        """One block (`block/get`), verified against its CID."""
+        block: bytes = self._call("block get", self.client.block.get, str(cid))
+        if not cid.verify(block):
+            raise CIDMismatch(f"the node at {self.addr} returned a block for {cid} that hashes to something else")
+        return block
+
     def has(self, cid: CID) -> bool:
         try:
             self._call("block stat", self.client.block.stat, str(cid), timeout=5)

@@ -24,6 +24,7 @@ class IpfsDaemon:
         self.repo = repo
         self.process: subprocess.Popen[bytes] | None = None
         self.api_port = 0
+        self.gateway_port = 0
 
     @property
     def multiaddr(self) -> str:
@@ -45,7 +46,8 @@ class IpfsDaemon:
         self.api_port = free_port()
         addresses = config["Addresses"]
         addresses["API"] = f"/ip4/127.0.0.1/tcp/{self.api_port}"
-        addresses["Gateway"] = f"/ip4/127.0.0.1/tcp/{free_port()}"
+        self.gateway_port = free_port()
+        addresses["Gateway"] = f"/ip4/127.0.0.1/tcp/{self.gateway_port}"
         if "RPC" in addresses:
             addresses["RPC"] = f"/ip4/127.0.0.1/tcp/{free_port()}"
         addresses["Swarm"] = [f"/ip4/127.0.0.1/tcp/{free_port()}"]
