@@ -94,3 +94,92 @@ def sync(sf: Starfish, store: LocalStore, host: str, extra: Iterable[str] = (), 
             if progress:
                 progress(f"{root}: held")
     return report
+
+
+# ----------------------------------------------------------------- checking a host
+
+
+@dataclass
+class Probe:
+    """One challenge: the file, the blocks walked, and whether every one came back right in time."""
+
+    file: str
+    blocks: list[str]
+    ok: bool
+    reason: str  # "" when ok
+    ttfb_ms: int  # the slowest first byte on the walk
+
+
+@dataclass
+class HostCheck:
+    host: str
+    gateway: str | None
+    probes: list[Probe]
+
+    @property
+    def passes(self) -> int:
+        return sum(p.ok for p in self.probes)
+
+    @property
+    def rate(self) -> float:
+        return self.passes / len(self.probes) if self.probes else 0.0
+
+
+def probe(gateway: str, file: bytes, path_seed: bytes, ceiling_ms: int, session: requests.Session | None = None,
+          max_depth: int = 8) -> Probe:  # fmt: skip
+    """Walks one challenge on `gateway`: root to leaf, every block fetched and checked against its
+    CID, each first byte within `ceiling_ms`."""
+    from starfish_dao.domain.grid import link_choice
+
+    root = CID.from_bytes(file)
+    cid, walked, slowest = root, [], 0
+    for level in range(max_depth):
+        walked.append(str(cid))
+        try:
+            fetched = fetch_block(gateway, cid, timeout=max(ceiling_ms / 1000 * 5, 5.0), session=session)
+        except FetchError as exc:
+            return Probe(str(root), walked, False, str(exc), slowest)
+        slowest = max(slowest, int(fetched.ttfb * 1000))
+        if fetched.ttfb * 1000 > ceiling_ms:
+            return Probe(str(root), walked, False, f"first byte of {cid} after {fetched.ttfb * 1000:.0f} ms "
+                         f"(the ceiling is {ceiling_ms} ms)", slowest)  # fmt: skip
+        if cid.codec != DAG_PB:
+            break
+        links, _ = parse_dag_pb(fetched.block)
+        if not links:
+            break
+        cid = links[link_choice(path_seed, level, len(links))]
+    return Probe(str(root), walked, True, "", slowest)
+
+
+def check(sf: Starfish, epoch: int, hosts: Iterable[str] | None = None, checker: str | None = None,
+          model: Model | None = None) -> tuple[list[HostCheck], str | None]:  # fmt: skip
+    """The checks of `epoch` (ended, its seed fixed): of `hosts` (default every eligible host), or
+    of those on whose committee `checker` sits. Returns (results, why none could run)."""
+    from starfish_dao.domain.charter import Parameter
+    from starfish_dao.domain.grid import challenges, committee, start_of
+
+    model = model or Model().apply_all(sf.logs())
+    assignment = model.grid.assignment(model, epoch)
+    if assignment is None:
+        return [], f"epoch {epoch - 1}'s seed is not fixed: epoch {epoch} had no assignment"
+    seed = model.grid.seeds.get(epoch, (0, 0))[1]
+    if seed == 0:
+        return [], f"epoch {epoch}'s seed is not fixed yet (`starfish host seed --epoch {epoch}` once it has ended)"
+    targets = list(assignment.hosts if hosts is None else hosts)
+    if checker is not None:
+        targets = [h for h in targets if checker in committee(assignment, seed, h)]
+    ceiling = model.grid.parameter(model, Parameter.TTFB_CEILING_MS, start_of(model, epoch))
+    results = []
+    with requests.Session() as session:
+        for host in targets:
+            record = model.grid.hosts.get(host)
+            gateway = gateway_of(record.endpoint) if record else None
+            probes = []
+            for file, path_seed in challenges(assignment, seed, host):
+                if gateway is None:
+                    probes.append(Probe(str(CID.from_bytes(file)), [], False, "no gateway registered", 0))
+                else:
+                    probes.append(probe(gateway, file, path_seed, ceiling, session))
+            results.append(HostCheck(host, gateway, probes))
+    return results, None

@@ -76,6 +76,19 @@ def test_a_member_registers_fixes_the_seed_and_sees_their_files(earning_dao: Dao
     other = _run(["host", "status", "--member", dao["bo"].address], env, ada)
     assert "is not a host" in other.stdout
 
+    # the epoch ends: its own seed draws the challenges; ada's registered gateway is not listening
+    dao.chain.increase_time(length + 1)
+    for _ in range(2):
+        _run(["host", "seed", "--wait", "0"], env, dee)
+        dao.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    checked = _run(["host", "check", "--all", "--json"], env, dee)
+    assert checked.returncode == 0, checked.stderr
+    (result,) = json.loads(checked.stdout)["hosts"]
+    assert result["host"] == dao["ada"].address and result["passes"] == 0 and result["challenges"] == 8
+    assert all("unreachable" in f["reason"] for f in result["failures"]), result
+    flagged = _run(["verify", "--hosting"], env, dee)
+    assert flagged.returncode == 1 and "hosting" in flagged.stdout and "unreachable" in flagged.stdout, flagged.stdout
+
     gone = _run(["host", "unregister"], env, ada)
     assert gone.returncode == 0 and "no longer hosts" in gone.stdout, gone.stderr
     again = _run(["host", "unregister"], env, ada)

@@ -157,3 +157,113 @@ def test_a_real_ipfs_node_supplies_a_host(earning_dao: Dao, stores: dict[str, Lo
     assert f"the node at {api}" in missing, missing
     cy = str(CID.from_bytes(cid_of(b"cy's first work").bytes))
     assert list(report.missing) == [cy]
+
+
+class _Slow(BaseHTTPRequestHandler):
+    """A gateway that answers right, late: in front of an honest one, it waits before the first byte."""
+
+    upstream = ""
+    delay = 0.4
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        import time
+
+        time.sleep(self.delay)
+        answer = requests.get(self.upstream + self.path, headers={"Accept": RAW}, timeout=5)
+        self.send_response(answer.status_code)
+        self.send_header("Content-Length", str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content)
+
+
+def test_a_challenge_walks_a_file_from_its_root_to_a_leaf(tmp_path: Path) -> None:
+    from starfish_dao.domain.grid import link_choice
+    from starfish_dao.domain.unixfs import parse_dag_pb
+    from starfish_dao.hosting import probe
+
+    store = LocalStore(tmp_path / "s")
+    root = store.add_bytes(bytes(range(256)) * 4000)  # 1,024,000 bytes: a root and four leaves
+    links, _ = parse_dag_pb(store.get_block(root))
+    gateway = Gateway(store).start()
+    try:
+        for path_seed in (b"\x00" * 32, b"\x01" * 32, b"\x07" * 32):
+            p = probe(gateway.url, root.bytes, path_seed, 2000)
+            assert p.ok and p.blocks == [str(root), str(links[link_choice(path_seed, 0, len(links))])], p
+    finally:
+        gateway.stop()
+
+
+def test_the_committee_catches_an_unpinned_file_a_host_down_and_a_slow_one(
+    earning_dao: Dao, stores: dict[str, LocalStore]
+) -> None:
+    """Three hosts hold everything; after the epoch ends and its seed is fixed, every host is checked
+    from that seed: all pass. Then bo drops a file, cy's gateway stops, and ada answers through a
+    slow front: each fails exactly what it should, with the reason a host is shown."""
+    from starfish_dao.domain.charter import Parameter
+    from starfish_dao.domain.grid import CHALLENGES, challenges, committee
+    from starfish_dao.domain.model import Model
+    from starfish_dao.hosting import check
+
+    dao = earning_dao
+    sf = dao.sf
+    _community_files(stores["ada"])
+    gateways = {name: Gateway(stores[name]).start() for name in FOUNDERS}
+    slow = ThreadingHTTPServer(("127.0.0.1", 0), type("S", (_Slow,), {"upstream": gateways["ada"].url}))
+    threading.Thread(target=slow.serve_forever, daemon=True).start()
+    try:
+        for name in FOUNDERS:
+            endpoint = gateways[name].url if name != "ada" else f"http://127.0.0.1:{slow.server_address[1]}"
+            grid.register(sf, dao[name], endpoint)
+        dao.govern(sf.charter.functions.setParameter(int(Parameter.TTFB_CEILING_MS), 1000))
+        epoch = _next_epoch(dao)
+        _seed(dao, epoch - 1)
+        for name in ("bo", "cy"):
+            assert not sync(sf, stores[name], dao[name].address, extra=[gateways["ada"].url]).missing
+        _next_epoch(dao)
+        _seed(dao, epoch)  # the checked epoch's own seed: drawn after it ended
+        results, why = check(sf, epoch)
+        assert why is None and len(results) == 3
+        assert all(r.passes == CHALLENGES for r in results), [(r.host, [p.reason for p in r.probes]) for r in results]
+        model = Model().apply_all(sf.logs())
+        a = model.grid.assignment(model, epoch)
+        seed = model.grid.seeds[epoch][1]
+        assert a is not None
+        for name in FOUNDERS:
+            members = committee(a, seed, dao[name].address)
+            assert sorted(members) == sorted(dao[n].address for n in FOUNDERS if n != name)  # 2 others of 3
+        mine, _ = check(sf, epoch, checker=dao["ada"].address)
+        assert sorted(r.host for r in mine) == sorted([dao["bo"].address, dao["cy"].address])
+
+        # bo drops one file; cy's gateway stops; ada's answers come late (ceiling 1,000 ms, 400 ms late: ok)
+        dropped = challenges(a, seed, dao["bo"].address)[0][0]  # a file bo is sure to be asked for
+        stores["bo"].unpin(CID.from_bytes(dropped))
+        stores["bo"].gc()
+        gateways["cy"].stop()
+        _Slow.delay = 1.2
+        results, _ = check(sf, epoch, model=model)
+        by = {r.host: r for r in results}
+        bo, cy, ada = by[dao["bo"].address], by[dao["cy"].address], by[dao["ada"].address]
+        on_dropped = sum(1 for f, _ in challenges(a, seed, bo.host) if f == dropped)
+        assert (
+            on_dropped >= 1
+            and bo.passes == CHALLENGES - on_dropped
+            and all("answered 404" in p.reason for p in bo.probes if not p.ok)
+        )
+        assert cy.passes == 0 and all("unreachable" in p.reason for p in cy.probes)
+        assert ada.passes == 0 and all("the ceiling is 1000 ms" in p.reason for p in ada.probes), ada.probes[0]
+        # `starfish verify --hosting` re-runs the same checks and flags each host below 90 %
+        from starfish_dao.cli.verify import _hosting_checks
+
+        flagged = {c.subject: c for c in _hosting_checks(sf, model)}
+        assert not flagged[cy.host].ok and "unreachable" in flagged[cy.host].note
+        assert not flagged[ada.host].ok and "ceiling" in flagged[ada.host].note
+        assert flagged[bo.host].ok == (bo.passes * 10 >= CHALLENGES * 9)
+    finally:
+        _Slow.delay = 0.4
+        slow.shutdown()
+        slow.server_close()
+        for gateway in gateways.values():
+            gateway.stop()

@@ -201,3 +201,52 @@ def serve(
     finally:
         if gateway is not None:
             gateway.stop()
+
+
+@host_app.command("check")
+def check(
+    epoch: Annotated[int | None, typer.Option("--epoch", help="the epoch checked (default: the last ended)")] = None,
+    everyone: Annotated[
+        bool, typer.Option("--all", help="check every host, not only those you are drawn to check")
+    ] = False,
+    member: Annotated[str | None, typer.Option("--member", help="check this host only")] = None,
+    rpc: RpcOpt = None,
+    key_file: KeyOpt = None,
+    deployments: DeplOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check hosts of an ended epoch as its committee does: from that epoch's seed, 8 challenges per
+    host, each a walk from a file's root to a leaf on the host's gateway, every block checked
+    against its CID and its first byte within the charter's ttfbCeilingMs. Every failure is shown
+    with its reason."""
+    from starfish_dao import hosting
+
+    sf = client(rpc, deployments)
+    target = int(sf.charter.functions.currentEpoch().call()) - 1 if epoch is None else epoch
+    hosts = [address(member, "the host")] if member else None
+    checker = None if everyone or member else load_key(key_file).address
+    results, why = hosting.check(sf, target, hosts, checker)
+    data = {
+        "epoch": target,
+        "notChecked": why,
+        "hosts": [
+            {"host": r.host, "gateway": r.gateway, "passes": r.passes, "challenges": len(r.probes),
+             "failures": [{"file": p.file, "reason": p.reason} for p in r.probes if not p.ok],
+             "slowestMs": max((p.ttfb_ms for p in r.probes), default=0)}
+            for r in results
+        ],
+    }  # fmt: skip
+
+    def human() -> None:
+        if why:
+            console.print(f"epoch {target}: nothing to check: {why}")
+            return
+        if not results:
+            console.print(f"epoch {target}: you are on no host's committee (`--all` checks every host)")
+        for r in results:
+            console.print(f"{r.host} ({r.gateway}): {r.passes}/{len(r.probes)} challenges passed")
+            for p in r.probes:
+                if not p.ok:
+                    console.print(f"  failed {p.file}: {p.reason}")
+
+    emit(data, as_json, human)

@@ -159,6 +159,27 @@ def status(
         fail(f"{len(bad)} of {len(checks)} checks differ from the reference model")
 
 
+def _hosting_checks(sf: Any, model: Any) -> list[Any]:
+    """Every eligible host of the last ended epoch, challenged as its committee challenges it: a
+    host passes with at least 90 % of its challenges (what hosting pay will ask)."""
+    from starfish_dao import hosting
+    from starfish_dao.verify.state import Check
+
+    if "grid" not in sf.contracts:
+        return [Check("grid", "hosting checked", "no grid in this deployment", "no grid in this deployment", "hosting")]
+    epoch = int(sf.charter.functions.currentEpoch().call()) - 1
+    results, why = hosting.check(sf, epoch, model=model)
+    if why:
+        return [Check(f"epoch {epoch}", "hosting checked", "not yet", "not yet", "hosting", why)]
+    checks = []
+    for r in results:
+        failed = [p for p in r.probes if not p.ok]
+        note = f"{len(failed)} failed, first: {failed[0].file}: {failed[0].reason}" if failed else ""
+        checks.append(Check(r.host, f"passes at least 90 % of epoch {epoch}'s challenges",
+                            r.passes * 10 >= len(r.probes) * 9, True, "hosting", note))  # fmt: skip
+    return checks
+
+
 def verify(
     rpc: RpcOpt = None,
     deployments: DeplOpt = None,
@@ -169,8 +190,12 @@ def verify(
     as_json: JsonOpt = False,
     html: Annotated[Path | None, typer.Option("--html", help="also write a self-contained HTML report")] = None,
     chunk: Annotated[int, typer.Option(help="blocks per eth_getLogs request")] = 5000,
+    hosting: Annotated[
+        bool, typer.Option("--hosting", help="also re-run the last ended epoch's checks of every host")
+    ] = False,
 ) -> None:
-    """Re-derive every number from the chain (and IPFS): code, wiring, state, money, work, governance."""
+    """Re-derive every number from the chain (and IPFS): code, wiring, state, money, work, governance,
+    the grid; with --hosting, every host's challenges of the last ended epoch, re-run from its seed."""
     from starfish_dao.chain.client import Starfish
     from starfish_dao.chain.deployment import Deployment
     from starfish_dao.cli.common import address, chain
@@ -194,7 +219,10 @@ def verify(
     store: ArtifactStore | None = None
     if ipfs_api or local_ipfs:
         store = open_store(None if local_ipfs else ipfs_api)
-    report = run_verify(Starfish(w3, deployment), store, err, chunk)
+    sf = Starfish(w3, deployment)
+    report = run_verify(sf, store, err, chunk)
+    if hosting:
+        report.checks += _hosting_checks(sf, report.model)
     if html:
         html.write_text(to_html(report), encoding="utf-8")
     if as_json:

@@ -164,7 +164,7 @@ class GridState:
 
     def eligibility(self, model: Model, epoch: int) -> tuple[list[str], dict[str, str]]:
         """(the hosts that count in `epoch`, sorted; every other registered host -> why not)."""
-        start = _start_of(model, epoch)
+        start = start_of(model, epoch)
         required = self.parameter(model, Parameter.HOST_MIN_STANDING, start)
         hosts, why = [], {}
         for host in sorted(self.registered):
@@ -184,7 +184,7 @@ class GridState:
 
     def files_for(self, model: Model, epoch: int) -> list[bytes]:
         """The files the community depended on as `epoch` began."""
-        start = _start_of(model, epoch)
+        start = start_of(model, epoch)
         return [cid for cid, since in self.files.items() if since < start]
 
     def assignment(self, model: Model, epoch: int) -> Assignment | None:
@@ -195,15 +195,55 @@ class GridState:
         if seed == 0:
             return None
         hosts, why = self.eligibility(model, epoch)
-        replicas = self.parameter(model, Parameter.HOST_REPLICAS, _start_of(model, epoch))
+        replicas = self.parameter(model, Parameter.HOST_REPLICAS, start_of(model, epoch))
         files = assign(self.files_for(model, epoch), hosts, seed, replicas)
         return Assignment(epoch, seed, replicas, hosts, why, files)
 
 
-def _start_of(model: Model, epoch: int) -> int:
+def start_of(model: Model, epoch: int) -> int:
     """When `epoch` began (or begins), by the charter's clock as the model knows it."""
     clock = model.clock_at(0)
     for entry in model.clocks:  # the last clock in force when `epoch` began
         if entry.epoch_base <= epoch:
             clock = entry
     return clock.epoch_start + (epoch - clock.epoch_base) * clock.epoch_length
+
+
+# ----------------------------------------------------------------- challenges and committees
+
+#: challenges per host and epoch (m), and checkers per host (c)
+CHALLENGES = 8
+COMMITTEE = 3
+
+
+def _seed8(seed: int) -> bytes:
+    return seed.to_bytes(8, "big")
+
+
+def committee(assignment: Assignment, seed: int, host: str, size: int = COMMITTEE) -> list[str]:
+    """Who checks `host` for the epoch: the `size` other eligible hosts ranked highest by
+    keccak256(seed ‖ host ‖ checker), with the seed of the epoch being checked (fixed after it
+    ended: nobody knew their checkers while they could still register or drop files)."""
+    pool = [h for h in assignment.hosts if h != host]
+    target = bytes.fromhex(host[2:])
+    return sorted(pool, key=lambda c: keccak(_seed8(seed) + target + bytes.fromhex(c[2:])), reverse=True)[:size]
+
+
+def challenges(assignment: Assignment, seed: int, host: str, count: int = CHALLENGES) -> list[tuple[bytes, bytes]]:
+    """`count` challenges for `host`: (a file it holds, a path seed). The checker walks from the
+    file's root, at each node taking the link the path seed's next 8 bytes choose, to a leaf, and
+    fetches every block on the way from the host. Drawn from the checked epoch's seed: never known
+    in advance."""
+    files = assignment.of(host)
+    if not files:
+        return []
+    out = []
+    for i in range(count):
+        h = keccak(b"starfish challenge" + _seed8(seed) + bytes.fromhex(host[2:]) + i.to_bytes(4, "big"))
+        out.append((files[int.from_bytes(h[:8], "big") % len(files)], keccak(h)))
+    return out
+
+
+def link_choice(path_seed: bytes, level: int, links: int) -> int:
+    """Which of `links` links the challenge's walk takes at depth `level`."""
+    return int.from_bytes(keccak(path_seed + level.to_bytes(4, "big"))[:8], "big") % links
