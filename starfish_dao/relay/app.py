@@ -22,6 +22,7 @@ from starfish_dao.relay.routes.artifacts import artifacts
 from starfish_dao.relay.routes.contributions import contributions
 from starfish_dao.relay.routes.docs import add_docs
 from starfish_dao.relay.routes.events import events
+from starfish_dao.relay.routes.grid import grid
 from starfish_dao.relay.routes.info import info
 from starfish_dao.relay.routes.members import members
 from starfish_dao.relay.routes.page import page
@@ -118,7 +119,7 @@ def create_app(settings: RelaySettings | None = None, relay: Relay | None = None
         return problem(500, "internal", "the relay failed on this request; it is logged")
 
     # one router per prefix
-    for router in (info, members, contributions, treasury, artifacts, actions, events, reminders, page):
+    for router in (info, members, contributions, treasury, grid, artifacts, actions, events, reminders, page):
         app.include_router(router)
     add_docs(app)
     return app

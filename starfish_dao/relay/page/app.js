@@ -116,7 +116,7 @@ function shareOf(points, total) { return total === 0n ? "0" : (Number((BigInt(po
 
 const routes = {
   "": overview, members: membersPage, member: memberPage, contributions: contributionsPage,
-  contribution: contributionPage, governance: governancePage, act: actPage,
+  contribution: contributionPage, governance: governancePage, act: actPage, hosts: hostsPage,
 };
 
 let rendering = 0;
@@ -319,6 +319,24 @@ function votingWhen(p) {
   if (p.state === "Pending") return `voting opens in ${duration(p.voteStart - now)} (${at(p.voteStart)} by the chain's clock)`;
   if (p.state === "Active") return `voting closes in ${duration(p.voteEnd - now)} (${at(p.voteEnd)} by the chain's clock)`;
   return `voting closed ${at(p.voteEnd)} by the chain's clock`;
+}
+
+async function hostsPage() {
+  const g = await api("/v1/grid");
+  if (!g.deployed) return "<h2>Hosts</h2><p>This community was deployed before hosting existed: it has no grid.</p>";
+  const rows = g.hosts.map((h) => `<tr data-host="${esc(h.address)}"><td><a href="#/member/${esc(h.address)}" class="mono">${esc(short(h.address))}</a></td>
+    <td class="mono">${esc(h.endpoint)}</td><td>${when(h.since)}</td>
+    <td data-field="counts">${h.counts ? "yes" : esc(h.why || (g.assigned ? "no" : "not assigned yet"))}</td>
+    <td class="num" data-field="holds">${h.holds}</td></tr>`).join("");
+  const table = g.hosts.length ? `<div class="scroll"><table><caption class="skip">Hosts</caption>
+    <thead><tr><th scope="col">host</th><th scope="col">endpoint</th><th scope="col">hosting since</th>
+    <th scope="col">counts this epoch</th><th scope="col">files held</th></tr></thead><tbody>${rows}</tbody></table></div>`
+    : '<p>No member hosts the community\'s files yet: <span class="mono">starfish host register --gateway URL</span>.</p>';
+  const assigned = g.assigned ? `<p id="grid-epoch">Epoch ${g.epoch}: ${g.files.length} files, each on up to ${g.replicas} hosts.</p>`
+    : `<p id="grid-epoch">Epoch ${g.epoch}: not assigned yet (${esc(g.why)}).</p>`;
+  return `<h2>Hosts</h2><p>Members with standing hold the community's files; who holds what is recomputed from the chain
+    (<span class="mono">starfish host status</span> says the same). Check them with <span class="mono">starfish host check</span>.</p>
+    ${assigned}${table}`;
 }
 
 function governancePage() {

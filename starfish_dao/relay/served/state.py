@@ -36,6 +36,7 @@ class ChainState:
         self.lock = threading.Lock()
         self.block = sf.deployment.deploy_block - 1
         self.block_hash: str | None = None
+        self.head_time = 0  # the latest block's timestamp, as last read
         self.revenue: list[dict[str, Any]] = []  # every payment in, for the page's chart
         self.feed = Broadcast()
         self.rebuilds = 0
@@ -58,6 +59,7 @@ class ChainState:
             answers = [a.get("result") for a in self.rpc._post(payload)]
         head_block = answers[0]
         head = _num(head_block["number"])
+        self.head_time = _num(head_block["timestamp"])
         if watching and (answers[1] is None or _hash(answers[1]["hash"]) != self.block_hash):
             self._rebuild(head)
         if head <= self.block:

@@ -1,0 +1,49 @@
+"""The page shows the grid (issue 22): every host, whether it counts this epoch and why not, and how
+many files it holds, as the relay recomputes them from the chain (`GET /v1/grid`)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import requests
+
+from starfish_dao.chain import grid
+from tests.chain.test_grid import _next_epoch, _seed
+from tests.relay.page.test_page import Site, browser, site  # noqa: F401 - fixtures
+
+
+def _served(site: Site, ready: Any) -> dict[str, Any]:  # noqa: F811
+    answer: dict[str, Any] = {}
+    for _ in range(300):  # the relay follows the chain a moment behind
+        answer = requests.get(f"{site.url}/v1/grid", timeout=10).json()
+        if ready(answer):
+            return answer
+        time.sleep(0.1)
+    raise AssertionError(answer)
+
+
+def test_the_hosts_page_shows_who_holds_what_and_why_not(site: Site) -> None:  # noqa: F811
+    dao, sf = site.dao, site.dao.sf
+    for name in ("ada", "bo"):
+        grid.register(sf, dao[name], f"http://127.0.0.1:80{len(name)}")
+    waiting = _served(site, lambda g: len(g["hosts"]) == 2)
+    assert waiting["assigned"] is False and "seed is not fixed" in waiting["why"]
+    _seed(dao, _next_epoch(dao) - 1)
+    grid.register(sf, dao["cy"], "https://cy.example")  # registered during this epoch: counts from the next
+    served = _served(site, lambda g: g["assigned"] and len(g["hosts"]) == 3)
+    files = len(served["files"])
+    assert files >= 1
+    by = {h["address"]: h for h in served["hosts"]}
+    assert by[dao["ada"].address]["counts"] and by[dao["ada"].address]["holds"] == files  # 2 hosts, k = 3
+    assert not by[dao["cy"].address]["counts"] and "counts from the next epoch" in by[dao["cy"].address]["why"]
+
+    site.open("hosts")
+    site.page.wait_for_function("() => document.querySelectorAll('#main tr[data-host]').length === 3")
+    main = " ".join(site.page.locator("#main").inner_text().split())
+    assert f"Epoch {served['epoch']}: {files} files, each on up to 3 hosts." in main, main
+    row = site.page.locator(f"#main tr[data-host='{dao['ada'].address}']")
+    assert row.locator("[data-field=counts]").inner_text() == "yes"
+    assert row.locator("[data-field=holds]").inner_text() == str(files)
+    cy = site.page.locator(f"#main tr[data-host='{dao['cy'].address}'] [data-field=counts]").inner_text()
+    assert "counts from the next epoch" in cy, cy
