@@ -41,12 +41,15 @@ TEMPLATE is what to change, one of:
   spend eth|TOKEN AMOUNT TO    pay from the treasury (AMOUNT in ETH or whole token units)
   rescue TOKEN AMOUNT TO       move out a token that is not revenue
   list-token TOKEN | delist-token TOKEN
-  governor-setting NAME VALUE  votingDelay, votingPeriod, proposalThreshold, quorumPercent"""
+  governor-setting NAME VALUE  votingDelay, votingPeriod, proposalThreshold, quorumPercent
+  relay-payback EPOCH RELAY CAP  pay a relay back, in ETH, what it spent carrying others' actions
+                               in EPOCH (recomputed from the chain), at most CAP ETH"""
 
 
 def register(app: typer.Typer) -> None:
     app.command(help="Propose a change; members vote on it.\n\n" + TEMPLATE_HELP)(propose)
     app.command()(vote)
+    app.command()(payback)
     app.command()(proposals)
     app.command()(queue)
     app.command()(execute)
@@ -81,6 +84,59 @@ def _calls(sf: Any, template: str, args: list[str], ipfs_api: str | None) -> lis
     return TEMPLATES[template](*args)
 
 
+def payback(
+    epoch: Annotated[int | None, typer.Option("--epoch", help="the epoch (default: the last ended)")] = None,
+    rpc: RpcOpt = None,
+    deployments: DeplOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What each address spent carrying other members' actions in an epoch (relays, keepers):
+    succeeded transactions only, gas x effective price, recomputed from the chain. Pay one back with
+    `starfish propose relay-payback EPOCH RELAY CAP`."""
+    from starfish_dao.chain.payback import basis
+
+    sf = client(rpc, deployments)
+    target = int(sf.charter.functions.currentEpoch().call()) - 1 if epoch is None else epoch
+    found = sorted(basis(sf, target).values(), key=lambda b: -b.wei)
+    data = {"epoch": target, "relays": [{"relay": b.relay, "transactions": b.transactions, "gas": b.gas,
+                                         "wei": str(b.wei), "kinds": dict(b.kinds)} for b in found]}  # fmt: skip
+
+    def human() -> None:
+        if not found:
+            console.print(f"epoch {target}: nobody carried another member's action")
+        for b in found:
+            kinds = ", ".join(f"{n} {k}" for k, n in sorted(b.kinds.items()))
+            console.print(
+                f"{b.relay}: {b.transactions} transactions, {b.gas:,} gas, {b.wei / 10**18:.6f} ETH ({kinds})"
+            )
+
+    emit(data, as_json, human)
+
+
+def _payback(sf: Any, args: list[str]) -> tuple[list[Any], str]:
+    """`relay-payback EPOCH RELAY CAP`: a treasury spend of the relay's basis in EPOCH (ETH), at most
+    CAP; and the line its description carries (what verify recomputes)."""
+    from starfish_dao.chain.governance import spend
+    from starfish_dao.chain.payback import basis, description_line
+    from starfish_dao.domain.model import ETH
+
+    if len(args) != 3:
+        fail(f"relay-payback takes 3 arguments (EPOCH RELAY CAP), got {len(args)}: {' '.join(args)}", TEMPLATE_HELP)
+    epoch_text, relay_text, cap_text = args
+    if not epoch_text.isdigit():
+        fail(f"the epoch must be a whole number, got {epoch_text!r}")
+    epoch, relay, cap = int(epoch_text), address(relay_text, "the relay"), to_wei(cap_text, 18, "the cap")
+    current = int(sf.charter.functions.currentEpoch().call())
+    if epoch >= current:
+        fail(f"epoch {epoch} has not ended (the current epoch is {current}): its basis may still grow")
+    found = basis(sf, epoch).get(relay)
+    if found is None or found.wei == 0:
+        fail(f"{relay} carried no one else's action in epoch {epoch}: nothing to pay back",
+             "`starfish payback --epoch N` lists what each relay spent")  # fmt: skip
+    amount = min(found.wei, cap)
+    return spend(ETH, relay, amount), description_line(epoch, relay, found.wei)
+
+
 def propose(
     template: Annotated[str, typer.Argument(metavar="TEMPLATE", help="see above")],
     args: Annotated[list[str] | None, typer.Argument(metavar="ARGS...", help="the template's arguments")] = None,
@@ -105,15 +161,22 @@ def propose(
         fail("give the proposal a --title (one line: what and why)")
     account = load_key(key_file)
     sf = client(rpc, deployments)
-    calls = _calls(sf, template, list(args or []), ipfs_api)
-    body = title
+    line = ""
+    if template == "relay-payback":
+        calls, line = _payback(sf, list(args or []))
+    else:
+        calls = _calls(sf, template, list(args or []), ipfs_api)
+    body = title if not line else f"{title}\n\n{line}"
     if description is not None:
         if not description.is_file():
             fail(f"no such file: {description}")
-        body = f"# {title}\n\n{description.read_text()}"
+        body = (
+            f"# {title}\n\n{line}\n\n{description.read_text()}" if line else f"# {title}\n\n{description.read_text()}"
+        )
     from starfish_dao.domain.unixfs import cid_of
 
-    text = f"{title}\n\nipfs://{cid_of(body.encode())}"  # the text anyone can fetch and check
+    # the text anyone can fetch and check; a payback's basis in the text itself, for verify to recompute
+    text = f"{title}\n\n{line + chr(10) + chr(10) if line else ''}ipfs://{cid_of(body.encode())}"
     gov = Governance(sf)
     twin = gov.proposal_id(calls, text)
     if int(gov.governor.functions.proposalSnapshot(twin).call()):

@@ -167,11 +167,17 @@ def _hosting_checks(sf: Any, model: Any) -> list[Any]:
 
     if "grid" not in sf.contracts:
         return [Check("grid", "hosting checked", "no grid in this deployment", "no grid in this deployment", "hosting")]
+    from starfish_dao.chain.payback import paybacks
+
+    checks = []
+    for p in paybacks(sf, model):  # relays paid back: never more than their basis, recomputed now
+        note = f"stated basis {p.stated} wei, recomputed {p.recomputed} wei, paid {p.paid} wei"
+        checks.append(Check(f"proposal {p.proposal:x}"[:17], f"pays relay {p.relay} back at most its basis in epoch "
+                            f"{p.epoch}", p.ok, True, "payback", note))  # fmt: skip
     epoch = int(sf.charter.functions.currentEpoch().call()) - 1
     results, why = hosting.check(sf, epoch, model=model)
     if why:
-        return [Check(f"epoch {epoch}", "hosting checked", "not yet", "not yet", "hosting", why)]
-    checks = []
+        return [*checks, Check(f"epoch {epoch}", "hosting checked", "not yet", "not yet", "hosting", why)]
     for r in results:
         failed = [p for p in r.probes if not p.ok]
         note = f"{len(failed)} failed, first: {failed[0].file}: {failed[0].reason}" if failed else ""
