@@ -89,6 +89,11 @@ def test_a_member_registers_fixes_the_seed_and_sees_their_files(earning_dao: Dao
     flagged = _run(["verify", "--hosting"], env, dee)
     assert flagged.returncode == 1 and "hosting" in flagged.stdout and "unreachable" in flagged.stdout, flagged.stdout
 
+    # a host's serve round runs its committee duties for the epoch that ended: ada checks no one but
+    # herself, and nobody checks themselves
+    duties = _run(["host", "serve", "--once", "--json"], env, ada)
+    assert json.loads(duties.stdout)["checked"] == {}, duties.stdout + duties.stderr
+
     gone = _run(["host", "unregister"], env, ada)
     assert gone.returncode == 0 and "no longer hosts" in gone.stdout, gone.stderr
     again = _run(["host", "unregister"], env, ada)

@@ -166,9 +166,11 @@ def serve(
 ) -> None:
     """Hold and serve what the chain assigns you: each round fetches (from other hosts, verified
     against each CID) and pins every file assigned to you this epoch, and a trustless gateway serves
-    them at /ipfs/{cid}?format=raw. Ctrl-C stops it."""
+    them at /ipfs/{cid}?format=raw; once per epoch it runs your committee duties (`host check`) for
+    the epoch that just ended, when its seed is fixed. Ctrl-C stops it."""
     import time
 
+    from starfish_dao.hosting import check as check_hosts
     from starfish_dao.hosting import sync
     from starfish_dao.ipfs.gateway import Gateway
     from starfish_dao.ipfs.local import LocalStore
@@ -180,10 +182,24 @@ def serve(
     if gateway is not None and not as_json:
         console.print(f"serving {gateway.url}/ipfs/{{cid}}?format=raw from {store.root}")
     try:
+        checked: set[int] = set()
         while True:
             report = sync(sf, store, who, sources or (), progress=None if as_json else console.print)
             data = {"epoch": report.epoch, "assigned": report.assigned, "held": report.held,
                     "missing": report.missing, "fetched": report.fetched, "notAssigned": report.why_not}  # fmt: skip
+            ended = report.epoch - 1
+            if ended >= 1 and ended not in checked:  # this member's committee duties of the epoch just ended
+                results, why = check_hosts(sf, ended, checker=who)
+                if why is None:
+                    checked.add(ended)
+                    data["checked"] = {r.host: {"passes": r.passes, "challenges": len(r.probes),
+                                                "failures": [p.reason for p in r.probes if not p.ok]}
+                                       for r in results}  # fmt: skip
+                    for r in results if not as_json else ():
+                        console.print(f"checked {r.host} for epoch {ended}: {r.passes}/{len(r.probes)} passed")
+                        for p in r.probes:
+                            if not p.ok:
+                                console.print(f"  failed {p.file}: {p.reason}")
 
             def human(report: Any = report) -> None:
                 if report.why_not:
