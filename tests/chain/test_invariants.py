@@ -56,6 +56,7 @@ from starfish_dao.domain import typed_data as td
 from starfish_dao.domain.charter import BOUNDS, DAY, HOUR, MIN_HALF_LIFE_SECONDS, POINT, Parameter
 from starfish_dao.domain.commitment import commitment, new_salt
 from starfish_dao.domain.errors import ContractRevert
+from starfish_dao.domain.fastabi import keccak
 from starfish_dao.domain.model import ETH, RATING_REVEAL_WINDOW, Model, panel_seed, seated
 from starfish_dao.domain.unixfs import content_hash
 from tests.conftest import ETHER, PARAMS, Dao, artifact_cid, deploy_dao, earns_as, founders_first_work, send_as
@@ -727,6 +728,72 @@ class Machine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ money in
 
+    # ------------------------------------------------------------- the grid (issue 22)
+
+    @rule(
+        who=st.sampled_from((*PEOPLE, OUTSIDER, HOSTILE)),
+        relayed=st.booleans(),
+        bad=st.sampled_from((False,) * 4 + (True,)),
+    )
+    def register_host(self, who: str, relayed: bool, bad: bool) -> None:
+        """A member with standing as the epoch began hosts; a Sybil, a leaver, a suspended member or a
+        member whose points came this epoch cannot; nor can a malformed endpoint."""
+        endpoint = b"" if bad else f"http://127.0.0.1:{8000 + len(who)}/{who}".encode()
+        address = self.address[who]
+
+        def spec(now: int) -> str | None:
+            if not endpoint:
+                return "GridBadEndpoint"
+            if not self._active(who):
+                return "GridNotActiveMember"
+            start = min(self.model.clock_at(now).start_of_epoch(now), now - 1)
+            points = self.model.points_at(address, start)
+            return "GridStandingTooLow" if points == 0 or points < self.model.params.host_min_standing else None
+
+        expected = self._predict(spec)
+        if relayed and who != HOSTILE:
+            signed = self._sign(who, "RegisterHost", endpoint="0x" + endpoint.hex())
+            self._expect(expected, "register host (signed)", lambda: self._relay(signed))
+        else:
+            fn = self.sf.grid.functions.registerHost(endpoint)
+            self._expect(expected, "register host", lambda: self._act(who, fn))
+
+    @rule(who=st.sampled_from((*PEOPLE, OUTSIDER, HOSTILE)), relayed=st.booleans())
+    def unregister_host(self, who: str, relayed: bool) -> None:
+        expected = None if self.address[who] in self.model.grid.hosts else "GridNotHost"
+        if relayed and who != HOSTILE:
+            signed = self._sign(who, "UnregisterHost")
+            self._expect({expected}, "unregister host (signed)", lambda: self._relay(signed))
+        else:
+            self._expect({expected}, "unregister host", lambda: self._act(who, self.sf.grid.functions.unregisterHost()))
+
+    @rule(back=st.integers(0, 3), by=actors, mine=st.integers(0, 3))
+    def fix_seed(self, back: int, by: str, mine: int) -> None:
+        """Anyone fixes an ended epoch's seed in two calls; the spec is the contract's rule, including
+        that a waiting epoch cannot be displaced by scheduling another (a free redraw)."""
+        for _ in range(mine):  # blocks pass (someone else's transactions)
+            self.sf.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        epoch = self.model.epoch_at(self.sf.now()) - back
+        if epoch < 0:
+            return
+        block = int(self.sf.w3.eth.block_number) + 1
+        grid = self.model.grid
+
+        def spec(now: int) -> str | None:
+            if epoch in grid.seeds:
+                return "GridSeedAlreadyFixed"
+            waiting, seed_block = grid.pending
+            if waiting != epoch or block > seed_block + 256:
+                current = self.model.epoch_at(now)
+                if epoch >= current:
+                    return "GridEpochNotOver"
+                if seed_block and waiting != epoch and block <= seed_block + 256 and waiting not in grid.seeds:
+                    return "GridSeedPending"
+                return None
+            return "GridSeedNotReady" if block <= seed_block else None
+
+        self._expect(self._predict(spec), "fix seed", lambda: self._act(by, self.sf.grid.functions.fixSeed(epoch)))
+
     @rule(amount=st.integers(1, 10 * ETHER), how=st.sampled_from(("pay", "pay", "plain", "stipend", "sync")))
     def pay_eth(self, amount: int, how: str) -> None:
         """ETH revenue: `pay` (accounted at once), a plain transfer or a 2,300-gas `transfer` from a
@@ -1391,7 +1458,31 @@ class Machine(RuleBasedStateMachine):
         per_token[ETH] = [calls.add(*sp, name, ETH) for name in ("treasury", "tracked", "undistributed")]
         era = calls.add(*sp, "era")
         total = calls.add(*sp, "totalPoints")
+        gd = (self.sf.grid.address, artifacts.abi("Grid"))
+        hosts = sorted(m.grid.hosts)
+        grid_slots = (calls.add(*gd, "hostCount"), [calls.add(*gd, "hostOf", h) for h in hosts],
+                      [calls.add(*gd, "seedOf", e) for e in sorted(m.grid.seeds)],
+                      calls.add(*gd, "pendingSeed"))  # fmt: skip
         r = calls.run()
+        count, records, seeds, pending = grid_slots
+        assert r[count] == len(hosts), f"grid: {r[count]} hosts, the model has {len(hosts)}"
+        for h, slot in zip(hosts, records, strict=True):
+            slot_no, since, endpoint_hash = r[slot]
+            assert slot_no and (since, bytes(endpoint_hash)) == (
+                m.grid.hosts[h].since,
+                keccak(m.grid.hosts[h].endpoint),
+            )
+        for e, slot in zip(sorted(m.grid.seeds), seeds, strict=True):
+            assert r[slot] == m.grid.seeds[e][1], f"grid: epoch {e}'s seed"
+        assert tuple(r[pending]) == m.grid.pending, f"grid: waiting seed {r[pending]} != {m.grid.pending}"
+        # a host never counts without standing settled before its epoch: the assignment's hosts, checked
+        epoch_now = m.epoch_at(now)
+        a = m.grid.assignment(m, epoch_now)
+        if a is not None:
+            start = min(m.clock_at(now).start_of_epoch(now), now)
+            for h in a.hosts:
+                assert m.points_at(h, start) > 0, f"grid: {h} counts in epoch {epoch_now} with no standing"
+            Machine.outcomes["grid: an assignment checked"] += 1
         for who, (points, claimable, token_id, suspended) in per_actor.items():
             a = self.address[who]
             member = m.members.get(a)
