@@ -37,10 +37,18 @@ contract Grid is SignedActions, IGrid {
     struct Pending {
         uint64 epoch;
         uint48 seedBlock;
+        uint32 hosts;
+    }
+
+    /// @dev An epoch's seed and the hosts registered when its block was chosen (the committees'
+    ///      divisor: a checker sits with probability COMMITTEE / hosts, checkable in O(1)).
+    struct Seed {
+        uint64 seed;
+        uint32 hosts;
     }
 
     Pending private _pending;
-    mapping(uint256 epoch => uint64 seed) private _seeds;
+    mapping(uint256 epoch => Seed) private _seeds;
 
     constructor(ICharter charter_, IMembership membership_, IPayoutSplitter splitter_)
         SignedActions("Starfish Grid", "1")
@@ -48,7 +56,7 @@ contract Grid is SignedActions, IGrid {
         _charter = charter_;
         _membership = membership_;
         _splitter = splitter_;
-        _pending = Pending(type(uint64).max, 0);
+        _pending = Pending(type(uint64).max, 0, 0);
         emit GridWired(address(splitter_), address(charter_), address(membership_));
     }
 
@@ -89,7 +97,7 @@ contract Grid is SignedActions, IGrid {
 
     /// @inheritdoc IGrid
     function fixSeed(uint256 epoch) external returns (uint256 seed) {
-        if (_seeds[epoch] != 0) revert GridSeedAlreadyFixed(epoch);
+        if (_seeds[epoch].seed != 0) revert GridSeedAlreadyFixed(epoch);
         Pending memory p = _pending;
         if (p.epoch != epoch || block.number > uint256(p.seedBlock) + 256) {
             // the first call (only once the epoch is over), or the chosen block's hash is gone
@@ -99,32 +107,33 @@ contract Grid is SignedActions, IGrid {
             // another epoch's block, still readable and not used: it is fixed first. Else whoever
             // disliked the seed that block's hash gives could replace it by scheduling any other
             // epoch, then choose a new block for this one: a free retry of the draw.
-            if (p.seedBlock != 0 && p.epoch != epoch && block.number <= uint256(p.seedBlock) + 256 && _seeds[p.epoch] == 0)
+            if (p.seedBlock != 0 && p.epoch != epoch && block.number <= uint256(p.seedBlock) + 256 && _seeds[p.epoch].seed == 0)
             {
                 revert GridSeedPending(p.epoch, p.seedBlock);
             }
-            _pending = Pending(uint64(epoch), uint48(block.number + 1));
-            emit SeedScheduled(epoch, block.number + 1);
+            _pending = Pending(uint64(epoch), uint48(block.number + 1), uint32(_list.length));
+            emit SeedScheduled(epoch, block.number + 1, _list.length);
             return 0;
         }
         // scheduled after the epoch ended (checked then): only the block's hash is waited for
         if (block.number <= p.seedBlock) revert GridSeedNotReady(epoch, p.seedBlock);
         seed = uint64(uint256(keccak256(abi.encode(blockhash(p.seedBlock), epoch)))) | 1;
-        _seeds[epoch] = uint64(seed);
-        emit SeedFixed(epoch, seed, p.seedBlock);
+        _seeds[epoch] = Seed(uint64(seed), p.hosts);
+        emit SeedFixed(epoch, seed, p.seedBlock, p.hosts);
     }
 
     // ----------------------------------------------------------------- views
 
     /// @inheritdoc IGrid
-    function seedOf(uint256 epoch) external view returns (uint256) {
-        return _seeds[epoch];
+    function seedOf(uint256 epoch) external view returns (uint256 seed, uint256 hosts) {
+        Seed memory s = _seeds[epoch];
+        return (s.seed, s.hosts);
     }
 
     /// @inheritdoc IGrid
-    function pendingSeed() external view returns (uint256 epoch, uint256 seedBlock) {
+    function pendingSeed() external view returns (uint256 epoch, uint256 seedBlock, uint256 hosts) {
         Pending memory p = _pending;
-        return (p.epoch, p.seedBlock);
+        return (p.epoch, p.seedBlock, p.hosts);
     }
 
     /// @inheritdoc IGrid

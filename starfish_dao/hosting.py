@@ -163,12 +163,13 @@ def check(sf: Starfish, epoch: int, hosts: Iterable[str] | None = None, checker:
     assignment = model.grid.assignment(model, epoch)
     if assignment is None:
         return [], f"epoch {epoch - 1}'s seed is not fixed: epoch {epoch} had no assignment"
-    seed = model.grid.seeds.get(epoch, (0, 0))[1]
-    if seed == 0:
+    fixed = model.grid.seeds.get(epoch)
+    if fixed is None:
         return [], f"epoch {epoch}'s seed is not fixed yet (`starfish host seed --epoch {epoch}` once it has ended)"
+    seed = fixed.seed
     targets = list(assignment.hosts if hosts is None else hosts)
     if checker is not None:
-        targets = [h for h in targets if checker in committee(assignment, seed, h)]
+        targets = [h for h in targets if checker in committee(assignment, fixed, h)]
     ceiling = model.grid.parameter(model, Parameter.TTFB_CEILING_MS, start_of(model, epoch))
     results = []
     with requests.Session() as session:

@@ -229,16 +229,16 @@ def test_the_committee_catches_an_unpinned_file_a_host_down_and_a_slow_one(
         assert all(r.passes == CHALLENGES for r in results), [(r.host, [p.reason for p in r.probes]) for r in results]
         model = Model().apply_all(sf.logs())
         a = model.grid.assignment(model, epoch)
-        seed = model.grid.seeds[epoch][1]
+        seed = model.grid.seeds[epoch]
         assert a is not None
         for name in FOUNDERS:
-            members = committee(a, seed, dao[name].address)
+            members = committee(a, seed, dao[name].address)  # 3 hosts, a committee of up to 3: all others
             assert sorted(members) == sorted(dao[n].address for n in FOUNDERS if n != name)  # 2 others of 3
         mine, _ = check(sf, epoch, checker=dao["ada"].address)
         assert sorted(r.host for r in mine) == sorted([dao["bo"].address, dao["cy"].address])
 
         # bo drops one file; cy's gateway stops; ada's answers come late (ceiling 1,000 ms, 400 ms late: ok)
-        dropped = challenges(a, seed, dao["bo"].address)[0][0]  # a file bo is sure to be asked for
+        dropped = challenges(a, seed.seed, dao["bo"].address)[0][0]  # a file bo is sure to be asked for
         stores["bo"].unpin(CID.from_bytes(dropped))
         stores["bo"].gc()
         gateways["cy"].stop()
@@ -246,7 +246,7 @@ def test_the_committee_catches_an_unpinned_file_a_host_down_and_a_slow_one(
         results, _ = check(sf, epoch, model=model)
         by = {r.host: r for r in results}
         bo, cy, ada = by[dao["bo"].address], by[dao["cy"].address], by[dao["ada"].address]
-        on_dropped = sum(1 for f, _ in challenges(a, seed, bo.host) if f == dropped)
+        on_dropped = sum(1 for f, _ in challenges(a, seed.seed, bo.host) if f == dropped)
         assert (
             on_dropped >= 1
             and bo.passes == CHALLENGES - on_dropped

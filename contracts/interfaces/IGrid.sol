@@ -34,10 +34,11 @@ interface IGrid {
     /// @notice Emitted when `host` stops hosting (by its own action).
     event HostUnregistered(address indexed host);
     /// @notice Emitted when epoch `epoch`'s seed is to come from block `seedBlock`'s hash (first
-    ///         call after the epoch ended, or again when that hash was no longer readable).
-    event SeedScheduled(uint256 indexed epoch, uint256 seedBlock);
+    ///         call after the epoch ended, or again when that hash was no longer readable), with
+    ///         the number of hosts registered then.
+    event SeedScheduled(uint256 indexed epoch, uint256 seedBlock, uint256 hosts);
     /// @notice Emitted when epoch `epoch`'s seed is fixed.
-    event SeedFixed(uint256 indexed epoch, uint256 seed, uint256 seedBlock);
+    event SeedFixed(uint256 indexed epoch, uint256 seed, uint256 seedBlock, uint256 hosts);
 
     /// @notice A host's record: its place in the list plus one (0: not a host), when it last
     ///         registered, and the keccak256 of its endpoint (the bytes are in `HostRegistered`).
@@ -70,10 +71,12 @@ interface IGrid {
     ///         another is scheduled once that one is fixed, or its block's hash is gone.
     function fixSeed(uint256 epoch) external returns (uint256 seed);
 
-    /// @notice Epoch `epoch`'s seed (0 until fixed).
-    function seedOf(uint256 epoch) external view returns (uint256);
-    /// @notice The epoch whose seed waits for its block, and that block (epoch 2^64 - 1: none yet).
-    function pendingSeed() external view returns (uint256 epoch, uint256 seedBlock);
+    /// @notice Epoch `epoch`'s seed (0 until fixed), and the hosts registered when its block was
+    ///         chosen (the divisor of the committees' seat rule).
+    function seedOf(uint256 epoch) external view returns (uint256 seed, uint256 hosts);
+    /// @notice The epoch whose seed waits for its block, that block, and the hosts registered then
+    ///         (epoch 2^64 - 1: none yet).
+    function pendingSeed() external view returns (uint256 epoch, uint256 seedBlock, uint256 hosts);
     /// @notice `host`'s record (a zero record: not a host).
     function hostOf(address host) external view returns (Host memory);
     /// @notice How many hosts are registered.

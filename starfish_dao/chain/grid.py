@@ -43,8 +43,8 @@ def unregister(sf: Starfish, account: LocalAccount) -> Any:
 
 def seed_of(sf: Starfish, epoch: int) -> SeedState:
     """`epoch`'s seed, or the block it waits for (0: not scheduled)."""
-    seed = int(sf.grid.functions.seedOf(epoch).call())
-    pending, seed_block = (int(v) for v in sf.grid.functions.pendingSeed().call())
+    seed, _ = (int(v) for v in sf.grid.functions.seedOf(epoch).call())
+    pending, seed_block, _ = (int(v) for v in sf.grid.functions.pendingSeed().call())
     return SeedState(epoch, seed_block if pending == epoch else 0, seed)
 
 

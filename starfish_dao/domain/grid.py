@@ -82,6 +82,16 @@ class Host:
     since: int
 
 
+@dataclass(frozen=True)
+class Seed:
+    """An epoch's seed: the block whose hash gave it, the seed, and the hosts registered when that
+    block was chosen (the committees' divisor)."""
+
+    block: int
+    seed: int
+    hosts: int
+
+
 @dataclass
 class Assignment:
     """Who holds what in one epoch."""
@@ -106,8 +116,8 @@ class GridState:
     registered: dict[str, list[tuple[int, bool]]] = field(default_factory=dict)  # host -> (time, registered)
     active: dict[str, list[tuple[int, bool]]] = field(default_factory=dict)  # member -> (time, active)
     params: dict[Parameter, list[tuple[int, int]]] = field(default_factory=dict)  # (since, value)
-    seeds: dict[int, tuple[int, int]] = field(default_factory=dict)  # epoch -> (its block, seed), once fixed
-    pending: tuple[int, int] = (2**64 - 1, 0)  # `Grid.pendingSeed`: (epoch, the block it waits for)
+    seeds: dict[int, Seed] = field(default_factory=dict)  # epoch -> its seed, once fixed
+    pending: tuple[int, int, int] = (2**64 - 1, 0, 0)  # `Grid.pendingSeed`: (epoch, its block, hosts then)
     files: dict[bytes, int] = field(default_factory=dict)  # cid -> when the community came to depend on it
 
     def observe(self, model: Model, name: str, a: Mapping[str, Any]) -> None:
@@ -135,16 +145,16 @@ class GridState:
                 model.discrepancies.append(f"grid: {host} unregistered without being a host")
             self.registered.setdefault(host, []).append((now, False))
         elif name == "grid.SeedScheduled":
-            self.pending = (int(a["epoch"]), int(a["seedBlock"]))
+            self.pending = (int(a["epoch"]), int(a["seedBlock"]), int(a["hosts"]))
         elif name == "grid.SeedFixed":
             epoch, block = int(a["epoch"]), int(a["seedBlock"])
-            if self.pending != (epoch, block):
+            if self.pending != (epoch, block, int(a["hosts"])):
                 model.discrepancies.append(f"grid: epoch {epoch}'s seed came from block {block}; "
                                            f"the block chosen was {self.pending}")  # fmt: skip
             if model.block <= block:
                 model.discrepancies.append(f"grid: epoch {epoch}'s seed fixed in block {model.block}, "
                                            f"not after its block {block}")  # fmt: skip
-            self.seeds[epoch] = (block, int(a["seed"]))
+            self.seeds[epoch] = Seed(block, int(a["seed"]), int(a["hosts"]))
 
     def _active(self, model: Model, member: str, now: int) -> None:
         m = model.members.get(member)
@@ -191,9 +201,10 @@ class GridState:
         """Who holds what in `epoch`, or None while the seed of the epoch before is not fixed."""
         if epoch < 1:
             return None
-        seed = self.seeds.get(epoch - 1, (0, 0))[1]
-        if seed == 0:
+        fixed = self.seeds.get(epoch - 1)
+        if fixed is None:
             return None
+        seed = fixed.seed
         hosts, why = self.eligibility(model, epoch)
         replicas = self.parameter(model, Parameter.HOST_REPLICAS, start_of(model, epoch))
         files = assign(self.files_for(model, epoch), hosts, seed, replicas)
@@ -220,13 +231,21 @@ def _seed8(seed: int) -> bytes:
     return seed.to_bytes(8, "big")
 
 
-def committee(assignment: Assignment, seed: int, host: str, size: int = COMMITTEE) -> list[str]:
-    """Who checks `host` for the epoch: the `size` other eligible hosts ranked highest by
-    keccak256(seed ‖ host ‖ checker), with the seed of the epoch being checked (fixed after it
-    ended: nobody knew their checkers while they could still register or drop files)."""
-    pool = [h for h in assignment.hosts if h != host]
-    target = bytes.fromhex(host[2:])
-    return sorted(pool, key=lambda c: keccak(_seed8(seed) + target + bytes.fromhex(c[2:])), reverse=True)[:size]
+def seated(seed: int, hosts: int, host: str, checker: str, size: int = COMMITTEE) -> bool:
+    """Whether `checker` sits on `host`'s committee: keccak256(seed ‖ host ‖ checker) mod N < `size`,
+    N the hosts registered when the seed's block was chosen (so each other host sits with chance
+    size / N, and everyone else sits when N <= size). O(1) to check on-chain, as panels are."""
+    if checker == host:
+        return False
+    draw = int.from_bytes(keccak(_seed8(seed) + bytes.fromhex(host[2:]) + bytes.fromhex(checker[2:])), "big")
+    return draw % max(hosts, 1) < size
+
+
+def committee(assignment: Assignment, seed: Seed, host: str, size: int = COMMITTEE) -> list[str]:
+    """Who checks `host` for the epoch: the other hosts that counted in it and sit by `seated`, with
+    the seed of the epoch being checked (fixed after it ended: nobody knew their checkers while they
+    could still register or drop files)."""
+    return [c for c in assignment.hosts if seated(seed.seed, seed.hosts, host, c, size)]
 
 
 def challenges(assignment: Assignment, seed: int, host: str, count: int = CHALLENGES) -> list[tuple[bytes, bytes]]:

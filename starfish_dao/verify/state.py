@@ -241,7 +241,9 @@ def _grid_checks(model: Model, r: Any, slots: Any, hosts: list[str], seeded: lis
         expected = (record.since, keccak(record.endpoint))
         checks.append(Check(host, "hosting since, endpoint hash", stated, expected, "grid"))
     for epoch, slot in zip(seeded, seeds, strict=True):
-        checks.append(Check(f"epoch {epoch}", "grid seed", r[slot], model.grid.seeds[epoch][1], "grid"))
+        s = model.grid.seeds[epoch]
+        stated_seed = tuple(int(v) for v in (r[slot] or ()))
+        checks.append(Check(f"epoch {epoch}", "grid seed (seed, hosts)", stated_seed, (s.seed, s.hosts), "grid"))
     stated_pending = tuple(int(v) for v in (r[pending] or ()))
     waiting = model.grid.pending
     checks.append(Check("grid", "seed waiting for its block (epoch, block)", stated_pending, waiting, "grid"))

@@ -205,7 +205,7 @@ def test_who_holds_what_follows_membership_standing_and_registration(earning_dao
     again = model.grid.assignment(model, second)
     assert again is not None and again.files == a.files
     checks = _grid_ok(dao, model)
-    assert sum(ch.what == "grid seed" for ch in checks) == 4
+    assert sum(ch.what == "grid seed (seed, hosts)" for ch in checks) == 4
 
 
 def test_unregistering_swaps_the_list_and_verify_sees_a_tampered_model(earning_dao: Dao) -> None:
@@ -281,3 +281,25 @@ def test_nobody_can_redraw_a_seed_by_scheduling_another_epoch_first(earning_dao:
     assert grid.fix_seed(sf, dao["zed"], later, wait=0).seed_block == waiting  # the same block, not a new one
     assert _seed(dao, earlier).fixed  # then the older epoch in its turn
     _grid_ok(dao)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_HOSTS, st.integers(1, 2**64 - 1))
+def test_a_committee_seat_is_checkable_alone_and_never_the_hosts_own(hosts: list[str], seed: int) -> None:
+    """The seat rule needs only (seed, N, host, checker): a contract checks it in O(1). With N at most
+    the committee size every other host sits; nobody checks themselves."""
+    from starfish_dao.domain.grid import COMMITTEE, seated
+
+    host = hosts[0]
+    assert not seated(seed, len(hosts), host, host)
+    if len(hosts) <= COMMITTEE:
+        assert all(seated(seed, len(hosts), host, c) for c in hosts[1:])
+
+
+def test_committees_sit_about_size_over_n_of_the_other_hosts() -> None:
+    from starfish_dao.domain.grid import COMMITTEE, seated
+
+    hosts = ["0x" + keccak(i.to_bytes(2, "big"))[:20].hex() for i in range(60)]
+    seats = sum(seated(12345, 60, h, c) for h in hosts for c in hosts)
+    expected = 60 * 59 * COMMITTEE / 60
+    assert 0.8 * expected < seats < 1.2 * expected, (seats, expected)

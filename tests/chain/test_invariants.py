@@ -782,7 +782,7 @@ class Machine(RuleBasedStateMachine):
         def spec(now: int) -> str | None:
             if epoch in grid.seeds:
                 return "GridSeedAlreadyFixed"
-            waiting, seed_block = grid.pending
+            waiting, seed_block, _ = grid.pending
             if waiting != epoch or block > seed_block + 256:
                 current = self.model.epoch_at(now)
                 if epoch >= current:
@@ -1473,7 +1473,7 @@ class Machine(RuleBasedStateMachine):
                 keccak(m.grid.hosts[h].endpoint),
             )
         for e, slot in zip(sorted(m.grid.seeds), seeds, strict=True):
-            assert r[slot] == m.grid.seeds[e][1], f"grid: epoch {e}'s seed"
+            assert tuple(r[slot]) == (m.grid.seeds[e].seed, m.grid.seeds[e].hosts), f"grid: epoch {e}'s seed"
         assert tuple(r[pending]) == m.grid.pending, f"grid: waiting seed {r[pending]} != {m.grid.pending}"
         # a host never counts without standing settled before its epoch: the assignment's hosts, checked
         epoch_now = m.epoch_at(now)

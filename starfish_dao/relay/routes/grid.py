@@ -33,7 +33,7 @@ def get_grid(relay: RelayDep) -> dict[str, Any]:
                 "why": None if assignment is None or eligible else assignment.ineligible.get(address),
                 "holds": len(assignment.of(address)) if eligible and assignment else 0,
             })  # fmt: skip
-        seeds = {str(e): str(seed) for e, (_, seed) in sorted(m.grid.seeds.items())[-8:]}
+        seeds = {str(e): str(s.seed) for e, s in sorted(m.grid.seeds.items())[-8:]}
         files = [str(CID.from_bytes(c)) for c in assignment.files] if assignment else []
     return {
         "deployed": "grid" in relay.sf.deployment.addresses,
