@@ -65,6 +65,7 @@ class RelaySettings(BaseSettings):
     # record each drawn panel's seed as soon as its submission block is mined: every seal then costs the
     # same (a first seal that draws pays about 4,400 more), and no draw can lapse after 256 blocks
     keeper_draw_panels: bool = True
+    keeper_fix_seeds: bool = True  # each ended epoch's grid seed, while the community has hosts
     ipfs_api: str | None = None
     verifier_process: bool = True  # compare in a process of its own, not in the accepting one
     verify_interval: float = 30.0  # seconds between checks of every served number against the chain

@@ -21,13 +21,13 @@ SIGNED = ("Join", "Leave", "Submit", "SealedReview", "ClaimTo", "ClaimIncarnatio
 # after its window closed, for whoever holds the opening (the stars are public from then on)
 # review pay: a ScoreReview scores a revealed rating, a Forfeit records a rating never revealed, a
 # ClaimReviewPay pays a reviewer (always the reviewer) their pay of a closed epoch
-UNSIGNED = ("Finalize", "Claim", "Reveal", "ScoreReview", "Forfeit", "ClaimReviewPay", "DrawPanel")
+UNSIGNED = ("Finalize", "Claim", "Reveal", "ScoreReview", "Forfeit", "ClaimReviewPay", "DrawPanel", "FixSeed")
 #: Gas each action may use; the simulation runs with this limit, so an action that needs more is refused.
 GAS_LIMITS = {
     "Join": 200_000, "Leave": 150_000, "Submit": 300_000, "SealedReview": 250_000, "Reveal": 250_000,
     "Claim": 200_000, "ClaimTo": 220_000, "ClaimIncarnationTo": 220_000,
     "Commit": 100_000, "Ballot": 250_000, "ScoreReview": 150_000, "Forfeit": 120_000, "ClaimReviewPay": 200_000,
-    "DrawPanel": 80_000, "RegisterHost": 250_000, "UnregisterHost": 120_000,
+    "DrawPanel": 80_000, "RegisterHost": 250_000, "UnregisterHost": 120_000, "FixSeed": 90_000,
 }  # fmt: skip
 FINALIZE_GAS = 350_000  # plus 60,000 per listed revenue token (the award settles each)
 

@@ -32,6 +32,11 @@ def reveals_of(reviewer: str) -> str:
     return f"reveals:{reviewer}"
 
 
+def seed() -> str:
+    """The grid's one waiting seed: two FixSeed calls in flight would race for it."""
+    return "grid-seed"
+
+
 def rating(contribution: int, reviewer: str) -> str:
     """Every score or forfeit of one rating: only one of them can succeed."""
     return f"rating:{contribution}:{reviewer}"

@@ -1,6 +1,7 @@
 """Keepers: what the relay does without anyone asking. Contributions whose review window closed are
 finalized (`keeper_finalize`); panels drawn by chance are drawn as soon as their submission block is
-mined (`keeper_draw_panels`); revealed ratings are scored for review pay once their median is final,
+mined (`keeper_draw_panels`); each ended epoch's grid seed is chosen and fixed while the community
+has hosts (`keeper_fix_seeds`); revealed ratings are scored for review pay once their median is final,
 and ratings sealed but never revealed are recorded as forfeits (`keeper_review_pay`); members owed
 more than `keeper_claim_threshold_wei` have their pay, and their review pay, claimed for them. Each
 action goes through the relay's one accept pipeline (`intake/accept.py`), on the relay's event loop,
@@ -29,7 +30,8 @@ class Keepers:
 
     def start(self) -> None:
         s = self.settings
-        if s.keeper_finalize or s.keeper_review_pay or s.keeper_draw_panels or s.keeper_claim_threshold_wei is not None:
+        if (s.keeper_finalize or s.keeper_review_pay or s.keeper_draw_panels or s.keeper_fix_seeds
+                or s.keeper_claim_threshold_wei is not None):  # fmt: skip
             try:
                 self._loop = asyncio.get_running_loop()  # start() runs in the app's lifespan
             except RuntimeError:
@@ -50,7 +52,7 @@ class Keepers:
         threshold = self.settings.keeper_claim_threshold_wei
         above = None if threshold is None else str(threshold)
         return {"finalize": self.settings.keeper_finalize, "reviewPay": self.settings.keeper_review_pay,
-                "drawPanels": self.settings.keeper_draw_panels,
+                "drawPanels": self.settings.keeper_draw_panels, "fixSeeds": self.settings.keeper_fix_seeds,
                 "claimAboveWei": above, "claimTokens": [ETH] if threshold is not None else [],
                 "everySeconds": self.every}  # fmt: skip
 
@@ -81,12 +83,18 @@ class Keepers:
                     scoring = self.settings.keeper_review_pay and state.model.params.reviewer_bps > 0
                     scores = state.model.scorable(now) if scoring else []
                     forfeits = state.model.forfeitable(now) if scoring else []
+                    seeding = self._seed_due(now)
                 # the chain is asked its height only when a panel waits: each drawn from its submission
                 # block's hash, once that block has a successor
                 block = int(self.relay.sf.w3.eth.block_number) if undrawn and self.settings.keeper_draw_panels else 0
                 for cid, draw_block in undrawn:
                     if block > draw_block:
                         self._try({"action": "DrawPanel", "contribution": cid})
+                if seeding is not None:
+                    epoch, seed_block = seeding
+                    # the relay simulates at the latest block: it must already be past the seed's block
+                    if seed_block == 0 or int(self.relay.sf.w3.eth.block_number) > seed_block:
+                        self._try({"action": "FixSeed", "epoch": epoch, "seedBlock": seed_block})
                 for cid in due if self.settings.keeper_finalize else []:
                     self._try({"action": "Finalize", "contribution": cid})
                 for cid, reviewer in scores:
@@ -99,6 +107,22 @@ class Keepers:
                     self._try({"action": "ClaimReviewPay", "reviewer": reviewer, "epoch": epoch, "token": ETH})
             except Exception:  # noqa: BLE001 - keepers are best effort; the next round retries
                 continue
+
+    def _seed_due(self, now: int) -> tuple[int, int] | None:
+        """(the epoch whose seed to send a FixSeed for, the block it waits for or 0 to choose one), or
+        None. Under the state's lock. The waiting epoch first (no other can be scheduled before it is
+        fixed), then the epoch that just ended; none while nobody hosts."""
+        m = self.relay.state.model
+        if not self.settings.keeper_fix_seeds or "grid" not in self.relay.sf.deployment.addresses or not m.grid.hosts:
+            return None
+        waiting, seed_block, _ = m.grid.pending
+        block = self.relay.state.block
+        if waiting not in m.grid.seeds and waiting != 2**64 - 1 and block <= seed_block + 256:
+            return waiting, seed_block
+        ended = m.epoch_at(now) - 1
+        if ended >= 0 and ended not in m.grid.seeds:
+            return ended, 0
+        return None
 
     def _try(self, body: dict[str, Any]) -> None:
         """A keeper's action, through the same `accept` as HTTP intake, on the relay's event loop."""

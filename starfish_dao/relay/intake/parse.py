@@ -88,6 +88,16 @@ class Parser:
             call = self.sf.splitter.functions.claim(member, token)
             return Checked(digest(request), action, None, request, *self._encode(call), GAS_LIMITS[action],
                            conflict_key=conflicts.claim(member, token))  # fmt: skip
+        if action == "FixSeed":  # an ended epoch's grid seed: chooses its block, or fixes it from that block's hash
+            if "grid" not in self.sf.deployment.addresses:
+                raise Refusal(422, "not_deployed", "this community has no grid contract: no seed to fix")
+            epoch = int_field(body.get("epoch"), "epoch")
+            # the block the seed waits for (0: choose one): the two steps are two actions, two ids
+            seed_block = int_field(body.get("seedBlock", 0), "seedBlock")
+            request = {"action": action, "epoch": epoch, "seedBlock": seed_block}
+            call = self.sf.grid.functions.fixSeed(epoch)
+            return Checked(digest(request), action, None, request, *self._encode(call), GAS_LIMITS[action],
+                           conflict_key=conflicts.seed())  # fmt: skip
         if action == "DrawPanel":  # records a contribution's panel seed from its submission block's hash
             contribution = int_field(body.get("contribution"), "contribution")
             request = {"action": action, "contribution": contribution}

@@ -34,6 +34,7 @@ _CLAIMABLE = bytes(function_signature_to_4byte_selector("claimable(address,addre
 _SEALED = bytes(function_signature_to_4byte_selector("sealedRating(uint256,address)"))
 _STATUS = bytes(function_signature_to_4byte_selector("status(uint256)"))
 _PANEL = bytes(function_signature_to_4byte_selector("panel(uint256)"))
+_SEED_OF = bytes(function_signature_to_4byte_selector("seedOf(uint256)"))
 _PAID = bytes(function_signature_to_4byte_selector("reviewPayClaimed(uint256,address,address)"))
 _NO_ANSWER = object()
 #: the signed actions whose signer's nonce is read (Ballot: the governor's sequential nonce)
@@ -73,6 +74,8 @@ def _reads(addresses: dict[str, str], action: Action) -> list[tuple[str, str, by
         reads.append(("sealed", addresses["registry"], call))
     elif action.kind == "Finalize":  # finalized by someone else meanwhile (a member, another relay)
         reads.append(("status", addresses["registry"], _STATUS + _uint(action.request["contribution"])))
+    elif action.kind == "FixSeed" and "grid" in addresses:  # fixed by someone else meanwhile
+        reads.append(("seed", addresses["grid"], _SEED_OF + _uint(action.request["epoch"])))
     elif action.kind == "DrawPanel":  # drawn by a seal or someone else meanwhile
         reads.append(("panel", addresses["registry"], _PANEL + _uint(action.request["contribution"])))
     elif action.kind in ("ScoreReview", "Forfeit"):  # scored or forfeited by someone else meanwhile
@@ -164,6 +167,9 @@ def stale(batch: Batch, addresses: dict[str, str], actions: list[Action]) -> dic
         elif what == "panel" and (value >> 256) & ((1 << 256) - 1) != 0:  # the seed: (drawBlock, seed, divisor)
             out[action.id] = _failed("RegistryPanelAlreadyDrawn", "already_drawn",
                                      "the panel was drawn after this action was accepted: not sent")  # fmt: skip
+        elif what == "seed" and value >> 256 != 0:  # (seed, hosts): fixed
+            out[action.id] = _failed("GridSeedAlreadyFixed", "already_fixed",
+                                     "the epoch's seed was fixed after this action was accepted: not sent")  # fmt: skip
         elif what == "rating:ScoreReview" and value & (1 << 6):  # the record's "scored" bit
             out[action.id] = _failed("RegistryAlreadyScored", "already_scored",
                                      "the rating was scored after this action was accepted: not sent")  # fmt: skip

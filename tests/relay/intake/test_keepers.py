@@ -55,8 +55,8 @@ def test_keepers_finalize_and_sweep_claims(dao: Dao, tmp_path: Path) -> None:
         # what the keepers do is stated, for `starfish todo` to tell a member when pay arrives: ETH only
         # (the threshold is in wei; a token's base units are another measure)
         stated = c.get("/v1/info").json()["keepers"]
-        assert stated == {"finalize": True, "reviewPay": True, "drawPanels": True, "claimAboveWei": str(10**15),
-                          "claimTokens": [ETH], "everySeconds": 1.0}  # fmt: skip
+        assert stated == {"finalize": True, "reviewPay": True, "drawPanels": True, "fixSeeds": True,
+                          "claimAboveWei": str(10**15), "claimTokens": [ETH], "everySeconds": 1.0}  # fmt: skip
         _until(lambda: sf.contribution(cid_id)["status"] == "accepted")  # nobody called finalize
         # a sealed rating nobody can open: the keeper waits out its reveal window, never sending a revert
         assert sf.contribution(sealed_only)["status"] == "pending"
@@ -183,3 +183,28 @@ def test_a_keeper_sends_nothing_http_intake_would_refuse(dao: Dao, tmp_path: Pat
 
 
 ETH_ADDRESS = "0x" + "00" * 20
+
+
+def test_the_seed_keeper_fixes_each_ended_epoch_once_the_community_has_hosts(dao: Dao, tmp_path: Path) -> None:
+    """While nobody hosts, no seed is worth gas; once a member hosts, each ended epoch's seed is chosen,
+    then fixed from its block's hash once that block is mined, by the relay alone."""
+    from starfish_dao.chain import grid
+    from tests.chain.test_grid import _next_epoch
+
+    relayer = Account.create()
+    dao.chain.fund(relayer.address, 10 * ETHER)
+    settings = relay_settings(tmp_path, relayer, keeper_finalize=False, keeper_review_pay=False)
+    service = Relay(settings, sf=dao.sf, store=LocalStore(tmp_path / "ipfs"))
+    sf = dao.sf
+    ended = _next_epoch(dao) - 1
+    with TestClient(create_app(settings, service)) as c:
+        assert c.get("/v1/info").json()["keepers"]["fixSeeds"] is True
+        time.sleep(3 * service.keepers.every)  # a few rounds with nobody hosting: nothing sent
+        assert sf.w3.eth.get_transaction_count(relayer.address) == 0
+        grid.register(sf, dao["ada"], "http://127.0.0.1:9")  # a founder: genesis standing
+        _until(lambda: grid.seed_of(sf, ended).seed_block != 0)  # its block chosen
+        for _ in range(2):  # that block is mined, and one after it (the relay simulates at the latest block)
+            dao.chain._dev("evm_mine", [])
+        _until(lambda: grid.seed_of(sf, ended).fixed)
+    assert sf.w3.eth.get_transaction_count(relayer.address) == 2  # chosen, then fixed: nothing else
+    assert [str(c) for c in verify(sf).failures] == []
