@@ -51,19 +51,31 @@ def seed_of(sf: Starfish, epoch: int) -> SeedState:
 def fix_seed(sf: Starfish, sender: LocalAccount, epoch: int, wait: float = 60.0) -> SeedState:
     """Fixes `epoch`'s seed: schedules its block if it waits for none (or its block's hash is gone),
     waits (up to `wait` seconds) for that block to be mined, then fixes it. Returns the state
-    reached (not fixed: its block was not mined in time; run it again)."""
+    reached (not fixed: its block was not mined in time; run it again). Another sender (a relay's
+    keeper) doing either step first is no error: its step stands."""
+    from starfish_dao.domain.errors import ContractRevert
+
+    def step(done_by_others: tuple[str, ...]) -> None:
+        try:
+            sf._send(sender, sf.grid.functions.fixSeed(epoch))
+        except ContractRevert as exc:
+            if exc.name not in done_by_others:
+                raise
+
     state = seed_of(sf, epoch)
     if state.fixed:
         return state
     if state.seed_block == 0 or sf.w3.eth.block_number > state.seed_block + 256:
-        sf._send(sender, sf.grid.functions.fixSeed(epoch))
+        step(("GridSeedNotReady", "GridSeedAlreadyFixed"))  # scheduled (or fixed) by someone else meanwhile
         state = seed_of(sf, epoch)
+        if state.fixed:
+            return state
     deadline = time.monotonic() + wait
     # the next transaction's block is past the seed block once the seed block itself is mined
     while sf.w3.eth.block_number < state.seed_block and time.monotonic() < deadline:
         time.sleep(0.5)
     if sf.w3.eth.block_number >= state.seed_block:
-        sf._send(sender, sf.grid.functions.fixSeed(epoch))
+        step(("GridSeedAlreadyFixed",))
     return seed_of(sf, epoch)
 
 
