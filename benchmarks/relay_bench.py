@@ -288,8 +288,10 @@ class Stage:
     def wait_members(self, target: int, limit: float = 900) -> None:
         deadline = time.monotonic() + limit
         while self.members() < target:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{target - self.members()} joins not mined after {limit:.0f} s")
+            if time.monotonic() > deadline:  # what the relay's queue and log say, for whoever reads this
+                log = (self.home / "relay.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"{target - self.members()} joins not mined after {limit:.0f} s; the queue: "
+                                   f"{self.outcomes(limit=0)}; the relay's log ends:\n{log}")  # fmt: skip
             time.sleep(0.02)
 
     def outcomes(self, limit: float = 60) -> dict[str, int]:
