@@ -94,12 +94,7 @@ def _receipts(sf: Starfish, hashes: list[str], batch: int = 200) -> dict[str, di
     out: dict[str, dict[str, Any] | None] = {}
     for start in range(0, len(hashes), batch):
         part = hashes[start : start + batch]
-        if rpc.url is None:
-            answers = [rpc.request("eth_getTransactionReceipt", [h]) for h in part]
-        else:
-            payload = [{"jsonrpc": "2.0", "id": i, "method": "eth_getTransactionReceipt", "params": [h]}
-                       for i, h in enumerate(part)]  # fmt: skip
-            answers = [a.get("result") for a in rpc._post(payload)]
+        answers = rpc.results([("eth_getTransactionReceipt", [h]) for h in part])
         for h, receipt in zip(part, answers, strict=True):
             out[h] = _hexed(receipt) if receipt is not None else None
     return out

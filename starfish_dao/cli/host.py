@@ -18,15 +18,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(host_app, name="host")
 
 
-def _cid_text(cid: bytes) -> str:
-    from starfish_dao.domain.unixfs import CID
-
-    try:
-        return str(CID.from_bytes(cid))
-    except (ValueError, IndexError):
-        return "0x" + cid.hex()
-
-
 @host_app.command("register")
 def register_host(
     gateway: Annotated[str, typer.Option("--gateway", help="your IPFS trustless gateway, e.g. https://host.example")],
@@ -110,6 +101,7 @@ def status(
     recomputed from the chain."""
     from starfish_dao.chain import grid
     from starfish_dao.domain.model import Model
+    from starfish_dao.domain.unixfs import cid_text
 
     who = address(member, "the member") if member else load_key(key_file).address
     sf = client(rpc, deployments)
@@ -126,7 +118,7 @@ def status(
         "reason": assignment.ineligible.get(who) if assignment else None,
         "hosts": len(assignment.hosts) if assignment else None,
         "replicas": assignment.replicas if assignment else None,
-        "files": [_cid_text(c) for c in assignment.of(who)] if assignment else [],
+        "files": [cid_text(c, "0x" + c.hex()) for c in assignment.of(who)] if assignment else [],
     }
 
     def human() -> None:
@@ -170,6 +162,7 @@ def serve(
     the epoch that just ended, when its seed is fixed. Ctrl-C stops it."""
     import time
 
+    from starfish_dao.domain.model import Model
     from starfish_dao.hosting import check as check_hosts
     from starfish_dao.hosting import sync
     from starfish_dao.ipfs.gateway import Gateway
@@ -183,13 +176,23 @@ def serve(
         console.print(f"serving {gateway.url}/ipfs/{{cid}}?format=raw from {store.root}")
     try:
         checked: set[int] = set()
+        # the chain's events read once, then only the new blocks each round (a rolled-back chain:
+        # read again from the deployment)
+        model, seen = Model(), sf.deployment.deploy_block - 1
         while True:
-            report = sync(sf, store, who, sources or (), progress=None if as_json else console.print)
+            head = int(sf.w3.eth.block_number)
+            if head < seen:
+                model, seen = Model(), sf.deployment.deploy_block - 1
+            if head > seen:
+                model.apply_all(sf.logs(seen + 1, head))
+                seen = head
+            report = sync(sf, store, who, sources or (), model=model,
+                          progress=None if as_json else console.print)  # fmt: skip
             data = {"epoch": report.epoch, "assigned": report.assigned, "held": report.held,
                     "missing": report.missing, "fetched": report.fetched, "notAssigned": report.why_not}  # fmt: skip
             ended = report.epoch - 1
             if ended >= 1 and ended not in checked:  # this member's committee duties of the epoch just ended
-                results, why = check_hosts(sf, ended, checker=who)
+                results, why = check_hosts(sf, ended, checker=who, model=model)
                 if why is None:
                     checked.add(ended)
                     data["checked"] = {r.host: {"passes": r.passes, "challenges": len(r.probes),

@@ -17,6 +17,7 @@ from eth_utils.crypto import keccak
 
 from starfish_dao.domain.model import ETH, RATING_REVEAL_WINDOW, Model
 from starfish_dao.domain.units import token_amount
+from starfish_dao.domain.unixfs import cid_text
 
 DAY = 86400
 #: a vote "closes soon" in its last day: a second reminder for those who have not voted
@@ -43,16 +44,6 @@ class Reminder:
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _cid_text(raw: bytes) -> str:
-    """The artifact's CID as text ("" when the bytes are not a CID): a link to the work itself."""
-    from starfish_dao.domain.unixfs import CID
-
-    try:
-        return str(CID.from_bytes(raw))
-    except ValueError:
-        return ""
 
 
 def short(address: str) -> str:
@@ -150,7 +141,7 @@ def reminders(
     for c in sorted(model.contributions.values(), key=lambda c: c.deadline):
         if c.status != "pending":
             continue
-        facts: dict[str, Any] = {"contribution": c.id, "author": c.author, "effort": c.effort, "cid": _cid_text(c.cid)}
+        facts: dict[str, Any] = {"contribution": c.id, "author": c.author, "effort": c.effort, "cid": cid_text(c.cid)}
         # a review lands in a later block than the latest (`now`): the window must still be open then
         opens_until = c.deadline + RATING_REVEAL_WINDOW
         weight = model.review_weight(member, c) if c.author != member and active else 0

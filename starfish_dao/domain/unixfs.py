@@ -364,6 +364,14 @@ def add_bytes(data: bytes, cid_version: int = 1, sink: BlockSink | None = None) 
     return builder.finish()
 
 
+def cid_text(raw: bytes, otherwise: str = "") -> str:
+    """A CID's bytes as its text (`b...`, `Qm...`), or `otherwise` when the bytes are not a CID."""
+    try:
+        return str(CID.from_bytes(raw))
+    except (ValueError, IndexError):
+        return otherwise
+
+
 def cid_of(data: bytes, cid_version: int = 1) -> CID:
     return add_bytes(data, cid_version).cid
 

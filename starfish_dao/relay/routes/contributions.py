@@ -8,30 +8,23 @@ from typing import Any
 from fastapi import APIRouter
 
 from starfish_dao.domain.model import RATING_REVEAL_WINDOW
-from starfish_dao.domain.unixfs import CID
+from starfish_dao.domain.unixfs import cid_text
 from starfish_dao.relay.edge.problems import Refusal
 from starfish_dao.relay.routes.deps import RelayDep, decimal, model_of
 
 contributions = APIRouter(prefix="/v1/contributions", tags=["contributions"])
 
 
-def _cid_text(raw: bytes) -> str:
-    try:
-        return str(CID.from_bytes(raw))
-    except ValueError:
-        return ""
-
-
 def _contribution(c: Any) -> dict[str, Any]:
     return {
-        "id": c.id, "author": c.author, "cid": _cid_text(c.cid), "cidHex": "0x" + c.cid.hex(),
+        "id": c.id, "author": c.author, "cid": cid_text(c.cid), "cidHex": "0x" + c.cid.hex(),
         "contentHash": "0x" + c.content_hash.hex(), "effort": c.effort, "epoch": c.epoch,
         "reviewDeadline": c.deadline, "status": c.status, "histogram": c.histogram,
         "weights": [decimal(w) for w in c.weights], "weight": decimal(c.weight),
         "quorumWeight": decimal(c.quorum_weight),
         "minReviewers": c.min_reviewers, "snapshot": c.snapshot, "epochSnapshot": c.epoch_snapshot,
         "median": c.median if c.status == "accepted" else None, "points": decimal(c.points),
-        "reviews": [{"reviewer": r, "stars": s, "weight": decimal(w), "commentCid": _cid_text(cc),
+        "reviews": [{"reviewer": r, "stars": s, "weight": decimal(w), "commentCid": cid_text(cc),
                      "commentCidHex": "0x" + cc.hex()} for r, s, w, cc in c.reviews],
         "supersededBy": c.superseded_by or None,
         # sealed ratings: who sealed one and has not opened it (the stars stay hidden until then)

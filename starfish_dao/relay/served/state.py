@@ -52,11 +52,7 @@ class ChainState:
         calls = [("eth_getBlockByNumber", ["latest", False])]
         if watching:
             calls.append(("eth_getBlockByNumber", [hex(self.block), False]))
-        if self.rpc.url is None:
-            answers = [self.rpc.request(m, p) for m, p in calls]
-        else:
-            payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)]
-            answers = [a.get("result") for a in self.rpc._post(payload)]
+        answers = self.rpc.results(calls)
         head_block = answers[0]
         head = _num(head_block["number"])
         self.head_time = _num(head_block["timestamp"])
