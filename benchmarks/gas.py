@@ -243,7 +243,7 @@ def _holders_splitter(chain: RpcBackend, sf: Starfish, seeder: Account, n: int) 
     w3 = chain.w3
     batch_address, _ = _deploy_one(w3, seeder, "Batch")
     splitter, _ = _deploy_one(
-        w3, seeder, "PayoutSplitter", sf.charter.address, batch_address, sf.membership.address, [], []
+        w3, seeder, "PayoutSplitter", sf.charter.address, batch_address, sf.grid.address, sf.membership.address, [], []
     )
     contract = w3.eth.contract(address=splitter, abi=artifacts.abi("PayoutSplitter"))
     batch = w3.eth.contract(address=batch_address, abi=artifacts.abi("Batch"))

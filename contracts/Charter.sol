@@ -98,6 +98,7 @@ contract Charter is ICharter {
         if (which == Parameter.ReviewerBps) return (0, 2000); // up to a fifth of every receipt
         if (which == Parameter.HostReplicas) return (1, 7);
         if (which == Parameter.TtfbCeilingMs) return (100, 60_000); // a tenth of a second to a minute
+        if (which == Parameter.HostingBps) return (0, 1000); // up to a tenth of every receipt
         return (0, 1e30); // HostMinStanding: up to 1e12 points
     }
 
@@ -182,8 +183,19 @@ contract Charter is ICharter {
     }
 
     /// @inheritdoc ICharter
-    function receiptShares() external view returns (uint256 reserveBps, uint256 reviewerBps) {
-        return (_params.reserveBps, _params.reviewerBps);
+    /// @dev The last clock whose first epoch is at most `epoch` (the newest first: O(changes of the clock)).
+    function epochStart(uint256 epoch) external view returns (uint256) {
+        Clock memory c = _clock;
+        uint256 i = _clocks.length - 1;
+        while (c.epochBase > epoch && i != 0) c = _clocks[--i];
+        if (epoch < c.epochBase) return c.epochStart; // before the first clock: the charter's first second
+        return c.epochStart + (epoch - c.epochBase) * c.epochLength;
+    }
+
+    /// @inheritdoc ICharter
+    function receiptShares() external view returns (uint256 reserveBps, uint256 reviewerBps, uint256 hostingBps) {
+        Params storage p = _params;
+        return (p.reserveBps, p.reviewerBps, p.hostingBps);
     }
 
     /// @inheritdoc ICharter
@@ -260,7 +272,8 @@ contract Charter is ICharter {
         else if (which == Parameter.ReviewerBps) _params.reviewerBps = uint16(value);
         else if (which == Parameter.HostReplicas) _params.hostReplicas = uint8(value);
         else if (which == Parameter.TtfbCeilingMs) _params.ttfbCeilingMs = uint24(value);
-        else _params.hostMinStanding = uint128(value);
+        else if (which == Parameter.HostMinStanding) _params.hostMinStanding = uint128(value);
+        else _params.hostingBps = uint16(value);
         if (!initial && value != old && (which == Parameter.EpochLength || which == Parameter.HalfLife)) {
             _checkDecay();
             _rebaseClock();
@@ -282,14 +295,14 @@ contract Charter is ICharter {
         Clock memory c = _clock;
         uint256 epoch = _epoch(c, block.timestamp);
         uint256 halvings = _halvings(c, block.timestamp);
-        uint256 epochStart = c.epochStart + (epoch - c.epochBase) * c.epochLength;
+        uint256 start = c.epochStart + (epoch - c.epochBase) * c.epochLength;
         uint256 halvingStart = c.halfLife == 0 ? epoch : c.halvingStartEpoch + (halvings - c.halvingBase) * c.halfLife;
         // Casts are safe: times fit 40 bits until year 36812; epochs are at least an hour and
         // halvings at most one per epoch, so both counters stay far below 2^40.
         _pushClock(
             Clock(
                 uint40(block.timestamp),
-                uint40(epochStart),
+                uint40(start),
                 uint40(epoch),
                 uint40(halvingStart),
                 uint40(halvings),
@@ -376,6 +389,7 @@ contract Charter is ICharter {
         if (which == Parameter.ReviewerBps) return p.reviewerBps;
         if (which == Parameter.HostReplicas) return p.hostReplicas;
         if (which == Parameter.TtfbCeilingMs) return p.ttfbCeilingMs;
-        return p.hostMinStanding;
+        if (which == Parameter.HostMinStanding) return p.hostMinStanding;
+        return p.hostingBps;
     }
 }

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ICharter} from "./interfaces/ICharter.sol";
 import {IGrid} from "./interfaces/IGrid.sol";
 import {IMembership} from "./interfaces/IMembership.sol";
@@ -14,9 +18,30 @@ import {SignedActions} from "./SignedActions.sol";
 ///      counts in a later epoch (still a member, not suspended, still with the standing) is read
 ///      from the chain's history by whoever computes the assignment, so nothing here has to notice a
 ///      member leaving.
-contract Grid is SignedActions, IGrid {
+///      Checks: each host is checked for an epoch by the other hosts the epoch's seed seats on its
+///      committee. They seal their results during the next epoch, reveal them in the one after, and
+///      the result of a strict majority is attested in the third: its units (`held * passes`, none
+///      below `PASS_MIN` of `CHALLENGES`) share that epoch's hosting pot, claimable from the fourth.
+///      Units are pay only: they carry no vote and no standing, and expire with their epoch.
+contract Grid is SignedActions, IGrid, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
     /// @notice The longest endpoint accepted, in bytes.
     uint256 public constant MAX_ENDPOINT_BYTES = 256;
+    /// @notice The longest evidence CID accepted, in bytes.
+    uint256 public constant MAX_EVIDENCE_BYTES = 128;
+    /// @notice Challenges per host and epoch (each a walk from a file's root to a leaf).
+    uint256 public constant CHALLENGES = 10;
+    /// @notice The passes a host needs to be paid: nine of ten (a pass rate of 90 %).
+    uint256 public constant PASS_MIN = 9;
+    /// @notice Expected checkers per host: each other host sits with chance COMMITTEE / hosts.
+    uint256 public constant COMMITTEE = 3;
+
+    address private constant _ETH = address(0);
+    bytes32 private constant _REVEALED = bytes32(uint256(1));
+    bytes32 private constant _SEAL_TYPEHASH = keccak256(
+        "SealCheck(address checker,uint256 epoch,address host,bytes32 sealed,uint256 nonce,uint256 deadline)"
+    );
 
     bytes32 private constant _REGISTER_TYPEHASH =
         keccak256("RegisterHost(address host,bytes endpoint,uint256 nonce,uint256 deadline)");
@@ -50,6 +75,17 @@ contract Grid is SignedActions, IGrid {
     Pending private _pending;
     mapping(uint256 epoch => Seed) private _seeds;
 
+    mapping(uint256 epoch => mapping(address host => mapping(address checker => bytes32 sealed_))) private _seals;
+    /// @dev checkers who revealed each result: keccak256(epoch, host, held, passes) -> count
+    mapping(bytes32 result => uint256 votes) private _votes;
+    mapping(uint256 epoch => mapping(address host => Tally tally)) private _tallies;
+    /// @dev the epoch's attested units plus one, written by its first seal: an attestation then
+    ///      rewrites a warm word (under 60,000 gas in all) instead of filling a fresh one
+    mapping(uint256 epoch => uint256 units) private _units;
+    /// @dev an epoch's pot plus one once fixed (0: not fixed)
+    mapping(uint256 epoch => mapping(address token => uint256 pot)) private _pots;
+    mapping(uint256 epoch => mapping(address host => mapping(address token => bool))) private _claimed;
+
     constructor(ICharter charter_, IMembership membership_, IPayoutSplitter splitter_)
         SignedActions("Starfish Grid", "1")
     {
@@ -58,6 +94,11 @@ contract Grid is SignedActions, IGrid {
         _splitter = splitter_;
         _pending = Pending(type(uint64).max, 0, 0);
         emit GridWired(address(splitter_), address(charter_), address(membership_));
+    }
+
+    /// @notice ETH arrives only as hosting pay released by the splitter.
+    receive() external payable {
+        if (msg.sender != address(_splitter)) revert GridUnexpectedEth(msg.sender);
     }
 
     // ----------------------------------------------------------------- hosts
@@ -122,7 +163,147 @@ contract Grid is SignedActions, IGrid {
         emit SeedFixed(epoch, seed, p.seedBlock, p.hosts);
     }
 
+    // ----------------------------------------------------------------- checks and pay
+
+    /// @inheritdoc IGrid
+    function sealCheck(uint256 epoch, address host, bytes32 sealed_) external {
+        _seal(msg.sender, epoch, host, sealed_);
+    }
+
+    /// @inheritdoc IGrid
+    function sealCheckBySig(
+        address checker,
+        uint256 epoch,
+        address host,
+        bytes32 sealed_,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        _verifySigned(
+            checker, keccak256(abi.encode(_SEAL_TYPEHASH, checker, epoch, host, sealed_, nonce, deadline)), nonce,
+            deadline, signature
+        );
+        _seal(checker, epoch, host, sealed_);
+    }
+
+    /// @inheritdoc IGrid
+    function revealCheck(
+        uint256 epoch,
+        address host,
+        address checker,
+        uint64 held,
+        uint8 passes,
+        bytes calldata evidence,
+        bytes32 salt
+    ) external {
+        _window(epoch, 2);
+        if (passes > CHALLENGES || evidence.length > MAX_EVIDENCE_BYTES) revert GridBadResult(passes, evidence.length);
+        bytes32 sealed_ = _seals[epoch][host][checker];
+        if (sealed_ == _REVEALED || sealed_ != _checkSeal(checker, epoch, host, held, passes, evidence, salt)) {
+            revert GridSealMismatch(epoch, host, checker);
+        }
+        _seals[epoch][host][checker] = _REVEALED;
+        uint256 votes = ++_votes[keccak256(abi.encode(epoch, host, held, passes))];
+        Tally memory t = _tallies[epoch][host];
+        t.revealed += 1;
+        // the result with the most votes so far (the first to reach a count keeps it): a strict
+        // majority, if there is one, is always it
+        if (votes > t.votes) (t.votes, t.held, t.passes) = (uint32(votes), held, passes);
+        _tallies[epoch][host] = t;
+        emit CheckRevealed(epoch, host, checker, held, passes, evidence);
+    }
+
+    /// @inheritdoc IGrid
+    function attest(uint256 epoch, address host) external returns (uint256 units) {
+        _window(epoch, 3);
+        Tally memory t = _tallies[epoch][host];
+        // with one or two hosts a host has at most one possible checker; else two must agree
+        uint256 needed = _seeds[epoch].hosts > 2 ? 2 : 1;
+        if (t.attested || t.votes < needed || uint256(t.votes) * 2 <= t.revealed) {
+            revert GridNoAttestation(epoch, host, t.votes, t.revealed);
+        }
+        _tallies[epoch][host].attested = true;
+        if (t.passes >= PASS_MIN) {
+            units = uint256(t.held) * t.passes;
+            _units[epoch] += units; // written (to 1) by the first seal of the epoch
+        }
+        emit HostAttested(epoch, host, t.held, t.passes, units);
+    }
+
+    /// @inheritdoc IGrid
+    function claimHostingPay(address host, uint256 epoch, address token)
+        external
+        nonReentrant
+        returns (uint256 amount)
+    {
+        if (_charter.currentEpoch() < epoch + 4) revert GridHostingPayOpen(epoch);
+        Tally memory t = _tallies[epoch][host];
+        if (!t.attested || t.passes < PASS_MIN || t.held == 0 || _claimed[epoch][host][token]) {
+            revert GridNoHostingPay(host, epoch, token);
+        }
+        uint256 pot = _pots[epoch][token];
+        if (pot == 0) {
+            pot = _release(token); // what arrived from the splitter: every hosts' share kept since the last pot
+            _pots[epoch][token] = pot + 1;
+            emit HostingPotFixed(epoch, token, pot);
+        } else {
+            pot -= 1;
+        }
+        // the epoch's units include this host's, so the share is at most the pot; rounded down
+        amount = Math.mulDiv(pot, uint256(t.held) * t.passes, _units[epoch] - 1);
+        if (amount == 0) revert GridNoHostingPay(host, epoch, token);
+        _claimed[epoch][host][token] = true;
+        emit HostingPayClaimed(host, epoch, token, amount);
+        if (token == _ETH) {
+            (bool ok,) = host.call{value: amount}("");
+            if (!ok) revert GridEthTransferFailed(host, amount);
+        } else {
+            IERC20(token).safeTransfer(host, amount);
+        }
+    }
+
     // ----------------------------------------------------------------- views
+
+    /// @inheritdoc IGrid
+    function checkSeal(
+        address checker,
+        uint256 epoch,
+        address host,
+        uint64 held,
+        uint8 passes,
+        bytes calldata evidence,
+        bytes32 salt
+    ) external pure returns (bytes32) {
+        return _checkSeal(checker, epoch, host, held, passes, evidence, salt);
+    }
+
+    /// @inheritdoc IGrid
+    function sealOf(uint256 epoch, address host, address checker) external view returns (bytes32) {
+        return _seals[epoch][host][checker];
+    }
+
+    /// @inheritdoc IGrid
+    function tallyOf(uint256 epoch, address host) external view returns (Tally memory) {
+        return _tallies[epoch][host];
+    }
+
+    /// @inheritdoc IGrid
+    function epochUnits(uint256 epoch) external view returns (uint256) {
+        uint256 stored = _units[epoch];
+        return stored == 0 ? 0 : stored - 1;
+    }
+
+    /// @inheritdoc IGrid
+    function hostingPot(uint256 epoch, address token) external view returns (uint256 pot, bool fixed_) {
+        uint256 stored = _pots[epoch][token];
+        return stored == 0 ? (0, false) : (stored - 1, true);
+    }
+
+    /// @inheritdoc IGrid
+    function hostingPayClaimed(uint256 epoch, address host, address token) external view returns (bool) {
+        return _claimed[epoch][host][token];
+    }
 
     /// @inheritdoc IGrid
     function seedOf(uint256 epoch) external view returns (uint256 seed, uint256 hosts) {
@@ -171,8 +352,10 @@ contract Grid is SignedActions, IGrid {
         if (h.slot == 0) {
             _list.push(host);
             h.slot = uint32(_list.length);
+            h.since = uint64(block.timestamp);
         }
-        _hosts[host] = Host(h.slot, uint64(block.timestamp), keccak256(endpoint));
+        // a new endpoint keeps `since`: the host has hosted without a break since then
+        _hosts[host] = Host(h.slot, h.since, keccak256(endpoint));
         emit HostRegistered(host, endpoint);
     }
 
@@ -187,5 +370,58 @@ contract Grid is SignedActions, IGrid {
         _list.pop();
         delete _hosts[host];
         emit HostUnregistered(host);
+    }
+
+    function _seal(address checker, uint256 epoch, address host, bytes32 sealed_) private {
+        _window(epoch, 1);
+        Seed memory s = _seeds[epoch];
+        if (s.seed == 0) revert GridSeedNotFixed(epoch);
+        // the seat rule of `domain/grid.py`: keccak256(seed ‖ host ‖ checker) mod hosts < COMMITTEE
+        uint256 draw = uint256(keccak256(abi.encodePacked(s.seed, host, checker)));
+        if (checker == host || draw % (s.hosts == 0 ? 1 : s.hosts) >= COMMITTEE) {
+            revert GridNotOnCommittee(epoch, host, checker);
+        }
+        uint256 start = _charter.epochStart(epoch);
+        Host memory h = _hosts[host];
+        if (h.slot == 0 || h.since >= start) revert GridNotCounted(epoch, host);
+        h = _hosts[checker];
+        if (h.slot == 0 || h.since >= start) revert GridNotCounted(epoch, checker);
+        if (!_membership.isActive(checker)) revert GridNotActiveMember(checker);
+        uint256 standing = _splitter.pointsAt(checker, start);
+        uint256 required = _charter.parameter(ICharter.Parameter.HostMinStanding);
+        if (standing < required || standing == 0) revert GridStandingTooLow(checker, standing, required);
+        if (sealed_ == bytes32(0) || sealed_ == _REVEALED || _seals[epoch][host][checker] == _REVEALED) {
+            revert GridBadSeal(epoch, host, checker);
+        }
+        _seals[epoch][host][checker] = sealed_;
+        if (_units[epoch] == 0) _units[epoch] = 1;
+        emit CheckSealed(epoch, host, checker, sealed_);
+    }
+
+    /// @dev Refuses unless the current epoch is `epoch + step` (1: sealing, 2: revealing, 3: attesting).
+    function _window(uint256 epoch, uint256 step) private view {
+        uint256 current = _charter.currentEpoch();
+        if (current != epoch + step) revert GridCheckClosed(epoch, current);
+    }
+
+    function _checkSeal(
+        address checker,
+        uint256 epoch,
+        address host,
+        uint64 held,
+        uint8 passes,
+        bytes calldata evidence,
+        bytes32 salt
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(checker, epoch, host, held, passes, keccak256(evidence), salt));
+    }
+
+    /// @dev Takes the hosts' share the splitter kept since its last release; returns what arrived
+    ///      (a token that charges for transfers delivers less than it was sent).
+    function _release(address token) private returns (uint256) {
+        uint256 before = token == _ETH ? address(this).balance : IERC20(token).balanceOf(address(this));
+        _splitter.releaseHostingPay(token);
+        uint256 balance = token == _ETH ? address(this).balance : IERC20(token).balanceOf(address(this));
+        return balance - before;
     }
 }

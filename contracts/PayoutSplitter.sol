@@ -82,6 +82,11 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     }
 
     /// @dev Credited points (of an account, or the sum of the groups' weights) in `era`, from `time` on.
+    struct Kept {
+        uint128 reviewers;
+        uint128 hosts;
+    }
+
     struct Checkpoint {
         uint40 time;
         uint24 era;
@@ -90,6 +95,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
 
     ICharter private immutable _charter;
     address private immutable _registry;
+    address private immutable _grid;
     IMembership private immutable _membership;
     uint256 private immutable _firstEra;
 
@@ -101,8 +107,9 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     mapping(address member => mapping(uint256 key => uint256 acc)) private _snapshots;
     mapping(uint256 era => mapping(uint256 key => uint256 acc)) private _acc;
     mapping(address token => Book book) private _books;
-    /// @dev the reviewers' share of receipts not yet released to the registry (tracked, like the treasury)
-    mapping(address token => uint256 amount) private _forReviewers;
+    /// @dev the reviewers' and the hosts' shares of receipts not yet released to the registry and the
+    ///      grid (tracked, like the treasury); one word, so that a receipt keeps both in one write
+    mapping(address token => Kept kept) private _kept;
     mapping(address token => uint256 amount) private _undistributed;
     mapping(address member => Checkpoint[] history) private _history;
     Checkpoint[] private _totalHistory;
@@ -123,6 +130,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     constructor(
         ICharter charter_,
         address registry_,
+        address grid_,
         IMembership membership_,
         address[] memory founders,
         uint256[] memory genesisPoints
@@ -130,6 +138,7 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
         if (founders.length != genesisPoints.length) revert SplitterGenesisMismatch(founders.length, genesisPoints.length);
         _charter = charter_;
         _registry = registry_;
+        _grid = grid_;
         _membership = membership_;
         uint256 halvings = charter_.currentHalvings();
         (uint256 era_, uint256 offset) = Decay.split(halvings);
@@ -268,9 +277,20 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     /// @dev No lock: only the registry calls, and it is paid before anything else happens.
     function releaseReviewerPay(address token) external returns (uint256 amount) {
         if (msg.sender != _registry) revert SplitterOnlyRegistry(msg.sender);
-        amount = _forReviewers[token];
-        _forReviewers[token] = 0;
+        amount = _kept[token].reviewers;
+        _kept[token].reviewers = 0;
         // Cannot underflow: what is kept for reviewers is part of what is tracked (at most the receipts).
+        _books[token].tracked -= uint128(amount);
+        _transfer(token, msg.sender, amount);
+    }
+
+    /// @inheritdoc IPayoutSplitter
+    /// @dev No lock: only the grid calls, and it is paid before anything else happens.
+    function releaseHostingPay(address token) external returns (uint256 amount) {
+        if (msg.sender != _grid) revert SplitterOnlyGrid(msg.sender);
+        amount = _kept[token].hosts;
+        _kept[token].hosts = 0;
+        // Cannot underflow: what is kept for hosts is part of what is tracked (at most the receipts).
         _books[token].tracked -= uint128(amount);
         _transfer(token, msg.sender, amount);
     }
@@ -457,6 +477,12 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     }
 
     /// @inheritdoc IPayoutSplitter
+    function kept(address token) external view returns (uint256 reviewers, uint256 hosts) {
+        Kept memory k = _kept[token];
+        return (k.reviewers, k.hosts);
+    }
+
+    /// @inheritdoc IPayoutSplitter
     function undistributed(address token) external view returns (uint256) {
         return _undistributed[token];
     }
@@ -474,6 +500,11 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
     /// @notice The contracts this splitter works with.
     function wiring() external view returns (ICharter charter, address registry) {
         return (_charter, _registry);
+    }
+
+    /// @notice The grid, which alone may take the hosts' share.
+    function grid() external view returns (address) {
+        return _grid;
     }
 
 
@@ -587,16 +618,21 @@ contract PayoutSplitter is IPayoutSplitter, SignedActions, ReentrancyGuardTransi
 
     function _receive(address token, address from, uint256 amount) private {
         if (amount == 0) return;
-        (uint256 reserveBps, uint256 reviewerBps) = _charter.receiptShares();
+        (uint256 reserveBps, uint256 reviewerBps, uint256 hostingBps) = _charter.receiptShares();
         uint256 reserve = (amount * reserveBps) / _BPS;
         uint256 reviewers = (amount * reviewerBps) / _BPS;
-        if (reviewers != 0) _forReviewers[token] += reviewers;
+        uint256 hosts = (amount * hostingBps) / _BPS;
+        if (reviewers != 0 || hosts != 0) {
+            Kept memory k = _kept[token];
+            // each is at most what is tracked, which the checked cast below keeps within uint128
+            _kept[token] = Kept(_toUint128(k.reviewers + reviewers), _toUint128(k.hosts + hosts));
+        }
         Book memory b = _books[token];
         // uint128 holds 3.4e38 units of a token: more than any token's supply; the checked casts
         // refuse a receipt that would pass it rather than wrap.
         _books[token] = Book(_toUint128(b.tracked + amount), _toUint128(b.treasury + reserve));
         (uint256 era_, uint256 offset) = Decay.split(_charter.currentHalvings());
-        _distribute(token, amount - reserve - reviewers, era_, offset);
+        _distribute(token, amount - reserve - reviewers - hosts, era_, offset);
         emit RevenueReceived(token, from, amount, reserve);
     }
 

@@ -37,6 +37,7 @@ PARAMS = Params(
     # reviewers are paid nothing unless a test pays them (tests/chain/test_review_pay.py, the state
     # machine, the demo's defaults), so that the other tests' arithmetic of receipts stays short
     reviewer_bps=0,
+    hosting_bps=0,  # likewise hosts (tests/chain/test_hosting_pay.py, the state machine, the demo)
 )
 
 

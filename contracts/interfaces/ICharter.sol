@@ -21,7 +21,8 @@ interface ICharter {
         ReviewerBps, // share of every receipt kept for the reviewers, paid by accuracy, in basis points
         HostReplicas, // member hosts each file the community depends on is assigned to (the grid's k)
         TtfbCeilingMs, // milliseconds a host may take to the first byte of a challenged block
-        HostMinStanding // points (18 decimals) a member must have held as the epoch began to host
+        HostMinStanding, // points (18 decimals) a member must have held as the epoch began to host
+        HostingBps // share of every receipt kept for the hosts, paid by attested hosting, in basis points
     }
 
     /// @notice The charter parameters, packed in three storage words (a receipt reads the first two).
@@ -41,6 +42,7 @@ interface ICharter {
         uint8 hostReplicas;
         uint24 ttfbCeilingMs;
         uint128 hostMinStanding;
+        uint16 hostingBps;
     }
 
     /// @notice The epoch and halving clock from `since` on (until the next entry): epoch `k` starts at
@@ -121,8 +123,10 @@ interface ICharter {
     function currentEpochStart() external view returns (uint256);
     /// @notice The epoch that time `time` fell in (by the clock of that time).
     function epochAt(uint256 time) external view returns (uint256);
+    /// @notice When epoch `epoch` began (or begins), by the clock in force for it.
+    function epochStart(uint256 epoch) external view returns (uint256);
     /// @notice What a receipt keeps from the members' split, in basis points: the treasury's and the reviewers'.
-    function receiptShares() external view returns (uint256 reserveBps, uint256 reviewerBps);
+    function receiptShares() external view returns (uint256 reserveBps, uint256 reviewerBps, uint256 hostingBps);
     /// @notice How many times points have halved since deployment (monotonic).
     function currentHalvings() external view returns (uint256);
     /// @notice What a review needs from the charter, in one call: the current epoch, the smallest

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-/// @title The grid: members who host the community's files, and each epoch's seed.
+/// @title The grid: members who host the community's files, each epoch's seed, the checks of every
+///        host by a committee of the others, and the hosts' pay.
 /// @notice A member with standing registers an endpoint (a trustless-gateway URL and/or a multiaddr).
 ///         Which files each host holds is computed off-chain by anyone, from the chain alone: the
 ///         files the community depends on go to the `hostReplicas` eligible hosts ranked highest by
@@ -25,6 +26,32 @@ interface IGrid {
     error GridSeedNotReady(uint256 epoch, uint256 seedBlock);
     /// @notice Thrown when another epoch's seed block is chosen and not used yet: fix that one first.
     error GridSeedPending(uint256 epoch, uint256 seedBlock);
+    /// @notice Thrown when a check is sealed, revealed or attested outside its epoch: sealed during
+    ///         `epoch + 1`, revealed during `epoch + 2`, attested during `epoch + 3`.
+    error GridCheckClosed(uint256 epoch, uint256 current);
+    /// @notice Thrown when checking an epoch whose seed is not fixed.
+    error GridSeedNotFixed(uint256 epoch);
+    /// @notice Thrown when `checker` does not sit on `host`'s committee for `epoch` (by the seat rule).
+    error GridNotOnCommittee(uint256 epoch, address host, address checker);
+    /// @notice Thrown when `who` was not a registered host before `epoch` began (a host checked, or a checker).
+    error GridNotCounted(uint256 epoch, address who);
+    /// @notice Thrown when a seal is empty, or already revealed.
+    error GridBadSeal(uint256 epoch, address host, address checker);
+    /// @notice Thrown when a reveal does not match its seal (or nothing was sealed).
+    error GridSealMismatch(uint256 epoch, address host, address checker);
+    /// @notice Thrown when a result claims more passes than there are challenges, or its evidence CID is too long.
+    error GridBadResult(uint256 passes, uint256 evidenceLength);
+    /// @notice Thrown when no result was revealed by a majority of `host`'s revealing checkers (and at
+    ///         least two of them when more than two hosts were registered), or it is attested already.
+    error GridNoAttestation(uint256 epoch, address host, uint256 votes, uint256 revealed);
+    /// @notice Thrown when claiming hosting pay before `epoch + 4` began.
+    error GridHostingPayOpen(uint256 epoch);
+    /// @notice Thrown when `host` has no (more) hosting pay for `epoch` in `token`.
+    error GridNoHostingPay(address host, uint256 epoch, address token);
+    /// @notice Thrown when ETH arrives from anyone but the splitter.
+    error GridUnexpectedEth(address from);
+    /// @notice Thrown when paying ETH to a host fails.
+    error GridEthTransferFailed(address host, uint256 amount);
 
     /// @notice Emitted once, at deployment: the splitter this grid reads (so that the grid is found
     ///         from the splitter's address alone: `starfish verify --splitter`).
@@ -39,6 +66,22 @@ interface IGrid {
     event SeedScheduled(uint256 indexed epoch, uint256 seedBlock, uint256 hosts);
     /// @notice Emitted when epoch `epoch`'s seed is fixed.
     event SeedFixed(uint256 indexed epoch, uint256 seed, uint256 seedBlock, uint256 hosts);
+    /// @notice Emitted when `checker` seals its result of checking `host` for `epoch`.
+    event CheckSealed(uint256 indexed epoch, address indexed host, address indexed checker, bytes32 sealed_);
+    /// @notice Emitted when `checker`'s result is revealed: the files `host` was to hold (`held`),
+    ///         how many of the `CHALLENGES` challenges it passed, and the CID of the evidence (each
+    ///         block fetched, its hash and time to first byte), pinned by the checker.
+    event CheckRevealed(
+        uint256 indexed epoch, address indexed host, address indexed checker, uint256 held, uint256 passes, bytes evidence
+    );
+    /// @notice Emitted when `host`'s result for `epoch` is attested: the majority's `held` and
+    ///         `passes`, and its hosting units (`held * passes`, 0 below `PASS_MIN` passes).
+    event HostAttested(uint256 indexed epoch, address indexed host, uint256 held, uint256 passes, uint256 units);
+    /// @notice Emitted when the hosting pot of `epoch` in `token` is fixed (at its first claim): every
+    ///         hosts' share the splitter kept since the last pot.
+    event HostingPotFixed(uint256 indexed epoch, address indexed token, uint256 pot);
+    /// @notice Emitted when `host` is paid its share of `epoch`'s hosting pot in `token`.
+    event HostingPayClaimed(address indexed host, uint256 indexed epoch, address indexed token, uint256 amount);
 
     /// @notice A host's record: its place in the list plus one (0: not a host), when it last
     ///         registered, and the keccak256 of its endpoint (the bytes are in `HostRegistered`).
@@ -46,6 +89,16 @@ interface IGrid {
         uint32 slot;
         uint64 since;
         bytes32 endpointHash;
+    }
+
+    /// @notice The checks of one host in one epoch: how many checkers revealed, and the result most
+    ///         of them revealed so far (`votes` of them), and whether it is attested.
+    struct Tally {
+        uint32 revealed;
+        uint32 votes;
+        uint64 held;
+        uint8 passes;
+        bool attested;
     }
 
     /// @notice Registers `msg.sender` as a host at `endpoint`, or changes its endpoint.
@@ -77,6 +130,61 @@ interface IGrid {
     /// @notice The epoch whose seed waits for its block, that block, and the hosts registered then
     ///         (epoch 2^64 - 1: none yet).
     function pendingSeed() external view returns (uint256 epoch, uint256 seedBlock, uint256 hosts);
+    /// @notice `checker` seals its result of checking `host` for `epoch`, during epoch `epoch + 1`:
+    ///         `sealed_ = checkSeal(checker, epoch, host, held, passes, evidence, salt)`. The checker
+    ///         sits on the host's committee by the seat rule, and both were registered hosts before
+    ///         `epoch` began; the checker is an active member who held `hostMinStanding` then (a
+    ///         Sybil without standing can neither host nor check). A seal may be replaced until revealed.
+    function sealCheck(uint256 epoch, address host, bytes32 sealed_) external;
+    /// @notice `sealCheck` for `checker`, by its EIP-712 signature
+    ///         `SealCheck(address checker,uint256 epoch,address host,bytes32 sealed,uint256 nonce,uint256 deadline)`.
+    function sealCheckBySig(
+        address checker,
+        uint256 epoch,
+        address host,
+        bytes32 sealed_,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+    /// @notice Reveals `checker`'s sealed result, by anyone, during epoch `epoch + 2`.
+    function revealCheck(
+        uint256 epoch,
+        address host,
+        address checker,
+        uint64 held,
+        uint8 passes,
+        bytes calldata evidence,
+        bytes32 salt
+    ) external;
+    /// @notice Records `host`'s result for `epoch`, by anyone, during epoch `epoch + 3`: the result a
+    ///         strict majority of its revealing checkers revealed (at least two of them when more than
+    ///         two hosts were registered). Its units count in the epoch's hosting pay. Returns them.
+    function attest(uint256 epoch, address host) external returns (uint256 units);
+    /// @notice Pays `host` its share of `epoch`'s hosting pot in `token` (by anyone, from epoch
+    ///         `epoch + 4` on): pot * units / the epoch's units, rounded down.
+    function claimHostingPay(address host, uint256 epoch, address token) external returns (uint256 amount);
+
+    /// @notice The seal of a result (what `sealCheck` takes).
+    function checkSeal(
+        address checker,
+        uint256 epoch,
+        address host,
+        uint64 held,
+        uint8 passes,
+        bytes calldata evidence,
+        bytes32 salt
+    ) external pure returns (bytes32);
+    /// @notice `checker`'s seal for `host` in `epoch` (0: none; 1: revealed).
+    function sealOf(uint256 epoch, address host, address checker) external view returns (bytes32);
+    /// @notice The checks of `host` in `epoch`.
+    function tallyOf(uint256 epoch, address host) external view returns (Tally memory);
+    /// @notice The hosting units attested in `epoch` (what its pot is divided by).
+    function epochUnits(uint256 epoch) external view returns (uint256);
+    /// @notice `epoch`'s hosting pot in `token`, and whether it is fixed.
+    function hostingPot(uint256 epoch, address token) external view returns (uint256 pot, bool fixed_);
+    /// @notice Whether `host` was paid for `epoch` in `token`.
+    function hostingPayClaimed(uint256 epoch, address host, address token) external view returns (bool);
     /// @notice `host`'s record (a zero record: not a host).
     function hostOf(address host) external view returns (Host memory);
     /// @notice How many hosts are registered.

@@ -18,6 +18,8 @@ import {IERC5805} from "@openzeppelin/contracts/interfaces/IERC5805.sol";
 interface IPayoutSplitter is IERC5805 {
     /// @notice Thrown when a caller other than the contribution registry awards points.
     error SplitterOnlyRegistry(address caller);
+    /// @notice Thrown when someone other than the grid asks for the hosts' share.
+    error SplitterOnlyGrid(address caller);
     /// @notice Thrown when a caller other than governance slashes, spends or rescues.
     error SplitterUnauthorized(address caller);
     /// @notice Thrown when a token is not an allowed revenue token.
@@ -127,6 +129,10 @@ interface IPayoutSplitter is IERC5805 {
     ///         the last release (the charter's `reviewerBps` of each, rounded down); returns how much.
     ///         The registry pays review pay out of it. Only the contribution registry.
     function releaseReviewerPay(address token) external returns (uint256 amount);
+    /// @notice Sends the grid the hosts' share of `token` kept since the last release (grid only).
+    function releaseHostingPay(address token) external returns (uint256 amount);
+    /// @notice What is kept and not yet released of `token`: for the reviewers and for the hosts.
+    function kept(address token) external view returns (uint256 reviewers, uint256 hosts);
     /// @notice Cuts `bps` basis points of `member`'s points. Governance only.
     function slash(address member, uint256 bps) external;
     /// @notice Spends from the treasury. Governance only.

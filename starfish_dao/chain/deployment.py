@@ -233,7 +233,7 @@ def deploy(
     )
     membership, _ = _deploy_one(w3, account, "Membership", charter, predicted["splitter"])
     splitter, _ = _deploy_one(
-        w3, account, "PayoutSplitter", charter, predicted["registry"], membership, founders, points,
+        w3, account, "PayoutSplitter", charter, predicted["registry"], predicted["grid"], membership, founders, points,
         artifact=overrides.get("PayoutSplitter"),
     )  # fmt: skip
     registry, _ = _deploy_one(w3, account, "ContributionRegistry", charter, membership, splitter)

@@ -55,6 +55,7 @@ MEANING = {
     "reviewerBps": "share of every receipt paid to the reviewers, by how accurately they reviewed",
     "hostReplicas": "member hosts each file the community depends on is assigned to",
     "ttfbCeilingMs": "milliseconds a host may take to the first byte of a challenged block",
+    "hostingBps": "share of every receipt paid to the hosts, by the files their checkers found them holding",
     "hostMinStanding": "points a member must have held as the epoch began to host the community's files",
 }
 

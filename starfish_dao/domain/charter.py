@@ -30,6 +30,7 @@ class Parameter(IntEnum):
     HOST_REPLICAS = 12
     TTFB_CEILING_MS = 13
     HOST_MIN_STANDING = 14
+    HOSTING_BPS = 15
 
 
 #: Inclusive bounds, as `Charter.bounds` returns them.
@@ -49,6 +50,7 @@ BOUNDS: dict[Parameter, tuple[int, int]] = {
     Parameter.HOST_REPLICAS: (1, 7),
     Parameter.TTFB_CEILING_MS: (100, 60_000),
     Parameter.HOST_MIN_STANDING: (0, 10**30),
+    Parameter.HOSTING_BPS: (0, 1000),
 }
 
 POINT = 10**18  # points carry 18 decimals
@@ -72,6 +74,7 @@ PARAMETER_KEYS: dict[str, Parameter] = {
     "hostReplicas": Parameter.HOST_REPLICAS,
     "ttfbCeilingMs": Parameter.TTFB_CEILING_MS,
     "hostMinStanding": Parameter.HOST_MIN_STANDING,
+    "hostingBps": Parameter.HOSTING_BPS,
 }
 
 
@@ -94,6 +97,7 @@ class Params:
     host_replicas: int = 3  # member hosts hold each file the community depends on: two may be away at once
     ttfb_ceiling_ms: int = 2000  # a challenged block's first byte within two seconds, from a home line
     host_min_standing: int = 10 * POINT  # ten points as the epoch began: some accepted work, not a fresh address
+    hosting_bps: int = 300  # 3 % of every receipt pays the hosts, by the files they were checked holding
 
     def value(self, parameter: Parameter) -> int:
         return int(self.as_tuple()[parameter])

@@ -27,6 +27,7 @@ KINDS: dict[str, str] = {
     "reserveBps": "bps", "maxEffort": "minutes", "maxEffortPerEpoch": "minutes", "minReviewerStanding": "points",
     "quorumBps": "bps", "reviewBudgetBps": "bps", "panelSize": "count",
     "reviewerBps": "bps", "hostReplicas": "count", "ttfbCeilingMs": "milliseconds", "hostMinStanding": "points",
+    "hostingBps": "bps",
     "votingDelay": "seconds", "votingPeriod": "seconds", "proposalThreshold": "points", "quorumPercent": "percent",
     "timelockDelay": "seconds", "guardianExpiry": "date",
 }  # fmt: skip

@@ -15,6 +15,12 @@ model alike:
   A host leaving moves only its own files; one member cannot pick which files its addresses rank
   first for.
 
+**Checks and pay** (on-chain since the eighth session): a host's checkers for epoch E (`seated`
+with E's seed) seal their results during E + 1, reveal them during E + 2; the result a strict
+majority revealed is attested during E + 3, its units `held * passes` (none below `PASS_MIN` of
+`CHALLENGES`), and each host claims `pot * units / the epoch's units` from E + 4 on. `GridState`
+replays all of it and flags any event that disagrees with these rules.
+
 Nothing here is trusted: each number is recomputed from the chain by whoever asks.
 """
 
@@ -33,12 +39,18 @@ if TYPE_CHECKING:
 
 #: `Grid.MAX_ENDPOINT_BYTES`
 MAX_ENDPOINT_BYTES = 256
+#: challenges per host and epoch (m, `Grid.CHALLENGES`), the passes a paid host needs (`Grid.PASS_MIN`:
+#: 90 %, one failure allowed), and checkers per host (c, `Grid.COMMITTEE`)
+CHALLENGES = 10
+PASS_MIN = 9
+COMMITTEE = 3
 _HOST_PARAMETERS = (Parameter.HOST_REPLICAS, Parameter.HOST_MIN_STANDING, Parameter.TTFB_CEILING_MS)
 #: the events `GridState.observe` reads (the model passes it only these)
 GRID_EVENTS = frozenset({
     "membership.Joined", "membership.Left", "membership.Suspended", "membership.Reinstated",
     "charter.ParameterChanged", "charter.DocumentChanged", "registry.Finalized", "registry.Reviewed",
     "grid.HostRegistered", "grid.HostUnregistered", "grid.SeedScheduled", "grid.SeedFixed",
+    "grid.CheckSealed", "grid.CheckRevealed", "grid.HostAttested",
 })  # fmt: skip
 
 
@@ -109,6 +121,31 @@ class Assignment:
 
 
 @dataclass
+class Tally:
+    """`IGrid.Tally`: the checks of one host in one epoch."""
+
+    revealed: int = 0
+    votes: int = 0
+    held: int = 0
+    passes: int = 0
+    attested: bool = False
+    units: int = 0
+
+
+@dataclass(frozen=True)
+class Reveal:
+    checker: str
+    held: int
+    passes: int
+    evidence: bytes
+
+
+def units_of(held: int, passes: int) -> int:
+    """`Grid.attest`'s units: the files held times the passes, none below `PASS_MIN`."""
+    return held * passes if passes >= PASS_MIN else 0
+
+
+@dataclass
 class GridState:
     """What the model derives for the grid, fed every event by `observe`."""
 
@@ -119,6 +156,11 @@ class GridState:
     seeds: dict[int, Seed] = field(default_factory=dict)  # epoch -> its seed, once fixed
     pending: tuple[int, int, int] = (2**64 - 1, 0, 0)  # `Grid.pendingSeed`: (epoch, its block, hosts then)
     files: dict[bytes, int] = field(default_factory=dict)  # cid -> when the community came to depend on it
+    seals: dict[tuple[int, str, str], bytes] = field(default_factory=dict)  # (epoch, host, checker) -> seal
+    votes: dict[tuple[int, str, int, int], int] = field(default_factory=dict)  # (epoch, host, held, passes)
+    tallies: dict[tuple[int, str], Tally] = field(default_factory=dict)  # (epoch, host)
+    reveals: dict[tuple[int, str], list[Reveal]] = field(default_factory=dict)
+    units: dict[int, int] = field(default_factory=dict)  # epoch -> attested units
 
     def observe(self, model: Model, name: str, a: Mapping[str, Any]) -> None:
         """Called by `Model.apply` after its own handler, with the model already updated."""
@@ -137,8 +179,11 @@ class GridState:
             self.files.setdefault(bytes(a["commentCid"]), now)
         elif name == "grid.HostRegistered":
             host = str(a["host"])
-            self.hosts[host] = Host(bytes(a["endpoint"]), now)
-            self.registered.setdefault(host, []).append((now, True))
+            before = self.hosts.get(host)
+            # a new endpoint keeps `since`, as `Grid` does
+            self.hosts[host] = Host(bytes(a["endpoint"]), before.since if before else now)
+            if before is None:
+                self.registered.setdefault(host, []).append((now, True))
         elif name == "grid.HostUnregistered":
             host = str(a["host"])
             if self.hosts.pop(host, None) is None:
@@ -155,6 +200,72 @@ class GridState:
                 model.discrepancies.append(f"grid: epoch {epoch}'s seed fixed in block {model.block}, "
                                            f"not after its block {block}")  # fmt: skip
             self.seeds[epoch] = Seed(block, int(a["seed"]), int(a["hosts"]))
+        elif name == "grid.CheckSealed":
+            self._on_sealed(model, int(a["epoch"]), str(a["host"]), str(a["checker"]), bytes(a["sealed_"]))
+        elif name == "grid.CheckRevealed":
+            self._on_revealed(model, a)
+        elif name == "grid.HostAttested":
+            self._on_attested(model, a)
+
+    def _window(self, model: Model, what: str, epoch: int, step: int) -> None:
+        current = model.epoch_at(model.now)
+        if current != epoch + step:
+            model.discrepancies.append(f"grid: {what} for epoch {epoch} in epoch {current}, not {epoch + step}")
+
+    def _on_sealed(self, model: Model, epoch: int, host: str, checker: str, sealed: bytes) -> None:
+        what = f"{checker}'s seal of {host}"
+        self._window(model, what, epoch, 1)
+        seed = self.seeds.get(epoch)
+        if seed is None or not seated(seed.seed, seed.hosts, host, checker):
+            model.discrepancies.append(f"grid: {what} for epoch {epoch}: not on its committee")
+        start = start_of(model, epoch)
+        for who in (host, checker):
+            record = self.hosts.get(who)
+            if record is None or record.since >= start:
+                model.discrepancies.append(f"grid: {what} for epoch {epoch}: {who} was not a host as it began")
+        self.seals[(epoch, host, checker)] = sealed
+
+    def _on_revealed(self, model: Model, a: Mapping[str, Any]) -> None:
+        epoch, host, checker = int(a["epoch"]), str(a["host"]), str(a["checker"])
+        held, passes = int(a["held"]), int(a["passes"])
+        what = f"{checker}'s reveal of {host}"
+        self._window(model, what, epoch, 2)
+        if self.seals.pop((epoch, host, checker), None) is None:
+            model.discrepancies.append(f"grid: {what} for epoch {epoch}: nothing sealed")
+        key = (epoch, host, held, passes)
+        votes = self.votes[key] = self.votes.get(key, 0) + 1
+        t = self.tallies.setdefault((epoch, host), Tally())
+        t.revealed += 1
+        if votes > t.votes:
+            t.votes, t.held, t.passes = votes, held, passes
+        self.reveals.setdefault((epoch, host), []).append(Reveal(checker, held, passes, bytes(a["evidence"])))
+
+    def _on_attested(self, model: Model, a: Mapping[str, Any]) -> None:
+        epoch, host = int(a["epoch"]), str(a["host"])
+        what = f"grid: {host}'s attestation for epoch {epoch}"
+        self._window(model, what, epoch, 3)
+        t = self.tallies.get((epoch, host), Tally())
+        seed = self.seeds.get(epoch)
+        needed = 2 if seed is not None and seed.hosts > 2 else 1
+        if t.attested or t.votes < needed or t.votes * 2 <= t.revealed:
+            model.discrepancies.append(f"{what}: no majority ({t.votes} of {t.revealed} revealed)")
+        units = units_of(t.held, t.passes)
+        stated = (int(a["held"]), int(a["passes"]), int(a["units"]))
+        if stated != (t.held, t.passes, units):
+            model.discrepancies.append(f"{what}: event says {stated}, model derives {(t.held, t.passes, units)}")
+        t.attested, t.units = True, units
+        self.units[epoch] = self.units.get(epoch, 0) + units
+
+    def attestable(self, model: Model, now: int) -> list[tuple[int, str]]:
+        """(epoch, host) of every result `Grid.attest` would record at time `now`."""
+        epoch = model.epoch_at(now) - 3
+        out = []
+        for (e, host), t in sorted(self.tallies.items()):
+            seed = self.seeds.get(e)
+            needed = 2 if seed is not None and seed.hosts > 2 else 1
+            if e == epoch and not t.attested and t.votes >= needed and t.votes * 2 > t.revealed:
+                out.append((e, host))
+        return out
 
     def _active(self, model: Model, member: str, now: int) -> None:
         m = model.members.get(member)
@@ -221,10 +332,6 @@ def start_of(model: Model, epoch: int) -> int:
 
 
 # ----------------------------------------------------------------- challenges and committees
-
-#: challenges per host and epoch (m), and checkers per host (c)
-CHALLENGES = 8
-COMMITTEE = 3
 
 
 def _seed8(seed: int) -> bytes:

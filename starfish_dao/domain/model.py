@@ -290,6 +290,12 @@ class Model:
         self.review_claims: dict[tuple[int, str, str], int] = {}  # (epoch, reviewer, token) -> amount
         self.review_paid: dict[str, int] = defaultdict(int)
         self.review_released: dict[str, int] = defaultdict(int)  # sent by the splitter to the registry
+        # hosting pay (the grid's pots; checks and attestations are in `self.grid`)
+        self.for_hosts: dict[str, int] = defaultdict(int)  # kept by the splitter, not yet released
+        self.hosting_pots: dict[tuple[int, str], int] = {}
+        self.hosting_claims: dict[tuple[int, str, str], int] = {}  # (epoch, host, token) -> amount
+        self.hosting_paid: dict[str, int] = defaultdict(int)
+        self.hosting_released: dict[str, int] = defaultdict(int)  # sent by the splitter to the grid
         # splitter
         self.first_era: int | None = None
         self.accounts: dict[str, tuple[int, int]] = {}  # member -> (credited, group era)
@@ -669,6 +675,60 @@ class Model:
         self.review_claims[(epoch, reviewer, token)] = amount
         self.review_paid[token] += amount
 
+    # ----------------------------------------------------------------- hosting pay
+
+    def _on_hosting_pot_fixed(self, a: dict[str, Any]) -> None:
+        epoch, token, pot = int(a["epoch"]), a["token"], int(a["pot"])
+        released = self.for_hosts[token]
+        self._check(f"hosting pot of epoch {epoch} in {token}: at most what was released", int(0 <= pot <= released), 1)
+        self.tracked[token] -= released
+        self.hosting_released[token] += released
+        self.for_hosts[token] = 0
+        self._check(f"hosting pot of epoch {epoch} in {token} fixed once", int((epoch, token) in self.hosting_pots), 0)
+        self.hosting_pots[(epoch, token)] = pot
+
+    def hosting_pay_owed(self, host: str, epoch: int, token: str) -> int:
+        """What `Grid.claimHostingPay(host, epoch, token)` would pay now (the pot fixed, or what a
+        first claim would fix), 0 if nothing."""
+        t = self.grid.tallies.get((epoch, host))
+        if t is None or not t.attested or not t.units or (epoch, host, token) in self.hosting_claims:
+            return 0
+        pot = self.hosting_pots.get((epoch, token))
+        if pot is None:
+            pot = self.for_hosts[token]
+        return pot * t.units // self.grid.units[epoch]
+
+    def _on_hosting_pay_claimed(self, a: dict[str, Any]) -> None:
+        host, epoch, token, amount = a["host"], int(a["epoch"]), a["token"], int(a["amount"])
+        what = f"hosting pay of {host} for epoch {epoch} in {token}"
+        self._check(f"{what}: claimed from epoch {epoch + 4}", int(self.epoch_at(self.now) >= epoch + 4), 1)
+        self._check(f"{what}: the pot fixed", int((epoch, token) in self.hosting_pots), 1)
+        self._check(f"{what}", amount, self.hosting_pay_owed(host, epoch, token))
+        self.hosting_claims[(epoch, host, token)] = amount
+        self.hosting_paid[token] += amount
+
+    def hosting_pay_due(self, now: int, host: str | None = None) -> list[tuple[str, int, str, int]]:
+        """(host, epoch, token, amount) of every hosting pay `claimHostingPay` would pay at time `now`."""
+        out: list[tuple[str, int, str, int]] = []
+        current = self.epoch_at(now)
+        for (epoch, who), t in sorted(self.grid.tallies.items()):
+            if (host is not None and who != host) or current < epoch + 4 or not t.units:
+                continue
+            for token in self.all_tokens():
+                amount = self.hosting_pay_owed(who, epoch, token)
+                if amount:
+                    out.append((who, epoch, token, amount))
+        return out
+
+    def hosting_pay_held(self, token: str) -> int:
+        """What the grid should hold for hosts in `token`: released and not paid out."""
+        return sum(pot for (_, t), pot in self.hosting_pots.items() if t == token) - self.hosting_paid[token]
+
+    def hosting_pay_obligations(self, token: str) -> int:
+        """What the grid owes now in `token`: every unclaimed share of a fixed pot."""
+        epochs = {epoch for epoch, t in self.hosting_pots if t == token}
+        return sum(self.hosting_pay_owed(host, epoch, token) for (epoch, host) in self.grid.tallies if epoch in epochs)
+
     def scorable(self, now: int, reviewer: str | None = None) -> list[tuple[int, str]]:
         """(contribution, reviewer) of every revealed rating `scoreReview` would score at time `now`
         (of `reviewer`, or everyone's): its median final, its epoch not closed."""
@@ -866,13 +926,15 @@ class Model:
         era, offset = self._split()
         reserve = amount * self.params.reserve_bps // BPS
         reviewers = amount * self.params.reviewer_bps // BPS
+        hosts = amount * self.params.hosting_bps // BPS
         self._check(f"reserve of a {amount} receipt of {token}", int(a["reserve"]), reserve)
         self.tracked[token] += amount
         self.treasury[token] += reserve
         self.for_reviewers[token] += reviewers
+        self.for_hosts[token] += hosts
         self.received[token] += amount
         self.revenue_log.append((self.now, token, amount, reserve))
-        rest = amount - reserve - reviewers
+        rest = amount - reserve - reviewers - hosts
         key = self.key_of(token)
         weight, per_group = self.weights(era)
         if weight >> offset == 0:  # nobody holds a point: it waits
@@ -1091,6 +1153,8 @@ class Model:
         "registry.ReviewForfeited": _on_review_forfeited,
         "registry.ReviewPotFixed": _on_review_pot_fixed,
         "registry.ReviewPayClaimed": _on_review_pay_claimed,
+        "grid.HostingPotFixed": _on_hosting_pot_fixed,
+        "grid.HostingPayClaimed": _on_hosting_pay_claimed,
         "splitter.PointsAwarded": _on_points_awarded,
         "splitter.Slashed": _on_slashed,
         "splitter.EthAccepted": _on_eth_accepted,
@@ -1212,6 +1276,7 @@ class Model:
             self.tracked[token]
             - self.treasury[token]
             - self.for_reviewers[token]
+            - self.for_hosts[token]
             - self.undistributed[token]
             - self.total_claimable(token)
         )
@@ -1219,6 +1284,8 @@ class Model:
     def solvent(self) -> bool:
         """The splitter holds every obligation, and the registry every share of review pay it owes."""
         return all(
-            self.dust(token) >= 0 and self.review_pay_held(token) >= self.review_pay_obligations(token)
+            self.dust(token) >= 0
+            and self.review_pay_held(token) >= self.review_pay_obligations(token)
+            and self.hosting_pay_held(token) >= self.hosting_pay_obligations(token)
             for token in self.all_tokens()
         )

@@ -55,6 +55,7 @@ def test_genesis_lists_must_match(dao: Dao) -> None:
             "PayoutSplitter",
             dao.deployment.addresses["charter"],
             ada.address,
+            ada.address,
             dao.deployment.addresses["membership"],
             [ada.address],
             [],

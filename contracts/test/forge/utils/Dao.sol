@@ -38,7 +38,7 @@ contract Dao {
         address registryAt = registry_ == address(0) ? createAddress(address(this), 4) : registry_;
         charter = new Charter(governance, params, document, tokens); // nonce 1
         membership = new Membership(charter, IPayoutSplitter(splitterAt)); // nonce 2
-        splitter = new PayoutSplitter(charter, registryAt, IMembership(address(membership)), founders, points); // 3
+        splitter = new PayoutSplitter(charter, registryAt, createAddress(address(this), 5), IMembership(address(membership)), founders, points); // 3
         bool ok = address(splitter) == splitterAt;
         if (registry_ == address(0)) {
             registry = new ContributionRegistry(charter, membership, splitter); // nonce 4
