@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 import requests
+from eth_account.signers.local import LocalAccount
 
 from starfish_dao.chain import grid
 from starfish_dao.chain.client import Starfish
@@ -184,3 +186,120 @@ def check(sf: Starfish, epoch: int, hosts: Iterable[str] | None = None, checker:
                     probes.append(probe(gateway, file, path_seed, ceiling, session))
             results.append(HostCheck(host, gateway, probes))
     return results, None
+
+
+# ----------------------------------------------------------------- committee duties and pay
+
+
+@dataclass
+class DutyReport:
+    """One round of a host's duties: what it sealed, revealed, attested and claimed."""
+
+    epoch: int
+    sealed: list[dict[str, object]] = field(default_factory=list)  # {epoch, host, passes, held, evidence, failures}
+    revealed: list[dict[str, object]] = field(default_factory=list)
+    attested: list[dict[str, object]] = field(default_factory=list)
+    claimed: list[dict[str, object]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {"epoch": self.epoch, "sealed": self.sealed, "revealed": self.revealed, "attested": self.attested,
+                "claimed": self.claimed, "errors": self.errors}  # fmt: skip
+
+
+def evidence_of(epoch: int, checker: str, result: HostCheck) -> bytes:
+    """The evidence of one check, as JSON: every challenge's file, the blocks walked, the outcome
+    and the slowest first byte. Pinned by the checker; its CID is revealed with the result."""
+    import json
+
+    probes = [{"file": p.file, "blocks": p.blocks, "ok": p.ok, "reason": p.reason, "ttfbMs": p.ttfb_ms}
+              for p in result.probes]  # fmt: skip
+    doc = {"epoch": epoch, "host": result.host, "checker": checker, "gateway": result.gateway, "probes": probes}
+    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+
+
+def duties(
+    sf: Starfish,
+    account: LocalAccount,
+    store: LocalStore,
+    model: Model,
+    journal: grid.Journal | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> DutyReport:
+    """A host's duties for this round, each step at most once per epoch and safe to repeat:
+
+    1. **seal** its checks of the epoch that just ended (E = current - 1, once E's seed is fixed), of
+       each host whose committee it sits on, the evidence pinned in `store` (served by its gateway);
+    2. **reveal** what it sealed for E = current - 2 (the results are kept in `journal`);
+    3. **attest** every host of E = current - 3 whose checkers agree (anyone may; racing is harmless);
+    4. **claim** its own hosting pay of every epoch whose pay is open.
+
+    A step the contract refuses is reported in a sentence and tried again next round."""
+    from starfish_dao.domain.errors import ContractRevert
+
+    who = account.address
+    current = int(sf.charter.functions.currentEpoch().call())
+    report = DutyReport(current)
+    journal = journal or grid.Journal.for_grid(int(sf.w3.eth.chain_id), sf.grid.address)
+    kept = [r for r in journal.load() if r.epoch >= current - 2]  # older ones can no longer be revealed
+    say = progress or (lambda _: None)
+
+    def attempt(what: str, send: Callable[[], object]) -> bool:
+        try:
+            send()
+            return True
+        except ContractRevert as exc:
+            report.errors.append(f"{what}: refused by the grid: {exc}")
+            say(report.errors[-1])
+            return False
+
+    # 1. seal
+    ended = current - 1
+    done = {(r.epoch, r.host) for r in kept}
+    if ended >= 1:
+        results, _ = check(sf, ended, checker=who, model=model)
+        assignment = model.grid.assignment(model, ended)
+        for r in results:
+            if (ended, r.host) in done or assignment is None:
+                continue
+            cid = store.add_bytes(evidence_of(ended, who, r))
+            result = grid.CheckResult(ended, r.host, len(assignment.of(r.host)), r.passes, cid.bytes)
+            if not attempt(
+                f"sealing the check of {r.host} for epoch {ended}", partial(grid.seal_check, sf, account, result)
+            ):
+                continue
+            kept.append(result)
+            journal.save(kept)
+            failures = [p.reason for p in r.probes if not p.ok]
+            report.sealed.append({"epoch": ended, "host": r.host, "held": result.held, "passes": r.passes,
+                                  "challenges": len(r.probes), "evidence": str(cid), "failures": failures})  # fmt: skip
+            say(f"sealed the check of {r.host} for epoch {ended}: {r.passes}/{len(r.probes)} passed")
+    # 2. reveal
+    for result in [r for r in kept if r.epoch == current - 2]:
+        if bytes(sf.grid.functions.sealOf(result.epoch, result.host, who).call()) in (grid.REVEALED, bytes(32)):
+            continue
+        what = f"revealing the check of {result.host} for epoch {result.epoch}"
+        if attempt(what, partial(grid.reveal_check, sf, account, account, result)):
+            report.revealed.append({"epoch": result.epoch, "host": result.host, "passes": result.passes})
+            say(f"revealed the check of {result.host} for epoch {result.epoch}")
+    # 3. attest
+    for epoch, host in model.grid.attestable(model, sf.now()):
+        try:
+            units = grid.attest(sf, account, epoch, host)
+        except ContractRevert as exc:
+            if exc.name != "GridNoAttestation":  # attested by someone else meanwhile: no error
+                report.errors.append(f"attesting {host} for epoch {epoch}: refused by the grid: {exc}")
+            continue
+        report.attested.append({"epoch": epoch, "host": host, "units": units})
+        say(f"attested {host} for epoch {epoch}: {units} units")
+    # 4. claim
+    for _, epoch, token, _ in model.hosting_pay_due(sf.now(), host=who):
+        try:
+            amount = grid.claim_hosting_pay(sf, account, who, epoch, token)
+        except ContractRevert as exc:
+            if exc.name != "GridNoHostingPay":  # claimed meanwhile (another round, or anyone for us)
+                report.errors.append(f"claiming hosting pay of epoch {epoch}: refused by the grid: {exc}")
+            continue
+        report.claimed.append({"epoch": epoch, "token": token, "amount": amount})
+        say(f"claimed {amount} of {token} for hosting in epoch {epoch}")
+    return report

@@ -6,13 +6,17 @@ assignment is never read from a contract, it is recomputed from the chain's even
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from web3.logs import DISCARD
 
 from starfish_dao.chain.client import Starfish
+from starfish_dao.domain.fastabi import keccak
 from starfish_dao.domain.grid import Assignment, endpoint_problem
 from starfish_dao.domain.model import Model
 
@@ -92,3 +96,94 @@ def assignment(sf: Starfish, epoch: int | None = None, model: Model | None = Non
     if epoch is None:
         epoch = int(sf.charter.functions.currentEpoch().call())
     return epoch, model.grid.assignment(model, epoch)
+
+
+# ----------------------------------------------------------------- checks and hosting pay
+
+#: `Grid.sealOf` once revealed
+REVEALED = (1).to_bytes(32, "big")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What a checker seals and later reveals about one host for one epoch."""
+
+    epoch: int
+    host: str
+    held: int  # the files the host was to hold
+    passes: int  # of `CHALLENGES`
+    evidence: bytes  # the CID (bytes) of the evidence, pinned by the checker; b"" for none
+
+    def salt(self, private_key: bytes, grid: str) -> bytes:
+        """A salt only the checker's key can make (so a lost journal loses no secret)."""
+        return keccak(b"starfish.sealed-check" + private_key + bytes.fromhex(grid[2:]) +
+                      self.epoch.to_bytes(32, "big") + bytes.fromhex(self.host[2:]))  # fmt: skip
+
+    def seal(self, checker: str, salt: bytes) -> bytes:
+        """`Grid.checkSeal`: keccak256(abi.encode(checker, epoch, host, held, passes, keccak256(evidence), salt))."""
+        from eth_abi.abi import encode
+
+        return keccak(encode(
+            ["address", "uint256", "address", "uint64", "uint8", "bytes32", "bytes32"],
+            [checker, self.epoch, self.host, self.held, self.passes, keccak(self.evidence), salt],
+        ))  # fmt: skip
+
+
+def seal_check(sf: Starfish, account: LocalAccount, result: CheckResult) -> Any:
+    """Seals `account`'s result (during epoch `result.epoch + 1`)."""
+    seal = result.seal(account.address, result.salt(bytes(account.key), sf.grid.address))
+    return sf._send(account, sf.grid.functions.sealCheck(result.epoch, result.host, seal))
+
+
+def reveal_check(sf: Starfish, sender: LocalAccount, checker: LocalAccount, result: CheckResult) -> Any:
+    """Reveals `checker`'s sealed result (during epoch `result.epoch + 2`; anyone may send it)."""
+    salt = result.salt(bytes(checker.key), sf.grid.address)
+    return sf._send(sender, sf.grid.functions.revealCheck(
+        result.epoch, result.host, checker.address, result.held, result.passes, result.evidence, salt))  # fmt: skip
+
+
+def attest(sf: Starfish, sender: LocalAccount, epoch: int, host: str) -> int:
+    """Records `host`'s majority result for `epoch` (during `epoch + 3`); returns its units."""
+    receipt = sf._send(sender, sf.grid.functions.attest(epoch, host))
+    events = sf.grid.events.HostAttested().process_receipt(receipt, errors=DISCARD)
+    return int(events[0]["args"]["units"]) if events else 0
+
+
+def claim_hosting_pay(sf: Starfish, sender: LocalAccount, host: str, epoch: int, token: str) -> int:
+    """Pays `host` its share of `epoch`'s hosting pot in `token` (from `epoch + 4`); returns the amount."""
+    receipt = sf._send(sender, sf.grid.functions.claimHostingPay(host, epoch, token))
+    events = sf.grid.events.HostingPayClaimed().process_receipt(receipt, errors=DISCARD)
+    return int(events[0]["args"]["amount"]) if events else 0
+
+
+class Journal:
+    """The results this machine sealed, kept until revealed: `~/.starfish/checks/<chain>-<grid>.json`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def for_grid(cls, chain_id: int, grid: str) -> Journal:
+        from starfish_dao.config import home
+
+        return cls(home() / "checks" / f"{chain_id}-{grid.lower()}.json")
+
+    def load(self) -> list[CheckResult]:
+        if not self.path.is_file():
+            return []
+        try:
+            rows = json.loads(self.path.read_text())
+            return [CheckResult(int(r["epoch"]), str(r["host"]), int(r["held"]), int(r["passes"]),
+                                bytes.fromhex(r["evidence"])) for r in rows]  # fmt: skip
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(
+                f"{self.path} is not a journal of sealed checks ({exc}); move it away to start anew"
+            ) from exc
+
+    def save(self, results: list[CheckResult]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        rows = [{"epoch": r.epoch, "host": r.host, "held": r.held, "passes": r.passes, "evidence": r.evidence.hex()}
+                for r in results]  # fmt: skip
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(rows, indent=1))
+        tmp.replace(self.path)

@@ -119,6 +119,11 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
             [view(grid, g_abi, "hostOf", h) for h in grid_hosts],
             [view(grid, g_abi, "seedOf", epoch) for epoch in seeded],
             view(grid, g_abi, "pendingSeed"),
+            [view(grid, g_abi, "tallyOf", epoch, host) for epoch, host in sorted(model.grid.tallies)],
+            [view(grid, g_abi, "epochUnits", epoch) for epoch in sorted(model.grid.units)],
+            [view(grid, g_abi, "hostingPot", epoch, token) for epoch, token in sorted(model.hosting_pots)],
+            [None if t == ETH else calls.add(t, ERC20_BALANCE_ABI, "balanceOf", grid.address) for t in tokens],
+            [view(splitter, s_abi, "kept", t) for t in tokens],
         )
     r = calls.run()
     checks: list[Check] = [Check("model", "derived values stated by events", [], model.discrepancies)]
@@ -177,7 +182,8 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
         pot = (model.review_pots[(epoch, token)], True)
         checks.append(Check(f"epoch {epoch}", f"review pot {token}", tuple(r[slot] or ()), pot, "reviews"))
     if "grid" in slots:
-        checks += _grid_checks(model, r, slots["grid"], grid_hosts, seeded)
+        checks += _grid_checks(model, r, slots["grid"][:5], grid_hosts, seeded)
+        checks += _hosting_pay_checks(sf, model, r, slots["grid"][5:], tokens, head)
     for token, balance_slot in zip(tokens, slots["review_books"], strict=True):
         registry_balance = sf.w3.eth.get_balance(registry.address, head) if balance_slot is None else r[balance_slot]
         held, owed = int(registry_balance or 0), model.review_pay_obligations(token)
@@ -218,9 +224,13 @@ def compare(sf: Starfish, model: Model | None = None, block: int | None = None) 
         checks.append(
             Check(
                 token,
-                "received = claimed + spent + released to reviewers + tracked",
+                "received = claimed + spent + released to reviewers and hosts + tracked",
                 model.received[token],
-                model.claimed[token] + model.spent[token] + model.review_released[token] + model.tracked[token],
+                model.claimed[token]
+                + model.spent[token]
+                + model.review_released[token]
+                + model.hosting_released[token]
+                + model.tracked[token],
                 "money",
             )
         )
@@ -247,6 +257,34 @@ def _grid_checks(model: Model, r: Any, slots: Any, hosts: list[str], seeded: lis
     stated_pending = tuple(int(v) for v in (r[pending] or ()))
     waiting = model.grid.pending
     checks.append(Check("grid", "seed waiting for its block (epoch, block)", stated_pending, waiting, "grid"))
+    return checks
+
+
+def _hosting_pay_checks(sf: Starfish, model: Model, r: Any, slots: Any, tokens: list[str], head: int) -> list[Check]:
+    """Each host's checks and attestation, each epoch's units and pots, what the splitter keeps for
+    reviewers and hosts, and that the grid holds every share of hosting pay it owes."""
+    tallies, units, pots, balances, kept = slots
+    checks = []
+    for (epoch, host), slot in zip(sorted(model.grid.tallies), tallies, strict=True):
+        t = model.grid.tallies[(epoch, host)]
+        stated = tuple(r[slot] or ())
+        expected = (t.revealed, t.votes, t.held, t.passes, t.attested)
+        checks.append(Check(host, f"checks of epoch {epoch} (revealed, votes, held, passes, attested)", stated,
+                            expected, "grid"))  # fmt: skip
+    for epoch, slot in zip(sorted(model.grid.units), units, strict=True):
+        checks.append(Check(f"epoch {epoch}", "hosting units attested", r[slot], model.grid.units[epoch], "grid"))
+    for (epoch, token), slot in zip(sorted(model.hosting_pots), pots, strict=True):
+        pot = (model.hosting_pots[(epoch, token)], True)
+        checks.append(Check(f"epoch {epoch}", f"hosting pot {token}", tuple(r[slot] or ()), pot, "grid"))
+    for token, balance_slot, kept_slot in zip(tokens, balances, kept, strict=True):
+        stated_kept = tuple(r[kept_slot] or ())
+        expected_kept = (model.for_reviewers[token], model.for_hosts[token])
+        checks.append(Check(token, "kept for reviewers and hosts", stated_kept, expected_kept, "money"))
+        grid_balance = sf.w3.eth.get_balance(sf.grid.address, head) if balance_slot is None else r[balance_slot]
+        held, owed = int(grid_balance or 0), model.hosting_pay_obligations(token)
+        note = f"holds {held}, owes {owed}, released and unpaid {model.hosting_pay_held(token)}"
+        what = "the grid holds every share of hosting pay it owes"
+        checks.append(Check(token, what, held >= owed, True, "money", note))
     return checks
 
 
