@@ -41,6 +41,7 @@ TARGETS = {
     "receipt (ETH, pay)": 80_000, "review": 158_000, "reviewBySig (relayed)": 166_000, "claim (ETH)": 60_000,
     "finalize (accepted)": 250_000,  # with a panel (issue 25): the author's first award, the dearest
     "grid: fixSeed (schedule)": 50_000, "grid: fixSeed (fix)": 50_000,  # issue 22: each call, by anyone
+    "grid: attest": 60_000,  # issue 22: one attestation per host and epoch (the seals were signed before)
 }  # fmt: skip
 
 
@@ -183,7 +184,43 @@ def _grid(chain: RpcBackend, sf: Starfish, p: dict[str, Account]) -> list[tuple[
     rows.append(("grid: fixSeed (schedule)", gas(sf._send(p["zed"], g.fixSeed(ended))), "chooses the next block"))
     chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     rows.append(("grid: fixSeed (fix)", gas(sf._send(p["zed"], g.fixSeed(ended))), "the seed from its hash"))
+    rows.extend(_checks(chain, sf, p, endpoint))
     rows.append(("grid: unregisterHost", gas(sf._send(p["ada"], g.unregisterHost())), "the last host takes the slot"))
+    return rows
+
+
+def _checks(chain: RpcBackend, sf: Starfish, p: dict[str, Account], endpoint: bytes) -> list[tuple[str, int, str]]:
+    """bo is checked for epoch E by ada and cy (three hosts: each other host sits): seals in E + 1,
+    reveals in E + 2, the attestation in E + 3, bo's claim of the pot in E + 4."""
+    from starfish_dao.chain.grid import CheckResult
+
+    gas = lambda receipt: int(receipt["gasUsed"])  # noqa: E731
+    g = sf.grid.functions
+    sf._send(p["cy"], g.registerHost(endpoint))
+    epoch = int(sf.charter.functions.currentEpoch().call()) + 1
+    chain.increase_time(14 * DAY)  # into E + 1: the hosts registered before E began
+    sf._send(p["zed"], g.fixSeed(epoch))
+    chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    sf._send(p["zed"], g.fixSeed(epoch))
+    evidence = cid_of(b"evidence").bytes
+    result = CheckResult(epoch, p["bo"].address, 40, 10, evidence)
+    salts = {n: result.salt(bytes(p[n].key), sf.grid.address) for n in ("ada", "cy")}
+    seal = result.seal(p["ada"].address, salts["ada"])
+    rows = [("grid: sealCheck", gas(sf._send(p["ada"], g.sealCheck(epoch, result.host, seal))),
+             "the checker's eligibility read (membership, standing, the seat)")]  # fmt: skip
+    sf._send(p["cy"], g.sealCheck(epoch, result.host, result.seal(p["cy"].address, salts["cy"])))
+    chain.increase_time(7 * DAY)
+    for n in ("ada", "cy"):
+        receipt = sf._send(p["zed"], g.revealCheck(epoch, result.host, p[n].address, 40, 10, evidence, salts[n]))
+    rows.append(("grid: revealCheck", gas(receipt), "the second of two agreeing reveals"))
+    chain.increase_time(7 * DAY)
+    sf.pay_eth(p["zed"], ETHER)
+    rows.append(("grid: attest", gas(sf._send(p["zed"], g.attest(epoch, result.host))), "by anyone"))
+    chain.increase_time(7 * DAY)
+    claim = sf._send(p["zed"], g.claimHostingPay(result.host, epoch, ETH))
+    rows.append(
+        ("grid: claimHostingPay (ETH, fixes the pot)", gas(claim), "O(1): the pot, the host's units, the epoch's")
+    )
     return rows
 
 
