@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -265,5 +266,79 @@ def test_the_committee_catches_an_unpinned_file_a_host_down_and_a_slow_one(
         _Slow.delay = 0.4
         slow.shutdown()
         slow.server_close()
+        for gateway in gateways.values():
+            gateway.stop()
+
+
+def test_honest_hosts_are_paid_and_one_that_dropped_a_file_is_not(
+    earning_dao: Dao, stores: dict[str, LocalStore], tmp_path: Path
+) -> None:
+    """The whole loop with real gateways, each host running its own duties (`hosting.duties`, what
+    `host serve` runs each round): in E + 1 each checks the others for E and seals, the evidence
+    pinned in its own store; in E + 2 each reveals; in E + 3 the results are attested; in E + 4 each
+    claims. bo dropped the file its challenges hit most: its checkers agree it failed, it is paid
+    nothing for E, and ada and cy split the pot, exact to the wei."""
+    from starfish_dao.domain.charter import Parameter
+    from starfish_dao.domain.grid import PASS_MIN, challenges
+    from starfish_dao.domain.model import ETH, Model
+    from starfish_dao.hosting import duties
+    from starfish_dao.verify.state import compare
+
+    dao = earning_dao
+    sf = dao.sf
+    dao.govern(sf.charter.functions.setParameter(int(Parameter.HOSTING_BPS), 300))
+    _community_files(stores["ada"])
+    gateways = {name: Gateway(stores[name]).start() for name in FOUNDERS}
+    journals = {name: grid.Journal(tmp_path / f"{name}-journal.json") for name in FOUNDERS}
+
+    def round_(name: str) -> Any:
+        model = Model().apply_all(sf.logs())
+        return duties(sf, dao[name], stores[name], model, journals[name])
+
+    try:
+        for name in FOUNDERS:
+            grid.register(sf, dao[name], gateways[name].url)
+        epoch = _next_epoch(dao)
+        _seed(dao, epoch - 1)
+        for name in ("bo", "cy"):
+            assert not sync(sf, stores[name], dao[name].address, extra=[gateways["ada"].url]).missing
+        sf.pay_eth(dao["zed"], 10 * 10**18)
+        _next_epoch(dao)
+        _seed(dao, epoch)
+        model = Model().apply_all(sf.logs())
+        a, seed = model.grid.assignment(model, epoch), model.grid.seeds[epoch]
+        assert a is not None
+        asked = [f for f, _ in challenges(a, seed.seed, dao["bo"].address)]
+        dropped = max(set(asked), key=asked.count)
+        assert asked.count(dropped) > 10 - PASS_MIN  # enough to fail bo
+        stores["bo"].unpin(CID.from_bytes(dropped))
+        stores["bo"].gc()
+        sealed = {name: round_(name) for name in FOUNDERS}
+        for name, report in sealed.items():
+            assert not report.errors and len(report.sealed) == 2, (name, report)
+            for s in report.sealed:  # the evidence is pinned and served by the checker's own gateway
+                fetched = requests.get(f"{gateways[name].url}/ipfs/{s['evidence']}?format=raw", timeout=5)
+                assert fetched.status_code == 200 and str(s["host"]).lower().encode() in fetched.content.lower()
+        on_bo = [s for r in sealed.values() for s in r.sealed if s["host"] == dao["bo"].address]
+        assert all(
+            s["passes"] == 10 - asked.count(dropped) and "answered 404" in " ".join(s["failures"]) for s in on_bo
+        )
+        _next_epoch(dao)
+        assert all(len(round_(name).revealed) == 2 for name in FOUNDERS)
+        _next_epoch(dao)
+        attested = [x for name in FOUNDERS for x in round_(name).attested]
+        assert sorted(x["host"] for x in attested) == sorted(dao[n].address for n in FOUNDERS)  # once each
+        units = {x["host"]: x["units"] for x in attested}
+        assert units[dao["bo"].address] == 0 and units[dao["ada"].address] == len(a.of(dao["ada"].address)) * 10
+        _next_epoch(dao)
+        claims = {name: round_(name).claimed for name in FOUNDERS}
+        assert claims["bo"] == []
+        pot = 10 * 10**18 * 300 // 10_000
+        total = sum(units.values())
+        for name in ("ada", "cy"):
+            assert claims[name] == [{"epoch": epoch, "token": ETH, "amount": pot * units[dao[name].address] // total}]
+        bad = [c for c in compare(sf) if not c.ok]
+        assert not bad, bad
+    finally:
         for gateway in gateways.values():
             gateway.stop()

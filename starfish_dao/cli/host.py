@@ -97,9 +97,11 @@ def status(
     deployments: DeplOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """A host's endpoint, whether it counts this epoch (and why not), and the files assigned to it,
+    """A host's endpoint, whether it counts this epoch (and why not), the files assigned to it, and
+    its record: each epoch's checks (revealed, attested, passes) and hosting pay (claimed or due),
     recomputed from the chain."""
     from starfish_dao.chain import grid
+    from starfish_dao.domain.grid import CHALLENGES
     from starfish_dao.domain.model import Model
     from starfish_dao.domain.unixfs import cid_text
 
@@ -119,7 +121,16 @@ def status(
         "hosts": len(assignment.hosts) if assignment else None,
         "replicas": assignment.replicas if assignment else None,
         "files": [cid_text(c, "0x" + c.hex()) for c in assignment.of(who)] if assignment else [],
-    }
+        "checks": [
+            {"epoch": e, "revealed": t.revealed, "agreeing": t.votes, "held": t.held, "passes": t.passes,
+             "attested": t.attested, "units": t.units,
+             "failedBy": [r.checker for r in model.grid.reveals.get((e, who), []) if r.passes < CHALLENGES]}
+            for (e, h), t in sorted(model.grid.tallies.items()) if h == who
+        ],
+        "paid": [{"epoch": e, "token": tok, "amount": str(a)}
+                 for (e, h, tok), a in sorted(model.hosting_claims.items()) if h == who],
+        "due": [{"epoch": e, "token": tok, "amount": str(a)} for _, e, tok, a in model.hosting_pay_due(sf.now(), who)],
+    }  # fmt: skip
 
     def human() -> None:
         if record is None:
@@ -138,6 +149,16 @@ def status(
                       f"(each file on {data['replicas']} hosts)")  # fmt: skip
         for cid in data["files"]:
             console.print(f"  {cid}")
+        for c in data["checks"]:
+            state = f"attested: {c['units']} units" if c["attested"] else "not attested yet"
+            console.print(f"epoch {c['epoch']} checks: {c['agreeing']} of {c['revealed']} checkers agree on "
+                          f"{c['passes']}/{CHALLENGES} passes of {c['held']} files; {state}")  # fmt: skip
+            for checker in c["failedBy"]:
+                console.print(f"  {checker} found failures (its evidence CID is in its CheckRevealed event)")
+        for p in data["paid"]:
+            console.print(f"paid {p['amount']} of {p['token']} for epoch {p['epoch']}")
+        for p in data["due"]:
+            console.print(f"due {p['amount']} of {p['token']} for epoch {p['epoch']} (`host serve` claims it)")
 
     emit(data, as_json, human)
 
@@ -158,24 +179,26 @@ def serve(
 ) -> None:
     """Hold and serve what the chain assigns you: each round fetches (from other hosts, verified
     against each CID) and pins every file assigned to you this epoch, and a trustless gateway serves
-    them at /ipfs/{cid}?format=raw; once per epoch it runs your committee duties (`host check`) for
-    the epoch that just ended, when its seed is fixed. Ctrl-C stops it."""
+    them at /ipfs/{cid}?format=raw. Each round it also does your committee's duties: it checks the
+    hosts you are drawn to check for the epoch that just ended (once its seed is fixed) and seals
+    the results (the evidence pinned and served here), reveals the results sealed the epoch before,
+    attests every host whose checkers agree, and claims your hosting pay. Each of these is a
+    transaction from your key (it needs a little ETH for gas). Ctrl-C stops it."""
     import time
 
     from starfish_dao.domain.model import Model
-    from starfish_dao.hosting import check as check_hosts
-    from starfish_dao.hosting import sync
+    from starfish_dao.hosting import duties, sync
     from starfish_dao.ipfs.gateway import Gateway
     from starfish_dao.ipfs.local import LocalStore
 
-    who = load_key(key_file).address
+    account = load_key(key_file)
+    who = account.address
     sf = client(rpc, deployments)
     store = LocalStore()
     gateway = None if once else Gateway(store, port, bind).start()
     if gateway is not None and not as_json:
         console.print(f"serving {gateway.url}/ipfs/{{cid}}?format=raw from {store.root}")
     try:
-        checked: set[int] = set()
         # the chain's events read once, then only the new blocks each round (a rolled-back chain:
         # read again from the deployment)
         model, seen = Model(), sf.deployment.deploy_block - 1
@@ -190,19 +213,9 @@ def serve(
                           progress=None if as_json else console.print)  # fmt: skip
             data = {"epoch": report.epoch, "assigned": report.assigned, "held": report.held,
                     "missing": report.missing, "fetched": report.fetched, "notAssigned": report.why_not}  # fmt: skip
-            ended = report.epoch - 1
-            if ended >= 1 and ended not in checked:  # this member's committee duties of the epoch just ended
-                results, why = check_hosts(sf, ended, checker=who, model=model)
-                if why is None:
-                    checked.add(ended)
-                    data["checked"] = {r.host: {"passes": r.passes, "challenges": len(r.probes),
-                                                "failures": [p.reason for p in r.probes if not p.ok]}
-                                       for r in results}  # fmt: skip
-                    for r in results if not as_json else ():
-                        console.print(f"checked {r.host} for epoch {ended}: {r.passes}/{len(r.probes)} passed")
-                        for p in r.probes:
-                            if not p.ok:
-                                console.print(f"  failed {p.file}: {p.reason}")
+            if report.why_not is None or model.grid.tallies:  # the committee's duties and this host's pay
+                duty = duties(sf, account, store, model, progress=None if as_json else console.print)
+                data["duties"] = duty.as_json()
 
             def human(report: Any = report) -> None:
                 if report.why_not:

@@ -115,7 +115,7 @@ def test_sybils_outsiders_and_the_host_itself_cannot_check(hosted: Any) -> None:
     sf = dao.sf
     for name in ("dee", "zed"):
         seal = _result(dao, epoch, "ada", held["ada"], CHALLENGES)
-        with pytest.raises(Exception, match="GridNotOnCommittee|GridNotCounted"):
+        with pytest.raises(Exception, match=r"GridNotOnCommittee|GridNotCounted"):
             grid.seal_check(sf, dao[name], seal)
     with reverts("GridNotOnCommittee", host=dao["ada"].address, checker=dao["ada"].address):
         grid.seal_check(sf, dao["ada"], _result(dao, epoch, "ada", held["ada"], CHALLENGES))
@@ -164,8 +164,8 @@ def test_only_the_grid_takes_the_hosts_share(hosted: Any) -> None:
 
 
 def test_the_grid_refuses_eth_from_anyone_but_the_splitter(hosted: Any) -> None:
-    from starfish_dao.domain.errors import ContractRevert
     from starfish_dao.chain.tx import send
+    from starfish_dao.domain.errors import ContractRevert
 
     dao, _, _ = hosted
     with pytest.raises(ContractRevert, match="GridUnexpectedEth"):

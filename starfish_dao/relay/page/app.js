@@ -327,16 +327,31 @@ async function hostsPage() {
   const rows = g.hosts.map((h) => `<tr data-host="${esc(h.address)}"><td><a href="#/member/${esc(h.address)}" class="mono">${esc(short(h.address))}</a></td>
     <td class="mono">${esc(h.endpoint)}</td><td>${when(h.since)}</td>
     <td data-field="counts">${h.counts ? "yes" : esc(h.why || (g.assigned ? "no" : "not assigned yet"))}</td>
-    <td class="num" data-field="holds">${h.holds}</td></tr>`).join("");
+    <td class="num" data-field="holds">${h.holds}</td>
+    <td data-field="checked">${lastCheck(h, g)}</td>
+    <td class="num" data-field="paid">${Object.entries(h.paid).map(([t, a]) => `${units(a, 18, 4)} ${t === "0x0000000000000000000000000000000000000000" ? "ETH" : esc(short(t))}`).join(", ") || "none yet"}</td></tr>`).join("");
   const table = g.hosts.length ? `<div class="scroll"><table><caption class="skip">Hosts</caption>
     <thead><tr><th scope="col">host</th><th scope="col">endpoint</th><th scope="col">hosting since</th>
-    <th scope="col">counts this epoch</th><th scope="col">files held</th></tr></thead><tbody>${rows}</tbody></table></div>`
+    <th scope="col">counts this epoch</th><th scope="col">files held</th><th scope="col">last checked</th>
+    <th scope="col">hosting pay</th></tr></thead><tbody>${rows}</tbody></table></div>`
     : '<p>No member hosts the community\'s files yet: <span class="mono">starfish host register --gateway URL</span>.</p>';
   const assigned = g.assigned ? `<p id="grid-epoch">Epoch ${g.epoch}: ${g.files.length} files, each on up to ${g.replicas} hosts.</p>`
     : `<p id="grid-epoch">Epoch ${g.epoch}: not assigned yet (${esc(g.why)}).</p>`;
+  const failed = g.failures.length ? `<h3>Failed challenges</h3><ul id="grid-failures">${g.failures.slice().reverse().map((f) =>
+    `<li data-failure="${esc(f.host)}">epoch ${f.epoch}: <span class="mono" title="${esc(f.host)}">${esc(nameOf(f.host))}</span> passed ${f.passes} of ${f.challenges},
+    as <span class="mono" title="${esc(f.checker)}">${esc(nameOf(f.checker))}</span> found${f.evidence ? ` (evidence <span class="mono">${esc(f.evidence)}</span>)` : ""}</li>`).join("")}</ul>`
+    : '<p id="grid-failures">No failed challenge has been revealed.</p>';
   return `<h2>Hosts</h2><p>Members with standing hold the community's files; who holds what is recomputed from the chain
-    (<span class="mono">starfish host status</span> says the same). Check them with <span class="mono">starfish host check</span>.</p>
-    ${assigned}${table}`;
+    (<span class="mono">starfish host status</span> says the same). Check them with <span class="mono">starfish host check</span>.
+    A host is paid for an epoch when most of its checkers found it passing at least ${g.passMin} of ${g.challenges} challenges.</p>
+    ${assigned}${table}${failed}`;
+}
+
+function lastCheck(h, g) {
+  const c = h.checks[h.checks.length - 1];
+  if (!c) return "not yet";
+  const verdict = c.attested ? (c.units > 0 ? `paid for ${c.units} units` : "unpaid (below the pass rate)") : "not attested yet";
+  return `epoch ${c.epoch}: ${c.passes}/${g.challenges}, ${c.agreeing} of ${c.revealed} checkers agree; ${verdict}`;
 }
 
 function governancePage() {

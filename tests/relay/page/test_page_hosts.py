@@ -47,3 +47,24 @@ def test_the_hosts_page_shows_who_holds_what_and_why_not(site: Site) -> None:  #
     assert row.locator("[data-field=holds]").inner_text() == str(files)
     cy = site.page.locator(f"#main tr[data-host='{dao['cy'].address}'] [data-field=counts]").inner_text()
     assert "counts from the next epoch" in cy, cy
+
+    # the next epoch: bo checks ada for the epoch that ended, seals, and reveals a failing result the
+    # epoch after; the page shows it the moment it is revealed, with who found it (never silently)
+    from starfish_dao.chain.grid import CheckResult
+
+    epoch = served["epoch"]
+    _next_epoch(dao)
+    _seed(dao, epoch)
+    result = CheckResult(epoch, dao["ada"].address, files, 7, b"")
+    grid.seal_check(sf, dao["bo"], result)
+    _next_epoch(dao)
+    grid.reveal_check(sf, dao["zed"], dao["bo"], result)
+    failing = _served(site, lambda g: g["failures"])
+    assert failing["failures"] == [{"epoch": epoch, "host": dao["ada"].address, "checker": dao["bo"].address,
+                                    "passes": 7, "challenges": 10, "evidence": None}]  # fmt: skip
+    site.open("hosts")
+    site.page.wait_for_function("() => document.querySelectorAll('#grid-failures li').length === 1")
+    said = " ".join(site.page.locator("#grid-failures").inner_text().split())
+    assert f"epoch {epoch}:" in said and "passed 7 of 10" in said, said
+    checked = site.page.locator(f"#main tr[data-host='{dao['ada'].address}'] [data-field=checked]").inner_text()
+    assert f"epoch {epoch}: 7/10, 1 of 1 checkers agree; not attested yet" in " ".join(checked.split()), checked
