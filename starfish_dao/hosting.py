@@ -9,9 +9,12 @@ fetched again next round. The embedded store's trustless gateway (`ipfs/gateway.
 
 from __future__ import annotations
 
+import secrets
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 import requests
 from eth_account.signers.local import LocalAccount
@@ -110,6 +113,7 @@ class Probe:
     ok: bool
     reason: str  # "" when ok
     ttfb_ms: int  # the slowest first byte on the walk
+    weight: int = 1  # what passing it counts (the whole-file challenge: `WHOLE_WEIGHT`)
 
 
 @dataclass
@@ -120,11 +124,13 @@ class HostCheck:
 
     @property
     def passes(self) -> int:
-        return sum(p.ok for p in self.probes)
+        """Out of `CHALLENGES`: a walk counts one, the whole-file challenge `WHOLE_WEIGHT`."""
+        return sum(p.weight for p in self.probes if p.ok)
 
     @property
     def rate(self) -> float:
-        return self.passes / len(self.probes) if self.probes else 0.0
+        total = sum(p.weight for p in self.probes)
+        return self.passes / total if total else 0.0
 
 
 def probe(gateway: str, file: bytes, path_seed: bytes, ceiling_ms: int, session: requests.Session | None = None,
@@ -154,12 +160,52 @@ def probe(gateway: str, file: bytes, path_seed: bytes, ceiling_ms: int, session:
     return Probe(str(root), walked, True, "", slowest)
 
 
-def check(sf: Starfish, epoch: int, hosts: Iterable[str] | None = None, checker: str | None = None,
-          model: Model | None = None) -> tuple[list[HostCheck], str | None]:  # fmt: skip
+def probe_whole(gateway: str, host: str, file: bytes, nonce: bytes, expected: str | None, ceiling_ms: int,
+                session: requests.Session | None = None) -> Probe:  # fmt: skip
+    """The whole-file challenge: asks `gateway` for sha256(nonce ‖ host ‖ the file's bytes), the
+    nonce picked by the checker just now, and compares it with `expected` (from the checker's own
+    copy; None when it could get none: then the host is not blamed, the challenge passes unasked).
+    The answer must come within `ceiling_ms`: a host that only proxies has to fetch the whole file
+    in that time."""
+    from starfish_dao.domain.grid import WHOLE_WEIGHT
+
+    root = str(CID.from_bytes(file))
+    if expected is None:
+        return Probe(root, [], True, "", 0, WHOLE_WEIGHT)
+    url = f"{gateway.rstrip('/')}/starfish/whole/{root}?nonce={nonce.hex()}&host={host}"
+    http = session or requests
+    started = time.monotonic()
+    try:
+        answer = http.get(url, timeout=max(ceiling_ms / 1000 * 5, 5.0))
+    except requests.RequestException as exc:
+        return Probe(root, [], False, f"whole-file challenge: {gateway} unreachable ({type(exc).__name__})", 0,
+                     WHOLE_WEIGHT)  # fmt: skip
+    ms = int((time.monotonic() - started) * 1000)
+    if answer.status_code != 200:
+        said = answer.text.strip()[:200]
+        return Probe(root, [], False, f"whole-file challenge answered {answer.status_code}: {said}", ms, WHOLE_WEIGHT)
+    if ms > ceiling_ms:
+        return Probe(root, [], False, f"whole-file challenge answered after {ms} ms (the ceiling is {ceiling_ms} ms)",
+                     ms, WHOLE_WEIGHT)  # fmt: skip
+    if answer.text.strip() != expected:
+        return Probe(root, [], False, "whole-file challenge: a wrong answer (not the file's bytes)", ms, WHOLE_WEIGHT)
+    return Probe(root, [], True, "", ms, WHOLE_WEIGHT)
+
+
+def check(
+    sf: Starfish,
+    epoch: int,
+    hosts: Iterable[str] | None = None,
+    checker: str | None = None,
+    model: Model | None = None,
+    store: LocalStore | None = None,
+) -> tuple[list[HostCheck], str | None]:
     """The checks of `epoch` (ended, its seed fixed): of `hosts` (default every eligible host), or
-    of those on whose committee `checker` sits. Returns (results, why none could run)."""
+    of those on whose committee `checker` sits. Each is `WALKS` block walks and one whole-file
+    challenge, whose file the checker completes in `store` (default: its own) from the file's
+    holders to know the answer. Returns (results, why none could run)."""
     from starfish_dao.domain.charter import Parameter
-    from starfish_dao.domain.grid import challenges, committee, start_of
+    from starfish_dao.domain.grid import challenges, committee, start_of, whole_file
 
     model = model or Model().apply_all(sf.logs())
     assignment = model.grid.assignment(model, epoch)
@@ -184,8 +230,34 @@ def check(sf: Starfish, epoch: int, hosts: Iterable[str] | None = None, checker:
                     probes.append(Probe(str(CID.from_bytes(file)), [], False, "no gateway registered", 0))
                 else:
                     probes.append(probe(gateway, file, path_seed, ceiling, session))
+            whole = whole_file(assignment, seed, host)
+            if whole is not None:
+                if gateway is None:
+                    probes.append(Probe(str(CID.from_bytes(whole)), [], False, "no gateway registered", 0, 2))
+                else:
+                    nonce = secrets.token_bytes(32)
+                    expected = _expected_whole(store, model, assignment, whole, host, nonce, session)
+                    probes.append(probe_whole(gateway, host, whole, nonce, expected, ceiling, session))
             results.append(HostCheck(host, gateway, probes))
     return results, None
+
+
+def _expected_whole(store: LocalStore | None, model: Model, assignment: Any, file: bytes, host: str, nonce: bytes,
+                    session: requests.Session) -> str | None:  # fmt: skip
+    """sha256(nonce ‖ host ‖ file) from the checker's own copy, completed from the file's other
+    holders (never from the host checked); None when nobody else could supply it."""
+    from starfish_dao.ipfs.gateway import whole_answer
+
+    store = store or LocalStore()
+    root = CID.from_bytes(file)
+    others = [gateway_of(model.grid.hosts[h].endpoint) for h in assignment.files.get(file, []) if h != host
+              and h in model.grid.hosts]  # fmt: skip
+    everyone = [gateway_of(r.endpoint) for h, r in sorted(model.grid.hosts.items()) if h != host]
+    try:
+        complete(store, root, [g for g in others + everyone if g], session)
+        return whole_answer(nonce, host, store.cat_iter(root))
+    except (FetchError, KeyError, ValueError):
+        return None
 
 
 # ----------------------------------------------------------------- committee duties and pay
@@ -212,8 +284,8 @@ def evidence_of(epoch: int, checker: str, result: HostCheck) -> bytes:
     and the slowest first byte. Pinned by the checker; its CID is revealed with the result."""
     import json
 
-    probes = [{"file": p.file, "blocks": p.blocks, "ok": p.ok, "reason": p.reason, "ttfbMs": p.ttfb_ms}
-              for p in result.probes]  # fmt: skip
+    probes = [{"file": p.file, "blocks": p.blocks, "ok": p.ok, "reason": p.reason, "ttfbMs": p.ttfb_ms,
+               "weight": p.weight} for p in result.probes]  # fmt: skip
     doc = {"epoch": epoch, "host": result.host, "checker": checker, "gateway": result.gateway, "probes": probes}
     return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
 
@@ -236,6 +308,7 @@ def duties(
 
     A step the contract refuses is reported in a sentence and tried again next round."""
     from starfish_dao.domain.errors import ContractRevert
+    from starfish_dao.domain.grid import CHALLENGES
 
     who = account.address
     current = int(sf.charter.functions.currentEpoch().call())
@@ -257,7 +330,7 @@ def duties(
     ended = current - 1
     done = {(r.epoch, r.host) for r in kept}
     if ended >= 1:
-        results, _ = check(sf, ended, checker=who, model=model)
+        results, _ = check(sf, ended, checker=who, model=model, store=store)
         assignment = model.grid.assignment(model, ended)
         for r in results:
             if (ended, r.host) in done or assignment is None:
@@ -272,8 +345,8 @@ def duties(
             journal.save(kept)
             failures = [p.reason for p in r.probes if not p.ok]
             report.sealed.append({"epoch": ended, "host": r.host, "held": result.held, "passes": r.passes,
-                                  "challenges": len(r.probes), "evidence": str(cid), "failures": failures})  # fmt: skip
-            say(f"sealed the check of {r.host} for epoch {ended}: {r.passes}/{len(r.probes)} passed")
+                                  "challenges": CHALLENGES, "evidence": str(cid), "failures": failures})  # fmt: skip
+            say(f"sealed the check of {r.host} for epoch {ended}: {r.passes}/{CHALLENGES} passed")
     # 2. reveal
     for result in [r for r in kept if r.epoch == current - 2]:
         if bytes(sf.grid.functions.sealOf(result.epoch, result.host, who).call()) in (grid.REVEALED, bytes(32)):

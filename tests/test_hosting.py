@@ -204,14 +204,14 @@ def test_the_committee_catches_an_unpinned_file_a_host_down_and_a_slow_one(
     from that seed: all pass. Then bo drops a file, cy's gateway stops, and ada answers through a
     slow front: each fails exactly what it should, with the reason a host is shown."""
     from starfish_dao.domain.charter import Parameter
-    from starfish_dao.domain.grid import CHALLENGES, challenges, committee
+    from starfish_dao.domain.grid import CHALLENGES, WHOLE_WEIGHT, challenges, committee, whole_file
     from starfish_dao.domain.model import Model
     from starfish_dao.hosting import check
 
     dao = earning_dao
     sf = dao.sf
     _community_files(stores["ada"])
-    gateways = {name: Gateway(stores[name]).start() for name in FOUNDERS}
+    gateways = {name: Gateway(stores[name], owner=dao[name].address).start() for name in FOUNDERS}
     slow = ThreadingHTTPServer(("127.0.0.1", 0), type("S", (_Slow,), {"upstream": gateways["ada"].url}))
     threading.Thread(target=slow.serve_forever, daemon=True).start()
     try:
@@ -248,11 +248,13 @@ def test_the_committee_catches_an_unpinned_file_a_host_down_and_a_slow_one(
         by = {r.host: r for r in results}
         bo, cy, ada = by[dao["bo"].address], by[dao["cy"].address], by[dao["ada"].address]
         on_dropped = sum(1 for f, _ in challenges(a, seed.seed, bo.host) if f == dropped)
+        if whole_file(a, seed.seed, bo.host) == dropped:  # its whole-file challenge too
+            on_dropped += WHOLE_WEIGHT
         assert (
             on_dropped >= 1
             and bo.passes == CHALLENGES - on_dropped
             and all("answered 404" in p.reason for p in bo.probes if not p.ok)
-        )
+        ), bo.probes
         assert cy.passes == 0 and all("unreachable" in p.reason for p in cy.probes)
         assert ada.passes == 0 and all("the ceiling is 1000 ms" in p.reason for p in ada.probes), ada.probes[0]
         # `starfish verify --hosting` re-runs the same checks and flags each host below 90 %
@@ -279,7 +281,7 @@ def test_honest_hosts_are_paid_and_one_that_dropped_a_file_is_not(
     claims. bo dropped the file its challenges hit most: its checkers agree it failed, it is paid
     nothing for E, and ada and cy split the pot, exact to the wei."""
     from starfish_dao.domain.charter import Parameter
-    from starfish_dao.domain.grid import PASS_MIN, challenges
+    from starfish_dao.domain.grid import PASS_MIN, WHOLE_WEIGHT, challenges, whole_file
     from starfish_dao.domain.model import ETH, Model
     from starfish_dao.hosting import duties
     from starfish_dao.verify.state import compare
@@ -288,7 +290,7 @@ def test_honest_hosts_are_paid_and_one_that_dropped_a_file_is_not(
     sf = dao.sf
     dao.govern(sf.charter.functions.setParameter(int(Parameter.HOSTING_BPS), 300))
     _community_files(stores["ada"])
-    gateways = {name: Gateway(stores[name]).start() for name in FOUNDERS}
+    gateways = {name: Gateway(stores[name], owner=dao[name].address).start() for name in FOUNDERS}
     journals = {name: grid.Journal(tmp_path / f"{name}-journal.json") for name in FOUNDERS}
 
     def round_(name: str) -> Any:
@@ -320,9 +322,8 @@ def test_honest_hosts_are_paid_and_one_that_dropped_a_file_is_not(
                 fetched = requests.get(f"{gateways[name].url}/ipfs/{s['evidence']}?format=raw", timeout=5)
                 assert fetched.status_code == 200 and str(s["host"]).lower().encode() in fetched.content.lower()
         on_bo = [s for r in sealed.values() for s in r.sealed if s["host"] == dao["bo"].address]
-        assert all(
-            s["passes"] == 10 - asked.count(dropped) and "answered 404" in " ".join(s["failures"]) for s in on_bo
-        )
+        lost = asked.count(dropped) + (WHOLE_WEIGHT if whole_file(a, seed.seed, dao["bo"].address) == dropped else 0)
+        assert all(s["passes"] == 10 - lost and "answered 404" in " ".join(s["failures"]) for s in on_bo), on_bo
         _next_epoch(dao)
         assert all(len(round_(name).revealed) == 2 for name in FOUNDERS)
         _next_epoch(dao)
@@ -340,5 +341,48 @@ def test_honest_hosts_are_paid_and_one_that_dropped_a_file_is_not(
         bad = [c for c in compare(sf) if not c.ok]
         assert not bad, bad
     finally:
+        for gateway in gateways.values():
+            gateway.stop()
+
+
+def test_a_host_that_only_proxies_passes_every_walk_and_fails_the_whole_file_challenge(
+    earning_dao: Dao, stores: dict[str, LocalStore]
+) -> None:
+    """cy registers a front that holds nothing and forwards every request to ada's gateway: each
+    block it is asked for comes back right and in time, so every walk passes. The whole-file
+    challenge asks for sha256(nonce ‖ cy ‖ file) with a fresh nonce: ada's gateway answers only for
+    ada (403), so cy passes 8 of 10, below the 9 a paid host needs. A proxy must fetch and hash the
+    whole file within the ceiling at every check: proxying is no cheaper than storing."""
+    from starfish_dao.domain.grid import CHALLENGES, PASS_MIN, WALKS
+    from starfish_dao.hosting import check
+
+    dao = earning_dao
+    sf = dao.sf
+    _community_files(stores["ada"])
+    _community_files(stores["bo"])
+    gateways = {name: Gateway(stores[name], owner=dao[name].address).start() for name in ("ada", "bo")}
+    front = ThreadingHTTPServer(("127.0.0.1", 0), type("P", (_Slow,), {"upstream": gateways["ada"].url, "delay": 0}))
+    threading.Thread(target=front.serve_forever, daemon=True).start()
+    try:
+        grid.register(sf, dao["ada"], gateways["ada"].url)
+        grid.register(sf, dao["bo"], gateways["bo"].url)
+        grid.register(sf, dao["cy"], f"http://127.0.0.1:{front.server_address[1]}")
+        epoch = _next_epoch(dao)
+        _seed(dao, epoch - 1)
+        _next_epoch(dao)
+        _seed(dao, epoch)
+        results, why = check(sf, epoch)
+        assert why is None
+        by = {r.host: r for r in results}
+        cy = by[dao["cy"].address]
+        walks = [p for p in cy.probes if p.weight == 1]
+        (whole,) = [p for p in cy.probes if p.weight == 2]
+        assert len(walks) == WALKS and all(p.ok for p in walks), walks  # the proxy serves every block
+        assert not whole.ok and "answered 403" in whole.reason and "only" in whole.reason, whole
+        assert cy.passes == CHALLENGES - 2 < PASS_MIN
+        assert by[dao["ada"].address].passes == by[dao["bo"].address].passes == CHALLENGES  # the honest pass
+    finally:
+        front.shutdown()
+        front.server_close()
         for gateway in gateways.values():
             gateway.stop()

@@ -195,7 +195,7 @@ def serve(
     who = account.address
     sf = client(rpc, deployments)
     store = LocalStore()
-    gateway = None if once else Gateway(store, port, bind).start()
+    gateway = None if once else Gateway(store, port, bind, owner=who).start()
     if gateway is not None and not as_json:
         console.print(f"serving {gateway.url}/ipfs/{{cid}}?format=raw from {store.root}")
     try:
@@ -247,11 +247,12 @@ def check(
     deployments: DeplOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check hosts of an ended epoch as its committee does: from that epoch's seed, 8 challenges per
-    host, each a walk from a file's root to a leaf on the host's gateway, every block checked
-    against its CID and its first byte within the charter's ttfbCeilingMs. Every failure is shown
-    with its reason."""
+    """Check hosts of an ended epoch as its committee does: from that epoch's seed, 8 walks per host,
+    each from a file's root to a leaf on the host's gateway, every block checked against its CID
+    and its first byte within the charter's ttfbCeilingMs, and one whole-file challenge (worth 2)
+    with a nonce picked now. Passes are out of 10. Every failure is shown with its reason."""
     from starfish_dao import hosting
+    from starfish_dao.domain.grid import CHALLENGES
 
     sf = client(rpc, deployments)
     target = int(sf.charter.functions.currentEpoch().call()) - 1 if epoch is None else epoch
@@ -262,7 +263,7 @@ def check(
         "epoch": target,
         "notChecked": why,
         "hosts": [
-            {"host": r.host, "gateway": r.gateway, "passes": r.passes, "challenges": len(r.probes),
+            {"host": r.host, "gateway": r.gateway, "passes": r.passes, "challenges": CHALLENGES,
              "failures": [{"file": p.file, "reason": p.reason} for p in r.probes if not p.ok],
              "slowestMs": max((p.ttfb_ms for p in r.probes), default=0)}
             for r in results
@@ -276,7 +277,7 @@ def check(
         if not results:
             console.print(f"epoch {target}: you are on no host's committee (`--all` checks every host)")
         for r in results:
-            console.print(f"{r.host} ({r.gateway}): {r.passes}/{len(r.probes)} challenges passed")
+            console.print(f"{r.host} ({r.gateway}): {r.passes}/{CHALLENGES} challenges passed")
             for p in r.probes:
                 if not p.ok:
                     console.print(f"  failed {p.file}: {p.reason}")

@@ -163,6 +163,7 @@ def _hosting_checks(sf: Any, model: Any) -> list[Any]:
     """Every eligible host of the last ended epoch, challenged as its committee challenges it: a
     host passes with at least 90 % of its challenges (what hosting pay will ask)."""
     from starfish_dao import hosting
+    from starfish_dao.domain.grid import PASS_MIN
     from starfish_dao.verify.state import Check
 
     if "grid" not in sf.contracts:
@@ -182,7 +183,7 @@ def _hosting_checks(sf: Any, model: Any) -> list[Any]:
         failed = [p for p in r.probes if not p.ok]
         note = f"{len(failed)} failed, first: {failed[0].file}: {failed[0].reason}" if failed else ""
         checks.append(Check(r.host, f"passes at least 90 % of epoch {epoch}'s challenges",
-                            r.passes * 10 >= len(r.probes) * 9, True, "hosting", note))  # fmt: skip
+                            r.passes >= PASS_MIN, True, "hosting", note))  # fmt: skip
     return checks
 
 

@@ -39,9 +39,13 @@ if TYPE_CHECKING:
 
 #: `Grid.MAX_ENDPOINT_BYTES`
 MAX_ENDPOINT_BYTES = 256
-#: challenges per host and epoch (m, `Grid.CHALLENGES`), the passes a paid host needs (`Grid.PASS_MIN`:
-#: 90 %, one failure allowed), and checkers per host (c, `Grid.COMMITTEE`)
-CHALLENGES = 10
+#: a check's passes out of `CHALLENGES` (`Grid.CHALLENGES`): `WALKS` block walks, one each, and one
+#: whole-file challenge worth `WHOLE_WEIGHT` (failing it alone leaves 8: unpaid, so proxying never
+#: pays); the passes a paid host needs (`Grid.PASS_MIN`: 90 %, one walk may fail); checkers per host
+#: (c, `Grid.COMMITTEE`)
+WALKS = 8
+WHOLE_WEIGHT = 2
+CHALLENGES = WALKS + WHOLE_WEIGHT
 PASS_MIN = 9
 COMMITTEE = 3
 _HOST_PARAMETERS = (Parameter.HOST_REPLICAS, Parameter.HOST_MIN_STANDING, Parameter.TTFB_CEILING_MS)
@@ -355,7 +359,16 @@ def committee(assignment: Assignment, seed: Seed, host: str, size: int = COMMITT
     return [c for c in assignment.hosts if seated(seed.seed, seed.hosts, host, c, size)]
 
 
-def challenges(assignment: Assignment, seed: int, host: str, count: int = CHALLENGES) -> list[tuple[bytes, bytes]]:
+def whole_file(assignment: Assignment, seed: int, host: str) -> bytes | None:
+    """The file of `host`'s whole-file challenge (the checker picks the nonce when it asks)."""
+    files = assignment.of(host)
+    if not files:
+        return None
+    h = keccak(b"starfish whole-file" + _seed8(seed) + bytes.fromhex(host[2:]))
+    return files[int.from_bytes(h[:8], "big") % len(files)]
+
+
+def challenges(assignment: Assignment, seed: int, host: str, count: int = WALKS) -> list[tuple[bytes, bytes]]:
     """`count` challenges for `host`: (a file it holds, a path seed). The checker walks from the
     file's root, at each node taking the link the path seed's next 8 bytes choose, to a leaf, and
     fetches every block on the way from the host. Drawn from the checked epoch's seed: never known

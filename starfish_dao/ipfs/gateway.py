@@ -6,14 +6,22 @@ the caller verifies against the CID; it never needs to trust the host. `HEAD` an
 without the body. A block the store does not hold is 404, a request that asks for no verifiable
 format 406, a malformed CID 400: each with one sentence.
 
+A host's gateway also answers the **whole-file challenge** (issue 22), for its own address only:
+`GET /starfish/whole/{cid}?nonce={hex}&host={address}` gives `sha256(nonce ‖ host ‖ file bytes)` in
+hex (`whole_answer`). The checker picks the nonce when it asks, so the answer cannot be prepared, and
+another host will not answer for this one (403): a host that only proxies must fetch the whole file
+within the time-to-first-byte ceiling, which makes proxying no cheaper than storing.
+
 The client (`fetch_block`) asks any such gateway (a member's `starfish host serve`, or a real IPFS
 node's gateway), measures the time to the first byte, and refuses bytes that do not hash to the CID.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -29,8 +37,17 @@ RAW = "application/vnd.ipld.raw"
 MAX_BLOCK = 1024 * 1024
 
 
+def whole_answer(nonce: bytes, host: str, chunks: Iterable[bytes]) -> str:
+    """The whole-file challenge's answer: sha256(nonce ‖ the host's 20 bytes ‖ the file's bytes), hex."""
+    digest = hashlib.sha256(nonce + bytes.fromhex(host[2:]))
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
 class _Handler(BaseHTTPRequestHandler):
     store: LocalStore
+    owner: str | None  # the host this gateway answers whole-file challenges for
     server_version = "starfish-host"
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -53,6 +70,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         url = urlsplit(self.path)
         parts = url.path.split("/")
+        if len(parts) == 4 and parts[1] == "starfish" and parts[2] == "whole":
+            self._whole(parts[3], parse_qs(url.query))
+            return
         if len(parts) != 3 or parts[1] != "ipfs" or not parts[2]:
             self._answer(404, b"only /ipfs/{cid}?format=raw is served here\n")
             return
@@ -75,12 +95,35 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._answer(200, block, RAW)
 
+    def _whole(self, cid_text: str, query: dict[str, list[str]]) -> None:
+        if self.owner is None:
+            self._answer(404, b"this gateway answers no whole-file challenge (no host address given)\n")
+            return
+        host, nonce = (query.get("host") or [""])[0], (query.get("nonce") or [""])[0]
+        if host.lower() != self.owner.lower():
+            self._answer(403, f"this gateway answers whole-file challenges for {self.owner} only\n".encode())
+            return
+        try:
+            cid, salt = CID.parse(cid_text), bytes.fromhex(nonce)
+        except ValueError as exc:
+            self._answer(400, f"a whole-file challenge needs a CID and a hex nonce: {exc}\n".encode())
+            return
+        if not 16 <= len(salt) <= 64:
+            self._answer(400, b"the nonce is 16 to 64 bytes\n")
+            return
+        try:
+            answer = whole_answer(salt, self.owner, self.store.cat_iter(cid))
+        except Exception as exc:  # noqa: BLE001 - a block missing under the root: not held
+            self._answer(404, f"{cid} is not held here in full ({exc})\n".encode())
+            return
+        self._answer(200, answer.encode())
+
 
 class Gateway:
     """The gateway served in a thread: `Gateway(store, port).start()`, `.url`, `.stop()`."""
 
-    def __init__(self, store: LocalStore, port: int = 0, host: str = "127.0.0.1") -> None:
-        handler = type("Handler", (_Handler,), {"store": store})
+    def __init__(self, store: LocalStore, port: int = 0, host: str = "127.0.0.1", owner: str | None = None) -> None:
+        handler = type("Handler", (_Handler,), {"store": store, "owner": owner})
         self.server = ThreadingHTTPServer((host, port), handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True)
