@@ -38,7 +38,6 @@ contract Grid is SignedActions, IGrid, ReentrancyGuardTransient {
     uint256 public constant COMMITTEE = 3;
 
     address private constant _ETH = address(0);
-    bytes32 private constant _REVEALED = bytes32(uint256(1));
     bytes32 private constant _SEAL_TYPEHASH = keccak256(
         "SealCheck(address checker,uint256 epoch,address host,bytes32 sealed,uint256 nonce,uint256 deadline)"
     );
@@ -188,30 +187,45 @@ contract Grid is SignedActions, IGrid, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IGrid
-    function revealCheck(
+    function revealCheck(uint256 epoch, address host, address checker, Result calldata result, bytes32 salt) external {
+        _window(epoch, 2);
+        uint256 passes = result.passes;
+        if (passes > CHALLENGES || result.evidence.length > MAX_EVIDENCE_BYTES) {
+            revert GridBadResult(passes, result.evidence.length);
+        }
+        if (_seals[epoch][host][checker] != _checkSeal(checker, epoch, host, result, salt)) {
+            revert GridSealMismatch(epoch, host, checker);
+        }
+        // the seal's word now holds what a contest must name: never a seal again (nor opened twice)
+        _seals[epoch][host][checker] = _revealedWord(result.held, passes, keccak256(abi.encode(result.failed)));
+        Tally memory t = _tallies[epoch][host];
+        t.revealed += 1;
+        _vote(epoch, host, t, result.held, uint8(passes));
+        emit CheckRevealed(epoch, host, checker, result.held, passes, result.evidence, result.failed);
+    }
+
+    /// @inheritdoc IGrid
+    function contest(
         uint256 epoch,
         address host,
         address checker,
         uint64 held,
         uint8 passes,
-        bytes calldata evidence,
-        bytes32 salt
+        bytes32[] calldata failed,
+        bytes[] calldata blocks
     ) external {
-        _window(epoch, 2);
-        if (passes > CHALLENGES || evidence.length > MAX_EVIDENCE_BYTES) revert GridBadResult(passes, evidence.length);
-        bytes32 sealed_ = _seals[epoch][host][checker];
-        if (sealed_ == _REVEALED || sealed_ != _checkSeal(checker, epoch, host, held, passes, evidence, salt)) {
+        Tally memory t = _tallies[epoch][host];
+        _contestable(epoch, t.attested);
+        if (_seals[epoch][host][checker] != _revealedWord(held, passes, keccak256(abi.encode(failed)))) {
             revert GridSealMismatch(epoch, host, checker);
         }
-        _seals[epoch][host][checker] = _REVEALED;
-        uint256 votes = ++_votes[keccak256(abi.encode(epoch, host, held, passes))];
-        Tally memory t = _tallies[epoch][host];
-        t.revealed += 1;
-        // the result with the most votes so far (the first to reach a count keeps it): a strict
-        // majority, if there is one, is always it
-        if (votes > t.votes) (t.votes, t.held, t.passes) = (uint32(votes), held, passes);
-        _tallies[epoch][host] = t;
-        emit CheckRevealed(epoch, host, checker, held, passes, evidence);
+        uint8 proven = _prove(passes, failed, blocks);
+        _seals[epoch][host][checker] = _revealedWord(held, proven, keccak256(abi.encode(new bytes32[](0))));
+        // the checker's vote moves from what it revealed to what the blocks prove
+        uint256 left = --_votes[keccak256(abi.encode(epoch, host, held, passes))];
+        if (t.held == held && t.passes == passes) t.votes = uint32(left);
+        _vote(epoch, host, t, held, proven);
+        emit CheckContested(epoch, host, checker, proven);
     }
 
     /// @inheritdoc IGrid
@@ -266,16 +280,12 @@ contract Grid is SignedActions, IGrid, ReentrancyGuardTransient {
     // ----------------------------------------------------------------- views
 
     /// @inheritdoc IGrid
-    function checkSeal(
-        address checker,
-        uint256 epoch,
-        address host,
-        uint64 held,
-        uint8 passes,
-        bytes calldata evidence,
-        bytes32 salt
-    ) external pure returns (bytes32) {
-        return _checkSeal(checker, epoch, host, held, passes, evidence, salt);
+    function checkSeal(address checker, uint256 epoch, address host, Result calldata result, bytes32 salt)
+        external
+        pure
+        returns (bytes32)
+    {
+        return _checkSeal(checker, epoch, host, result, salt);
     }
 
     /// @inheritdoc IGrid
@@ -390,9 +400,7 @@ contract Grid is SignedActions, IGrid, ReentrancyGuardTransient {
         uint256 standing = _splitter.pointsAt(checker, start);
         uint256 required = _charter.parameter(ICharter.Parameter.HostMinStanding);
         if (standing < required || standing == 0) revert GridStandingTooLow(checker, standing, required);
-        if (sealed_ == bytes32(0) || sealed_ == _REVEALED || _seals[epoch][host][checker] == _REVEALED) {
-            revert GridBadSeal(epoch, host, checker);
-        }
+        if (sealed_ == bytes32(0)) revert GridBadSeal(epoch, host, checker);
         _seals[epoch][host][checker] = sealed_;
         if (_units[epoch] == 0) _units[epoch] = 1;
         emit CheckSealed(epoch, host, checker, sealed_);
@@ -404,16 +412,45 @@ contract Grid is SignedActions, IGrid, ReentrancyGuardTransient {
         if (current != epoch + step) revert GridCheckClosed(epoch, current);
     }
 
-    function _checkSeal(
-        address checker,
-        uint256 epoch,
-        address host,
-        uint64 held,
-        uint8 passes,
-        bytes calldata evidence,
-        bytes32 salt
-    ) private pure returns (bytes32) {
-        return keccak256(abi.encode(checker, epoch, host, held, passes, keccak256(evidence), salt));
+    function _checkSeal(address checker, uint256 epoch, address host, Result calldata r, bytes32 salt)
+        private
+        pure
+        returns (bytes32)
+    {
+        return keccak256(
+            abi.encode(checker, epoch, host, r.held, r.passes, keccak256(r.evidence), keccak256(abi.encode(r.failed)), salt)
+        );
+    }
+
+    /// @dev A contest is heard during `epoch + 2`, and during `epoch + 3` until the host is attested.
+    function _contestable(uint256 epoch, bool attested) private view {
+        uint256 current = _charter.currentEpoch();
+        if (current != epoch + 2 && (current != epoch + 3 || attested)) revert GridCheckClosed(epoch, current);
+    }
+
+    /// @dev Each block must hash (sha-256) to the digest the checker named for it; returns the passes
+    ///      with one more per block proven, at most `CHALLENGES`.
+    function _prove(uint8 passes, bytes32[] calldata failed, bytes[] calldata blocks) private pure returns (uint8) {
+        if (failed.length == 0 || blocks.length != failed.length) revert GridBadContest(blocks.length);
+        for (uint256 i; i < failed.length; ++i) {
+            if (sha256(blocks[i]) != failed[i]) revert GridBadContest(i);
+        }
+        uint256 proven = uint256(passes) + failed.length;
+        return uint8(proven > CHALLENGES ? CHALLENGES : proven);
+    }
+
+    function _revealedWord(uint64 held, uint256 passes, bytes32 failedHash) private pure returns (bytes32) {
+        return keccak256(abi.encode(held, passes, failedHash));
+    }
+
+    /// @dev One more vote for (held, passes); the tally keeps the result with the most votes so far
+    ///      (the first to reach a count keeps it): a strict majority, if there is one, is always it.
+    ///      A contest first takes a vote away from what was revealed: a result that held a strict
+    ///      majority before and still does is still the one kept, so the attestation stays right.
+    function _vote(uint256 epoch, address host, Tally memory t, uint64 held, uint8 passes) private {
+        uint256 votes = ++_votes[keccak256(abi.encode(epoch, host, held, passes))];
+        if (votes > t.votes) (t.votes, t.held, t.passes) = (uint32(votes), held, passes);
+        _tallies[epoch][host] = t;
     }
 
     /// @dev Takes the hosts' share the splitter kept since its last release; returns what arrived

@@ -336,7 +336,8 @@ def duties(
             if (ended, r.host) in done or assignment is None:
                 continue
             cid = store.add_bytes(evidence_of(ended, who, r))
-            result = grid.CheckResult(ended, r.host, len(assignment.of(r.host)), r.passes, cid.bytes)
+            failed = tuple(CID.parse(p.blocks[-1]).digest for p in r.probes if not p.ok and p.weight == 1 and p.blocks)
+            result = grid.CheckResult(ended, r.host, len(assignment.of(r.host)), r.passes, cid.bytes, failed)
             if not attempt(
                 f"sealing the check of {r.host} for epoch {ended}", partial(grid.seal_check, sf, account, result)
             ):
@@ -349,8 +350,9 @@ def duties(
             say(f"sealed the check of {r.host} for epoch {ended}: {r.passes}/{CHALLENGES} passed")
     # 2. reveal
     for result in [r for r in kept if r.epoch == current - 2]:
-        if bytes(sf.grid.functions.sealOf(result.epoch, result.host, who).call()) in (grid.REVEALED, bytes(32)):
-            continue
+        stored = bytes(sf.grid.functions.sealOf(result.epoch, result.host, who).call())
+        if stored != result.seal(who, result.salt(bytes(account.key), sf.grid.address)):
+            continue  # revealed already (or never sealed)
         what = f"revealing the check of {result.host} for epoch {result.epoch}"
         if attempt(what, partial(grid.reveal_check, sf, account, account, result)):
             report.revealed.append({"epoch": result.epoch, "host": result.host, "passes": result.passes})
@@ -376,3 +378,45 @@ def duties(
         report.claimed.append({"epoch": epoch, "token": token, "amount": amount})
         say(f"claimed {amount} of {token} for hosting in epoch {epoch}")
     return report
+
+
+@dataclass(frozen=True)
+class Contestable:
+    """A revealed fail of this host that it can overturn: it holds every block the checker named."""
+
+    epoch: int
+    checker: str
+    held: int
+    passes: int
+    failed: list[bytes]
+    blocks: list[bytes]
+
+
+def contestable(sf: Starfish, model: Model, store: LocalStore, host: str) -> list[Contestable]:
+    """The fails revealed against `host` that it could overturn now (in `epoch + 2`, or `epoch + 3`
+    before attestation): each named block found in `store` (as raw or dag-pb). Contesting is the
+    host's own call (`starfish host contest`): it costs about 16 gas a byte of every block, and
+    proves that the host holds the blocks now, which is what a false fail denies."""
+    from starfish_dao.domain.unixfs import RAW
+
+    current = model.epoch_at(sf.now())
+    out = []
+    for epoch in (current - 2, current - 3):
+        t = model.grid.tallies.get((epoch, host))
+        if t is None or t.attested:
+            continue
+        for r in model.grid.reveals.get((epoch, host), []):
+            if not r.failed or r.contested:
+                continue
+            blocks = [_block_by_digest(store, d, (RAW, DAG_PB)) for d in r.failed]
+            if all(b is not None for b in blocks):
+                out.append(Contestable(epoch, r.checker, r.held, r.passes, list(r.failed), [b for b in blocks if b]))
+    return out
+
+
+def _block_by_digest(store: LocalStore, digest: bytes, codecs: tuple[int, ...]) -> bytes | None:
+    for codec in codecs:
+        cid = CID(1, codec, digest)
+        if store.has(cid):
+            return store.get_block(cid)
+    return None

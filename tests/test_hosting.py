@@ -315,7 +315,9 @@ def test_honest_hosts_are_paid_and_one_that_dropped_a_file_is_not(
         assert asked.count(dropped) > 10 - PASS_MIN  # enough to fail bo
         stores["bo"].unpin(CID.from_bytes(dropped))
         stores["bo"].gc()
-        sealed = {name: round_(name) for name in FOUNDERS}
+        # bo's own round comes last: checking the others completes their files in its store, which
+        # would fetch the dropped file back (a checker's copy is its own store)
+        sealed = {name: round_(name) for name in ("ada", "cy", "bo")}
         for name, report in sealed.items():
             assert not report.errors and len(report.sealed) == 2, (name, report)
             for s in report.sealed:  # the evidence is pinned and served by the checker's own gateway
@@ -386,3 +388,67 @@ def test_a_host_that_only_proxies_passes_every_walk_and_fails_the_whole_file_cha
         front.server_close()
         for gateway in gateways.values():
             gateway.stop()
+
+
+def test_a_checker_that_lies_is_overturned_by_the_host_on_chain(
+    earning_dao: Dao, stores: dict[str, LocalStore], tmp_path: Path
+) -> None:
+    """bo's committee is ada (honest, through her duties) and cy, who claims bo failed two walks,
+    naming the blocks they stopped at. One against one: no majority, bo would go unpaid. bo holds
+    those blocks: `starfish host contest`'s function finds them in its store and proves them on-chain,
+    cy's result moves to 10 of 10, and bo is attested and paid."""
+    from starfish_dao.domain.grid import CHALLENGES
+    from starfish_dao.domain.model import Model
+    from starfish_dao.domain.unixfs import CID as Cid
+    from starfish_dao.hosting import check, contestable, duties
+
+    dao = earning_dao
+    sf = dao.sf
+    _community_files(stores["ada"])
+    gateways = {name: Gateway(stores[name], owner=dao[name].address).start() for name in FOUNDERS}
+    journals = {name: grid.Journal(tmp_path / f"{name}-journal.json") for name in FOUNDERS}
+    bo = dao["bo"].address
+
+    def round_(name: str) -> Any:
+        return duties(sf, dao[name], stores[name], Model().apply_all(sf.logs()), journals[name])
+
+    try:
+        for name in FOUNDERS:
+            grid.register(sf, dao[name], gateways[name].url)
+        epoch = _next_epoch(dao)
+        _seed(dao, epoch - 1)
+        for name in ("bo", "cy"):
+            assert not sync(sf, stores[name], dao[name].address, extra=[gateways["ada"].url]).missing
+        _next_epoch(dao)
+        _seed(dao, epoch)
+        (truth,), _ = check(sf, epoch, hosts=[bo])
+        assert truth.passes == CHALLENGES
+        walks = [p for p in truth.probes if p.weight == 1][:2]
+        lie = grid.CheckResult(epoch, bo, truth_held(sf, epoch, bo), CHALLENGES - 2, b"",
+                               tuple(Cid.parse(p.blocks[-1]).digest for p in walks))  # fmt: skip
+        grid.seal_check(sf, dao["cy"], lie)
+        assert any(s["host"] == bo for s in round_("ada").sealed)
+        _next_epoch(dao)
+        grid.reveal_check(sf, dao["cy"], dao["cy"], lie)
+        assert any(r["host"] == bo for r in round_("ada").revealed)
+        model = Model().apply_all(sf.logs())
+        t = model.grid.tallies[(epoch, bo)]
+        assert (t.revealed, t.votes) == (2, 1)  # split: no majority
+        (c,) = contestable(sf, model, stores["bo"], bo)
+        assert c.checker == dao["cy"].address and c.passes == CHALLENGES - 2 and len(c.blocks) == 2
+        assert grid.contest(sf, dao["bo"], c.epoch, bo, c.checker, c.held, c.passes, c.failed, c.blocks) == CHALLENGES
+        _next_epoch(dao)
+        attested = {x["host"]: x["units"] for x in round_("ada").attested}
+        assert attested[bo] == truth_held(sf, epoch, bo) * CHALLENGES
+    finally:
+        for gateway in gateways.values():
+            gateway.stop()
+
+
+def truth_held(sf: Any, epoch: int, host: str) -> int:
+    from starfish_dao.domain.model import Model
+
+    model = Model().apply_all(sf.logs())
+    a = model.grid.assignment(model, epoch)
+    assert a is not None
+    return len(a.of(host))

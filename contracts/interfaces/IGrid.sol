@@ -35,6 +35,9 @@ interface IGrid {
     error GridNotOnCommittee(uint256 epoch, address host, address checker);
     /// @notice Thrown when `who` was not a registered host before `epoch` began (a host checked, or a checker).
     error GridNotCounted(uint256 epoch, address who);
+    /// @notice Thrown when a contest proves nothing: no failed block named, a block missing, or a
+    ///         block that does not hash to the digest the checker named.
+    error GridBadContest(uint256 index);
     /// @notice Thrown when a seal is empty, or already revealed.
     error GridBadSeal(uint256 epoch, address host, address checker);
     /// @notice Thrown when a reveal does not match its seal (or nothing was sealed).
@@ -71,9 +74,20 @@ interface IGrid {
     /// @notice Emitted when `checker`'s result is revealed: the files `host` was to hold (`held`),
     ///         how many of the `CHALLENGES` challenges it passed, and the CID of the evidence (each
     ///         block fetched, its hash and time to first byte), pinned by the checker.
+    ///         `failed` names the sha-256 digest of the block each failed walk stopped at: what a
+    ///         host may prove it held by `contest`.
     event CheckRevealed(
-        uint256 indexed epoch, address indexed host, address indexed checker, uint256 held, uint256 passes, bytes evidence
+        uint256 indexed epoch,
+        address indexed host,
+        address indexed checker,
+        uint256 held,
+        uint256 passes,
+        bytes evidence,
+        bytes32[] failed
     );
+    /// @notice Emitted when `host` proves on-chain every block `checker` said it failed to serve:
+    ///         that checker's result now counts `passes` (one more per block proven).
+    event CheckContested(uint256 indexed epoch, address indexed host, address indexed checker, uint256 passes);
     /// @notice Emitted when `host`'s result for `epoch` is attested: the majority's `held` and
     ///         `passes`, and its hosting units (`held * passes`, 0 below `PASS_MIN` passes).
     event HostAttested(uint256 indexed epoch, address indexed host, uint256 held, uint256 passes, uint256 units);
@@ -89,6 +103,16 @@ interface IGrid {
         uint32 slot;
         uint64 since;
         bytes32 endpointHash;
+    }
+
+    /// @notice A checker's result: the files the host was to hold, its passes out of `CHALLENGES`,
+    ///         the CID of the evidence (pinned by the checker), and the sha-256 digests of the blocks
+    ///         its failed walks stopped at.
+    struct Result {
+        uint64 held;
+        uint8 passes;
+        bytes evidence;
+        bytes32[] failed;
     }
 
     /// @notice The checks of one host in one epoch: how many checkers revealed, and the result most
@@ -131,7 +155,7 @@ interface IGrid {
     ///         (epoch 2^64 - 1: none yet).
     function pendingSeed() external view returns (uint256 epoch, uint256 seedBlock, uint256 hosts);
     /// @notice `checker` seals its result of checking `host` for `epoch`, during epoch `epoch + 1`:
-    ///         `sealed_ = checkSeal(checker, epoch, host, held, passes, evidence, salt)`. The checker
+    ///         `sealed_ = checkSeal(checker, epoch, host, result, salt)`. The checker
     ///         sits on the host's committee by the seat rule, and both were registered hosts before
     ///         `epoch` began; the checker is an active member who held `hostMinStanding` then (a
     ///         Sybil without standing can neither host nor check). A seal may be replaced until revealed.
@@ -148,14 +172,20 @@ interface IGrid {
         bytes calldata signature
     ) external;
     /// @notice Reveals `checker`'s sealed result, by anyone, during epoch `epoch + 2`.
-    function revealCheck(
+    function revealCheck(uint256 epoch, address host, address checker, Result calldata result, bytes32 salt)
+        external;
+    /// @notice Overturns `checker`'s false fail of `host` (during `epoch + 2`, or `epoch + 3` until
+    ///         attested): `blocks` are the blocks named by the checker's revealed `failed` digests,
+    ///         in order, each hashing to its digest; the result then counts one more pass per block.
+    ///         Expensive by design (the blocks are calldata: about 16 gas a byte): a rare path.
+    function contest(
         uint256 epoch,
         address host,
         address checker,
         uint64 held,
         uint8 passes,
-        bytes calldata evidence,
-        bytes32 salt
+        bytes32[] calldata failed,
+        bytes[] calldata blocks
     ) external;
     /// @notice Records `host`'s result for `epoch`, by anyone, during epoch `epoch + 3`: the result a
     ///         strict majority of its revealing checkers revealed (at least two of them when more than
@@ -166,16 +196,12 @@ interface IGrid {
     function claimHostingPay(address host, uint256 epoch, address token) external returns (uint256 amount);
 
     /// @notice The seal of a result (what `sealCheck` takes).
-    function checkSeal(
-        address checker,
-        uint256 epoch,
-        address host,
-        uint64 held,
-        uint8 passes,
-        bytes calldata evidence,
-        bytes32 salt
-    ) external pure returns (bytes32);
-    /// @notice `checker`'s seal for `host` in `epoch` (0: none; 1: revealed).
+    function checkSeal(address checker, uint256 epoch, address host, Result calldata result, bytes32 salt)
+        external
+        pure
+        returns (bytes32);
+    /// @notice `checker`'s seal for `host` in `epoch` (0: none); once revealed,
+    ///         keccak256(abi.encode(held, passes, keccak256(abi.encode(failed)))).
     function sealOf(uint256 epoch, address host, address checker) external view returns (bytes32);
     /// @notice The checks of `host` in `epoch`.
     function tallyOf(uint256 epoch, address host) external view returns (Tally memory);

@@ -100,9 +100,6 @@ def assignment(sf: Starfish, epoch: int | None = None, model: Model | None = Non
 
 # ----------------------------------------------------------------- checks and hosting pay
 
-#: `Grid.sealOf` once revealed
-REVEALED = (1).to_bytes(32, "big")
-
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -113,6 +110,7 @@ class CheckResult:
     held: int  # the files the host was to hold
     passes: int  # of `CHALLENGES`
     evidence: bytes  # the CID (bytes) of the evidence, pinned by the checker; b"" for none
+    failed: tuple[bytes, ...] = ()  # sha-256 digests of the blocks its failed walks stopped at
 
     def salt(self, private_key: bytes, grid: str) -> bytes:
         """A salt only the checker's key can make (so a lost journal loses no secret)."""
@@ -120,13 +118,24 @@ class CheckResult:
                       self.epoch.to_bytes(32, "big") + bytes.fromhex(self.host[2:]))  # fmt: skip
 
     def seal(self, checker: str, salt: bytes) -> bytes:
-        """`Grid.checkSeal`: keccak256(abi.encode(checker, epoch, host, held, passes, keccak256(evidence), salt))."""
+        """`Grid.checkSeal`: keccak256(abi.encode(checker, epoch, host, held, passes, keccak256(evidence),
+        keccak256(abi.encode(failed)), salt))."""
         from eth_abi.abi import encode
 
         return keccak(encode(
-            ["address", "uint256", "address", "uint64", "uint8", "bytes32", "bytes32"],
-            [checker, self.epoch, self.host, self.held, self.passes, keccak(self.evidence), salt],
+            ["address", "uint256", "address", "uint64", "uint8", "bytes32", "bytes32", "bytes32"],
+            [checker, self.epoch, self.host, self.held, self.passes, keccak(self.evidence), self.failed_hash, salt],
         ))  # fmt: skip
+
+    @property
+    def failed_hash(self) -> bytes:
+        from eth_abi.abi import encode
+
+        return keccak(encode(["bytes32[]"], [list(self.failed)]))
+
+    def as_struct(self) -> tuple[int, int, bytes, list[bytes]]:
+        """`IGrid.Result`."""
+        return (self.held, self.passes, self.evidence, list(self.failed))
 
 
 def seal_check(sf: Starfish, account: LocalAccount, result: CheckResult) -> Any:
@@ -139,7 +148,16 @@ def reveal_check(sf: Starfish, sender: LocalAccount, checker: LocalAccount, resu
     """Reveals `checker`'s sealed result (during epoch `result.epoch + 2`; anyone may send it)."""
     salt = result.salt(bytes(checker.key), sf.grid.address)
     return sf._send(sender, sf.grid.functions.revealCheck(
-        result.epoch, result.host, checker.address, result.held, result.passes, result.evidence, salt))  # fmt: skip
+        result.epoch, result.host, checker.address, result.as_struct(), salt))  # fmt: skip
+
+
+def contest(sf: Starfish, sender: LocalAccount, epoch: int, host: str, checker: str, held: int, passes: int,
+            failed: list[bytes], blocks: list[bytes]) -> int:  # fmt: skip
+    """Proves on-chain the blocks `checker` said `host` failed to serve (during `epoch + 2`, or
+    `epoch + 3` until attested); returns the passes that result now counts."""
+    receipt = sf._send(sender, sf.grid.functions.contest(epoch, host, checker, held, passes, failed, blocks))
+    events = sf.grid.events.CheckContested().process_receipt(receipt, errors=DISCARD)
+    return int(events[0]["args"]["passes"]) if events else passes
 
 
 def attest(sf: Starfish, sender: LocalAccount, epoch: int, host: str) -> int:
@@ -174,7 +192,8 @@ class Journal:
         try:
             rows = json.loads(self.path.read_text())
             return [CheckResult(int(r["epoch"]), str(r["host"]), int(r["held"]), int(r["passes"]),
-                                bytes.fromhex(r["evidence"])) for r in rows]  # fmt: skip
+                                bytes.fromhex(r["evidence"]), tuple(bytes.fromhex(f) for f in r.get("failed", [])))
+                    for r in rows]  # fmt: skip
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(
                 f"{self.path} is not a journal of sealed checks ({exc}); move it away to start anew"
@@ -182,8 +201,8 @@ class Journal:
 
     def save(self, results: list[CheckResult]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        rows = [{"epoch": r.epoch, "host": r.host, "held": r.held, "passes": r.passes, "evidence": r.evidence.hex()}
-                for r in results]  # fmt: skip
+        rows = [{"epoch": r.epoch, "host": r.host, "held": r.held, "passes": r.passes, "evidence": r.evidence.hex(),
+                 "failed": [f.hex() for f in r.failed]} for r in results]  # fmt: skip
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(rows, indent=1))
         tmp.replace(self.path)

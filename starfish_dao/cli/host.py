@@ -235,6 +235,47 @@ def serve(
             gateway.stop()
 
 
+@host_app.command("contest")
+def contest(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="list what could be contested, send nothing")] = False,
+    rpc: RpcOpt = None,
+    key_file: KeyOpt = None,
+    deployments: DeplOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Overturn a false fail: for each revealed check of yours that failed blocks you hold (during the
+    epoch after the reveal, or the next one until your result is attested), send those blocks to
+    the grid, which checks each against the digest the checker named; that checker's result then
+    counts one more pass per block. Costs about 16 gas per byte of every block: for a false fail."""
+    from starfish_dao.chain import grid
+    from starfish_dao.domain.model import Model
+    from starfish_dao.hosting import contestable
+    from starfish_dao.ipfs.local import LocalStore
+
+    account = load_key(key_file)
+    sf = client(rpc, deployments)
+    model = Model().apply_all(sf.logs())
+    found = contestable(sf, model, LocalStore(), account.address)
+    done = []
+    for c in found:
+        passes = c.passes
+        if not dry_run:
+            passes = grid.contest(sf, account, c.epoch, account.address, c.checker, c.held, c.passes, c.failed,
+                                  c.blocks)  # fmt: skip
+        done.append({"epoch": c.epoch, "checker": c.checker, "revealed": c.passes, "passes": passes,
+                     "blocks": len(c.blocks), "bytes": sum(len(b) for b in c.blocks), "sent": not dry_run})  # fmt: skip
+
+    def human() -> None:
+        if not done:
+            console.print("nothing to contest: no revealed fail of yours names blocks you hold, in an open window")
+        for d in done:
+            verb = "overturned" if d["sent"] else "could overturn"
+            console.print(f"epoch {d['epoch']}: {verb} {d['checker']}'s {d['revealed']} passes -> {d['passes']} "
+                          f"({d['blocks']} blocks, {d['bytes']} bytes)")  # fmt: skip
+
+    emit({"contested": done}, as_json, human)
+
+
 @host_app.command("check")
 def check(
     epoch: Annotated[int | None, typer.Option("--epoch", help="the epoch checked (default: the last ended)")] = None,

@@ -54,7 +54,7 @@ GRID_EVENTS = frozenset({
     "membership.Joined", "membership.Left", "membership.Suspended", "membership.Reinstated",
     "charter.ParameterChanged", "charter.DocumentChanged", "registry.Finalized", "registry.Reviewed",
     "grid.HostRegistered", "grid.HostUnregistered", "grid.SeedScheduled", "grid.SeedFixed",
-    "grid.CheckSealed", "grid.CheckRevealed", "grid.HostAttested",
+    "grid.CheckSealed", "grid.CheckRevealed", "grid.CheckContested", "grid.HostAttested",
 })  # fmt: skip
 
 
@@ -136,12 +136,14 @@ class Tally:
     units: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass
 class Reveal:
     checker: str
     held: int
     passes: int
     evidence: bytes
+    failed: tuple[bytes, ...] = ()  # digests of the blocks its failed walks stopped at
+    contested: bool = False  # the host proved them: `passes` is what the proof counts
 
 
 def units_of(held: int, passes: int) -> int:
@@ -208,6 +210,8 @@ class GridState:
             self._on_sealed(model, int(a["epoch"]), str(a["host"]), str(a["checker"]), bytes(a["sealed_"]))
         elif name == "grid.CheckRevealed":
             self._on_revealed(model, a)
+        elif name == "grid.CheckContested":
+            self._on_contested(model, a)
         elif name == "grid.HostAttested":
             self._on_attested(model, a)
 
@@ -242,7 +246,32 @@ class GridState:
         t.revealed += 1
         if votes > t.votes:
             t.votes, t.held, t.passes = votes, held, passes
-        self.reveals.setdefault((epoch, host), []).append(Reveal(checker, held, passes, bytes(a["evidence"])))
+        failed = tuple(bytes(f) for f in a["failed"])
+        self.reveals.setdefault((epoch, host), []).append(Reveal(checker, held, passes, bytes(a["evidence"]), failed))
+
+    def _on_contested(self, model: Model, a: Mapping[str, Any]) -> None:
+        epoch, host, checker, passes = int(a["epoch"]), str(a["host"]), str(a["checker"]), int(a["passes"])
+        what = f"grid: {host}'s contest of {checker}'s check for epoch {epoch}"
+        t = self.tallies.get((epoch, host), Tally())
+        current = model.epoch_at(model.now)
+        if current != epoch + 2 and (current != epoch + 3 or t.attested):
+            model.discrepancies.append(f"{what}: in epoch {current}")
+        reveal = next((r for r in self.reveals.get((epoch, host), []) if r.checker == checker), None)
+        if reveal is None or not reveal.failed:
+            model.discrepancies.append(f"{what}: nothing revealed to contest")
+            return
+        proven = min(reveal.passes + len(reveal.failed), CHALLENGES)
+        if passes != proven:
+            model.discrepancies.append(f"{what}: event says {passes} passes, model derives {proven}")
+        old = (epoch, host, reveal.held, reveal.passes)
+        self.votes[old] -= 1
+        if (t.held, t.passes) == (reveal.held, reveal.passes):
+            t.votes = self.votes[old]
+        key = (epoch, host, reveal.held, proven)
+        votes = self.votes[key] = self.votes.get(key, 0) + 1
+        if votes > t.votes:
+            t.votes, t.held, t.passes = votes, reveal.held, proven
+        reveal.passes, reveal.failed, reveal.contested = proven, (), True
 
     def _on_attested(self, model: Model, a: Mapping[str, Any]) -> None:
         epoch, host = int(a["epoch"]), str(a["host"])

@@ -170,3 +170,37 @@ def test_the_grid_refuses_eth_from_anyone_but_the_splitter(hosted: Any) -> None:
     dao, _, _ = hosted
     with pytest.raises(ContractRevert, match="GridUnexpectedEth"):
         send(dao.sf.w3, dao["zed"], {"to": dao.sf.grid.address, "value": 1})
+
+
+def test_a_false_fail_is_overturned_on_chain(hosted: Any) -> None:
+    """ada and cy each say bo failed two walks, naming the blocks they stopped at. bo holds them and
+    proves them on-chain: each result then counts two more passes, enough to be paid. A block that
+    is not the one named, a second contest, and a contest after the attestation are refused."""
+    import hashlib
+
+    dao, epoch, held = hosted
+    sf = dao.sf
+    blocks = [b"a leaf bo holds", b"another leaf bo holds"]
+    failed = tuple(hashlib.sha256(b).digest() for b in blocks)
+    results = {c: CheckResult(epoch, dao["bo"].address, held["bo"], CHALLENGES - 2, EVIDENCE, failed)
+               for c in ("ada", "cy")}  # fmt: skip
+    for checker, result in results.items():
+        grid.seal_check(sf, dao[checker], result)
+    _next_epoch(dao)
+    for checker, result in results.items():
+        grid.reveal_check(sf, dao["zed"], dao[checker], result)
+    bo, ada = dao["bo"].address, dao["ada"].address
+    with reverts("GridBadContest", index=1):
+        grid.contest(sf, dao["bo"], epoch, bo, ada, held["bo"], CHALLENGES - 2, list(failed), [blocks[0], b"forged"])
+    receipt = sf._send(dao["bo"], sf.grid.functions.contest(epoch, bo, ada, held["bo"], CHALLENGES - 2, list(failed),
+                                                             blocks))  # fmt: skip
+    assert int(receipt["gasUsed"]) < 100_000  # two short blocks; about 16 gas a byte more for real ones
+    with reverts("GridSealMismatch"):  # once
+        grid.contest(sf, dao["bo"], epoch, bo, ada, held["bo"], CHALLENGES - 2, list(failed), blocks)
+    tally = sf.grid.functions.tallyOf(epoch, bo).call()
+    assert tuple(tally) == (2, 1, held["bo"], CHALLENGES - 2, False)  # 1 vote each: no majority yet
+    _next_epoch(dao)
+    assert grid.contest(sf, dao["zed"], epoch, bo, dao["cy"].address, held["bo"], CHALLENGES - 2, list(failed),
+                        blocks) == CHALLENGES  # fmt: skip  # anyone holding the blocks, until attested
+    assert grid.attest(sf, dao["zed"], epoch, bo) == held["bo"] * CHALLENGES
+    _grid_ok(dao)
