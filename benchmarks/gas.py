@@ -12,6 +12,7 @@ first-time storage writes (which any design pays once) are reported separately.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 import tempfile
@@ -203,21 +204,29 @@ def _checks(chain: RpcBackend, sf: Starfish, p: dict[str, Account], endpoint: by
     chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     sf._send(p["zed"], g.fixSeed(epoch))
     evidence = cid_of(b"evidence").bytes
-    result = CheckResult(epoch, p["bo"].address, 40, 10, evidence)
-    salts = {n: result.salt(bytes(p[n].key), sf.grid.address) for n in ("ada", "cy")}
-    seal = result.seal(p["ada"].address, salts["ada"])
-    rows = [("grid: sealCheck", gas(sf._send(p["ada"], g.sealCheck(epoch, result.host, seal))),
+    leaf = bytes(range(256)) * 1024  # a full 256 KiB leaf: the largest block a contest may have to prove
+    results = {
+        "ada": CheckResult(epoch, p["bo"].address, 40, 10, evidence),
+        "cy": CheckResult(epoch, p["bo"].address, 40, 9, evidence, (hashlib.sha256(leaf).digest(),)),  # a false fail
+    }
+    salts = {n: r.salt(bytes(p[n].key), sf.grid.address) for n, r in results.items()}
+    seal = results["ada"].seal(p["ada"].address, salts["ada"])
+    rows = [("grid: sealCheck", gas(sf._send(p["ada"], g.sealCheck(epoch, p["bo"].address, seal))),
              "the checker's eligibility read (membership, standing, the seat)")]  # fmt: skip
-    sf._send(p["cy"], g.sealCheck(epoch, result.host, result.seal(p["cy"].address, salts["cy"])))
+    sf._send(p["cy"], g.sealCheck(epoch, p["bo"].address, results["cy"].seal(p["cy"].address, salts["cy"])))
     chain.increase_time(7 * DAY)
-    for n in ("ada", "cy"):
-        receipt = sf._send(p["zed"], g.revealCheck(epoch, result.host, p[n].address, 40, 10, evidence, salts[n]))
-    rows.append(("grid: revealCheck", gas(receipt), "the second of two agreeing reveals"))
+    for n, r in results.items():
+        receipt = sf._send(p["zed"], g.revealCheck(epoch, r.host, p[n].address, r.as_struct(), salts[n]))
+    rows.append(("grid: revealCheck", gas(receipt), "with one failed block named"))
+    cy = results["cy"]
+    contest = g.contest(epoch, cy.host, p["cy"].address, cy.held, cy.passes, list(cy.failed), [leaf])
+    rows.append(("grid: contest (one 256 KiB block)", gas(sf._send(p["bo"], contest)),
+                 "a false fail overturned: the block is calldata (about 40 gas a byte)"))  # fmt: skip
     chain.increase_time(7 * DAY)
     sf.pay_eth(p["zed"], ETHER)
-    rows.append(("grid: attest", gas(sf._send(p["zed"], g.attest(epoch, result.host))), "by anyone"))
+    rows.append(("grid: attest", gas(sf._send(p["zed"], g.attest(epoch, cy.host))), "by anyone"))
     chain.increase_time(7 * DAY)
-    claim = sf._send(p["zed"], g.claimHostingPay(result.host, epoch, ETH))
+    claim = sf._send(p["zed"], g.claimHostingPay(cy.host, epoch, ETH))
     rows.append(
         ("grid: claimHostingPay (ETH, fixes the pot)", gas(claim), "O(1): the pot, the host's units, the epoch's")
     )

@@ -395,7 +395,7 @@ class Contestable:
 def contestable(sf: Starfish, model: Model, store: LocalStore, host: str) -> list[Contestable]:
     """The fails revealed against `host` that it could overturn now (in `epoch + 2`, or `epoch + 3`
     before attestation): each named block found in `store` (as raw or dag-pb). Contesting is the
-    host's own call (`starfish host contest`): it costs about 16 gas a byte of every block, and
+    host's own call (`starfish host contest`): it costs about 40 gas a byte of every block, and
     proves that the host holds the blocks now, which is what a false fail denies."""
     from starfish_dao.domain.unixfs import RAW
 

@@ -177,7 +177,7 @@ interface IGrid {
     /// @notice Overturns `checker`'s false fail of `host` (during `epoch + 2`, or `epoch + 3` until
     ///         attested): `blocks` are the blocks named by the checker's revealed `failed` digests,
     ///         in order, each hashing to its digest; the result then counts one more pass per block.
-    ///         Expensive by design (the blocks are calldata: about 16 gas a byte): a rare path.
+    ///         Expensive by design (the blocks are calldata: about 40 gas a byte): a rare path.
     function contest(
         uint256 epoch,
         address host,

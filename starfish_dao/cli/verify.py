@@ -175,6 +175,16 @@ def _hosting_checks(sf: Any, model: Any) -> list[Any]:
         note = f"stated basis {p.stated} wei, recomputed {p.recomputed} wei, paid {p.paid} wei"
         checks.append(Check(f"proposal {p.proposal:x}"[:17], f"pays relay {p.relay} back at most its basis in epoch "
                             f"{p.epoch}", p.ok, True, "payback", note))  # fmt: skip
+    # every attestation's `held` against the assignment recomputed here: checkers who agree on more
+    # files than a host was given (to inflate its pay) are named
+    for (attested_epoch, host), t in sorted(model.grid.tallies.items()):
+        if not t.attested:
+            continue
+        assignment = model.grid.assignment(model, attested_epoch)
+        files = len(assignment.of(host)) if assignment is not None else 0
+        note = f"attested {t.held} files at {t.passes}/10 ({t.units} units); the assignment gives {files}"
+        checks.append(Check(host, f"epoch {attested_epoch}'s attestation names the files it was assigned",
+                            t.held == files, True, "hosting", note))  # fmt: skip
     epoch = int(sf.charter.functions.currentEpoch().call()) - 1
     results, why = hosting.check(sf, epoch, model=model)
     if why:

@@ -27,6 +27,7 @@ and docs/runs/machine-100k.txt.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections import Counter
@@ -48,6 +49,7 @@ from starfish_dao.chain import artifacts
 from starfish_dao.chain.backends import RpcBackend
 from starfish_dao.chain.client import SignedAction
 from starfish_dao.chain.deployment import _deploy_one
+from starfish_dao.chain.grid import CheckResult
 from starfish_dao.chain.openings import sealed
 from starfish_dao.chain.rpc import RawRpc, ViewCalls
 from starfish_dao.chain.tx import chain_id as node_chain_id
@@ -57,6 +59,9 @@ from starfish_dao.domain.charter import BOUNDS, DAY, HOUR, MIN_HALF_LIFE_SECONDS
 from starfish_dao.domain.commitment import commitment, new_salt
 from starfish_dao.domain.errors import ContractRevert
 from starfish_dao.domain.fastabi import keccak
+from starfish_dao.domain.grid import CHALLENGES
+from starfish_dao.domain.grid import seated as grid_seated
+from starfish_dao.domain.grid import start_of as grid_start_of
 from starfish_dao.domain.model import ETH, RATING_REVEAL_WINDOW, Model, panel_seed, seated
 from starfish_dao.domain.unixfs import content_hash
 from tests.conftest import ETHER, PARAMS, Dao, artifact_cid, deploy_dao, earns_as, founders_first_work, send_as
@@ -80,7 +85,7 @@ FOUNDER_POINTS = 10**12 * POINT
 PANEL_SIZE = 3
 FIRST_WORK_POINTS = 600 * POINT  # each founder's (and the hostile member's) first accepted work
 RING = ("bo", "cy")  # two founders who collude to approve Sybil authors
-PAID = replace(PARAMS, reviewer_bps=1000)
+PAID = replace(PARAMS, reviewer_bps=1000, hosting_bps=300)
 
 actors = st.sampled_from(ACTORS)
 people = st.sampled_from(PEOPLE)
@@ -183,6 +188,9 @@ class Machine(RuleBasedStateMachine):
         self.openings: dict[tuple[int, str], tuple[str, int, bytes]] = {}
         self.jumped = 0
         self.proposals: list[int] = []
+        # the grid's checks: each (epoch, host)'s truth, and what each checker sealed, by (epoch, host, checker)
+        self.truth: dict[tuple[int, str], int] = {}
+        self.sealed: dict[tuple[int, str, str], tuple[CheckResult, bytes, tuple[bytes, ...]]] = {}
         self._catch_up()
         # the arena's first work was reviewed before the run, within budgets the contract checked
         self.caps.update(self.model.budget_spent)
@@ -793,6 +801,143 @@ class Machine(RuleBasedStateMachine):
             return "GridSeedNotReady" if block <= seed_block else None
 
         self._expect(self._predict(spec), "fix seed", lambda: self._act(by, self.sf.grid.functions.fixSeed(epoch)))
+
+    @rule(
+        checker=people,
+        host=people,
+        kind=st.sampled_from(("honest", "honest", "honest", "lazy", "colluding")),
+        truth=st.sampled_from((10, 10, 10, 9, 7, 0)),
+        fails=st.integers(0, 2),
+    )
+    def seal_check(self, checker: str, host: str, kind: str, truth: int, fails: int) -> None:
+        """A host's checker seals its result for the epoch that ended: honest (the truth of that host
+        and epoch, drawn once), lazy (the same, but it will never reveal), or colluding (a full pass
+        for a friend, whatever the truth). A failed walk names a block the host can prove. The spec is
+        the contract's: the window, the seed, the seat, both counted as the epoch began, the
+        checker's membership and standing. Sybils and outsiders are refused by the seat and count rules."""
+        m, grid = self.model, self.model.grid
+        epoch = m.epoch_at(self.sf.now()) - 1
+        h, c = self.address[host], self.address[checker]
+        if epoch < 1:
+            return
+        if epoch not in grid.seeds:  # the checker fixes the ended epoch's seed first, as `host serve`'s round does
+            self.fix_seed(back=1, by=checker, mine=0)
+            self.fix_seed(back=1, by=checker, mine=1)
+            self._catch_up()
+        a = grid.assignment(m, epoch)
+        held = len(a.of(h)) if a is not None and h in a.hosts else 1
+        actual = self.truth.setdefault((epoch, h), truth)
+        passes = CHALLENGES if kind == "colluding" else max(0, actual - fails)
+        blocks = tuple(f"block {epoch} {host} {i}".encode() for i in range(fails if passes < CHALLENGES else 0))
+        failed = tuple(hashlib.sha256(b).digest() for b in blocks)
+        result = CheckResult(epoch, h, held, passes, b"", failed)
+        salt = result.salt(bytes(self._account(checker).key), self.sf.grid.address)
+        seal = result.seal(c, salt)
+
+        def spec(now: int) -> str | None:
+            if m.epoch_at(now) != epoch + 1:
+                return "GridCheckClosed"
+            seed = grid.seeds.get(epoch)
+            if seed is None:
+                return "GridSeedNotFixed"
+            if not grid_seated(seed.seed, seed.hosts, h, c):
+                return "GridNotOnCommittee"
+            start = grid_start_of(m, epoch)
+            for who in (h, c):
+                record = grid.hosts.get(who)
+                if record is None or record.since >= start:
+                    return "GridNotCounted"
+            if not self._active(checker):
+                return "GridNotActiveMember"
+            points = m.points_at(c, start)
+            return "GridStandingTooLow" if points == 0 or points < m.params.host_min_standing else None
+
+        expected = self._predict(spec)
+        fn = self.sf.grid.functions.sealCheck(epoch, h, seal)
+        if self._expect(expected, "seal check", lambda: self._act(checker, fn)) is not None and kind != "lazy":
+            self.sealed[(epoch, h, c)] = (result, salt, blocks)
+
+    @rule(pick=st.integers(0, 10**6), by=actors)
+    def reveal_check(self, pick: int, by: str) -> None:
+        """Anyone reveals a sealed result (a lazy checker's never comes)."""
+        if not self.sealed:
+            return
+        key = sorted(self.sealed)[pick % len(self.sealed)]
+        (epoch, h, c), (result, salt, _) = key, self.sealed[key]
+        m = self.model
+
+        def spec(now: int) -> str | None:
+            if m.epoch_at(now) != epoch + 2:
+                return "GridCheckClosed"
+            return None if m.grid.seals.get(key) == result.seal(c, salt) else "GridSealMismatch"
+
+        fn = self.sf.grid.functions.revealCheck(epoch, h, c, result.as_struct(), salt)
+        self._expect(self._predict(spec), "reveal check", lambda: self._act(by, fn))
+
+    @rule(pick=st.integers(0, 10**6), by=actors, forged=st.sampled_from((False, False, True)))
+    def contest_check(self, pick: int, by: str, forged: bool) -> None:
+        """Anyone proves the blocks a checker said a host failed (or sends a forged one)."""
+        keys = [k for k, (r, _, blocks) in self.sealed.items() if blocks]
+        if not keys:
+            return
+        key = sorted(keys)[pick % len(keys)]
+        (epoch, h, c), (result, _, blocks) = key, self.sealed[key]
+        m = self.model
+        sent = [b"forged", *blocks[1:]] if forged else list(blocks)
+
+        def spec(now: int) -> str | None:
+            t = m.grid.tallies.get((epoch, h))
+            current = m.epoch_at(now)
+            if current != epoch + 2 and (current != epoch + 3 or (t is not None and t.attested)):
+                return "GridCheckClosed"
+            reveal = next((r for r in m.grid.reveals.get((epoch, h), []) if r.checker == c), None)
+            if reveal is None or reveal.contested:
+                return "GridSealMismatch"
+            return "GridBadContest" if forged else None
+
+        fn = self.sf.grid.functions.contest(epoch, h, c, result.held, result.passes, list(result.failed), sent)
+        self._expect(self._predict(spec), "contest check", lambda: self._act(by, fn))
+
+    @rule(host=people, back=st.integers(0, 1), by=actors)
+    def attest_host(self, host: str, back: int, by: str) -> None:
+        """Anyone attests a host's result: only a strict majority of its revealing checkers (two of
+        them with more than two hosts), once, in its window."""
+        m = self.model
+        epoch = m.epoch_at(self.sf.now()) - 3 - back
+        h = self.address[host]
+        if epoch < 0:
+            return
+
+        def spec(now: int) -> str | None:
+            if m.epoch_at(now) != epoch + 3:
+                return "GridCheckClosed"
+            t = m.grid.tallies.get((epoch, h))
+            seed = m.grid.seeds.get(epoch)
+            needed = 2 if seed is not None and seed.hosts > 2 else 1
+            if t is None or t.attested or t.votes < needed or t.votes * 2 <= t.revealed:
+                return "GridNoAttestation"
+            return None
+
+        fn = self.sf.grid.functions.attest(epoch, h)
+        self._expect(self._predict(spec), "attest", lambda: self._act(by, fn))
+
+    @rule(pick=st.integers(0, 10**6), by=actors, token=st.sampled_from(("eth", "eth", "token", "fee")))
+    def claim_hosting_pay(self, pick: int, by: str, token: str) -> None:
+        """Anyone claims a host's pay for an epoch: from E + 4, attested units only, once per token."""
+        keys = sorted(self.model.grid.tallies)
+        if not keys:
+            return
+        epoch, h = keys[pick % len(keys)]
+        t = {"eth": ETH, "token": self.token, "fee": self.fee_token}[token]
+        m = self.model
+
+        def spec(now: int) -> str | None:
+            if m.epoch_at(now) < epoch + 4:
+                return "GridHostingPayOpen"
+            return None if m.hosting_pay_owed(h, epoch, t) else "GridNoHostingPay"
+
+        fn = self.sf.grid.functions.claimHostingPay(h, epoch, t)
+        self._expect(self._predict(spec), "claim hosting pay", lambda: self._act(by, fn))
 
     @rule(amount=st.integers(1, 10 * ETHER), how=st.sampled_from(("pay", "pay", "plain", "stipend", "sync")))
     def pay_eth(self, amount: int, how: str) -> None:
@@ -1463,7 +1608,20 @@ class Machine(RuleBasedStateMachine):
         grid_slots = (calls.add(*gd, "hostCount"), [calls.add(*gd, "hostOf", h) for h in hosts],
                       [calls.add(*gd, "seedOf", e) for e in sorted(m.grid.seeds)],
                       calls.add(*gd, "pendingSeed"))  # fmt: skip
+        tallies = [calls.add(*gd, "tallyOf", e, h) for e, h in sorted(m.grid.tallies)]
+        units = [calls.add(*gd, "epochUnits", e) for e in sorted(m.grid.units)]
+        kept = [calls.add(*sp, "kept", t) for t in tokens]
         r = calls.run()
+        for (e, h), slot in zip(sorted(m.grid.tallies), tallies, strict=True):
+            t = m.grid.tallies[(e, h)]
+            assert tuple(r[slot]) == (t.revealed, t.votes, t.held, t.passes, t.attested), f"grid: tally {e} {h}"
+            if t.attested:
+                Machine.outcomes["grid: a result attested" + (" and paid" if t.units else " unpaid")] += 1
+        for e, slot in zip(sorted(m.grid.units), units, strict=True):
+            assert r[slot] == m.grid.units[e], f"grid: units of epoch {e}"
+        for t, slot in zip(tokens, kept, strict=True):
+            assert tuple(r[slot]) == (m.for_reviewers[t], m.for_hosts[t]), f"splitter: kept for reviewers and hosts {t}"
+            assert m.hosting_pay_held(t) >= m.hosting_pay_obligations(t), f"grid: owes more {t} than it holds"
         count, records, seeds, pending = grid_slots
         assert r[count] == len(hosts), f"grid: {r[count]} hosts, the model has {len(hosts)}"
         for h, slot in zip(hosts, records, strict=True):
@@ -1603,6 +1761,10 @@ def test_no_sequence_of_actions_breaks_the_invariants(arena: Arena, shard: int) 
         "score review: ok",
         "score review: RegistryAlreadyScored",
         "claim review pay: RegistryReviewPayOpen",
+        "seal check: ok",
+        "seal check: GridNotOnCommittee",
+        "reveal check: ok",
+        "attest: GridNoAttestation",
     ):
         rule_name, outcome = must.split(": ")
         reached = sum(n for tag, n in Machine.outcomes.items() if tag in (must, f"{rule_name} (signed): {outcome}"))

@@ -339,7 +339,7 @@ async function hostsPage() {
     : `<p id="grid-epoch">Epoch ${g.epoch}: not assigned yet (${esc(g.why)}).</p>`;
   const failed = g.failures.length ? `<h3>Failed challenges</h3><ul id="grid-failures">${g.failures.slice().reverse().map((f) =>
     `<li data-failure="${esc(f.host)}">epoch ${f.epoch}: <span class="mono" title="${esc(f.host)}">${esc(nameOf(f.host))}</span> passed ${f.passes} of ${f.challenges},
-    as <span class="mono" title="${esc(f.checker)}">${esc(nameOf(f.checker))}</span> found${f.evidence ? ` (evidence <span class="mono">${esc(f.evidence)}</span>)` : ""}</li>`).join("")}</ul>`
+    as <span class="mono" title="${esc(f.checker)}">${esc(nameOf(f.checker))}</span> found${f.evidence ? ` (evidence <span class="mono">${esc(f.evidence)}</span>)` : ""}${f.contested ? "; contested: the host proved the blocks on-chain" : ""}</li>`).join("")}</ul>`
     : '<p id="grid-failures">No failed challenge has been revealed.</p>';
   return `<h2>Hosts</h2><p>Members with standing hold the community's files; who holds what is recomputed from the chain
     (<span class="mono">starfish host status</span> says the same). Check them with <span class="mono">starfish host check</span>.

@@ -28,8 +28,9 @@ def get_grid(relay: RelayDep) -> dict[str, Any]:
         # every revealed result below all challenges: shown as it is revealed, with its evidence
         failures = [
             {"epoch": e, "host": h, "checker": r.checker, "passes": r.passes, "challenges": CHALLENGES,
-             "evidence": cid_text(r.evidence, "") if r.evidence else None}
-            for (e, h), reveals in sorted(m.grid.reveals.items()) for r in reveals if r.passes < CHALLENGES
+             "evidence": cid_text(r.evidence, "") if r.evidence else None, "contested": r.contested}
+            for (e, h), reveals in sorted(m.grid.reveals.items()) for r in reveals
+            if r.passes < CHALLENGES or r.contested
         ][-64:]  # fmt: skip
         hosts = []
         for address, record in sorted(m.grid.hosts.items()):

@@ -61,7 +61,7 @@ def test_the_hosts_page_shows_who_holds_what_and_why_not(site: Site) -> None:  #
     grid.reveal_check(sf, dao["zed"], dao["bo"], result)
     failing = _served(site, lambda g: g["failures"])
     assert failing["failures"] == [{"epoch": epoch, "host": dao["ada"].address, "checker": dao["bo"].address,
-                                    "passes": 7, "challenges": 10, "evidence": None}]  # fmt: skip
+                                    "passes": 7, "challenges": 10, "evidence": None, "contested": False}]  # fmt: skip
     site.open("hosts")
     site.page.wait_for_function("() => document.querySelectorAll('#grid-failures li').length === 1")
     said = " ".join(site.page.locator("#grid-failures").inner_text().split())
