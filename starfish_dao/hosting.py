@@ -21,7 +21,7 @@ from eth_account.signers.local import LocalAccount
 
 from starfish_dao.chain import grid
 from starfish_dao.chain.client import Starfish
-from starfish_dao.domain.grid import gateway_of
+from starfish_dao.domain.grid import source_of
 from starfish_dao.domain.model import Model
 from starfish_dao.domain.unixfs import CID, DAG_PB, parse_dag_pb
 from starfish_dao.ipfs.gateway import FetchError, fetch_block
@@ -81,11 +81,11 @@ def sync(sf: Starfish, store: LocalStore, host: str, extra: Iterable[str] = (), 
         return report
     mine = assignment.of(host)
     report.assigned = len(mine)
-    everyone = [g for h, rec in sorted(model.grid.hosts.items()) if h != host and (g := gateway_of(rec.endpoint))]
+    everyone = [g for h, rec in sorted(model.grid.hosts.items()) if h != host and (g := source_of(rec.endpoint))]
     with requests.Session() as session:
         for raw in mine:
             root = CID.from_bytes(raw)
-            holders = [gateway_of(model.grid.hosts[h].endpoint) for h in assignment.files[raw] if h != host]
+            holders = [source_of(model.grid.hosts[h].endpoint) for h in assignment.files[raw] if h != host]
             sources = [g for g in holders if g] + everyone + list(extra)
             try:
                 report.fetched += complete(store, root, sources, session)
@@ -172,6 +172,8 @@ def probe_whole(gateway: str, host: str, file: bytes, nonce: bytes, expected: st
     root = str(CID.from_bytes(file))
     if expected is None:
         return Probe(root, [], True, "", 0, WHOLE_WEIGHT)
+    if gateway.startswith("/"):  # an IPFS node's RPC API: the whole file within the ceiling, hashed here
+        return _whole_from_node(gateway, host, root, nonce, expected, ceiling_ms)
     url = f"{gateway.rstrip('/')}/starfish/whole/{root}?nonce={nonce.hex()}&host={host}"
     http = session or requests
     started = time.monotonic()
@@ -189,6 +191,29 @@ def probe_whole(gateway: str, host: str, file: bytes, nonce: bytes, expected: st
                      ms, WHOLE_WEIGHT)  # fmt: skip
     if answer.text.strip() != expected:
         return Probe(root, [], False, "whole-file challenge: a wrong answer (not the file's bytes)", ms, WHOLE_WEIGHT)
+    return Probe(root, [], True, "", ms, WHOLE_WEIGHT)
+
+
+def _whole_from_node(api: str, host: str, root: str, nonce: bytes, expected: str, ceiling_ms: int) -> Probe:
+    """The whole-file challenge of a host that is an IPFS node (it cannot hash a nonce): the whole
+    file, fetched with `cat` within the ceiling, hashed by the checker. Weaker than a Starfish
+    gateway's answer: a node that fetches files on demand from the network passes it."""
+    from starfish_dao.domain.errors import IPFSError
+    from starfish_dao.domain.grid import WHOLE_WEIGHT
+    from starfish_dao.ipfs.gateway import whole_answer
+    from starfish_dao.ipfs.kubo import KuboStore
+
+    started = time.monotonic()
+    try:
+        data = KuboStore(api, max(ceiling_ms / 1000 * 5, 5.0)).cat(CID.parse(root))
+    except IPFSError as exc:
+        return Probe(root, [], False, f"whole-file challenge: the node at {api}: {exc}", 0, WHOLE_WEIGHT)
+    ms = int((time.monotonic() - started) * 1000)
+    if ms > ceiling_ms:
+        return Probe(root, [], False, f"whole-file challenge: the whole file after {ms} ms (the ceiling is "
+                     f"{ceiling_ms} ms)", ms, WHOLE_WEIGHT)  # fmt: skip
+    if whole_answer(nonce, host, [data]) != expected:
+        return Probe(root, [], False, "whole-file challenge: the node's file is not the file's bytes", ms, WHOLE_WEIGHT)
     return Probe(root, [], True, "", ms, WHOLE_WEIGHT)
 
 
@@ -223,7 +248,7 @@ def check(
     with requests.Session() as session:
         for host in targets:
             record = model.grid.hosts.get(host)
-            gateway = gateway_of(record.endpoint) if record else None
+            gateway = source_of(record.endpoint) if record else None
             probes = []
             for file, path_seed in challenges(assignment, seed, host):
                 if gateway is None:
@@ -250,9 +275,9 @@ def _expected_whole(store: LocalStore | None, model: Model, assignment: Any, fil
 
     store = store or LocalStore()
     root = CID.from_bytes(file)
-    others = [gateway_of(model.grid.hosts[h].endpoint) for h in assignment.files.get(file, []) if h != host
+    others = [source_of(model.grid.hosts[h].endpoint) for h in assignment.files.get(file, []) if h != host
               and h in model.grid.hosts]  # fmt: skip
-    everyone = [gateway_of(r.endpoint) for h, r in sorted(model.grid.hosts.items()) if h != host]
+    everyone = [source_of(r.endpoint) for h, r in sorted(model.grid.hosts.items()) if h != host]
     try:
         complete(store, root, [g for g in others + everyone if g], session)
         return whole_answer(nonce, host, store.cat_iter(root))
@@ -300,6 +325,7 @@ def duties(
 ) -> DutyReport:
     """A host's duties for this round, each step at most once per epoch and safe to repeat:
 
+    0. **fix the seed** of the epoch that just ended, when nobody has (two calls, a block apart);
     1. **seal** its checks of the epoch that just ended (E = current - 1, once E's seed is fixed), of
        each host whose committee it sits on, the evidence pinned in `store` (served by its gateway);
     2. **reveal** what it sealed for E = current - 2 (the results are kept in `journal`);
@@ -326,15 +352,22 @@ def duties(
             say(report.errors[-1])
             return False
 
-    # 1. seal
+    # 0. the seed of the epoch that ended, if nobody fixed it yet (the relay's keeper does the same):
+    # its first call chooses a block, a later round (once that block is mined) fixes it
     ended = current - 1
+    if ended >= 0 and ended not in model.grid.seeds and model.grid.hosts:
+        try:
+            grid.fix_seed(sf, account, ended, wait=0)
+        except ContractRevert as exc:
+            if exc.name != "GridSeedPending":  # another epoch's block waits: fixed first, by whoever
+                report.errors.append(f"fixing epoch {ended}'s seed: refused by the grid: {exc}")
+    # 1. seal
     done = {(r.epoch, r.host) for r in kept}
-    if ended >= 1:
-        results, _ = check(sf, ended, checker=who, model=model, store=store)
-        assignment = model.grid.assignment(model, ended)
+    assignment = model.grid.assignment(model, ended) if ended >= 1 else None
+    if assignment is not None:
+        todo = [h for h in assignment.hosts if (ended, h) not in done]  # a host checked once per epoch
+        results, _ = check(sf, ended, hosts=todo, checker=who, model=model, store=store) if todo else ([], None)
         for r in results:
-            if (ended, r.host) in done or assignment is None:
-                continue
             cid = store.add_bytes(evidence_of(ended, who, r))
             failed = tuple(CID.parse(p.blocks[-1]).digest for p in r.probes if not p.ok and p.weight == 1 and p.blocks)
             result = grid.CheckResult(ended, r.host, len(assignment.of(r.host)), r.passes, cid.bytes, failed)

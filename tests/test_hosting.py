@@ -452,3 +452,117 @@ def truth_held(sf: Any, epoch: int, host: str) -> int:
     a = model.grid.assignment(model, epoch)
     assert a is not None
     return len(a.of(host))
+
+
+def test_a_local_grid_of_a_real_ipfs_node_and_host_serve_processes_pays_its_hosts(
+    earning_dao: Dao, ipfs_node: object, tmp_path: Path
+) -> None:
+    """The grid on members' machines, end to end: ada's files live in a real IPFS node (the suite's
+    js-ipfs; her endpoint is its RPC API), bo and cy each run `starfish host serve` as a process of
+    its own (a store, a gateway, a key), and so does ada, for her committee duties. Nobody is told
+    anything but the chain: the processes fetch their files from each other and from the node,
+    check each other, seal, reveal, attest and claim, one epoch at a time as the test moves the
+    chain's clock. Every host is paid its share of the hosting pot, exact to the wei, and verify agrees."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from starfish_dao.chain.backends import free_port
+    from starfish_dao.domain.charter import Parameter
+    from starfish_dao.domain.grid import CHALLENGES
+    from starfish_dao.domain.model import ETH, Model
+    from starfish_dao.ipfs.kubo import KuboStore
+    from starfish_dao.verify.state import compare
+
+    dao = earning_dao
+    sf = dao.sf
+    api = ipfs_node.multiaddr  # type: ignore[attr-defined]
+    node = KuboStore(api)
+    node.add_bytes(b"# charter\n")
+    for name in FOUNDERS:
+        node.add_bytes(f"{name}'s first work".encode())
+    dao.govern(sf.charter.functions.setParameter(int(Parameter.HOSTING_BPS), 300))
+    manifests = tmp_path / "deployments"
+    dao.deployment.save(manifests)
+    ports = {name: free_port() for name in FOUNDERS}
+    grid.register(sf, dao["ada"], api)
+    for name in ("bo", "cy"):
+        grid.register(sf, dao[name], f"http://127.0.0.1:{ports[name]}")
+    epoch = _next_epoch(dao)
+    _seed(dao, epoch - 1)
+
+    processes = {}
+    logs = {}
+    base = {k: v for k, v in os.environ.items() if not k.startswith("STARFISH_")}
+    for name in FOUNDERS:
+        env = {**base, "STARFISH_HOME": str(tmp_path / f"home-{name}"), "STARFISH_RPC_URL": dao.chain.url,
+               "STARFISH_PRIVATE_KEY": dao[name].key.hex()}  # fmt: skip
+        logs[name] = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed in finally
+        processes[name] = subprocess.Popen(
+            [sys.executable, "-m", "starfish_dao.cli", "host", "serve", "--port", str(ports[name]), "--interval", "0.3",
+             "--json", "--deployments", str(manifests)],
+            env=env, stdout=logs[name], stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def until(what: str, ready: Any, timeout: float = 120.0) -> Model:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            dao.chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]  # a chain mines blocks
+            model = Model().apply_all(sf.logs())
+            if ready(model):
+                return model
+            for name, p in processes.items():
+                assert p.poll() is None, f"{name}'s host serve exited: {(tmp_path / f'{name}.log').read_text()[-2000:]}"
+            time.sleep(0.3)
+        tails = {n: (tmp_path / f"{n}.log").read_text()[-1500:] for n in FOUNDERS}
+        raise AssertionError(f"{what} did not happen: {json.dumps(tails, indent=1)}")
+
+    addresses = [dao[n].address for n in FOUNDERS]
+    try:
+        for name in ("bo", "cy"):  # each serves its files, fetched from the node and each other
+            files = Model().apply_all(sf.logs())
+            a = files.grid.assignment(files, epoch)
+            assert a is not None
+            deadline = time.monotonic() + 120
+            for raw in a.of(dao[name].address):
+                url = f"http://127.0.0.1:{ports[name]}/ipfs/{CID.from_bytes(raw)}?format=raw"
+                while True:
+                    try:
+                        if requests.get(url, timeout=5).status_code == 200:
+                            break
+                    except requests.RequestException:
+                        pass
+                    assert time.monotonic() < deadline, (tmp_path / f"{name}.log").read_text()[-2000:]
+                    time.sleep(0.3)
+        sf.pay_eth(dao["zed"], 10 * 10**18)
+        _next_epoch(dao)
+        _seed(dao, epoch)
+        until("sealing", lambda m: sum(1 for (e, _, _) in m.grid.seals if e == epoch) == 6)
+        _next_epoch(dao)
+
+        def revealed(m: Model) -> bool:
+            return all((t := m.grid.tallies.get((epoch, h))) is not None and t.revealed == 2 for h in addresses)
+
+        model = until("revealing", revealed)
+        for h in addresses:
+            t = model.grid.tallies[(epoch, h)]
+            assert (t.votes, t.passes) == (2, CHALLENGES), (h, t, model.grid.reveals[(epoch, h)])
+        _next_epoch(dao)
+        model = until("attesting", lambda m: all(m.grid.tallies[(epoch, h)].attested for h in addresses))
+        units = {h: model.grid.tallies[(epoch, h)].units for h in addresses}
+        _next_epoch(dao)
+        model = until("claiming", lambda m: all((epoch, h, ETH) in m.hosting_claims for h in addresses))
+        pot = 10 * 10**18 * 300 // 10_000
+        for h in addresses:
+            assert model.hosting_claims[(epoch, h, ETH)] == pot * units[h] // sum(units.values())
+        bad = [c for c in compare(sf) if not c.ok]
+        assert not bad, bad
+    finally:
+        for p in processes.values():
+            p.terminate()
+        for p in processes.values():
+            p.wait(timeout=30)
+        for f in logs.values():
+            f.close()

@@ -213,7 +213,7 @@ def serve(
                           progress=None if as_json else console.print)  # fmt: skip
             data = {"epoch": report.epoch, "assigned": report.assigned, "held": report.held,
                     "missing": report.missing, "fetched": report.fetched, "notAssigned": report.why_not}  # fmt: skip
-            if report.why_not is None or model.grid.tallies:  # the committee's duties and this host's pay
+            if model.grid.hosts:  # the committee's duties and this host's pay (each step only when due)
                 duty = duties(sf, account, store, model, progress=None if as_json else console.print)
                 data["duties"] = duty.as_json()
 

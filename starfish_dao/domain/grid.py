@@ -92,6 +92,16 @@ def gateway_of(endpoint: bytes | str) -> str | None:
     return None
 
 
+def source_of(endpoint: bytes | str) -> str | None:
+    """Where a host is asked for blocks: its gateway URL, or else its IPFS node's RPC multiaddr
+    (`/ip4/.../tcp/5001/http`, asked with `block/get`); None when it names neither."""
+    gateway = gateway_of(endpoint)
+    if gateway is not None:
+        return gateway
+    text = endpoint.decode(errors="replace") if isinstance(endpoint, bytes | bytearray) else endpoint
+    return next((part for part in text.split() if part.startswith("/") and part.endswith("/http")), None)
+
+
 @dataclass
 class Host:
     endpoint: bytes

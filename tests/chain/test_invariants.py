@@ -805,11 +805,15 @@ class Machine(RuleBasedStateMachine):
     @rule(
         checker=people,
         host=people,
+        among_hosts=st.sampled_from((True, True, True, False)),
+        pick=st.integers(0, 10**6),
         kind=st.sampled_from(("honest", "honest", "honest", "lazy", "colluding")),
         truth=st.sampled_from((10, 10, 10, 9, 7, 0)),
         fails=st.integers(0, 2),
     )
-    def seal_check(self, checker: str, host: str, kind: str, truth: int, fails: int) -> None:
+    def seal_check(
+        self, checker: str, host: str, among_hosts: bool, pick: int, kind: str, truth: int, fails: int
+    ) -> None:
         """A host's checker seals its result for the epoch that ended: honest (the truth of that host
         and epoch, drawn once), lazy (the same, but it will never reveal), or colluding (a full pass
         for a friend, whatever the truth). A failed walk names a block the host can prove. The spec is
@@ -817,6 +821,11 @@ class Machine(RuleBasedStateMachine):
         checker's membership and standing. Sybils and outsiders are refused by the seat and count rules."""
         m, grid = self.model, self.model.grid
         epoch = m.epoch_at(self.sf.now()) - 1
+        names = {self.address[n]: n for n in PEOPLE}
+        hosting = sorted(names[a] for a in grid.hosts if a in names)
+        if among_hosts and len(hosting) >= 2:  # mostly the grid's own hosts check each other
+            host = hosting[pick % len(hosting)]
+            checker = hosting[(pick // len(hosting) + 1 + hosting.index(host)) % len(hosting)]
         h, c = self.address[host], self.address[checker]
         if epoch < 1:
             return
