@@ -12,6 +12,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -88,7 +89,7 @@ def run_demo(
     w3 = backend.w3
     store = open_store()
     workdir = workdir or config.subdir("demo")
-    steps = 17
+    steps = 18
     step_no = 0
 
     def step(text: str) -> None:
@@ -213,8 +214,18 @@ def run_demo(
     note(f"{len(scored)} opened ratings scored against their work's median, for review pay")
 
     step("ada and bo offer their machines to host the community's files (dee, without standing, cannot)")
-    for name, port in (("ada", 8081), ("bo", 8082)):
-        grid.register(sf, members[name], f"http://127.0.0.1:{port}")
+    # each host's machine: a store of its own and its trustless gateway (what `starfish host serve` runs);
+    # a fresh chain each run, so fresh machines too (a journal of an earlier run's seals would be stale)
+    import shutil
+
+    from starfish_dao.ipfs.gateway import Gateway
+    from starfish_dao.ipfs.local import LocalStore
+
+    shutil.rmtree(workdir / "hosts", ignore_errors=True)
+    host_stores = {name: LocalStore(workdir / "hosts" / name) for name in ("ada", "bo")}
+    gateways = {name: Gateway(host_stores[name], owner=members[name].address).start() for name in ("ada", "bo")}
+    for name in ("ada", "bo"):
+        grid.register(sf, members[name], gateways[name].url)
     try:
         grid.register(sf, members["dee"], "http://127.0.0.1:8083")
         raise AssertionError("a host without standing was accepted")
@@ -268,6 +279,13 @@ def run_demo(
     note(f"epoch {ended}'s seed {fixed.seed} (block {fixed.seed_block}'s hash): {len(hosting.files)} files, each on "
          f"{min(hosting.replicas, len(hosting.hosts))} of {len(hosting.hosts)} hosts; ada holds {holding['ada']}, "
          f"bo {holding['bo']}")  # fmt: skip
+
+    step("ada and bo hold their files, check each other, and are paid for hosting (3 % of every receipt)")
+    try:
+        _hosting(sf, backend, members, host_stores, gateways, store, customer, epoch, workdir, note)
+    finally:
+        for gateway in gateways.values():
+            gateway.stop()
 
     step("eli, no longer a member, still claims the later revenue")
     paid = sf.claim(members["eli"], token=ETH)
@@ -358,3 +376,58 @@ def _print_table(console: Console, r: DemoResult) -> None:
             f"to the wei ({model.events_applied} events replayed, at block {sf.w3.eth.block_number}, "
             f"chain time {local_time(now)})"
         )
+
+
+def _hosting(sf: Starfish, backend: Backend, members: dict[str, LocalAccount], host_stores: dict[str, Any],
+             gateways: dict[str, Any], store: Any, customer: LocalAccount, epoch: int, workdir: Path,
+             note: Any) -> None:  # fmt: skip
+    """Epoch E's hosts fetch their files (from each other and the community's store), then, one
+    epoch at a time, do what `starfish host serve` does each round: check each other and seal
+    (E + 1), reveal (E + 2), attest (E + 3), claim their share of E's hosting pot (E + 4)."""
+    from starfish_dao.hosting import duties, sync
+    from starfish_dao.ipfs.gateway import Gateway
+    from starfish_dao.ipfs.local import LocalStore
+
+    source = Gateway(store).start() if isinstance(store, LocalStore) else None
+    extra = [source.url] if source is not None else [str(getattr(store, "api", ""))]
+    journals = {name: grid.Journal(workdir / "hosts" / f"{name}-checks.json") for name in host_stores}
+    try:
+        for name, host_store in host_stores.items():
+            report = sync(sf, host_store, members[name].address, extra=extra)
+            note(f"{name} holds {len(report.held)} of {report.assigned} files ({report.fetched} blocks fetched, "
+                 f"each checked against its CID), served at {gateways[name].url}")  # fmt: skip
+    finally:
+        if source is not None:
+            source.stop()
+
+    def next_epoch() -> int:
+        clock = sf.charter.functions.currentClock().call()
+        start = int(sf.charter.functions.currentEpochStart().call())
+        backend.increase_time(start + int(clock[5]) - sf.now() + 1)
+        return int(sf.charter.functions.currentEpoch().call())
+
+    def round_() -> list[Any]:
+        model = Model().apply_all(sf.logs())
+        reports = [duties(sf, members[n], host_stores[n], model, journals[n]) for n in host_stores]
+        backend.increase_time(1)  # a block is mined (a seed's block, for the next round)
+        return reports
+
+    next_epoch()
+    for _ in range(3):  # rounds: one chooses epoch E's seed block, the next fixes it, the next checks
+        reports = round_()
+    for name, report in zip(host_stores, reports, strict=True):
+        for s in report.sealed:
+            other = next(n for n, m in members.items() if m.address == s["host"])
+            note(f"{name} checked {other} for epoch {epoch}: {s['passes']}/{s['challenges']} "
+                 f"(8 block walks and a whole-file challenge), sealed; evidence {s['evidence']}")  # fmt: skip
+    next_epoch()
+    revealed = sum(len(r.revealed) for r in round_())
+    next_epoch()
+    attested = [a for r in round_() for a in r.attested]
+    note(f"{revealed} results revealed, then {len(attested)} hosts attested: "
+         + ", ".join(f"{next(n for n, m in members.items() if m.address == a['host'])} {a['units']} units"
+                     for a in attested))  # fmt: skip
+    next_epoch()
+    for name, report in zip(host_stores, round_(), strict=True):
+        paid = ", ".join(f"{amount(c['amount'])} {'ETH' if c['token'] == ETH else 'CWC'}" for c in report.claimed)
+        note(f"{name} is paid {paid or 'nothing'} for hosting in epoch {epoch}")

@@ -40,6 +40,9 @@ def test_demo_runs_the_lifecycle_and_verifies(tmp_path: Path) -> None:
     # the grid: a newcomer cannot host; the founders' machines hold every file once the seed is fixed
     assert "held 0 points as this epoch began; hosting needs 10" in said, said
     assert re.search(r"files, each on 2 of 2 hosts; ada holds \d+, bo \d+", said), said
+    # they check each other (8 walks and a whole-file challenge), and are paid from the hosts' share
+    assert re.search(r"ada checked bo for epoch \d+: 10/10", said) and "2 hosts attested" in said, said
+    assert re.search(r"bo is paid [0-9.]+ ETH, [0-9.]+ CWC for hosting in epoch \d+", said), said
     assert (demo_home / "deployments" / "31337.json").is_file()
     assert not (demo_home / "anvil" / "node.json").exists(), "the demo must stop the node it started"
     # the state survives: status restarts the node from disk and verifies again
