@@ -22,7 +22,15 @@ from starfish_dao.domain.charter import DAY, HOUR, PARAMETER_KEYS
 from tests.conftest import ETHER, Dao
 
 #: the DAO's contracts; StarfishGovernor's ABI carries OpenZeppelin's Governor errors it can raise
-CONTRACTS = ("Charter", "ContributionRegistry", "Membership", "PayoutSplitter", "StarfishGovernor", "StarfishTimelock")
+CONTRACTS = (
+    "Charter",
+    "ContributionRegistry",
+    "Membership",
+    "PayoutSplitter",
+    "StarfishGovernor",
+    "StarfishTimelock",
+    "Grid",
+)
 
 #: errors no member can reach, each with why; everything else must have a sentence
 UNREACHABLE = {

@@ -416,6 +416,10 @@ class Starfish:
             return self.grid.functions.registerHostBySig(m["host"], endpoint, m["nonce"], m["deadline"], sig)
         if signed.action == "UnregisterHost":
             return self.grid.functions.unregisterHostBySig(m["host"], m["nonce"], m["deadline"], sig)
+        if signed.action == "SealCheck":
+            return self.grid.functions.sealCheckBySig(
+                m["checker"], m["epoch"], m["host"], _bytes(m["sealed"]), m["nonce"], m["deadline"], sig
+            )
         raise ValueError(f"unknown action {signed.action!r}")
 
     def submit_signed(self, sender: LocalAccount, signed: SignedAction) -> Any:

@@ -458,6 +458,50 @@ MESSAGES: dict[str, Callable[[dict[str, Any], Said], str]] = {
         f"epoch {a['epoch']}'s seed waits for block {a['seedBlock']}: fix it first (`starfish host seed --epoch "
         f"{a['epoch']}`), then this one"
     ),
+    "GridCheckClosed": lambda a, _: (
+        f"the checks of epoch {a['epoch']} are sealed during epoch {int(a['epoch']) + 1}, revealed or contested "
+        f"during {int(a['epoch']) + 2}, attested during {int(a['epoch']) + 3}; this is epoch {a['current']}"
+    ),
+    "GridSeedNotFixed": lambda a, _: (
+        f"epoch {a['epoch']}'s seed is not fixed yet: its checks are drawn from it (`starfish host seed`)"
+    ),
+    "GridNotOnCommittee": lambda a, _: (
+        f"{a['checker']} does not sit on {a['host']}'s committee for epoch {a['epoch']} (the epoch's seed seats "
+        "about 3 of the other hosts; nobody checks themselves)"
+    ),
+    "GridNotCounted": lambda a, _: (
+        f"{a['who']} was not a registered host when epoch {a['epoch']} began: only hosts of that epoch are "
+        "checked, and only they check"
+    ),
+    "GridBadSeal": lambda a, _: f"an empty seal for {a['host']} in epoch {a['epoch']}: seal the hash of a result",
+    "GridSealMismatch": lambda a, _: (
+        f"{a['checker']}'s result for {a['host']} in epoch {a['epoch']} is not what was sealed (or it was "
+        "revealed or contested already)"
+    ),
+    "GridBadResult": lambda a, _: (
+        f"a result of {a['passes']} passes with {a['evidenceLength']} bytes of evidence CID: passes are 0 to 10, "
+        "the CID at most 128 bytes"
+    ),
+    "GridNoAttestation": lambda a, _: (
+        f"{a['host']}'s checkers for epoch {a['epoch']} do not agree: {a['votes']} of {a['revealed']} revealed the "
+        "same result (a strict majority is needed, and two when there are more than two hosts), or it is attested"
+    ),
+    "GridHostingPayOpen": lambda a, _: (
+        f"hosting pay of epoch {a['epoch']} is claimable from epoch {int(a['epoch']) + 4} (its results must be final)"
+    ),
+    "GridNoHostingPay": lambda a, _: (
+        f"{a['host']} has no hosting pay for epoch {a['epoch']} in {a['token']}: not attested, below 9 of 10 "
+        "passes, or already paid"
+    ),
+    "GridUnexpectedEth": lambda a, _: f"the grid takes ETH only from the splitter, not from {a['from']}",
+    "GridEthTransferFailed": lambda a, _: (
+        f"{a['host']} refused the hosting pay's ETH: a contract that cannot receive ETH cannot be paid it"
+    ),
+    "GridBadContest": lambda a, _: (
+        f"block {a['index']} of the contest is missing or does not hash to the digest the checker named: "
+        "send the blocks the checker's failed walks stopped at, in order"
+    ),
+    "SplitterOnlyGrid": lambda a, _: f"only the grid takes the hosts' share, not {a['caller']}",
     "ERC721InvalidApprover": lambda a, _: (
         f"{a['approver']} does not hold that membership: and memberships are soulbound, there is nothing to approve"
     ),

@@ -81,6 +81,15 @@ ACTION_TYPES: dict[str, list[dict[str, str]]] = {
         {"name": "nonce", "type": "uint256"},
         {"name": "deadline", "type": "uint256"},
     ],
+    # a checker's sealed result of checking a host for an epoch (`Grid.checkSeal`), relayable
+    "SealCheck": [
+        {"name": "checker", "type": "address"},
+        {"name": "epoch", "type": "uint256"},
+        {"name": "host", "type": "address"},
+        {"name": "sealed", "type": "bytes32"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ],
     # OpenZeppelin Governor's own ballot (its nonces are sequential, per voter; it has no deadline)
     "Ballot": [
         {"name": "proposalId", "type": "uint256"},
@@ -101,6 +110,7 @@ ACTION_DOMAINS: dict[str, tuple[str, str, str]] = {
     "Ballot": ("governor", "Starfish Governor", "1"),
     "RegisterHost": ("grid", "Starfish Grid", "1"),
     "UnregisterHost": ("grid", "Starfish Grid", "1"),
+    "SealCheck": ("grid", "Starfish Grid", "1"),
 }
 
 #: The field that names who signs, where it is not the first one.

@@ -66,6 +66,7 @@ class RelaySettings(BaseSettings):
     # same (a first seal that draws pays about 4,400 more), and no draw can lapse after 256 blocks
     keeper_draw_panels: bool = True
     keeper_fix_seeds: bool = True  # each ended epoch's grid seed, while the community has hosts
+    keeper_attest: bool = True  # each host whose checkers agree, in its epoch's attestation window
     ipfs_api: str | None = None
     verifier_process: bool = True  # compare in a process of its own, not in the accepting one
     verify_interval: float = 30.0  # seconds between checks of every served number against the chain

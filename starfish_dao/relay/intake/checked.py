@@ -16,18 +16,22 @@ from typing import Any
 from starfish_dao.domain import fastabi as fast
 
 SIGNED = ("Join", "Leave", "Submit", "SealedReview", "ClaimTo", "ClaimIncarnationTo", "Ballot", "RegisterHost",
-          "UnregisterHost")  # fmt: skip
+          "UnregisterHost", "SealCheck")  # fmt: skip
 # a Commit is signed for the relay only (relay/intake/commits.py); a Reveal opens a sealed rating
 # after its window closed, for whoever holds the opening (the stars are public from then on)
 # review pay: a ScoreReview scores a revealed rating, a Forfeit records a rating never revealed, a
 # ClaimReviewPay pays a reviewer (always the reviewer) their pay of a closed epoch
-UNSIGNED = ("Finalize", "Claim", "Reveal", "ScoreReview", "Forfeit", "ClaimReviewPay", "DrawPanel", "FixSeed")
+# the grid: a RevealCheck opens a checker's sealed result (anyone may, as with ratings), an Attest records
+# a host's majority result, a ClaimHostingPay pays a host (always the host) its share of an epoch's pot
+UNSIGNED = ("Finalize", "Claim", "Reveal", "ScoreReview", "Forfeit", "ClaimReviewPay", "DrawPanel", "FixSeed",
+            "RevealCheck", "Attest", "ClaimHostingPay")  # fmt: skip
 #: Gas each action may use; the simulation runs with this limit, so an action that needs more is refused.
 GAS_LIMITS = {
     "Join": 200_000, "Leave": 150_000, "Submit": 300_000, "SealedReview": 250_000, "Reveal": 250_000,
     "Claim": 200_000, "ClaimTo": 220_000, "ClaimIncarnationTo": 220_000,
     "Commit": 100_000, "Ballot": 250_000, "ScoreReview": 150_000, "Forfeit": 120_000, "ClaimReviewPay": 200_000,
     "DrawPanel": 80_000, "RegisterHost": 250_000, "UnregisterHost": 120_000, "FixSeed": 90_000,
+    "SealCheck": 200_000, "RevealCheck": 200_000, "Attest": 90_000, "ClaimHostingPay": 200_000,
 }  # fmt: skip
 FINALIZE_GAS = 350_000  # plus 60,000 per listed revenue token (the award settles each)
 

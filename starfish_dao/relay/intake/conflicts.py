@@ -47,6 +47,21 @@ def review_pay(reviewer: str, epoch: int, token: str) -> str:
     return f"review-pay:{reviewer}:{epoch}:{token}"
 
 
+def check(epoch: int, host: str, checker: str) -> str:
+    """Every reveal of one checker's result for one host and epoch: only one can succeed."""
+    return f"check:{epoch}:{host}:{checker}"
+
+
+def attestation(epoch: int, host: str) -> str:
+    """Every attestation of one host for one epoch: only one can succeed."""
+    return f"attest:{epoch}:{host}"
+
+
+def hosting_pay(host: str, epoch: int, token: str) -> str:
+    """Every claim of one host's hosting pay of one epoch in one token: a second pays nothing."""
+    return f"hosting-pay:{host}:{epoch}:{token}"
+
+
 def nonce_slot(signer_address: str, nonce: int, contract: str) -> tuple[str, int, str]:
     """What two signed actions must not share: one signer's nonce at one contract (the second to
     reach the chain reverts with `NonceAlreadyUsed`). A Ballot has none: the governor's nonce is

@@ -1,9 +1,11 @@
 """Keepers: what the relay does without anyone asking. Contributions whose review window closed are
 finalized (`keeper_finalize`); panels drawn by chance are drawn as soon as their submission block is
 mined (`keeper_draw_panels`); each ended epoch's grid seed is chosen and fixed while the community
-has hosts (`keeper_fix_seeds`); revealed ratings are scored for review pay once their median is final,
+has hosts (`keeper_fix_seeds`); each host whose checkers agree is attested in its window
+(`keeper_attest`); revealed ratings are scored for review pay once their median is final,
 and ratings sealed but never revealed are recorded as forfeits (`keeper_review_pay`); members owed
-more than `keeper_claim_threshold_wei` have their pay, and their review pay, claimed for them. Each
+more than `keeper_claim_threshold_wei` have their pay, their review pay and their hosting pay
+claimed for them. Each
 action goes through the relay's one accept pipeline (`intake/accept.py`), on the relay's event loop,
 with no IP budget: a keeper can send nothing HTTP intake would refuse."""
 
@@ -31,7 +33,7 @@ class Keepers:
     def start(self) -> None:
         s = self.settings
         if (s.keeper_finalize or s.keeper_review_pay or s.keeper_draw_panels or s.keeper_fix_seeds
-                or s.keeper_claim_threshold_wei is not None):  # fmt: skip
+                or s.keeper_attest or s.keeper_claim_threshold_wei is not None):  # fmt: skip
             try:
                 self._loop = asyncio.get_running_loop()  # start() runs in the app's lifespan
             except RuntimeError:
@@ -53,6 +55,7 @@ class Keepers:
         above = None if threshold is None else str(threshold)
         return {"finalize": self.settings.keeper_finalize, "reviewPay": self.settings.keeper_review_pay,
                 "drawPanels": self.settings.keeper_draw_panels, "fixSeeds": self.settings.keeper_fix_seeds,
+                "attest": self.settings.keeper_attest,
                 "claimAboveWei": above, "claimTokens": [ETH] if threshold is not None else [],
                 "everySeconds": self.every}  # fmt: skip
 
@@ -74,11 +77,16 @@ class Keepers:
                                                      or now > c.deadline + RATING_REVEAL_WINDOW)]  # fmt: skip
                     owed: list[tuple[str, str]] = []
                     review_pay: list[tuple[str, int]] = []
+                    hosting_pay: list[tuple[str, int]] = []
                     threshold = self.settings.keeper_claim_threshold_wei
                     if threshold is not None:  # in wei: ETH only (a token's base units are another measure)
                         owed = [(m, ETH) for m in state.model.accounts if state.model.claimable(m, ETH) > threshold]
                         review_pay = [(who, epoch) for who, epoch, token, amount in state.model.review_pay_due(now)
                                       if token == ETH and amount > threshold]  # fmt: skip
+                        hosting_pay = [(who, epoch) for who, epoch, token, amount in state.model.hosting_pay_due(now)
+                                       if token == ETH and amount > threshold]  # fmt: skip
+                    gridded = self.settings.keeper_attest and "grid" in self.relay.sf.deployment.addresses
+                    attestable = state.model.grid.attestable(state.model, now) if gridded else []
                     # only where reviewers are paid: a community that pays none spends no gas on scores
                     scoring = self.settings.keeper_review_pay and state.model.params.reviewer_bps > 0
                     scores = state.model.scorable(now) if scoring else []
@@ -105,6 +113,10 @@ class Keepers:
                     self._try({"action": "Claim", "member": member, "token": token})
                 for reviewer, epoch in review_pay:
                     self._try({"action": "ClaimReviewPay", "reviewer": reviewer, "epoch": epoch, "token": ETH})
+                for epoch, host in attestable:
+                    self._try({"action": "Attest", "epoch": epoch, "host": host})
+                for host, epoch in hosting_pay:
+                    self._try({"action": "ClaimHostingPay", "host": host, "epoch": epoch, "token": ETH})
             except Exception:  # noqa: BLE001 - keepers are best effort; the next round retries
                 continue
 

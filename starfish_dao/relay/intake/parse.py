@@ -121,8 +121,49 @@ class Parser:
             call = self.sf.registry.functions.claimReviewPay(reviewer, epoch, token)
             return Checked(digest(request), action, None, request, *self._encode(call), GAS_LIMITS[action],
                            conflict_key=conflicts.review_pay(reviewer, epoch, token))  # fmt: skip
+        if action in ("RevealCheck", "Attest", "ClaimHostingPay"):
+            return self._grid_action(action, body)
         known = ", ".join((*SIGNED, "Commit", *UNSIGNED))
         raise Refusal(400, "unknown_action", f"unknown action {action!r}; known: {known}")
+
+    def _grid_action(self, action: str, body: dict[str, Any]) -> Checked:
+        """The grid's unsigned actions: each only does what anyone may (a reveal opens a seal its
+        checker made; an attestation records the checkers' majority; a claim pays the host)."""
+        if "grid" not in self.sf.deployment.addresses:
+            raise Refusal(422, "not_deployed", f"this community has no grid (deployed before it existed): "
+                          f"{action} cannot be carried out here")  # fmt: skip
+        epoch = int_field(body.get("epoch"), "epoch")
+        host = address_field(body.get("host"), "host")
+        grid = self.sf.grid.functions
+        if action == "Attest":
+            request: dict[str, Any] = {"action": action, "epoch": epoch, "host": host}
+            return Checked(digest(request), action, None, request, *self._encode(grid.attest(epoch, host)),
+                           GAS_LIMITS[action], conflict_key=conflicts.attestation(epoch, host))  # fmt: skip
+        if action == "ClaimHostingPay":
+            token = address_field(body.get("token", ETH), "token")
+            request = {"action": action, "epoch": epoch, "host": host, "token": token}
+            call = grid.claimHostingPay(host, epoch, token)
+            return Checked(digest(request), action, None, request, *self._encode(call), GAS_LIMITS[action],
+                           conflict_key=conflicts.hosting_pay(host, epoch, token))  # fmt: skip
+        checker = address_field(body.get("checker"), "checker")
+        held = int_field(body.get("held"), "held")
+        passes = int_field(body.get("passes"), "passes")
+        evidence = hex_field(body.get("evidence", "0x"), "evidence", 128)
+        failed_raw = body.get("failed", [])
+        if not isinstance(failed_raw, list) or len(failed_raw) > 16:
+            raise Refusal(400, "malformed", "failed is a list of at most 16 block digests (0x + 64 hex digits)")
+        failed = [hex_field(f, "failed", 32) for f in failed_raw]
+        if any(len(f) != 32 for f in failed):
+            raise Refusal(400, "malformed", "each failed digest is 32 bytes")
+        salt = hex_field(body.get("salt"), "salt", 32)
+        if len(salt) != 32 or held >= 2**64 or passes > 255:
+            raise Refusal(400, "malformed", "salt is 32 bytes; held fits 64 bits; passes 0 to 10")
+        request = {"action": action, "epoch": epoch, "host": host, "checker": checker, "held": held,
+                   "passes": passes, "evidence": "0x" + evidence.hex(), "failed": ["0x" + f.hex() for f in failed],
+                   "salt": "0x" + salt.hex()}  # fmt: skip
+        call = grid.revealCheck(epoch, host, checker, (held, passes, evidence, failed), salt)
+        return Checked(digest(request), action, None, request, *self._encode(call), GAS_LIMITS[action],
+                       conflict_key=conflicts.check(epoch, host, checker))  # fmt: skip
 
     def _encode(self, call: Any) -> tuple[str, bytes]:
         return call.address, bytes.fromhex(call._encode_transaction_data()[2:])
@@ -210,6 +251,10 @@ class Parser:
         elif action == "UnregisterHost":
             name, types = "unregisterHostBySig", ["address", "uint256", "uint256", "bytes"]
             values = [m["host"], m["nonce"], m["deadline"], signature]
+        elif action == "SealCheck":
+            name = "sealCheckBySig"
+            types = ["address", "uint256", "address", "bytes32", "uint256", "uint256", "bytes"]
+            values = [m["checker"], m["epoch"], m["host"], hexb(m["sealed"]), m["nonce"], m["deadline"], signature]
         elif action == "SealedReview":
             name, types = "sealReviewBySig", ["address", "uint256", "bytes32", "uint256", "uint256", "bytes"]
             values = [m["reviewer"], m["contribution"], hexb(m["sealed"]), m["nonce"], m["deadline"], signature]

@@ -39,7 +39,7 @@ _PAID = bytes(function_signature_to_4byte_selector("reviewPayClaimed(uint256,add
 _NO_ANSWER = object()
 #: the signed actions whose signer's nonce is read (Ballot: the governor's sequential nonce)
 _NONCED = ("Join", "Leave", "Submit", "SealedReview", "ClaimTo", "ClaimIncarnationTo", "Ballot", "RegisterHost",
-           "UnregisterHost")  # fmt: skip
+           "UnregisterHost", "SealCheck")  # fmt: skip
 
 Batch = Callable[..., list[Any]]
 
