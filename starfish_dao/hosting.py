@@ -315,6 +315,106 @@ def evidence_of(epoch: int, checker: str, result: HostCheck) -> bytes:
     return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
 
 
+class Sender:
+    """How a host's duties reach the chain."""
+
+    def fix_seed(self, epoch: int) -> None:
+        raise NotImplementedError
+
+    def seal(self, result: grid.CheckResult) -> None:
+        raise NotImplementedError
+
+    def reveal(self, result: grid.CheckResult) -> None:
+        raise NotImplementedError
+
+    def attest(self, epoch: int, host: str) -> int:
+        raise NotImplementedError
+
+    def claim(self, host: str, epoch: int, token: str) -> int:
+        raise NotImplementedError
+
+
+class DirectSender(Sender):
+    """Transactions from the host's own key (it pays the gas)."""
+
+    def __init__(self, sf: Starfish, account: LocalAccount) -> None:
+        self.sf, self.account = sf, account
+
+    def fix_seed(self, epoch: int) -> None:
+        grid.fix_seed(self.sf, self.account, epoch, wait=0)
+
+    def seal(self, result: grid.CheckResult) -> None:
+        grid.seal_check(self.sf, self.account, result)
+
+    def reveal(self, result: grid.CheckResult) -> None:
+        grid.reveal_check(self.sf, self.account, self.account, result)
+
+    def attest(self, epoch: int, host: str) -> int:
+        return grid.attest(self.sf, self.account, epoch, host)
+
+    def claim(self, host: str, epoch: int, token: str) -> int:
+        return grid.claim_hosting_pay(self.sf, self.account, host, epoch, token)
+
+
+class RelaySender(Sender):
+    """The same duties carried by relays: the seal signed (`SealCheck`), the rest unsigned; the host
+    needs no ETH. Seeds are the relay's keeper's to fix. A relay's refusal naming a contract error
+    is raised as that error, so a duty refused is reported the same way either way."""
+
+    def __init__(self, sf: Starfish, account: LocalAccount, urls: list[str]) -> None:
+        from starfish_dao.relay.client import RelayClient
+
+        self.sf, self.account, self.client = sf, account, RelayClient(urls)
+
+    def _submit(self, body: dict[str, object]) -> dict[str, object]:
+        from starfish_dao.domain.errors import ContractRevert
+        from starfish_dao.relay.client import RelayError
+
+        try:
+            state = self.client.submit(body)
+        except RelayError as exc:
+            args = exc.body.get("args")
+            raise ContractRevert(str(exc.body.get("contractError") or ""), args if isinstance(args, dict) else {},
+                                 raw=str(exc.body.get("detail") or exc)) from None  # fmt: skip
+        if state.get("status") != "mined":
+            raise ContractRevert("", {}, raw=f"the relay's transaction failed: {state.get('error')}")
+        return state
+
+    def _events(self, state: dict[str, object], event: str) -> list[Any]:
+        from web3.logs import DISCARD
+
+        tx = state.get("txHash")
+        if not tx:
+            return []
+        receipt = self.sf.w3.eth.get_transaction_receipt(str(tx))  # type: ignore[arg-type]
+        return list(getattr(self.sf.grid.events, event)().process_receipt(receipt, errors=DISCARD))
+
+    def fix_seed(self, epoch: int) -> None:
+        return None  # the relay's keeper fixes every ended epoch's seed (KEEPER_FIX_SEEDS)
+
+    def seal(self, result: grid.CheckResult) -> None:
+        sealed = result.seal(self.account.address, result.salt(bytes(self.account.key), self.sf.grid.address))
+        body = self.client.signed_body(self.account, "SealCheck", epoch=result.epoch, host=result.host,
+                                       sealed="0x" + sealed.hex())  # fmt: skip
+        self._submit(body)
+
+    def reveal(self, result: grid.CheckResult) -> None:
+        salt = result.salt(bytes(self.account.key), self.sf.grid.address)
+        self._submit({"action": "RevealCheck", "epoch": result.epoch, "host": result.host,
+                      "checker": self.account.address, "held": result.held, "passes": result.passes,
+                      "evidence": "0x" + result.evidence.hex(), "failed": ["0x" + f.hex() for f in result.failed],
+                      "salt": "0x" + salt.hex()})  # fmt: skip
+
+    def attest(self, epoch: int, host: str) -> int:
+        events = self._events(self._submit({"action": "Attest", "epoch": epoch, "host": host}), "HostAttested")
+        return int(events[0]["args"]["units"]) if events else 0
+
+    def claim(self, host: str, epoch: int, token: str) -> int:
+        body = {"action": "ClaimHostingPay", "epoch": epoch, "host": host, "token": token}
+        events = self._events(self._submit(body), "HostingPayClaimed")
+        return int(events[0]["args"]["amount"]) if events else 0
+
+
 def duties(
     sf: Starfish,
     account: LocalAccount,
@@ -322,6 +422,7 @@ def duties(
     model: Model,
     journal: grid.Journal | None = None,
     progress: Callable[[str], None] | None = None,
+    sender: Sender | None = None,
 ) -> DutyReport:
     """A host's duties for this round, each step at most once per epoch and safe to repeat:
 
@@ -332,11 +433,13 @@ def duties(
     3. **attest** every host of E = current - 3 whose checkers agree (anyone may; racing is harmless);
     4. **claim** its own hosting pay of every epoch whose pay is open.
 
-    A step the contract refuses is reported in a sentence and tried again next round."""
+    A step the contract refuses is reported in a sentence and tried again next round. Each is a
+    transaction from the host's key (`DirectSender`), or carried by relays (`RelaySender`: no ETH)."""
     from starfish_dao.domain.errors import ContractRevert
     from starfish_dao.domain.grid import CHALLENGES
 
     who = account.address
+    send = sender or DirectSender(sf, account)
     current = int(sf.charter.functions.currentEpoch().call())
     report = DutyReport(current)
     journal = journal or grid.Journal.for_grid(int(sf.w3.eth.chain_id), sf.grid.address)
@@ -357,7 +460,7 @@ def duties(
     ended = current - 1
     if ended >= 0 and ended not in model.grid.seeds and model.grid.hosts:
         try:
-            grid.fix_seed(sf, account, ended, wait=0)
+            send.fix_seed(ended)
         except ContractRevert as exc:
             if exc.name != "GridSeedPending":  # another epoch's block waits: fixed first, by whoever
                 report.errors.append(f"fixing epoch {ended}'s seed: refused by the grid: {exc}")
@@ -371,9 +474,7 @@ def duties(
             cid = store.add_bytes(evidence_of(ended, who, r))
             failed = tuple(CID.parse(p.blocks[-1]).digest for p in r.probes if not p.ok and p.weight == 1 and p.blocks)
             result = grid.CheckResult(ended, r.host, len(assignment.of(r.host)), r.passes, cid.bytes, failed)
-            if not attempt(
-                f"sealing the check of {r.host} for epoch {ended}", partial(grid.seal_check, sf, account, result)
-            ):
+            if not attempt(f"sealing the check of {r.host} for epoch {ended}", partial(send.seal, result)):
                 continue
             kept.append(result)
             journal.save(kept)
@@ -387,13 +488,13 @@ def duties(
         if stored != result.seal(who, result.salt(bytes(account.key), sf.grid.address)):
             continue  # revealed already (or never sealed)
         what = f"revealing the check of {result.host} for epoch {result.epoch}"
-        if attempt(what, partial(grid.reveal_check, sf, account, account, result)):
+        if attempt(what, partial(send.reveal, result)):
             report.revealed.append({"epoch": result.epoch, "host": result.host, "passes": result.passes})
             say(f"revealed the check of {result.host} for epoch {result.epoch}")
     # 3. attest
     for epoch, host in model.grid.attestable(model, sf.now()):
         try:
-            units = grid.attest(sf, account, epoch, host)
+            units = send.attest(epoch, host)
         except ContractRevert as exc:
             if exc.name != "GridNoAttestation":  # attested by someone else meanwhile: no error
                 report.errors.append(f"attesting {host} for epoch {epoch}: refused by the grid: {exc}")
@@ -403,7 +504,7 @@ def duties(
     # 4. claim
     for _, epoch, token, _ in model.hosting_pay_due(sf.now(), host=who):
         try:
-            amount = grid.claim_hosting_pay(sf, account, who, epoch, token)
+            amount = send.claim(who, epoch, token)
         except ContractRevert as exc:
             if exc.name != "GridNoHostingPay":  # claimed meanwhile (another round, or anyone for us)
                 report.errors.append(f"claiming hosting pay of epoch {epoch}: refused by the grid: {exc}")

@@ -6,7 +6,19 @@ from typing import Annotated, Any
 
 import typer
 
-from starfish_dao.cli.common import DeplOpt, JsonOpt, KeyOpt, RpcOpt, address, client, console, emit, fail, load_key
+from starfish_dao.cli.common import (
+    DeplOpt,
+    JsonOpt,
+    KeyOpt,
+    RelayOpt,
+    RpcOpt,
+    address,
+    client,
+    console,
+    emit,
+    fail,
+    load_key,
+)
 
 host_app = typer.Typer(
     help="Hosting the community's files on members' machines: register, status, the epoch's seed.",
@@ -172,6 +184,7 @@ def serve(
     ] = None,
     interval: Annotated[float, typer.Option("--interval", help="seconds between rounds")] = 60.0,
     once: Annotated[bool, typer.Option("--once", help="one round, without serving: fetch and pin, then exit")] = False,
+    relay: RelayOpt = None,
     rpc: RpcOpt = None,
     key_file: KeyOpt = None,
     deployments: DeplOpt = None,
@@ -183,17 +196,19 @@ def serve(
     hosts you are drawn to check for the epoch that just ended (once its seed is fixed) and seals
     the results (the evidence pinned and served here), reveals the results sealed the epoch before,
     attests every host whose checkers agree, and claims your hosting pay. Each of these is a
-    transaction from your key (it needs a little ETH for gas). Ctrl-C stops it."""
+    transaction from your key (it needs a little ETH for gas), or, with --relay URL, carried by the
+    relay (no ETH; the relay's keeper fixes the seeds). Ctrl-C stops it."""
     import time
 
     from starfish_dao.domain.model import Model
-    from starfish_dao.hosting import duties, sync
+    from starfish_dao.hosting import RelaySender, duties, sync
     from starfish_dao.ipfs.gateway import Gateway
     from starfish_dao.ipfs.local import LocalStore
 
     account = load_key(key_file)
     who = account.address
     sf = client(rpc, deployments)
+    sender = RelaySender(sf, account, relay) if relay else None  # else: transactions from this key
     store = LocalStore()
     gateway = None if once else Gateway(store, port, bind, owner=who).start()
     if gateway is not None and not as_json:
@@ -214,7 +229,7 @@ def serve(
             data = {"epoch": report.epoch, "assigned": report.assigned, "held": report.held,
                     "missing": report.missing, "fetched": report.fetched, "notAssigned": report.why_not}  # fmt: skip
             if model.grid.hosts:  # the committee's duties and this host's pay (each step only when due)
-                duty = duties(sf, account, store, model, progress=None if as_json else console.print)
+                duty = duties(sf, account, store, model, progress=None if as_json else console.print, sender=sender)
                 data["duties"] = duty.as_json()
 
             def human(report: Any = report) -> None:

@@ -822,7 +822,8 @@ class Machine(RuleBasedStateMachine):
         m, grid = self.model, self.model.grid
         epoch = m.epoch_at(self.sf.now()) - 1
         names = {self.address[n]: n for n in PEOPLE}
-        hosting = sorted(names[a] for a in grid.hosts if a in names)
+        start = grid_start_of(m, max(epoch, 0))  # hosts that counted as the epoch began, when there are two
+        hosting = sorted(names[a] for a, rec in grid.hosts.items() if a in names and rec.since < start)
         if among_hosts and len(hosting) >= 2:  # mostly the grid's own hosts check each other
             host = hosting[pick % len(hosting)]
             checker = hosting[(pick // len(hosting) + 1 + hosting.index(host)) % len(hosting)]
