@@ -824,6 +824,11 @@ class Machine(RuleBasedStateMachine):
         names = {self.address[n]: n for n in PEOPLE}
         start = grid_start_of(m, max(epoch, 0))  # hosts that counted as the epoch began, when there are two
         hosting = sorted(names[a] for a, rec in grid.hosts.items() if a in names and rec.since < start)
+        if among_hosts and len(hosting) < 2:  # founders offer their machines (they count from the next epoch)
+            for founder in ("ada", "bo", "cy"):
+                if self.address[founder] not in grid.hosts and self._active(founder):
+                    self.register_host(who=founder, relayed=False, bad=False)
+            return
         if among_hosts and len(hosting) >= 2:  # mostly the grid's own hosts check each other
             host = hosting[pick % len(hosting)]
             checker = hosting[(pick // len(hosting) + 1 + hosting.index(host)) % len(hosting)]
