@@ -192,7 +192,8 @@ def _grid(chain: RpcBackend, sf: Starfish, p: dict[str, Account]) -> list[tuple[
 
 def _checks(chain: RpcBackend, sf: Starfish, p: dict[str, Account], endpoint: bytes) -> list[tuple[str, int, str]]:
     """bo is checked for epoch E by ada and cy (three hosts: each other host sits): seals in E + 1,
-    reveals in E + 2, the attestation in E + 3, bo's claim of the pot in E + 4."""
+    reveals in E + 2 (and cy's false fail contested), the attestation in E + 4, bo's claim of the
+    pot in E + 5."""
     from starfish_dao.chain.grid import CheckResult
 
     gas = lambda receipt: int(receipt["gasUsed"])  # noqa: E731
@@ -222,7 +223,7 @@ def _checks(chain: RpcBackend, sf: Starfish, p: dict[str, Account], endpoint: by
     contest = g.contest(epoch, cy.host, p["cy"].address, cy.held, cy.passes, list(cy.failed), [leaf])
     rows.append(("grid: contest (one 256 KiB block)", gas(sf._send(p["bo"], contest)),
                  "a false fail overturned: the block is calldata (about 40 gas a byte)"))  # fmt: skip
-    chain.increase_time(7 * DAY)
+    chain.increase_time(14 * DAY)  # past the contest window (E + 3) into E + 4
     sf.pay_eth(p["zed"], ETHER)
     rows.append(("grid: attest", gas(sf._send(p["zed"], g.attest(epoch, cy.host))), "by anyone"))
     chain.increase_time(7 * DAY)

@@ -19,9 +19,10 @@ import {SignedActions} from "./SignedActions.sol";
 ///      from the chain's history by whoever computes the assignment, so nothing here has to notice a
 ///      member leaving.
 ///      Checks: each host is checked for an epoch by the other hosts the epoch's seed seats on its
-///      committee. They seal their results during the next epoch, reveal them in the one after, and
-///      the result of a strict majority is attested in the third: its units (`held * passes`, none
-///      below `PASS_MIN` of `CHALLENGES`) share that epoch's hosting pot, claimable from the fourth.
+///      committee. They seal their results during the next epoch, reveal them in the one after, a
+///      host may contest a false fail then and in the third, and the result of a strict majority is
+///      attested in the fourth: its units (`held * passes`, none below `PASS_MIN` of `CHALLENGES`)
+///      share that epoch's hosting pot, claimable from the fifth.
 ///      Units are pay only: they carry no vote and no standing, and expire with their epoch.
 contract Grid is SignedActions, IGrid, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
@@ -230,7 +231,7 @@ contract Grid is SignedActions, IGrid, ReentrancyGuardTransient {
 
     /// @inheritdoc IGrid
     function attest(uint256 epoch, address host) external returns (uint256 units) {
-        _window(epoch, 3);
+        _window(epoch, 4);
         Tally memory t = _tallies[epoch][host];
         // with one or two hosts a host has at most one possible checker; else two must agree
         uint256 needed = _seeds[epoch].hosts > 2 ? 2 : 1;
@@ -251,7 +252,7 @@ contract Grid is SignedActions, IGrid, ReentrancyGuardTransient {
         nonReentrant
         returns (uint256 amount)
     {
-        if (_charter.currentEpoch() < epoch + 4) revert GridHostingPayOpen(epoch);
+        if (_charter.currentEpoch() < epoch + 5) revert GridHostingPayOpen(epoch);
         Tally memory t = _tallies[epoch][host];
         if (!t.attested || t.passes < PASS_MIN || t.held == 0 || _claimed[epoch][host][token]) {
             revert GridNoHostingPay(host, epoch, token);
@@ -406,7 +407,7 @@ contract Grid is SignedActions, IGrid, ReentrancyGuardTransient {
         emit CheckSealed(epoch, host, checker, sealed_);
     }
 
-    /// @dev Refuses unless the current epoch is `epoch + step` (1: sealing, 2: revealing, 3: attesting).
+    /// @dev Refuses unless the current epoch is `epoch + step` (1: sealing, 2: revealing, 4: attesting).
     function _window(uint256 epoch, uint256 step) private view {
         uint256 current = _charter.currentEpoch();
         if (current != epoch + step) revert GridCheckClosed(epoch, current);
@@ -422,10 +423,11 @@ contract Grid is SignedActions, IGrid, ReentrancyGuardTransient {
         );
     }
 
-    /// @dev A contest is heard during `epoch + 2`, and during `epoch + 3` until the host is attested.
+    /// @dev A contest is heard during `epoch + 2` and `epoch + 3`: a whole epoch after the last reveal,
+    ///      before anyone may attest (`epoch + 4`), so a late false fail still leaves time to answer it.
     function _contestable(uint256 epoch, bool attested) private view {
         uint256 current = _charter.currentEpoch();
-        if (current != epoch + 2 && (current != epoch + 3 || attested)) revert GridCheckClosed(epoch, current);
+        if ((current != epoch + 2 && current != epoch + 3) || attested) revert GridCheckClosed(epoch, current);
     }
 
     /// @dev Each block must hash (sha-256) to the digest the checker named for it; returns the passes

@@ -383,7 +383,8 @@ def _hosting(sf: Starfish, backend: Backend, members: dict[str, LocalAccount], h
              note: Any) -> None:  # fmt: skip
     """Epoch E's hosts fetch their files (from each other and the community's store), then, one
     epoch at a time, do what `starfish host serve` does each round: check each other and seal
-    (E + 1), reveal (E + 2), attest (E + 3), claim their share of E's hosting pot (E + 4)."""
+    (E + 1), reveal (E + 2), attest (E + 4, after a whole epoch to contest), claim their share of E's
+    hosting pot (E + 5)."""
     from starfish_dao.hosting import duties, sync
     from starfish_dao.ipfs.gateway import Gateway
     from starfish_dao.ipfs.local import LocalStore
@@ -422,6 +423,8 @@ def _hosting(sf: Starfish, backend: Backend, members: dict[str, LocalAccount], h
                  f"(8 block walks and a whole-file challenge), sealed; evidence {s['evidence']}")  # fmt: skip
     next_epoch()
     revealed = sum(len(r.revealed) for r in round_())
+    next_epoch()  # a whole epoch in which a host wrongly failed may contest (`starfish host contest`)
+    round_()
     next_epoch()
     attested = [a for r in round_() for a in r.attested]
     note(f"{revealed} results revealed, then {len(attested)} hosts attested: "

@@ -430,7 +430,7 @@ def duties(
     1. **seal** its checks of the epoch that just ended (E = current - 1, once E's seed is fixed), of
        each host whose committee it sits on, the evidence pinned in `store` (served by its gateway);
     2. **reveal** what it sealed for E = current - 2 (the results are kept in `journal`);
-    3. **attest** every host of E = current - 3 whose checkers agree (anyone may; racing is harmless);
+    3. **attest** every host of E = current - 4 whose checkers agree (anyone may; racing is harmless);
     4. **claim** its own hosting pay of every epoch whose pay is open.
 
     A step the contract refuses is reported in a sentence and tried again next round. Each is a
@@ -527,7 +527,7 @@ class Contestable:
 
 
 def contestable(sf: Starfish, model: Model, store: LocalStore, host: str) -> list[Contestable]:
-    """The fails revealed against `host` that it could overturn now (in `epoch + 2`, or `epoch + 3`
+    """The fails revealed against `host` that it could overturn now (in `epoch + 2` or `epoch + 3`,
     before attestation): each named block found in `store` (as raw or dag-pb). Contesting is the
     host's own call (`starfish host contest`): it costs about 40 gas a byte of every block, and
     proves that the host holds the blocks now, which is what a false fail denies."""

@@ -328,6 +328,7 @@ def test_honest_hosts_are_paid_and_one_that_dropped_a_file_is_not(
         assert all(s["passes"] == 10 - lost and "answered 404" in " ".join(s["failures"]) for s in on_bo), on_bo
         _next_epoch(dao)
         assert all(len(round_(name).revealed) == 2 for name in FOUNDERS)
+        _next_epoch(dao)  # E + 3: the hosts may contest a false fail
         _next_epoch(dao)
         attested = [x for name in FOUNDERS for x in round_(name).attested]
         assert sorted(x["host"] for x in attested) == sorted(dao[n].address for n in FOUNDERS)  # once each
@@ -437,6 +438,7 @@ def test_a_checker_that_lies_is_overturned_by_the_host_on_chain(
         (c,) = contestable(sf, model, stores["bo"], bo)
         assert c.checker == dao["cy"].address and c.passes == CHALLENGES - 2 and len(c.blocks) == 2
         assert grid.contest(sf, dao["bo"], c.epoch, bo, c.checker, c.held, c.passes, c.failed, c.blocks) == CHALLENGES
+        _next_epoch(dao)  # E + 3: the hosts may contest a false fail
         _next_epoch(dao)
         attested = {x["host"]: x["units"] for x in round_("ada").attested}
         assert attested[bo] == truth_held(sf, epoch, bo) * CHALLENGES
@@ -549,6 +551,7 @@ def test_a_local_grid_of_a_real_ipfs_node_and_host_serve_processes_pays_its_host
         for h in addresses:
             t = model.grid.tallies[(epoch, h)]
             assert (t.votes, t.passes) == (2, CHALLENGES), (h, t, model.grid.reveals[(epoch, h)])
+        _next_epoch(dao)  # E + 3: the hosts may contest a false fail
         _next_epoch(dao)
         model = until("attesting", lambda m: all(m.grid.tallies[(epoch, h)].attested for h in addresses))
         units = {h: model.grid.tallies[(epoch, h)].units for h in addresses}

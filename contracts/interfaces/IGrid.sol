@@ -27,7 +27,8 @@ interface IGrid {
     /// @notice Thrown when another epoch's seed block is chosen and not used yet: fix that one first.
     error GridSeedPending(uint256 epoch, uint256 seedBlock);
     /// @notice Thrown when a check is sealed, revealed or attested outside its epoch: sealed during
-    ///         `epoch + 1`, revealed during `epoch + 2`, attested during `epoch + 3`.
+    ///         `epoch + 1`, revealed during `epoch + 2`, contested then or during `epoch + 3`, attested
+    ///         during `epoch + 4`.
     error GridCheckClosed(uint256 epoch, uint256 current);
     /// @notice Thrown when checking an epoch whose seed is not fixed.
     error GridSeedNotFixed(uint256 epoch);
@@ -47,7 +48,7 @@ interface IGrid {
     /// @notice Thrown when no result was revealed by a majority of `host`'s revealing checkers (and at
     ///         least two of them when more than two hosts were registered), or it is attested already.
     error GridNoAttestation(uint256 epoch, address host, uint256 votes, uint256 revealed);
-    /// @notice Thrown when claiming hosting pay before `epoch + 4` began.
+    /// @notice Thrown when claiming hosting pay before `epoch + 5` began.
     error GridHostingPayOpen(uint256 epoch);
     /// @notice Thrown when `host` has no (more) hosting pay for `epoch` in `token`.
     error GridNoHostingPay(address host, uint256 epoch, address token);
@@ -174,8 +175,8 @@ interface IGrid {
     /// @notice Reveals `checker`'s sealed result, by anyone, during epoch `epoch + 2`.
     function revealCheck(uint256 epoch, address host, address checker, Result calldata result, bytes32 salt)
         external;
-    /// @notice Overturns `checker`'s false fail of `host` (during `epoch + 2`, or `epoch + 3` until
-    ///         attested): `blocks` are the blocks named by the checker's revealed `failed` digests,
+    /// @notice Overturns `checker`'s false fail of `host` (during `epoch + 2` or `epoch + 3`, before the
+    ///         attestation): `blocks` are the blocks named by the checker's revealed `failed` digests,
     ///         in order, each hashing to its digest; the result then counts one more pass per block.
     ///         Expensive by design (the blocks are calldata: about 40 gas a byte): a rare path.
     function contest(
@@ -187,12 +188,12 @@ interface IGrid {
         bytes32[] calldata failed,
         bytes[] calldata blocks
     ) external;
-    /// @notice Records `host`'s result for `epoch`, by anyone, during epoch `epoch + 3`: the result a
+    /// @notice Records `host`'s result for `epoch`, by anyone, during epoch `epoch + 4`: the result a
     ///         strict majority of its revealing checkers revealed (at least two of them when more than
     ///         two hosts were registered). Its units count in the epoch's hosting pay. Returns them.
     function attest(uint256 epoch, address host) external returns (uint256 units);
     /// @notice Pays `host` its share of `epoch`'s hosting pot in `token` (by anyone, from epoch
-    ///         `epoch + 4` on): pot * units / the epoch's units, rounded down.
+    ///         `epoch + 5` on): pot * units / the epoch's units, rounded down.
     function claimHostingPay(address host, uint256 epoch, address token) external returns (uint256 amount);
 
     /// @notice The seal of a result (what `sealCheck` takes).

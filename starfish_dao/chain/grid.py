@@ -154,21 +154,21 @@ def reveal_check(sf: Starfish, sender: LocalAccount, checker: LocalAccount, resu
 def contest(sf: Starfish, sender: LocalAccount, epoch: int, host: str, checker: str, held: int, passes: int,
             failed: list[bytes], blocks: list[bytes]) -> int:  # fmt: skip
     """Proves on-chain the blocks `checker` said `host` failed to serve (during `epoch + 2`, or
-    `epoch + 3` until attested); returns the passes that result now counts."""
+    `epoch + 3`); returns the passes that result now counts."""
     receipt = sf._send(sender, sf.grid.functions.contest(epoch, host, checker, held, passes, failed, blocks))
     events = sf.grid.events.CheckContested().process_receipt(receipt, errors=DISCARD)
     return int(events[0]["args"]["passes"]) if events else passes
 
 
 def attest(sf: Starfish, sender: LocalAccount, epoch: int, host: str) -> int:
-    """Records `host`'s majority result for `epoch` (during `epoch + 3`); returns its units."""
+    """Records `host`'s majority result for `epoch` (during `epoch + 4`); returns its units."""
     receipt = sf._send(sender, sf.grid.functions.attest(epoch, host))
     events = sf.grid.events.HostAttested().process_receipt(receipt, errors=DISCARD)
     return int(events[0]["args"]["units"]) if events else 0
 
 
 def claim_hosting_pay(sf: Starfish, sender: LocalAccount, host: str, epoch: int, token: str) -> int:
-    """Pays `host` its share of `epoch`'s hosting pot in `token` (from `epoch + 4`); returns the amount."""
+    """Pays `host` its share of `epoch`'s hosting pot in `token` (from `epoch + 5`); returns the amount."""
     receipt = sf._send(sender, sf.grid.functions.claimHostingPay(host, epoch, token))
     events = sf.grid.events.HostingPayClaimed().process_receipt(receipt, errors=DISCARD)
     return int(events[0]["args"]["amount"]) if events else 0

@@ -459,8 +459,9 @@ MESSAGES: dict[str, Callable[[dict[str, Any], Said], str]] = {
         f"{a['epoch']}`), then this one"
     ),
     "GridCheckClosed": lambda a, _: (
-        f"the checks of epoch {a['epoch']} are sealed during epoch {int(a['epoch']) + 1}, revealed or contested "
-        f"during {int(a['epoch']) + 2}, attested during {int(a['epoch']) + 3}; this is epoch {a['current']}"
+        f"the checks of epoch {a['epoch']} are sealed during epoch {int(a['epoch']) + 1}, revealed during "
+        f"{int(a['epoch']) + 2}, contested during {int(a['epoch']) + 2} or {int(a['epoch']) + 3} (until attested), "
+        f"attested during {int(a['epoch']) + 4}; this is epoch {a['current']}"
     ),
     "GridSeedNotFixed": lambda a, _: (
         f"epoch {a['epoch']}'s seed is not fixed yet: its checks are drawn from it (`starfish host seed`)"
@@ -487,7 +488,7 @@ MESSAGES: dict[str, Callable[[dict[str, Any], Said], str]] = {
         "same result (a strict majority is needed, and two when there are more than two hosts), or it is attested"
     ),
     "GridHostingPayOpen": lambda a, _: (
-        f"hosting pay of epoch {a['epoch']} is claimable from epoch {int(a['epoch']) + 4} (its results must be final)"
+        f"hosting pay of epoch {a['epoch']} is claimable from epoch {int(a['epoch']) + 5} (its results must be final)"
     ),
     "GridNoHostingPay": lambda a, _: (
         f"{a['host']} has no hosting pay for epoch {a['epoch']} in {a['token']}: not attested, below 9 of 10 "

@@ -259,7 +259,7 @@ def contest(
     as_json: JsonOpt = False,
 ) -> None:
     """Overturn a false fail: for each revealed check of yours that failed blocks you hold (during the
-    epoch after the reveal, or the next one until your result is attested), send those blocks to
+    epoch of the reveal or the next one, before your result is attested), send those blocks to
     the grid, which checks each against the digest the checker named; that checker's result then
     counts one more pass per block. Costs about 40 gas per byte of every block: for a false fail."""
     from starfish_dao.chain import grid

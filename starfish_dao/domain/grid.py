@@ -17,8 +17,9 @@ model alike:
 
 **Checks and pay** (on-chain since the eighth session): a host's checkers for epoch E (`seated`
 with E's seed) seal their results during E + 1, reveal them during E + 2; the result a strict
-majority revealed is attested during E + 3, its units `held * passes` (none below `PASS_MIN` of
-`CHALLENGES`), and each host claims `pot * units / the epoch's units` from E + 4 on. `GridState`
+majority revealed (after any contest, during E + 2 or E + 3) is attested during E + 4, its units
+`held * passes` (none below `PASS_MIN` of `CHALLENGES`), and each host claims `pot * units / the
+epoch's units` from E + 5 on. `GridState`
 replays all of it and flags any event that disagrees with these rules.
 
 Nothing here is trusted: each number is recomputed from the chain by whoever asks.
@@ -264,7 +265,7 @@ class GridState:
         what = f"grid: {host}'s contest of {checker}'s check for epoch {epoch}"
         t = self.tallies.get((epoch, host), Tally())
         current = model.epoch_at(model.now)
-        if current != epoch + 2 and (current != epoch + 3 or t.attested):
+        if current not in (epoch + 2, epoch + 3) or t.attested:
             model.discrepancies.append(f"{what}: in epoch {current}")
         reveal = next((r for r in self.reveals.get((epoch, host), []) if r.checker == checker), None)
         if reveal is None or not reveal.failed:
@@ -286,7 +287,7 @@ class GridState:
     def _on_attested(self, model: Model, a: Mapping[str, Any]) -> None:
         epoch, host = int(a["epoch"]), str(a["host"])
         what = f"grid: {host}'s attestation for epoch {epoch}"
-        self._window(model, what, epoch, 3)
+        self._window(model, what, epoch, 4)
         t = self.tallies.get((epoch, host), Tally())
         seed = self.seeds.get(epoch)
         needed = 2 if seed is not None and seed.hosts > 2 else 1
@@ -301,7 +302,7 @@ class GridState:
 
     def attestable(self, model: Model, now: int) -> list[tuple[int, str]]:
         """(epoch, host) of every result `Grid.attest` would record at time `now`."""
-        epoch = model.epoch_at(now) - 3
+        epoch = model.epoch_at(now) - 4
         out = []
         for (e, host), t in sorted(self.tallies.items()):
             seed = self.seeds.get(e)

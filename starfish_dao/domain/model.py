@@ -701,7 +701,7 @@ class Model:
     def _on_hosting_pay_claimed(self, a: dict[str, Any]) -> None:
         host, epoch, token, amount = a["host"], int(a["epoch"]), a["token"], int(a["amount"])
         what = f"hosting pay of {host} for epoch {epoch} in {token}"
-        self._check(f"{what}: claimed from epoch {epoch + 4}", int(self.epoch_at(self.now) >= epoch + 4), 1)
+        self._check(f"{what}: claimed from epoch {epoch + 5}", int(self.epoch_at(self.now) >= epoch + 5), 1)
         self._check(f"{what}: the pot fixed", int((epoch, token) in self.hosting_pots), 1)
         self._check(f"{what}", amount, self.hosting_pay_owed(host, epoch, token))
         self.hosting_claims[(epoch, host, token)] = amount
@@ -712,7 +712,7 @@ class Model:
         out: list[tuple[str, int, str, int]] = []
         current = self.epoch_at(now)
         for (epoch, who), t in sorted(self.grid.tallies.items()):
-            if (host is not None and who != host) or current < epoch + 4 or not t.units:
+            if (host is not None and who != host) or current < epoch + 5 or not t.units:
                 continue
             for token in self.all_tokens():
                 amount = self.hosting_pay_owed(who, epoch, token)

@@ -1,6 +1,7 @@
 """Checks and hosting pay on-chain (issue 22): each host's checkers seal their results during the
-next epoch, reveal them in the one after, a strict majority's result is attested in the third, and
-the hosts claim their share of the epoch's pot from the fourth, exact to the wei. With the attackers
+next epoch, reveal them in the one after, a host may contest a false fail then and in the third, a
+strict majority's result is attested in the fourth, and the hosts claim their share of the epoch's
+pot from the fifth, exact to the wei. With the attackers
 each rule is for: a Sybil or an outsider checking, a lone or outvoted checker, a checker changing
 its result after seeing the others', and anyone but the grid taking the hosts' share."""
 
@@ -73,6 +74,9 @@ def test_hosts_are_paid_for_the_files_their_checkers_found_exact_to_the_wei(host
     with reverts("GridCheckClosed", epoch=epoch, current=epoch + 2):
         grid.attest(sf, dao["zed"], epoch, dao["ada"].address)
     _next_epoch(dao)
+    with reverts("GridCheckClosed", epoch=epoch, current=epoch + 3):  # E + 3 is for contests
+        grid.attest(sf, dao["zed"], epoch, dao["ada"].address)
+    _next_epoch(dao)  # E + 4: a whole epoch to contest came first
     gas = {}
     for host in FOUNDERS:
         receipt = sf._send(dao["zed"], sf.grid.functions.attest(epoch, dao[host].address))
@@ -145,6 +149,7 @@ def test_a_lone_or_outvoted_checker_cannot_decide(hosted: Any) -> None:
     for checker, result in split:
         grid.reveal_check(sf, dao["zed"], dao[checker], result)
     _next_epoch(dao)
+    _next_epoch(dao)  # E + 4: a whole epoch to contest came first
     with reverts("GridNoAttestation", votes=1, revealed=1):
         grid.attest(sf, dao["zed"], epoch, dao["ada"].address)
     with reverts("GridNoAttestation", votes=1, revealed=2):
@@ -202,7 +207,10 @@ def test_a_false_fail_is_overturned_on_chain(hosted: Any) -> None:
     _next_epoch(dao)
     assert grid.contest(sf, dao["zed"], epoch, bo, dao["cy"].address, held["bo"], CHALLENGES - 2, list(failed),
                         blocks) == CHALLENGES  # fmt: skip  # anyone holding the blocks, until attested
+    _next_epoch(dao)
     assert grid.attest(sf, dao["zed"], epoch, bo) == held["bo"] * CHALLENGES
+    with reverts("GridCheckClosed"):  # no contest once attested (nor outside E + 2 and E + 3)
+        grid.contest(sf, dao["zed"], epoch, bo, dao["cy"].address, held["bo"], CHALLENGES, [], [])
     _grid_ok(dao)
 
 
@@ -222,6 +230,7 @@ def test_verify_names_an_attestation_inflated_by_colluding_checkers(hosted: Any)
     for checker, result in [*inflated.items(), *honest.items()]:
         grid.reveal_check(sf, dao["zed"], dao[checker], result)
     _next_epoch(dao)
+    _next_epoch(dao)  # E + 4: a whole epoch to contest came first
     assert grid.attest(sf, dao["zed"], epoch, dao["bo"].address) == 99 * CHALLENGES
     grid.attest(sf, dao["zed"], epoch, dao["cy"].address)
     checks = {c.subject: c for c in _hosting_checks(sf, Model().apply_all(sf.logs())) if "attestation" in c.what}
