@@ -824,17 +824,30 @@ class Machine(RuleBasedStateMachine):
         names = {self.address[n]: n for n in PEOPLE}
         start = grid_start_of(m, max(epoch, 0))  # hosts that counted as the epoch began, when there are two
         hosting = sorted(names[a] for a, rec in grid.hosts.items() if a in names and rec.since < start)
-        if among_hosts and len(hosting) < 2:  # founders offer their machines (they count from the next epoch)
+        if among_hosts and len(hosting) < 2:  # founders offer their machines; two epochs pass
             for founder in ("ada", "bo", "cy"):
                 if self.address[founder] not in grid.hosts and self._active(founder):
                     self.register_host(who=founder, relayed=False, bad=False)
-            return
+            self._catch_up()
+            for _ in range(2):
+                now = self.sf.now()
+                clock = m.clock_at(now)
+                self.dao.chain.increase_time(clock.start_of_epoch(now) + clock.epoch_length - now + 1)
+            self._catch_up()
+            epoch = m.epoch_at(self.sf.now()) - 1
+            start = grid_start_of(m, epoch)
+            hosting = sorted(names[a] for a, rec in grid.hosts.items() if a in names and rec.since < start)
         if among_hosts and len(hosting) >= 2:  # mostly the grid's own hosts check each other
             host = hosting[pick % len(hosting)]
             checker = hosting[(hosting.index(host) + 1 + (pick // len(hosting)) % (len(hosting) - 1)) % len(hosting)]
         h, c = self.address[host], self.address[checker]
         if epoch < 1:
             return
+        current = epoch + 1
+        waiting = grid.pending[0]
+        if waiting < current and waiting not in grid.seeds:  # an older epoch's block waits: fixed first
+            self.fix_seed(back=current - waiting, by=checker, mine=1)
+            self._catch_up()
         if epoch not in grid.seeds:  # the checker fixes the ended epoch's seed first, as `host serve`'s round does
             self.fix_seed(back=1, by=checker, mine=0)
             self.fix_seed(back=1, by=checker, mine=1)
