@@ -21,7 +21,7 @@ from eth_account.signers.local import LocalAccount
 
 from starfish_dao.chain import grid
 from starfish_dao.chain.client import Starfish
-from starfish_dao.domain.grid import source_of
+from starfish_dao.domain.grid import services_of, source_of
 from starfish_dao.domain.model import Model
 from starfish_dao.domain.unixfs import CID, DAG_PB, parse_dag_pb
 from starfish_dao.ipfs.gateway import FetchError, fetch_block
@@ -117,10 +117,46 @@ class Probe:
 
 
 @dataclass
+class ServiceProbe:
+    """A member's relay or page, asked once: up (an answer of 200 within the ceiling) or why not."""
+
+    kind: str  # "relay" or "page"
+    url: str
+    ok: bool
+    ttfb_ms: int
+    reason: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        return {"kind": self.kind, "url": self.url, "ok": self.ok, "ttfbMs": self.ttfb_ms, "reason": self.reason}
+
+
+def probe_service(kind: str, url: str, ceiling_ms: int, session: requests.Session | None = None) -> ServiceProbe:
+    """Asks a member's relay (`GET {url}/v1/info`, a JSON answer) or page (`GET {url}`) whether it is
+    up, and how soon its first byte came. Health only: it does not count in a host's passes."""
+    target = f"{url.rstrip('/')}/v1/info" if kind == "relay" else url
+    http = session or requests
+    started = time.monotonic()
+    try:
+        with http.get(target, timeout=max(ceiling_ms / 1000 * 5, 5.0), stream=True) as answer:
+            first = next(answer.iter_content(4096), b"")
+            ms = int((time.monotonic() - started) * 1000)
+            if answer.status_code != 200:
+                return ServiceProbe(kind, url, False, ms, f"answered {answer.status_code}")
+            if kind == "relay" and not first.lstrip().startswith(b"{"):
+                return ServiceProbe(kind, url, False, ms, "answered, but not a relay's JSON")
+    except requests.RequestException as exc:
+        return ServiceProbe(kind, url, False, 0, f"unreachable ({type(exc).__name__})")
+    if ms > ceiling_ms:
+        return ServiceProbe(kind, url, False, ms, f"first byte after {ms} ms (the ceiling is {ceiling_ms} ms)")
+    return ServiceProbe(kind, url, True, ms)
+
+
+@dataclass
 class HostCheck:
     host: str
     gateway: str | None
     probes: list[Probe]
+    services: list[ServiceProbe] = field(default_factory=list)  # the member's relay and page, if declared
 
     @property
     def passes(self) -> int:
@@ -263,7 +299,9 @@ def check(
                     nonce = secrets.token_bytes(32)
                     expected = _expected_whole(store, model, assignment, whole, host, nonce, session)
                     probes.append(probe_whole(gateway, host, whole, nonce, expected, ceiling, session))
-            results.append(HostCheck(host, gateway, probes))
+            services = [probe_service(kind, url, ceiling, session)
+                        for kind, url in (services_of(record.endpoint) if record else {}).items()]  # fmt: skip
+            results.append(HostCheck(host, gateway, probes, services))
     return results, None
 
 
@@ -311,7 +349,8 @@ def evidence_of(epoch: int, checker: str, result: HostCheck) -> bytes:
 
     probes = [{"file": p.file, "blocks": p.blocks, "ok": p.ok, "reason": p.reason, "ttfbMs": p.ttfb_ms,
                "weight": p.weight} for p in result.probes]  # fmt: skip
-    doc = {"epoch": epoch, "host": result.host, "checker": checker, "gateway": result.gateway, "probes": probes}
+    doc = {"epoch": epoch, "host": result.host, "checker": checker, "gateway": result.gateway, "probes": probes,
+           "services": [s.as_json() for s in result.services]}  # fmt: skip
     return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -480,7 +519,8 @@ def duties(
             journal.save(kept)
             failures = [p.reason for p in r.probes if not p.ok]
             report.sealed.append({"epoch": ended, "host": r.host, "held": result.held, "passes": r.passes,
-                                  "challenges": CHALLENGES, "evidence": str(cid), "failures": failures})  # fmt: skip
+                                  "challenges": CHALLENGES, "evidence": str(cid), "failures": failures,
+                                  "services": [s.as_json() for s in r.services]})  # fmt: skip
             say(f"sealed the check of {r.host} for epoch {ended}: {r.passes}/{CHALLENGES} passed")
     # 2. reveal
     for result in [r for r in kept if r.epoch == current - 2]:

@@ -29,7 +29,10 @@ def test_a_member_registers_fixes_the_seed_and_sees_their_files(earning_dao: Dao
     ada, dee = dao["ada"].key.hex(), dao["dee"].key.hex()
 
     bad = _run(["host", "register", "--gateway", "ftp://nope"], env, ada)
-    assert bad.returncode != 0 and "neither an http(s) gateway URL nor a multiaddr" in bad.stderr, bad.stderr
+    said = " ".join(bad.stderr.split())
+    assert bad.returncode != 0 and "neither an http(s) gateway URL, a multiaddr" in said, bad.stderr
+    bad = _run(["host", "register", "--gateway", "http://127.0.0.1:8081", "--relay-url", "ftp://nope"], env, ada)
+    assert bad.returncode != 0 and "relay=URL" in " ".join(bad.stderr.split()), bad.stderr
     none = _run(["host", "register", "--gateway", "http://127.0.0.1:8081"], env, dee)
     said = " ".join(none.stderr.split())
     assert none.returncode != 0 and "held 0 points as this epoch began; hosting needs 10" in said, none.stderr

@@ -569,3 +569,54 @@ def test_a_local_grid_of_a_real_ipfs_node_and_host_serve_processes_pays_its_host
             p.wait(timeout=30)
         for f in logs.values():
             f.close()
+
+
+def test_committees_probe_a_members_relay_and_page(earning_dao: Dao, stores: dict[str, LocalStore]) -> None:
+    """A host may declare the relay and the page it runs for the community (`relay=URL page=URL` in
+    its endpoint). Its checkers ask both (health and time to first byte, not pay): the relay's
+    `/v1/info` answers JSON, a page that is down is named down with why."""
+    from starfish_dao.chain.backends import free_port
+    from starfish_dao.domain.grid import endpoint_problem, services_of
+    from starfish_dao.hosting import check
+
+    assert endpoint_problem("https://gw.example relay=https://relay.example page=https://page.example") is None
+    assert "relay=URL" in str(endpoint_problem("https://gw.example relay=ftp://nope"))
+    assert services_of("https://gw relay=https://r/ page=https://p") == {"relay": "https://r", "page": "https://p"}
+
+    class Info(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            body = b'{"chainId": 31337}' if self.path == "/v1/info" else b"not here"
+            self.send_response(200 if self.path == "/v1/info" else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    dao = earning_dao
+    sf = dao.sf
+    _community_files(stores["ada"])
+    gateways = {n: Gateway(stores[n], owner=dao[n].address).start() for n in ("ada", "bo")}
+    relay = ThreadingHTTPServer(("127.0.0.1", 0), Info)
+    threading.Thread(target=relay.serve_forever, daemon=True).start()
+    dead = f"http://127.0.0.1:{free_port()}"
+    try:
+        grid.register(sf, dao["ada"], f"{gateways['ada'].url} relay=http://127.0.0.1:{relay.server_address[1]} "
+                      f"page={dead}")  # fmt: skip
+        grid.register(sf, dao["bo"], gateways["bo"].url)
+        epoch = _next_epoch(dao)
+        _seed(dao, epoch - 1)
+        _next_epoch(dao)
+        _seed(dao, epoch)
+        results, _ = check(sf, epoch)
+        by = {r.host: r for r in results}
+        relay_probe, page_probe = by[dao["ada"].address].services
+        assert relay_probe.kind == "relay" and relay_probe.ok and relay_probe.ttfb_ms >= 0, relay_probe
+        assert page_probe.kind == "page" and not page_probe.ok and "unreachable" in page_probe.reason, page_probe
+        assert by[dao["bo"].address].services == []  # bo declares none
+    finally:
+        relay.shutdown()
+        relay.server_close()
+        for gateway in gateways.values():
+            gateway.stop()

@@ -34,6 +34,12 @@ def register(app: typer.Typer) -> None:
 def register_host(
     gateway: Annotated[str, typer.Option("--gateway", help="your IPFS trustless gateway, e.g. https://host.example")],
     multiaddr: Annotated[str | None, typer.Option("--multiaddr", help="your IPFS node's multiaddr (optional)")] = None,
+    relay_url: Annotated[
+        str | None, typer.Option("--relay-url", help="a relay you run for the community (probed by your checkers)")
+    ] = None,
+    page_url: Annotated[
+        str | None, typer.Option("--page-url", help="a page you serve for the community (probed by your checkers)")
+    ] = None,
     rpc: RpcOpt = None,
     key_file: KeyOpt = None,
     deployments: DeplOpt = None,
@@ -44,7 +50,8 @@ def register_host(
     from starfish_dao.chain import grid
     from starfish_dao.domain.grid import endpoint_problem
 
-    endpoint = " ".join(part for part in (gateway, multiaddr) if part)
+    services = [f"relay={relay_url}" if relay_url else None, f"page={page_url}" if page_url else None]
+    endpoint = " ".join(part for part in (gateway, multiaddr, *services) if part)
     problem = endpoint_problem(endpoint)
     if problem is not None:
         fail(f"the endpoint {problem}", "give --gateway http(s)://... and optionally --multiaddr /ip4/.../tcp/...")
@@ -321,7 +328,8 @@ def check(
         "hosts": [
             {"host": r.host, "gateway": r.gateway, "passes": r.passes, "challenges": CHALLENGES,
              "failures": [{"file": p.file, "reason": p.reason} for p in r.probes if not p.ok],
-             "slowestMs": max((p.ttfb_ms for p in r.probes), default=0)}
+             "slowestMs": max((p.ttfb_ms for p in r.probes), default=0),
+             "services": [s.as_json() for s in r.services]}
             for r in results
         ],
     }  # fmt: skip
@@ -337,5 +345,8 @@ def check(
             for p in r.probes:
                 if not p.ok:
                     console.print(f"  failed {p.file}: {p.reason}")
+            for s in r.services:
+                said = f"up, first byte in {s.ttfb_ms} ms" if s.ok else f"down: {s.reason}"
+                console.print(f"  its {s.kind} at {s.url}: {said}")
 
     emit(data, as_json, human)

@@ -74,14 +74,32 @@ def assign(files: Iterable[bytes], hosts: Iterable[str], seed: int, replicas: in
 
 def endpoint_problem(endpoint: str) -> str | None:
     """Why `endpoint` cannot be registered (None when it can): non-empty, at most 256 bytes of
-    UTF-8, each space-separated part an http(s) gateway URL or a multiaddr."""
+    UTF-8, each space-separated part an http(s) gateway URL, a multiaddr, or a service the member
+    runs for the community, `relay=URL` or `page=URL` (probed by its checkers, shown on the page)."""
     raw = endpoint.encode()
     if not raw or len(raw) > MAX_ENDPOINT_BYTES:
         return f"must be 1 to {MAX_ENDPOINT_BYTES} bytes (got {len(raw)})"
     for part in endpoint.split():
-        if not (part.startswith(("http://", "https://")) and len(part) > len("https://")) and not part.startswith("/"):
-            return f"{part!r} is neither an http(s) gateway URL nor a multiaddr (/ip4/.../tcp/...)"
+        url = part.split("=", 1)[1] if part.startswith(SERVICES) else part
+        if not (url.startswith(("http://", "https://")) and len(url) > len("https://")) and not part.startswith("/"):
+            return (f"{part!r} is neither an http(s) gateway URL, a multiaddr (/ip4/.../tcp/...), nor "
+                    "relay=URL or page=URL")  # fmt: skip
     return None
+
+
+#: the services a member may declare beside its gateway: a relay (`/v1/info` is asked) and a page
+SERVICES = ("relay=", "page=")
+
+
+def services_of(endpoint: bytes | str) -> dict[str, str]:
+    """The services an endpoint declares: {"relay": url, "page": url} (each at most once: the first)."""
+    text = endpoint.decode(errors="replace") if isinstance(endpoint, bytes | bytearray) else endpoint
+    out: dict[str, str] = {}
+    for part in text.split():
+        if part.startswith(SERVICES):
+            kind, url = part.split("=", 1)
+            out.setdefault(kind, url.rstrip("/"))
+    return out
 
 
 def gateway_of(endpoint: bytes | str) -> str | None:

@@ -329,11 +329,12 @@ async function hostsPage() {
     <td data-field="counts">${h.counts ? "yes" : esc(h.why || (g.assigned ? "no" : "not assigned yet"))}</td>
     <td class="num" data-field="holds">${h.holds}</td>
     <td data-field="checked">${lastCheck(h, g)}</td>
+    <td data-field="services">${h.services.map(serviceState).join("<br>") || "none declared"}</td>
     <td class="num" data-field="paid">${Object.entries(h.paid).map(([t, a]) => `${units(a, 18, 4)} ${t === "0x0000000000000000000000000000000000000000" ? "ETH" : esc(short(t))}`).join(", ") || "none yet"}</td></tr>`).join("");
   const table = g.hosts.length ? `<div class="scroll"><table><caption class="skip">Hosts</caption>
     <thead><tr><th scope="col">host</th><th scope="col">endpoint</th><th scope="col">hosting since</th>
     <th scope="col">counts this epoch</th><th scope="col">files held</th><th scope="col">last checked</th>
-    <th scope="col">hosting pay</th></tr></thead><tbody>${rows}</tbody></table></div>`
+    <th scope="col">relay and page</th><th scope="col">hosting pay</th></tr></thead><tbody>${rows}</tbody></table></div>`
     : '<p>No member hosts the community\'s files yet: <span class="mono">starfish host register --gateway URL</span>.</p>';
   const assigned = g.assigned ? `<p id="grid-epoch">Epoch ${g.epoch}: ${g.files.length} files, each on up to ${g.replicas} hosts.</p>`
     : `<p id="grid-epoch">Epoch ${g.epoch}: not assigned yet (${esc(g.why)}).</p>`;
@@ -345,6 +346,12 @@ async function hostsPage() {
     (<span class="mono">starfish host status</span> says the same). Check them with <span class="mono">starfish host check</span>.
     A host is paid for an epoch when most of its checkers found it passing at least ${g.passMin} of ${g.challenges} challenges.</p>
     ${assigned}${table}${failed}`;
+}
+
+function serviceState(s) {
+  const p = s.probe;
+  const said = !p ? "not probed yet" : p.ok ? `up, first byte in ${p.ttfbMs} ms` : `down: ${esc(p.reason)}`;
+  return `${esc(s.kind)} <span class="mono">${esc(s.url)}</span>: ${said}`;
 }
 
 function lastCheck(h, g) {

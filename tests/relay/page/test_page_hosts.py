@@ -17,6 +17,7 @@ def _served(site: Site, ready: Any) -> dict[str, Any]:  # noqa: F811
     answer: dict[str, Any] = {}
     for _ in range(300):  # the relay follows the chain a moment behind
         answer = requests.get(f"{site.url}/v1/grid", timeout=10).json()
+        assert "hosts" in answer, answer
         if ready(answer):
             return answer
         time.sleep(0.1)
@@ -30,7 +31,8 @@ def test_the_hosts_page_shows_who_holds_what_and_why_not(site: Site) -> None:  #
     waiting = _served(site, lambda g: len(g["hosts"]) == 2)
     assert waiting["assigned"] is False and "seed is not fixed" in waiting["why"]
     _seed(dao, _next_epoch(dao) - 1)
-    grid.register(sf, dao["cy"], "https://cy.example")  # registered during this epoch: counts from the next
+    # registered during this epoch: counts from the next; it runs this relay (and its page) for the community
+    grid.register(sf, dao["cy"], f"https://cy.example relay={site.url} page={site.url}/")
     served = _served(site, lambda g: g["assigned"] and len(g["hosts"]) == 3)
     files = len(served["files"])
     assert files >= 1
@@ -47,6 +49,19 @@ def test_the_hosts_page_shows_who_holds_what_and_why_not(site: Site) -> None:  #
     assert row.locator("[data-field=holds]").inner_text() == str(files)
     cy = site.page.locator(f"#main tr[data-host='{dao['cy'].address}'] [data-field=counts]").inner_text()
     assert "counts from the next epoch" in cy, cy
+    # the relay probes each declared relay and page as the committees do, in a thread of its own
+    probed = _served(site, lambda g: all(s.get("probe") for h in g["hosts"] for s in h["services"]))
+    (cy_row,) = [h for h in probed["hosts"] if h["address"] == dao["cy"].address]
+    assert [(s["kind"], s["probe"]["ok"]) for s in cy_row["services"]] == [("relay", True), ("page", True)], cy_row
+    site.open("governance")  # away and back: the view is drawn again from a fresh /v1/grid
+    site.open("hosts")
+    cell = site.page.locator(f"#main tr[data-host='{dao['cy'].address}'] [data-field=services]")
+    site.page.wait_for_function(
+        "(sel) => (document.querySelector(sel)?.innerText || '').split('first byte in').length === 3",
+        arg=f"#main tr[data-host='{dao['cy'].address}'] [data-field=services]",
+    )
+    said = " ".join(cell.inner_text().split())
+    assert "relay" in said and "page" in said and said.count("up, first byte in") == 2, said
 
     # the next epoch: bo checks ada for the epoch that ended, seals, and reveals a failing result the
     # epoch after; the page shows it the moment it is revealed, with who found it (never silently)
