@@ -34,7 +34,7 @@ def test_signature_recovers_the_signer_and_depends_on_the_domain() -> None:
     assert Account.recover_message(signable(d1), signature=sig) == account.address
     assert Account.recover_message(signable(d2), signature=sig) != account.address
     assert set(ACTION_TYPES) == {"Join", "Leave", "Submit", "SealedReview", "ClaimTo", "ClaimIncarnationTo", "Ballot",
-                                 "RegisterHost", "UnregisterHost"}  # fmt: skip
+                                 "RegisterHost", "UnregisterHost", "SealCheck"}  # fmt: skip
 
 
 def test_fast_digest_equals_eth_account() -> None:

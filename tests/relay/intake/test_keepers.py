@@ -55,7 +55,7 @@ def test_keepers_finalize_and_sweep_claims(dao: Dao, tmp_path: Path) -> None:
         # what the keepers do is stated, for `starfish todo` to tell a member when pay arrives: ETH only
         # (the threshold is in wei; a token's base units are another measure)
         stated = c.get("/v1/info").json()["keepers"]
-        assert stated == {"finalize": True, "reviewPay": True, "drawPanels": True, "fixSeeds": True,
+        assert stated == {"finalize": True, "reviewPay": True, "drawPanels": True, "fixSeeds": True, "attest": True,
                           "claimAboveWei": str(10**15), "claimTokens": [ETH], "everySeconds": 1.0}  # fmt: skip
         _until(lambda: sf.contribution(cid_id)["status"] == "accepted")  # nobody called finalize
         # a sealed rating nobody can open: the keeper waits out its reveal window, never sending a revert
