@@ -305,6 +305,32 @@ def check(
     return results, None
 
 
+def held_bytes(store: LocalStore, model: Model, assignment: Any, host: str,
+               session: requests.Session | None = None) -> int | None:  # fmt: skip
+    """The bytes of the files `host` was to hold (what its hosting units count, times its passes):
+    each file's size read from its root block (in `store`, else fetched from the file's holders or
+    any host, verified against its CID). None when some root could not be had."""
+    from starfish_dao.domain.unixfs import file_size
+
+    total = 0
+    for raw in assignment.of(host):
+        root = CID.from_bytes(raw)
+        if not store.has(root):
+            sources = [source_of(model.grid.hosts[h].endpoint) for h in assignment.files.get(raw, [])
+                       if h in model.grid.hosts]  # fmt: skip
+            sources += [source_of(r.endpoint) for _, r in sorted(model.grid.hosts.items())]
+            for source in dict.fromkeys(s for s in sources if s):
+                try:
+                    store.put_block(root, fetch_block(source, root, session=session).block)
+                    break
+                except FetchError:
+                    continue
+            else:
+                return None
+        total += file_size(root, store.get_block(root))
+    return total
+
+
 def _expected_whole(store: LocalStore | None, model: Model, assignment: Any, file: bytes, host: str, nonce: bytes,
                     session: requests.Session) -> str | None:  # fmt: skip
     """sha256(nonce ‖ host ‖ file) from the checker's own copy, completed from the file's other
@@ -510,9 +536,14 @@ def duties(
         todo = [h for h in assignment.hosts if (ended, h) not in done]  # a host checked once per epoch
         results, _ = check(sf, ended, hosts=todo, checker=who, model=model, store=store) if todo else ([], None)
         for r in results:
+            held = held_bytes(store, model, assignment, r.host)
+            if held is None:
+                report.errors.append(f"sealing the check of {r.host} for epoch {ended}: the size of a file "
+                                     "it holds could not be learned (no host gave its root block)")  # fmt: skip
+                continue
             cid = store.add_bytes(evidence_of(ended, who, r))
             failed = tuple(CID.parse(p.blocks[-1]).digest for p in r.probes if not p.ok and p.weight == 1 and p.blocks)
-            result = grid.CheckResult(ended, r.host, len(assignment.of(r.host)), r.passes, cid.bytes, failed)
+            result = grid.CheckResult(ended, r.host, held, r.passes, cid.bytes, failed)
             if not attempt(f"sealing the check of {r.host} for epoch {ended}", partial(send.seal, result)):
                 continue
             kept.append(result)

@@ -333,7 +333,9 @@ def test_honest_hosts_are_paid_and_one_that_dropped_a_file_is_not(
         attested = [x for name in FOUNDERS for x in round_(name).attested]
         assert sorted(x["host"] for x in attested) == sorted(dao[n].address for n in FOUNDERS)  # once each
         units = {x["host"]: x["units"] for x in attested}
-        assert units[dao["bo"].address] == 0 and units[dao["ada"].address] == len(a.of(dao["ada"].address)) * 10
+        ada_bytes = truth_held(sf, epoch, dao["ada"].address, stores["ada"])  # the bytes of her files
+        assert ada_bytes == sum(len(LocalStore.cat(stores["ada"], CID.from_bytes(f))) for f in a.of(dao["ada"].address))
+        assert units[dao["bo"].address] == 0 and units[dao["ada"].address] == ada_bytes * 10
         _next_epoch(dao)
         claims = {name: round_(name).claimed for name in FOUNDERS}
         assert claims["bo"] == []
@@ -425,7 +427,7 @@ def test_a_checker_that_lies_is_overturned_by_the_host_on_chain(
         (truth,), _ = check(sf, epoch, hosts=[bo])
         assert truth.passes == CHALLENGES
         walks = [p for p in truth.probes if p.weight == 1][:2]
-        lie = grid.CheckResult(epoch, bo, truth_held(sf, epoch, bo), CHALLENGES - 2, b"",
+        lie = grid.CheckResult(epoch, bo, truth_held(sf, epoch, bo, stores["bo"]), CHALLENGES - 2, b"",
                                tuple(Cid.parse(p.blocks[-1]).digest for p in walks))  # fmt: skip
         grid.seal_check(sf, dao["cy"], lie)
         assert any(s["host"] == bo for s in round_("ada").sealed)
@@ -441,19 +443,23 @@ def test_a_checker_that_lies_is_overturned_by_the_host_on_chain(
         _next_epoch(dao)  # E + 3: the hosts may contest a false fail
         _next_epoch(dao)
         attested = {x["host"]: x["units"] for x in round_("ada").attested}
-        assert attested[bo] == truth_held(sf, epoch, bo) * CHALLENGES
+        assert attested[bo] == truth_held(sf, epoch, bo, stores["bo"]) * CHALLENGES
     finally:
         for gateway in gateways.values():
             gateway.stop()
 
 
-def truth_held(sf: Any, epoch: int, host: str) -> int:
+def truth_held(sf: Any, epoch: int, host: str, store: LocalStore) -> int:
+    """The bytes of the files `host` was to hold in `epoch`, as a checker counts them."""
     from starfish_dao.domain.model import Model
+    from starfish_dao.hosting import held_bytes
 
     model = Model().apply_all(sf.logs())
     a = model.grid.assignment(model, epoch)
     assert a is not None
-    return len(a.of(host))
+    held = held_bytes(store, model, a, host)
+    assert held is not None
+    return held
 
 
 def test_a_local_grid_of_a_real_ipfs_node_and_host_serve_processes_pays_its_hosts(
@@ -620,3 +626,14 @@ def test_committees_probe_a_members_relay_and_page(earning_dao: Dao, stores: dic
         relay.server_close()
         for gateway in gateways.values():
             gateway.stop()
+
+
+def test_a_files_size_comes_from_its_root_block(tmp_path: Path) -> None:
+    """What hosting units count: a raw leaf's length; a chunked file's UnixFS filesize, read from
+    its root block alone (no other block needed)."""
+    from starfish_dao.domain.unixfs import file_size
+
+    store = LocalStore(tmp_path / "s")
+    for data in (b"", b"x", b"y" * 262_144, bytes(range(256)) * 3000):
+        cid = store.add_bytes(data)
+        assert file_size(cid, store.get_block(cid)) == len(data), (len(data), cid)

@@ -72,7 +72,7 @@ interface IGrid {
     event SeedFixed(uint256 indexed epoch, uint256 seed, uint256 seedBlock, uint256 hosts);
     /// @notice Emitted when `checker` seals its result of checking `host` for `epoch`.
     event CheckSealed(uint256 indexed epoch, address indexed host, address indexed checker, bytes32 sealed_);
-    /// @notice Emitted when `checker`'s result is revealed: the files `host` was to hold (`held`),
+    /// @notice Emitted when `checker`'s result is revealed: the bytes `host` was to hold (`held`),
     ///         how many of the `CHALLENGES` challenges it passed, and the CID of the evidence (each
     ///         block fetched, its hash and time to first byte), pinned by the checker.
     ///         `failed` names the sha-256 digest of the block each failed walk stopped at: what a
@@ -106,7 +106,7 @@ interface IGrid {
         bytes32 endpointHash;
     }
 
-    /// @notice A checker's result: the files the host was to hold, its passes out of `CHALLENGES`,
+    /// @notice A checker's result: the bytes the host was to hold, its passes out of `CHALLENGES`,
     ///         the CID of the evidence (pinned by the checker), and the sha-256 digests of the blocks
     ///         its failed walks stopped at.
     struct Result {

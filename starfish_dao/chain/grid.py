@@ -107,7 +107,7 @@ class CheckResult:
 
     epoch: int
     host: str
-    held: int  # the files the host was to hold
+    held: int  # the bytes of the files the host was to hold (`hosting.held_bytes`)
     passes: int  # of `CHALLENGES`
     evidence: bytes  # the CID (bytes) of the evidence, pinned by the checker; b"" for none
     failed: tuple[bytes, ...] = ()  # sha-256 digests of the blocks its failed walks stopped at

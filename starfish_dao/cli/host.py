@@ -171,7 +171,7 @@ def status(
         for c in data["checks"]:
             state = f"attested: {c['units']} units" if c["attested"] else "not attested yet"
             console.print(f"epoch {c['epoch']} checks: {c['agreeing']} of {c['revealed']} checkers agree on "
-                          f"{c['passes']}/{CHALLENGES} passes of {c['held']} files; {state}")  # fmt: skip
+                          f"{c['passes']}/{CHALLENGES} passes of {c['held']} bytes held; {state}")  # fmt: skip
             for checker in c["failedBy"]:
                 console.print(f"  {checker} found failures (its evidence CID is in its CheckRevealed event)")
         for p in data["paid"]:

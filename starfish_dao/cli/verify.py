@@ -175,16 +175,24 @@ def _hosting_checks(sf: Any, model: Any) -> list[Any]:
         note = f"stated basis {p.stated} wei, recomputed {p.recomputed} wei, paid {p.paid} wei"
         checks.append(Check(f"proposal {p.proposal:x}"[:17], f"pays relay {p.relay} back at most its basis in epoch "
                             f"{p.epoch}", p.ok, True, "payback", note))  # fmt: skip
-    # every attestation's `held` against the assignment recomputed here: checkers who agree on more
-    # files than a host was given (to inflate its pay) are named
+    # every attestation's `held` against the bytes of the files recomputed here (their roots from
+    # this machine's store or any host): checkers who agree on more than a host was given (to
+    # inflate its pay) are named
+    from starfish_dao.ipfs.local import LocalStore
+
+    store = LocalStore()
     for (attested_epoch, host), t in sorted(model.grid.tallies.items()):
         if not t.attested:
             continue
         assignment = model.grid.assignment(model, attested_epoch)
-        files = len(assignment.of(host)) if assignment is not None else 0
-        note = f"attested {t.held} files at {t.passes}/10 ({t.units} units); the assignment gives {files}"
-        checks.append(Check(host, f"epoch {attested_epoch}'s attestation names the files it was assigned",
-                            t.held == files, True, "hosting", note))  # fmt: skip
+        held = hosting.held_bytes(store, model, assignment, host) if assignment is not None else 0
+        what = f"epoch {attested_epoch}'s attestation names the bytes it was assigned"
+        if held is None:
+            missing = "a file's root block could not be had from this machine's store or any host"
+            checks.append(Check(host, what, "not recomputed", "not recomputed", "hosting", missing))
+            continue
+        note = f"attested {t.held} bytes at {t.passes}/10 ({t.units} units); the assignment gives {held}"
+        checks.append(Check(host, what, t.held == held, True, "hosting", note))
     epoch = int(sf.charter.functions.currentEpoch().call()) - 1
     results, why = hosting.check(sf, epoch, model=model)
     if why:

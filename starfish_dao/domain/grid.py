@@ -176,7 +176,7 @@ class Reveal:
 
 
 def units_of(held: int, passes: int) -> int:
-    """`Grid.attest`'s units: the files held times the passes, none below `PASS_MIN`."""
+    """`Grid.attest`'s units: the bytes held times the passes, none below `PASS_MIN`."""
     return held * passes if passes >= PASS_MIN else 0
 
 

@@ -239,6 +239,29 @@ def unixfs_data(data: bytes) -> bytes:
     return b""
 
 
+def file_size(cid: CID, root_block: bytes) -> int:
+    """The bytes of the file whose root block is `root_block`: a raw leaf's length, or a dag-pb
+    node's UnixFS `filesize` (field 3 of its Data; else the sum of its `blocksizes`, else its data)."""
+    if cid.codec == RAW:
+        return len(root_block)
+    _, data = parse_dag_pb(root_block)
+    pos, filesize, blocksizes, inline = 0, None, 0, 0
+    while pos < len(data):
+        key, pos = read_varint(data, pos)
+        if key & 7 == 2:
+            n, pos = read_varint(data, pos)
+            if key >> 3 == 2:
+                inline = n
+            pos += n
+        else:
+            value, pos = read_varint(data, pos)
+            if key >> 3 == 3:
+                filesize = value
+            elif key >> 3 == 4:
+                blocksizes += value
+    return filesize if filesize is not None else (blocksizes or inline)
+
+
 # ----------------------------------------------------------------- the builder
 
 

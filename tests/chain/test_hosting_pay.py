@@ -215,14 +215,23 @@ def test_a_false_fail_is_overturned_on_chain(hosted: Any) -> None:
 
 
 def test_verify_names_an_attestation_inflated_by_colluding_checkers(hosted: Any) -> None:
-    """ada and cy agree that bo held 99 files (it was given fewer): the contract cannot know the
+    """ada and cy agree that bo held ten times the bytes it was given: the contract cannot know the
     assignment, so the attestation stands, and bo's units are inflated; `verify --hosting`
-    recomputes the assignment and names it. cy, attested honestly, passes."""
+    recomputes the bytes of bo's files and names it. cy, attested honestly, passes."""
     from starfish_dao.cli.verify import _hosting_checks
+    from starfish_dao.hosting import held_bytes
+    from starfish_dao.ipfs.local import LocalStore
+    from tests.test_hosting import _community_files
 
-    dao, epoch, held = hosted
+    dao, epoch, _ = hosted
     sf = dao.sf
-    inflated = {c: _result(dao, epoch, "bo", 99, CHALLENGES) for c in ("ada", "cy")}
+    store = LocalStore()  # this machine's store (verify reads the files' roots from it, or any host)
+    _community_files(store)
+    model = Model().apply_all(sf.logs())
+    assignment = model.grid.assignment(model, epoch)
+    held = {n: held_bytes(store, model, assignment, dao[n].address) for n in ("bo", "cy")}
+    assert held["cy"] and held["bo"]  # the bytes of each one's files: what a checker reveals as `held`
+    inflated = {c: _result(dao, epoch, "bo", 10 * held["bo"], CHALLENGES) for c in ("ada", "cy")}
     honest = {c: _result(dao, epoch, "cy", held["cy"], CHALLENGES) for c in ("ada", "bo")}
     for checker, result in [*inflated.items(), *honest.items()]:
         grid.seal_check(sf, dao[checker], result)
@@ -231,7 +240,7 @@ def test_verify_names_an_attestation_inflated_by_colluding_checkers(hosted: Any)
         grid.reveal_check(sf, dao["zed"], dao[checker], result)
     _next_epoch(dao)
     _next_epoch(dao)  # E + 4: a whole epoch to contest came first
-    assert grid.attest(sf, dao["zed"], epoch, dao["bo"].address) == 99 * CHALLENGES
+    assert grid.attest(sf, dao["zed"], epoch, dao["bo"].address) == 10 * held["bo"] * CHALLENGES
     grid.attest(sf, dao["zed"], epoch, dao["cy"].address)
     checks = {c.subject: c for c in _hosting_checks(sf, Model().apply_all(sf.logs())) if "attestation" in c.what}
     assert not checks[dao["bo"].address].ok and f"the assignment gives {held['bo']}" in checks[dao["bo"].address].note
