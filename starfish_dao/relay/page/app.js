@@ -735,8 +735,13 @@ const ACTIONS = {
       return await (via === "relay" ? relayUnsigned(form, { action: "Finalize", contribution })
         : direct(form, "registry", "finalize(uint256)", ["uint256"], [contribution]));
     } catch (error) {
-      const now = await api(`/v1/contributions/${contribution}`).catch(() => null);
-      if (now && now.status !== "pending") return done(now.status);
+      // refused because someone (the keeper) finalized it a moment ago: the relay's books may show
+      // it a few blocks later than the chain refused the second Finalize
+      for (let i = 0; i < 20; i++) {
+        const now = await api(`/v1/contributions/${contribution}`).catch(() => null);
+        if (now && now.status !== "pending") return done(now.status);
+        await new Promise((r) => setTimeout(r, 500));
+      }
       throw error;
     }
   },
