@@ -49,7 +49,7 @@ def _result(dao: Dao, epoch: int, host: str, held: int, passes: int) -> CheckRes
 
 def test_hosts_are_paid_for_the_files_their_checkers_found_exact_to_the_wei(hosted: Any) -> None:
     """ada and cy pass all ten challenges; bo passes eight (below nine: nothing). A receipt's 3 % is
-    kept for the hosts; from E + 4 ada and cy split it by their units, rounded down, and verify
+    kept for the hosts; from E + 5 ada and cy split it by their units, rounded down, and verify
     re-derives every number. The attestation costs at most 60,000 gas."""
     dao, epoch, held = hosted
     sf = dao.sf
