@@ -278,8 +278,8 @@ def test_honest_hosts_are_paid_and_one_that_dropped_a_file_is_not(
     """The whole loop with real gateways, each host running its own duties (`hosting.duties`, what
     `host serve` runs each round): in E + 1 each checks the others for E and seals, the evidence
     pinned in its own store; in E + 2 each reveals; E + 3 is left for contests; in E + 4 the results
-    are attested; in E + 5 each claims. bo dropped the file its challenges hit most: its checkers agree it failed, it is paid
-    nothing for E, and ada and cy split the pot, exact to the wei."""
+    are attested; in E + 5 each claims. bo dropped the file its challenges hit most: its checkers
+    agree it failed, it is paid nothing for E, and ada and cy split the pot, exact to the wei."""
     from starfish_dao.domain.charter import Parameter
     from starfish_dao.domain.grid import PASS_MIN, WHOLE_WEIGHT, challenges, whole_file
     from starfish_dao.domain.model import ETH, Model
