@@ -7,7 +7,9 @@ import functools
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -29,6 +31,7 @@ from starfish_dao.relay.outbox.relayer import fee_cap
 from starfish_dao.relay.outbox.submitter import Submitter
 from starfish_dao.relay.runtime.batching import Batcher
 from starfish_dao.relay.runtime.locks import KeyedLocks
+from starfish_dao.relay.runtime.supervisor import Part, Supervisor
 from starfish_dao.relay.served.notifier import Notifier
 from starfish_dao.relay.served.reminder_store import ReminderStore
 from starfish_dao.relay.served.state import ChainState
@@ -109,6 +112,7 @@ class Relay(Intake):
         self.reminders = ReminderStore(queue.with_name(queue.stem + ".reminders.sqlite3"))
         self.notifier = Notifier(self)
         self.keepers = Keepers(self)
+        self.supervisor: Supervisor | None = None  # set by start()
 
     def start(self) -> None:
         self._warn_if_unfunded()
@@ -138,6 +142,41 @@ class Relay(Intake):
             self.submitter.start(self.settings.poll_interval)
         self.keepers.start()
         self.notifier.start()
+        self.supervisor = Supervisor(self._parts())
+        self.supervisor.start()
+
+    def _parts(self) -> list[Part]:
+        """What the supervisor watches: each part that runs on its own is started again if it stops."""
+
+        def thread_of(obj: Any) -> tuple[Callable[[], bool], Callable[[], None]]:
+            def alive() -> bool:
+                return obj._thread is None or bool(obj._thread.alive)
+
+            def revive() -> None:
+                if obj._thread is not None:
+                    obj._thread.revive()
+
+            return alive, revive
+
+        checks, proc = self.checks, self.submitter_process
+        assert checks is not None
+        if proc is not None:
+            submitter = Part("submitter", lambda: self.submitter_healthy, lambda: proc.alive, proc.revive)
+        else:
+            submitter = Part("submitter", lambda: self.submitter_healthy, *thread_of(self.submitter))
+        return [
+            Part("chain", lambda: self.state.healthy, *thread_of(self.state)),
+            Part("chainChecks", lambda: True, lambda: checks.alive, checks.revive),
+            submitter,
+            Part("keeper", lambda: True, *thread_of(self.keepers)),
+            Part("reminders", lambda: True, *thread_of(self.notifier)),
+        ]
+
+    def health(self) -> dict[str, bool]:
+        """Each part of the relay: working, and running if it runs on its own (`/v1/info`)."""
+        if self.supervisor is None:  # not started (a test driving the relay by hand)
+            return {"chain": self.state.healthy, "submitter": self.submitter_healthy}
+        return self.supervisor.health()
 
     def _warn_if_unfunded(self) -> None:
         """Says so, loudly, when the relayer cannot pay for one action at the gas cap: every action
@@ -163,6 +202,8 @@ class Relay(Intake):
         return self.submitter.healthy
 
     def stop(self) -> None:
+        if self.supervisor is not None:
+            self.supervisor.stop()  # first: a part being stopped has not died
         self.keepers.stop()
         self.notifier.stop()
         if self.checks is not None:

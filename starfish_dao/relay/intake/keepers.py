@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from starfish_dao.domain.model import ETH, RATING_REVEAL_WINDOW
 from starfish_dao.relay.edge.problems import Refusal
+from starfish_dao.relay.runtime.supervisor import Loop
 
 if TYPE_CHECKING:
     from starfish_dao.relay.service import Relay
@@ -27,7 +28,7 @@ class Keepers:
         self.relay = relay
         self.settings = relay.settings
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread: Loop | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # the app's, where keepers' actions are accepted
 
     def start(self) -> None:
@@ -38,8 +39,7 @@ class Keepers:
                 self._loop = asyncio.get_running_loop()  # start() runs in the app's lifespan
             except RuntimeError:
                 self._loop = None
-            self._thread = threading.Thread(target=self._keep, name="keeper", daemon=True)
-            self._thread.start()
+            self._thread = Loop(self._keep, "keeper")
 
     def stop(self) -> None:
         self._stop.set()

@@ -46,11 +46,24 @@ class SubmitterProcess:
             child.stop(self.proc, 15)
 
     @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def revive(self) -> None:
+        """A new child for one that exited (killed, crashed): it waits for the old one's lock, then
+        takes up what the queue holds, as a restarted relay's submitter does."""
+        if self.proc is not None and self.proc.poll() is not None:
+            log.error("the submitter process exited (status %s); starting another", self.proc.returncode)
+        self.start()
+
+    @property
     def healthy(self) -> bool:
+        if not self.alive:
+            return False
         try:
             status = json.loads(self.status_file.read_text())
         except (OSError, ValueError):
-            return self.proc is not None and self.proc.poll() is None  # starting up
+            return True  # starting up
         return bool(status.get("healthy")) and time.time() - float(status.get("at", 0)) < 30
 
     @property

@@ -25,6 +25,7 @@ from starfish_dao.relay.outbox.queue import Queue
 from starfish_dao.relay.outbox.reconcile import Reconciler
 from starfish_dao.relay.outbox.relayer import TIP, fee_cap
 from starfish_dao.relay.outbox.rows import Status
+from starfish_dao.relay.runtime.supervisor import Loop
 
 log = logging.getLogger("starfish.relay")
 
@@ -43,7 +44,7 @@ class Submitter(Reconciler):
         self.max_in_flight = max_in_flight
         self.chain_id = sf.deployment.chain_id
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread: Loop | None = None
         self._rebroadcast_at = 0.0
         self._base_fee = 0
         # after a round that sent, a short pause lets more accepted actions gather: one round trip,
@@ -61,8 +62,7 @@ class Submitter(Reconciler):
 
     def start(self, interval: float = 0.2) -> None:
         self.recover()
-        self._thread = threading.Thread(target=self._run, args=(interval,), name="submitter", daemon=True)
-        self._thread.start()
+        self._thread = Loop(self._run, "submitter", interval)
 
     def stop(self) -> None:
         self._stop.set()

@@ -27,6 +27,7 @@ info = APIRouter(prefix="/v1", tags=["info"])
 @info.get("/info", summary="Addresses, chain, charter and its document CID")
 def get_info(relay: RelayDep) -> dict[str, Any]:
     d = relay.sf.deployment
+    health = relay.health()
     with relay.state.lock:
         m = model_of(relay)
         params = {key: str(m.params.value(p)) for key, p in PARAMETER_KEYS.items()}
@@ -46,8 +47,9 @@ def get_info(relay: RelayDep) -> dict[str, Any]:
         },
         "keepers": relay.keepers.stated(),  # finalize, and ETH claims swept above claimAboveWei
         "indexedBlock": relay.state.block,
-        "chainTime": relay.sf.now(),
-        "healthy": relay.state.healthy and relay.submitter_healthy,
+        "chainTime": relay.state.head_time,  # as last read (a request never waits on the node)
+        "healthy": all(health.values()),
+        "parts": health,  # each part: working, and running if it runs on its own
     }
 
 

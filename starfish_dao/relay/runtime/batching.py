@@ -64,10 +64,30 @@ class Batcher(Generic[T, R]):
         self._waiting: list[tuple[T, concurrent.futures.Future[R] | asyncio.Future[R]]] = []
         self._cv = threading.Condition()
         self._stop = False
-        self._threads = [threading.Thread(target=self._run, args=(work,), name=f"{name}-{i}", daemon=True)
-                         for i, work in enumerate(workers)]  # fmt: skip
-        for thread in self._threads:
-            thread.start()
+        self._workers = workers
+        self._name = name
+        self._threads = [self._spawn(i) for i in range(len(workers))]
+
+    def _spawn(self, i: int) -> threading.Thread:
+        thread = threading.Thread(target=self._run, args=(self._workers[i],), name=f"{self._name}-{i}", daemon=True)
+        thread.start()
+        return thread
+
+    @property
+    def alive(self) -> bool:
+        """Every worker thread runs (a worker survives its batch's errors; this is for what is left:
+        a bug outside the batch, a `BaseException` in the answering)."""
+        return self._stop or all(t.is_alive() for t in self._threads)
+
+    def revive(self) -> None:
+        """Starts again each worker thread that ended; waiting items are taken by the living ones."""
+        with self._cv:
+            if self._stop:
+                return
+            for i, thread in enumerate(self._threads):
+                if not thread.is_alive():
+                    self._threads[i] = self._spawn(i)
+            self._cv.notify_all()
 
     def submit(self, item: T) -> concurrent.futures.Future[R]:
         future: concurrent.futures.Future[R] = concurrent.futures.Future()

@@ -17,6 +17,7 @@ from starfish_dao.domain.address import checked_address
 from starfish_dao.domain.errors import ConfigError
 from starfish_dao.domain.reminders import Reminder, reminders
 from starfish_dao.relay.edge.redaction import register_secret, scrub
+from starfish_dao.relay.runtime.supervisor import Loop
 from starfish_dao.relay.served.egress import send as send_pinned
 from starfish_dao.relay.served.member_hooks import policy_of
 from starfish_dao.relay.served.webhooks import deliver, delivery_id, request_for
@@ -55,7 +56,7 @@ class Notifier:
         self.settings = relay.settings
         self.hooks = named_hooks(relay.settings.webhooks)
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread: Loop | None = None
         self._looked_at: tuple[int, float] = (-1, 0.0)  # (block, time.monotonic()) of the last look
         self._last_error: tuple[str, float] = ("", 0.0)
 
@@ -85,8 +86,7 @@ class Notifier:
 
     def start(self) -> None:
         if self.hooks or self.settings.member_webhooks:
-            self._thread = threading.Thread(target=self._run, name="reminders", daemon=True)
-            self._thread.start()
+            self._thread = Loop(self._run, "reminders")
 
     def stop(self) -> None:
         self._stop.set()

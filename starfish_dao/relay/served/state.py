@@ -18,6 +18,7 @@ from starfish_dao.chain.logs import LogRanges
 from starfish_dao.chain.rpc import RawRpc
 from starfish_dao.domain.model import Model
 from starfish_dao.relay.edge.redaction import scrub
+from starfish_dao.relay.runtime.supervisor import Loop
 from starfish_dao.relay.served.events import Broadcast
 from starfish_dao.relay.served.verifier import VerifierProcess, compare_all
 
@@ -42,7 +43,7 @@ class ChainState:
         self.rebuilds = 0
         self._stop = threading.Event()
         self._ranges = LogRanges()  # what the last reads learned of the chain's density
-        self._thread: threading.Thread | None = None
+        self._thread: Loop | None = None
         self.healthy = True
         # set by the relay: the comparison runs in a process of its own (relay/served/verifier.py)
         self.remote: VerifierProcess | None = None
@@ -94,8 +95,7 @@ class ChainState:
 
     def start(self, interval: float = 0.5) -> None:
         self.refresh()
-        self._thread = threading.Thread(target=self._run, args=(interval,), name="chain-state", daemon=True)
-        self._thread.start()
+        self._thread = Loop(self._run, "chain-state", interval)
 
     def stop(self) -> None:
         self._stop.set()
