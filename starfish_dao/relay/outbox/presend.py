@@ -5,8 +5,11 @@ member's pay first (a relayed Claim would then pay 0), the signer cancels the no
 or another relay carries the same signed action (it would revert with `NonceAlreadyUsed`). So right
 before signing, each round reads, in one JSON-RPC batch at the `pending` block (the node's own
 pending transactions included, where it keeps any: another relay's copy of the action, waiting in
-the pool, counts), each Claim's and ClaimTo's claimable amount and each signed action's nonce. An
-action that would pay nothing or whose nonce is taken is not sent; it is failed with why, and final.
+the pool, counts), each Claim's and ClaimTo's claimable amount, each signed action's nonce, and for
+each unsigned action the view that says whether someone else already carried it out (a rating opened,
+scored or forfeited, a contribution finalized, a panel drawn, a seed fixed, review pay claimed; on the
+grid a check revealed, a host attested, hosting pay claimed). An action that would pay nothing,
+revert, or whose nonce is taken is not sent; it is failed with why, and final.
 An unanswered read concludes nothing: the action is sent as before.
 """
 
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from eth_utils.abi import function_signature_to_4byte_selector
 
 from starfish_dao.domain import typed_data as td
+from starfish_dao.domain.fastabi import keccak
 from starfish_dao.relay.intake import conflicts
 from starfish_dao.relay.outbox.rows import Action, Status
 
@@ -36,6 +40,9 @@ _STATUS = bytes(function_signature_to_4byte_selector("status(uint256)"))
 _PANEL = bytes(function_signature_to_4byte_selector("panel(uint256)"))
 _SEED_OF = bytes(function_signature_to_4byte_selector("seedOf(uint256)"))
 _PAID = bytes(function_signature_to_4byte_selector("reviewPayClaimed(uint256,address,address)"))
+_SEAL_OF = bytes(function_signature_to_4byte_selector("sealOf(uint256,address,address)"))
+_TALLY_OF = bytes(function_signature_to_4byte_selector("tallyOf(uint256,address)"))
+_HOSTING_PAID = bytes(function_signature_to_4byte_selector("hostingPayClaimed(uint256,address,address)"))
 _NO_ANSWER = object()
 #: the signed actions whose signer's nonce is read (Ballot: the governor's sequential nonce)
 _NONCED = ("Join", "Leave", "Submit", "SealedReview", "ClaimTo", "ClaimIncarnationTo", "Ballot", "RegisterHost",
@@ -50,6 +57,17 @@ def _address(value: Any) -> bytes:
 
 def _uint(value: Any) -> bytes:
     return int(value).to_bytes(32, "big")
+
+
+def _seal(r: dict[str, Any]) -> int:
+    """`Grid.checkSeal` of a RevealCheck's request: keccak256(abi.encode(checker, epoch, host, held,
+    passes, keccak256(evidence), keccak256(abi.encode(failed)), salt)), the word its reveal must match."""
+    failed = b"".join(bytes.fromhex(str(f)[2:]) for f in r["failed"])
+    failed_hash = keccak(_uint(32) + _uint(len(r["failed"])) + failed)
+    evidence, salt = bytes.fromhex(str(r["evidence"])[2:]), bytes.fromhex(str(r["salt"])[2:])
+    words = (_address(r["checker"]) + _uint(r["epoch"]) + _address(r["host"]) + _uint(r["held"]) + _uint(r["passes"])
+             + keccak(evidence) + failed_hash + salt)  # fmt: skip
+    return int.from_bytes(keccak(words), "big")
 
 
 def _nonce(action: Action) -> int | None:
@@ -85,6 +103,16 @@ def _reads(addresses: dict[str, str], action: Action) -> list[tuple[str, str, by
         r = action.request
         call = _PAID + _uint(r["epoch"]) + _address(r["reviewer"]) + _address(r["token"])
         reads.append(("review_paid", addresses["registry"], call))
+    elif action.kind in ("RevealCheck", "Attest", "ClaimHostingPay") and "grid" in addresses:  # done meanwhile
+        r = action.request
+        if action.kind == "RevealCheck":  # opened by the checker's own client or another relay
+            reads.append(("check_seal", addresses["grid"], _SEAL_OF + _uint(r["epoch"]) + _address(r["host"])
+                          + _address(r["checker"])))  # fmt: skip
+        elif action.kind == "Attest":  # attested by another relay's keeper or anyone
+            reads.append(("tally", addresses["grid"], _TALLY_OF + _uint(r["epoch"]) + _address(r["host"])))
+        else:  # claimed by the host itself or another relay
+            call = _HOSTING_PAID + _uint(r["epoch"]) + _address(r["host"]) + _address(r["token"])
+            reads.append(("hosting_paid", addresses["grid"], call))
     nonce = _nonce(action)
     if action.kind in _NONCED and action.signer and nonce is not None:
         contract = addresses[td.ACTION_DOMAINS[action.kind][0]]
@@ -179,6 +207,15 @@ def stale(batch: Batch, addresses: dict[str, str], actions: list[Action]) -> dic
         elif what == "review_paid" and value != 0:
             out[action.id] = _failed("RegistryNoReviewPay", "nothing_to_claim",
                                      "the review pay was claimed after this action was accepted: not sent")  # fmt: skip
+        elif what == "check_seal" and value != _seal(action.request):  # the seal's word is the result's now
+            out[action.id] = _failed("GridSealMismatch", "already_revealed",
+                                     "the check was revealed after this action was accepted: not sent")  # fmt: skip
+        elif what == "tally" and value & 1:  # the Tally's last field: attested
+            why = "the host was attested for the epoch after this action was accepted: not sent"
+            out[action.id] = _failed("GridNoAttestation", "already_attested", why)
+        elif what == "hosting_paid" and value != 0:
+            why = "the hosting pay was claimed after this action was accepted: not sent"
+            out[action.id] = _failed("GridNoHostingPay", "nothing_to_claim", why)
         elif what == "nonce_used" and value != 0:
             out[action.id] = _failed("NonceAlreadyUsed", "nonce_used", f"nonce {nonce} of {action.signer} "
                                      "was used after this action was accepted (cancelled by the signer, or the same "
