@@ -5,7 +5,10 @@ not paid for), each claim's amount, each ballot's vote end, each Commit's member
 balance, and a simulation of each action with its gas limit, run after the actions it conflicts
 with that are still in flight (`eth_simulateV1`), so that a second conflicting action is refused
 before it costs gas. Signed actions are simulated as if mined `ahead` seconds after the chain's
-time. An in-process chain (py-evm, no JSON-RPC batches) is checked one call at a time.
+time. The one chain check of the relay: HTTP intake and the keepers both come through it
+(`intake/accept.py`), and the relay runs only on a JSON-RPC node (`Relay` refuses an in-process
+chain: it has no batches and no `eth_simulateV1`, and a second, weaker copy of these checks for it
+was a rule written twice).
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ import time
 from typing import Any
 
 from starfish_dao.chain.client import Starfish
-from starfish_dao.chain.rpc import RawRpc, ViewCalls
-from starfish_dao.domain import typed_data as td
+from starfish_dao.chain.rpc import RawRpc
+from starfish_dao.domain.errors import ConfigError
 from starfish_dao.domain.model import ETH
 from starfish_dao.domain.units import amount
 from starfish_dao.relay.edge.problems import Refusal
@@ -23,7 +26,7 @@ from starfish_dao.relay.intake import commits
 from starfish_dao.relay.intake.chain_reads import AHEAD_KINDS, chain_reads
 from starfish_dao.relay.intake.checked import Checked, claim_of, digest
 from starfish_dao.relay.intake.parse import Parser
-from starfish_dao.relay.intake.simulation import call_params, check_outcome, check_outcome_after
+from starfish_dao.relay.intake.simulation import check_outcome, check_outcome_after
 from starfish_dao.relay.outbox.relayer import fee_cap
 
 #: Signed actions are simulated as if mined this many seconds after the chain's time (so that an
@@ -39,17 +42,10 @@ class Checker(Parser):
         self.ahead = ahead
         self._chain_time = 0  # the latest block's time at the previous check
         self.rpc = RawRpc(sf.w3)
+        if self.rpc.url is None:
+            raise ConfigError("the relay needs a JSON-RPC node (anvil, or a chain's RPC URL in STARFISH_RPC_URL): "
+                              "an in-process chain cannot batch or simulate its checks")  # fmt: skip
         self.relayer = relayer
-
-    def check(self, body: Any, in_flight: list[Any] | None = None) -> Checked:
-        """Both phases: the request's own validity, then the chain's."""
-        return self.on_chain(self.parse(body), in_flight or [])
-
-    def on_chain(self, checked: Checked, in_flight: list[Any] | None = None) -> Checked:
-        outcome = self.on_chain_many([(checked, in_flight or [])])[0]
-        if isinstance(outcome, Refusal):
-            raise outcome
-        return outcome
 
     def on_chain_many(self, items: list[tuple[Checked, list[Any]]], reserved: int = 0) -> list[Checked | Refusal]:
         """The chain's view of many actions in one JSON-RPC batch: the latest block (deadlines), each
@@ -58,8 +54,6 @@ class Checker(Parser):
         second conflicting action is refused before it costs gas. The relayer's balance must cover
         each action on top of `reserved` gas (what its accepted and sent actions may still cost) and
         of the batch's earlier actions: an accepted action is one the relayer can pay for."""
-        if self.rpc.url is None:
-            return [self._on_chain_in_process(c, f) for c, f in items]
         # when the action is mined: the next block comes at the chain's time or the wall clock,
         # whichever is later (an idle dev chain's latest block may be hours old)
         at = max(self._chain_time, int(time.time())) + self.ahead
@@ -137,33 +131,6 @@ class Checker(Parser):
                 out.append(refusal)
         return out
 
-    def _on_chain_in_process(self, checked: Checked, in_flight: list[Any]) -> Checked | Refusal:
-        """The same checks, one call at a time (an in-process py-evm chain has no JSON-RPC batches)."""
-        try:
-            if in_flight:
-                raise Refusal(409, "conflicts_with_pending", "an action of this signer is still pending: wait until "
-                              "it is mined (this chain cannot simulate one action after another)")  # fmt: skip
-            if checked.signer is not None and checked.deadline is not None and checked.nonce is not None:
-                now = int(self.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
-                used = checked.kind != "Ballot" and self._nonce_used(checked.kind, checked.signer, checked.nonce)
-                self._deadline_and_nonce(checked, now, used)
-            if checked.kind == "Commit":
-                member = str(checked.signer)
-                now = int(self.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
-                self._deadline_and_nonce(checked, now, False)
-                call = {"to": self.sf.membership.address, "data": commits.is_active_call(member)}
-                commits.require_member(member, self.sf.w3.eth.call(call))  # type: ignore[arg-type]
-            claim = claim_of(checked)
-            if claim is not None:
-                splitter = self.sf.splitter
-                calls = ViewCalls(self.rpc)
-                calls.add(splitter.address, list(splitter.abi), "claimable", *claim)  # type: ignore[arg-type]
-                head = int(self.rpc.request("eth_blockNumber", []), 16)
-                self._claim_amount(checked, int(calls.run()[0] or 0), head)
-            return self._simulate(checked)
-        except Refusal as refusal:
-            return refusal
-
     def _claim_amount(self, checked: Checked, amount: int, block: int) -> None:
         """A claim of nothing would succeed on chain and change nothing: the relay pays no gas for it.
         A claim is keyed by what it would pay and when, so a member claims again once more is owed
@@ -184,29 +151,6 @@ class Checker(Parser):
                           "deadline")  # fmt: skip
         if used:
             raise Refusal(409, "nonce_used", f"nonce {checked.nonce} of {checked.signer} is already used")
-
-    def _nonce_used(self, action: str, signer: str, nonce: int) -> bool:
-        contract = self.sf.contracts[td.ACTION_DOMAINS[action][0]]
-        calls = ViewCalls(self.rpc)
-        calls.add(contract.address, list(contract.abi), "nonceUsed", signer, nonce)  # type: ignore[arg-type]
-        return bool(calls.run()[0])
-
-    def _simulate(self, checked: Checked) -> Checked:
-        params = call_params(self.relayer, checked)
-        if self.rpc.url is None:
-            try:
-                self.sf.w3.eth.call({**params, "gas": checked.gas})  # type: ignore[typeddict-item]
-            except Exception as exc:
-                from starfish_dao.chain.errors import revert_from_exception
-
-                revert = revert_from_exception(exc)
-                args = {k: str(v) for k, v in revert.error_args.items()} if revert else {}
-                raise Refusal(422, "would_revert", str(revert or exc), {"error": revert.name if revert else "",
-                              "args": args, "chainTime": int(self.sf.now())}) from exc  # fmt: skip
-            return checked
-        answer = self.rpc._post([{"jsonrpc": "2.0", "id": 0, "method": "eth_call", "params": [params, "latest"]}])[0]
-        check_outcome(checked, answer, self._told_time)
-        return checked
 
     def _told_time(self) -> int:
         """The chain's time of the check, told with a contract's error."""

@@ -26,6 +26,7 @@ from starfish_dao.domain.model import ETH
 from starfish_dao.relay.edge.problems import Refusal
 from starfish_dao.relay.edge.redaction import scrub
 from starfish_dao.relay.intake import commits, conflicts
+from starfish_dao.relay.intake.by_sig import by_sig_calldata
 from starfish_dao.relay.intake.checked import FINALIZE_GAS, GAS_LIMITS, SIGNED, UNSIGNED, Checked, digest
 from starfish_dao.relay.intake.fields import address_field, hex_field, int_field, message_fields
 
@@ -201,7 +202,7 @@ class Parser:
         signed_digest = td.digest(action, separator, message)
         signature = commits.signed_by(signer, signed_digest, signature)
         request = {"action": action, "typedData": full, "signature": "0x" + signature.hex()}
-        to, calldata = self._by_sig_calldata(action, message, signature)
+        to, calldata = by_sig_calldata(self.sf.deployment.addresses, action, message, signature)
         # the id: the action, what was signed (the EIP-712 digest covers every field and the domain)
         # and the signature; the same request always gets the same id
         action_id = "0x" + hashlib.sha256(action.encode() + signed_digest + signature).hexdigest()
@@ -220,49 +221,6 @@ class Parser:
             domain = td.domain_for(action, self.chain_id, self.sf.deployment.addresses)
             known = self._domains[action] = (domain, domain.as_dict(), td.domain_separator(domain))
         return known
-
-    def _by_sig_calldata(self, action: str, m: dict[str, Any], signature: bytes) -> tuple[str, bytes]:
-        """The `...BySig` call, encoded with eth_abi directly (web3's contract objects cost ~3 ms)."""
-
-        def hexb(value: str) -> bytes:
-            return bytes.fromhex(value[2:])
-
-        if action in ("Join", "Leave"):
-            name, types = f"{action.lower()}BySig", ["address", "uint256", "uint256", "uint256", "bytes"]
-            values: list[Any] = [m["member"], m["generation"], m["nonce"], m["deadline"], signature]
-        elif action == "Submit":
-            name = "submitBySig"
-            types = ["address", "bytes", "bytes32", "uint32", "bytes32", "uint256", "uint256", "bytes"]
-            values = [m["author"], hexb(m["cid"]), hexb(m["contentHash"]), m["effort"], hexb(m["salt"]), m["nonce"],
-                      m["deadline"], signature]  # fmt: skip
-        elif action == "Ballot":  # the governor checks its own sequential nonce
-            name, types = "castVoteBySig", ["uint256", "uint8", "address", "bytes"]
-            values = [m["proposalId"], m["support"], m["voter"], signature]
-        elif action == "ClaimTo":
-            name, types = "claimToBySig", ["address", "address", "address", "uint256", "uint256", "bytes"]
-            values = [m["member"], m["token"], m["to"], m["nonce"], m["deadline"], signature]
-        elif action == "ClaimIncarnationTo":
-            name = "claimIncarnationToBySig"
-            types = ["address", "address", "uint256", "address", "uint256", "uint256", "bytes"]
-            values = [m["member"], m["token"], m["incarnation"], m["to"], m["nonce"], m["deadline"], signature]
-        elif action == "RegisterHost":
-            name, types = "registerHostBySig", ["address", "bytes", "uint256", "uint256", "bytes"]
-            values = [m["host"], hexb(m["endpoint"]), m["nonce"], m["deadline"], signature]
-        elif action == "UnregisterHost":
-            name, types = "unregisterHostBySig", ["address", "uint256", "uint256", "bytes"]
-            values = [m["host"], m["nonce"], m["deadline"], signature]
-        elif action == "SealCheck":
-            name = "sealCheckBySig"
-            types = ["address", "uint256", "address", "bytes32", "uint256", "uint256", "bytes"]
-            values = [m["checker"], m["epoch"], m["host"], hexb(m["sealed"]), m["nonce"], m["deadline"], signature]
-        elif action == "SealedReview":
-            name, types = "sealReviewBySig", ["address", "uint256", "bytes32", "uint256", "uint256", "bytes"]
-            values = [m["reviewer"], m["contribution"], hexb(m["sealed"]), m["nonce"], m["deadline"], signature]
-        else:
-            raise Refusal(400, "malformed", f"{action} is not an action this relay sends")
-        selector = _selector(f"{name}({','.join(types)})")
-        role = td.ACTION_DOMAINS[action][0]
-        return self.sf.deployment.addresses[role], selector + fast.encode(types, values)
 
     def _token_count(self) -> int:
         """Listed revenue tokens (a Finalize settles each), read again every 10 s: governance can list
