@@ -27,10 +27,11 @@ from urllib.parse import urlparse
 import requests
 from web3 import Web3
 from web3.providers import HTTPProvider
-from web3.types import RPCEndpoint
+from web3.types import RPCEndpoint, RPCResponse
 
 from starfish_dao import config
 from starfish_dao.chain.build import PROJECT_ROOT
+from starfish_dao.chain.redact import redact_url, without_secrets
 from starfish_dao.domain.errors import ChainError
 
 ANVIL_CHAIN_ID = 31337
@@ -62,10 +63,11 @@ def anvil_binary() -> Path | None:
 
 
 def anvil_home(data_dir: Path) -> dict[str, str]:
-    """The environment for an anvil whose disk cache of old block states lives in `data_dir/home`."""
+    """The environment for an anvil whose disk cache of old block states lives in `data_dir/home`:
+    ours less every setting and secret (a relay that starts its node keeps its key to itself)."""
     home = data_dir / "home"
     home.mkdir(parents=True, exist_ok=True)
-    return {**os.environ, "HOME": str(home)}
+    return {**without_secrets(), "HOME": str(home)}
 
 
 def forget_old_states(data_dir: Path) -> None:
@@ -225,6 +227,32 @@ class AnvilNode:
         return True
 
 
+class NodeAnswerError(ChainError):
+    """The node (or a proxy in front of it) answered what is not JSON-RPC, an HTML page say: as good
+    as down (the relay answers 503, the CLI one line), never a ValueError that reads as our bug."""
+
+
+class _Provider(HTTPProvider):
+    """web3's HTTPProvider, whose non-JSON answer (a `json.JSONDecodeError`, a ValueError that
+    quotes the body) or answer of the wrong shape becomes a `NodeAnswerError`."""
+
+    @staticmethod
+    def decode_rpc_response(raw_response: bytes) -> RPCResponse:
+        try:
+            answer = HTTPProvider.decode_rpc_response(raw_response)
+        except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise NodeAnswerError("the node answered what is not JSON (a proxy's page?)") from None
+        if not isinstance(answer, (dict, list)):
+            raise NodeAnswerError("the node answered JSON that is not JSON-RPC")
+        return answer
+
+    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        answer = super().make_request(method, params)
+        if not isinstance(answer, dict):
+            raise NodeAnswerError("the node answered JSON that is not JSON-RPC")
+        return answer
+
+
 class RpcBackend:
     """Any JSON-RPC URL. Dev powers (fund, time travel) work where the node offers them (anvil, hardhat)."""
 
@@ -233,7 +261,7 @@ class RpcBackend:
         # a node on this machine needs no proxy: skip requests' scan of the proxy environment
         # variables, which it would otherwise repeat on every call (about 0.6 ms each)
         session.trust_env = urlparse(url).hostname not in ("127.0.0.1", "localhost", "::1")
-        provider = HTTPProvider(
+        provider = _Provider(
             url,
             request_kwargs={"timeout": 60},
             session=session,
@@ -246,12 +274,12 @@ class RpcBackend:
         self.name = name
         self.node = node
         if not self.w3.is_connected():
-            raise ChainError(f"no JSON-RPC node answers at {url}")
+            raise ChainError(f"no JSON-RPC node answers at {redact_url(url)}")  # its key stays unsaid
 
     def _dev(self, method: str, params: list[Any]) -> Any:
         response = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
         if "error" in response:
-            raise ChainError(f"{method} is not available on {self.url}: {response['error']}")
+            raise ChainError(f"{method} is not available on {redact_url(self.url)}: {response['error']}")
         return response.get("result")
 
     def fund(self, address: str, wei: int) -> None:

@@ -79,11 +79,15 @@ def _explain(exc: BaseException) -> str:
         return str(exc)
     import requests
 
+    from starfish_dao.chain.redact import redact_url, redact_urls
+
+    # below, the text is a library's, which quotes URLs whole: a node URL's key (`?apikey=`) stays unsaid
     if isinstance(exc, requests.ConnectionError):
-        return f"cannot connect: {exc.request.url if exc.request else exc}: is the node or relay running?"
+        where = redact_url(exc.request.url) if exc.request and exc.request.url else redact_urls(str(exc))
+        return f"cannot connect: {where}: is the node or relay running?"
     if isinstance(exc, OSError):
-        return f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
-    return f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)"
+        return redact_urls(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+    return redact_urls(f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)")
 
 
 def _interrupted(exc: BaseException | None) -> bool:
@@ -122,6 +126,8 @@ def main() -> None:
         raise
     except Exception as exc:  # noqa: BLE001 - every failure gets one line; --debug shows the rest
         if os.environ.get("STARFISH_DEBUG", "") not in ("", "0"):
-            traceback.print_exc()
+            from starfish_dao.chain.redact import redact_urls
+
+            sys.stderr.write(redact_urls(traceback.format_exc()))
         err.print(f"[bold red]error:[/] {_explain(exc)}", highlight=False)
         sys.exit(1)

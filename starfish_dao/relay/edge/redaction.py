@@ -12,15 +12,13 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
 import traceback
 from typing import Any
 
+from starfish_dao.chain.redact import URL, redact_urls
+
 _SECRETS: set[str] = set()
-_URL_SECRET = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<userinfo>[^/@\s]+@)?(?P<rest>[^\s'\"]*)", re.I)
-
-
-_URLLIB_PATH = re.compile(r"(\burl: )\S+")
-_QUERY_SECRET = re.compile(r"(?i)([?&;](?:api[-_]?key|key|token|secret|access[-_]?token|auth|password)=)[^&\s'\"]+")
 
 
 def register_secret(value: str | None) -> None:
@@ -29,7 +27,7 @@ def register_secret(value: str | None) -> None:
     if not value or len(value) < 6:
         return
     _SECRETS.add(value)
-    match = _URL_SECRET.match(value)
+    match = URL.match(value)
     if match:
         userinfo = (match.group("userinfo") or "").rstrip("@")
         for part in (userinfo, userinfo.partition(":")[2]):  # user:password@, and the password alone
@@ -45,16 +43,7 @@ def scrub(text: str) -> str:
     """`text` with every registered secret, every URL's credentials, query string and path replaced."""
     for secret in sorted(_SECRETS, key=len, reverse=True):
         text = text.replace(secret, "[redacted]")
-
-    def url(match: re.Match[str]) -> str:
-        rest = match.group("rest")
-        host = re.split(r"[/?#]", rest, maxsplit=1)[0]
-        tail = rest[len(host) :]
-        return match.group("scheme") + host + ("/[redacted]" if tail.strip("/") else "")
-
-    text = _URL_SECRET.sub(url, text)
-    text = _URLLIB_PATH.sub(r"\1[redacted]", text)  # urllib3 quotes the path and query alone
-    return _QUERY_SECRET.sub(r"\1[redacted]", text)
+    return redact_urls(text)
 
 
 class ScrubFilter(logging.Filter):
@@ -84,9 +73,18 @@ class ScrubFilter(logging.Filter):
 
 def scrub_uncaught() -> None:
     """An uncaught exception's traceback (which bypasses logging) is scrubbed too: a child process
-    that fails to reach its node must not print the node's URL."""
+    that fails to reach its node must not print the node's URL. One that escapes a thread (a
+    chain reader, a batch worker) is logged, scrubbed, as an error naming the thread."""
 
     def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
         sys.stderr.write(scrub("".join(traceback.format_exception(kind, value, tb))))
 
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return  # what the default hook ignores too
+        text = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
+        name = args.thread.name if args.thread is not None else "?"
+        logging.getLogger("starfish.relay").error("uncaught exception in thread %s:\n%s", name, scrub(text.rstrip()))
+
     sys.excepthook = hook
+    threading.excepthook = thread_hook

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from starfish_dao.relay.edge.redaction import ScrubFilter
+from starfish_dao.relay.edge.redaction import ScrubFilter, scrub_uncaught
 from starfish_dao.relay.settings import RelaySettings
 
 log = logging.getLogger("starfish.relay")
@@ -120,6 +120,7 @@ def serve(app: Any, settings: RelaySettings, host: str, port: int) -> None:
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    scrub_uncaught()  # an exception that escapes any thread of this process is logged, scrubbed
     from starfish_dao.relay.edge.limits import fit_descriptors
 
     settings = fit_descriptors(settings)  # the descriptor limit raised for the cap, or the cap lowered

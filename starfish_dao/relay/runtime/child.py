@@ -13,17 +13,14 @@ import subprocess
 import sys
 from typing import Any
 
+from starfish_dao.chain.redact import without_secrets
+
 
 def child_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
     """The relay's environment less its settings and secrets: a child gets what it needs on stdin,
     so the relayer key (`STARFISH_RELAY_RELAYER_KEY`), the keystore password and any other secret
     never show in `/proc/<child>/environ`."""
-    environ = dict(os.environ if environ is None else environ)
-    return {
-        name: value for name, value in environ.items()
-        if not name.startswith("STARFISH_RELAY_")
-        and not (name.startswith("STARFISH_") and any(w in name for w in ("KEY", "PASSWORD", "TOKEN", "SECRET")))
-    }  # fmt: skip
+    return without_secrets(environ)  # one rule for every process we start (the managed anvil too)
 
 
 def spawn(module: str, config: dict[str, Any], stdout: int | None = None) -> subprocess.Popen[bytes]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import socket
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,3 +95,47 @@ def test_a_node_answering_garbage_is_a_503_never_a_500(dao: Dao, proxied: tuple[
     assert relay.wait(again.json()["id"])["status"] == "mined"
     log = relay.log.read_text()
     assert "internal error" not in log and "Traceback" not in log, log[-3000:]
+
+
+SECRET = "GARBAGE-SECRET-9"
+
+
+@pytest.fixture()
+def proxied_with_key(dao: Dao, tmp_path: Path) -> Iterator[tuple[Proxy, Running]]:
+    """A relay whose node URL carries an API key in its query string, through the proxy."""
+    proxy = Proxy(dao.chain.url)
+    relay = start_relay(dao, tmp_path, rpc=f"{proxy.url}?apikey={SECRET}", verifier_process="false",
+                        submitter_process="false")  # fmt: skip
+    try:
+        yield proxy, relay
+    finally:
+        relay.stop()
+        proxy.server.close()
+
+
+def test_reads_while_the_node_answers_garbage_are_a_503_and_log_no_secret(
+    dao: Dao, proxied_with_key: tuple[Proxy, Running]
+) -> None:
+    """GET routes read the chain through web3's HTTPProvider, which raises a JSONDecodeError (a
+    ValueError) on an HTML page: that is the node being unusable (503), not the relay failing (500),
+    and neither the answer nor the log (tracebacks included) names the node URL's key."""
+    proxy, relay = proxied_with_key
+    member = dao["ada"].address
+    paths = ("/v1/members", f"/v1/members/{member}", f"/v1/members/{member}/todo")  # each reads the chain's time
+    for path in paths:
+        assert requests.get(f"{relay.url}{path}", timeout=30).status_code == 200, path
+    for mode in GARBAGE:
+        proxy.mode = mode
+        for path in paths:
+            answer = requests.get(f"{relay.url}{path}", timeout=30)
+            assert answer.status_code == 503, (mode, path, answer.status_code, answer.text)
+            assert answer.json()["code"] == "chain_unavailable", (mode, path, answer.text)
+            assert SECRET not in answer.text
+        assert requests.get(f"{relay.url}/v1/info", timeout=30).status_code in (200, 503)  # never a 500
+    proxy.mode = "forward"
+    for path in paths:
+        assert requests.get(f"{relay.url}{path}", timeout=30).status_code == 200, path
+    time.sleep(0.5)
+    log = relay.log.read_text()
+    assert SECRET not in log and "apikey" not in log, log[-3000:]
+    assert "Traceback" not in log and "internal error" not in log, log[-3000:]
