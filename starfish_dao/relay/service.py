@@ -100,6 +100,7 @@ class Relay(Intake):
         self.state = ChainState(sf, settings.verify_interval)
         self.by_signer = TokenBucket(settings.rate_per_signer, 5 * settings.rate_per_signer)
         self.by_ip = TokenBucket(settings.rate_per_ip, 5 * settings.rate_per_ip)
+        self.reads_by_ip = TokenBucket(settings.read_rate_per_ip, 5 * settings.read_rate_per_ip)
         hour = 3600.0
         self.gas_by_ip = TokenBucket(settings.gas_per_ip_per_hour / hour, settings.gas_per_ip_per_hour)
         self.gas_by_signer = TokenBucket(settings.gas_per_signer_per_hour / hour, settings.gas_per_signer_per_hour)

@@ -38,6 +38,9 @@ class RelaySettings(BaseSettings):
     max_upload_bytes: int = 16 * 1024 * 1024
     rate_per_signer: float = 20.0  # actions per second, burst = 5 x rate
     rate_per_ip: float = 200.0
+    # reads (GET, HEAD) per second from one IP (an IPv6 /64), burst = 5 x rate: a read may wait on
+    # the node in a worker thread, so one client must not hold them all
+    read_rate_per_ip: float = 100.0
     gas_cap: int = 1_000_000
     signature_ttl: int = 3600
     cors_origins: list[str] = []

@@ -132,6 +132,11 @@ class Guard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in UNSAFE:
+            if scope["type"] == "http" and self.relay is not None:
+                ip = client_key((scope.get("client") or ("unknown", 0))[0])
+                if not self.relay.reads_by_ip.allow(ip):  # a read may wait on the node in a worker thread
+                    await _answer(send, 429, "rate_limited", f"too many reads from {ip}", {"retryAfter": 1})
+                    return
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}

@@ -19,7 +19,7 @@ from starfish_dao.relay.intake import commits
 from starfish_dao.relay.intake.checked import SIGNED
 from starfish_dao.relay.intake.fields import address_field, field_value
 from starfish_dao.relay.intake.nonces import free_nonce
-from starfish_dao.relay.routes.deps import RelayDep, model_of
+from starfish_dao.relay.routes.deps import RelayDep, chain_now, model_of
 
 actions = APIRouter(prefix="/v1/actions", tags=["actions"])
 JS_SAFE = 2**53 - 1
@@ -49,7 +49,7 @@ def typed_data(body: TypedDataRequest, request: Request, relay: RelayDep) -> dic
         ttl = body.ttl if body.ttl is not None else relay.settings.signature_ttl
         data = commits.typed_data(relay.sf.deployment.chain_id, fast.checksum(relay.sf.registry.address), signer,
                                   field_value(body.fields["commitment"], "commitment", "bytes32"),
-                                  relay.sf.now() + ttl)  # fmt: skip
+                                  chain_now(relay) + ttl)  # fmt: skip
         return {"typedData": data}
     fields = dict(body.fields)
     for f in td.ACTION_TYPES[body.action]:
@@ -71,7 +71,7 @@ def typed_data(body: TypedDataRequest, request: Request, relay: RelayDep) -> dic
         # the lowest unused nonce, the same however often it is asked for (nobody can push a
         # member's nonces into fresh, costlier bitmap words)
         message["nonce"] = free_nonce(relay.sf, relay.queue, body.action, signer)
-        message["deadline"] = relay.sf.now() + (body.ttl if body.ttl is not None else relay.settings.signature_ttl)
+        message["deadline"] = chain_now(relay) + (body.ttl if body.ttl is not None else relay.settings.signature_ttl)
     data = relay.sf.typed_data_for(body.action, message)
     # integers beyond JavaScript's exact range (a proposal id) as decimal strings, which every EIP-712
     # implementation accepts: a JSON number would be rounded by JSON.parse before a wallet signs it
@@ -104,7 +104,7 @@ def check_action(body: CheckRequest, relay: RelayDep) -> dict[str, Any]:
     posted or file pinned. Nothing is stored, nothing is sent. 200 `{"ok": true}`, or the problem
     the relay would answer, its `detail` the CLI's sentence."""
     signer = address_field(body.signer, "signer")
-    f, now = body.fields, relay.sf.now()
+    f, now = body.fields, chain_now(relay)
     if body.action == "Contribute":
         effort = int(field_value(f.get("effort"), "effort", "uint32"))
         with relay.state.lock:

@@ -25,3 +25,9 @@ def decimal(value: int) -> str:
 
 def model_of(relay: Relay) -> Model:
     return relay.state.model
+
+
+def chain_now(relay: Relay) -> int:
+    """The chain's time as the relay's chain-state thread last read it (every `state_interval`): a
+    request never waits on the node for it (a stalled node would hold a worker thread per request)."""
+    return relay.state.head_time or relay.sf.now()  # before the first read only

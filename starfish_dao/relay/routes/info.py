@@ -18,7 +18,7 @@ from starfish_dao.domain.errors import IPFSError
 from starfish_dao.domain.unixfs import CID
 from starfish_dao.relay.edge.problems import Refusal, contract_sentence
 from starfish_dao.relay.intake.fields import address_field
-from starfish_dao.relay.routes.deps import RelayDep, decimal, model_of
+from starfish_dao.relay.routes.deps import RelayDep, chain_now, decimal, model_of
 from starfish_dao.verify.governance import said_calls
 
 info = APIRouter(prefix="/v1", tags=["info"])
@@ -67,7 +67,7 @@ def verification(relay: RelayDep) -> dict[str, Any]:
 def proposals(relay: RelayDep) -> list[dict[str, Any]]:
     from starfish_dao.verify.governance import proposal_calls
 
-    now = relay.sf.now()
+    now = chain_now(relay)
     with relay.state.lock:
         m = model_of(relay)
         out = []
@@ -126,7 +126,7 @@ def decode_revert(body: dict[str, Any], relay: RelayDep) -> dict[str, Any]:
     revert = decode(data)
     args = {k: str(v) for k, v in revert.error_args.items()}
     # `message` is the CLI's sentence for it (one table: starfish_dao/cli/errors.py); `raw` names it
-    sentence = contract_sentence(revert.name, args, relay.sf.now()) if revert.name else None
+    sentence = contract_sentence(revert.name, args, chain_now(relay)) if revert.name else None
     return {"error": revert.name or None, "args": args, "message": sentence or str(revert), "raw": str(revert)}
 
 
@@ -137,7 +137,7 @@ class ExplainRequest(BaseModel):
 
 @info.post("/explain-error", summary="A contract error's name and arguments in the CLI's plain words")
 def explain_error(body: ExplainRequest, relay: RelayDep) -> dict[str, Any]:
-    sentence = contract_sentence(body.error, body.args, relay.sf.now())
+    sentence = contract_sentence(body.error, body.args, chain_now(relay))
     return {"error": body.error, "message": sentence, "known": sentence is not None}
 
 

@@ -12,7 +12,7 @@ from starfish_dao.domain.model import Model
 from starfish_dao.domain.reminders import reminders
 from starfish_dao.relay.edge.problems import Refusal
 from starfish_dao.relay.intake.fields import address_field
-from starfish_dao.relay.routes.deps import RelayDep, decimal, model_of
+from starfish_dao.relay.routes.deps import RelayDep, chain_now, decimal, model_of
 from starfish_dao.relay.served.atom import atom_feed
 
 members = APIRouter(prefix="/v1/members", tags=["members"])
@@ -60,7 +60,7 @@ def _review_pay(m: Model, address: str, now: int) -> list[dict[str, Any]]:
 
 @members.get("", summary="Every member and former member with points and claimable amounts")
 def list_members(relay: RelayDep) -> list[dict[str, Any]]:
-    now = relay.sf.now()
+    now = chain_now(relay)
     with relay.state.lock:
         m = model_of(relay)
         return [_member(m, a, now) for a in m.accounts_seen()]
@@ -72,7 +72,7 @@ def get_member(address: str, relay: RelayDep) -> dict[str, Any]:
         checksum = address_field(address, "address")
     except Refusal as exc:
         raise exc from None
-    now = relay.sf.now()
+    now = chain_now(relay)
     with relay.state.lock:
         return _member(model_of(relay), checksum, now)
 
@@ -108,7 +108,7 @@ def review_budget(address: str, contribution_id: int, relay: RelayDep) -> dict[s
 @members.get("/{address}/todo", summary="What waits for one member, as `starfish todo` lists it (JSON, for the page)")
 def member_todo(address: str, relay: RelayDep) -> dict[str, Any]:
     member = address_field(address, "address")
-    now = relay.sf.now()
+    now = chain_now(relay)
     with relay.state.lock:
         items = reminders(relay.state.model, member, now, relay.sf.deployment.addresses, units_of(relay))
     return {"member": member, "chainTime": now, "items": [i.as_json() for i in items]}
@@ -122,7 +122,7 @@ def member_todo(address: str, relay: RelayDep) -> dict[str, Any]:
 )
 def member_feed(address: str, request: Request, relay: RelayDep) -> Response:
     member = address_field(address, "address")
-    now = relay.sf.now()
+    now = chain_now(relay)
     with relay.state.lock:
         items = reminders(relay.state.model, member, now, relay.sf.deployment.addresses, units_of(relay))
     seen = relay.reminders.first_seen(member, {i.id: now for i in items})
