@@ -15,6 +15,7 @@ from starfish_dao.relay.app import create_app
 from starfish_dao.relay.service import Relay
 from starfish_dao.relay.settings import RelaySettings
 from tests.conftest import ETHER, Dao
+from tests.relay.processes import Running, start_relay
 
 
 @dataclass
@@ -86,3 +87,13 @@ def relay(dao: Dao, tmp_path: Path) -> Iterator[RelayHarness]:
     service = Relay(settings, sf=dao.sf, store=LocalStore(tmp_path / "ipfs"))
     with TestClient(create_app(settings, service)) as client:
         yield RelayHarness(client, service, dao, relayer)
+
+
+@pytest.fixture()
+def relay_process(dao: Dao, tmp_path: Path) -> Iterator[Running]:
+    """A relay as a real process (`starfish relay`) on the test's anvil node; `relay` is the in-process harness."""
+    running = start_relay(dao, tmp_path)
+    try:
+        yield running
+    finally:
+        running.stop()

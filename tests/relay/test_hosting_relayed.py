@@ -17,7 +17,7 @@ from starfish_dao.ipfs.gateway import Gateway
 from starfish_dao.ipfs.local import LocalStore
 from tests.chain.test_grid import _next_epoch
 from tests.conftest import FOUNDERS, Dao
-from tests.relay.test_hardening import start_relay
+from tests.relay.processes import start_relay
 
 
 def test_hosts_check_and_are_paid_through_a_relay_without_spending_gas(dao: Dao, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import requests
 from eth_account import Account
 
 from tests.conftest import Dao
-from tests.relay.test_hardening import _reverted, signed, start_relay
+from tests.relay.processes import reverted, signed, start_relay
 
 ACTIONS = int(os.environ.get("STARFISH_SOAK_ACTIONS", "48"))
 
@@ -123,15 +123,15 @@ def test_two_relays_on_a_misbehaving_chain_lose_nothing_and_double_nothing(dao: 
         assert lost == [], (lost, log)  # nothing accepted is lost
         time.sleep(3)  # anything still in flight, mined
         counts = [int(dao.sf.w3.eth.get_transaction_count(r.relayer.address)) for r in (a, b)]
-        reverted = _reverted(dao, a) + _reverted(dao, b)
+        reverts = reverted(dao, a) + reverted(dao, b)
         joined = sum(1 for x in {address for _, address, _ in answers} if members.isActive(x).call())
         # each Join carried once: the relayers' successful transactions are exactly the members who joined
-        assert sum(counts) - reverted == joined, (counts, reverted, joined, log)
+        assert sum(counts) - reverts == joined, (counts, reverts, joined, log)
         # the residual race: two relays taking one action in the same few milliseconds both send it;
         # 0-1 of the ~16 actions posted to both when the machine is quiet, 4 in one CI run under load
         both = sum(1 for x in ids.values() if len({url for url, _ in x}) == 2)
-        assert reverted <= max(2, both // 3), (counts, reverted, both, _reasons(dao, (a, b)), log)
-        print(f"\nsoak: {len(accepted)} accepted, {joined} joined, relayer nonces {counts}, {reverted} reverted; "
+        assert reverts <= max(2, both // 3), (counts, reverts, both, _reasons(dao, (a, b)), log)
+        print(f"\nsoak: {len(accepted)} accepted, {joined} joined, relayer nonces {counts}, {reverts} reverted; "
               f"chaos: {', '.join(log)}")  # fmt: skip
     finally:
         stop.set()

@@ -13,7 +13,7 @@ from pathlib import Path
 import requests
 
 from tests.conftest import Dao
-from tests.relay.test_hardening import Running, start_relay
+from tests.relay.processes import Running, start_relay
 
 
 def _limit(soft: int, hard: int) -> object:

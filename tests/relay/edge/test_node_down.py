@@ -15,13 +15,13 @@ import requests
 from starfish_dao.chain.backends import RpcBackend, free_port
 from starfish_dao.relay.edge.redaction import ScrubFilter, register_secret
 from tests.conftest import deploy_dao
-from tests.relay.test_hardening import Running, _anvil, start_relay
+from tests.relay.processes import Running, anvil_process, start_relay
 
 
 @pytest.mark.parametrize("secret_in", ["query", "userinfo"])
 def test_reads_while_the_node_is_down_answer_503_and_log_no_secret(tmp_path: Path, secret_in: str) -> None:
     port = free_port()
-    node = _anvil(port, tmp_path / "state.json", None, tmp_path / "anvil.log")
+    node = anvil_process(port, tmp_path / "state.json", None, tmp_path / "anvil.log")
     relay: Running | None = None
     try:
         if secret_in == "query":

@@ -17,7 +17,7 @@ import requests
 from eth_account import Account
 
 from tests.conftest import Dao
-from tests.relay.test_hardening import Running, signed, start_relay
+from tests.relay.processes import Running, signed, start_relay
 
 GARBAGE = {
     "html": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 17\r\n\r\n<html>busy</html>",

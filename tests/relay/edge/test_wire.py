@@ -28,7 +28,7 @@ from starfish_dao.relay.edge.server import Served, guarded_protocol
 from starfish_dao.relay.service import Relay
 from tests.conftest import ETHER, Dao
 from tests.relay.conftest import relay_settings
-from tests.relay.test_hardening import _raw
+from tests.relay.processes import raw_request
 
 PAGE = "https://page.example"
 COMPARED = ("content-type", "retry-after", "connection", "access-control-allow-origin", "vary")
@@ -141,7 +141,7 @@ def test_pipelined_requests_are_answered_in_order_on_one_connection(server: Serv
     """Three requests in one write, the middle one through ASGI: three answers, in order."""
     first, last = b'{"action": "First"}', b'{"action": "Last"}'
     middle = b"GET /v1/info HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-    answer = _raw(server.port, _post(first) + middle + _post(last, close=True), timeout=30)
+    answer = raw_request(server.port, _post(first) + middle + _post(last, close=True), timeout=30)
     assert answer.count(b"HTTP/1.1 ") == 3, answer[:500]
     one, two, three = answer.index(b"'First'"), answer.index(b'"chainId"'), answer.index(b"'Last'")
     assert one < two < three
@@ -151,23 +151,23 @@ def test_pipelined_requests_are_answered_in_order_on_one_connection(server: Serv
 def test_a_slow_or_oversized_body_is_cut_off_and_the_connection_closed(server: Server) -> None:
     started = time.monotonic()
     partial = _post(b'{"action": "Join", "typedData": {}}')[:-10]  # headers and most of the body, then nothing
-    answer = _raw(server.port, partial, timeout=30)
+    answer = raw_request(server.port, partial, timeout=30)
     assert answer.startswith(b"HTTP/1.1 408") and b"too_slow" in answer and b"connection: close" in answer
     assert time.monotonic() - started < 10  # body_timeout is 1 s here
     big = b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 70000\r\n\r\n"
-    answer = _raw(server.port, big)
+    answer = raw_request(server.port, big)
     assert answer.startswith(b"HTTP/1.1 413") and b"too_large" in answer
     # chunked, undeclared, past the limit while it streams
     chunked = (b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                b"Transfer-Encoding: chunked\r\n\r\n" + (b"8000\r\n" + b" " * 0x8000 + b"\r\n") * 3)  # fmt: skip
-    answer = _raw(server.port, chunked)
+    answer = raw_request(server.port, chunked)
     assert answer.startswith(b"HTTP/1.1 413") and b"too_large" in answer
     assert len(server.uses) == 3
 
 
 def test_http_1_0_and_keep_alive(server: Server) -> None:
     """HTTP/1.0 goes through ASGI (same answer); HTTP/1.1 keeps the connection for the next request."""
-    answer = _raw(server.port, _post(b'{"action": "Mint"}', version=b"1.0"))
+    answer = raw_request(server.port, _post(b'{"action": "Mint"}', version=b"1.0"))
     assert answer.startswith(b"HTTP/1.1 400") and b"unknown_action" in answer
     assert server.uses == []
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:

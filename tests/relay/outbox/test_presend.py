@@ -188,7 +188,7 @@ def test_two_relay_processes_given_the_same_forty_joins_pay_for_each_once(dao: D
 
     import requests
 
-    from tests.relay.test_hardening import _reverted, signed, start_relay
+    from tests.relay.processes import reverted, signed, start_relay
 
     a, b = start_relay(dao, tmp_path, "a"), start_relay(dao, tmp_path, "b")
     try:
@@ -212,9 +212,9 @@ def test_two_relay_processes_given_the_same_forty_joins_pay_for_each_once(dao: D
             time.sleep(0.2)
         time.sleep(2)  # the slower relay's last look, and anything it sent, mined
         counts = [int(dao.sf.w3.eth.get_transaction_count(r.relayer.address)) for r in (a, b)]
-        reverted = _reverted(dao, a) + _reverted(dao, b)
-        assert sum(counts) - reverted == 40, (counts, reverted)  # each Join carried once
-        assert reverted <= 10, (counts, reverted)
+        reverts = reverted(dao, a) + reverted(dao, b)
+        assert sum(counts) - reverts == 40, (counts, reverts)  # each Join carried once
+        assert reverts <= 10, (counts, reverts)
     finally:
         a.stop()
         b.stop()
