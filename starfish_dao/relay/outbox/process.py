@@ -30,29 +30,53 @@ log = logging.getLogger("starfish.relay")
 
 class SubmitterProcess:
     """The parent's side: starts the child with its settings, stops it (end of file on its stdin),
-    and reads its health from the status file the child writes."""
+    and reads its health from the status file the child writes about once a second."""
+
+    #: a child that wrote no status for this long (stopped, hung) is killed and replaced
+    stale = 30.0
 
     def __init__(self, config: dict[str, Any], status_file: Path) -> None:
         self.config = config
         self.status_file = status_file
         self.proc: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
 
     def start(self) -> None:
         self.status_file.unlink(missing_ok=True)
+        self.started_at = time.monotonic()
         self.proc = child.spawn("starfish_dao.relay.outbox.process", self.config)
 
     def stop(self) -> None:
         if self.proc is not None:
             child.stop(self.proc, 15)
 
+    def _status(self) -> dict[str, Any] | None:
+        try:
+            status: dict[str, Any] = json.loads(self.status_file.read_text())
+            return status
+        except (OSError, ValueError):
+            return None
+
     @property
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+        """Running and heard from: a child that exited, or that wrote no status for `stale`
+        seconds (stopped with SIGSTOP, hung in a call), is not."""
+        if self.proc is None or self.proc.poll() is not None:
+            return False
+        status = self._status()
+        if status is None:  # starting up: it writes its first status within a second or two
+            return time.monotonic() - self.started_at < self.stale
+        return time.time() - float(status.get("at", 0)) < self.stale
 
     def revive(self) -> None:
-        """A new child for one that exited (killed, crashed): it waits for the old one's lock, then
-        takes up what the queue holds, as a restarted relay's submitter does."""
-        if self.proc is not None and self.proc.poll() is not None:
+        """A new child for one that exited (killed, crashed) or went silent (killed first): it takes
+        the queue's lock and what the queue holds, as a restarted relay's submitter does."""
+        if self.proc is not None and self.proc.poll() is None:
+            log.error("the submitter process wrote no status for %.0f s (stopped or hung); killing it and "
+                      "starting another", self.stale)  # fmt: skip
+            self.proc.kill()
+            self.proc.wait(10)
+        elif self.proc is not None:
             log.error("the submitter process exited (status %s); starting another", self.proc.returncode)
         self.start()
 
@@ -60,18 +84,19 @@ class SubmitterProcess:
     def healthy(self) -> bool:
         if not self.alive:
             return False
-        try:
-            status = json.loads(self.status_file.read_text())
-        except (OSError, ValueError):
-            return True  # starting up
-        return bool(status.get("healthy")) and time.time() - float(status.get("at", 0)) < 30
+        status = self._status()
+        return status is None or bool(status.get("healthy"))  # None: starting up, within `stale`
 
     @property
     def last_error(self) -> str:
-        try:
-            return str(json.loads(self.status_file.read_text()).get("error", ""))
-        except (OSError, ValueError):
-            return ""
+        status = self._status()
+        return "" if status is None else str(status.get("error", ""))
+
+
+def _write_status(path: Path, **fields: Any) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"pid": os.getpid(), "at": time.time(), **fields}))
+    tmp.replace(path)
 
 
 def _child() -> None:
@@ -115,6 +140,7 @@ def _child() -> None:
             break
         except Exception as exc:  # noqa: BLE001 - whatever the node's absence raises, the next try may pass
             log.warning("submitter: cannot read the chain to start (%s); trying again in 1 s", type(exc).__name__)
+            _write_status(status, healthy=False, error=f"cannot read the chain to start ({type(exc).__name__})")
             stop.wait(1.0)
     del key
     if submitter is None or queue is None:
@@ -126,10 +152,8 @@ def _child() -> None:
         now = time.time()
         if now - status_at > 1.0:
             status_at = now
-            tmp = status.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"pid": os.getpid(), "healthy": submitter.healthy, "at": now,
-                                       "error": submitter.last_error, "rollbacks": submitter.rollbacks}))  # fmt: skip
-            tmp.replace(status)
+            _write_status(status, healthy=submitter.healthy, error=submitter.last_error,
+                          rollbacks=submitter.rollbacks)  # fmt: skip
         submitter._stop.wait(min(interval, submitter.linger) if busy else interval)
     queue.close()
 

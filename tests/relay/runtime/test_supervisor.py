@@ -4,6 +4,7 @@ held is answered or kept, and /v1/info says unhealthy while it is down."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -78,6 +79,9 @@ def test_a_chain_check_worker_that_dies_is_started_again_and_the_waiting_action_
     assert answer.status_code == 202, answer.text  # answered: the revived worker took it
     assert len(dead) >= 1 and supervisor.restarts["chainChecks"] >= 1
     assert relay.wait(answer.json()["id"])["status"] == "mined"
+    deadline = time.monotonic() + 5  # the other worker may die on its first batch too: revived within a look
+    while not relay.client.get("/v1/info").json()["parts"]["chainChecks"] and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert relay.client.get("/v1/info").json()["parts"]["chainChecks"] is True
 
 
@@ -143,3 +147,31 @@ def test_a_submitter_process_killed_is_replaced_and_what_it_had_not_sent_is_mine
         assert service.supervisor is not None and service.supervisor.restarts["submitter"] == 1
         assert dao.sf.membership.functions.isMember(joiner.address).call()
     assert "submitter process exited" in caplog.text
+
+
+def test_a_submitter_process_stopped_or_hung_is_killed_and_replaced(dao: Dao, tmp_path: Path) -> None:
+    """A child that still exists but does nothing (SIGSTOP, a hung call) writes no status: after
+    `stale` seconds it is no longer alive (the supervisor's next look kills and replaces it), and
+    what was accepted meanwhile is mined (before: healthy for as long as it hung, the action accepted
+    and never sent)."""
+    relayer = Account.create()
+    dao.chain.fund(relayer.address, 100 * ETHER)
+    settings = relay_settings(tmp_path, relayer, submitter_process=True)
+    service = Relay(settings, sf=dao.sf, store=LocalStore(tmp_path / "ipfs"))
+    with TestClient(create_app(settings, service)) as client:
+        harness = RelayHarness(client, service, dao, relayer)
+        proc = service.submitter_process
+        assert proc is not None and proc.proc is not None
+        proc.stale = 3.0
+        first = proc.proc.pid
+        os.kill(first, signal.SIGSTOP)  # at once: before or after its first status, it goes silent
+        try:
+            joiner = Account.create()
+            answer = client.post("/v1/actions", json=harness.signed(joiner, "Join", member=joiner.address))
+            assert answer.status_code == 202, answer.text
+            assert harness.wait(answer.json()["id"], timeout=60)["status"] == "mined"  # by its successor
+            assert proc.proc.pid != first
+            assert service.supervisor is not None and service.supervisor.restarts["submitter"] >= 1
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(first, signal.SIGKILL)
