@@ -9,6 +9,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -119,15 +120,22 @@ def _info(client: TestClient) -> dict[str, Any]:
     return info
 
 
-def test_a_submitter_process_killed_is_replaced_and_what_it_had_not_sent_is_mined(
-    dao: Dao, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+@contextlib.contextmanager
+def _with_submitter_process(dao: Dao, tmp_path: Path) -> Iterator[RelayHarness]:
+    """The relay in process, its submitter a child process (as `starfish relay` runs it)."""
     relayer = Account.create()
     dao.chain.fund(relayer.address, 100 * ETHER)
     settings = relay_settings(tmp_path, relayer, submitter_process=True)
     service = Relay(settings, sf=dao.sf, store=LocalStore(tmp_path / "ipfs"))
     with TestClient(create_app(settings, service)) as client:
-        harness = RelayHarness(client, service, dao, relayer)
+        yield RelayHarness(client, service, dao, relayer)
+
+
+def test_a_submitter_process_killed_is_replaced_and_what_it_had_not_sent_is_mined(
+    dao: Dao, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with _with_submitter_process(dao, tmp_path) as harness:
+        client, service = harness.client, harness.relay
         proc = service.submitter_process
         assert proc is not None and proc.proc is not None
         first = proc.proc.pid
@@ -154,12 +162,8 @@ def test_a_submitter_process_stopped_or_hung_is_killed_and_replaced(dao: Dao, tm
     `stale` seconds it is no longer alive (the supervisor's next look kills and replaces it), and
     what was accepted meanwhile is mined (before: healthy for as long as it hung, the action accepted
     and never sent)."""
-    relayer = Account.create()
-    dao.chain.fund(relayer.address, 100 * ETHER)
-    settings = relay_settings(tmp_path, relayer, submitter_process=True)
-    service = Relay(settings, sf=dao.sf, store=LocalStore(tmp_path / "ipfs"))
-    with TestClient(create_app(settings, service)) as client:
-        harness = RelayHarness(client, service, dao, relayer)
+    with _with_submitter_process(dao, tmp_path) as harness:
+        client, service = harness.client, harness.relay
         proc = service.submitter_process
         assert proc is not None and proc.proc is not None
         proc.stale = 3.0
